@@ -1,0 +1,349 @@
+//! A program bundle: everything one load brings in, checked as a whole
+//! before anything is written.
+
+use crate::aggregate::{AggregateValue, PlanTarget};
+use crate::error::{DomainError, Location, Problem};
+use crate::indicator::IndicatorDefinition;
+use crate::program::{Designation, HelpedRegion, Program};
+use crate::record::{Record, RecordContext, RecordKind};
+use crate::region::{RegionCode, RegionName};
+use crate::unit::{Side, Unit};
+use std::collections::{HashMap, HashSet};
+
+/// An item with the place in the input it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub location: Location,
+    pub item: T,
+}
+
+impl<T> Located<T> {
+    /// Wraps an item with its place.
+    pub fn new(location: Location, item: T) -> Located<T> {
+        Located { location, item }
+    }
+}
+
+/// What one program folder holds.
+#[derive(Debug, Clone, Default)]
+pub struct ProgramBundle {
+    /// The program the bundle belongs to.
+    pub program_code: String,
+    /// The program's header (names, years), when the folder defines or changes it.
+    pub program: Option<Program>,
+    pub helped: Vec<Located<HelpedRegion>>,
+    pub regions: Vec<Located<RegionName>>,
+    pub designations: Vec<Located<Designation>>,
+    pub units: Vec<Located<(Unit, Side)>>,
+    pub records: Vec<Located<Record>>,
+    pub aggregates: Vec<Located<AggregateValue>>,
+    pub targets: Vec<Located<PlanTarget>>,
+    pub indicators: Vec<Located<IndicatorDefinition>>,
+}
+
+/// What is already stored that a bundle may refer to.
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    pub program: Option<Program>,
+    pub regions: HashSet<RegionCode>,
+    pub units: HashSet<String>,
+    pub records: HashMap<RecordKind, HashSet<String>>,
+    pub indicators: HashSet<String>,
+}
+
+struct Known<'a> {
+    program: Program,
+    stored: &'a Stored,
+    regions: HashSet<RegionCode>,
+    units: HashSet<String>,
+    records: HashMap<RecordKind, HashSet<String>>,
+    indicators: HashSet<String>,
+}
+
+impl RecordContext for Known<'_> {
+    fn program(&self) -> &Program {
+        &self.program
+    }
+    fn region_known(&self, code: &RegionCode) -> bool {
+        self.regions.contains(code) || self.stored.regions.contains(code)
+    }
+    fn unit_known(&self, code: &str) -> bool {
+        self.units.contains(code) || self.stored.units.contains(code)
+    }
+    fn record_known(&self, kind: RecordKind, code: &str) -> bool {
+        let has = |m: &HashMap<RecordKind, HashSet<String>>| m.get(&kind).is_some_and(|s| s.contains(code));
+        has(&self.records) || has(&self.stored.records)
+    }
+}
+
+fn at(location: &Location, column: &str, error: DomainError) -> Problem {
+    let mut location = location.clone();
+    location.column = Some(column.to_string());
+    Problem::at(location, error)
+}
+
+impl ProgramBundle {
+    /// The program as it will be after the load: the bundle's header over the
+    /// stored one, with the helped regions of both.
+    pub fn effective_program(&self, stored: &Stored) -> Result<Program, Problem> {
+        let mut program = match (&self.program, &stored.program) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => p.clone(),
+            (None, None) => {
+                return Err(Problem::at(
+                    Location {
+                        file: Some("program.toml".into()),
+                        ..Location::default()
+                    },
+                    DomainError::UnknownProgram(self.program_code.clone()),
+                ));
+            }
+        };
+        if let (Some(p), Some(s)) = (&self.program, &stored.program) {
+            program.helped = s.helped.clone();
+            program.helped.extend(p.helped.iter().cloned());
+        }
+        for h in &self.helped {
+            if !program.helped.iter().any(|x| x.region == h.item.region) {
+                program.helped.push(h.item.clone());
+            }
+        }
+        Ok(program)
+    }
+
+    /// Checks every item against the program, what is stored and the rest of
+    /// the bundle; returns every problem found, in input order.
+    pub fn check(&self, stored: &Stored) -> Vec<Problem> {
+        let program = match self.effective_program(stored) {
+            Ok(p) => p,
+            Err(problem) => return vec![problem],
+        };
+        let mut problems = Vec::new();
+        if let Some(s) = &stored.program
+            && s.code != self.program_code
+        {
+            problems.push(Problem::at(
+                Location::default(),
+                DomainError::ProgramMismatch {
+                    expected: s.code.clone(),
+                    found: self.program_code.clone(),
+                },
+            ));
+        }
+        let mut known = Known {
+            program,
+            stored,
+            regions: self.regions.iter().map(|r| r.item.code.clone()).collect(),
+            units: HashSet::new(),
+            records: HashMap::new(),
+            indicators: self.indicators.iter().map(|i| i.item.code.clone()).collect(),
+        };
+        for h in &self.helped {
+            if !known.region_known(&h.item.region) {
+                problems.push(at(&h.location, "region_code", DomainError::UnknownRegion(h.item.region.to_string())));
+            }
+        }
+        for d in &self.designations {
+            if !known.region_known(&d.item.region) {
+                problems.push(at(&d.location, "region_code", DomainError::UnknownRegion(d.item.region.to_string())));
+            }
+        }
+        for u in &self.units {
+            let (unit, _) = &u.item;
+            if !known.units.insert(unit.code.clone()) {
+                problems.push(at(&u.location, "code", DomainError::DuplicateKey(unit.code.clone())));
+            }
+            if let Some(r) = &unit.region
+                && !known.region_known(r)
+            {
+                problems.push(at(&u.location, "region_code", DomainError::UnknownRegion(r.to_string())));
+            }
+        }
+        for r in &self.records {
+            let set = known.records.entry(r.item.kind).or_default();
+            if !set.insert(r.item.code().to_string()) {
+                problems.push(at(&r.location, "code", DomainError::DuplicateKey(r.item.code().to_string())));
+            }
+        }
+        for r in &self.records {
+            for (field, error) in r.item.check(&known) {
+                problems.push(at(&r.location, field, error));
+            }
+        }
+        let indicator_known =
+            |code: &str| known.indicators.contains(code) || stored.indicators.contains(code);
+        let all_indicators: HashSet<String> =
+            known.indicators.iter().chain(&stored.indicators).cloned().collect();
+        for i in &self.indicators {
+            if let Err(e) = i.item.validate(&|c| all_indicators.contains(c)) {
+                problems.push(at(&i.location, "definition", e));
+            }
+        }
+        let mut keys = HashSet::new();
+        for a in &self.aggregates {
+            if !indicator_known(&a.item.indicator) {
+                problems.push(at(&a.location, "indicator", DomainError::UnknownIndicator(a.item.indicator.clone())));
+            }
+            if let Some(u) = &a.item.helper_unit
+                && !known.unit_known(u)
+            {
+                problems.push(at(&a.location, "helper_unit", DomainError::UnknownUnit(u.clone())));
+            }
+            for (field, error) in a.item.check(&known.program) {
+                problems.push(at(&a.location, field, error));
+            }
+            if !keys.insert(a.item.key()) {
+                problems.push(at(&a.location, "indicator", DomainError::DuplicateKey(a.item.key())));
+            }
+        }
+        let mut keys = HashSet::new();
+        for t in &self.targets {
+            if !indicator_known(&t.item.indicator) {
+                problems.push(at(&t.location, "indicator", DomainError::UnknownIndicator(t.item.indicator.clone())));
+            }
+            if !known.unit_known(&t.item.helper_unit) {
+                problems.push(at(&t.location, "helper_unit", DomainError::UnknownUnit(t.item.helper_unit.clone())));
+            }
+            if let Err(e) = known.program.check_year(t.item.year) {
+                problems.push(at(&t.location, "year", e));
+            }
+            if let Some(r) = &t.item.region
+                && !known.program.helps(r)
+            {
+                problems.push(at(
+                    &t.location,
+                    "region_code",
+                    DomainError::RegionNotHelped {
+                        region: r.to_string(),
+                        program: known.program.code.clone(),
+                    },
+                ));
+            }
+            if !keys.insert(t.item.key()) {
+                problems.push(at(&t.location, "indicator", DomainError::DuplicateKey(t.item.key())));
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::unit::UnitKind;
+
+    fn stored() -> Stored {
+        let mut program = Program::new("zj-sc", "浙川", "ZJ-SC", 1996, None).unwrap();
+        program.helped.push(HelpedRegion {
+            region: RegionCode::parse("510822").unwrap(),
+            confirmed: true,
+            note: None,
+        });
+        Stored {
+            program: Some(program),
+            regions: ["510822", "510800", "511381"]
+                .iter()
+                .map(|c| RegionCode::parse(c).unwrap())
+                .collect(),
+            units: ["zj-dot".to_string()].into_iter().collect(),
+            indicators: ["aid_funds".to_string()].into_iter().collect(),
+            ..Stored::default()
+        }
+    }
+
+    fn project(row: usize, cells: &[(&str, &str)]) -> Located<Record> {
+        let record = Record::parse(RecordKind::Project, |name| {
+            cells.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        })
+        .unwrap();
+        Located::new(
+            Location {
+                file: Some("projects.csv".into()),
+                row: Some(row),
+                ..Location::default()
+            },
+            record,
+        )
+    }
+
+    const OK: &[(&str, &str)] = &[
+        ("code", "p1"),
+        ("year", "2009"),
+        ("helper_unit", "zj-dot"),
+        ("region_code", "510822"),
+        ("category", "bridge"),
+        ("name_zh", "桥"),
+    ];
+
+    #[test]
+    fn a_good_bundle_has_no_problems() {
+        let bundle = ProgramBundle {
+            program_code: "zj-sc".into(),
+            records: vec![project(2, OK)],
+            ..ProgramBundle::default()
+        };
+        assert_eq!(bundle.check(&stored()), vec![]);
+    }
+
+    #[test]
+    fn problems_name_row_and_column() {
+        let mut bad: Vec<(&str, &str)> = OK.to_vec();
+        bad[0] = ("code", "p2");
+        bad[1] = ("year", "1990");
+        bad[3] = ("region_code", "511381");
+        let bundle = ProgramBundle {
+            program_code: "zj-sc".into(),
+            records: vec![project(2, OK), project(3, &bad), project(4, OK)],
+            ..ProgramBundle::default()
+        };
+        let problems = bundle.check(&stored());
+        let places: Vec<_> = problems
+            .iter()
+            .map(|p| (p.location.row, p.location.column.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            places,
+            vec![
+                (Some(4), "code".to_string()),
+                (Some(3), "year".to_string()),
+                (Some(3), "region_code".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_program_without_header_is_refused() {
+        let bundle = ProgramBundle {
+            program_code: "nowhere".into(),
+            ..ProgramBundle::default()
+        };
+        let problems = bundle.check(&Stored::default());
+        assert!(matches!(problems[0].error, DomainError::UnknownProgram(_)));
+    }
+
+    #[test]
+    fn units_in_the_bundle_can_be_referred_to() {
+        let mut cells: Vec<(&str, &str)> = OK.to_vec();
+        cells[2] = ("helper_unit", "new-unit");
+        let bundle = ProgramBundle {
+            program_code: "zj-sc".into(),
+            units: vec![Located::new(
+                Location::default(),
+                (
+                    Unit {
+                        code: "new-unit".into(),
+                        name_zh: "新单位".into(),
+                        name_en: None,
+                        kind: UnitKind::Enterprise,
+                        region: None,
+                        note: None,
+                    },
+                    Side::Helping,
+                ),
+            )],
+            records: vec![project(2, &cells)],
+            ..ProgramBundle::default()
+        };
+        assert_eq!(bundle.check(&stored()), vec![]);
+    }
+}

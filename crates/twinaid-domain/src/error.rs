@@ -1,0 +1,262 @@
+//! What can be wrong with input, said in a way a person can act on, in both languages.
+
+use crate::lang::Lang;
+use std::fmt;
+
+/// A rule of the domain that a value breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("negative amount {0}")]
+    NegativeAmount(String),
+    #[error("not a number: {0:?}")]
+    NotANumber(String),
+    #[error("{value:?} has more than {decimals} decimals")]
+    TooManyDecimals { value: String, decimals: usize },
+    #[error("not a year: {0:?}")]
+    BadYear(String),
+    #[error("year {year} is outside the program ({start}–{end:?})")]
+    YearOutsideProgram {
+        year: i32,
+        start: i32,
+        end: Option<i32>,
+    },
+    #[error("year range {from}–{to} is reversed")]
+    ReversedYears { from: i32, to: i32 },
+    #[error("not a date: {0:?}")]
+    BadDate(String),
+    #[error("date {date} is not in year {year}")]
+    DateOutsideYear { date: String, year: i32 },
+    #[error("not a yes/no value: {0:?}")]
+    BadFlag(String),
+    #[error("not a region code: {0:?}")]
+    BadRegionCode(String),
+    #[error("unknown region {0}")]
+    UnknownRegion(String),
+    #[error("region {region} is not helped by program {program}")]
+    RegionNotHelped { region: String, program: String },
+    #[error("unknown unit {0}")]
+    UnknownUnit(String),
+    #[error("unknown {kind} {code}")]
+    UnknownReference { kind: &'static str, code: String },
+    #[error("not a valid code: {0:?}")]
+    BadCode(String),
+    #[error("{value:?} is not one of {allowed:?}")]
+    UnknownChoice {
+        value: String,
+        allowed: Vec<&'static str>,
+    },
+    #[error("value is required")]
+    Required,
+    #[error("unknown column {0}")]
+    UnknownColumn(String),
+    #[error("unknown indicator {0}")]
+    UnknownIndicator(String),
+    #[error("{0} appears twice")]
+    DuplicateKey(String),
+    #[error("program code {found} does not match {expected}")]
+    ProgramMismatch { expected: String, found: String },
+    #[error("unknown program {0}")]
+    UnknownProgram(String),
+    #[error("invalid indicator definition: {0}")]
+    BadDefinition(String),
+}
+
+impl DomainError {
+    /// The error as a person reads it, with what to do about it.
+    pub fn message(&self, lang: Lang) -> String {
+        use DomainError::*;
+        match (self, lang) {
+            (NegativeAmount(v), Lang::Zh) => format!("金额或数量不能为负数（{v}），请填写 0 或正数"),
+            (NegativeAmount(v), Lang::En) => {
+                format!("amounts cannot be negative ({v}); enter 0 or a positive number")
+            }
+            (NotANumber(v), Lang::Zh) => format!("“{v}”不是数字，请填写如 1300000 或 1,300,000.50 的数字"),
+            (NotANumber(v), Lang::En) => {
+                format!("\"{v}\" is not a number; write a number such as 1300000 or 1,300,000.50")
+            }
+            (TooManyDecimals { value, decimals }, Lang::Zh) => {
+                format!("“{value}”的小数位超过 {decimals} 位，请保留至多 {decimals} 位小数")
+            }
+            (TooManyDecimals { value, decimals }, Lang::En) => {
+                format!("\"{value}\" has more than {decimals} decimals; keep at most {decimals}")
+            }
+            (BadYear(v), Lang::Zh) => format!("“{v}”不是有效年份，请填写四位数年份，如 2009"),
+            (BadYear(v), Lang::En) => format!("\"{v}\" is not a year; write four digits, e.g. 2009"),
+            (YearOutsideProgram { year, start, end }, Lang::Zh) => format!(
+                "{year} 年不在本帮扶协作期限内（{start} 年{}），请检查年份",
+                end.map(|e| format!("至 {e} 年")).unwrap_or_else(|| "起".to_string())
+            ),
+            (YearOutsideProgram { year, start, end }, Lang::En) => format!(
+                "year {year} is outside the program, which runs from {start}{}; check the year",
+                end.map(|e| format!(" to {e}")).unwrap_or_default()
+            ),
+            (ReversedYears { from, to }, Lang::Zh) => {
+                format!("起始年份 {from} 晚于截止年份 {to}，请对调或更正")
+            }
+            (ReversedYears { from, to }, Lang::En) => {
+                format!("start year {from} is after end year {to}; swap or correct them")
+            }
+            (BadDate(v), Lang::Zh) => format!("“{v}”不是有效日期，请按 2009-10-18 的格式填写"),
+            (BadDate(v), Lang::En) => format!("\"{v}\" is not a date; write it as 2009-10-18"),
+            (DateOutsideYear { date, year }, Lang::Zh) => {
+                format!("日期 {date} 不在 {year} 年内，请更正日期或年份")
+            }
+            (DateOutsideYear { date, year }, Lang::En) => {
+                format!("date {date} is not in year {year}; correct the date or the year")
+            }
+            (BadFlag(v), Lang::Zh) => format!("“{v}”不是“是/否”，请填写 是、否、yes、no、1 或 0"),
+            (BadFlag(v), Lang::En) => {
+                format!("\"{v}\" is not yes or no; write yes, no, 1, 0, 是 or 否")
+            }
+            (BadRegionCode(v), Lang::Zh) => {
+                format!("“{v}”不是行政区划代码，请填写 6 位（或 9、12 位）数字代码，如 510822")
+            }
+            (BadRegionCode(v), Lang::En) => format!(
+                "\"{v}\" is not a division code; write the 6-digit (or 9- or 12-digit) code, e.g. 510822"
+            ),
+            (UnknownRegion(v), Lang::Zh) => {
+                format!("行政区划代码 {v} 不存在，请核对 GB/T 2260 代码，或先在 regions.csv 中登记该地区")
+            }
+            (UnknownRegion(v), Lang::En) => format!(
+                "region code {v} is unknown; check the GB/T 2260 code or add the region to regions.csv first"
+            ),
+            (RegionNotHelped { region, program }, Lang::Zh) => format!(
+                "地区 {region} 不是帮扶协作 {program} 的受帮扶地区，请填写受帮扶县（区、市）的代码，或先在 helped_regions.csv 中加入"
+            ),
+            (RegionNotHelped { region, program }, Lang::En) => format!(
+                "region {region} is not a helped region of program {program}; use a helped county's code or add it to helped_regions.csv first"
+            ),
+            (UnknownUnit(v), Lang::Zh) => format!("单位 {v} 不存在，请先在 units.csv 中登记该单位"),
+            (UnknownUnit(v), Lang::En) => format!("unit {v} is unknown; add it to units.csv first"),
+            (UnknownReference { kind, code }, Lang::Zh) => {
+                format!("找不到编号为 {code} 的{kind}，请检查编号或先登记该记录")
+            }
+            (UnknownReference { kind, code }, Lang::En) => {
+                format!("no {kind} with code {code}; check the code or add that record first")
+            }
+            (BadCode(v), Lang::Zh) => format!(
+                "编号“{v}”无效，请只用字母、数字、“-”“_”“.”，长度 1–64"
+            ),
+            (BadCode(v), Lang::En) => format!(
+                "code \"{v}\" is not valid; use 1–64 letters, digits, '-', '_' or '.'"
+            ),
+            (UnknownChoice { value, allowed }, Lang::Zh) => {
+                format!("“{value}”不是可选值，请填写其中之一：{}", allowed.join("、"))
+            }
+            (UnknownChoice { value, allowed }, Lang::En) => {
+                format!("\"{value}\" is not allowed; write one of: {}", allowed.join(", "))
+            }
+            (Required, Lang::Zh) => "此项必填，请填写".to_string(),
+            (Required, Lang::En) => "this value is required; fill it in".to_string(),
+            (UnknownColumn(c), Lang::Zh) => {
+                format!("无法识别的列“{c}”，请对照 docs/data-format.md 更正列名或删除该列")
+            }
+            (UnknownColumn(c), Lang::En) => format!(
+                "unknown column \"{c}\"; correct its name from docs/data-format.md or remove it"
+            ),
+            (UnknownIndicator(c), Lang::Zh) => {
+                format!("指标“{c}”不存在，请运行 twinaid indicators 查看可用指标")
+            }
+            (UnknownIndicator(c), Lang::En) => {
+                format!("indicator \"{c}\" is unknown; run twinaid indicators to list them")
+            }
+            (DuplicateKey(k), Lang::Zh) => format!("“{k}”重复出现，每条记录的编号须唯一，请删除或更改重复行"),
+            (DuplicateKey(k), Lang::En) => {
+                format!("\"{k}\" appears twice; each record's key must be unique, remove or rename one")
+            }
+            (ProgramMismatch { expected, found }, Lang::Zh) => {
+                format!("帮扶协作编号 {found} 与 {expected} 不一致，请更正")
+            }
+            (ProgramMismatch { expected, found }, Lang::En) => {
+                format!("program code {found} does not match {expected}; correct it")
+            }
+            (UnknownProgram(p), Lang::Zh) => format!(
+                "帮扶协作 {p} 不存在，请先载入其 program.toml（含名称与起始年份），或运行 twinaid demo"
+            ),
+            (UnknownProgram(p), Lang::En) => format!(
+                "program {p} does not exist; load its program.toml (with names and start year) first, or run twinaid demo"
+            ),
+            (BadDefinition(d), Lang::Zh) => format!("指标定义无效：{d}"),
+            (BadDefinition(d), Lang::En) => format!("invalid indicator definition: {d}"),
+        }
+    }
+}
+
+/// Where in the input a problem sits: a file, a row, a column.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: Option<String>,
+    /// The line number as a spreadsheet shows it (the header is row 1).
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+}
+
+/// One problem found in input, with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub location: Location,
+    pub error: DomainError,
+}
+
+impl Problem {
+    /// A problem at a place.
+    pub fn at(location: Location, error: DomainError) -> Problem {
+        Problem { location, error }
+    }
+
+    /// The problem as one line a person can act on.
+    pub fn message(&self, lang: Lang) -> String {
+        let mut place = Vec::new();
+        let l = &self.location;
+        if let Some(file) = &l.file {
+            place.push(file.clone());
+        }
+        if let Some(row) = l.row {
+            place.push(match lang {
+                Lang::Zh => format!("第 {row} 行"),
+                Lang::En => format!("row {row}"),
+            });
+        }
+        if let Some(col) = &l.column {
+            place.push(match lang {
+                Lang::Zh => format!("列 {col}"),
+                Lang::En => format!("column {col}"),
+            });
+        }
+        let sep = lang.pick("，", ", ");
+        if place.is_empty() {
+            self.error.message(lang)
+        } else {
+            format!("{}{}{}", place.join(sep), lang.pick("：", ": "), self.error.message(lang))
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_names_file_row_and_column_in_both_languages() {
+        let p = Problem::at(
+            Location {
+                file: Some("projects.csv".into()),
+                row: Some(37),
+                column: Some("region_code".into()),
+                value: Some("999999".into()),
+            },
+            DomainError::UnknownRegion("999999".into()),
+        );
+        let zh = p.message(Lang::Zh);
+        assert!(zh.contains("projects.csv") && zh.contains("第 37 行") && zh.contains("999999"));
+        let en = p.message(Lang::En);
+        assert!(en.contains("row 37") && en.contains("column region_code"));
+    }
+}

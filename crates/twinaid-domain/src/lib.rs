@@ -1,0 +1,23 @@
+//! The pure domain of twinaid: the words of `DOMAIN.md` as types.
+//!
+//! Nothing here touches a database, a file or the network; every value that
+//! can be wrong is checked when it is built, so holding one means it is valid.
+
+pub mod aggregate;
+pub mod bundle;
+pub mod error;
+pub mod indicator;
+pub mod lang;
+pub mod money;
+pub mod program;
+pub mod quantity;
+pub mod record;
+pub mod region;
+pub mod unit;
+pub mod yearbook;
+
+pub use error::{DomainError, Problem};
+pub use lang::Lang;
+pub use money::Money;
+pub use quantity::{Quantity, UnitOfMeasure};
+pub use region::RegionCode;

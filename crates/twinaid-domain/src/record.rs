@@ -1,0 +1,879 @@
+//! Record kinds and their fields: one spec per kind drives reading files,
+//! validating, storing and auditing, so a field has one name everywhere.
+
+use crate::error::DomainError;
+use crate::lang::Lang;
+use crate::money::{format_decimal, parse_decimal};
+use crate::program::Program;
+use crate::region::RegionCode;
+use serde_json::{Map, Value};
+
+/// A kind of record a program keeps, each traced by a `code` unique in its program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordKind {
+    Pairing,
+    Project,
+    FundTransaction,
+    CooperationAgreement,
+    IndustrialPark,
+    ParkEnterprise,
+    Training,
+    LabourTransfer,
+    CadreExchange,
+    StudentAid,
+    ExchangeVisit,
+}
+
+/// One allowed value of a choice field, with its names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+const fn c(code: &'static str, zh: &'static str, en: &'static str) -> Choice {
+    Choice { code, zh, en }
+}
+
+/// Project categories; the indicators count and sum projects by these.
+pub const PROJECT_CATEGORIES: &[Choice] = &[
+    c("new_village", "扶贫新村", "new anti-poverty village"),
+    c("school", "学校", "school"),
+    c("hospital", "医院（卫生院）", "hospital"),
+    c("road", "道路", "road"),
+    c("bridge", "桥梁", "bridge"),
+    c("drinking_water", "饮水工程", "drinking water"),
+    c("small_pond", "小水窖（小塘堰）", "small ponds"),
+    c("agriculture", "农业示范", "agriculture"),
+    c("industry", "产业发展", "industry"),
+    c("other", "其他", "other"),
+];
+
+/// Project lifecycle states, from proposal to inspection.
+pub const PROJECT_STATUSES: &[Choice] = &[
+    c("proposed", "已申报", "proposed"),
+    c("verified", "已核查", "verified"),
+    c("registered", "已登记", "registered"),
+    c("in_progress", "实施中", "in progress"),
+    c("completed", "已完工", "completed"),
+    c("inspected", "已验收", "inspected"),
+    c("returned", "已退回", "returned"),
+    c("cancelled", "已取消", "cancelled"),
+];
+
+/// What a fund transaction records.
+pub const FUND_KINDS: &[Choice] = &[
+    c("commitment", "承诺", "commitment"),
+    c("disbursement", "拨付", "disbursement"),
+    c("expenditure", "支出", "expenditure"),
+];
+
+/// Cash or in kind.
+pub const FUND_FORMS: &[Choice] = &[c("cash", "资金", "cash"), c("in_kind", "实物", "in kind")];
+
+/// Kinds of training the report names.
+pub const TRAINING_KINDS: &[Choice] = &[
+    c("practical", "实用技术培训", "practical technical training"),
+    c("labour_skills", "劳动技能培训", "labour skills training"),
+    c("leaders", "致富带头人培训", "training of leaders for getting rich"),
+    c(
+        "cadres_technicians",
+        "干部、技术人员培训",
+        "training of cadres and technicians",
+    ),
+];
+
+/// Which way a cadre exchange goes.
+pub const EXCHANGE_DIRECTIONS: &[Choice] = &[
+    c("to_helped", "派往受帮扶地区", "to the helped region"),
+    c("to_helper", "来帮扶方挂职学习", "to the helping region"),
+];
+
+/// Forms of cadre exchange.
+pub const CADRE_EXCHANGE_KINDS: &[Choice] = &[
+    c("secondment", "挂职", "secondment"),
+    c("training", "培训", "training"),
+    c("survey", "考察调研", "survey"),
+];
+
+/// Kinds of exchange visit.
+pub const VISIT_KINDS: &[Choice] = &[
+    c("leaders", "主要领导互访", "leaders' visit"),
+    c("department", "部门互访", "department visit"),
+    c("delegation", "代表团", "delegation"),
+    c("investment_fair", "招商考察", "investment fair"),
+    c("other", "其他", "other"),
+];
+
+/// Levels at which units pair.
+pub const PAIRING_LEVELS: &[Choice] = &[
+    c("province_cities", "省对市", "province–prefectures"),
+    c("city_county", "市对县", "city–county"),
+    c("department_county", "部门对县", "department–county"),
+    c("enterprise_village", "企业对村", "enterprise–village"),
+    c("school_school", "学校对学校", "school–school"),
+    c("hospital_hospital", "医院对医院", "hospital–hospital"),
+    c("donor_student", "“1+1”助学", "donor–student (1+1)"),
+];
+
+/// How a field's text is read and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// A record's key: letters, digits, `-`, `_`, `.`.
+    Code,
+    Text,
+    /// A whole, non-negative number of things or people.
+    Count,
+    /// Yuan in files, fen in storage.
+    Money,
+    /// Kilometres in files, metres in storage.
+    Km,
+    /// A year that must fall within the program.
+    ProgramYear,
+    Date,
+    Flag,
+    /// A region the program helps, or one inside or above such a region.
+    HelpedRegion,
+    /// Any known region.
+    Region,
+    /// A unit's code.
+    Unit,
+    /// The code of another record of the same program.
+    Ref(RecordKind),
+    Choice(&'static [Choice]),
+    /// A pseudonymous reference to a person; masked in lists and exports.
+    PersonRef,
+}
+
+impl FieldType {
+    /// How many stored units make one written unit, for numeric fields.
+    pub fn scale(self) -> Option<i64> {
+        match self {
+            FieldType::Count | FieldType::ProgramYear | FieldType::Flag => Some(1),
+            FieldType::Money => Some(100),
+            FieldType::Km => Some(1000),
+            _ => None,
+        }
+    }
+
+    /// Whether the stored value is an integer (else text).
+    pub fn is_integer(self) -> bool {
+        self.scale().is_some()
+    }
+}
+
+/// One field of a record kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub required: bool,
+    /// Written in place of an empty cell.
+    pub default: Option<&'static str>,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+const fn f(name: &'static str, ty: FieldType, zh: &'static str, en: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        required: false,
+        default: None,
+        zh,
+        en,
+    }
+}
+
+const fn req(name: &'static str, ty: FieldType, zh: &'static str, en: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        required: true,
+        default: None,
+        zh,
+        en,
+    }
+}
+
+const fn dflt(
+    name: &'static str,
+    ty: FieldType,
+    default: &'static str,
+    zh: &'static str,
+    en: &'static str,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        ty,
+        required: false,
+        default: Some(default),
+        zh,
+        en,
+    }
+}
+
+/// Fields every yearly record has: its key, year, the helper unit that did it and the helped place.
+const BASE: &[FieldSpec] = &[
+    req("code", FieldType::Code, "编号", "code"),
+    req("year", FieldType::ProgramYear, "年度", "year"),
+    req("helper_unit", FieldType::Unit, "帮扶单位", "helper unit"),
+    req("region_code", FieldType::HelpedRegion, "受帮扶地区", "helped region"),
+];
+
+/// Fields every record ends with.
+const TAIL: &[FieldSpec] = &[
+    dflt(
+        "illustrative",
+        FieldType::Flag,
+        "no",
+        "示意数据",
+        "illustrative",
+    ),
+    f("note", FieldType::Text, "备注", "note"),
+];
+
+const PAIRING: &[FieldSpec] = &[
+    req("code", FieldType::Code, "编号", "code"),
+    req(
+        "level",
+        FieldType::Choice(PAIRING_LEVELS),
+        "结对层级",
+        "level",
+    ),
+    req("helper_unit", FieldType::Unit, "帮扶单位", "helper unit"),
+    f(
+        "helped_region",
+        FieldType::HelpedRegion,
+        "受帮扶地区",
+        "helped region",
+    ),
+    f("helped_unit", FieldType::Unit, "受帮扶单位", "helped unit"),
+    f("from_year", FieldType::ProgramYear, "起始年份", "from year"),
+    f("to_year", FieldType::ProgramYear, "截止年份", "to year"),
+    dflt("confirmed", FieldType::Flag, "yes", "已核实", "confirmed"),
+];
+
+const PROJECT: &[FieldSpec] = &[
+    req(
+        "category",
+        FieldType::Choice(PROJECT_CATEGORIES),
+        "项目类别",
+        "category",
+    ),
+    req("name_zh", FieldType::Text, "项目名称", "name (Chinese)"),
+    f("name_en", FieldType::Text, "英文名称", "name (English)"),
+    dflt(
+        "status",
+        FieldType::Choice(PROJECT_STATUSES),
+        "registered",
+        "状态",
+        "status",
+    ),
+    f("budget", FieldType::Money, "预算（元）", "budget (yuan)"),
+    f("length_km", FieldType::Km, "长度（公里）", "length (km)"),
+    f("units_built", FieldType::Count, "建成数量", "units built"),
+    f("beneficiaries", FieldType::Count, "受益人数", "beneficiaries"),
+];
+
+const FUND_TRANSACTION: &[FieldSpec] = &[
+    req("kind", FieldType::Choice(FUND_KINDS), "类型", "kind"),
+    dflt(
+        "form",
+        FieldType::Choice(FUND_FORMS),
+        "cash",
+        "形式",
+        "form",
+    ),
+    req("amount", FieldType::Money, "金额（元）", "amount (yuan)"),
+    f("date", FieldType::Date, "日期", "date"),
+    f(
+        "project_code",
+        FieldType::Ref(RecordKind::Project),
+        "项目编号",
+        "project code",
+    ),
+];
+
+const COOPERATION_AGREEMENT: &[FieldSpec] = &[
+    req("name_zh", FieldType::Text, "协议名称", "name (Chinese)"),
+    f("name_en", FieldType::Text, "英文名称", "name (English)"),
+    f("enterprise", FieldType::Text, "帮扶方企业", "enterprise"),
+    f("partner", FieldType::Text, "合作方", "partner"),
+    f("sector", FieldType::Text, "行业", "sector"),
+    req("value", FieldType::Money, "协议金额（元）", "value (yuan)"),
+    f("date", FieldType::Date, "签约日期", "date signed"),
+    f(
+        "actual_investment",
+        FieldType::Money,
+        "实际到位投资（元）",
+        "actual investment (yuan)",
+    ),
+    f("jobs", FieldType::Count, "提供就业", "jobs"),
+    f("profit_tax", FieldType::Money, "利税（元）", "profit tax (yuan)"),
+];
+
+const INDUSTRIAL_PARK: &[FieldSpec] = &[
+    req("name_zh", FieldType::Text, "园区名称", "name (Chinese)"),
+    f("name_en", FieldType::Text, "英文名称", "name (English)"),
+];
+
+const PARK_ENTERPRISE: &[FieldSpec] = &[
+    req(
+        "park_code",
+        FieldType::Ref(RecordKind::IndustrialPark),
+        "园区编号",
+        "park code",
+    ),
+    req("enterprise", FieldType::Text, "入园企业", "enterprise"),
+    f("sector", FieldType::Text, "行业", "sector"),
+    f("investment", FieldType::Money, "投资（元）", "investment (yuan)"),
+];
+
+const TRAINING: &[FieldSpec] = &[
+    req(
+        "kind",
+        FieldType::Choice(TRAINING_KINDS),
+        "培训类型",
+        "kind",
+    ),
+    req("title_zh", FieldType::Text, "培训名称", "title (Chinese)"),
+    f("title_en", FieldType::Text, "英文名称", "title (English)"),
+    f("courses", FieldType::Count, "期数", "courses"),
+    req("participants", FieldType::Count, "参训人数", "participants"),
+    f("cost", FieldType::Money, "经费（元）", "cost (yuan)"),
+];
+
+const LABOUR_TRANSFER: &[FieldSpec] = &[
+    dflt("people", FieldType::Count, "1", "人数", "people"),
+    f(
+        "destination_region",
+        FieldType::Region,
+        "输入地",
+        "destination region",
+    ),
+    f("employer", FieldType::Text, "用工单位", "employer"),
+    f("sector", FieldType::Text, "行业", "sector"),
+    f(
+        "worker_ref",
+        FieldType::PersonRef,
+        "劳动者编号（化名）",
+        "worker reference (pseudonym)",
+    ),
+];
+
+const CADRE_EXCHANGE: &[FieldSpec] = &[
+    req(
+        "direction",
+        FieldType::Choice(EXCHANGE_DIRECTIONS),
+        "方向",
+        "direction",
+    ),
+    req(
+        "kind",
+        FieldType::Choice(CADRE_EXCHANGE_KINDS),
+        "形式",
+        "kind",
+    ),
+    req("person_times", FieldType::Count, "人次", "person-times"),
+];
+
+const STUDENT_AID: &[FieldSpec] = &[
+    f("school", FieldType::Text, "学校", "school"),
+    dflt("students", FieldType::Count, "1", "受助学生数", "students"),
+    f("amount", FieldType::Money, "资助金额（元）", "amount (yuan)"),
+    f(
+        "student_ref",
+        FieldType::PersonRef,
+        "学生编号（化名）",
+        "student reference (pseudonym)",
+    ),
+];
+
+const EXCHANGE_VISIT: &[FieldSpec] = &[
+    req("kind", FieldType::Choice(VISIT_KINDS), "互访类型", "kind"),
+    req("title_zh", FieldType::Text, "活动名称", "title (Chinese)"),
+    f("title_en", FieldType::Text, "英文名称", "title (English)"),
+    f("date", FieldType::Date, "日期", "date"),
+    f("people", FieldType::Count, "人数", "people"),
+];
+
+impl RecordKind {
+    /// Every kind, pairings first so later kinds may refer to earlier ones.
+    pub const ALL: [RecordKind; 11] = [
+        RecordKind::Pairing,
+        RecordKind::Project,
+        RecordKind::FundTransaction,
+        RecordKind::CooperationAgreement,
+        RecordKind::IndustrialPark,
+        RecordKind::ParkEnterprise,
+        RecordKind::Training,
+        RecordKind::LabourTransfer,
+        RecordKind::CadreExchange,
+        RecordKind::StudentAid,
+        RecordKind::ExchangeVisit,
+    ];
+
+    /// The kind's stable code: its table, its API path segment.
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordKind::Pairing => "pairing",
+            RecordKind::Project => "project",
+            RecordKind::FundTransaction => "fund_transaction",
+            RecordKind::CooperationAgreement => "cooperation_agreement",
+            RecordKind::IndustrialPark => "industrial_park",
+            RecordKind::ParkEnterprise => "park_enterprise",
+            RecordKind::Training => "training",
+            RecordKind::LabourTransfer => "labour_transfer",
+            RecordKind::CadreExchange => "cadre_exchange",
+            RecordKind::StudentAid => "student_aid",
+            RecordKind::ExchangeVisit => "exchange_visit",
+        }
+    }
+
+    /// Reads a kind code.
+    pub fn parse(code: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+
+    /// The file of a program folder that holds this kind.
+    pub fn file(self) -> &'static str {
+        match self {
+            RecordKind::Pairing => "pairings.csv",
+            RecordKind::Project => "projects.csv",
+            RecordKind::FundTransaction => "fund_transactions.csv",
+            RecordKind::CooperationAgreement => "cooperation_agreements.csv",
+            RecordKind::IndustrialPark => "industrial_parks.csv",
+            RecordKind::ParkEnterprise => "park_enterprises.csv",
+            RecordKind::Training => "trainings.csv",
+            RecordKind::LabourTransfer => "labour_transfers.csv",
+            RecordKind::CadreExchange => "cadre_exchanges.csv",
+            RecordKind::StudentAid => "student_aid.csv",
+            RecordKind::ExchangeVisit => "exchange_visits.csv",
+        }
+    }
+
+    /// The kind's name in a language.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            RecordKind::Pairing => lang.pick("结对关系", "pairing"),
+            RecordKind::Project => lang.pick("帮扶项目", "project"),
+            RecordKind::FundTransaction => lang.pick("帮扶资金", "fund transaction"),
+            RecordKind::CooperationAgreement => lang.pick("经贸合作协议", "cooperation agreement"),
+            RecordKind::IndustrialPark => lang.pick("产业园", "industrial park"),
+            RecordKind::ParkEnterprise => lang.pick("入园企业", "park enterprise"),
+            RecordKind::Training => lang.pick("培训", "training"),
+            RecordKind::LabourTransfer => lang.pick("劳务输出", "labour transfer"),
+            RecordKind::CadreExchange => lang.pick("干部交流", "cadre exchange"),
+            RecordKind::StudentAid => lang.pick("“1+1”助学", "student aid"),
+            RecordKind::ExchangeVisit => lang.pick("互访", "exchange visit"),
+        }
+    }
+
+    /// Whether records of this kind belong to a year and a helped place.
+    pub fn is_yearly(self) -> bool {
+        self != RecordKind::Pairing
+    }
+
+    /// The fields of this kind, in file and table order.
+    pub fn fields(self) -> Vec<FieldSpec> {
+        let own: &[FieldSpec] = match self {
+            RecordKind::Pairing => PAIRING,
+            RecordKind::Project => PROJECT,
+            RecordKind::FundTransaction => FUND_TRANSACTION,
+            RecordKind::CooperationAgreement => COOPERATION_AGREEMENT,
+            RecordKind::IndustrialPark => INDUSTRIAL_PARK,
+            RecordKind::ParkEnterprise => PARK_ENTERPRISE,
+            RecordKind::Training => TRAINING,
+            RecordKind::LabourTransfer => LABOUR_TRANSFER,
+            RecordKind::CadreExchange => CADRE_EXCHANGE,
+            RecordKind::StudentAid => STUDENT_AID,
+            RecordKind::ExchangeVisit => EXCHANGE_VISIT,
+        };
+        let base: &[FieldSpec] = if self.is_yearly() { BASE } else { &[] };
+        base.iter().chain(own).chain(TAIL).copied().collect()
+    }
+
+    /// One field's spec by name.
+    pub fn field(self, name: &str) -> Option<FieldSpec> {
+        self.fields().into_iter().find(|f| f.name == name)
+    }
+}
+
+/// A stored value: integers for numbers, years, flags, money (fen) and km (metres); text otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Null,
+    Text(String),
+    Int(i64),
+}
+
+impl FieldValue {
+    /// The text, if this is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            FieldValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            FieldValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// Checks a record key.
+pub fn parse_code(text: &str) -> Result<String, DomainError> {
+    let t = text.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 64
+        && t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(DomainError::BadCode(t.to_string()))
+    }
+}
+
+/// Reads a year: four digits within what a program can span.
+pub fn parse_year(text: &str) -> Result<i32, DomainError> {
+    let t = text.trim();
+    match t.parse::<i32>() {
+        Ok(y) if (1949..=2100).contains(&y) && t.len() == 4 => Ok(y),
+        _ => Err(DomainError::BadYear(t.to_string())),
+    }
+}
+
+/// Reads a yes/no cell in either language.
+pub fn parse_flag(text: &str) -> Result<bool, DomainError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "是" => Ok(true),
+        "no" | "n" | "false" | "0" | "否" => Ok(false),
+        _ => Err(DomainError::BadFlag(text.trim().to_string())),
+    }
+}
+
+/// Reads an ISO date (`2009-10-18`) and checks the calendar.
+pub fn parse_date(text: &str) -> Result<(i32, u32, u32), DomainError> {
+    let t = text.trim();
+    let bad = || DomainError::BadDate(t.to_string());
+    let parts: Vec<&str> = t.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return Err(bad());
+    }
+    let y: i32 = parts[0].parse().map_err(|_| bad())?;
+    let m: u32 = parts[1].parse().map_err(|_| bad())?;
+    let d: u32 = parts[2].parse().map_err(|_| bad())?;
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if d == 0 || d > days {
+        return Err(bad());
+    }
+    Ok((y, m, d))
+}
+
+impl FieldSpec {
+    /// Reads one cell by this field's type; only the shape is checked here,
+    /// what it refers to is checked against the program by [`Record::check`].
+    pub fn parse(&self, text: Option<&str>) -> Result<FieldValue, DomainError> {
+        let given = text.map(str::trim).filter(|t| !t.is_empty());
+        let Some(t) = given.or(self.default) else {
+            return if self.required {
+                Err(DomainError::Required)
+            } else {
+                Ok(FieldValue::Null)
+            };
+        };
+        Ok(match self.ty {
+            FieldType::Code => FieldValue::Text(parse_code(t)?),
+            FieldType::Text | FieldType::PersonRef => FieldValue::Text(t.to_string()),
+            FieldType::Count | FieldType::Money | FieldType::Km => {
+                let scale = self.ty.scale().unwrap_or(1);
+                let raw = parse_decimal(t, scale)?;
+                if raw < 0 {
+                    return Err(DomainError::NegativeAmount(t.to_string()));
+                }
+                FieldValue::Int(raw)
+            }
+            FieldType::ProgramYear => FieldValue::Int(i64::from(parse_year(t)?)),
+            FieldType::Date => {
+                parse_date(t)?;
+                FieldValue::Text(t.to_string())
+            }
+            FieldType::Flag => FieldValue::Int(i64::from(parse_flag(t)?)),
+            FieldType::HelpedRegion | FieldType::Region => {
+                FieldValue::Text(RegionCode::parse(t)?.to_string())
+            }
+            FieldType::Unit | FieldType::Ref(_) => FieldValue::Text(parse_code(t)?),
+            FieldType::Choice(choices) => {
+                match choices.iter().find(|ch| ch.code == t || ch.zh == t || ch.en == t) {
+                    Some(ch) => FieldValue::Text(ch.code.to_string()),
+                    None => {
+                        return Err(DomainError::UnknownChoice {
+                            value: t.to_string(),
+                            allowed: choices.iter().map(|ch| ch.code).collect(),
+                        });
+                    }
+                }
+            }
+        })
+    }
+
+    /// Writes a stored value back as a file holds it (yuan, km), the inverse of [`FieldSpec::parse`].
+    pub fn write(&self, value: &FieldValue) -> String {
+        match value {
+            FieldValue::Null => String::new(),
+            FieldValue::Text(t) => t.clone(),
+            FieldValue::Int(i) => match self.ty {
+                FieldType::Flag => if *i != 0 { "yes" } else { "no" }.to_string(),
+                ty => format_decimal(*i, ty.scale().unwrap_or(1)),
+            },
+        }
+    }
+
+    /// A stored value as JSON in written units (money in yuan).
+    pub fn to_json(&self, value: &FieldValue) -> Value {
+        match value {
+            FieldValue::Null => Value::Null,
+            FieldValue::Text(t) => Value::from(t.clone()),
+            FieldValue::Int(i) => match self.ty {
+                FieldType::Flag => Value::from(*i != 0),
+                ty => {
+                    let scale = ty.scale().unwrap_or(1);
+                    if i % scale == 0 {
+                        Value::from(i / scale)
+                    } else {
+                        Value::from(*i as f64 / scale as f64)
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// What a record is checked against: the program and what already exists.
+pub trait RecordContext {
+    /// The program the record belongs to.
+    fn program(&self) -> &Program;
+    /// Whether the region is in the registry.
+    fn region_known(&self, code: &RegionCode) -> bool;
+    /// Whether the unit is known.
+    fn unit_known(&self, code: &str) -> bool;
+    /// Whether a record of the kind with the code exists in the program (stored or being loaded).
+    fn record_known(&self, kind: RecordKind, code: &str) -> bool;
+}
+
+/// One record of a kind: values in the order of [`RecordKind::fields`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub kind: RecordKind,
+    pub values: Vec<FieldValue>,
+}
+
+impl Record {
+    /// Reads a record from cells looked up by field name; every bad field is reported.
+    pub fn parse<'a>(
+        kind: RecordKind,
+        cell: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<Record, Vec<(&'static str, DomainError)>> {
+        let mut values = Vec::new();
+        let mut errors = Vec::new();
+        for spec in kind.fields() {
+            match spec.parse(cell(spec.name)) {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    errors.push((spec.name, e));
+                    values.push(FieldValue::Null);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Record { kind, values })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// A field's value by name.
+    pub fn get(&self, name: &str) -> &FieldValue {
+        self.kind
+            .fields()
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| self.values.get(i))
+            .unwrap_or(&FieldValue::Null)
+    }
+
+    /// The record's key within its program.
+    pub fn code(&self) -> &str {
+        self.get("code").as_text().unwrap_or_default()
+    }
+
+    /// The record's year, for yearly kinds.
+    pub fn year(&self) -> Option<i32> {
+        self.get("year").as_int().and_then(|y| i32::try_from(y).ok())
+    }
+
+    /// Checks what the fields refer to: years within the program, places the
+    /// program helps, known units and records, dates within the record's year.
+    pub fn check(&self, ctx: &dyn RecordContext) -> Vec<(&'static str, DomainError)> {
+        let mut errors = Vec::new();
+        let program = ctx.program();
+        let year = self.year();
+        for (spec, value) in self.kind.fields().iter().zip(&self.values) {
+            let result = match (spec.ty, value) {
+                (_, FieldValue::Null) => Ok(()),
+                (FieldType::ProgramYear, FieldValue::Int(y)) => {
+                    program.check_year(i32::try_from(*y).unwrap_or(i32::MAX))
+                }
+                (FieldType::HelpedRegion, FieldValue::Text(code)) => {
+                    check_region(ctx, code, true)
+                }
+                (FieldType::Region, FieldValue::Text(code)) => check_region(ctx, code, false),
+                (FieldType::Unit, FieldValue::Text(code)) => {
+                    if ctx.unit_known(code) {
+                        Ok(())
+                    } else {
+                        Err(DomainError::UnknownUnit(code.clone()))
+                    }
+                }
+                (FieldType::Ref(kind), FieldValue::Text(code)) => {
+                    if ctx.record_known(kind, code) {
+                        Ok(())
+                    } else {
+                        Err(DomainError::UnknownReference {
+                            kind: kind.code(),
+                            code: code.clone(),
+                        })
+                    }
+                }
+                (FieldType::Date, FieldValue::Text(date)) => match (year, parse_date(date)) {
+                    (Some(y), Ok((dy, _, _))) if dy != y => Err(DomainError::DateOutsideYear {
+                        date: date.clone(),
+                        year: y,
+                    }),
+                    _ => Ok(()),
+                },
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                errors.push((spec.name, e));
+            }
+        }
+        if self.kind == RecordKind::Pairing
+            && let (Some(from), Some(to)) = (self.get("from_year").as_int(), self.get("to_year").as_int())
+            && from > to
+        {
+            errors.push((
+                "to_year",
+                DomainError::ReversedYears {
+                    from: from as i32,
+                    to: to as i32,
+                },
+            ));
+        }
+        errors
+    }
+
+    /// The record as JSON in written units, for the audit log and the API.
+    pub fn to_json(&self) -> Value {
+        let mut map = Map::new();
+        for (spec, value) in self.kind.fields().iter().zip(&self.values) {
+            map.insert(spec.name.to_string(), spec.to_json(value));
+        }
+        Value::Object(map)
+    }
+}
+
+fn check_region(ctx: &dyn RecordContext, code: &str, must_be_helped: bool) -> Result<(), DomainError> {
+    let region = RegionCode::parse(code)?;
+    // Townships and villages are checked through their county: the registry holds counties and up.
+    if !ctx.region_known(&region.county()) {
+        return Err(DomainError::UnknownRegion(code.to_string()));
+    }
+    if must_be_helped && !ctx.program().helps(&region) {
+        return Err(DomainError::RegionNotHelped {
+            region: code.to_string(),
+            program: ctx.program().code.clone(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_unique_in_every_kind() {
+        for kind in RecordKind::ALL {
+            let mut names: Vec<_> = kind.fields().iter().map(|f| f.name).collect();
+            let before = names.len();
+            names.sort();
+            names.dedup();
+            assert_eq!(before, names.len(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn parse_reports_every_bad_field() {
+        let cells = [
+            ("code", "p1"),
+            ("year", "20x9"),
+            ("helper_unit", "u1"),
+            ("region_code", "510822"),
+            ("category", "castle"),
+            ("name_zh", "桥"),
+            ("budget", "-3"),
+        ];
+        let errors = Record::parse(RecordKind::Project, |name| {
+            cells.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        })
+        .unwrap_err();
+        let names: Vec<_> = errors.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, vec!["year", "category", "budget"]);
+    }
+
+    #[test]
+    fn choices_accept_codes_and_names_and_defaults_fill_blanks() {
+        let spec = RecordKind::Project.field("category").unwrap();
+        assert_eq!(
+            spec.parse(Some("学校")).unwrap(),
+            FieldValue::Text("school".into())
+        );
+        let status = RecordKind::Project.field("status").unwrap();
+        assert_eq!(
+            status.parse(Some("")).unwrap(),
+            FieldValue::Text("registered".into())
+        );
+    }
+
+    #[test]
+    fn money_round_trips_between_yuan_and_fen() {
+        let spec = RecordKind::FundTransaction.field("amount").unwrap();
+        let v = spec.parse(Some("1,300,000.5")).unwrap();
+        assert_eq!(v, FieldValue::Int(130_000_050));
+        assert_eq!(spec.write(&v), "1300000.5");
+    }
+
+    #[test]
+    fn dates_are_checked_against_the_calendar() {
+        assert!(parse_date("2009-10-18").is_ok());
+        assert!(parse_date("2009-02-29").is_err());
+        assert!(parse_date("2008-02-29").is_ok());
+        assert!(parse_date("18/10/2009").is_err());
+    }
+}

@@ -1,0 +1,421 @@
+//! The yearbook arithmetic: a year's value, the cumulative value since the
+//! program began, the previous year and the change, split by where each part
+//! came from, by helped county and by fund source.
+
+use crate::indicator::{Formula, IndicatorDefinition, Rule};
+use crate::quantity::{UnitOfMeasure, raw_to_json};
+use crate::region::RegionCode;
+use crate::unit::SourceKind;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where a part of a figure came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Records,
+    Aggregates,
+}
+
+/// One summed piece of an indicator, as the store returns it already grouped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub indicator: String,
+    pub year_from: i32,
+    pub year_to: i32,
+    pub region: Option<RegionCode>,
+    pub source: Option<SourceKind>,
+    pub origin: Origin,
+    /// In the indicator's stored scale.
+    pub raw: i64,
+}
+
+/// A value for the year and since the program began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Split {
+    pub year: i64,
+    pub cumulative: i64,
+}
+
+/// The key used for figures that belong to no county or no known source.
+pub const UNALLOCATED: &str = "unallocated";
+/// The key for aggregate values whose source was not recorded.
+pub const UNSPECIFIED: &str = "unspecified";
+
+/// One indicator's figures in a yearbook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorFigures {
+    pub definition: IndicatorDefinition,
+    pub year: i64,
+    pub cumulative: i64,
+    /// `None` when the program has no data at all for the previous year.
+    pub previous_year: Option<i64>,
+    pub from_records: Split,
+    pub from_aggregates: Split,
+    /// Keyed by region code (townships folded into their county), or [`UNALLOCATED`].
+    pub by_county: BTreeMap<String, Split>,
+    /// Keyed by source code, or [`UNSPECIFIED`].
+    pub by_source: BTreeMap<String, Split>,
+}
+
+impl IndicatorFigures {
+    /// Year minus previous year.
+    pub fn change(&self) -> Option<i64> {
+        self.previous_year.map(|p| self.year - p)
+    }
+
+    /// The change in percent of the previous year, to two decimals.
+    pub fn change_pct(&self) -> Option<f64> {
+        match (self.change(), self.previous_year) {
+            (Some(c), Some(p)) if p != 0 => Some((c as f64 * 10_000.0 / p as f64).round() / 100.0),
+            _ => None,
+        }
+    }
+
+    fn unit(&self) -> UnitOfMeasure {
+        self.definition.unit
+    }
+}
+
+/// A program's yearbook for one year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Yearbook {
+    pub program: String,
+    pub program_name_zh: String,
+    pub program_name_en: String,
+    pub year: i32,
+    pub indicators: Vec<IndicatorFigures>,
+    /// Names of the regions in `by_county`, for the year: code → (zh, en).
+    pub region_names: BTreeMap<String, (String, String)>,
+}
+
+/// What the yearbook is assembled from.
+pub struct YearbookInput<'a> {
+    pub program: &'a crate::program::Program,
+    pub year: i32,
+    pub definitions: &'a [IndicatorDefinition],
+    pub contributions: &'a [Contribution],
+    /// Years in which the program has any record or single-year aggregate value.
+    pub covered_years: &'a BTreeSet<i32>,
+    pub region_names: BTreeMap<String, (String, String)>,
+}
+
+fn county_key(region: &Option<RegionCode>) -> String {
+    match region {
+        Some(r) => r.county().to_string(),
+        None => UNALLOCATED.to_string(),
+    }
+}
+
+fn source_key(source: Option<SourceKind>) -> String {
+    source.map_or(UNSPECIFIED, |s| s.code()).to_string()
+}
+
+/// Sums of one indicator's contributions for the asked year and before.
+fn fold(def: &IndicatorDefinition, contributions: &[&Contribution], year: i32, covered: &BTreeSet<i32>) -> IndicatorFigures {
+    let in_year = |c: &Contribution, y: i32| c.year_from == y && c.year_to == y;
+    // Flows add up every span that has ended; stocks take the latest span that has ended.
+    let latest_end = contributions.iter().map(|c| c.year_to).filter(|y| *y <= year).max();
+    let in_cumulative = |c: &Contribution| {
+        if def.stock {
+            Some(c.year_to) == latest_end
+        } else {
+            c.year_to <= year
+        }
+    };
+    let mut figures = IndicatorFigures {
+        definition: def.clone(),
+        year: 0,
+        cumulative: 0,
+        previous_year: covered.contains(&(year - 1)).then_some(0),
+        from_records: Split::default(),
+        from_aggregates: Split::default(),
+        by_county: BTreeMap::new(),
+        by_source: BTreeMap::new(),
+    };
+    for c in contributions {
+        let year_part = if in_year(c, year) { c.raw } else { 0 };
+        let cumulative_part = if in_cumulative(c) { c.raw } else { 0 };
+        if let Some(prev) = figures.previous_year.as_mut()
+            && in_year(c, year - 1)
+        {
+            *prev += c.raw;
+        }
+        figures.year += year_part;
+        figures.cumulative += cumulative_part;
+        let origin = match c.origin {
+            Origin::Records => &mut figures.from_records,
+            Origin::Aggregates => &mut figures.from_aggregates,
+        };
+        for split in [
+            origin,
+            figures.by_county.entry(county_key(&c.region)).or_default(),
+            figures.by_source.entry(source_key(c.source)).or_default(),
+        ] {
+            split.year += year_part;
+            split.cumulative += cumulative_part;
+        }
+    }
+    figures
+}
+
+/// Evaluates a formula indicator cell by cell over the figures it refers to.
+fn evaluate_formula(def: &IndicatorDefinition, formula: &Formula, done: &[IndicatorFigures]) -> IndicatorFigures {
+    let find = |code: &str| done.iter().find(|f| f.definition.code == code);
+    let scale = def.unit.scale() as f64;
+    let cell = |pick: &dyn Fn(&IndicatorFigures) -> Option<i64>| -> Option<i64> {
+        formula
+            .eval(&|code| {
+                let f = find(code)?;
+                pick(f).map(|raw| raw as f64 / f.unit().scale() as f64)
+            })
+            .map(|v| (v * scale).round() as i64)
+    };
+    let split = |pick: &dyn Fn(&IndicatorFigures) -> Split| Split {
+        year: cell(&|f| Some(pick(f).year)).unwrap_or(0),
+        cumulative: cell(&|f| Some(pick(f).cumulative)).unwrap_or(0),
+    };
+    let keys = |by: &dyn Fn(&IndicatorFigures) -> &BTreeMap<String, Split>| -> BTreeSet<String> {
+        formula
+            .references()
+            .iter()
+            .filter_map(|c| find(c))
+            .flat_map(|f| by(f).keys().cloned().collect::<Vec<_>>())
+            .collect()
+    };
+    let by = |by: &dyn Fn(&IndicatorFigures) -> &BTreeMap<String, Split>| -> BTreeMap<String, Split> {
+        keys(by)
+            .into_iter()
+            .map(|k| {
+                let s = split(&|f| by(f).get(&k).copied().unwrap_or_default());
+                (k, s)
+            })
+            .collect()
+    };
+    IndicatorFigures {
+        definition: def.clone(),
+        year: cell(&|f| Some(f.year)).unwrap_or(0),
+        cumulative: cell(&|f| Some(f.cumulative)).unwrap_or(0),
+        previous_year: cell(&|f| f.previous_year),
+        from_records: split(&|f| f.from_records),
+        from_aggregates: split(&|f| f.from_aggregates),
+        by_county: by(&|f| &f.by_county),
+        by_source: by(&|f| &f.by_source),
+    }
+}
+
+/// Builds the yearbook from grouped contributions; formulas are computed last,
+/// over the figures they name.
+pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
+    let mut figures: Vec<IndicatorFigures> = Vec::new();
+    for def in input.definitions.iter().filter(|d| !matches!(d.rule, Rule::Formula(_))) {
+        let mine: Vec<&Contribution> = input
+            .contributions
+            .iter()
+            .filter(|c| c.indicator == def.code)
+            .collect();
+        figures.push(fold(def, &mine, input.year, input.covered_years));
+    }
+    for def in input.definitions {
+        if let Rule::Formula(text) = &def.rule {
+            // A formula that no longer parses was refused when it was stored; show zeros rather than fail the report.
+            let formula = Formula::parse(text).unwrap_or(Formula::Number(0.0));
+            let f = evaluate_formula(def, &formula, &figures);
+            figures.push(f);
+        }
+    }
+    // Keep the order of the definitions.
+    let order: Vec<&str> = input.definitions.iter().map(|d| d.code.as_str()).collect();
+    figures.sort_by_key(|f| order.iter().position(|c| *c == f.definition.code));
+    Yearbook {
+        program: input.program.code.clone(),
+        program_name_zh: input.program.name_zh.clone(),
+        program_name_en: input.program.name_en.clone(),
+        year: input.year,
+        indicators: figures,
+        region_names: input.region_names,
+    }
+}
+
+fn split_json(split: Split, unit: UnitOfMeasure) -> Value {
+    json!({"year": raw_to_json(split.year, unit), "cumulative": raw_to_json(split.cumulative, unit)})
+}
+
+impl Yearbook {
+    /// One indicator's figures by code.
+    pub fn indicator(&self, code: &str) -> Option<&IndicatorFigures> {
+        self.indicators.iter().find(|f| f.definition.code == code)
+    }
+
+    /// The regions that appear in any indicator's county split, helped counties first.
+    pub fn county_keys(&self) -> BTreeSet<String> {
+        self.indicators
+            .iter()
+            .flat_map(|f| f.by_county.keys().cloned())
+            .chain(self.region_names.keys().cloned())
+            .collect()
+    }
+
+    /// The yearbook as JSON: amounts in displayed units (money in yuan).
+    pub fn to_json(&self) -> Value {
+        let mut indicators = Map::new();
+        for f in &self.indicators {
+            let unit = f.unit();
+            let to = |raw: Option<i64>| raw.map_or(Value::Null, |r| raw_to_json(r, unit));
+            indicators.insert(
+                f.definition.code.clone(),
+                json!({
+                    "name_zh": f.definition.name_zh,
+                    "name_en": f.definition.name_en,
+                    "unit": unit.code(),
+                    "year": raw_to_json(f.year, unit),
+                    "cumulative": raw_to_json(f.cumulative, unit),
+                    "previous_year": to(f.previous_year),
+                    "change": to(f.change()),
+                    "change_pct": f.change_pct(),
+                    "from_records": split_json(f.from_records, unit),
+                    "from_aggregates": split_json(f.from_aggregates, unit),
+                }),
+            );
+        }
+        let mut by_county = Map::new();
+        for key in self.county_keys() {
+            let (zh, en) = self
+                .region_names
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| (key.clone(), key.clone()));
+            let mut values = Map::new();
+            for f in &self.indicators {
+                let split = f.by_county.get(&key).copied().unwrap_or_default();
+                values.insert(f.definition.code.clone(), split_json(split, f.unit()));
+            }
+            by_county.insert(key, json!({"name_zh": zh, "name_en": en, "indicators": values}));
+        }
+        let mut by_source = Map::new();
+        let sources = SourceKind::ALL
+            .iter()
+            .map(|s| s.code().to_string())
+            .chain([UNSPECIFIED.to_string()]);
+        for key in sources {
+            let mut values = Map::new();
+            for f in &self.indicators {
+                if let Some(split) = f.by_source.get(&key) {
+                    values.insert(f.definition.code.clone(), split_json(*split, f.unit()));
+                }
+            }
+            by_source.insert(key, Value::Object(values));
+        }
+        json!({
+            "program": self.program,
+            "program_name_zh": self.program_name_zh,
+            "program_name_en": self.program_name_en,
+            "year": self.year,
+            "indicators": indicators,
+            "by_county": by_county,
+            "by_source": by_source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::indicator::built_in;
+    use crate::program::Program;
+
+    fn contribution(year_from: i32, year_to: i32, origin: Origin, raw: i64, region: Option<&str>) -> Contribution {
+        Contribution {
+            indicator: "aid_funds".into(),
+            year_from,
+            year_to,
+            region: region.map(|r| RegionCode::parse(r).unwrap()),
+            source: (origin == Origin::Records).then_some(SourceKind::Cities),
+            origin,
+            raw,
+        }
+    }
+
+    fn yearbook(year: i32, contributions: &[Contribution], covered: &[i32], defs: &[IndicatorDefinition]) -> Yearbook {
+        let program = Program::new("zj-sc", "浙川", "ZJ-SC", 1996, None).unwrap();
+        let covered: BTreeSet<i32> = covered.iter().copied().collect();
+        assemble(YearbookInput {
+            program: &program,
+            year,
+            definitions: defs,
+            contributions,
+            covered_years: &covered,
+            region_names: BTreeMap::new(),
+        })
+    }
+
+    #[test]
+    fn cumulative_adds_records_to_aggregates_without_counting_twice() {
+        let defs: Vec<_> = built_in().into_iter().filter(|d| d.code == "aid_funds").collect();
+        let cs = [
+            contribution(1996, 2008, Origin::Aggregates, 37_980_000_000, None),
+            contribution(2009, 2009, Origin::Records, 3_000_000_000, Some("510822")),
+            contribution(2009, 2009, Origin::Records, 620_000_000, Some("510822101")),
+            contribution(2010, 2010, Origin::Records, 100, Some("510822")),
+        ];
+        let yb = yearbook(2009, &cs, &[2009, 2010], &defs);
+        let f = yb.indicator("aid_funds").unwrap();
+        assert_eq!(f.year, 3_620_000_000);
+        assert_eq!(f.cumulative, 41_600_000_000);
+        assert_eq!(f.previous_year, None, "2008 has no data");
+        assert_eq!(f.from_aggregates, Split { year: 0, cumulative: 37_980_000_000 });
+        assert_eq!(f.from_records.cumulative, 3_620_000_000);
+        assert_eq!(f.by_county["510822"].year, 3_620_000_000, "township folded into its county");
+        assert_eq!(f.by_county[UNALLOCATED].cumulative, 37_980_000_000);
+        assert_eq!(f.by_source["cities"].year, 3_620_000_000);
+        let json = yb.to_json();
+        assert_eq!(json["indicators"]["aid_funds"]["year"], json!(36_200_000));
+        assert_eq!(json["indicators"]["aid_funds"]["cumulative"], json!(416_000_000));
+    }
+
+    #[test]
+    fn change_on_year_uses_the_previous_year() {
+        let defs: Vec<_> = built_in().into_iter().filter(|d| d.code == "aid_funds").collect();
+        let cs = [
+            contribution(2009, 2009, Origin::Records, 200, Some("510822")),
+            contribution(2010, 2010, Origin::Records, 300, Some("510822")),
+        ];
+        let yb = yearbook(2010, &cs, &[2009, 2010], &defs);
+        let f = yb.indicator("aid_funds").unwrap();
+        assert_eq!((f.year, f.previous_year, f.change()), (300, Some(200), Some(100)));
+        assert_eq!(f.change_pct(), Some(50.0));
+        assert_eq!(f.cumulative, 500);
+    }
+
+    #[test]
+    fn stocks_take_the_latest_value() {
+        let mut def = built_in().remove(0);
+        def.stock = true;
+        let cs = [
+            contribution(2008, 2008, Origin::Aggregates, 700, None),
+            contribution(2009, 2009, Origin::Aggregates, 900, None),
+        ];
+        let f = fold(&def, &cs.iter().collect::<Vec<_>>(), 2009, &BTreeSet::new());
+        assert_eq!(f.cumulative, 900);
+    }
+
+    #[test]
+    fn formulas_are_computed_over_their_parts() {
+        let mut defs: Vec<_> = built_in()
+            .into_iter()
+            .filter(|d| d.code == "aid_funds" || d.code == "beneficiaries")
+            .collect();
+        let mut per_head = defs[0].clone();
+        per_head.code = "aid_per_beneficiary".into();
+        per_head.rule = Rule::Formula("aid_funds / beneficiaries".into());
+        defs.push(per_head);
+        let mut cs = vec![contribution(2009, 2009, Origin::Records, 100_000, Some("510822"))];
+        cs.push(Contribution {
+            indicator: "beneficiaries".into(),
+            ..contribution(2009, 2009, Origin::Records, 40, Some("510822"))
+        });
+        let yb = yearbook(2009, &cs, &[2009], &defs);
+        let f = yb.indicator("aid_per_beneficiary").unwrap();
+        assert_eq!(f.year, 2_500, "25 yuan a head, in fen");
+        assert_eq!(f.by_county["510822"].year, 2_500);
+    }
+}
