@@ -1,1 +1,196 @@
+//! The only place with SQL. One [`Store`] over SQLite (the default, a file
+//! created and migrated on first use) or PostgreSQL, chosen by the URL.
+//!
+//! The same `$1`-placeholder SQL runs on both engines through sqlx's `Any`
+//! driver; where the engines differ (schema types), each has its own migrations.
 
+mod audit;
+mod figures;
+mod load;
+mod reads;
+mod regions;
+mod rows;
+
+pub use load::LoadSummary;
+pub use reads::{AuditEntry, TableCount};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// The engine's name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// What can go wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not one twinaid understands.
+    #[error("malformed database URL {0:?}")]
+    BadUrl(String),
+    /// The database could not be reached or opened.
+    #[error("cannot connect to {engine} database at {location}")]
+    Unreachable {
+        engine: &'static str,
+        location: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error("cannot migrate the database schema")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    /// A stored value does not read back as the domain expects.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+/// A handle on the database: a connection pool and its engine.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("engine", &self.engine).finish()
+    }
+}
+
+/// Where a URL points, without any password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://…@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Reads the engine from a URL and normalises it for sqlx.
+pub fn parse_url(url: &str) -> Result<(Engine, String), StoreError> {
+    let bad = || StoreError::BadUrl(redact_url(url));
+    let url = url.trim();
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        if path.is_empty() {
+            return Err(bad());
+        }
+        if path == ":memory:" {
+            return Ok((Engine::Sqlite, "sqlite::memory:".to_string()));
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let with_mode = if path.contains("mode=") {
+            format!("sqlite://{path}")
+        } else {
+            format!("sqlite://{path}{sep}mode=rwc")
+        };
+        return Ok((Engine::Sqlite, with_mode));
+    }
+    for scheme in ["postgres://", "postgresql://"] {
+        if let Some(rest) = url.strip_prefix(scheme) {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            if host.is_empty() || host.starts_with('/') || host.starts_with(':') {
+                return Err(bad());
+            }
+            return Ok((Engine::Postgres, url.to_string()));
+        }
+    }
+    Err(bad())
+}
+
+impl Store {
+    /// Opens (creating a SQLite file if need be) and migrates the database at `url`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let (engine, sqlx_url) = parse_url(url)?;
+        install_default_drivers();
+        let options = AnyPoolOptions::new()
+            .max_connections(match engine {
+                Engine::Sqlite => 4,
+                Engine::Postgres => 8,
+            })
+            .acquire_timeout(Duration::from_secs(10));
+        let options = if engine == Engine::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options
+            .connect(&sqlx_url)
+            .await
+            .map_err(|source| StoreError::Unreachable {
+                engine: engine.name(),
+                location: redact_url(url),
+                source,
+            })?;
+        let store = Store { pool, engine };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.engine {
+            Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+    }
+
+    /// The engine this store runs on.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_engine_and_hide_passwords() {
+        assert_eq!(parse_url("sqlite://twinaid.db").unwrap().0, Engine::Sqlite);
+        assert_eq!(
+            parse_url("sqlite://twinaid.db").unwrap().1,
+            "sqlite://twinaid.db?mode=rwc"
+        );
+        assert_eq!(
+            parse_url("postgres://u:secret@localhost/db").unwrap().0,
+            Engine::Postgres
+        );
+        assert!(parse_url("mysql://x").is_err());
+        assert!(parse_url("twinaid.db").is_err());
+        assert!(parse_url("postgres://").is_err());
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://…@h/db");
+        let err = parse_url("postgre://u:secret@h/db").unwrap_err();
+        assert!(!err.to_string().contains("secret"));
+    }
+}

@@ -1,0 +1,40 @@
+//! Writing audit events inside the transaction of the change they record.
+
+use crate::StoreError;
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+/// One change to record: who did what to which entity, before and after.
+pub(crate) struct AuditEvent<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_key: &'a str,
+    pub program: Option<&'a str>,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+}
+
+/// The current time as RFC 3339 in UTC, as audit rows keep it.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Writes one audit event on the transaction's connection.
+pub(crate) async fn write(conn: &mut AnyConnection, at: &str, event: AuditEvent<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(at.to_string())
+    .bind(event.actor.to_string())
+    .bind(event.action.to_string())
+    .bind(event.entity.to_string())
+    .bind(event.entity_key.to_string())
+    .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
+    .bind(event.before.map(Value::to_string))
+    .bind(event.after.map(Value::to_string))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

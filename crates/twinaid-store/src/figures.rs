@@ -1,0 +1,156 @@
+//! The aggregate queries behind indicators: sums grouped by year, place and
+//! source, computed in the database, never by loading all rows.
+
+use crate::rows::AnyQuery;
+use crate::{Store, StoreError};
+use sqlx::Row;
+use std::collections::BTreeSet;
+use twinaid_domain::indicator::{IndicatorDefinition, Measure, Rule, SOURCE_FIELD};
+use twinaid_domain::record::RecordKind;
+use twinaid_domain::region::RegionCode;
+use twinaid_domain::unit::{SourceKind, UnitKind};
+use twinaid_domain::yearbook::{Contribution, Origin};
+
+/// The SQL for one record rule: sums up to `year` grouped by year, region and
+/// helper unit kind. Field names come from the record specs, never from input.
+fn record_sql(kind: RecordKind, measure: &Measure, filters: &[twinaid_domain::indicator::Filter]) -> Result<(String, Vec<String>), StoreError> {
+    let measure_sql = match measure {
+        Measure::Count => "COUNT(*)".to_string(),
+        Measure::Sum(field) => {
+            let spec = kind
+                .field(field)
+                .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {field}", kind.code())))?;
+            format!("COALESCE(SUM(r.{}), 0)", spec.name)
+        }
+    };
+    let mut conditions = vec!["r.program_code = $1".to_string(), "r.year <= $2".to_string()];
+    let mut binds = Vec::new();
+    for filter in filters {
+        let column = if filter.field == SOURCE_FIELD {
+            "u.kind".to_string()
+        } else {
+            let spec = kind
+                .field(&filter.field)
+                .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {}", kind.code(), filter.field)))?;
+            format!("r.{}", spec.name)
+        };
+        let values: Vec<String> = if filter.field == SOURCE_FIELD {
+            filter
+                .values
+                .iter()
+                .filter_map(|v| SourceKind::parse(v))
+                .flat_map(|s| s.unit_kinds())
+                .map(|k| k.code().to_string())
+                .collect()
+        } else {
+            filter.values.clone()
+        };
+        let mut params = Vec::new();
+        for v in values {
+            binds.push(v);
+            params.push(format!("${}", binds.len() + 2));
+        }
+        if params.is_empty() {
+            conditions.push("1 = 0".to_string());
+        } else {
+            conditions.push(format!("{column} IN ({})", params.join(", ")));
+        }
+    }
+    let sql = format!(
+        "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) \
+         FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
+         WHERE {} GROUP BY r.year, r.region_code, u.kind",
+        kind.code(),
+        conditions.join(" AND ")
+    );
+    Ok((sql, binds))
+}
+
+fn parse_region(code: Option<String>) -> Result<Option<RegionCode>, StoreError> {
+    code.map(|c| RegionCode::parse(&c).map_err(|e| StoreError::Corrupt(format!("region {c}: {e}"))))
+        .transpose()
+}
+
+fn parse_source(kind: Option<String>) -> Option<SourceKind> {
+    kind.as_deref().and_then(UnitKind::parse).map(UnitKind::source)
+}
+
+impl Store {
+    /// Every piece of the given indicators up to `year`: from records, grouped
+    /// per year, region and source, and from aggregate values.
+    pub async fn contributions(
+        &self,
+        program_code: &str,
+        year: i32,
+        defs: &[IndicatorDefinition],
+    ) -> Result<Vec<Contribution>, StoreError> {
+        let mut out = Vec::new();
+        for def in defs {
+            let Rule::Records { kind, measure, filters } = &def.rule else {
+                continue;
+            };
+            let kind = RecordKind::parse(kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("indicator {}: kind {kind}", def.code)))?;
+            let (sql, binds) = record_sql(kind, measure, filters)?;
+            let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(program_code.to_string())
+                .bind(i64::from(year));
+            for b in binds {
+                q = q.bind(b);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                let y = i32::try_from(row.try_get::<i64, _>(0)?).unwrap_or(i32::MAX);
+                out.push(Contribution {
+                    indicator: def.code.clone(),
+                    year_from: y,
+                    year_to: y,
+                    region: parse_region(row.try_get(1)?)?,
+                    source: parse_source(row.try_get(2)?),
+                    origin: Origin::Records,
+                    raw: row.try_get(3)?,
+                });
+            }
+        }
+        let rows = sqlx::query(
+            "SELECT a.indicator, a.year_from, a.year_to, a.region_code, u.kind, CAST(SUM(a.value) AS BIGINT) \
+             FROM aggregate_value a LEFT JOIN unit u ON u.code = a.helper_unit \
+             WHERE a.program_code = $1 AND a.year_to <= $2 \
+             GROUP BY a.indicator, a.year_from, a.year_to, a.region_code, u.kind",
+        )
+        .bind(program_code.to_string())
+        .bind(i64::from(year))
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let year_of = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+            out.push(Contribution {
+                indicator: row.try_get(0)?,
+                year_from: year_of(row.try_get(1)?),
+                year_to: year_of(row.try_get(2)?),
+                region: parse_region(row.try_get(3)?)?,
+                source: parse_source(row.try_get(4)?),
+                origin: Origin::Aggregates,
+                raw: row.try_get(5)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The years in which the program has any record or single-year aggregate value.
+    pub async fn covered_years(&self, program_code: &str) -> Result<BTreeSet<i32>, StoreError> {
+        let mut parts: Vec<String> = RecordKind::ALL
+            .iter()
+            .filter(|k| k.is_yearly())
+            .map(|k| format!("SELECT DISTINCT year FROM {} WHERE program_code = $1", k.code()))
+            .collect();
+        parts.push("SELECT DISTINCT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to".to_string());
+        let sql = parts.join(" UNION ");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX)))
+            .collect()
+    }
+}

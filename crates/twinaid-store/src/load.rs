@@ -1,0 +1,487 @@
+//! Writing a whole program bundle in one transaction, each change with its
+//! audit event; loading the same bundle again changes nothing.
+
+use crate::audit::{self, AuditEvent};
+use crate::rows::{AnyQuery, bind_field};
+use crate::{Store, StoreError};
+use serde_json::{Map, Value};
+use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
+use twinaid_domain::bundle::ProgramBundle;
+use twinaid_domain::indicator::IndicatorDefinition;
+use twinaid_domain::record::{FieldSpec, FieldType, FieldValue};
+use twinaid_domain::region::RegionName;
+
+/// How many items of each entity a load created, updated or left as they were.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadSummary {
+    /// entity → (created, updated, unchanged)
+    pub counts: BTreeMap<String, (usize, usize, usize)>,
+}
+
+impl LoadSummary {
+    /// Items created or updated, over all entities.
+    pub fn changed(&self) -> usize {
+        self.counts.values().map(|(c, u, _)| c + u).sum()
+    }
+
+    fn add(&mut self, entity: &str, outcome: Outcome) {
+        let e = self.counts.entry(entity.to_string()).or_default();
+        match outcome {
+            Outcome::Created => e.0 += 1,
+            Outcome::Updated => e.1 += 1,
+            Outcome::Unchanged => e.2 += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// One column with its value and how it reads back: integer or text, and the
+/// scale that turns it into written units for the audit log.
+struct Col {
+    name: &'static str,
+    value: FieldValue,
+    integer: bool,
+    scale: i64,
+}
+
+fn text(name: &'static str, value: impl Into<String>) -> Col {
+    Col {
+        name,
+        value: FieldValue::Text(value.into()),
+        integer: false,
+        scale: 1,
+    }
+}
+
+fn opt_text(name: &'static str, value: Option<&str>) -> Col {
+    Col {
+        name,
+        value: value.map_or(FieldValue::Null, |v| FieldValue::Text(v.to_string())),
+        integer: false,
+        scale: 1,
+    }
+}
+
+fn int(name: &'static str, value: i64) -> Col {
+    Col {
+        name,
+        value: FieldValue::Int(value),
+        integer: true,
+        scale: 1,
+    }
+}
+
+fn opt_int(name: &'static str, value: Option<i64>) -> Col {
+    Col {
+        name,
+        value: value.map_or(FieldValue::Null, FieldValue::Int),
+        integer: true,
+        scale: 1,
+    }
+}
+
+fn from_spec(spec: &FieldSpec, value: &FieldValue) -> Col {
+    Col {
+        name: spec.name,
+        value: value.clone(),
+        integer: spec.ty.is_integer(),
+        scale: match spec.ty {
+            FieldType::Flag => 1,
+            ty => ty.scale().unwrap_or(1),
+        },
+    }
+}
+
+fn bind_col<'q>(query: AnyQuery<'q>, col: &Col) -> AnyQuery<'q> {
+    let spec = FieldSpec {
+        name: col.name,
+        ty: if col.integer {
+            FieldType::Count
+        } else {
+            FieldType::Text
+        },
+        required: false,
+        default: None,
+        zh: "",
+        en: "",
+    };
+    bind_field(query, &spec, &col.value)
+}
+
+fn to_json(cols: &[&Col]) -> Value {
+    let mut map = Map::new();
+    for c in cols {
+        let v = match &c.value {
+            FieldValue::Null => Value::Null,
+            FieldValue::Text(t) => Value::from(t.clone()),
+            FieldValue::Int(i) if c.scale > 1 && i % c.scale != 0 => Value::from(*i as f64 / c.scale as f64),
+            FieldValue::Int(i) => Value::from(i / c.scale),
+        };
+        map.insert(c.name.to_string(), v);
+    }
+    Value::Object(map)
+}
+
+/// Who is writing and when, shared by every event of one load.
+struct Writer<'a> {
+    actor: &'a str,
+    at: String,
+    program: &'a str,
+    summary: LoadSummary,
+}
+
+impl Writer<'_> {
+    /// Inserts or updates one row identified by `key`, writing an audit event when it changes.
+    async fn upsert(
+        &mut self,
+        conn: &mut AnyConnection,
+        table: &'static str,
+        key: &[Col],
+        values: &[Col],
+    ) -> Result<(), StoreError> {
+        let select_cols: Vec<&str> = values.iter().map(|c| c.name).collect();
+        let where_clause: Vec<String> = key
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
+            .collect();
+        let select = format!(
+            "SELECT {} FROM {table} WHERE {}",
+            if select_cols.is_empty() { "1".to_string() } else { select_cols.join(", ") },
+            where_clause.join(" AND ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(select));
+        for c in key {
+            q = bind_col(q, c);
+        }
+        let existing = q.fetch_optional(&mut *conn).await?;
+        let before: Option<Vec<Col>> = match existing {
+            None => None,
+            Some(row) => {
+                let mut cols = Vec::new();
+                for (i, c) in values.iter().enumerate() {
+                    let value = if c.integer {
+                        row.try_get::<Option<i64>, _>(i)?.map_or(FieldValue::Null, FieldValue::Int)
+                    } else {
+                        row.try_get::<Option<String>, _>(i)?.map_or(FieldValue::Null, FieldValue::Text)
+                    };
+                    cols.push(Col { name: c.name, value, integer: c.integer, scale: c.scale });
+                }
+                Some(cols)
+            }
+        };
+        let outcome = match &before {
+            None => {
+                let all: Vec<&Col> = key.iter().chain(values).collect();
+                let names: Vec<&str> = all.iter().map(|c| c.name).collect();
+                let params: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
+                let insert = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), params.join(", "));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(insert));
+                for c in &all {
+                    q = bind_col(q, c);
+                }
+                q.execute(&mut *conn).await?;
+                Outcome::Created
+            }
+            Some(old) if old.iter().zip(values).all(|(a, b)| a.value == b.value) => Outcome::Unchanged,
+            Some(_) => {
+                let sets: Vec<String> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{} = ${}", c.name, i + 1))
+                    .collect();
+                let wheres: Vec<String> = key
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{} = ${}", c.name, values.len() + i + 1))
+                    .collect();
+                let update = format!("UPDATE {table} SET {} WHERE {}", sets.join(", "), wheres.join(" AND "));
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
+                for c in values.iter().chain(key) {
+                    q = bind_col(q, c);
+                }
+                q.execute(&mut *conn).await?;
+                Outcome::Updated
+            }
+        };
+        if outcome != Outcome::Unchanged {
+            let key_text: Vec<String> = key
+                .iter()
+                .filter(|c| c.name != "program_code")
+                .map(|c| match &c.value {
+                    FieldValue::Text(t) => t.clone(),
+                    FieldValue::Int(i) => i.to_string(),
+                    FieldValue::Null => String::new(),
+                })
+                .collect();
+            let after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
+            let before_json = before
+                .as_ref()
+                .map(|b| to_json(&key.iter().chain(b.iter()).collect::<Vec<_>>()));
+            audit::write(
+                conn,
+                &self.at,
+                AuditEvent {
+                    actor: self.actor,
+                    action: if outcome == Outcome::Created { "create" } else { "update" },
+                    entity: table,
+                    entity_key: &key_text.join("/"),
+                    program: Some(self.program),
+                    before: before_json.as_ref(),
+                    after: Some(&after),
+                },
+            )
+            .await?;
+        }
+        self.summary.add(table, outcome);
+        Ok(())
+    }
+}
+
+fn indicator_cols(def: &IndicatorDefinition, position: usize) -> Result<Vec<Col>, StoreError> {
+    let definition = serde_json::to_string(&def.rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(vec![
+        text("name_zh", def.name_zh.clone()),
+        text("name_en", def.name_en.clone()),
+        text("unit", def.unit.code()),
+        int("stock", i64::from(def.stock)),
+        text("definition", definition),
+        int("position", position as i64),
+    ])
+}
+
+/// Replaces the names of one region code by those given, recording the change.
+async fn replace_region_names(
+    writer: &mut Writer<'_>,
+    conn: &mut AnyConnection,
+    code: &str,
+    names: &[&RegionName],
+) -> Result<(), StoreError> {
+    let rows = sqlx::query(
+        "SELECT valid_from, valid_to, name_zh, name_en FROM region WHERE code = $1 ORDER BY valid_from",
+    )
+    .bind(code.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut before = Vec::new();
+    for row in &rows {
+        before.push(serde_json::json!({
+            "valid_from": row.try_get::<i64, _>(0)?,
+            "valid_to": row.try_get::<Option<i64>, _>(1)?,
+            "name_zh": row.try_get::<String, _>(2)?,
+            "name_en": row.try_get::<Option<String>, _>(3)?,
+        }));
+    }
+    let after: Vec<Value> = names
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "valid_from": i64::from(n.valid_from.unwrap_or(0)),
+                "valid_to": n.valid_to.map(i64::from),
+                "name_zh": n.name_zh,
+                "name_en": n.name_en,
+            })
+        })
+        .collect();
+    if before == after {
+        writer.summary.add("region", Outcome::Unchanged);
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM region WHERE code = $1")
+        .bind(code.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for n in names {
+        crate::regions::insert_name(&mut *conn, n).await?;
+    }
+    let (before_v, after_v) = (Value::from(before.clone()), Value::from(after));
+    audit::write(
+        conn,
+        &writer.at,
+        AuditEvent {
+            actor: writer.actor,
+            action: if before.is_empty() { "create" } else { "update" },
+            entity: "region",
+            entity_key: code,
+            program: Some(writer.program),
+            before: (!before.is_empty()).then_some(&before_v),
+            after: Some(&after_v),
+        },
+    )
+    .await?;
+    writer.summary.add("region", if before.is_empty() { Outcome::Created } else { Outcome::Updated });
+    Ok(())
+}
+
+impl Store {
+    /// Writes a checked bundle in one transaction: all of it, or nothing.
+    pub async fn apply_bundle(&self, bundle: &ProgramBundle, actor: &str) -> Result<LoadSummary, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        let program_code = bundle.program_code.as_str();
+        let mut w = Writer {
+            actor,
+            at: audit::now(),
+            program: program_code,
+            summary: LoadSummary::default(),
+        };
+        let pk = || text("program_code", program_code);
+        if let Some(p) = &bundle.program {
+            w.upsert(
+                conn,
+                "program",
+                &[text("code", p.code.clone())],
+                &[
+                    text("name_zh", p.name_zh.clone()),
+                    text("name_en", p.name_en.clone()),
+                    int("start_year", i64::from(p.start_year)),
+                    opt_int("end_year", p.end_year.map(i64::from)),
+                    opt_text("helping_region", p.helping_region.as_ref().map(|r| r.as_str())),
+                ],
+            )
+            .await?;
+        }
+        let mut by_code: BTreeMap<&str, Vec<&RegionName>> = BTreeMap::new();
+        for r in &bundle.regions {
+            by_code.entry(r.item.code.as_str()).or_default().push(&r.item);
+        }
+        for (code, names) in by_code {
+            replace_region_names(&mut w, conn, code, &names).await?;
+        }
+        for h in &bundle.helped {
+            let h = &h.item;
+            w.upsert(
+                conn,
+                "program_region",
+                &[pk(), text("region_code", h.region.as_str())],
+                &[int("confirmed", i64::from(h.confirmed)), opt_text("note", h.note.as_deref())],
+            )
+            .await?;
+        }
+        for d in &bundle.designations {
+            let d = &d.item;
+            w.upsert(
+                conn,
+                "designation",
+                &[text("region_code", d.region.as_str()), text("designation", d.designation.clone())],
+                &[
+                    opt_int("from_year", d.from_year.map(i64::from)),
+                    opt_int("to_year", d.to_year.map(i64::from)),
+                    int("confirmed", i64::from(d.confirmed)),
+                    opt_text("note", d.note.as_deref()),
+                ],
+            )
+            .await?;
+        }
+        for u in &bundle.units {
+            let (unit, side) = &u.item;
+            w.upsert(
+                conn,
+                "unit",
+                &[text("code", unit.code.clone())],
+                &[
+                    text("name_zh", unit.name_zh.clone()),
+                    opt_text("name_en", unit.name_en.as_deref()),
+                    text("kind", unit.kind.code()),
+                    opt_text("region_code", unit.region.as_ref().map(|r| r.as_str())),
+                    opt_text("note", unit.note.as_deref()),
+                ],
+            )
+            .await?;
+            w.upsert(
+                conn,
+                "program_unit",
+                &[pk(), text("unit_code", unit.code.clone())],
+                &[text("side", side.code())],
+            )
+            .await?;
+        }
+        for (n, i) in bundle.indicators.iter().enumerate() {
+            // Program-defined indicators list after the built-in ones.
+            let cols = indicator_cols(&i.item, 1000 + n)?;
+            w.upsert(conn, "indicator", &[text("code", i.item.code.clone())], &cols).await?;
+        }
+        for r in &bundle.records {
+            let record = &r.item;
+            let fields = record.kind.fields();
+            let cols: Vec<Col> = fields
+                .iter()
+                .zip(&record.values)
+                .filter(|(spec, _)| spec.name != "code")
+                .map(|(spec, value)| from_spec(spec, value))
+                .collect();
+            w.upsert(conn, record.kind.code(), &[pk(), text("code", record.code())], &cols)
+                .await?;
+        }
+        for a in &bundle.aggregates {
+            let a = &a.item;
+            w.upsert(
+                conn,
+                "aggregate_value",
+                &[pk(), text("value_key", a.key())],
+                &[
+                    text("indicator", a.indicator.clone()),
+                    int("year_from", i64::from(a.year_from)),
+                    int("year_to", i64::from(a.year_to)),
+                    opt_text("helper_unit", a.helper_unit.as_deref()),
+                    opt_text("region_code", a.region.as_ref().map(|r| r.as_str())),
+                    int("value", a.value),
+                    opt_text("note", a.note.as_deref()),
+                ],
+            )
+            .await?;
+        }
+        for t in &bundle.targets {
+            let t = &t.item;
+            w.upsert(
+                conn,
+                "plan_target",
+                &[pk(), text("target_key", t.key())],
+                &[
+                    text("helper_unit", t.helper_unit.clone()),
+                    int("year", i64::from(t.year)),
+                    text("indicator", t.indicator.clone()),
+                    opt_text("region_code", t.region.as_ref().map(|r| r.as_str())),
+                    int("target", t.target),
+                    opt_text("note", t.note.as_deref()),
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(w.summary)
+    }
+
+    /// Makes sure the given indicator definitions exist, adding those missing,
+    /// in one transaction with their audit events.
+    pub async fn ensure_indicators(&self, defs: &[IndicatorDefinition], actor: &str) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        let mut w = Writer {
+            actor,
+            at: audit::now(),
+            program: "",
+            summary: LoadSummary::default(),
+        };
+        for (n, def) in defs.iter().enumerate() {
+            let exists = sqlx::query("SELECT 1 FROM indicator WHERE code = $1")
+                .bind(def.code.clone())
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+            if !exists {
+                let cols = indicator_cols(def, n)?;
+                w.upsert(conn, "indicator", &[text("code", def.code.clone())], &cols).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(w.summary.changed())
+    }
+}

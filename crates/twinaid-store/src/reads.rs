@@ -1,0 +1,224 @@
+//! Reading programs, what a load may refer to, indicators and the audit log.
+
+use crate::rows::columns;
+use crate::{Store, StoreError};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+use twinaid_domain::bundle::Stored;
+use twinaid_domain::indicator::{IndicatorDefinition, Rule};
+use twinaid_domain::program::{HelpedRegion, Program};
+use twinaid_domain::quantity::UnitOfMeasure;
+use twinaid_domain::record::{Record, RecordKind};
+use twinaid_domain::region::{RegionCode, RegionName};
+
+/// How many rows a table holds for a program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCount {
+    pub table: &'static str,
+    pub rows: i64,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_key: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+fn region(code: &str) -> Result<RegionCode, StoreError> {
+    RegionCode::parse(code).map_err(|e| StoreError::Corrupt(format!("region {code}: {e}")))
+}
+
+fn year(value: i64) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+impl Store {
+    /// A program with its helped regions, if it exists.
+    pub async fn program(&self, code: &str) -> Result<Option<Program>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT code, name_zh, name_en, start_year, end_year, helping_region FROM program WHERE code = $1",
+        )
+        .bind(code.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let helping: Option<String> = row.try_get(5)?;
+        let mut program = Program {
+            code: row.try_get(0)?,
+            name_zh: row.try_get(1)?,
+            name_en: row.try_get(2)?,
+            start_year: year(row.try_get(3)?),
+            end_year: row.try_get::<Option<i64>, _>(4)?.map(year),
+            helping_region: helping.as_deref().map(region).transpose()?,
+            helped: Vec::new(),
+        };
+        let rows = sqlx::query(
+            "SELECT region_code, confirmed, note FROM program_region WHERE program_code = $1 ORDER BY region_code",
+        )
+        .bind(code.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            program.helped.push(HelpedRegion {
+                region: region(&r.try_get::<String, _>(0)?)?,
+                confirmed: r.try_get::<i64, _>(1)? != 0,
+                note: r.try_get(2)?,
+            });
+        }
+        Ok(Some(program))
+    }
+
+    /// The codes of all programs.
+    pub async fn program_codes(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT code FROM program ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// What a bundle for the program may refer to.
+    pub async fn stored(&self, program_code: &str) -> Result<Stored, StoreError> {
+        let strings = |rows: Vec<sqlx::any::AnyRow>| -> Result<HashSet<String>, StoreError> {
+            rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?)).collect()
+        };
+        let regions = strings(sqlx::query("SELECT DISTINCT code FROM region").fetch_all(&self.pool).await?)?
+            .iter()
+            .map(|c| region(c))
+            .collect::<Result<_, _>>()?;
+        let units = strings(sqlx::query("SELECT code FROM unit").fetch_all(&self.pool).await?)?;
+        let indicators = strings(sqlx::query("SELECT code FROM indicator").fetch_all(&self.pool).await?)?;
+        let mut records = HashMap::new();
+        for kind in RecordKind::ALL {
+            let sql = format!("SELECT code FROM {} WHERE program_code = $1", kind.code());
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(program_code.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+            records.insert(kind, strings(rows)?);
+        }
+        Ok(Stored {
+            program: self.program(program_code).await?,
+            regions,
+            units,
+            records,
+            indicators,
+        })
+    }
+
+    /// All indicator definitions, in the order they were added.
+    pub async fn indicators(&self) -> Result<Vec<IndicatorDefinition>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT code, name_zh, name_en, unit, stock, definition FROM indicator ORDER BY position, code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut defs = Vec::new();
+        for r in rows {
+            let code: String = r.try_get(0)?;
+            let unit: String = r.try_get(3)?;
+            let definition: String = r.try_get(5)?;
+            let rule: Rule = serde_json::from_str(&definition)
+                .map_err(|e| StoreError::Corrupt(format!("indicator {code}: {e}")))?;
+            defs.push(IndicatorDefinition {
+                unit: UnitOfMeasure::parse(&unit)
+                    .ok_or_else(|| StoreError::Corrupt(format!("indicator {code}: unit {unit}")))?,
+                code,
+                name_zh: r.try_get(1)?,
+                name_en: r.try_get(2)?,
+                stock: r.try_get::<i64, _>(4)? != 0,
+                rule,
+            });
+        }
+        Ok(defs)
+    }
+
+    /// Every name the registry holds for the given codes.
+    pub async fn region_names(&self, codes: &[String]) -> Result<Vec<RegionName>, StoreError> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (1..=codes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT code, name_zh, name_en, valid_from, valid_to FROM region WHERE code IN ({}) ORDER BY code, valid_from",
+            params.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in codes {
+            q = q.bind(c.clone());
+        }
+        let mut names = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let from: i64 = r.try_get(3)?;
+            names.push(RegionName {
+                code: region(&r.try_get::<String, _>(0)?)?,
+                name_zh: r.try_get(1)?,
+                name_en: r.try_get(2)?,
+                valid_from: (from != 0).then_some(year(from)),
+                valid_to: r.try_get::<Option<i64>, _>(4)?.map(year),
+            });
+        }
+        Ok(names)
+    }
+
+    /// Row counts of every program table, for checks and summaries.
+    pub async fn table_counts(&self, program_code: &str) -> Result<Vec<TableCount>, StoreError> {
+        let mut tables: Vec<&'static str> = RecordKind::ALL.iter().map(|k| k.code()).collect();
+        tables.extend(["aggregate_value", "plan_target", "program_region", "program_unit"]);
+        let mut counts = Vec::new();
+        for table in tables {
+            let sql = format!("SELECT COUNT(*) FROM {table} WHERE program_code = $1");
+            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(program_code.to_string())
+                .fetch_one(&self.pool)
+                .await?;
+            counts.push(TableCount { table, rows });
+        }
+        Ok(counts)
+    }
+
+    /// The records of a kind in a program, ordered by year and code.
+    pub async fn records(&self, program_code: &str, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        let order = if kind.is_yearly() { "year, code" } else { "code" };
+        let sql = format!(
+            "SELECT {} FROM {} WHERE program_code = $1 ORDER BY {order}",
+            columns(kind),
+            kind.code()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| crate::rows::read_record(kind, r)).collect()
+    }
+
+    /// The newest audit events, newest first.
+    pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, entity, entity_key, before_json, after_json FROM audit_event ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: r.try_get(0)?,
+                    actor: r.try_get(1)?,
+                    action: r.try_get(2)?,
+                    entity: r.try_get(3)?,
+                    entity_key: r.try_get(4)?,
+                    before_json: r.try_get(5)?,
+                    after_json: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,45 @@
+//! Moving generic record values in and out of SQL rows.
+
+use crate::StoreError;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+use twinaid_domain::record::{FieldSpec, FieldValue, Record, RecordKind};
+
+/// A query over the Any driver.
+pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
+
+/// Binds one field value with the SQL type its spec stores.
+pub(crate) fn bind_field<'q>(query: AnyQuery<'q>, spec: &FieldSpec, value: &FieldValue) -> AnyQuery<'q> {
+    match (value, spec.ty.is_integer()) {
+        (FieldValue::Int(i), _) => query.bind(*i),
+        (FieldValue::Text(t), _) => query.bind(t.clone()),
+        (FieldValue::Null, true) => query.bind(None::<i64>),
+        (FieldValue::Null, false) => query.bind(None::<String>),
+    }
+}
+
+/// The column list of a kind, in spec order.
+pub(crate) fn columns(kind: RecordKind) -> String {
+    kind.fields()
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads a record from a row whose columns are the kind's fields in spec order.
+pub(crate) fn read_record(kind: RecordKind, row: &AnyRow) -> Result<Record, StoreError> {
+    let mut values = Vec::new();
+    for (i, spec) in kind.fields().iter().enumerate() {
+        let value = if spec.ty.is_integer() {
+            row.try_get::<Option<i64>, _>(i)?
+                .map_or(FieldValue::Null, FieldValue::Int)
+        } else {
+            row.try_get::<Option<String>, _>(i)?
+                .map_or(FieldValue::Null, FieldValue::Text)
+        };
+        values.push(value);
+    }
+    Ok(Record { kind, values })
+}
