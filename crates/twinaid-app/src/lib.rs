@@ -1,1 +1,126 @@
+//! The use cases of twinaid: the only door to the data. Every adapter (CLI,
+//! web, importers) calls these with an [`Actor`]; permission is checked here,
+//! once, and every write is one store transaction with its audit events.
 
+mod access;
+mod error;
+
+pub use access::{Actor, Role};
+pub use error::AppError;
+
+use std::collections::BTreeMap;
+use twinaid_domain::bundle::ProgramBundle;
+use twinaid_domain::indicator::{IndicatorDefinition, built_in};
+use twinaid_domain::quantity::UnitOfMeasure;
+use twinaid_domain::region::{RegionName, name_in_year};
+use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
+use twinaid_store::{AuditEntry, LoadSummary, Store, TableCount};
+
+/// The application: use cases over one store.
+#[derive(Clone, Debug)]
+pub struct App {
+    store: Store,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitSummary {
+    pub regions_added: usize,
+    pub indicators_added: usize,
+}
+
+impl App {
+    /// Opens the database at `url`, creating and migrating it if need be.
+    pub async fn open(url: &str) -> Result<App, AppError> {
+        Ok(App { store: Store::open(url).await? })
+    }
+
+    /// The store's engine, for messages.
+    pub fn engine(&self) -> twinaid_store::Engine {
+        self.store.engine()
+    }
+
+    /// Prepares an empty database: the national region registry and the built-in indicators.
+    pub async fn init(&self, actor: &Actor, regions: &[RegionName]) -> Result<InitSummary, AppError> {
+        actor.require_admin()?;
+        let regions_added = self.store.seed_regions(regions, &actor.name).await?;
+        let indicators_added = self.store.ensure_indicators(&built_in(), &actor.name).await?;
+        Ok(InitSummary { regions_added, indicators_added })
+    }
+
+    /// The unit of each stored indicator, for reading values written in files.
+    pub async fn indicator_units(&self) -> Result<BTreeMap<String, UnitOfMeasure>, AppError> {
+        Ok(self.store.indicators().await?.into_iter().map(|d| (d.code, d.unit)).collect())
+    }
+
+    /// Checks a bundle as a whole and writes it in one transaction; on any
+    /// problem nothing is written and every problem is returned.
+    pub async fn load(&self, actor: &Actor, bundle: &ProgramBundle) -> Result<LoadSummary, AppError> {
+        actor.require_program_office(&bundle.program_code)?;
+        let stored = self.store.stored(&bundle.program_code).await?;
+        let problems = bundle.check(&stored);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        tracing::info!(program = %bundle.program_code, actor = %actor.name, "loading program bundle");
+        Ok(self.store.apply_bundle(bundle, &actor.name).await?)
+    }
+
+    /// The indicator definitions.
+    pub async fn indicators(&self, actor: &Actor) -> Result<Vec<IndicatorDefinition>, AppError> {
+        actor.require_reader()?;
+        Ok(self.store.indicators().await?)
+    }
+
+    /// The yearbook of a program for a year, computed from current data.
+    pub async fn yearbook(&self, actor: &Actor, program_code: &str, year: i32) -> Result<Yearbook, AppError> {
+        actor.require_reader()?;
+        let program = self
+            .store
+            .program(program_code)
+            .await?
+            .ok_or_else(|| AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(program_code.to_string())))?;
+        program.check_year(year).map_err(AppError::BadRequest)?;
+        let definitions = self.store.indicators().await?;
+        let contributions = self.store.contributions(program_code, year, &definitions).await?;
+        let covered = self.store.covered_years(program_code).await?;
+        let mut codes: Vec<String> = program.helped.iter().map(|h| h.region.to_string()).collect();
+        codes.extend(contributions.iter().filter_map(|c| c.region.as_ref().map(|r| r.county().to_string())));
+        codes.sort();
+        codes.dedup();
+        let names = self.store.region_names(&codes).await?;
+        let mut region_names = BTreeMap::new();
+        for code in &codes {
+            let mine: Vec<RegionName> = names.iter().filter(|n| n.code.as_str() == code).cloned().collect();
+            if let Some(n) = name_in_year(&mine, year) {
+                let en = n.name_en.clone().unwrap_or_else(|| n.name_zh.clone());
+                region_names.insert(code.clone(), (n.name_zh.clone(), en));
+            }
+        }
+        Ok(assemble(YearbookInput {
+            program: &program,
+            year,
+            definitions: &definitions,
+            contributions: &contributions,
+            covered_years: &covered,
+            region_names,
+        }))
+    }
+
+    /// Row counts of a program's tables.
+    pub async fn table_counts(&self, actor: &Actor, program_code: &str) -> Result<Vec<TableCount>, AppError> {
+        actor.require_reader()?;
+        Ok(self.store.table_counts(program_code).await?)
+    }
+
+    /// The newest audit events.
+    pub async fn audit_log(&self, actor: &Actor, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+        actor.require_admin()?;
+        Ok(self.store.audit_log(limit).await?)
+    }
+
+    /// Closes the database.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}

@@ -1,1 +1,183 @@
-fn main() {}
+//! The twinaid command: run pairing-assistance programs from one database.
+
+mod demo;
+mod render;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use twinaid_app::{Actor, App, AppError};
+use twinaid_domain::Lang;
+use twinaid_exchange::{FolderSource, ProgramSource, read_program};
+
+#[derive(Parser)]
+#[command(name = "twinaid", version, about = "对口帮扶协作管理 · Run pairing-assistance programs (对口帮扶, East-West cooperation)")]
+struct Cli {
+    /// 数据库地址 · Database URL: sqlite://FILE.db (default, created on first use) or postgres://USER@HOST/DB
+    #[arg(long, global = true, env = "TWINAID_DATABASE_URL", default_value = "sqlite://twinaid.db")]
+    database_url: String,
+    /// 界面语言 · Language of messages and reports: zh (default) or en
+    #[arg(long, global = true, env = "TWINAID_LANG", default_value = "zh", value_parser = parse_lang)]
+    lang: Lang,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 初始化数据库：全国行政区划与内置指标 · Create the database with the national region registry and built-in indicators
+    Init,
+    /// 载入演示帮扶协作（浙江—四川，2009 年报告）· Load the demo program: Zhejiang–Sichuan, the 2009 report, as data
+    Demo,
+    /// 载入帮扶协作数据文件夹（格式见 docs/data-format.md）· Load a program folder (format: docs/data-format.md)
+    Load {
+        /// 文件夹路径 · The folder holding program.toml and CSV files
+        path: PathBuf,
+    },
+    /// 生成报告 · Produce a report
+    Report {
+        #[command(subcommand)]
+        report: Report,
+    },
+    /// 列出指标定义 · List the indicator definitions
+    Indicators {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// 查看审计日志（最新在前）· Show the newest audit events
+    Audit {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+}
+
+#[derive(Subcommand)]
+enum Report {
+    /// 年鉴：本年、累计、上年与增减，按来源和受帮扶县分列 · The yearbook: year, cumulative, previous year and change, by source and by county
+    Yearbook {
+        /// 帮扶协作编号 · Program code, e.g. zj-sc
+        #[arg(long)]
+        program: String,
+        /// 年度 · Year, e.g. 2009
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// How a report is written.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Markdown,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}; use zh or en"))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TWINAID_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let lang = cli.lang;
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("twinaid: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if matches!(e, AppError::Store(_)) {
+                tracing::error!(error = ?e, "command failed");
+            } else {
+                tracing::info!(error = ?e, "command refused");
+            }
+            eprintln!("{}{}", lang.pick("错误：", "error: "), e.message(lang));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), AppError> {
+    let lang = cli.lang;
+    let actor = Actor::local_operator();
+    let app = App::open(&cli.database_url).await?;
+    let result = match cli.command {
+        Command::Init => init(&app, &actor, lang).await,
+        Command::Demo => {
+            init(&app, &actor, lang).await?;
+            load(&app, &actor, &demo::source(), lang).await
+        }
+        Command::Load { path } => {
+            let source = FolderSource::open(&path).map_err(|p| AppError::Invalid(vec![p]))?;
+            load(&app, &actor, &source, lang).await
+        }
+        Command::Report { report: Report::Yearbook { program, year, format } } => {
+            let yearbook = app.yearbook(&actor, &program, year).await?;
+            let text = match format {
+                Format::Json => serde_json::to_string_pretty(&yearbook.to_json()).unwrap_or_default(),
+                Format::Table => render::yearbook_table(&yearbook, lang, false),
+                Format::Markdown => render::yearbook_table(&yearbook, lang, true),
+            };
+            println!("{text}");
+            Ok(())
+        }
+        Command::Indicators { format } => {
+            let defs = app.indicators(&actor).await?;
+            println!("{}", render::indicators(&defs, lang, format == Format::Json));
+            Ok(())
+        }
+        Command::Audit { limit } => {
+            for e in app.audit_log(&actor, limit).await? {
+                println!("{}\t{}\t{}\t{}\t{}", e.at, e.actor, e.action, e.entity, e.entity_key);
+            }
+            Ok(())
+        }
+    };
+    app.close().await;
+    result
+}
+
+async fn init(app: &App, actor: &Actor, lang: Lang) -> Result<(), AppError> {
+    let summary = app.init(actor, &demo::national_regions()).await?;
+    if summary.regions_added + summary.indicators_added > 0 {
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Zh => format!("数据库已初始化（{}）：新增行政区划 {} 个，指标 {} 个", app.engine().name(), summary.regions_added, summary.indicators_added),
+                Lang::En => format!("database initialised ({}): {} regions and {} indicators added", app.engine().name(), summary.regions_added, summary.indicators_added),
+            }
+        );
+    }
+    Ok(())
+}
+
+async fn load(app: &App, actor: &Actor, source: &dyn ProgramSource, lang: Lang) -> Result<(), AppError> {
+    let units = app.indicator_units().await?;
+    let bundle = read_program(source, &|code| units.get(code).copied()).map_err(AppError::Invalid)?;
+    let summary = app.load(actor, &bundle).await?;
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    for (c, u, n) in summary.counts.values() {
+        created += c;
+        updated += u;
+        unchanged += n;
+    }
+    eprintln!(
+        "{}",
+        match lang {
+            Lang::Zh => format!("已载入 {}（{}）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条", source.describe(), bundle.program_code),
+            Lang::En => format!("loaded {} ({}): {created} created, {updated} updated, {unchanged} unchanged", source.describe(), bundle.program_code),
+        }
+    );
+    Ok(())
+}

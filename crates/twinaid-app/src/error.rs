@@ -1,0 +1,58 @@
+//! Errors of the use cases, translated for the person who acts on them.
+
+use twinaid_domain::{DomainError, Lang, Problem};
+use twinaid_store::StoreError;
+
+/// Why a use case did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found: {0}")]
+    NotFound(DomainError),
+    #[error("bad request: {0}")]
+    BadRequest(DomainError),
+    /// Input with problems; nothing was written.
+    #[error("{} problems in the input", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AppError {
+    /// The error as the user reads it, with what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AppError::Forbidden => lang.pick("您没有执行此操作的权限，请联系帮扶协作办公室", "you are not allowed to do this; ask the program office").to_string(),
+            AppError::NotFound(e) | AppError::BadRequest(e) => e.message(lang),
+            AppError::Invalid(problems) => {
+                let head = match lang {
+                    Lang::Zh => format!("输入有 {} 处问题，未写入任何数据：", problems.len()),
+                    Lang::En => format!("{} problems in the input; nothing was written:", problems.len()),
+                };
+                let lines: Vec<String> = problems.iter().map(|p| format!("  - {}", p.message(lang))).collect();
+                format!("{head}\n{}", lines.join("\n"))
+            }
+            AppError::Store(e) => store_message(e, lang),
+        }
+    }
+}
+
+fn store_message(e: &StoreError, lang: Lang) -> String {
+    match e {
+        StoreError::BadUrl(url) => match lang {
+            Lang::Zh => format!("数据库地址“{url}”格式不正确，请写成 sqlite://文件名.db 或 postgres://用户@主机/数据库"),
+            Lang::En => format!("database URL \"{url}\" is malformed; write sqlite://FILE.db or postgres://USER@HOST/DATABASE"),
+        },
+        StoreError::Unreachable { engine, location, .. } => match lang {
+            Lang::Zh => format!("无法连接 {engine} 数据库 {location}，请确认数据库服务已启动、地址和权限正确"),
+            Lang::En => format!("cannot connect to the {engine} database at {location}; check that it is running and the URL and permissions are right"),
+        },
+        StoreError::Migrate(_) => lang
+            .pick("无法更新数据库结构，请确认该数据库属于 twinaid 且当前用户有权限", "cannot update the database schema; check the database belongs to twinaid and you may change it")
+            .to_string(),
+        StoreError::Database(_) | StoreError::Corrupt(_) => lang
+            .pick("数据库操作失败，未写入任何数据；详情见日志", "a database operation failed and nothing was written; see the log for details")
+            .to_string(),
+    }
+}

@@ -1,0 +1,234 @@
+//! Writing reports for the terminal: aligned text tables or Markdown.
+
+use twinaid_domain::Lang;
+use twinaid_domain::indicator::{IndicatorDefinition, Rule};
+use twinaid_domain::money::{format_decimal, group_thousands};
+use twinaid_domain::quantity::UnitOfMeasure;
+use twinaid_domain::yearbook::{IndicatorFigures, UNALLOCATED, UNSPECIFIED, Yearbook};
+
+/// A value as an official table shows it: money in 万元 for Chinese, in yuan for English.
+fn value(raw: i64, unit: UnitOfMeasure, lang: Lang) -> String {
+    match (unit, lang) {
+        (UnitOfMeasure::Yuan, Lang::Zh) => {
+            let hundred_yuan = (raw + raw.signum() * 5_000) / 10_000;
+            group_thousands(&format_decimal(hundred_yuan, 100))
+        }
+        (UnitOfMeasure::Yuan, Lang::En) => group_thousands(&((raw + raw.signum() * 50) / 100).to_string()),
+        (u, _) => group_thousands(&format_decimal(raw, u.scale())),
+    }
+}
+
+fn unit_label(unit: UnitOfMeasure, lang: Lang) -> &'static str {
+    match (unit, lang) {
+        (UnitOfMeasure::Yuan, Lang::Zh) => "万元",
+        (u, l) => u.name(l),
+    }
+}
+
+/// Display width in a terminal: CJK characters take two columns.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let cp = c as u32;
+            let wide = (0x1100..=0x115F).contains(&cp)
+                || (0x2E80..=0xA4CF).contains(&cp)
+                || (0xAC00..=0xD7A3).contains(&cp)
+                || (0xF900..=0xFAFF).contains(&cp)
+                || (0xFE30..=0xFE4F).contains(&cp)
+                || (0xFF00..=0xFF60).contains(&cp)
+                || (0xFFE0..=0xFFE6).contains(&cp);
+            if wide { 2 } else { 1 }
+        })
+        .sum()
+}
+
+/// Lays out rows under a header, as aligned text or as a Markdown table.
+fn table(header: &[String], rows: &[Vec<String>], markdown: bool) -> String {
+    let mut out = String::new();
+    if markdown {
+        out.push_str(&format!("| {} |\n", header.join(" | ")));
+        let rule: Vec<String> = header.iter().enumerate().map(|(i, _)| if i == 0 { "---".into() } else { "---:".into() }).collect();
+        out.push_str(&format!("|{}|\n", rule.join("|")));
+        for r in rows {
+            out.push_str(&format!("| {} |\n", r.join(" | ")));
+        }
+        return out;
+    }
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for r in rows {
+        for (i, cell) in r.iter().enumerate() {
+            widths[i] = widths[i].max(width(cell));
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pad = " ".repeat(widths[i] - width(c));
+                if i == 0 { format!("{c}{pad}") } else { format!("{pad}{c}") }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    out.push_str(&line(header));
+    out.push('\n');
+    out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}
+
+fn headline_row(f: &IndicatorFigures, lang: Lang) -> Vec<String> {
+    let unit = f.definition.unit;
+    let opt = |v: Option<i64>| v.map_or_else(|| "—".to_string(), |r| value(r, unit, lang));
+    vec![
+        f.definition.name(lang).to_string(),
+        unit_label(unit, lang).to_string(),
+        value(f.year, unit, lang),
+        value(f.cumulative, unit, lang),
+        opt(f.previous_year),
+        opt(f.change()),
+        f.change_pct().map_or_else(|| "—".to_string(), |p| format!("{p:.1}%")),
+        format!("{} / {}", value(f.from_records.year, unit, lang), value(f.from_records.cumulative, unit, lang)),
+        format!("{} / {}", value(f.from_aggregates.year, unit, lang), value(f.from_aggregates.cumulative, unit, lang)),
+    ]
+}
+
+fn title(text: &str, markdown: bool) -> String {
+    if markdown { format!("## {text}\n\n") } else { format!("\n{text}\n\n") }
+}
+
+/// The yearbook as text: headline figures, the split by source and by county.
+pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
+    let y = yb.year;
+    let mut out = String::new();
+    let name = match lang {
+        Lang::Zh => format!("{} {y} 年年鉴", yb.program_name_zh),
+        Lang::En => format!("{} — yearbook {y}", yb.program_name_en),
+    };
+    out.push_str(&if markdown { format!("# {name}\n\n") } else { format!("{name}\n") });
+    let header: Vec<String> = match lang {
+        Lang::Zh => vec![
+            "指标".into(), "单位".into(), format!("{y} 年"), format!("累计（至 {y} 年底）"), format!("{} 年", y - 1),
+            "增减".into(), "增减%".into(), "其中记录（本年/累计）".into(), "其中汇总数据（本年/累计）".into(),
+        ],
+        Lang::En => vec![
+            "indicator".into(), "unit".into(), format!("{y}"), format!("to end of {y}"), format!("{}", y - 1),
+            "change".into(), "change %".into(), "from records (year / cumulative)".into(), "from aggregates (year / cumulative)".into(),
+        ],
+    };
+    let rows: Vec<Vec<String>> = yb.indicators.iter().map(|f| headline_row(f, lang)).collect();
+    out.push_str(&table(&header, &rows, markdown));
+
+    out.push_str(&title(lang.pick("按资金来源（本年/累计）", "By source (year / cumulative)"), markdown));
+    let sources = ["provincial_units", "cities", "social", UNSPECIFIED];
+    let source_names = |s: &str| match (s, lang) {
+        (UNSPECIFIED, _) => lang.pick("未分来源", "source not recorded").to_string(),
+        (code, _) => twinaid_domain::unit::SourceKind::parse(code).map_or(code.to_string(), |k| k.name(lang).to_string()),
+    };
+    let mut header = vec![lang.pick("指标", "indicator").to_string()];
+    header.extend(sources.iter().map(|s| source_names(s)));
+    let rows: Vec<Vec<String>> = yb
+        .indicators
+        .iter()
+        .filter(|f| f.definition.unit == UnitOfMeasure::Yuan)
+        .map(|f| {
+            let mut r = vec![format!("{}（{}）", f.definition.name(lang), unit_label(f.definition.unit, lang))];
+            for s in sources {
+                let split = f.by_source.get(s).copied().unwrap_or_default();
+                r.push(format!("{} / {}", value(split.year, f.definition.unit, lang), value(split.cumulative, f.definition.unit, lang)));
+            }
+            r
+        })
+        .collect();
+    out.push_str(&table(&header, &rows, markdown));
+
+    out.push_str(&title(&match lang {
+        Lang::Zh => format!("按受帮扶地区（{y} 年）"),
+        Lang::En => format!("By helped region ({y})"),
+    }, markdown));
+    let shown: Vec<&IndicatorFigures> = yb.indicators.iter().filter(|f| f.year != 0).collect();
+    let mut header = vec![lang.pick("地区", "region").to_string()];
+    header.extend(shown.iter().map(|f| format!("{}（{}）", f.definition.name(lang), unit_label(f.definition.unit, lang))));
+    let mut rows = Vec::new();
+    for key in yb.county_keys() {
+        let label = if key == UNALLOCATED {
+            lang.pick("未分地区", "no region").to_string()
+        } else {
+            let (zh, en) = yb.region_names.get(&key).cloned().unwrap_or_else(|| (key.clone(), key.clone()));
+            format!("{} {key}", if lang == Lang::Zh { zh } else { en })
+        };
+        let mut r = vec![label];
+        r.extend(shown.iter().map(|f| value(f.by_county.get(&key).map_or(0, |s| s.year), f.definition.unit, lang)));
+        rows.push(r);
+    }
+    out.push_str(&table(&header, &rows, markdown));
+    out
+}
+
+/// The indicator definitions as a table or JSON.
+pub fn indicators(defs: &[IndicatorDefinition], lang: Lang, json: bool) -> String {
+    if json {
+        let list: Vec<serde_json::Value> = defs
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en,
+                    "unit": d.unit.code(), "stock": d.stock, "rule": d.rule,
+                })
+            })
+            .collect();
+        return serde_json::to_string_pretty(&list).unwrap_or_default();
+    }
+    let header: Vec<String> = match lang {
+        Lang::Zh => vec!["代码".into(), "名称".into(), "单位".into(), "定义".into()],
+        Lang::En => vec!["code".into(), "name".into(), "unit".into(), "definition".into()],
+    };
+    let rows: Vec<Vec<String>> = defs
+        .iter()
+        .map(|d| {
+            let rule = match &d.rule {
+                Rule::Records { kind, measure, filters } => {
+                    let m = match measure {
+                        twinaid_domain::indicator::Measure::Count => "count".to_string(),
+                        twinaid_domain::indicator::Measure::Sum(f) => format!("sum({f})"),
+                    };
+                    let fs: Vec<String> = filters.iter().map(|f| format!("{}={}", f.field, f.values.join("|"))).collect();
+                    let mut text = format!("{m} of {kind}");
+                    if !fs.is_empty() {
+                        text.push_str(&format!(" where {}", fs.join(", ")));
+                    }
+                    text.push_str(" + aggregate values");
+                    text
+                }
+                Rule::AggregatesOnly => "aggregate values".to_string(),
+                Rule::Formula(f) => format!("formula: {f}"),
+            };
+            vec![d.code.clone(), d.name(lang).to_string(), d.unit.name(lang).to_string(), rule]
+        })
+        .collect();
+    table(&header, &rows, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_shows_in_wan_yuan_for_chinese_and_yuan_for_english() {
+        assert_eq!(value(3_620_000_000, UnitOfMeasure::Yuan, Lang::Zh), "3,620");
+        assert_eq!(value(57_400_000, UnitOfMeasure::Yuan, Lang::Zh), "57.4");
+        assert_eq!(value(3_620_000_000, UnitOfMeasure::Yuan, Lang::En), "36,200,000");
+        assert_eq!(value(79_000, UnitOfMeasure::Km, Lang::Zh), "79");
+    }
+
+    #[test]
+    fn wide_characters_count_double() {
+        assert_eq!(width("青川县"), 6);
+        assert_eq!(width("abc"), 3);
+    }
+}
