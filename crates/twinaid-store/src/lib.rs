@@ -15,7 +15,7 @@ pub use load::LoadSummary;
 pub use reads::{AuditEntry, TableCount};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use std::time::Duration;
 
 /// Which database engine a store runs on.
@@ -121,6 +121,14 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let (engine, sqlx_url) = parse_url(url)?;
         install_default_drivers();
+        let unreachable = |source| StoreError::Unreachable {
+            engine: engine.name(),
+            location: redact_url(url),
+            source,
+        };
+        // One direct attempt first: a pool would retry until its timeout, keeping a person waiting for a "no".
+        let probe = sqlx::AnyConnection::connect(&sqlx_url).await.map_err(unreachable)?;
+        probe.close().await.map_err(unreachable)?;
         let options = AnyPoolOptions::new()
             .max_connections(match engine {
                 Engine::Sqlite => 4,
@@ -142,11 +150,7 @@ impl Store {
         let pool = options
             .connect(&sqlx_url)
             .await
-            .map_err(|source| StoreError::Unreachable {
-                engine: engine.name(),
-                location: redact_url(url),
-                source,
-            })?;
+            .map_err(unreachable)?;
         let store = Store { pool, engine };
         store.migrate().await?;
         Ok(store)
@@ -192,5 +196,45 @@ mod tests {
         assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://…@h/db");
         let err = parse_url("postgre://u:secret@h/db").unwrap_err();
         assert!(!err.to_string().contains("secret"));
+    }
+}
+
+/// Helpers for test suites that run on both engines.
+#[doc(hidden)]
+pub mod testing {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+    /// The PostgreSQL server to test against, from `TWINAID_TEST_POSTGRES_URL`, if set.
+    pub fn postgres_admin_url() -> Option<String> {
+        std::env::var("TWINAID_TEST_POSTGRES_URL").ok().filter(|s| !s.trim().is_empty())
+    }
+
+    /// Creates an empty database on the server at `admin_url` and returns its URL.
+    pub async fn fresh_postgres_database(admin_url: &str) -> Result<String, StoreError> {
+        install_default_drivers();
+        let name = format!(
+            "twinaid_test_{}_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
+        conn.close().await?;
+        let (base, query) = match admin_url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (admin_url, String::new()),
+        };
+        let server = match base.rsplit_once('/') {
+            Some((server, _db)) if server.contains("//") && server.len() > "postgres://".len() - 1 => server.to_string(),
+            _ => base.to_string(),
+        };
+        Ok(format!("{server}/{name}{query}"))
     }
 }

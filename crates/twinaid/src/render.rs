@@ -82,6 +82,15 @@ fn table(header: &[String], rows: &[Vec<String>], markdown: bool) -> String {
     out
 }
 
+/// An indicator's name with its unit, as a column header.
+fn labelled(f: &IndicatorFigures, lang: Lang) -> String {
+    let unit = unit_label(f.definition.unit, lang);
+    match lang {
+        Lang::Zh => format!("{}（{unit}）", f.definition.name(lang)),
+        Lang::En => format!("{} ({unit})", f.definition.name(lang)),
+    }
+}
+
 fn headline_row(f: &IndicatorFigures, lang: Lang) -> Vec<String> {
     let unit = f.definition.unit;
     let opt = |v: Option<i64>| v.map_or_else(|| "—".to_string(), |r| value(r, unit, lang));
@@ -137,7 +146,7 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
         .iter()
         .filter(|f| f.definition.unit == UnitOfMeasure::Yuan)
         .map(|f| {
-            let mut r = vec![format!("{}（{}）", f.definition.name(lang), unit_label(f.definition.unit, lang))];
+            let mut r = vec![labelled(f, lang)];
             for s in sources {
                 let split = f.by_source.get(s).copied().unwrap_or_default();
                 r.push(format!("{} / {}", value(split.year, f.definition.unit, lang), value(split.cumulative, f.definition.unit, lang)));
@@ -151,9 +160,15 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
         Lang::Zh => format!("按受帮扶地区（{y} 年）"),
         Lang::En => format!("By helped region ({y})"),
     }, markdown));
-    let shown: Vec<&IndicatorFigures> = yb.indicators.iter().filter(|f| f.year != 0).collect();
+    // A terminal has room for the headline figures; Markdown (and JSON) carry every indicator.
+    let headline = ["aid_funds", "new_villages", "schools", "hospitals", "roads_km", "students_aided", "practical_trainees", "labour_transferred"];
+    let shown: Vec<&IndicatorFigures> = yb
+        .indicators
+        .iter()
+        .filter(|f| f.year != 0 && (markdown || headline.contains(&f.definition.code.as_str())))
+        .collect();
     let mut header = vec![lang.pick("地区", "region").to_string()];
-    header.extend(shown.iter().map(|f| format!("{}（{}）", f.definition.name(lang), unit_label(f.definition.unit, lang))));
+    header.extend(shown.iter().map(|f| labelled(f, lang)));
     let mut rows = Vec::new();
     for key in yb.county_keys() {
         let label = if key == UNALLOCATED {
