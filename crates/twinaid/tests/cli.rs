@@ -1,0 +1,266 @@
+//! The twinaid command end to end: the real binary on a real database file
+//! (and on PostgreSQL when `TWINAID_TEST_POSTGRES_URL` is set).
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// A database to run against, with the temp folder that must outlive it.
+struct Db {
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+fn databases() -> Vec<Db> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut dbs = vec![Db { url: format!("sqlite://{}", dir.path().join("twinaid.db").display()), _dir: dir }];
+    if let Some(admin) = twinaid_store::testing::postgres_admin_url() {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let url = runtime.block_on(twinaid_store::testing::fresh_postgres_database(&admin)).unwrap();
+        dbs.push(Db { url, _dir: tempfile::tempdir().unwrap() });
+    }
+    dbs
+}
+
+fn twinaid(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_twinaid"))
+        .args(["--database-url", db])
+        .args(args)
+        .env_remove("TWINAID_LANG")
+        .env_remove("TWINAID_DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn ok(db: &str, args: &[&str]) -> String {
+    let out = twinaid(db, args);
+    assert!(out.status.success(), "twinaid {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn yearbook(db: &str, year: i32) -> Value {
+    let text = ok(db, &["report", "yearbook", "--program", "zj-sc", "--year", &year.to_string(), "--format", "json"]);
+    serde_json::from_str(&text).unwrap()
+}
+
+fn audit_lines(db: &str) -> usize {
+    ok(db, &["audit", "--limit", "1000000"]).lines().count()
+}
+
+fn write_folder(dir: &Path, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+/// The report's figures: (indicator, 2009, to end of 2009); `None` where the report gives none.
+const REPORT_2009: &[(&str, Option<i64>, Option<i64>)] = &[
+    ("aid_funds", Some(36_200_000), Some(416_000_000)),
+    ("aid_funds_provincial_units", Some(5_740_000), None),
+    ("aid_funds_cities", Some(30_460_000), None),
+    ("aid_funds_social", Some(0), None),
+    ("new_villages", Some(24), Some(280)),
+    ("schools", Some(12), Some(262)),
+    ("hospitals", Some(12), Some(131)),
+    ("roads_km", Some(79), Some(1_000)),
+    ("drinking_water_people", Some(30_000), None),
+    ("small_ponds", None, Some(65_387)),
+    ("students_aided", Some(820), Some(30_258)),
+    ("cooperation_agreements", Some(16), Some(300)),
+    ("cooperation_value", Some(1_261_000_000), Some(11_560_000_000)),
+    ("enterprises_introduced", Some(6), None),
+    ("investment_introduced", Some(1_000_000_000), None),
+    ("practical_trainees", Some(4_479), Some(18_369)),
+    ("labour_transferred", Some(5_000), Some(80_000)),
+    ("leaders_trained", Some(140), None),
+    ("training_funds", Some(2_000_000), None),
+    ("cadre_exchange_person_times", Some(296), Some(815)),
+    ("beneficiaries", None, Some(180_000)),
+    ("students_benefited", None, Some(15_000)),
+    ("medical_access_people", None, Some(1_300_000)),
+    ("jobs_created", None, Some(35_000)),
+    ("profit_tax", None, Some(500_000_000)),
+];
+
+#[test]
+fn demo_yearbook_for_2009_gives_every_figure_of_the_report() {
+    for db in databases() {
+        ok(&db.url, &["demo"]);
+        let yb = yearbook(&db.url, 2009);
+        for (code, year, cumulative) in REPORT_2009 {
+            let i = &yb["indicators"][code];
+            if let Some(y) = year {
+                assert_eq!(i["year"], Value::from(*y), "{code} in 2009 on {}", db.url);
+            }
+            if let Some(c) = cumulative {
+                assert_eq!(i["cumulative"], Value::from(*c), "{code} to end of 2009 on {}", db.url);
+            }
+        }
+        let aid = &yb["indicators"]["aid_funds"];
+        assert_eq!(aid["from_records"]["year"], Value::from(36_200_000));
+        assert_eq!(aid["from_aggregates"]["cumulative"], Value::from(379_800_000));
+        assert_eq!(aid["previous_year"], Value::Null, "the report gives nothing for 2008");
+        assert_eq!(yb["by_county"]["510811"]["name_zh"], "元坝区", "the 2009 name of today's 昭化区");
+        assert_eq!(yb["by_county"]["511381"]["indicators"]["aid_funds"]["year"], Value::from(3_800_000));
+        assert_eq!(yb["by_source"]["provincial_units"]["aid_funds"]["year"], Value::from(5_740_000));
+        // Loading the demo again counts nothing twice.
+        ok(&db.url, &["demo"]);
+        assert_eq!(yearbook(&db.url, 2009), yb);
+    }
+}
+
+const FURTHER: &[(&str, &str)] = &[
+    ("program.toml", "code = \"zj-sc\"\n"),
+    (
+        "fund_transactions.csv",
+        "code,year,helper_unit,region_code,kind,amount,date\n\
+         2010-wz-nanbu,2010,wenzhou,511321,disbursement,\"25,000,000\",2010-05-01\n\
+         2010-dot-langzhong,2010,zj-dot,511381,disbursement,15000000,\n\
+         2010-wz-pledge,2010,wenzhou,511321,commitment,9000000,\n\
+         2011-hz-qingchuan,2011,hangzhou,510822,disbursement,45000000,\n",
+    ),
+    (
+        "projects.csv",
+        "code,year,helper_unit,region_code,category,name_zh,status,beneficiaries\n\
+         2010-nanbu-v1,2010,wenzhou,511321,new_village,南部县新村一,completed,700\n\
+         2010-nanbu-v2,2010,wenzhou,511321,new_village,南部县新村二,completed,700\n\
+         2010-nanbu-v3,2010,wenzhou,511321,扶贫新村,南部县新村三,completed,600\n\
+         2011-qc-school,2011,hangzhou,510822,school,青川县小学,registered,120\n",
+    ),
+    (
+        "trainings.csv",
+        "code,year,helper_unit,region_code,kind,title_zh,participants,cost\n\
+         2010-nanbu-tea,2010,wenzhou,511321,practical,茶叶培训,5000,300000\n",
+    ),
+];
+
+#[test]
+fn further_years_written_by_hand_move_the_yearbook_exactly_and_count_nothing_twice() {
+    for db in databases() {
+        ok(&db.url, &["demo"]);
+        let dir = tempfile::tempdir().unwrap();
+        write_folder(dir.path(), FURTHER);
+        let folder = dir.path().to_str().unwrap();
+        for _ in 0..2 {
+            ok(&db.url, &["load", folder]);
+            let y2010 = yearbook(&db.url, 2010);
+            let aid = &y2010["indicators"]["aid_funds"];
+            assert_eq!(aid["year"], Value::from(40_000_000), "commitments are not disbursements");
+            assert_eq!(aid["cumulative"], Value::from(456_000_000));
+            assert_eq!(aid["previous_year"], Value::from(36_200_000));
+            assert_eq!(aid["change"], Value::from(3_800_000));
+            assert_eq!(aid["change_pct"], Value::from(10.5));
+            assert_eq!(y2010["indicators"]["aid_funds_provincial_units"]["year"], Value::from(15_000_000));
+            let villages = &y2010["indicators"]["new_villages"];
+            assert_eq!((villages["year"].clone(), villages["cumulative"].clone(), villages["change"].clone()), (Value::from(3), Value::from(283), Value::from(-21)));
+            assert_eq!(y2010["indicators"]["practical_trainees"]["cumulative"], Value::from(23_369));
+            assert_eq!(y2010["indicators"]["beneficiaries"]["cumulative"], Value::from(182_000));
+            let y2011 = yearbook(&db.url, 2011);
+            let aid = &y2011["indicators"]["aid_funds"];
+            assert_eq!((aid["year"].clone(), aid["cumulative"].clone(), aid["previous_year"].clone()), (Value::from(45_000_000), Value::from(501_000_000), Value::from(40_000_000)));
+            assert_eq!(y2011["indicators"]["schools"]["cumulative"], Value::from(263));
+            assert_eq!(y2011["by_county"]["510822"]["indicators"]["aid_funds"]["year"], Value::from(45_000_000));
+        }
+        // 2009 is untouched by later years.
+        assert_eq!(yearbook(&db.url, 2009)["indicators"]["aid_funds"]["cumulative"], Value::from(416_000_000));
+    }
+}
+
+/// A folder with one bad cell must be refused whole, naming the place, and change nothing.
+fn assert_refused(db: &str, files: &[(&str, &str)], expected: &[&str]) {
+    let before = (yearbook(db, 2009), audit_lines(db));
+    let dir = tempfile::tempdir().unwrap();
+    write_folder(dir.path(), files);
+    let out = twinaid(db, &["load", dir.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "a bad folder was accepted: {files:?}");
+    for e in expected {
+        assert!(stderr.contains(e), "{e:?} not in: {stderr}");
+    }
+    assert_eq!((yearbook(db, 2009), audit_lines(db)), before, "the database changed");
+}
+
+fn funds(row: &str) -> Vec<(&'static str, String)> {
+    let mut text = String::from("code,year,helper_unit,region_code,kind,amount\n");
+    for i in 0..35 {
+        text.push_str(&format!("ok-{i},2009,wenzhou,511321,disbursement,100\n"));
+    }
+    text.push_str(row);
+    text.push('\n');
+    vec![("program.toml", "code = \"zj-sc\"\n".to_string()), ("fund_transactions.csv", text)]
+}
+
+fn as_files<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(n, t)| (*n, t.as_str())).collect()
+}
+
+#[test]
+fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
+    for db in databases() {
+        ok(&db.url, &["demo"]);
+        let negative = funds("bad,2009,wenzhou,511321,disbursement,-5");
+        assert_refused(&db.url, &as_files(&negative), &["fund_transactions.csv", "第 37 行", "amount", "负数"]);
+        let unknown = funds("bad,2009,wenzhou,999999,disbursement,5");
+        assert_refused(&db.url, &as_files(&unknown), &["第 37 行", "region_code", "999999"]);
+        let not_helped = funds("bad,2009,wenzhou,510802,disbursement,5");
+        assert_refused(&db.url, &as_files(&not_helped), &["第 37 行", "510802", "受帮扶地区"]);
+        let too_early = funds("bad,1990,wenzhou,511321,disbursement,5");
+        assert_refused(&db.url, &as_files(&too_early), &["第 37 行", "year", "1990", "1996"]);
+        let no_unit = funds("bad,2009,nobody,511321,disbursement,5");
+        assert_refused(&db.url, &as_files(&no_unit), &["helper_unit", "nobody"]);
+        assert_refused(&db.url, &[("program.toml", "code = \"zj-sc\"\n"), ("projects.csv", "code,yeer\n")], &["yeer"]);
+        assert_refused(&db.url, &[("program.toml", "code = \"no-such-program\"\n")], &["no-such-program"]);
+    }
+}
+
+#[test]
+fn errors_speak_english_when_asked() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_folder(dir.path(), &as_files(&funds("bad,1990,wenzhou,511321,disbursement,5")));
+    let out = twinaid(&db.url, &["--lang", "en", "load", dir.path().to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("row 37") && stderr.contains("column year") && stderr.contains("outside the program"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_database_url_is_refused_with_a_fix() {
+    let out = twinaid("mysql://localhost/x", &["init"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("sqlite://") && stderr.contains("postgres://"), "{stderr}");
+}
+
+#[test]
+fn a_postgresql_that_is_down_is_a_clear_error_without_the_password() {
+    let out = twinaid("postgres://postgres:hunter2@127.0.0.1:1/twinaid", &["--lang", "en", "init"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot connect") && !stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn tables_show_wan_yuan_in_chinese_and_yuan_in_english() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let zh = ok(&db.url, &["report", "yearbook", "--program", "zj-sc", "--year", "2009"]);
+    assert!(zh.contains("万元") && zh.contains("3,620") && zh.contains("41,600"), "{zh}");
+    let en = ok(&db.url, &["--lang", "en", "report", "yearbook", "--program", "zj-sc", "--year", "2009", "--format", "markdown"]);
+    assert!(en.contains("| aid funds | yuan | 36,200,000 | 416,000,000 |"), "{en}");
+    let indicators = ok(&db.url, &["indicators", "--format", "json"]);
+    let list: Value = serde_json::from_str(&indicators).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 25);
+}
+
+#[test]
+fn a_year_before_the_program_or_an_unknown_program_is_refused() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let out = twinaid(&db.url, &["report", "yearbook", "--program", "zj-sc", "--year", "1990"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1996"));
+    let out = twinaid(&db.url, &["report", "yearbook", "--program", "nowhere", "--year", "2009"]);
+    assert!(!out.status.success());
+}
