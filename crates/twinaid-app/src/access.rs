@@ -31,7 +31,10 @@ impl Actor {
     /// The operator at the command line of this machine, who owns the database file.
     pub fn local_operator() -> Actor {
         let user = std::env::var("USER").unwrap_or_else(|_| "operator".to_string());
-        Actor { name: format!("cli:{user}"), role: Role::Administrator }
+        Actor {
+            name: format!("cli:{user}"),
+            role: Role::Administrator,
+        }
     }
 
     pub(crate) fn require_admin(&self) -> Result<(), AppError> {
@@ -64,10 +67,18 @@ mod tests {
 
     #[test]
     fn only_the_programs_office_may_load_into_it() {
-        let office = Actor { name: "o".into(), role: Role::ProgramOffice { program: "zj-sc".into() } };
+        let office = Actor {
+            name: "o".into(),
+            role: Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        };
         assert!(office.require_program_office("zj-sc").is_ok());
         assert!(office.require_program_office("fj-nx").is_err());
-        let unit = Actor { name: "u".into(), role: Role::HelperUnit { unit: "hz".into() } };
+        let unit = Actor {
+            name: "u".into(),
+            role: Role::HelperUnit { unit: "hz".into() },
+        };
         assert!(unit.require_program_office("zj-sc").is_err());
         assert!(unit.require_admin().is_err());
         assert!(Actor::local_operator().require_admin().is_ok());

@@ -23,14 +23,25 @@ impl AppError {
     /// The error as the user reads it, with what to do.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            AppError::Forbidden => lang.pick("您没有执行此操作的权限，请联系帮扶协作办公室", "you are not allowed to do this; ask the program office").to_string(),
+            AppError::Forbidden => lang
+                .pick(
+                    "您没有执行此操作的权限，请联系帮扶协作办公室",
+                    "you are not allowed to do this; ask the program office",
+                )
+                .to_string(),
             AppError::NotFound(e) | AppError::BadRequest(e) => e.message(lang),
             AppError::Invalid(problems) => {
                 let head = match lang {
                     Lang::Zh => format!("输入有 {} 处问题，未写入任何数据：", problems.len()),
-                    Lang::En => format!("{} problems in the input; nothing was written:", problems.len()),
+                    Lang::En => format!(
+                        "{} problems in the input; nothing was written:",
+                        problems.len()
+                    ),
                 };
-                let lines: Vec<String> = problems.iter().map(|p| format!("  - {}", p.message(lang))).collect();
+                let lines: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("  - {}", p.message(lang)))
+                    .collect();
                 format!("{head}\n{}", lines.join("\n"))
             }
             AppError::Store(e) => store_message(e, lang),

@@ -32,7 +32,9 @@ pub struct InitSummary {
 impl App {
     /// Opens the database at `url`, creating and migrating it if need be.
     pub async fn open(url: &str) -> Result<App, AppError> {
-        Ok(App { store: Store::open(url).await? })
+        Ok(App {
+            store: Store::open(url).await?,
+        })
     }
 
     /// The store's engine, for messages.
@@ -41,21 +43,41 @@ impl App {
     }
 
     /// Prepares an empty database: the national region registry and the built-in indicators.
-    pub async fn init(&self, actor: &Actor, regions: &[RegionName]) -> Result<InitSummary, AppError> {
+    pub async fn init(
+        &self,
+        actor: &Actor,
+        regions: &[RegionName],
+    ) -> Result<InitSummary, AppError> {
         actor.require_admin()?;
         let regions_added = self.store.seed_regions(regions, &actor.name).await?;
-        let indicators_added = self.store.ensure_indicators(&built_in(), &actor.name).await?;
-        Ok(InitSummary { regions_added, indicators_added })
+        let indicators_added = self
+            .store
+            .ensure_indicators(&built_in(), &actor.name)
+            .await?;
+        Ok(InitSummary {
+            regions_added,
+            indicators_added,
+        })
     }
 
     /// The unit of each stored indicator, for reading values written in files.
     pub async fn indicator_units(&self) -> Result<BTreeMap<String, UnitOfMeasure>, AppError> {
-        Ok(self.store.indicators().await?.into_iter().map(|d| (d.code, d.unit)).collect())
+        Ok(self
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .map(|d| (d.code, d.unit))
+            .collect())
     }
 
     /// Checks a bundle as a whole and writes it in one transaction; on any
     /// problem nothing is written and every problem is returned.
-    pub async fn load(&self, actor: &Actor, bundle: &ProgramBundle) -> Result<LoadSummary, AppError> {
+    pub async fn load(
+        &self,
+        actor: &Actor,
+        bundle: &ProgramBundle,
+    ) -> Result<LoadSummary, AppError> {
         actor.require_program_office(&bundle.program_code)?;
         let stored = self.store.stored(&bundle.program_code).await?;
         let problems = bundle.check(&stored);
@@ -73,25 +95,45 @@ impl App {
     }
 
     /// The yearbook of a program for a year, computed from current data.
-    pub async fn yearbook(&self, actor: &Actor, program_code: &str, year: i32) -> Result<Yearbook, AppError> {
+    pub async fn yearbook(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+        year: i32,
+    ) -> Result<Yearbook, AppError> {
         actor.require_reader()?;
-        let program = self
-            .store
-            .program(program_code)
-            .await?
-            .ok_or_else(|| AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(program_code.to_string())))?;
+        let program = self.store.program(program_code).await?.ok_or_else(|| {
+            AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
+                program_code.to_string(),
+            ))
+        })?;
         program.check_year(year).map_err(AppError::BadRequest)?;
         let definitions = self.store.indicators().await?;
-        let contributions = self.store.contributions(program_code, year, &definitions).await?;
+        let contributions = self
+            .store
+            .contributions(program_code, year, &definitions)
+            .await?;
         let covered = self.store.covered_years(program_code).await?;
-        let mut codes: Vec<String> = program.helped.iter().map(|h| h.region.to_string()).collect();
-        codes.extend(contributions.iter().filter_map(|c| c.region.as_ref().map(|r| r.county().to_string())));
+        let mut codes: Vec<String> = program
+            .helped
+            .iter()
+            .map(|h| h.region.to_string())
+            .collect();
+        codes.extend(
+            contributions
+                .iter()
+                .filter_map(|c| c.region.as_ref().map(|r| r.county().to_string())),
+        );
         codes.sort();
         codes.dedup();
         let names = self.store.region_names(&codes).await?;
         let mut region_names = BTreeMap::new();
         for code in &codes {
-            let mine: Vec<RegionName> = names.iter().filter(|n| n.code.as_str() == code).cloned().collect();
+            let mine: Vec<RegionName> = names
+                .iter()
+                .filter(|n| n.code.as_str() == code)
+                .cloned()
+                .collect();
             if let Some(n) = name_in_year(&mine, year) {
                 let en = n.name_en.clone().unwrap_or_else(|| n.name_zh.clone());
                 region_names.insert(code.clone(), (n.name_zh.clone(), en));
@@ -108,7 +150,11 @@ impl App {
     }
 
     /// Row counts of a program's tables.
-    pub async fn table_counts(&self, actor: &Actor, program_code: &str) -> Result<Vec<TableCount>, AppError> {
+    pub async fn table_counts(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+    ) -> Result<Vec<TableCount>, AppError> {
         actor.require_reader()?;
         Ok(self.store.table_counts(program_code).await?)
     }

@@ -71,7 +71,9 @@ impl RecordContext for Known<'_> {
         self.units.contains(code) || self.stored.units.contains(code)
     }
     fn record_known(&self, kind: RecordKind, code: &str) -> bool {
-        let has = |m: &HashMap<RecordKind, HashSet<String>>| m.get(&kind).is_some_and(|s| s.contains(code));
+        let has = |m: &HashMap<RecordKind, HashSet<String>>| {
+            m.get(&kind).is_some_and(|s| s.contains(code))
+        };
         has(&self.records) || has(&self.stored.records)
     }
 }
@@ -84,21 +86,9 @@ fn at(location: &Location, column: &str, error: DomainError) -> Problem {
 
 impl ProgramBundle {
     /// The program as it will be after the load: the bundle's header over the
-    /// stored one, with the helped regions of both.
-    pub fn effective_program(&self, stored: &Stored) -> Result<Program, Problem> {
-        let mut program = match (&self.program, &stored.program) {
-            (Some(p), _) => p.clone(),
-            (None, Some(p)) => p.clone(),
-            (None, None) => {
-                return Err(Problem::at(
-                    Location {
-                        file: Some("program.toml".into()),
-                        ..Location::default()
-                    },
-                    DomainError::UnknownProgram(self.program_code.clone()),
-                ));
-            }
-        };
+    /// stored one, with the helped regions of both; `None` when neither defines it.
+    pub fn effective_program(&self, stored: &Stored) -> Option<Program> {
+        let mut program = self.program.clone().or_else(|| stored.program.clone())?;
         if let (Some(p), Some(s)) = (&self.program, &stored.program) {
             program.helped = s.helped.clone();
             program.helped.extend(p.helped.iter().cloned());
@@ -108,15 +98,20 @@ impl ProgramBundle {
                 program.helped.push(h.item.clone());
             }
         }
-        Ok(program)
+        Some(program)
     }
 
     /// Checks every item against the program, what is stored and the rest of
     /// the bundle; returns every problem found, in input order.
     pub fn check(&self, stored: &Stored) -> Vec<Problem> {
-        let program = match self.effective_program(stored) {
-            Ok(p) => p,
-            Err(problem) => return vec![problem],
+        let Some(program) = self.effective_program(stored) else {
+            return vec![Problem::at(
+                Location {
+                    file: Some("program.toml".into()),
+                    ..Location::default()
+                },
+                DomainError::UnknownProgram(self.program_code.clone()),
+            )];
         };
         let mut problems = Vec::new();
         if let Some(s) = &stored.program
@@ -136,33 +131,57 @@ impl ProgramBundle {
             regions: self.regions.iter().map(|r| r.item.code.clone()).collect(),
             units: HashSet::new(),
             records: HashMap::new(),
-            indicators: self.indicators.iter().map(|i| i.item.code.clone()).collect(),
+            indicators: self
+                .indicators
+                .iter()
+                .map(|i| i.item.code.clone())
+                .collect(),
         };
         for h in &self.helped {
             if !known.region_known(&h.item.region) {
-                problems.push(at(&h.location, "region_code", DomainError::UnknownRegion(h.item.region.to_string())));
+                problems.push(at(
+                    &h.location,
+                    "region_code",
+                    DomainError::UnknownRegion(h.item.region.to_string()),
+                ));
             }
         }
         for d in &self.designations {
             if !known.region_known(&d.item.region) {
-                problems.push(at(&d.location, "region_code", DomainError::UnknownRegion(d.item.region.to_string())));
+                problems.push(at(
+                    &d.location,
+                    "region_code",
+                    DomainError::UnknownRegion(d.item.region.to_string()),
+                ));
             }
         }
         for u in &self.units {
             let (unit, _) = &u.item;
             if !known.units.insert(unit.code.clone()) {
-                problems.push(at(&u.location, "code", DomainError::DuplicateKey(unit.code.clone())));
+                problems.push(at(
+                    &u.location,
+                    "code",
+                    DomainError::DuplicateKey(unit.code.clone()),
+                ));
             }
             if let Some(r) = &unit.region
                 && !known.region_known(r)
             {
-                problems.push(at(&u.location, "region_code", DomainError::UnknownRegion(r.to_string())));
+                problems.push(at(
+                    &u.location,
+                    "region_code",
+                    DomainError::UnknownRegion(r.to_string()),
+                ));
             }
         }
         for r in &self.records {
             let set = known.records.entry(r.item.kind).or_default();
             if !set.insert(r.item.code().to_string()) {
-                problems.push(at(&r.location, "code", DomainError::DuplicateKey(r.item.code().to_string())));
+                problems.push(at(
+                    &r.location,
+                    "code",
+                    DomainError::DuplicateKey(r.item.code().to_string()),
+                ));
             }
         }
         for r in &self.records {
@@ -172,8 +191,12 @@ impl ProgramBundle {
         }
         let indicator_known =
             |code: &str| known.indicators.contains(code) || stored.indicators.contains(code);
-        let all_indicators: HashSet<String> =
-            known.indicators.iter().chain(&stored.indicators).cloned().collect();
+        let all_indicators: HashSet<String> = known
+            .indicators
+            .iter()
+            .chain(&stored.indicators)
+            .cloned()
+            .collect();
         for i in &self.indicators {
             if let Err(e) = i.item.validate(&|c| all_indicators.contains(c)) {
                 problems.push(at(&i.location, "definition", e));
@@ -182,27 +205,47 @@ impl ProgramBundle {
         let mut keys = HashSet::new();
         for a in &self.aggregates {
             if !indicator_known(&a.item.indicator) {
-                problems.push(at(&a.location, "indicator", DomainError::UnknownIndicator(a.item.indicator.clone())));
+                problems.push(at(
+                    &a.location,
+                    "indicator",
+                    DomainError::UnknownIndicator(a.item.indicator.clone()),
+                ));
             }
             if let Some(u) = &a.item.helper_unit
                 && !known.unit_known(u)
             {
-                problems.push(at(&a.location, "helper_unit", DomainError::UnknownUnit(u.clone())));
+                problems.push(at(
+                    &a.location,
+                    "helper_unit",
+                    DomainError::UnknownUnit(u.clone()),
+                ));
             }
             for (field, error) in a.item.check(&known.program) {
                 problems.push(at(&a.location, field, error));
             }
             if !keys.insert(a.item.key()) {
-                problems.push(at(&a.location, "indicator", DomainError::DuplicateKey(a.item.key())));
+                problems.push(at(
+                    &a.location,
+                    "indicator",
+                    DomainError::DuplicateKey(a.item.key()),
+                ));
             }
         }
         let mut keys = HashSet::new();
         for t in &self.targets {
             if !indicator_known(&t.item.indicator) {
-                problems.push(at(&t.location, "indicator", DomainError::UnknownIndicator(t.item.indicator.clone())));
+                problems.push(at(
+                    &t.location,
+                    "indicator",
+                    DomainError::UnknownIndicator(t.item.indicator.clone()),
+                ));
             }
             if !known.unit_known(&t.item.helper_unit) {
-                problems.push(at(&t.location, "helper_unit", DomainError::UnknownUnit(t.item.helper_unit.clone())));
+                problems.push(at(
+                    &t.location,
+                    "helper_unit",
+                    DomainError::UnknownUnit(t.item.helper_unit.clone()),
+                ));
             }
             if let Err(e) = known.program.check_year(t.item.year) {
                 problems.push(at(&t.location, "year", e));
@@ -220,7 +263,11 @@ impl ProgramBundle {
                 ));
             }
             if !keys.insert(t.item.key()) {
-                problems.push(at(&t.location, "indicator", DomainError::DuplicateKey(t.item.key())));
+                problems.push(at(
+                    &t.location,
+                    "indicator",
+                    DomainError::DuplicateKey(t.item.key()),
+                ));
             }
         }
         problems

@@ -59,6 +59,8 @@ pub enum DomainError {
     UnknownProgram(String),
     #[error("invalid indicator definition: {0}")]
     BadDefinition(String),
+    #[error("no program.toml in {0}")]
+    NotAProgramFolder(String),
 }
 
 impl DomainError {
@@ -66,11 +68,15 @@ impl DomainError {
     pub fn message(&self, lang: Lang) -> String {
         use DomainError::*;
         match (self, lang) {
-            (NegativeAmount(v), Lang::Zh) => format!("金额或数量不能为负数（{v}），请填写 0 或正数"),
+            (NegativeAmount(v), Lang::Zh) => {
+                format!("金额或数量不能为负数（{v}），请填写 0 或正数")
+            }
             (NegativeAmount(v), Lang::En) => {
                 format!("amounts cannot be negative ({v}); enter 0 or a positive number")
             }
-            (NotANumber(v), Lang::Zh) => format!("“{v}”不是数字，请填写如 1300000 或 1,300,000.50 的数字"),
+            (NotANumber(v), Lang::Zh) => {
+                format!("“{v}”不是数字，请填写如 1300000 或 1,300,000.50 的数字")
+            }
             (NotANumber(v), Lang::En) => {
                 format!("\"{v}\" is not a number; write a number such as 1300000 or 1,300,000.50")
             }
@@ -81,10 +87,13 @@ impl DomainError {
                 format!("\"{value}\" has more than {decimals} decimals; keep at most {decimals}")
             }
             (BadYear(v), Lang::Zh) => format!("“{v}”不是有效年份，请填写四位数年份，如 2009"),
-            (BadYear(v), Lang::En) => format!("\"{v}\" is not a year; write four digits, e.g. 2009"),
+            (BadYear(v), Lang::En) => {
+                format!("\"{v}\" is not a year; write four digits, e.g. 2009")
+            }
             (YearOutsideProgram { year, start, end }, Lang::Zh) => format!(
                 "{year} 年不在本帮扶协作期限内（{start} 年{}），请检查年份",
-                end.map(|e| format!("至 {e} 年")).unwrap_or_else(|| "起".to_string())
+                end.map(|e| format!("至 {e} 年"))
+                    .unwrap_or_else(|| "起".to_string())
             ),
             (YearOutsideProgram { year, start, end }, Lang::En) => format!(
                 "year {year} is outside the program, which runs from {start}{}; check the year",
@@ -115,7 +124,9 @@ impl DomainError {
                 "\"{v}\" is not a division code; write the 6-digit (or 9- or 12-digit) code, e.g. 510822"
             ),
             (UnknownRegion(v), Lang::Zh) => {
-                format!("行政区划代码 {v} 不存在，请核对 GB/T 2260 代码，或先在 regions.csv 中登记该地区")
+                format!(
+                    "行政区划代码 {v} 不存在，请核对 GB/T 2260 代码，或先在 regions.csv 中登记该地区"
+                )
             }
             (UnknownRegion(v), Lang::En) => format!(
                 "region code {v} is unknown; check the GB/T 2260 code or add the region to regions.csv first"
@@ -134,17 +145,23 @@ impl DomainError {
             (UnknownReference { kind, code }, Lang::En) => {
                 format!("no {kind} with code {code}; check the code or add that record first")
             }
-            (BadCode(v), Lang::Zh) => format!(
-                "编号“{v}”无效，请只用字母、数字、“-”“_”“.”，长度 1–64"
-            ),
-            (BadCode(v), Lang::En) => format!(
-                "code \"{v}\" is not valid; use 1–64 letters, digits, '-', '_' or '.'"
-            ),
+            (BadCode(v), Lang::Zh) => {
+                format!("编号“{v}”无效，请只用字母、数字、“-”“_”“.”，长度 1–64")
+            }
+            (BadCode(v), Lang::En) => {
+                format!("code \"{v}\" is not valid; use 1–64 letters, digits, '-', '_' or '.'")
+            }
             (UnknownChoice { value, allowed }, Lang::Zh) => {
-                format!("“{value}”不是可选值，请填写其中之一：{}", allowed.join("、"))
+                format!(
+                    "“{value}”不是可选值，请填写其中之一：{}",
+                    allowed.join("、")
+                )
             }
             (UnknownChoice { value, allowed }, Lang::En) => {
-                format!("\"{value}\" is not allowed; write one of: {}", allowed.join(", "))
+                format!(
+                    "\"{value}\" is not allowed; write one of: {}",
+                    allowed.join(", ")
+                )
             }
             (Required, Lang::Zh) => "此项必填，请填写".to_string(),
             (Required, Lang::En) => "this value is required; fill it in".to_string(),
@@ -160,9 +177,13 @@ impl DomainError {
             (UnknownIndicator(c), Lang::En) => {
                 format!("indicator \"{c}\" is unknown; run twinaid indicators to list them")
             }
-            (DuplicateKey(k), Lang::Zh) => format!("“{k}”重复出现，每条记录的编号须唯一，请删除或更改重复行"),
+            (DuplicateKey(k), Lang::Zh) => {
+                format!("“{k}”重复出现，每条记录的编号须唯一，请删除或更改重复行")
+            }
             (DuplicateKey(k), Lang::En) => {
-                format!("\"{k}\" appears twice; each record's key must be unique, remove or rename one")
+                format!(
+                    "\"{k}\" appears twice; each record's key must be unique, remove or rename one"
+                )
             }
             (ProgramMismatch { expected, found }, Lang::Zh) => {
                 format!("帮扶协作编号 {found} 与 {expected} 不一致，请更正")
@@ -175,6 +196,12 @@ impl DomainError {
             ),
             (UnknownProgram(p), Lang::En) => format!(
                 "program {p} does not exist; load its program.toml (with names and start year) first, or run twinaid demo"
+            ),
+            (NotAProgramFolder(p), Lang::Zh) => format!(
+                "{p} 不是帮扶协作数据文件夹：缺少 program.toml，请检查路径（格式见 docs/data-format.md）"
+            ),
+            (NotAProgramFolder(p), Lang::En) => format!(
+                "{p} is not a program folder: it has no program.toml; check the path (format: docs/data-format.md)"
             ),
             (BadDefinition(d), Lang::Zh) => format!("指标定义无效：{d}"),
             (BadDefinition(d), Lang::En) => format!("invalid indicator definition: {d}"),
@@ -195,14 +222,18 @@ pub struct Location {
 /// One problem found in input, with its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub location: Location,
+    /// Boxed: problems travel in `Result`s and should stay small.
+    pub location: Box<Location>,
     pub error: DomainError,
 }
 
 impl Problem {
     /// A problem at a place.
     pub fn at(location: Location, error: DomainError) -> Problem {
-        Problem { location, error }
+        Problem {
+            location: Box::new(location),
+            error,
+        }
     }
 
     /// The problem as one line a person can act on.
@@ -228,7 +259,12 @@ impl Problem {
         if place.is_empty() {
             self.error.message(lang)
         } else {
-            format!("{}{}{}", place.join(sep), lang.pick("：", ": "), self.error.message(lang))
+            format!(
+                "{}{}{}",
+                place.join(sep),
+                lang.pick("：", ": "),
+                self.error.message(lang)
+            )
         }
     }
 }

@@ -114,7 +114,11 @@ impl IndicatorDefinition {
                 }
                 for filter in filters {
                     if filter.field == SOURCE_FIELD {
-                        if let Some(v) = filter.values.iter().find(|v| SourceKind::parse(v).is_none()) {
+                        if let Some(v) = filter
+                            .values
+                            .iter()
+                            .find(|v| SourceKind::parse(v).is_none())
+                        {
                             return bad(format!("unknown source {v}"));
                         }
                         continue;
@@ -123,7 +127,11 @@ impl IndicatorDefinition {
                         Some(FieldType::Choice(choices)) => choices,
                         _ => return bad(format!("cannot filter on {}", filter.field)),
                     };
-                    if let Some(v) = filter.values.iter().find(|v| !choices.iter().any(|c| c.code == *v)) {
+                    if let Some(v) = filter
+                        .values
+                        .iter()
+                        .find(|v| !choices.iter().any(|c| c.code == *v))
+                    {
                         return bad(format!("{} has no value {v}", filter.field));
                     }
                 }
@@ -157,52 +165,225 @@ pub fn built_in() -> Vec<IndicatorDefinition> {
     use UnitOfMeasure as U;
     let disbursed: (&str, &[&str]) = ("kind", &["disbursement"]);
     let defs: Vec<(&str, &str, &str, UnitOfMeasure, Rule)> = vec![
-        ("aid_funds", "帮扶资金", "aid funds", U::Yuan, records(K::FundTransaction, sum("amount"), &[disbursed])),
-        ("aid_funds_provincial_units", "省直单位帮扶资金", "aid funds from provincial units", U::Yuan,
-            records(K::FundTransaction, sum("amount"), &[disbursed, (SOURCE_FIELD, &["provincial_units"])])),
-        ("aid_funds_cities", "各市帮扶资金", "aid funds from cities", U::Yuan,
-            records(K::FundTransaction, sum("amount"), &[disbursed, (SOURCE_FIELD, &["cities"])])),
-        ("aid_funds_social", "社会帮扶资金", "aid funds from society", U::Yuan,
-            records(K::FundTransaction, sum("amount"), &[disbursed, (SOURCE_FIELD, &["social"])])),
-        ("new_villages", "扶贫新村", "new anti-poverty villages", U::Count,
-            records(K::Project, Measure::Count, &[("category", &["new_village"])])),
-        ("schools", "援建学校", "schools built", U::Count, records(K::Project, Measure::Count, &[("category", &["school"])])),
-        ("hospitals", "援建医院（卫生院）", "hospitals built", U::Count,
-            records(K::Project, Measure::Count, &[("category", &["hospital"])])),
-        ("roads_km", "修建道路", "roads built", U::Km, records(K::Project, sum("length_km"), &[("category", &["road"])])),
-        ("drinking_water_people", "解决饮水困难人数", "people given drinking water", U::People,
-            records(K::Project, sum("beneficiaries"), &[("category", &["drinking_water"])])),
-        ("small_ponds", "小水窖（小塘堰）", "small ponds", U::Count,
-            records(K::Project, sum("units_built"), &[("category", &["small_pond"])])),
-        ("students_aided", "“1+1”助学学生", "students aided (1+1)", U::People, records(K::StudentAid, sum("students"), &[])),
-        ("cooperation_agreements", "经贸合作协议", "cooperation agreements", U::Count,
-            records(K::CooperationAgreement, Measure::Count, &[])),
-        ("cooperation_value", "经贸合作协议金额", "value of cooperation agreements", U::Yuan,
-            records(K::CooperationAgreement, sum("value"), &[])),
-        ("enterprises_introduced", "产业园引进企业", "enterprises introduced to parks", U::Count,
-            records(K::ParkEnterprise, Measure::Count, &[])),
-        ("investment_introduced", "产业园引进投资", "investment introduced to parks", U::Yuan,
-            records(K::ParkEnterprise, sum("investment"), &[])),
-        ("practical_trainees", "实用技术培训人数", "practical trainees", U::People,
-            records(K::Training, sum("participants"), &[("kind", &["practical"])])),
-        ("labour_transferred", "劳务输出（转移就业）人数", "labour transferred", U::People,
-            records(K::LabourTransfer, sum("people"), &[])),
-        ("leaders_trained", "培训致富带头人", "leaders for getting rich trained", U::People,
-            records(K::Training, sum("participants"), &[("kind", &["leaders"])])),
-        ("training_funds", "实用技术和劳动技能培训经费", "funds for practical and labour skills training", U::Yuan,
-            records(K::Training, sum("cost"), &[("kind", &["practical", "labour_skills"])])),
-        ("cadre_exchange_person_times", "干部和技术人员交流", "cadre and technician exchanges", U::PersonTimes,
-            records(K::CadreExchange, sum("person_times"), &[])),
-        ("beneficiaries", "扶贫新村受益群众", "people benefiting from new villages", U::People,
-            records(K::Project, sum("beneficiaries"), &[("category", &["new_village"])])),
-        ("students_benefited", "改善就学条件学生", "students with better schools", U::People,
-            records(K::Project, sum("beneficiaries"), &[("category", &["school"])])),
-        ("medical_access_people", "方便就医群众", "people with easier access to a doctor", U::People,
-            records(K::Project, sum("beneficiaries"), &[("category", &["hospital"])])),
-        ("jobs_created", "经贸合作提供就业", "jobs created by cooperation", U::People,
-            records(K::CooperationAgreement, sum("jobs"), &[])),
-        ("profit_tax", "经贸合作创造利税", "profit tax created by cooperation", U::Yuan,
-            records(K::CooperationAgreement, sum("profit_tax"), &[])),
+        (
+            "aid_funds",
+            "帮扶资金",
+            "aid funds",
+            U::Yuan,
+            records(K::FundTransaction, sum("amount"), &[disbursed]),
+        ),
+        (
+            "aid_funds_provincial_units",
+            "省直单位帮扶资金",
+            "aid funds from provincial units",
+            U::Yuan,
+            records(
+                K::FundTransaction,
+                sum("amount"),
+                &[disbursed, (SOURCE_FIELD, &["provincial_units"])],
+            ),
+        ),
+        (
+            "aid_funds_cities",
+            "各市帮扶资金",
+            "aid funds from cities",
+            U::Yuan,
+            records(
+                K::FundTransaction,
+                sum("amount"),
+                &[disbursed, (SOURCE_FIELD, &["cities"])],
+            ),
+        ),
+        (
+            "aid_funds_social",
+            "社会帮扶资金",
+            "aid funds from society",
+            U::Yuan,
+            records(
+                K::FundTransaction,
+                sum("amount"),
+                &[disbursed, (SOURCE_FIELD, &["social"])],
+            ),
+        ),
+        (
+            "new_villages",
+            "扶贫新村",
+            "new anti-poverty villages",
+            U::Count,
+            records(
+                K::Project,
+                Measure::Count,
+                &[("category", &["new_village"])],
+            ),
+        ),
+        (
+            "schools",
+            "援建学校",
+            "schools built",
+            U::Count,
+            records(K::Project, Measure::Count, &[("category", &["school"])]),
+        ),
+        (
+            "hospitals",
+            "援建医院（卫生院）",
+            "hospitals built",
+            U::Count,
+            records(K::Project, Measure::Count, &[("category", &["hospital"])]),
+        ),
+        (
+            "roads_km",
+            "修建道路",
+            "roads built",
+            U::Km,
+            records(K::Project, sum("length_km"), &[("category", &["road"])]),
+        ),
+        (
+            "drinking_water_people",
+            "解决饮水困难人数",
+            "people given drinking water",
+            U::People,
+            records(
+                K::Project,
+                sum("beneficiaries"),
+                &[("category", &["drinking_water"])],
+            ),
+        ),
+        (
+            "small_ponds",
+            "小水窖（小塘堰）",
+            "small ponds",
+            U::Count,
+            records(
+                K::Project,
+                sum("units_built"),
+                &[("category", &["small_pond"])],
+            ),
+        ),
+        (
+            "students_aided",
+            "“1+1”助学学生",
+            "students aided (1+1)",
+            U::People,
+            records(K::StudentAid, sum("students"), &[]),
+        ),
+        (
+            "cooperation_agreements",
+            "经贸合作协议",
+            "cooperation agreements",
+            U::Count,
+            records(K::CooperationAgreement, Measure::Count, &[]),
+        ),
+        (
+            "cooperation_value",
+            "经贸合作协议金额",
+            "value of cooperation agreements",
+            U::Yuan,
+            records(K::CooperationAgreement, sum("value"), &[]),
+        ),
+        (
+            "enterprises_introduced",
+            "产业园引进企业",
+            "enterprises introduced to parks",
+            U::Count,
+            records(K::ParkEnterprise, Measure::Count, &[]),
+        ),
+        (
+            "investment_introduced",
+            "产业园引进投资",
+            "investment introduced to parks",
+            U::Yuan,
+            records(K::ParkEnterprise, sum("investment"), &[]),
+        ),
+        (
+            "practical_trainees",
+            "实用技术培训人数",
+            "practical trainees",
+            U::People,
+            records(
+                K::Training,
+                sum("participants"),
+                &[("kind", &["practical"])],
+            ),
+        ),
+        (
+            "labour_transferred",
+            "劳务输出（转移就业）人数",
+            "labour transferred",
+            U::People,
+            records(K::LabourTransfer, sum("people"), &[]),
+        ),
+        (
+            "leaders_trained",
+            "培训致富带头人",
+            "leaders for getting rich trained",
+            U::People,
+            records(K::Training, sum("participants"), &[("kind", &["leaders"])]),
+        ),
+        (
+            "training_funds",
+            "实用技术和劳动技能培训经费",
+            "funds for practical and labour skills training",
+            U::Yuan,
+            records(
+                K::Training,
+                sum("cost"),
+                &[("kind", &["practical", "labour_skills"])],
+            ),
+        ),
+        (
+            "cadre_exchange_person_times",
+            "干部和技术人员交流",
+            "cadre and technician exchanges",
+            U::PersonTimes,
+            records(K::CadreExchange, sum("person_times"), &[]),
+        ),
+        (
+            "beneficiaries",
+            "扶贫新村受益群众",
+            "people benefiting from new villages",
+            U::People,
+            records(
+                K::Project,
+                sum("beneficiaries"),
+                &[("category", &["new_village"])],
+            ),
+        ),
+        (
+            "students_benefited",
+            "改善就学条件学生",
+            "students with better schools",
+            U::People,
+            records(
+                K::Project,
+                sum("beneficiaries"),
+                &[("category", &["school"])],
+            ),
+        ),
+        (
+            "medical_access_people",
+            "方便就医群众",
+            "people with easier access to a doctor",
+            U::People,
+            records(
+                K::Project,
+                sum("beneficiaries"),
+                &[("category", &["hospital"])],
+            ),
+        ),
+        (
+            "jobs_created",
+            "经贸合作提供就业",
+            "jobs created by cooperation",
+            U::People,
+            records(K::CooperationAgreement, sum("jobs"), &[]),
+        ),
+        (
+            "profit_tax",
+            "经贸合作创造利税",
+            "profit tax created by cooperation",
+            U::Yuan,
+            records(K::CooperationAgreement, sum("profit_tax"), &[]),
+        ),
     ];
     defs.into_iter()
         .map(|(code, zh, en, unit, rule)| IndicatorDefinition {
@@ -292,7 +473,9 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 i += 1;
             }
             let s: String = chars[start..i].iter().collect();
-            tokens.push(Token::Num(s.parse().map_err(|_| format!("bad number {s}"))?));
+            tokens.push(Token::Num(
+                s.parse().map_err(|_| format!("bad number {s}"))?,
+            ));
         } else if ch.is_ascii_lowercase() || ch == '_' {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
@@ -379,7 +562,11 @@ mod tests {
         assert!(d.validate(&|_| true).is_err());
         d.rule = records(RecordKind::Project, sum("beneficiaries"), &[]);
         assert!(d.validate(&|_| true).is_err(), "people summed as yuan");
-        d.rule = records(RecordKind::FundTransaction, sum("amount"), &[("kind", &["gift"])]);
+        d.rule = records(
+            RecordKind::FundTransaction,
+            sum("amount"),
+            &[("kind", &["gift"])],
+        );
         assert!(d.validate(&|_| true).is_err());
         d.rule = Rule::Formula("aid_funds +".into());
         assert!(d.validate(&|_| true).is_err());

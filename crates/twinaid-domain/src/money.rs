@@ -136,7 +136,10 @@ pub fn format_money_for_table(fen: i64, lang: Lang) -> String {
         Lang::Zh => {
             // 1 万元 = 1,000,000 fen; two decimals (百元) is the usual precision.
             let hundred_yuan = round_div(fen, 10_000);
-            format!("{}万元", group_thousands(&format_decimal(hundred_yuan, 100)))
+            format!(
+                "{}万元",
+                group_thousands(&format_decimal(hundred_yuan, 100))
+            )
         }
         Lang::En => {
             let yuan = round_div(fen, 100);
@@ -148,7 +151,10 @@ pub fn format_money_for_table(fen: i64, lang: Lang) -> String {
 /// Shows a fen amount in 亿元 when it is that large, else 万元; for prose.
 pub fn format_money_prose_zh(fen: i64) -> String {
     if fen.abs() >= 100_000_000 * 100 {
-        format!("{}亿元", format_decimal(round_div(fen, 1_000_000 * 100), 100))
+        format!(
+            "{}亿元",
+            format_decimal(round_div(fen, 1_000_000 * 100), 100)
+        )
     } else {
         format!("{}万元", format_decimal(round_div(fen, 10_000), 100))
     }

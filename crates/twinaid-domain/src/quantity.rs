@@ -48,7 +48,9 @@ impl UnitOfMeasure {
 
     /// Reads a unit code.
     pub fn parse(code: &str) -> Option<UnitOfMeasure> {
-        UnitOfMeasure::ALL.into_iter().find(|u| u.code() == code.trim())
+        UnitOfMeasure::ALL
+            .into_iter()
+            .find(|u| u.code() == code.trim())
     }
 
     /// The unit's name in a language.

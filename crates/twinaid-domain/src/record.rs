@@ -76,7 +76,11 @@ pub const FUND_FORMS: &[Choice] = &[c("cash", "资金", "cash"), c("in_kind", "�
 pub const TRAINING_KINDS: &[Choice] = &[
     c("practical", "实用技术培训", "practical technical training"),
     c("labour_skills", "劳动技能培训", "labour skills training"),
-    c("leaders", "致富带头人培训", "training of leaders for getting rich"),
+    c(
+        "leaders",
+        "致富带头人培训",
+        "training of leaders for getting rich",
+    ),
     c(
         "cadres_technicians",
         "干部、技术人员培训",
@@ -219,7 +223,12 @@ const BASE: &[FieldSpec] = &[
     req("code", FieldType::Code, "编号", "code"),
     req("year", FieldType::ProgramYear, "年度", "year"),
     req("helper_unit", FieldType::Unit, "帮扶单位", "helper unit"),
-    req("region_code", FieldType::HelpedRegion, "受帮扶地区", "helped region"),
+    req(
+        "region_code",
+        FieldType::HelpedRegion,
+        "受帮扶地区",
+        "helped region",
+    ),
 ];
 
 /// Fields every record ends with.
@@ -274,7 +283,12 @@ const PROJECT: &[FieldSpec] = &[
     f("budget", FieldType::Money, "预算（元）", "budget (yuan)"),
     f("length_km", FieldType::Km, "长度（公里）", "length (km)"),
     f("units_built", FieldType::Count, "建成数量", "units built"),
-    f("beneficiaries", FieldType::Count, "受益人数", "beneficiaries"),
+    f(
+        "beneficiaries",
+        FieldType::Count,
+        "受益人数",
+        "beneficiaries",
+    ),
 ];
 
 const FUND_TRANSACTION: &[FieldSpec] = &[
@@ -311,7 +325,12 @@ const COOPERATION_AGREEMENT: &[FieldSpec] = &[
         "actual investment (yuan)",
     ),
     f("jobs", FieldType::Count, "提供就业", "jobs"),
-    f("profit_tax", FieldType::Money, "利税（元）", "profit tax (yuan)"),
+    f(
+        "profit_tax",
+        FieldType::Money,
+        "利税（元）",
+        "profit tax (yuan)",
+    ),
 ];
 
 const INDUSTRIAL_PARK: &[FieldSpec] = &[
@@ -328,7 +347,12 @@ const PARK_ENTERPRISE: &[FieldSpec] = &[
     ),
     req("enterprise", FieldType::Text, "入园企业", "enterprise"),
     f("sector", FieldType::Text, "行业", "sector"),
-    f("investment", FieldType::Money, "投资（元）", "investment (yuan)"),
+    f(
+        "investment",
+        FieldType::Money,
+        "投资（元）",
+        "investment (yuan)",
+    ),
 ];
 
 const TRAINING: &[FieldSpec] = &[
@@ -382,7 +406,12 @@ const CADRE_EXCHANGE: &[FieldSpec] = &[
 const STUDENT_AID: &[FieldSpec] = &[
     f("school", FieldType::Text, "学校", "school"),
     dflt("students", FieldType::Count, "1", "受助学生数", "students"),
-    f("amount", FieldType::Money, "资助金额（元）", "amount (yuan)"),
+    f(
+        "amount",
+        FieldType::Money,
+        "资助金额（元）",
+        "amount (yuan)",
+    ),
     f(
         "student_ref",
         FieldType::PersonRef,
@@ -434,7 +463,9 @@ impl RecordKind {
 
     /// Reads a kind code.
     pub fn parse(code: &str) -> Option<RecordKind> {
-        RecordKind::ALL.into_iter().find(|k| k.code() == code.trim())
+        RecordKind::ALL
+            .into_iter()
+            .find(|k| k.code() == code.trim())
     }
 
     /// The file of a program folder that holds this kind.
@@ -532,8 +563,7 @@ pub fn parse_code(text: &str) -> Result<String, DomainError> {
     let t = text.trim();
     let ok = !t.is_empty()
         && t.len() <= 64
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(t.to_string())
@@ -619,7 +649,10 @@ impl FieldSpec {
             }
             FieldType::Unit | FieldType::Ref(_) => FieldValue::Text(parse_code(t)?),
             FieldType::Choice(choices) => {
-                match choices.iter().find(|ch| ch.code == t || ch.zh == t || ch.en == t) {
+                match choices
+                    .iter()
+                    .find(|ch| ch.code == t || ch.zh == t || ch.en == t)
+                {
                     Some(ch) => FieldValue::Text(ch.code.to_string()),
                     None => {
                         return Err(DomainError::UnknownChoice {
@@ -724,7 +757,9 @@ impl Record {
 
     /// The record's year, for yearly kinds.
     pub fn year(&self) -> Option<i32> {
-        self.get("year").as_int().and_then(|y| i32::try_from(y).ok())
+        self.get("year")
+            .as_int()
+            .and_then(|y| i32::try_from(y).ok())
     }
 
     /// Checks what the fields refer to: years within the program, places the
@@ -739,9 +774,7 @@ impl Record {
                 (FieldType::ProgramYear, FieldValue::Int(y)) => {
                     program.check_year(i32::try_from(*y).unwrap_or(i32::MAX))
                 }
-                (FieldType::HelpedRegion, FieldValue::Text(code)) => {
-                    check_region(ctx, code, true)
-                }
+                (FieldType::HelpedRegion, FieldValue::Text(code)) => check_region(ctx, code, true),
                 (FieldType::Region, FieldValue::Text(code)) => check_region(ctx, code, false),
                 (FieldType::Unit, FieldValue::Text(code)) => {
                     if ctx.unit_known(code) {
@@ -774,7 +807,8 @@ impl Record {
             }
         }
         if self.kind == RecordKind::Pairing
-            && let (Some(from), Some(to)) = (self.get("from_year").as_int(), self.get("to_year").as_int())
+            && let (Some(from), Some(to)) =
+                (self.get("from_year").as_int(), self.get("to_year").as_int())
             && from > to
         {
             errors.push((
@@ -798,7 +832,11 @@ impl Record {
     }
 }
 
-fn check_region(ctx: &dyn RecordContext, code: &str, must_be_helped: bool) -> Result<(), DomainError> {
+fn check_region(
+    ctx: &dyn RecordContext,
+    code: &str,
+    must_be_helped: bool,
+) -> Result<(), DomainError> {
     let region = RegionCode::parse(code)?;
     // Townships and villages are checked through their county: the registry holds counties and up.
     if !ctx.region_known(&region.county()) {

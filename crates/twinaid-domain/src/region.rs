@@ -153,10 +153,11 @@ impl RegionName {
 
 /// Chooses a region's name for a year from its names over time; the latest name when none holds.
 pub fn name_in_year(names: &[RegionName], year: i32) -> Option<&RegionName> {
-    names
-        .iter()
-        .find(|n| n.holds_in(year))
-        .or_else(|| names.iter().max_by_key(|n| n.valid_from.unwrap_or(i32::MIN)))
+    names.iter().find(|n| n.holds_in(year)).or_else(|| {
+        names
+            .iter()
+            .max_by_key(|n| n.valid_from.unwrap_or(i32::MIN))
+    })
 }
 
 #[cfg(test)]
@@ -166,9 +167,18 @@ mod tests {
     #[test]
     fn codes_widen_and_know_their_level() {
         assert_eq!(RegionCode::parse("51").unwrap().as_str(), "510000");
-        assert_eq!(RegionCode::parse("5108").unwrap().level(), RegionLevel::Prefecture);
-        assert_eq!(RegionCode::parse("510822").unwrap().level(), RegionLevel::County);
-        assert_eq!(RegionCode::parse("510822101").unwrap().level(), RegionLevel::Township);
+        assert_eq!(
+            RegionCode::parse("5108").unwrap().level(),
+            RegionLevel::Prefecture
+        );
+        assert_eq!(
+            RegionCode::parse("510822").unwrap().level(),
+            RegionLevel::County
+        );
+        assert_eq!(
+            RegionCode::parse("510822101").unwrap().level(),
+            RegionLevel::Township
+        );
         assert!(RegionCode::parse("51082").is_err());
         assert!(RegionCode::parse("51x822").is_err());
     }
@@ -205,6 +215,9 @@ mod tests {
             },
         ];
         assert_eq!(name_in_year(&names, 2009).unwrap().name_zh, "元坝区");
-        assert_eq!(name_in_year(&names, 2020).unwrap().name(Lang::En), "Zhaohua District");
+        assert_eq!(
+            name_in_year(&names, 2020).unwrap().name(Lang::En),
+            "Zhaohua District"
+        );
     }
 }

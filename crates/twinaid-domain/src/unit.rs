@@ -110,7 +110,9 @@ impl SourceKind {
 
     /// Reads a source code.
     pub fn parse(code: &str) -> Option<SourceKind> {
-        SourceKind::ALL.into_iter().find(|s| s.code() == code.trim())
+        SourceKind::ALL
+            .into_iter()
+            .find(|s| s.code() == code.trim())
     }
 
     /// The unit kinds that count as this source.
@@ -165,7 +167,10 @@ mod tests {
     fn every_kind_counts_as_exactly_one_source() {
         let total: usize = SourceKind::ALL.iter().map(|s| s.unit_kinds().len()).sum();
         assert_eq!(total, UnitKind::ALL.len());
-        assert_eq!(UnitKind::parse("city").unwrap().source(), SourceKind::Cities);
+        assert_eq!(
+            UnitKind::parse("city").unwrap().source(),
+            SourceKind::Cities
+        );
         assert_eq!(
             UnitKind::ProvincialDepartment.source(),
             SourceKind::ProvincialUnits

@@ -111,10 +111,19 @@ fn source_key(source: Option<SourceKind>) -> String {
 }
 
 /// Sums of one indicator's contributions for the asked year and before.
-fn fold(def: &IndicatorDefinition, contributions: &[&Contribution], year: i32, covered: &BTreeSet<i32>) -> IndicatorFigures {
+fn fold(
+    def: &IndicatorDefinition,
+    contributions: &[&Contribution],
+    year: i32,
+    covered: &BTreeSet<i32>,
+) -> IndicatorFigures {
     let in_year = |c: &Contribution, y: i32| c.year_from == y && c.year_to == y;
     // Flows add up every span that has ended; stocks take the latest span that has ended.
-    let latest_end = contributions.iter().map(|c| c.year_to).filter(|y| *y <= year).max();
+    let latest_end = contributions
+        .iter()
+        .map(|c| c.year_to)
+        .filter(|y| *y <= year)
+        .max();
     let in_cumulative = |c: &Contribution| {
         if def.stock {
             Some(c.year_to) == latest_end
@@ -159,7 +168,11 @@ fn fold(def: &IndicatorDefinition, contributions: &[&Contribution], year: i32, c
 }
 
 /// Evaluates a formula indicator cell by cell over the figures it refers to.
-fn evaluate_formula(def: &IndicatorDefinition, formula: &Formula, done: &[IndicatorFigures]) -> IndicatorFigures {
+fn evaluate_formula(
+    def: &IndicatorDefinition,
+    formula: &Formula,
+    done: &[IndicatorFigures],
+) -> IndicatorFigures {
     let find = |code: &str| done.iter().find(|f| f.definition.code == code);
     let scale = def.unit.scale() as f64;
     let cell = |pick: &dyn Fn(&IndicatorFigures) -> Option<i64>| -> Option<i64> {
@@ -182,15 +195,16 @@ fn evaluate_formula(def: &IndicatorDefinition, formula: &Formula, done: &[Indica
             .flat_map(|f| by(f).keys().cloned().collect::<Vec<_>>())
             .collect()
     };
-    let by = |by: &dyn Fn(&IndicatorFigures) -> &BTreeMap<String, Split>| -> BTreeMap<String, Split> {
-        keys(by)
-            .into_iter()
-            .map(|k| {
-                let s = split(&|f| by(f).get(&k).copied().unwrap_or_default());
-                (k, s)
-            })
-            .collect()
-    };
+    let by =
+        |by: &dyn Fn(&IndicatorFigures) -> &BTreeMap<String, Split>| -> BTreeMap<String, Split> {
+            keys(by)
+                .into_iter()
+                .map(|k| {
+                    let s = split(&|f| by(f).get(&k).copied().unwrap_or_default());
+                    (k, s)
+                })
+                .collect()
+        };
     IndicatorFigures {
         definition: def.clone(),
         year: cell(&|f| Some(f.year)).unwrap_or(0),
@@ -207,7 +221,11 @@ fn evaluate_formula(def: &IndicatorDefinition, formula: &Formula, done: &[Indica
 /// over the figures they name.
 pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
     let mut figures: Vec<IndicatorFigures> = Vec::new();
-    for def in input.definitions.iter().filter(|d| !matches!(d.rule, Rule::Formula(_))) {
+    for def in input
+        .definitions
+        .iter()
+        .filter(|d| !matches!(d.rule, Rule::Formula(_)))
+    {
         let mine: Vec<&Contribution> = input
             .contributions
             .iter()
@@ -289,7 +307,10 @@ impl Yearbook {
                 let split = f.by_county.get(&key).copied().unwrap_or_default();
                 values.insert(f.definition.code.clone(), split_json(split, f.unit()));
             }
-            by_county.insert(key, json!({"name_zh": zh, "name_en": en, "indicators": values}));
+            by_county.insert(
+                key,
+                json!({"name_zh": zh, "name_en": en, "indicators": values}),
+            );
         }
         let mut by_source = Map::new();
         let sources = SourceKind::ALL
@@ -323,7 +344,13 @@ mod tests {
     use crate::indicator::built_in;
     use crate::program::Program;
 
-    fn contribution(year_from: i32, year_to: i32, origin: Origin, raw: i64, region: Option<&str>) -> Contribution {
+    fn contribution(
+        year_from: i32,
+        year_to: i32,
+        origin: Origin,
+        raw: i64,
+        region: Option<&str>,
+    ) -> Contribution {
         Contribution {
             indicator: "aid_funds".into(),
             year_from,
@@ -335,7 +362,12 @@ mod tests {
         }
     }
 
-    fn yearbook(year: i32, contributions: &[Contribution], covered: &[i32], defs: &[IndicatorDefinition]) -> Yearbook {
+    fn yearbook(
+        year: i32,
+        contributions: &[Contribution],
+        covered: &[i32],
+        defs: &[IndicatorDefinition],
+    ) -> Yearbook {
         let program = Program::new("zj-sc", "浙川", "ZJ-SC", 1996, None).unwrap();
         let covered: BTreeSet<i32> = covered.iter().copied().collect();
         assemble(YearbookInput {
@@ -350,7 +382,10 @@ mod tests {
 
     #[test]
     fn cumulative_adds_records_to_aggregates_without_counting_twice() {
-        let defs: Vec<_> = built_in().into_iter().filter(|d| d.code == "aid_funds").collect();
+        let defs: Vec<_> = built_in()
+            .into_iter()
+            .filter(|d| d.code == "aid_funds")
+            .collect();
         let cs = [
             contribution(1996, 2008, Origin::Aggregates, 37_980_000_000, None),
             contribution(2009, 2009, Origin::Records, 3_000_000_000, Some("510822")),
@@ -362,26 +397,44 @@ mod tests {
         assert_eq!(f.year, 3_620_000_000);
         assert_eq!(f.cumulative, 41_600_000_000);
         assert_eq!(f.previous_year, None, "2008 has no data");
-        assert_eq!(f.from_aggregates, Split { year: 0, cumulative: 37_980_000_000 });
+        assert_eq!(
+            f.from_aggregates,
+            Split {
+                year: 0,
+                cumulative: 37_980_000_000
+            }
+        );
         assert_eq!(f.from_records.cumulative, 3_620_000_000);
-        assert_eq!(f.by_county["510822"].year, 3_620_000_000, "township folded into its county");
+        assert_eq!(
+            f.by_county["510822"].year, 3_620_000_000,
+            "township folded into its county"
+        );
         assert_eq!(f.by_county[UNALLOCATED].cumulative, 37_980_000_000);
         assert_eq!(f.by_source["cities"].year, 3_620_000_000);
         let json = yb.to_json();
         assert_eq!(json["indicators"]["aid_funds"]["year"], json!(36_200_000));
-        assert_eq!(json["indicators"]["aid_funds"]["cumulative"], json!(416_000_000));
+        assert_eq!(
+            json["indicators"]["aid_funds"]["cumulative"],
+            json!(416_000_000)
+        );
     }
 
     #[test]
     fn change_on_year_uses_the_previous_year() {
-        let defs: Vec<_> = built_in().into_iter().filter(|d| d.code == "aid_funds").collect();
+        let defs: Vec<_> = built_in()
+            .into_iter()
+            .filter(|d| d.code == "aid_funds")
+            .collect();
         let cs = [
             contribution(2009, 2009, Origin::Records, 200, Some("510822")),
             contribution(2010, 2010, Origin::Records, 300, Some("510822")),
         ];
         let yb = yearbook(2010, &cs, &[2009, 2010], &defs);
         let f = yb.indicator("aid_funds").unwrap();
-        assert_eq!((f.year, f.previous_year, f.change()), (300, Some(200), Some(100)));
+        assert_eq!(
+            (f.year, f.previous_year, f.change()),
+            (300, Some(200), Some(100))
+        );
         assert_eq!(f.change_pct(), Some(50.0));
         assert_eq!(f.cumulative, 500);
     }
@@ -408,7 +461,13 @@ mod tests {
         per_head.code = "aid_per_beneficiary".into();
         per_head.rule = Rule::Formula("aid_funds / beneficiaries".into());
         defs.push(per_head);
-        let mut cs = vec![contribution(2009, 2009, Origin::Records, 100_000, Some("510822"))];
+        let mut cs = vec![contribution(
+            2009,
+            2009,
+            Origin::Records,
+            100_000,
+            Some("510822"),
+        )];
         cs.push(Contribution {
             indicator: "beneficiaries".into(),
             ..contribution(2009, 2009, Origin::Records, 40, Some("510822"))

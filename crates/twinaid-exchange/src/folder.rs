@@ -30,13 +30,21 @@ impl ProgramSource for FolderSource {
         match std::fs::read(&path) {
             Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
                 Problem::at(
-                    Location { file: Some(name.to_string()), ..Location::default() },
-                    DomainError::BadDefinition("the file is not UTF-8 text; save it as CSV UTF-8".to_string()),
+                    Location {
+                        file: Some(name.to_string()),
+                        ..Location::default()
+                    },
+                    DomainError::BadDefinition(
+                        "the file is not UTF-8 text; save it as CSV UTF-8".to_string(),
+                    ),
                 )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Problem::at(
-                Location { file: Some(path.display().to_string()), ..Location::default() },
+                Location {
+                    file: Some(path.display().to_string()),
+                    ..Location::default()
+                },
                 DomainError::BadDefinition(e.to_string()),
             )),
         }
@@ -52,8 +60,8 @@ impl FolderSource {
     pub fn open(path: &Path) -> Result<FolderSource, Problem> {
         if !path.join("program.toml").is_file() {
             return Err(Problem::at(
-                Location { file: Some(path.join("program.toml").display().to_string()), ..Location::default() },
-                DomainError::UnknownProgram(path.display().to_string()),
+                Location::default(),
+                DomainError::NotAProgramFolder(path.display().to_string()),
             ));
         }
         Ok(FolderSource(path.to_path_buf()))
@@ -68,7 +76,11 @@ pub struct StaticSource {
 
 impl ProgramSource for StaticSource {
     fn read(&self, name: &str) -> Result<Option<String>, Problem> {
-        Ok(self.files.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))
+        Ok(self
+            .files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.to_string()))
     }
 
     fn describe(&self) -> String {
@@ -89,21 +101,31 @@ struct ProgramToml {
 
 fn toml_problem(error: DomainError, column: &str) -> Problem {
     Problem::at(
-        Location { file: Some("program.toml".into()), column: Some(column.into()), ..Location::default() },
+        Location {
+            file: Some("program.toml".into()),
+            column: Some(column.into()),
+            ..Location::default()
+        },
         error,
     )
 }
 
 fn read_header(source: &dyn ProgramSource) -> Result<(String, Option<Program>), Vec<Problem>> {
-    let text = source.read("program.toml").map_err(|p| vec![p])?.ok_or_else(|| {
-        vec![Problem::at(
-            Location { file: Some("program.toml".into()), ..Location::default() },
-            DomainError::UnknownProgram(source.describe()),
-        )]
-    })?;
+    let text = source
+        .read("program.toml")
+        .map_err(|p| vec![p])?
+        .ok_or_else(|| {
+            vec![Problem::at(
+                Location::default(),
+                DomainError::NotAProgramFolder(source.describe()),
+            )]
+        })?;
     let parsed: ProgramToml = toml::from_str(&text).map_err(|e| {
         vec![Problem::at(
-            Location { file: Some("program.toml".into()), ..Location::default() },
+            Location {
+                file: Some("program.toml".into()),
+                ..Location::default()
+            },
             DomainError::BadDefinition(e.message().to_string()),
         )]
     })?;
@@ -139,7 +161,8 @@ impl Cells<'_, '_> {
     fn required(&mut self, column: &str) -> Option<String> {
         let v = self.row.get(column).map(str::to_string);
         if v.is_none() {
-            self.problems.push(self.row.problem(column, DomainError::Required));
+            self.problems
+                .push(self.row.problem(column, DomainError::Required));
         }
         v
     }
@@ -195,7 +218,12 @@ impl Cells<'_, '_> {
     }
 }
 
-fn table(source: &dyn ProgramSource, file: &str, columns: &[&str], problems: &mut Vec<Problem>) -> Option<Table> {
+fn table(
+    source: &dyn ProgramSource,
+    file: &str,
+    columns: &[&str],
+    problems: &mut Vec<Problem>,
+) -> Option<Table> {
     match source.read(file) {
         Err(p) => {
             problems.push(p);
@@ -218,9 +246,9 @@ fn parse_filters(text: &str) -> Result<Vec<Filter>, DomainError> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|part| {
-            let (field, values) = part
-                .split_once('=')
-                .ok_or_else(|| DomainError::BadDefinition(format!("filter {part:?} needs field=value")))?;
+            let (field, values) = part.split_once('=').ok_or_else(|| {
+                DomainError::BadDefinition(format!("filter {part:?} needs field=value"))
+            })?;
             Ok(Filter {
                 field: field.trim().to_string(),
                 values: values.split('|').map(|v| v.trim().to_string()).collect(),
@@ -229,11 +257,22 @@ fn parse_filters(text: &str) -> Result<Vec<Filter>, DomainError> {
         .collect()
 }
 
-fn read_indicators(source: &dyn ProgramSource, bundle: &mut ProgramBundle, problems: &mut Vec<Problem>) {
-    let columns = ["code", "name_zh", "name_en", "unit", "stock", "kind", "measure", "filter", "formula"];
-    let Some(t) = table(source, "indicators.csv", &columns, problems) else { return };
+fn read_indicators(
+    source: &dyn ProgramSource,
+    bundle: &mut ProgramBundle,
+    problems: &mut Vec<Problem>,
+) {
+    let columns = [
+        "code", "name_zh", "name_en", "unit", "stock", "kind", "measure", "filter", "formula",
+    ];
+    let Some(t) = table(source, "indicators.csv", &columns, problems) else {
+        return;
+    };
     for row in t.rows() {
-        let mut c = Cells { row: &row, problems };
+        let mut c = Cells {
+            row: &row,
+            problems,
+        };
         let code = c.code("code");
         let name_zh = c.required("name_zh");
         let unit_text = c.required("unit");
@@ -254,7 +293,9 @@ fn read_indicators(source: &dyn ProgramSource, bundle: &mut ProgramBundle, probl
                     Some(field) => Some(Measure::Sum(field.trim().to_string())),
                     None => c.check(
                         "measure",
-                        Err(DomainError::BadDefinition(format!("measure {m:?}: write count or sum:FIELD"))),
+                        Err(DomainError::BadDefinition(format!(
+                            "measure {m:?}: write count or sum:FIELD"
+                        ))),
                     ),
                 },
             };
@@ -263,17 +304,30 @@ fn read_indicators(source: &dyn ProgramSource, bundle: &mut ProgramBundle, probl
                 Some(f) => c.check("filter", parse_filters(&f)),
             };
             match (measure, filters) {
-                (Some(measure), Some(filters)) => Some(Rule::Records { kind, measure, filters }),
+                (Some(measure), Some(filters)) => Some(Rule::Records {
+                    kind,
+                    measure,
+                    filters,
+                }),
                 _ => None,
             }
         } else {
             Some(Rule::AggregatesOnly)
         };
-        if let (Some(code), Some(name_zh), Some(unit), Some(stock), Some(rule)) = (code, name_zh, unit, stock, rule) {
+        if let (Some(code), Some(name_zh), Some(unit), Some(stock), Some(rule)) =
+            (code, name_zh, unit, stock, rule)
+        {
             let name_en = c.optional("name_en").unwrap_or_else(|| name_zh.clone());
             bundle.indicators.push(Located::new(
                 row.location(),
-                IndicatorDefinition { code, name_zh, name_en, unit, stock, rule },
+                IndicatorDefinition {
+                    code,
+                    name_zh,
+                    name_en,
+                    unit,
+                    stock,
+                    rule,
+                },
             ));
         }
     }
@@ -286,78 +340,191 @@ pub fn read_program(
     indicator_unit: &dyn Fn(&str) -> Option<UnitOfMeasure>,
 ) -> Result<ProgramBundle, Vec<Problem>> {
     let (program_code, program) = read_header(source)?;
-    let mut bundle = ProgramBundle { program_code, program, ..ProgramBundle::default() };
+    let mut bundle = ProgramBundle {
+        program_code,
+        program,
+        ..ProgramBundle::default()
+    };
     let mut problems = Vec::new();
 
-    if let Some(t) = table(source, "regions.csv", &["code", "name_zh", "name_en", "valid_from", "valid_to"], &mut problems) {
+    if let Some(t) = table(
+        source,
+        "regions.csv",
+        &["code", "name_zh", "name_en", "valid_from", "valid_to"],
+        &mut problems,
+    ) {
         for row in t.rows() {
-            let mut c = Cells { row: &row, problems: &mut problems };
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
             let (code, name_zh) = (c.region("code"), c.required("name_zh"));
             let (from, to) = (c.optional_year("valid_from"), c.optional_year("valid_to"));
-            if let (Some(code), Some(name_zh), Some(valid_from), Some(valid_to)) = (code, name_zh, from, to) {
-                let name_en = c.optional("name_en");
-                bundle.regions.push(Located::new(row.location(), RegionName { code, name_zh, name_en, valid_from, valid_to }));
-            }
-        }
-    }
-    if let Some(t) = table(source, "helped_regions.csv", &["region_code", "confirmed", "note"], &mut problems) {
-        for row in t.rows() {
-            let mut c = Cells { row: &row, problems: &mut problems };
-            if let (Some(region), Some(confirmed)) = (c.region("region_code"), c.flag("confirmed", true)) {
-                let note = c.optional("note");
-                bundle.helped.push(Located::new(row.location(), HelpedRegion { region, confirmed, note }));
-            }
-        }
-    }
-    let designation_columns = ["region_code", "designation", "from_year", "to_year", "confirmed", "note"];
-    if let Some(t) = table(source, "designations.csv", &designation_columns, &mut problems) {
-        for row in t.rows() {
-            let mut c = Cells { row: &row, problems: &mut problems };
-            let (region, designation) = (c.region("region_code"), c.code("designation"));
-            let (from, to, confirmed) = (c.optional_year("from_year"), c.optional_year("to_year"), c.flag("confirmed", true));
-            if let (Some(region), Some(designation), Some(from_year), Some(to_year), Some(confirmed)) =
-                (region, designation, from, to, confirmed)
+            if let (Some(code), Some(name_zh), Some(valid_from), Some(valid_to)) =
+                (code, name_zh, from, to)
             {
-                let note = c.optional("note");
-                bundle.designations.push(Located::new(
+                let name_en = c.optional("name_en");
+                bundle.regions.push(Located::new(
                     row.location(),
-                    Designation { region, designation, from_year, to_year, confirmed, note },
+                    RegionName {
+                        code,
+                        name_zh,
+                        name_en,
+                        valid_from,
+                        valid_to,
+                    },
                 ));
             }
         }
     }
-    let unit_columns = ["code", "name_zh", "name_en", "kind", "region_code", "side", "note"];
+    if let Some(t) = table(
+        source,
+        "helped_regions.csv",
+        &["region_code", "confirmed", "note"],
+        &mut problems,
+    ) {
+        for row in t.rows() {
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
+            if let (Some(region), Some(confirmed)) =
+                (c.region("region_code"), c.flag("confirmed", true))
+            {
+                let note = c.optional("note");
+                bundle.helped.push(Located::new(
+                    row.location(),
+                    HelpedRegion {
+                        region,
+                        confirmed,
+                        note,
+                    },
+                ));
+            }
+        }
+    }
+    let designation_columns = [
+        "region_code",
+        "designation",
+        "from_year",
+        "to_year",
+        "confirmed",
+        "note",
+    ];
+    if let Some(t) = table(
+        source,
+        "designations.csv",
+        &designation_columns,
+        &mut problems,
+    ) {
+        for row in t.rows() {
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
+            let (region, designation) = (c.region("region_code"), c.code("designation"));
+            let (from, to, confirmed) = (
+                c.optional_year("from_year"),
+                c.optional_year("to_year"),
+                c.flag("confirmed", true),
+            );
+            if let (
+                Some(region),
+                Some(designation),
+                Some(from_year),
+                Some(to_year),
+                Some(confirmed),
+            ) = (region, designation, from, to, confirmed)
+            {
+                let note = c.optional("note");
+                bundle.designations.push(Located::new(
+                    row.location(),
+                    Designation {
+                        region,
+                        designation,
+                        from_year,
+                        to_year,
+                        confirmed,
+                        note,
+                    },
+                ));
+            }
+        }
+    }
+    let unit_columns = [
+        "code",
+        "name_zh",
+        "name_en",
+        "kind",
+        "region_code",
+        "side",
+        "note",
+    ];
     if let Some(t) = table(source, "units.csv", &unit_columns, &mut problems) {
         for row in t.rows() {
-            let mut c = Cells { row: &row, problems: &mut problems };
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
             let (code, name_zh) = (c.code("code"), c.required("name_zh"));
             let kind = c.required("kind").and_then(|k| {
-                let parsed = UnitKind::parse(&k).ok_or(DomainError::UnknownChoice { value: k.clone(), allowed: UnitKind::codes() });
+                let parsed = UnitKind::parse(&k).ok_or(DomainError::UnknownChoice {
+                    value: k.clone(),
+                    allowed: UnitKind::codes(),
+                });
                 c.check("kind", parsed)
             });
             let side = c.required("side").and_then(|s| {
-                let parsed = Side::parse(&s).ok_or(DomainError::UnknownChoice { value: s.clone(), allowed: vec!["helping", "helped"] });
+                let parsed = Side::parse(&s).ok_or(DomainError::UnknownChoice {
+                    value: s.clone(),
+                    allowed: vec!["helping", "helped"],
+                });
                 c.check("side", parsed)
             });
             let region = c.optional_region("region_code");
-            if let (Some(code), Some(name_zh), Some(kind), Some(side), Some(region)) = (code, name_zh, kind, side, region) {
-                let unit = Unit { code, name_zh, name_en: c.optional("name_en"), kind, region, note: c.optional("note") };
-                bundle.units.push(Located::new(row.location(), (unit, side)));
+            if let (Some(code), Some(name_zh), Some(kind), Some(side), Some(region)) =
+                (code, name_zh, kind, side, region)
+            {
+                let unit = Unit {
+                    code,
+                    name_zh,
+                    name_en: c.optional("name_en"),
+                    kind,
+                    region,
+                    note: c.optional("note"),
+                };
+                bundle
+                    .units
+                    .push(Located::new(row.location(), (unit, side)));
             }
         }
     }
     read_indicators(source, &mut bundle, &mut problems);
-    let own_units: Vec<(String, UnitOfMeasure)> = bundle.indicators.iter().map(|i| (i.item.code.clone(), i.item.unit)).collect();
-    let unit_of = |code: &str| own_units.iter().find(|(c, _)| c == code).map(|(_, u)| *u).or_else(|| indicator_unit(code));
+    let own_units: Vec<(String, UnitOfMeasure)> = bundle
+        .indicators
+        .iter()
+        .map(|i| (i.item.code.clone(), i.item.unit))
+        .collect();
+    let unit_of = |code: &str| {
+        own_units
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, u)| *u)
+            .or_else(|| indicator_unit(code))
+    };
 
     for kind in RecordKind::ALL {
         let fields = kind.fields();
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
-        let Some(t) = table(source, kind.file(), &names, &mut problems) else { continue };
+        let Some(t) = table(source, kind.file(), &names, &mut problems) else {
+            continue;
+        };
         for row in t.rows() {
             match Record::parse(kind, |name| row.get(name)) {
                 Ok(record) => bundle.records.push(Located::new(row.location(), record)),
-                Err(errors) => problems.extend(errors.into_iter().map(|(field, e)| row.problem(field, e))),
+                Err(errors) => {
+                    problems.extend(errors.into_iter().map(|(field, e)| row.problem(field, e)))
+                }
             }
         }
     }
@@ -366,44 +533,97 @@ pub fn read_program(
         let text = c.required(column)?;
         let code = indicator.as_ref()?;
         let Some(unit) = unit_of(code) else {
-            c.check::<()>("indicator", Err(DomainError::UnknownIndicator(code.clone())));
+            c.check::<()>(
+                "indicator",
+                Err(DomainError::UnknownIndicator(code.clone())),
+            );
             return None;
         };
         c.check(column, Quantity::parse(unit, &text)).map(|q| q.raw)
     };
-    let aggregate_columns = ["indicator", "year_from", "year_to", "helper_unit", "region_code", "value", "note"];
-    if let Some(t) = table(source, "aggregate_values.csv", &aggregate_columns, &mut problems) {
+    let aggregate_columns = [
+        "indicator",
+        "year_from",
+        "year_to",
+        "helper_unit",
+        "region_code",
+        "value",
+        "note",
+    ];
+    if let Some(t) = table(
+        source,
+        "aggregate_values.csv",
+        &aggregate_columns,
+        &mut problems,
+    ) {
         for row in t.rows() {
-            let mut c = Cells { row: &row, problems: &mut problems };
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
             let indicator = c.code("indicator");
             let (from, to) = (c.year("year_from"), c.year("year_to"));
             let helper_unit = c.optional("helper_unit");
             let region = c.optional_region("region_code");
             let value = value_of(&mut c, "value", &indicator);
-            if let (Some(indicator), Some(year_from), Some(year_to), Some(region), Some(value)) = (indicator, from, to, region, value) {
+            if let (Some(indicator), Some(year_from), Some(year_to), Some(region), Some(value)) =
+                (indicator, from, to, region, value)
+            {
                 bundle.aggregates.push(Located::new(
                     row.location(),
-                    AggregateValue { indicator, year_from, year_to, helper_unit, region, value, note: c.optional("note") },
+                    AggregateValue {
+                        indicator,
+                        year_from,
+                        year_to,
+                        helper_unit,
+                        region,
+                        value,
+                        note: c.optional("note"),
+                    },
                 ));
             }
         }
     }
-    let target_columns = ["helper_unit", "year", "indicator", "region_code", "target", "note"];
+    let target_columns = [
+        "helper_unit",
+        "year",
+        "indicator",
+        "region_code",
+        "target",
+        "note",
+    ];
     if let Some(t) = table(source, "plan_targets.csv", &target_columns, &mut problems) {
         for row in t.rows() {
-            let mut c = Cells { row: &row, problems: &mut problems };
-            let (helper_unit, year, indicator) = (c.code("helper_unit"), c.year("year"), c.code("indicator"));
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
+            let (helper_unit, year, indicator) =
+                (c.code("helper_unit"), c.year("year"), c.code("indicator"));
             let region = c.optional_region("region_code");
             let target = value_of(&mut c, "target", &indicator);
-            if let (Some(helper_unit), Some(year), Some(indicator), Some(region), Some(target)) = (helper_unit, year, indicator, region, target) {
+            if let (Some(helper_unit), Some(year), Some(indicator), Some(region), Some(target)) =
+                (helper_unit, year, indicator, region, target)
+            {
                 bundle.targets.push(Located::new(
                     row.location(),
-                    PlanTarget { helper_unit, year, indicator, region, target, note: c.optional("note") },
+                    PlanTarget {
+                        helper_unit,
+                        year,
+                        indicator,
+                        region,
+                        target,
+                        note: c.optional("note"),
+                    },
                 ));
             }
         }
     }
-    if problems.is_empty() { Ok(bundle) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(bundle)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -411,7 +631,10 @@ mod tests {
     use super::*;
 
     fn source(files: &'static [(&'static str, &'static str)]) -> StaticSource {
-        StaticSource { name: "test", files }
+        StaticSource {
+            name: "test",
+            files,
+        }
     }
 
     fn no_indicators(_: &str) -> Option<UnitOfMeasure> {
@@ -422,7 +645,10 @@ mod tests {
     fn a_folder_of_further_records_names_only_its_program() {
         let s = source(&[
             ("program.toml", "code = \"zj-sc\"\n"),
-            ("projects.csv", "code,year,helper_unit,region_code,category,name_zh\np9,2010,hz,510822,school,某小学\n"),
+            (
+                "projects.csv",
+                "code,year,helper_unit,region_code,category,name_zh\np9,2010,hz,510822,school,某小学\n",
+            ),
         ]);
         let b = read_program(&s, &no_indicators).unwrap();
         assert_eq!(b.program_code, "zj-sc");
@@ -441,13 +667,22 @@ mod tests {
             ),
         ]);
         let problems = read_program(&s, &no_indicators).unwrap_err();
-        let places: Vec<_> = problems.iter().map(|p| (p.location.row.unwrap(), p.location.column.clone().unwrap())).collect();
-        assert_eq!(places, vec![(3, "region_code".to_string()), (3, "amount".to_string())]);
+        let places: Vec<_> = problems
+            .iter()
+            .map(|p| (p.location.row.unwrap(), p.location.column.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            places,
+            vec![(3, "region_code".to_string()), (3, "amount".to_string())]
+        );
     }
 
     #[test]
     fn unknown_columns_are_refused() {
-        let s = source(&[("program.toml", "code = \"zj-sc\"\n"), ("trainings.csv", "code,yeer\n")]);
+        let s = source(&[
+            ("program.toml", "code = \"zj-sc\"\n"),
+            ("trainings.csv", "code,yeer\n"),
+        ]);
         let problems = read_program(&s, &no_indicators).unwrap_err();
         assert!(matches!(problems[0].error, DomainError::UnknownColumn(_)));
     }
@@ -456,7 +691,10 @@ mod tests {
     fn aggregate_values_are_read_in_their_indicators_unit() {
         let s = source(&[
             ("program.toml", "code = \"zj-sc\"\n"),
-            ("aggregate_values.csv", "indicator,year_from,year_to,value\naid_funds,1996,2008,\"379,800,000\"\nroads_km,1996,2008,921.5\n"),
+            (
+                "aggregate_values.csv",
+                "indicator,year_from,year_to,value\naid_funds,1996,2008,\"379,800,000\"\nroads_km,1996,2008,921.5\n",
+            ),
         ]);
         let unit = |c: &str| match c {
             "aid_funds" => Some(UnitOfMeasure::Yuan),

@@ -11,13 +11,21 @@ pub fn parse(files: &[&str]) -> Vec<RegionName> {
     for text in files {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         for record in reader.records().flatten() {
-            let (Some(code), Some(name)) = (record.get(0), record.get(1)) else { continue };
+            let (Some(code), Some(name)) = (record.get(0), record.get(1)) else {
+                continue;
+            };
             // Province-level cities list their districts under a placeholder prefecture "市辖区".
             // Prefecture-level cities without counties (东莞市 4419) appear again as their own county (441900).
             if let Ok(code) = RegionCode::parse(code)
                 && seen.insert(code.clone())
             {
-                out.push(RegionName { code, name_zh: name.to_string(), name_en: None, valid_from: None, valid_to: None });
+                out.push(RegionName {
+                    code,
+                    name_zh: name.to_string(),
+                    name_en: None,
+                    valid_from: None,
+                    valid_to: None,
+                });
             }
         }
     }
@@ -28,7 +36,11 @@ pub fn parse(files: &[&str]) -> Vec<RegionName> {
 mod tests {
     #[test]
     fn codes_are_unique_and_widened() {
-        let names = super::parse(&["code,name\n33,浙江省\n", "code,name,provinceCode\n4419,东莞市,44\n", "code,name\n441900,东莞市\n510822,青川县\n"]);
+        let names = super::parse(&[
+            "code,name\n33,浙江省\n",
+            "code,name,provinceCode\n4419,东莞市,44\n",
+            "code,name\n441900,东莞市\n510822,青川县\n",
+        ]);
         let codes: Vec<_> = names.iter().map(|n| n.code.as_str()).collect();
         assert_eq!(codes, vec!["330000", "441900", "510822"]);
     }

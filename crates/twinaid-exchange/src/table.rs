@@ -21,7 +21,10 @@ impl Table {
     /// Parses CSV text whose first row names the columns; a leading byte-order mark is ignored.
     pub fn parse(file: &str, text: &str, allowed: &[&str]) -> Result<Table, Vec<Problem>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
         let location = |row: Option<usize>, column: Option<String>| Location {
             file: Some(file.to_string()),
             row,
@@ -30,7 +33,12 @@ impl Table {
         };
         let header = match reader.headers() {
             Ok(h) => h.clone(),
-            Err(e) => return Err(vec![Problem::at(location(Some(1), None), DomainError::BadDefinition(e.to_string()))]),
+            Err(e) => {
+                return Err(vec![Problem::at(
+                    location(Some(1), None),
+                    DomainError::BadDefinition(e.to_string()),
+                )]);
+            }
         };
         let mut problems = Vec::new();
         let mut columns = HashMap::new();
@@ -38,7 +46,10 @@ impl Table {
             if allowed.contains(&name) {
                 columns.insert(name.to_string(), i);
             } else if !name.is_empty() {
-                problems.push(Problem::at(location(Some(1), Some(name.to_string())), DomainError::UnknownColumn(name.to_string())));
+                problems.push(Problem::at(
+                    location(Some(1), Some(name.to_string())),
+                    DomainError::UnknownColumn(name.to_string()),
+                ));
             }
         }
         let mut rows = Vec::new();
@@ -51,11 +62,18 @@ impl Table {
                         rows.push(r.iter().map(str::to_string).collect());
                     }
                 }
-                Err(e) => problems.push(Problem::at(location(Some(i + 2), None), DomainError::BadDefinition(e.to_string()))),
+                Err(e) => problems.push(Problem::at(
+                    location(Some(i + 2), None),
+                    DomainError::BadDefinition(e.to_string()),
+                )),
             }
         }
         if problems.is_empty() {
-            Ok(Table { file: file.to_string(), columns, rows })
+            Ok(Table {
+                file: file.to_string(),
+                columns,
+                rows,
+            })
         } else {
             Err(problems)
         }
@@ -67,7 +85,11 @@ impl Table {
             .iter()
             .enumerate()
             .filter(|(_, cells)| !cells.is_empty())
-            .map(|(i, cells)| TableRow { table: self, cells, line: i + 2 })
+            .map(|(i, cells)| TableRow {
+                table: self,
+                cells,
+                line: i + 2,
+            })
     }
 }
 

@@ -21,7 +21,11 @@ pub(crate) fn now() -> String {
 }
 
 /// Writes one audit event on the transaction's connection.
-pub(crate) async fn write(conn: &mut AnyConnection, at: &str, event: AuditEvent<'_>) -> Result<(), StoreError> {
+pub(crate) async fn write(
+    conn: &mut AnyConnection,
+    at: &str,
+    event: AuditEvent<'_>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

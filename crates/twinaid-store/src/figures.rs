@@ -13,25 +13,32 @@ use twinaid_domain::yearbook::{Contribution, Origin};
 
 /// The SQL for one record rule: sums up to `year` grouped by year, region and
 /// helper unit kind. Field names come from the record specs, never from input.
-fn record_sql(kind: RecordKind, measure: &Measure, filters: &[twinaid_domain::indicator::Filter]) -> Result<(String, Vec<String>), StoreError> {
+fn record_sql(
+    kind: RecordKind,
+    measure: &Measure,
+    filters: &[twinaid_domain::indicator::Filter],
+) -> Result<(String, Vec<String>), StoreError> {
     let measure_sql = match measure {
         Measure::Count => "COUNT(*)".to_string(),
         Measure::Sum(field) => {
-            let spec = kind
-                .field(field)
-                .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {field}", kind.code())))?;
+            let spec = kind.field(field).ok_or_else(|| {
+                StoreError::Corrupt(format!("{} has no field {field}", kind.code()))
+            })?;
             format!("COALESCE(SUM(r.{}), 0)", spec.name)
         }
     };
-    let mut conditions = vec!["r.program_code = $1".to_string(), "r.year <= $2".to_string()];
+    let mut conditions = vec![
+        "r.program_code = $1".to_string(),
+        "r.year <= $2".to_string(),
+    ];
     let mut binds = Vec::new();
     for filter in filters {
         let column = if filter.field == SOURCE_FIELD {
             "u.kind".to_string()
         } else {
-            let spec = kind
-                .field(&filter.field)
-                .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {}", kind.code(), filter.field)))?;
+            let spec = kind.field(&filter.field).ok_or_else(|| {
+                StoreError::Corrupt(format!("{} has no field {}", kind.code(), filter.field))
+            })?;
             format!("r.{}", spec.name)
         };
         let values: Vec<String> = if filter.field == SOURCE_FIELD {
@@ -72,7 +79,9 @@ fn parse_region(code: Option<String>) -> Result<Option<RegionCode>, StoreError> 
 }
 
 fn parse_source(kind: Option<String>) -> Option<SourceKind> {
-    kind.as_deref().and_then(UnitKind::parse).map(UnitKind::source)
+    kind.as_deref()
+        .and_then(UnitKind::parse)
+        .map(UnitKind::source)
 }
 
 impl Store {
@@ -86,11 +95,17 @@ impl Store {
     ) -> Result<Vec<Contribution>, StoreError> {
         let mut out = Vec::new();
         for def in defs {
-            let Rule::Records { kind, measure, filters } = &def.rule else {
+            let Rule::Records {
+                kind,
+                measure,
+                filters,
+            } = &def.rule
+            else {
                 continue;
             };
-            let kind = RecordKind::parse(kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("indicator {}: kind {kind}", def.code)))?;
+            let kind = RecordKind::parse(kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("indicator {}: kind {kind}", def.code))
+            })?;
             let (sql, binds) = record_sql(kind, measure, filters)?;
             let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(program_code.to_string())
@@ -141,7 +156,12 @@ impl Store {
         let mut parts: Vec<String> = RecordKind::ALL
             .iter()
             .filter(|k| k.is_yearly())
-            .map(|k| format!("SELECT DISTINCT year FROM {} WHERE program_code = $1", k.code()))
+            .map(|k| {
+                format!(
+                    "SELECT DISTINCT year FROM {} WHERE program_code = $1",
+                    k.code()
+                )
+            })
             .collect();
         parts.push("SELECT DISTINCT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to".to_string());
         let sql = parts.join(" UNION ");

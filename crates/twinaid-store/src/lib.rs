@@ -69,7 +69,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("engine", &self.engine).finish()
+        f.debug_struct("Store")
+            .field("engine", &self.engine)
+            .finish()
     }
 }
 
@@ -127,7 +129,9 @@ impl Store {
             source,
         };
         // One direct attempt first: a pool would retry until its timeout, keeping a person waiting for a "no".
-        let probe = sqlx::AnyConnection::connect(&sqlx_url).await.map_err(unreachable)?;
+        let probe = sqlx::AnyConnection::connect(&sqlx_url)
+            .await
+            .map_err(unreachable)?;
         probe.close().await.map_err(unreachable)?;
         let options = AnyPoolOptions::new()
             .max_connections(match engine {
@@ -147,10 +151,7 @@ impl Store {
         } else {
             options
         };
-        let pool = options
-            .connect(&sqlx_url)
-            .await
-            .map_err(unreachable)?;
+        let pool = options.connect(&sqlx_url).await.map_err(unreachable)?;
         let store = Store { pool, engine };
         store.migrate().await?;
         Ok(store)
@@ -209,7 +210,9 @@ pub mod testing {
 
     /// The PostgreSQL server to test against, from `TWINAID_TEST_POSTGRES_URL`, if set.
     pub fn postgres_admin_url() -> Option<String> {
-        std::env::var("TWINAID_TEST_POSTGRES_URL").ok().filter(|s| !s.trim().is_empty())
+        std::env::var("TWINAID_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
     }
 
     /// Creates an empty database on the server at `admin_url` and returns its URL.
@@ -225,14 +228,19 @@ pub mod testing {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
         let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
-        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await?;
         conn.close().await?;
         let (base, query) = match admin_url.split_once('?') {
             Some((b, q)) => (b, format!("?{q}")),
             None => (admin_url, String::new()),
         };
         let server = match base.rsplit_once('/') {
-            Some((server, _db)) if server.contains("//") && server.len() > "postgres://".len() - 1 => server.to_string(),
+            Some((server, _db))
+                if server.contains("//") && server.len() > "postgres://".len() - 1 =>
+            {
+                server.to_string()
+            }
             _ => base.to_string(),
         };
         Ok(format!("{server}/{name}{query}"))

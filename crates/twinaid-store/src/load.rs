@@ -121,7 +121,9 @@ fn to_json(cols: &[&Col]) -> Value {
         let v = match &c.value {
             FieldValue::Null => Value::Null,
             FieldValue::Text(t) => Value::from(t.clone()),
-            FieldValue::Int(i) if c.scale > 1 && i % c.scale != 0 => Value::from(*i as f64 / c.scale as f64),
+            FieldValue::Int(i) if c.scale > 1 && i % c.scale != 0 => {
+                Value::from(*i as f64 / c.scale as f64)
+            }
             FieldValue::Int(i) => Value::from(i / c.scale),
         };
         map.insert(c.name.to_string(), v);
@@ -154,7 +156,11 @@ impl Writer<'_> {
             .collect();
         let select = format!(
             "SELECT {} FROM {table} WHERE {}",
-            if select_cols.is_empty() { "1".to_string() } else { select_cols.join(", ") },
+            if select_cols.is_empty() {
+                "1".to_string()
+            } else {
+                select_cols.join(", ")
+            },
             where_clause.join(" AND ")
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(select));
@@ -168,11 +174,18 @@ impl Writer<'_> {
                 let mut cols = Vec::new();
                 for (i, c) in values.iter().enumerate() {
                     let value = if c.integer {
-                        row.try_get::<Option<i64>, _>(i)?.map_or(FieldValue::Null, FieldValue::Int)
+                        row.try_get::<Option<i64>, _>(i)?
+                            .map_or(FieldValue::Null, FieldValue::Int)
                     } else {
-                        row.try_get::<Option<String>, _>(i)?.map_or(FieldValue::Null, FieldValue::Text)
+                        row.try_get::<Option<String>, _>(i)?
+                            .map_or(FieldValue::Null, FieldValue::Text)
                     };
-                    cols.push(Col { name: c.name, value, integer: c.integer, scale: c.scale });
+                    cols.push(Col {
+                        name: c.name,
+                        value,
+                        integer: c.integer,
+                        scale: c.scale,
+                    });
                 }
                 Some(cols)
             }
@@ -182,7 +195,11 @@ impl Writer<'_> {
                 let all: Vec<&Col> = key.iter().chain(values).collect();
                 let names: Vec<&str> = all.iter().map(|c| c.name).collect();
                 let params: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
-                let insert = format!("INSERT INTO {table} ({}) VALUES ({})", names.join(", "), params.join(", "));
+                let insert = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    names.join(", "),
+                    params.join(", ")
+                );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(insert));
                 for c in &all {
                     q = bind_col(q, c);
@@ -190,7 +207,9 @@ impl Writer<'_> {
                 q.execute(&mut *conn).await?;
                 Outcome::Created
             }
-            Some(old) if old.iter().zip(values).all(|(a, b)| a.value == b.value) => Outcome::Unchanged,
+            Some(old) if old.iter().zip(values).all(|(a, b)| a.value == b.value) => {
+                Outcome::Unchanged
+            }
             Some(_) => {
                 let sets: Vec<String> = values
                     .iter()
@@ -202,7 +221,11 @@ impl Writer<'_> {
                     .enumerate()
                     .map(|(i, c)| format!("{} = ${}", c.name, values.len() + i + 1))
                     .collect();
-                let update = format!("UPDATE {table} SET {} WHERE {}", sets.join(", "), wheres.join(" AND "));
+                let update = format!(
+                    "UPDATE {table} SET {} WHERE {}",
+                    sets.join(", "),
+                    wheres.join(" AND ")
+                );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
                 for c in values.iter().chain(key) {
                     q = bind_col(q, c);
@@ -230,7 +253,11 @@ impl Writer<'_> {
                 &self.at,
                 AuditEvent {
                     actor: self.actor,
-                    action: if outcome == Outcome::Created { "create" } else { "update" },
+                    action: if outcome == Outcome::Created {
+                        "create"
+                    } else {
+                        "update"
+                    },
                     entity: table,
                     entity_key: &key_text.join("/"),
                     program: Some(self.program),
@@ -246,7 +273,8 @@ impl Writer<'_> {
 }
 
 fn indicator_cols(def: &IndicatorDefinition, position: usize) -> Result<Vec<Col>, StoreError> {
-    let definition = serde_json::to_string(&def.rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let definition =
+        serde_json::to_string(&def.rule).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(vec![
         text("name_zh", def.name_zh.clone()),
         text("name_en", def.name_en.clone()),
@@ -307,7 +335,11 @@ async fn replace_region_names(
         &writer.at,
         AuditEvent {
             actor: writer.actor,
-            action: if before.is_empty() { "create" } else { "update" },
+            action: if before.is_empty() {
+                "create"
+            } else {
+                "update"
+            },
             entity: "region",
             entity_key: code,
             program: Some(writer.program),
@@ -316,13 +348,24 @@ async fn replace_region_names(
         },
     )
     .await?;
-    writer.summary.add("region", if before.is_empty() { Outcome::Created } else { Outcome::Updated });
+    writer.summary.add(
+        "region",
+        if before.is_empty() {
+            Outcome::Created
+        } else {
+            Outcome::Updated
+        },
+    );
     Ok(())
 }
 
 impl Store {
     /// Writes a checked bundle in one transaction: all of it, or nothing.
-    pub async fn apply_bundle(&self, bundle: &ProgramBundle, actor: &str) -> Result<LoadSummary, StoreError> {
+    pub async fn apply_bundle(
+        &self,
+        bundle: &ProgramBundle,
+        actor: &str,
+    ) -> Result<LoadSummary, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
         let program_code = bundle.program_code.as_str();
@@ -343,14 +386,20 @@ impl Store {
                     text("name_en", p.name_en.clone()),
                     int("start_year", i64::from(p.start_year)),
                     opt_int("end_year", p.end_year.map(i64::from)),
-                    opt_text("helping_region", p.helping_region.as_ref().map(|r| r.as_str())),
+                    opt_text(
+                        "helping_region",
+                        p.helping_region.as_ref().map(|r| r.as_str()),
+                    ),
                 ],
             )
             .await?;
         }
         let mut by_code: BTreeMap<&str, Vec<&RegionName>> = BTreeMap::new();
         for r in &bundle.regions {
-            by_code.entry(r.item.code.as_str()).or_default().push(&r.item);
+            by_code
+                .entry(r.item.code.as_str())
+                .or_default()
+                .push(&r.item);
         }
         for (code, names) in by_code {
             replace_region_names(&mut w, conn, code, &names).await?;
@@ -361,7 +410,10 @@ impl Store {
                 conn,
                 "program_region",
                 &[pk(), text("region_code", h.region.as_str())],
-                &[int("confirmed", i64::from(h.confirmed)), opt_text("note", h.note.as_deref())],
+                &[
+                    int("confirmed", i64::from(h.confirmed)),
+                    opt_text("note", h.note.as_deref()),
+                ],
             )
             .await?;
         }
@@ -370,7 +422,10 @@ impl Store {
             w.upsert(
                 conn,
                 "designation",
-                &[text("region_code", d.region.as_str()), text("designation", d.designation.clone())],
+                &[
+                    text("region_code", d.region.as_str()),
+                    text("designation", d.designation.clone()),
+                ],
                 &[
                     opt_int("from_year", d.from_year.map(i64::from)),
                     opt_int("to_year", d.to_year.map(i64::from)),
@@ -406,7 +461,13 @@ impl Store {
         for (n, i) in bundle.indicators.iter().enumerate() {
             // Program-defined indicators list after the built-in ones.
             let cols = indicator_cols(&i.item, 1000 + n)?;
-            w.upsert(conn, "indicator", &[text("code", i.item.code.clone())], &cols).await?;
+            w.upsert(
+                conn,
+                "indicator",
+                &[text("code", i.item.code.clone())],
+                &cols,
+            )
+            .await?;
         }
         for r in &bundle.records {
             let record = &r.item;
@@ -417,8 +478,13 @@ impl Store {
                 .filter(|(spec, _)| spec.name != "code")
                 .map(|(spec, value)| from_spec(spec, value))
                 .collect();
-            w.upsert(conn, record.kind.code(), &[pk(), text("code", record.code())], &cols)
-                .await?;
+            w.upsert(
+                conn,
+                record.kind.code(),
+                &[pk(), text("code", record.code())],
+                &cols,
+            )
+            .await?;
         }
         for a in &bundle.aggregates {
             let a = &a.item;
@@ -461,7 +527,11 @@ impl Store {
 
     /// Makes sure the given indicator definitions exist, adding those missing,
     /// in one transaction with their audit events.
-    pub async fn ensure_indicators(&self, defs: &[IndicatorDefinition], actor: &str) -> Result<usize, StoreError> {
+    pub async fn ensure_indicators(
+        &self,
+        defs: &[IndicatorDefinition],
+        actor: &str,
+    ) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
         let mut w = Writer {
@@ -478,7 +548,8 @@ impl Store {
                 .is_some();
             if !exists {
                 let cols = indicator_cols(def, n)?;
-                w.upsert(conn, "indicator", &[text("code", def.code.clone())], &cols).await?;
+                w.upsert(conn, "indicator", &[text("code", def.code.clone())], &cols)
+                    .await?;
             }
         }
         tx.commit().await?;

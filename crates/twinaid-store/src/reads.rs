@@ -87,14 +87,28 @@ impl Store {
     /// What a bundle for the program may refer to.
     pub async fn stored(&self, program_code: &str) -> Result<Stored, StoreError> {
         let strings = |rows: Vec<sqlx::any::AnyRow>| -> Result<HashSet<String>, StoreError> {
-            rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?)).collect()
+            rows.iter()
+                .map(|r| Ok(r.try_get::<String, _>(0)?))
+                .collect()
         };
-        let regions = strings(sqlx::query("SELECT DISTINCT code FROM region").fetch_all(&self.pool).await?)?
-            .iter()
-            .map(|c| region(c))
-            .collect::<Result<_, _>>()?;
-        let units = strings(sqlx::query("SELECT code FROM unit").fetch_all(&self.pool).await?)?;
-        let indicators = strings(sqlx::query("SELECT code FROM indicator").fetch_all(&self.pool).await?)?;
+        let regions = strings(
+            sqlx::query("SELECT DISTINCT code FROM region")
+                .fetch_all(&self.pool)
+                .await?,
+        )?
+        .iter()
+        .map(|c| region(c))
+        .collect::<Result<_, _>>()?;
+        let units = strings(
+            sqlx::query("SELECT code FROM unit")
+                .fetch_all(&self.pool)
+                .await?,
+        )?;
+        let indicators = strings(
+            sqlx::query("SELECT code FROM indicator")
+                .fetch_all(&self.pool)
+                .await?,
+        )?;
         let mut records = HashMap::new();
         for kind in RecordKind::ALL {
             let sql = format!("SELECT code FROM {} WHERE program_code = $1", kind.code());
@@ -171,7 +185,12 @@ impl Store {
     /// Row counts of every program table, for checks and summaries.
     pub async fn table_counts(&self, program_code: &str) -> Result<Vec<TableCount>, StoreError> {
         let mut tables: Vec<&'static str> = RecordKind::ALL.iter().map(|k| k.code()).collect();
-        tables.extend(["aggregate_value", "plan_target", "program_region", "program_unit"]);
+        tables.extend([
+            "aggregate_value",
+            "plan_target",
+            "program_region",
+            "program_unit",
+        ]);
         let mut counts = Vec::new();
         for table in tables {
             let sql = format!("SELECT COUNT(*) FROM {table} WHERE program_code = $1");
@@ -185,8 +204,16 @@ impl Store {
     }
 
     /// The records of a kind in a program, ordered by year and code.
-    pub async fn records(&self, program_code: &str, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
-        let order = if kind.is_yearly() { "year, code" } else { "code" };
+    pub async fn records(
+        &self,
+        program_code: &str,
+        kind: RecordKind,
+    ) -> Result<Vec<Record>, StoreError> {
+        let order = if kind.is_yearly() {
+            "year, code"
+        } else {
+            "code"
+        };
         let sql = format!(
             "SELECT {} FROM {} WHERE program_code = $1 ORDER BY {order}",
             columns(kind),
@@ -196,7 +223,9 @@ impl Store {
             .bind(program_code.to_string())
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| crate::rows::read_record(kind, r)).collect()
+        rows.iter()
+            .map(|r| crate::rows::read_record(kind, r))
+            .collect()
     }
 
     /// The newest audit events, newest first.

@@ -6,7 +6,10 @@ use sqlx::{AnyConnection, Row};
 use twinaid_domain::region::RegionName;
 
 /// Inserts one name of a region.
-pub(crate) async fn insert_name(conn: &mut AnyConnection, n: &RegionName) -> Result<(), StoreError> {
+pub(crate) async fn insert_name(
+    conn: &mut AnyConnection,
+    n: &RegionName,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO region (code, valid_from, valid_to, name_zh, name_en, level, parent_code) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -26,15 +29,20 @@ pub(crate) async fn insert_name(conn: &mut AnyConnection, n: &RegionName) -> Res
 impl Store {
     /// Adds the regions not yet in the registry, leaving names already there
     /// (which a program may have corrected) alone; returns how many were added.
-    pub async fn seed_regions(&self, names: &[RegionName], actor: &str) -> Result<usize, StoreError> {
+    pub async fn seed_regions(
+        &self,
+        names: &[RegionName],
+        actor: &str,
+    ) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
-        let existing: std::collections::HashSet<String> = sqlx::query("SELECT DISTINCT code FROM region")
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<Result<_, _>>()?;
+        let existing: std::collections::HashSet<String> =
+            sqlx::query("SELECT DISTINCT code FROM region")
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<_, _>>()?;
         let mut added = 0;
         for n in names.iter().filter(|n| !existing.contains(n.code.as_str())) {
             insert_name(conn, n).await?;

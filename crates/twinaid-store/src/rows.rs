@@ -10,7 +10,11 @@ use twinaid_domain::record::{FieldSpec, FieldValue, Record, RecordKind};
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
 
 /// Binds one field value with the SQL type its spec stores.
-pub(crate) fn bind_field<'q>(query: AnyQuery<'q>, spec: &FieldSpec, value: &FieldValue) -> AnyQuery<'q> {
+pub(crate) fn bind_field<'q>(
+    query: AnyQuery<'q>,
+    spec: &FieldSpec,
+    value: &FieldValue,
+) -> AnyQuery<'q> {
     match (value, spec.ty.is_integer()) {
         (FieldValue::Int(i), _) => query.bind(*i),
         (FieldValue::Text(t), _) => query.bind(t.clone()),

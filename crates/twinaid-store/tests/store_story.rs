@@ -34,12 +34,24 @@ fn located<T>(item: T) -> Located<T> {
 }
 
 fn record(kind: RecordKind, cells: &[(&str, &str)]) -> Located<Record> {
-    located(Record::parse(kind, |n| cells.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)).unwrap())
+    located(
+        Record::parse(kind, |n| {
+            cells.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
+        })
+        .unwrap(),
+    )
 }
 
 fn unit(code: &str, kind: UnitKind) -> Located<(Unit, Side)> {
     located((
-        Unit { code: code.into(), name_zh: code.into(), name_en: None, kind, region: None, note: None },
+        Unit {
+            code: code.into(),
+            name_zh: code.into(),
+            name_en: None,
+            kind,
+            region: None,
+            note: None,
+        },
         Side::Helping,
     ))
 }
@@ -47,19 +59,43 @@ fn unit(code: &str, kind: UnitKind) -> Located<(Unit, Side)> {
 fn fund(code: &str, year: &str, unit: &str, amount: &str) -> Located<Record> {
     record(
         RecordKind::FundTransaction,
-        &[("code", code), ("year", year), ("helper_unit", unit), ("region_code", "510822"), ("kind", "disbursement"), ("amount", amount)],
+        &[
+            ("code", code),
+            ("year", year),
+            ("helper_unit", unit),
+            ("region_code", "510822"),
+            ("kind", "disbursement"),
+            ("amount", amount),
+        ],
     )
 }
 
 fn bundle() -> ProgramBundle {
     let mut program = Program::new("zj-sc", "浙川", "ZJ-SC", 1996, None).unwrap();
-    program.helped.push(HelpedRegion { region: region("510822"), confirmed: true, note: None });
+    program.helped.push(HelpedRegion {
+        region: region("510822"),
+        confirmed: true,
+        note: None,
+    });
     ProgramBundle {
         program_code: "zj-sc".into(),
         program: Some(program),
-        regions: vec![located(RegionName { code: region("510822"), name_zh: "青川县".into(), name_en: Some("Qingchuan".into()), valid_from: None, valid_to: None })],
-        units: vec![unit("dot", UnitKind::ProvincialDepartment), unit("hz", UnitKind::City)],
-        records: vec![fund("f1", "2009", "dot", "1300000"), fund("f2", "2009", "hz", "2500000.50"), fund("f3", "2010", "hz", "100")],
+        regions: vec![located(RegionName {
+            code: region("510822"),
+            name_zh: "青川县".into(),
+            name_en: Some("Qingchuan".into()),
+            valid_from: None,
+            valid_to: None,
+        })],
+        units: vec![
+            unit("dot", UnitKind::ProvincialDepartment),
+            unit("hz", UnitKind::City),
+        ],
+        records: vec![
+            fund("f1", "2009", "dot", "1300000"),
+            fund("f2", "2009", "hz", "2500000.50"),
+            fund("f3", "2010", "hz", "100"),
+        ],
         aggregates: vec![located(AggregateValue {
             indicator: "aid_funds".into(),
             year_from: 1996,
@@ -82,14 +118,31 @@ async fn a_bundle_is_written_once_and_reloading_it_changes_nothing() {
     for (store, _dir) in stores().await {
         store.ensure_indicators(&built_in(), "test").await.unwrap();
         let first = store.apply_bundle(&bundle(), "test").await.unwrap();
-        assert_eq!(first.counts["fund_transaction"], (3, 0, 0), "{:?}", store.engine());
+        assert_eq!(
+            first.counts["fund_transaction"],
+            (3, 0, 0),
+            "{:?}",
+            store.engine()
+        );
         let events = audit_count(&store).await;
         let again = store.apply_bundle(&bundle(), "test").await.unwrap();
         assert_eq!(again.changed(), 0);
-        assert_eq!(audit_count(&store).await, events, "no audit event for an unchanged reload");
-        let stored = store.records("zj-sc", RecordKind::FundTransaction).await.unwrap();
+        assert_eq!(
+            audit_count(&store).await,
+            events,
+            "no audit event for an unchanged reload"
+        );
+        let stored = store
+            .records("zj-sc", RecordKind::FundTransaction)
+            .await
+            .unwrap();
         let written: Vec<Record> = bundle().records.into_iter().map(|r| r.item).collect();
-        assert_eq!(stored, written, "records read back as written on {:?}", store.engine());
+        assert_eq!(
+            stored,
+            written,
+            "records read back as written on {:?}",
+            store.engine()
+        );
     }
 }
 
@@ -102,7 +155,14 @@ async fn an_update_is_audited_with_before_and_after() {
         let summary = store.apply_bundle(&changed, "someone").await.unwrap();
         assert_eq!(summary.counts["fund_transaction"], (0, 1, 0));
         let newest = &store.audit_log(1).await.unwrap()[0];
-        assert_eq!((newest.actor.as_str(), newest.action.as_str(), newest.entity_key.as_str()), ("someone", "update", "f1"));
+        assert_eq!(
+            (
+                newest.actor.as_str(),
+                newest.action.as_str(),
+                newest.entity_key.as_str()
+            ),
+            ("someone", "update", "f1")
+        );
         assert!(newest.before_json.as_deref().unwrap().contains("1300000"));
         assert!(newest.after_json.as_deref().unwrap().contains("1400000"));
     }
@@ -118,7 +178,11 @@ async fn a_failing_write_leaves_nothing_behind() {
         orphan.regions.clear();
         orphan.aggregates.clear();
         assert!(store.apply_bundle(&orphan, "test").await.is_err());
-        assert!(store.stored("zj-sc").await.unwrap().units.is_empty(), "units rolled back on {:?}", store.engine());
+        assert!(
+            store.stored("zj-sc").await.unwrap().units.is_empty(),
+            "units rolled back on {:?}",
+            store.engine()
+        );
         assert_eq!(audit_count(&store).await, 0);
     }
 }
@@ -128,15 +192,37 @@ async fn contributions_are_summed_in_the_database_by_year_place_and_source() {
     for (store, _dir) in stores().await {
         store.ensure_indicators(&built_in(), "test").await.unwrap();
         store.apply_bundle(&bundle(), "test").await.unwrap();
-        let defs: Vec<_> = built_in().into_iter().filter(|d| d.code.starts_with("aid_funds")).collect();
+        let defs: Vec<_> = built_in()
+            .into_iter()
+            .filter(|d| d.code.starts_with("aid_funds"))
+            .collect();
         let cs = store.contributions("zj-sc", 2009, &defs).await.unwrap();
-        let total = |code: &str, origin: Origin| -> i64 { cs.iter().filter(|c| c.indicator == code && c.origin == origin).map(|c| c.raw).sum() };
-        assert_eq!(total("aid_funds", Origin::Records), 380_000_050, "2010 is left out");
+        let total = |code: &str, origin: Origin| -> i64 {
+            cs.iter()
+                .filter(|c| c.indicator == code && c.origin == origin)
+                .map(|c| c.raw)
+                .sum()
+        };
+        assert_eq!(
+            total("aid_funds", Origin::Records),
+            380_000_050,
+            "2010 is left out"
+        );
         assert_eq!(total("aid_funds", Origin::Aggregates), 37_980_000_000);
-        assert_eq!(total("aid_funds_provincial_units", Origin::Records), 130_000_000);
+        assert_eq!(
+            total("aid_funds_provincial_units", Origin::Records),
+            130_000_000
+        );
         assert_eq!(total("aid_funds_cities", Origin::Records), 250_000_050);
-        assert!(cs.iter().filter(|c| c.indicator == "aid_funds_cities").all(|c| c.source == Some(SourceKind::Cities)));
-        assert_eq!(store.covered_years("zj-sc").await.unwrap(), BTreeSet::from([2009, 2010]));
+        assert!(
+            cs.iter()
+                .filter(|c| c.indicator == "aid_funds_cities")
+                .all(|c| c.source == Some(SourceKind::Cities))
+        );
+        assert_eq!(
+            store.covered_years("zj-sc").await.unwrap(),
+            BTreeSet::from([2009, 2010])
+        );
     }
 }
 
@@ -148,15 +234,27 @@ async fn reopening_a_database_keeps_its_data() {
     store.apply_bundle(&bundle(), "test").await.unwrap();
     store.close().await;
     let store = Store::open(&url).await.unwrap();
-    assert_eq!(store.records("zj-sc", RecordKind::FundTransaction).await.unwrap().len(), 3);
+    assert_eq!(
+        store
+            .records("zj-sc", RecordKind::FundTransaction)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]
 async fn a_malformed_url_or_a_server_that_is_down_is_a_clear_error() {
-    assert!(matches!(Store::open("mysql://x").await, Err(twinaid_store::StoreError::BadUrl(_))));
+    assert!(matches!(
+        Store::open("mysql://x").await,
+        Err(twinaid_store::StoreError::BadUrl(_))
+    ));
     let down = Store::open("postgres://postgres:secret@127.0.0.1:1/none").await;
     match down {
-        Err(e @ twinaid_store::StoreError::Unreachable { .. }) => assert!(!e.to_string().contains("secret")),
+        Err(e @ twinaid_store::StoreError::Unreachable { .. }) => {
+            assert!(!e.to_string().contains("secret"))
+        }
         other => panic!("expected Unreachable, got {other:?}"),
     }
 }

@@ -5,7 +5,16 @@ use twinaid_exchange::StaticSource;
 
 macro_rules! data_file {
     ($dir:literal, $name:literal) => {
-        ($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/", $dir, "/", $name)))
+        (
+            $name,
+            include_str!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../data/",
+                $dir,
+                "/",
+                $name
+            )),
+        )
     };
 }
 
@@ -33,7 +42,10 @@ const DEMO: &[(&str, &str)] = &[
 
 /// The demo program as a program folder.
 pub fn source() -> StaticSource {
-    StaticSource { name: "data/demo", files: DEMO }
+    StaticSource {
+        name: "data/demo",
+        files: DEMO,
+    }
 }
 
 /// Today's provinces, prefectures and counties of China (GB/T 2260).

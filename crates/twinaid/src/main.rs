@@ -11,10 +11,19 @@ use twinaid_domain::Lang;
 use twinaid_exchange::{FolderSource, ProgramSource, read_program};
 
 #[derive(Parser)]
-#[command(name = "twinaid", version, about = "对口帮扶协作管理 · Run pairing-assistance programs (对口帮扶, East-West cooperation)")]
+#[command(
+    name = "twinaid",
+    version,
+    about = "对口帮扶协作管理 · Run pairing-assistance programs (对口帮扶, East-West cooperation)"
+)]
 struct Cli {
     /// 数据库地址 · Database URL: sqlite://FILE.db (default, created on first use) or postgres://USER@HOST/DB
-    #[arg(long, global = true, env = "TWINAID_DATABASE_URL", default_value = "sqlite://twinaid.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "TWINAID_DATABASE_URL",
+        default_value = "sqlite://twinaid.db"
+    )]
     database_url: String,
     /// 界面语言 · Language of messages and reports: zh (default) or en
     #[arg(long, global = true, env = "TWINAID_LANG", default_value = "zh", value_parser = parse_lang)]
@@ -81,13 +90,17 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TWINAID_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+            tracing_subscriber::EnvFilter::try_from_env("TWINAID_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
         )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let lang = cli.lang;
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("twinaid: {e}");
@@ -122,10 +135,19 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             let source = FolderSource::open(&path).map_err(|p| AppError::Invalid(vec![p]))?;
             load(&app, &actor, &source, lang).await
         }
-        Command::Report { report: Report::Yearbook { program, year, format } } => {
+        Command::Report {
+            report:
+                Report::Yearbook {
+                    program,
+                    year,
+                    format,
+                },
+        } => {
             let yearbook = app.yearbook(&actor, &program, year).await?;
             let text = match format {
-                Format::Json => serde_json::to_string_pretty(&yearbook.to_json()).unwrap_or_default(),
+                Format::Json => {
+                    serde_json::to_string_pretty(&yearbook.to_json()).unwrap_or_default()
+                }
                 Format::Table => render::yearbook_table(&yearbook, lang, false),
                 Format::Markdown => render::yearbook_table(&yearbook, lang, true),
             };
@@ -134,12 +156,18 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Indicators { format } => {
             let defs = app.indicators(&actor).await?;
-            println!("{}", render::indicators(&defs, lang, format == Format::Json));
+            println!(
+                "{}",
+                render::indicators(&defs, lang, format == Format::Json)
+            );
             Ok(())
         }
         Command::Audit { limit } => {
             for e in app.audit_log(&actor, limit).await? {
-                println!("{}\t{}\t{}\t{}\t{}", e.at, e.actor, e.action, e.entity, e.entity_key);
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    e.at, e.actor, e.action, e.entity, e.entity_key
+                );
             }
             Ok(())
         }
@@ -154,17 +182,33 @@ async fn init(app: &App, actor: &Actor, lang: Lang) -> Result<(), AppError> {
         eprintln!(
             "{}",
             match lang {
-                Lang::Zh => format!("数据库已初始化（{}）：新增行政区划 {} 个，指标 {} 个", app.engine().name(), summary.regions_added, summary.indicators_added),
-                Lang::En => format!("database initialised ({}): {} regions and {} indicators added", app.engine().name(), summary.regions_added, summary.indicators_added),
+                Lang::Zh => format!(
+                    "数据库已初始化（{}）：新增行政区划 {} 个，指标 {} 个",
+                    app.engine().name(),
+                    summary.regions_added,
+                    summary.indicators_added
+                ),
+                Lang::En => format!(
+                    "database initialised ({}): {} regions and {} indicators added",
+                    app.engine().name(),
+                    summary.regions_added,
+                    summary.indicators_added
+                ),
             }
         );
     }
     Ok(())
 }
 
-async fn load(app: &App, actor: &Actor, source: &dyn ProgramSource, lang: Lang) -> Result<(), AppError> {
+async fn load(
+    app: &App,
+    actor: &Actor,
+    source: &dyn ProgramSource,
+    lang: Lang,
+) -> Result<(), AppError> {
     let units = app.indicator_units().await?;
-    let bundle = read_program(source, &|code| units.get(code).copied()).map_err(AppError::Invalid)?;
+    let bundle =
+        read_program(source, &|code| units.get(code).copied()).map_err(AppError::Invalid)?;
     let summary = app.load(actor, &bundle).await?;
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     for (c, u, n) in summary.counts.values() {
@@ -175,8 +219,16 @@ async fn load(app: &App, actor: &Actor, source: &dyn ProgramSource, lang: Lang) 
     eprintln!(
         "{}",
         match lang {
-            Lang::Zh => format!("已载入 {}（{}）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条", source.describe(), bundle.program_code),
-            Lang::En => format!("loaded {} ({}): {created} created, {updated} updated, {unchanged} unchanged", source.describe(), bundle.program_code),
+            Lang::Zh => format!(
+                "已载入 {}（{}）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条",
+                source.describe(),
+                bundle.program_code
+            ),
+            Lang::En => format!(
+                "loaded {} ({}): {created} created, {updated} updated, {unchanged} unchanged",
+                source.describe(),
+                bundle.program_code
+            ),
         }
     );
     Ok(())

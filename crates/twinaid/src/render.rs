@@ -13,7 +13,9 @@ fn value(raw: i64, unit: UnitOfMeasure, lang: Lang) -> String {
             let hundred_yuan = (raw + raw.signum() * 5_000) / 10_000;
             group_thousands(&format_decimal(hundred_yuan, 100))
         }
-        (UnitOfMeasure::Yuan, Lang::En) => group_thousands(&((raw + raw.signum() * 50) / 100).to_string()),
+        (UnitOfMeasure::Yuan, Lang::En) => {
+            group_thousands(&((raw + raw.signum() * 50) / 100).to_string())
+        }
         (u, _) => group_thousands(&format_decimal(raw, u.scale())),
     }
 }
@@ -47,7 +49,11 @@ fn table(header: &[String], rows: &[Vec<String>], markdown: bool) -> String {
     let mut out = String::new();
     if markdown {
         out.push_str(&format!("| {} |\n", header.join(" | ")));
-        let rule: Vec<String> = header.iter().enumerate().map(|(i, _)| if i == 0 { "---".into() } else { "---:".into() }).collect();
+        let rule: Vec<String> = header
+            .iter()
+            .enumerate()
+            .map(|(i, _)| if i == 0 { "---".into() } else { "---:".into() })
+            .collect();
         out.push_str(&format!("|{}|\n", rule.join("|")));
         for r in rows {
             out.push_str(&format!("| {} |\n", r.join(" | ")));
@@ -66,7 +72,11 @@ fn table(header: &[String], rows: &[Vec<String>], markdown: bool) -> String {
             .enumerate()
             .map(|(i, c)| {
                 let pad = " ".repeat(widths[i] - width(c));
-                if i == 0 { format!("{c}{pad}") } else { format!("{pad}{c}") }
+                if i == 0 {
+                    format!("{c}{pad}")
+                } else {
+                    format!("{pad}{c}")
+                }
             })
             .collect();
         parts.join("  ").trim_end().to_string()
@@ -101,14 +111,27 @@ fn headline_row(f: &IndicatorFigures, lang: Lang) -> Vec<String> {
         value(f.cumulative, unit, lang),
         opt(f.previous_year),
         opt(f.change()),
-        f.change_pct().map_or_else(|| "—".to_string(), |p| format!("{p:.1}%")),
-        format!("{} / {}", value(f.from_records.year, unit, lang), value(f.from_records.cumulative, unit, lang)),
-        format!("{} / {}", value(f.from_aggregates.year, unit, lang), value(f.from_aggregates.cumulative, unit, lang)),
+        f.change_pct()
+            .map_or_else(|| "—".to_string(), |p| format!("{p:.1}%")),
+        format!(
+            "{} / {}",
+            value(f.from_records.year, unit, lang),
+            value(f.from_records.cumulative, unit, lang)
+        ),
+        format!(
+            "{} / {}",
+            value(f.from_aggregates.year, unit, lang),
+            value(f.from_aggregates.cumulative, unit, lang)
+        ),
     ]
 }
 
 fn title(text: &str, markdown: bool) -> String {
-    if markdown { format!("## {text}\n\n") } else { format!("\n{text}\n\n") }
+    if markdown {
+        format!("## {text}\n\n")
+    } else {
+        format!("\n{text}\n\n")
+    }
 }
 
 /// The yearbook as text: headline figures, the split by source and by county.
@@ -119,25 +142,51 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
         Lang::Zh => format!("{} {y} 年年鉴", yb.program_name_zh),
         Lang::En => format!("{} — yearbook {y}", yb.program_name_en),
     };
-    out.push_str(&if markdown { format!("# {name}\n\n") } else { format!("{name}\n") });
+    out.push_str(&if markdown {
+        format!("# {name}\n\n")
+    } else {
+        format!("{name}\n")
+    });
     let header: Vec<String> = match lang {
         Lang::Zh => vec![
-            "指标".into(), "单位".into(), format!("{y} 年"), format!("累计（至 {y} 年底）"), format!("{} 年", y - 1),
-            "增减".into(), "增减%".into(), "其中记录（本年/累计）".into(), "其中汇总数据（本年/累计）".into(),
+            "指标".into(),
+            "单位".into(),
+            format!("{y} 年"),
+            format!("累计（至 {y} 年底）"),
+            format!("{} 年", y - 1),
+            "增减".into(),
+            "增减%".into(),
+            "其中记录（本年/累计）".into(),
+            "其中汇总数据（本年/累计）".into(),
         ],
         Lang::En => vec![
-            "indicator".into(), "unit".into(), format!("{y}"), format!("to end of {y}"), format!("{}", y - 1),
-            "change".into(), "change %".into(), "from records (year / cumulative)".into(), "from aggregates (year / cumulative)".into(),
+            "indicator".into(),
+            "unit".into(),
+            format!("{y}"),
+            format!("to end of {y}"),
+            format!("{}", y - 1),
+            "change".into(),
+            "change %".into(),
+            "from records (year / cumulative)".into(),
+            "from aggregates (year / cumulative)".into(),
         ],
     };
-    let rows: Vec<Vec<String>> = yb.indicators.iter().map(|f| headline_row(f, lang)).collect();
+    let rows: Vec<Vec<String>> = yb
+        .indicators
+        .iter()
+        .map(|f| headline_row(f, lang))
+        .collect();
     out.push_str(&table(&header, &rows, markdown));
 
-    out.push_str(&title(lang.pick("按资金来源（本年/累计）", "By source (year / cumulative)"), markdown));
+    out.push_str(&title(
+        lang.pick("按资金来源（本年/累计）", "By source (year / cumulative)"),
+        markdown,
+    ));
     let sources = ["provincial_units", "cities", "social", UNSPECIFIED];
     let source_names = |s: &str| match (s, lang) {
         (UNSPECIFIED, _) => lang.pick("未分来源", "source not recorded").to_string(),
-        (code, _) => twinaid_domain::unit::SourceKind::parse(code).map_or(code.to_string(), |k| k.name(lang).to_string()),
+        (code, _) => twinaid_domain::unit::SourceKind::parse(code)
+            .map_or(code.to_string(), |k| k.name(lang).to_string()),
     };
     let mut header = vec![lang.pick("指标", "indicator").to_string()];
     header.extend(sources.iter().map(|s| source_names(s)));
@@ -149,19 +198,35 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
             let mut r = vec![labelled(f, lang)];
             for s in sources {
                 let split = f.by_source.get(s).copied().unwrap_or_default();
-                r.push(format!("{} / {}", value(split.year, f.definition.unit, lang), value(split.cumulative, f.definition.unit, lang)));
+                r.push(format!(
+                    "{} / {}",
+                    value(split.year, f.definition.unit, lang),
+                    value(split.cumulative, f.definition.unit, lang)
+                ));
             }
             r
         })
         .collect();
     out.push_str(&table(&header, &rows, markdown));
 
-    out.push_str(&title(&match lang {
-        Lang::Zh => format!("按受帮扶地区（{y} 年）"),
-        Lang::En => format!("By helped region ({y})"),
-    }, markdown));
+    out.push_str(&title(
+        &match lang {
+            Lang::Zh => format!("按受帮扶地区（{y} 年）"),
+            Lang::En => format!("By helped region ({y})"),
+        },
+        markdown,
+    ));
     // A terminal has room for the headline figures; Markdown (and JSON) carry every indicator.
-    let headline = ["aid_funds", "new_villages", "schools", "hospitals", "roads_km", "students_aided", "practical_trainees", "labour_transferred"];
+    let headline = [
+        "aid_funds",
+        "new_villages",
+        "schools",
+        "hospitals",
+        "roads_km",
+        "students_aided",
+        "practical_trainees",
+        "labour_transferred",
+    ];
     let shown: Vec<&IndicatorFigures> = yb
         .indicators
         .iter()
@@ -174,11 +239,21 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
         let label = if key == UNALLOCATED {
             lang.pick("未分地区", "no region").to_string()
         } else {
-            let (zh, en) = yb.region_names.get(&key).cloned().unwrap_or_else(|| (key.clone(), key.clone()));
+            let (zh, en) = yb
+                .region_names
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| (key.clone(), key.clone()));
             format!("{} {key}", if lang == Lang::Zh { zh } else { en })
         };
         let mut r = vec![label];
-        r.extend(shown.iter().map(|f| value(f.by_county.get(&key).map_or(0, |s| s.year), f.definition.unit, lang)));
+        r.extend(shown.iter().map(|f| {
+            value(
+                f.by_county.get(&key).map_or(0, |s| s.year),
+                f.definition.unit,
+                lang,
+            )
+        }));
         rows.push(r);
     }
     out.push_str(&table(&header, &rows, markdown));
@@ -201,18 +276,30 @@ pub fn indicators(defs: &[IndicatorDefinition], lang: Lang, json: bool) -> Strin
     }
     let header: Vec<String> = match lang {
         Lang::Zh => vec!["代码".into(), "名称".into(), "单位".into(), "定义".into()],
-        Lang::En => vec!["code".into(), "name".into(), "unit".into(), "definition".into()],
+        Lang::En => vec![
+            "code".into(),
+            "name".into(),
+            "unit".into(),
+            "definition".into(),
+        ],
     };
     let rows: Vec<Vec<String>> = defs
         .iter()
         .map(|d| {
             let rule = match &d.rule {
-                Rule::Records { kind, measure, filters } => {
+                Rule::Records {
+                    kind,
+                    measure,
+                    filters,
+                } => {
                     let m = match measure {
                         twinaid_domain::indicator::Measure::Count => "count".to_string(),
                         twinaid_domain::indicator::Measure::Sum(f) => format!("sum({f})"),
                     };
-                    let fs: Vec<String> = filters.iter().map(|f| format!("{}={}", f.field, f.values.join("|"))).collect();
+                    let fs: Vec<String> = filters
+                        .iter()
+                        .map(|f| format!("{}={}", f.field, f.values.join("|")))
+                        .collect();
                     let mut text = format!("{m} of {kind}");
                     if !fs.is_empty() {
                         text.push_str(&format!(" where {}", fs.join(", ")));
@@ -223,7 +310,12 @@ pub fn indicators(defs: &[IndicatorDefinition], lang: Lang, json: bool) -> Strin
                 Rule::AggregatesOnly => "aggregate values".to_string(),
                 Rule::Formula(f) => format!("formula: {f}"),
             };
-            vec![d.code.clone(), d.name(lang).to_string(), d.unit.name(lang).to_string(), rule]
+            vec![
+                d.code.clone(),
+                d.name(lang).to_string(),
+                d.unit.name(lang).to_string(),
+                rule,
+            ]
         })
         .collect();
     table(&header, &rows, false)
@@ -237,7 +329,10 @@ mod tests {
     fn money_shows_in_wan_yuan_for_chinese_and_yuan_for_english() {
         assert_eq!(value(3_620_000_000, UnitOfMeasure::Yuan, Lang::Zh), "3,620");
         assert_eq!(value(57_400_000, UnitOfMeasure::Yuan, Lang::Zh), "57.4");
-        assert_eq!(value(3_620_000_000, UnitOfMeasure::Yuan, Lang::En), "36,200,000");
+        assert_eq!(
+            value(3_620_000_000, UnitOfMeasure::Yuan, Lang::En),
+            "36,200,000"
+        );
         assert_eq!(value(79_000, UnitOfMeasure::Km, Lang::Zh), "79");
     }
 

@@ -13,11 +13,19 @@ struct Db {
 
 fn databases() -> Vec<Db> {
     let dir = tempfile::tempdir().unwrap();
-    let mut dbs = vec![Db { url: format!("sqlite://{}", dir.path().join("twinaid.db").display()), _dir: dir }];
+    let mut dbs = vec![Db {
+        url: format!("sqlite://{}", dir.path().join("twinaid.db").display()),
+        _dir: dir,
+    }];
     if let Some(admin) = twinaid_store::testing::postgres_admin_url() {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let url = runtime.block_on(twinaid_store::testing::fresh_postgres_database(&admin)).unwrap();
-        dbs.push(Db { url, _dir: tempfile::tempdir().unwrap() });
+        let url = runtime
+            .block_on(twinaid_store::testing::fresh_postgres_database(&admin))
+            .unwrap();
+        dbs.push(Db {
+            url,
+            _dir: tempfile::tempdir().unwrap(),
+        });
     }
     dbs
 }
@@ -34,12 +42,28 @@ fn twinaid(db: &str, args: &[&str]) -> Output {
 
 fn ok(db: &str, args: &[&str]) -> String {
     let out = twinaid(db, args);
-    assert!(out.status.success(), "twinaid {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "twinaid {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn yearbook(db: &str, year: i32) -> Value {
-    let text = ok(db, &["report", "yearbook", "--program", "zj-sc", "--year", &year.to_string(), "--format", "json"]);
+    let text = ok(
+        db,
+        &[
+            "report",
+            "yearbook",
+            "--program",
+            "zj-sc",
+            "--year",
+            &year.to_string(),
+            "--format",
+            "json",
+        ],
+    );
     serde_json::from_str(&text).unwrap()
 }
 
@@ -68,7 +92,11 @@ const REPORT_2009: &[(&str, Option<i64>, Option<i64>)] = &[
     ("small_ponds", None, Some(65_387)),
     ("students_aided", Some(820), Some(30_258)),
     ("cooperation_agreements", Some(16), Some(300)),
-    ("cooperation_value", Some(1_261_000_000), Some(11_560_000_000)),
+    (
+        "cooperation_value",
+        Some(1_261_000_000),
+        Some(11_560_000_000),
+    ),
     ("enterprises_introduced", Some(6), None),
     ("investment_introduced", Some(1_000_000_000), None),
     ("practical_trainees", Some(4_479), Some(18_369)),
@@ -94,16 +122,37 @@ fn demo_yearbook_for_2009_gives_every_figure_of_the_report() {
                 assert_eq!(i["year"], Value::from(*y), "{code} in 2009 on {}", db.url);
             }
             if let Some(c) = cumulative {
-                assert_eq!(i["cumulative"], Value::from(*c), "{code} to end of 2009 on {}", db.url);
+                assert_eq!(
+                    i["cumulative"],
+                    Value::from(*c),
+                    "{code} to end of 2009 on {}",
+                    db.url
+                );
             }
         }
         let aid = &yb["indicators"]["aid_funds"];
         assert_eq!(aid["from_records"]["year"], Value::from(36_200_000));
-        assert_eq!(aid["from_aggregates"]["cumulative"], Value::from(379_800_000));
-        assert_eq!(aid["previous_year"], Value::Null, "the report gives nothing for 2008");
-        assert_eq!(yb["by_county"]["510811"]["name_zh"], "元坝区", "the 2009 name of today's 昭化区");
-        assert_eq!(yb["by_county"]["511381"]["indicators"]["aid_funds"]["year"], Value::from(3_800_000));
-        assert_eq!(yb["by_source"]["provincial_units"]["aid_funds"]["year"], Value::from(5_740_000));
+        assert_eq!(
+            aid["from_aggregates"]["cumulative"],
+            Value::from(379_800_000)
+        );
+        assert_eq!(
+            aid["previous_year"],
+            Value::Null,
+            "the report gives nothing for 2008"
+        );
+        assert_eq!(
+            yb["by_county"]["510811"]["name_zh"], "元坝区",
+            "the 2009 name of today's 昭化区"
+        );
+        assert_eq!(
+            yb["by_county"]["511381"]["indicators"]["aid_funds"]["year"],
+            Value::from(3_800_000)
+        );
+        assert_eq!(
+            yb["by_source"]["provincial_units"]["aid_funds"]["year"],
+            Value::from(5_740_000)
+        );
         // Loading the demo again counts nothing twice.
         ok(&db.url, &["demo"]);
         assert_eq!(yearbook(&db.url, 2009), yb);
@@ -146,24 +195,64 @@ fn further_years_written_by_hand_move_the_yearbook_exactly_and_count_nothing_twi
             ok(&db.url, &["load", folder]);
             let y2010 = yearbook(&db.url, 2010);
             let aid = &y2010["indicators"]["aid_funds"];
-            assert_eq!(aid["year"], Value::from(40_000_000), "commitments are not disbursements");
+            assert_eq!(
+                aid["year"],
+                Value::from(40_000_000),
+                "commitments are not disbursements"
+            );
             assert_eq!(aid["cumulative"], Value::from(456_000_000));
             assert_eq!(aid["previous_year"], Value::from(36_200_000));
             assert_eq!(aid["change"], Value::from(3_800_000));
             assert_eq!(aid["change_pct"], Value::from(10.5));
-            assert_eq!(y2010["indicators"]["aid_funds_provincial_units"]["year"], Value::from(15_000_000));
+            assert_eq!(
+                y2010["indicators"]["aid_funds_provincial_units"]["year"],
+                Value::from(15_000_000)
+            );
             let villages = &y2010["indicators"]["new_villages"];
-            assert_eq!((villages["year"].clone(), villages["cumulative"].clone(), villages["change"].clone()), (Value::from(3), Value::from(283), Value::from(-21)));
-            assert_eq!(y2010["indicators"]["practical_trainees"]["cumulative"], Value::from(23_369));
-            assert_eq!(y2010["indicators"]["beneficiaries"]["cumulative"], Value::from(182_000));
+            assert_eq!(
+                (
+                    villages["year"].clone(),
+                    villages["cumulative"].clone(),
+                    villages["change"].clone()
+                ),
+                (Value::from(3), Value::from(283), Value::from(-21))
+            );
+            assert_eq!(
+                y2010["indicators"]["practical_trainees"]["cumulative"],
+                Value::from(23_369)
+            );
+            assert_eq!(
+                y2010["indicators"]["beneficiaries"]["cumulative"],
+                Value::from(182_000)
+            );
             let y2011 = yearbook(&db.url, 2011);
             let aid = &y2011["indicators"]["aid_funds"];
-            assert_eq!((aid["year"].clone(), aid["cumulative"].clone(), aid["previous_year"].clone()), (Value::from(45_000_000), Value::from(501_000_000), Value::from(40_000_000)));
-            assert_eq!(y2011["indicators"]["schools"]["cumulative"], Value::from(263));
-            assert_eq!(y2011["by_county"]["510822"]["indicators"]["aid_funds"]["year"], Value::from(45_000_000));
+            assert_eq!(
+                (
+                    aid["year"].clone(),
+                    aid["cumulative"].clone(),
+                    aid["previous_year"].clone()
+                ),
+                (
+                    Value::from(45_000_000),
+                    Value::from(501_000_000),
+                    Value::from(40_000_000)
+                )
+            );
+            assert_eq!(
+                y2011["indicators"]["schools"]["cumulative"],
+                Value::from(263)
+            );
+            assert_eq!(
+                y2011["by_county"]["510822"]["indicators"]["aid_funds"]["year"],
+                Value::from(45_000_000)
+            );
         }
         // 2009 is untouched by later years.
-        assert_eq!(yearbook(&db.url, 2009)["indicators"]["aid_funds"]["cumulative"], Value::from(416_000_000));
+        assert_eq!(
+            yearbook(&db.url, 2009)["indicators"]["aid_funds"]["cumulative"],
+            Value::from(416_000_000)
+        );
     }
 }
 
@@ -174,11 +263,18 @@ fn assert_refused(db: &str, files: &[(&str, &str)], expected: &[&str]) {
     write_folder(dir.path(), files);
     let out = twinaid(db, &["load", dir.path().to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(!out.status.success(), "a bad folder was accepted: {files:?}");
+    assert!(
+        !out.status.success(),
+        "a bad folder was accepted: {files:?}"
+    );
     for e in expected {
         assert!(stderr.contains(e), "{e:?} not in: {stderr}");
     }
-    assert_eq!((yearbook(db, 2009), audit_lines(db)), before, "the database changed");
+    assert_eq!(
+        (yearbook(db, 2009), audit_lines(db)),
+        before,
+        "the database changed"
+    );
 }
 
 fn funds(row: &str) -> Vec<(&'static str, String)> {
@@ -188,7 +284,10 @@ fn funds(row: &str) -> Vec<(&'static str, String)> {
     }
     text.push_str(row);
     text.push('\n');
-    vec![("program.toml", "code = \"zj-sc\"\n".to_string()), ("fund_transactions.csv", text)]
+    vec![
+        ("program.toml", "code = \"zj-sc\"\n".to_string()),
+        ("fund_transactions.csv", text),
+    ]
 }
 
 fn as_files<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -200,17 +299,44 @@ fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
     for db in databases() {
         ok(&db.url, &["demo"]);
         let negative = funds("bad,2009,wenzhou,511321,disbursement,-5");
-        assert_refused(&db.url, &as_files(&negative), &["fund_transactions.csv", "第 37 行", "amount", "负数"]);
+        assert_refused(
+            &db.url,
+            &as_files(&negative),
+            &["fund_transactions.csv", "第 37 行", "amount", "负数"],
+        );
         let unknown = funds("bad,2009,wenzhou,999999,disbursement,5");
-        assert_refused(&db.url, &as_files(&unknown), &["第 37 行", "region_code", "999999"]);
+        assert_refused(
+            &db.url,
+            &as_files(&unknown),
+            &["第 37 行", "region_code", "999999"],
+        );
         let not_helped = funds("bad,2009,wenzhou,510802,disbursement,5");
-        assert_refused(&db.url, &as_files(&not_helped), &["第 37 行", "510802", "受帮扶地区"]);
+        assert_refused(
+            &db.url,
+            &as_files(&not_helped),
+            &["第 37 行", "510802", "受帮扶地区"],
+        );
         let too_early = funds("bad,1990,wenzhou,511321,disbursement,5");
-        assert_refused(&db.url, &as_files(&too_early), &["第 37 行", "year", "1990", "1996"]);
+        assert_refused(
+            &db.url,
+            &as_files(&too_early),
+            &["第 37 行", "year", "1990", "1996"],
+        );
         let no_unit = funds("bad,2009,nobody,511321,disbursement,5");
         assert_refused(&db.url, &as_files(&no_unit), &["helper_unit", "nobody"]);
-        assert_refused(&db.url, &[("program.toml", "code = \"zj-sc\"\n"), ("projects.csv", "code,yeer\n")], &["yeer"]);
-        assert_refused(&db.url, &[("program.toml", "code = \"no-such-program\"\n")], &["no-such-program"]);
+        assert_refused(
+            &db.url,
+            &[
+                ("program.toml", "code = \"zj-sc\"\n"),
+                ("projects.csv", "code,yeer\n"),
+            ],
+            &["yeer"],
+        );
+        assert_refused(
+            &db.url,
+            &[("program.toml", "code = \"no-such-program\"\n")],
+            &["no-such-program"],
+        );
     }
 }
 
@@ -219,10 +345,21 @@ fn errors_speak_english_when_asked() {
     let db = &databases()[0];
     ok(&db.url, &["demo"]);
     let dir = tempfile::tempdir().unwrap();
-    write_folder(dir.path(), &as_files(&funds("bad,1990,wenzhou,511321,disbursement,5")));
-    let out = twinaid(&db.url, &["--lang", "en", "load", dir.path().to_str().unwrap()]);
+    write_folder(
+        dir.path(),
+        &as_files(&funds("bad,1990,wenzhou,511321,disbursement,5")),
+    );
+    let out = twinaid(
+        &db.url,
+        &["--lang", "en", "load", dir.path().to_str().unwrap()],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("row 37") && stderr.contains("column year") && stderr.contains("outside the program"), "{stderr}");
+    assert!(
+        stderr.contains("row 37")
+            && stderr.contains("column year")
+            && stderr.contains("outside the program"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -230,25 +367,57 @@ fn a_malformed_database_url_is_refused_with_a_fix() {
     let out = twinaid("mysql://localhost/x", &["init"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("sqlite://") && stderr.contains("postgres://"), "{stderr}");
+    assert!(
+        stderr.contains("sqlite://") && stderr.contains("postgres://"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_postgresql_that_is_down_is_a_clear_error_without_the_password() {
-    let out = twinaid("postgres://postgres:hunter2@127.0.0.1:1/twinaid", &["--lang", "en", "init"]);
+    let out = twinaid(
+        "postgres://postgres:hunter2@127.0.0.1:1/twinaid",
+        &["--lang", "en", "init"],
+    );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot connect") && !stderr.contains("hunter2"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn tables_show_wan_yuan_in_chinese_and_yuan_in_english() {
     let db = &databases()[0];
     ok(&db.url, &["demo"]);
-    let zh = ok(&db.url, &["report", "yearbook", "--program", "zj-sc", "--year", "2009"]);
-    assert!(zh.contains("万元") && zh.contains("3,620") && zh.contains("41,600"), "{zh}");
-    let en = ok(&db.url, &["--lang", "en", "report", "yearbook", "--program", "zj-sc", "--year", "2009", "--format", "markdown"]);
-    assert!(en.contains("| aid funds | yuan | 36,200,000 | 416,000,000 |"), "{en}");
+    let zh = ok(
+        &db.url,
+        &["report", "yearbook", "--program", "zj-sc", "--year", "2009"],
+    );
+    assert!(
+        zh.contains("万元") && zh.contains("3,620") && zh.contains("41,600"),
+        "{zh}"
+    );
+    let en = ok(
+        &db.url,
+        &[
+            "--lang",
+            "en",
+            "report",
+            "yearbook",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "markdown",
+        ],
+    );
+    assert!(
+        en.contains("| aid funds | yuan | 36,200,000 | 416,000,000 |"),
+        "{en}"
+    );
     let indicators = ok(&db.url, &["indicators", "--format", "json"]);
     let list: Value = serde_json::from_str(&indicators).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 25);
@@ -258,9 +427,22 @@ fn tables_show_wan_yuan_in_chinese_and_yuan_in_english() {
 fn a_year_before_the_program_or_an_unknown_program_is_refused() {
     let db = &databases()[0];
     ok(&db.url, &["demo"]);
-    let out = twinaid(&db.url, &["report", "yearbook", "--program", "zj-sc", "--year", "1990"]);
+    let out = twinaid(
+        &db.url,
+        &["report", "yearbook", "--program", "zj-sc", "--year", "1990"],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("1996"));
-    let out = twinaid(&db.url, &["report", "yearbook", "--program", "nowhere", "--year", "2009"]);
+    let out = twinaid(
+        &db.url,
+        &[
+            "report",
+            "yearbook",
+            "--program",
+            "nowhere",
+            "--year",
+            "2009",
+        ],
+    );
     assert!(!out.status.success());
 }
