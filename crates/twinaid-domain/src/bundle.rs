@@ -39,6 +39,9 @@ pub struct ProgramBundle {
     pub aggregates: Vec<Located<AggregateValue>>,
     pub targets: Vec<Located<PlanTarget>>,
     pub indicators: Vec<Located<IndicatorDefinition>>,
+    /// Problems found while reading the files (cells that do not parse); the
+    /// items they stand in are left out above.
+    pub problems: Vec<Problem>,
 }
 
 /// What is already stored that a bundle may refer to.
@@ -113,7 +116,7 @@ impl ProgramBundle {
                 DomainError::UnknownProgram(self.program_code.clone()),
             )];
         };
-        let mut problems = Vec::new();
+        let mut problems = self.problems.clone();
         if let Some(s) = &stored.program
             && s.code != self.program_code
         {
@@ -270,6 +273,10 @@ impl ProgramBundle {
                 ));
             }
         }
+        // One list in the order a person fixes them: file by file, row by row.
+        problems.sort_by(|a, b| {
+            (&a.location.file, a.location.row).cmp(&(&b.location.file, b.location.row))
+        });
         problems
     }
 }
@@ -351,9 +358,9 @@ mod tests {
         assert_eq!(
             places,
             vec![
-                (Some(4), "code".to_string()),
                 (Some(3), "year".to_string()),
                 (Some(3), "region_code".to_string()),
+                (Some(4), "code".to_string()),
             ]
         );
     }

@@ -335,6 +335,9 @@ fn read_indicators(
 
 /// Reads a whole program folder. `indicator_unit` tells the unit of indicators
 /// already stored, so aggregate values and targets can be read in their unit.
+/// Only a folder without a readable `program.toml` is an error here; cells that
+/// do not parse are kept in the bundle's `problems`, so they are reported
+/// together with what the whole-bundle check finds.
 pub fn read_program(
     source: &dyn ProgramSource,
     indicator_unit: &dyn Fn(&str) -> Option<UnitOfMeasure>,
@@ -619,11 +622,8 @@ pub fn read_program(
             }
         }
     }
-    if problems.is_empty() {
-        Ok(bundle)
-    } else {
-        Err(problems)
-    }
+    bundle.problems = problems;
+    Ok(bundle)
 }
 
 #[cfg(test)]
@@ -655,6 +655,7 @@ mod tests {
         assert!(b.program.is_none());
         assert_eq!(b.records.len(), 1);
         assert_eq!(b.records[0].location.row, Some(2));
+        assert!(b.problems.is_empty());
     }
 
     #[test]
@@ -666,7 +667,7 @@ mod tests {
                 "code,year,helper_unit,region_code,kind,amount\nf1,2010,hz,510822,disbursement,100\nf2,2010,hz,5108x2,disbursement,-5\n",
             ),
         ]);
-        let problems = read_program(&s, &no_indicators).unwrap_err();
+        let problems = read_program(&s, &no_indicators).unwrap().problems;
         let places: Vec<_> = problems
             .iter()
             .map(|p| (p.location.row.unwrap(), p.location.column.clone().unwrap()))
@@ -683,7 +684,7 @@ mod tests {
             ("program.toml", "code = \"zj-sc\"\n"),
             ("trainings.csv", "code,yeer\n"),
         ]);
-        let problems = read_program(&s, &no_indicators).unwrap_err();
+        let problems = read_program(&s, &no_indicators).unwrap().problems;
         assert!(matches!(problems[0].error, DomainError::UnknownColumn(_)));
     }
 

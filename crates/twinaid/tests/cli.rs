@@ -332,6 +332,18 @@ fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
             ],
             &["yeer"],
         );
+        // A cell that does not parse and a code that does not exist are reported in the same run.
+        let both = "code,year,helper_unit,region_code,kind,amount\n\
+                    b1,2009,wenzhou,511321,disbursement,-1\n\
+                    b2,2009,wenzhou,999999,disbursement,1\n";
+        assert_refused(
+            &db.url,
+            &[
+                ("program.toml", "code = \"zj-sc\"\n"),
+                ("fund_transactions.csv", both),
+            ],
+            &["第 2 行，列 amount", "第 3 行，列 region_code", "2 处问题"],
+        );
         assert_refused(
             &db.url,
             &[("program.toml", "code = \"no-such-program\"\n")],
