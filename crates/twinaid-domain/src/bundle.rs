@@ -5,7 +5,7 @@ use crate::aggregate::{AggregateValue, PlanTarget};
 use crate::error::{DomainError, Location, Problem};
 use crate::indicator::IndicatorDefinition;
 use crate::program::{Designation, HelpedRegion, Program};
-use crate::record::{Record, RecordContext, RecordKind};
+use crate::record::{Record, RecordContext, RecordKind, UnitStanding};
 use crate::region::{RegionCode, RegionName};
 use crate::unit::{Side, Unit};
 use std::collections::{HashMap, HashSet};
@@ -49,7 +49,8 @@ pub struct ProgramBundle {
 pub struct Stored {
     pub program: Option<Program>,
     pub regions: HashSet<RegionCode>,
-    pub units: HashSet<String>,
+    /// Every known unit, with its side in this program when it takes part.
+    pub units: HashMap<String, Option<Side>>,
     pub records: HashMap<RecordKind, HashSet<String>>,
     pub indicators: HashSet<String>,
 }
@@ -58,7 +59,7 @@ struct Known<'a> {
     program: Program,
     stored: &'a Stored,
     regions: HashSet<RegionCode>,
-    units: HashSet<String>,
+    units: HashMap<String, Side>,
     records: HashMap<RecordKind, HashSet<String>>,
     indicators: HashSet<String>,
 }
@@ -70,8 +71,13 @@ impl RecordContext for Known<'_> {
     fn region_known(&self, code: &RegionCode) -> bool {
         self.regions.contains(code) || self.stored.regions.contains(code)
     }
-    fn unit_known(&self, code: &str) -> bool {
-        self.units.contains(code) || self.stored.units.contains(code)
+    fn unit_standing(&self, code: &str) -> UnitStanding {
+        // The bundle's units.csv sets (or changes) a unit's side in this program.
+        match (self.units.get(code), self.stored.units.get(code)) {
+            (Some(side), _) | (None, Some(Some(side))) => UnitStanding::Member(*side),
+            (None, Some(None)) => UnitStanding::Outside,
+            (None, None) => UnitStanding::Unknown,
+        }
     }
     fn record_known(&self, kind: RecordKind, code: &str) -> bool {
         let has = |m: &HashMap<RecordKind, HashSet<String>>| {
@@ -132,7 +138,7 @@ impl ProgramBundle {
             program,
             stored,
             regions: self.regions.iter().map(|r| r.item.code.clone()).collect(),
-            units: HashSet::new(),
+            units: HashMap::new(),
             records: HashMap::new(),
             indicators: self
                 .indicators
@@ -159,8 +165,8 @@ impl ProgramBundle {
             }
         }
         for u in &self.units {
-            let (unit, _) = &u.item;
-            if !known.units.insert(unit.code.clone()) {
+            let (unit, side) = &u.item;
+            if known.units.insert(unit.code.clone(), *side).is_some() {
                 problems.push(at(
                     &u.location,
                     "code",
@@ -215,13 +221,12 @@ impl ProgramBundle {
                 ));
             }
             if let Some(u) = &a.item.helper_unit
-                && !known.unit_known(u)
+                && let Err(e) =
+                    known
+                        .unit_standing(u)
+                        .require(u, Side::Helping, &known.program.code)
             {
-                problems.push(at(
-                    &a.location,
-                    "helper_unit",
-                    DomainError::UnknownUnit(u.clone()),
-                ));
+                problems.push(at(&a.location, "helper_unit", e));
             }
             for (field, error) in a.item.check(&known.program) {
                 problems.push(at(&a.location, field, error));
@@ -243,12 +248,13 @@ impl ProgramBundle {
                     DomainError::UnknownIndicator(t.item.indicator.clone()),
                 ));
             }
-            if !known.unit_known(&t.item.helper_unit) {
-                problems.push(at(
-                    &t.location,
-                    "helper_unit",
-                    DomainError::UnknownUnit(t.item.helper_unit.clone()),
-                ));
+            let unit = &t.item.helper_unit;
+            if let Err(e) =
+                known
+                    .unit_standing(unit)
+                    .require(unit, Side::Helping, &known.program.code)
+            {
+                problems.push(at(&t.location, "helper_unit", e));
             }
             if let Err(e) = known.program.check_year(t.item.year) {
                 problems.push(at(&t.location, "year", e));
@@ -299,7 +305,13 @@ mod tests {
                 .iter()
                 .map(|c| RegionCode::parse(c).unwrap())
                 .collect(),
-            units: ["zj-dot".to_string()].into_iter().collect(),
+            units: [
+                ("zj-dot".to_string(), Some(Side::Helping)),
+                ("guangyuan".to_string(), Some(Side::Helped)),
+                ("elsewhere".to_string(), None),
+            ]
+            .into_iter()
+            .collect(),
             indicators: ["aid_funds".to_string()].into_iter().collect(),
             ..Stored::default()
         }
@@ -399,5 +411,23 @@ mod tests {
             ..ProgramBundle::default()
         };
         assert_eq!(bundle.check(&stored()), vec![]);
+    }
+
+    #[test]
+    fn records_must_name_a_helping_unit_of_the_program() {
+        for (unit, expected) in [("guangyuan", "helping"), ("elsewhere", "helping")] {
+            let mut cells: Vec<(&str, &str)> = OK.to_vec();
+            cells[2] = ("helper_unit", unit);
+            let bundle = ProgramBundle {
+                program_code: "zj-sc".into(),
+                records: vec![project(2, &cells)],
+                ..ProgramBundle::default()
+            };
+            let problems = bundle.check(&stored());
+            assert!(
+                matches!(&problems[0].error, DomainError::WrongSide { side, .. } if *side == expected),
+                "{unit}: {problems:?}"
+            );
+        }
     }
 }

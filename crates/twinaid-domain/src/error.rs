@@ -59,6 +59,12 @@ pub enum DomainError {
     UnknownProgram(String),
     #[error("invalid indicator definition: {0}")]
     BadDefinition(String),
+    #[error("unit {unit} is not on the {side} side of program {program}")]
+    WrongSide {
+        unit: String,
+        side: &'static str,
+        program: String,
+    },
     #[error("no program.toml in {0}")]
     NotAProgramFolder(String),
 }
@@ -196,6 +202,33 @@ impl DomainError {
             ),
             (UnknownProgram(p), Lang::En) => format!(
                 "program {p} does not exist; load its program.toml (with names and start year) first, or run twinaid demo"
+            ),
+            (
+                WrongSide {
+                    unit,
+                    side,
+                    program,
+                },
+                Lang::Zh,
+            ) => {
+                let side_zh = if *side == "helping" {
+                    "帮扶方"
+                } else {
+                    "受帮扶方"
+                };
+                format!(
+                    "单位 {unit} 不是帮扶协作 {program} 的{side_zh}单位，请在 units.csv 中登记其 side 为 {side}，或改填{side_zh}单位"
+                )
+            }
+            (
+                WrongSide {
+                    unit,
+                    side,
+                    program,
+                },
+                Lang::En,
+            ) => format!(
+                "unit {unit} is not a {side} unit of program {program}; list it in units.csv with side {side}, or name a {side} unit"
             ),
             (NotAProgramFolder(p), Lang::Zh) => format!(
                 "{p} 不是帮扶协作数据文件夹：缺少 program.toml，请检查路径（格式见 docs/data-format.md）"

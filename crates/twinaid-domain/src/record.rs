@@ -141,8 +141,10 @@ pub enum FieldType {
     HelpedRegion,
     /// Any known region.
     Region,
-    /// A unit's code.
-    Unit,
+    /// The code of a unit on the helping side of the program.
+    HelperUnit,
+    /// The code of a unit on the helped side of the program.
+    HelpedUnit,
     /// The code of another record of the same program.
     Ref(RecordKind),
     Choice(&'static [Choice]),
@@ -222,7 +224,12 @@ const fn dflt(
 const BASE: &[FieldSpec] = &[
     req("code", FieldType::Code, "编号", "code"),
     req("year", FieldType::ProgramYear, "年度", "year"),
-    req("helper_unit", FieldType::Unit, "帮扶单位", "helper unit"),
+    req(
+        "helper_unit",
+        FieldType::HelperUnit,
+        "帮扶单位",
+        "helper unit",
+    ),
     req(
         "region_code",
         FieldType::HelpedRegion,
@@ -251,14 +258,24 @@ const PAIRING: &[FieldSpec] = &[
         "结对层级",
         "level",
     ),
-    req("helper_unit", FieldType::Unit, "帮扶单位", "helper unit"),
+    req(
+        "helper_unit",
+        FieldType::HelperUnit,
+        "帮扶单位",
+        "helper unit",
+    ),
     f(
         "helped_region",
         FieldType::HelpedRegion,
         "受帮扶地区",
         "helped region",
     ),
-    f("helped_unit", FieldType::Unit, "受帮扶单位", "helped unit"),
+    f(
+        "helped_unit",
+        FieldType::HelpedUnit,
+        "受帮扶单位",
+        "helped unit",
+    ),
     f("from_year", FieldType::ProgramYear, "起始年份", "from year"),
     f("to_year", FieldType::ProgramYear, "截止年份", "to year"),
     dflt("confirmed", FieldType::Flag, "yes", "已核实", "confirmed"),
@@ -647,7 +664,9 @@ impl FieldSpec {
             FieldType::HelpedRegion | FieldType::Region => {
                 FieldValue::Text(RegionCode::parse(t)?.to_string())
             }
-            FieldType::Unit | FieldType::Ref(_) => FieldValue::Text(parse_code(t)?),
+            FieldType::HelperUnit | FieldType::HelpedUnit | FieldType::Ref(_) => {
+                FieldValue::Text(parse_code(t)?)
+            }
             FieldType::Choice(choices) => {
                 match choices
                     .iter()
@@ -703,10 +722,39 @@ pub trait RecordContext {
     fn program(&self) -> &Program;
     /// Whether the region is in the registry.
     fn region_known(&self, code: &RegionCode) -> bool;
-    /// Whether the unit is known.
-    fn unit_known(&self, code: &str) -> bool;
+    /// Whether the unit is known, and on which side of the program it stands.
+    fn unit_standing(&self, code: &str) -> UnitStanding;
     /// Whether a record of the kind with the code exists in the program (stored or being loaded).
     fn record_known(&self, kind: RecordKind, code: &str) -> bool;
+}
+
+/// Where a unit stands with respect to a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitStanding {
+    Unknown,
+    /// Known, but not a member of this program.
+    Outside,
+    Member(crate::unit::Side),
+}
+
+impl UnitStanding {
+    /// Checks that the unit is a member on the given side.
+    pub fn require(
+        self,
+        code: &str,
+        side: crate::unit::Side,
+        program: &str,
+    ) -> Result<(), DomainError> {
+        match self {
+            UnitStanding::Unknown => Err(DomainError::UnknownUnit(code.to_string())),
+            UnitStanding::Member(s) if s == side => Ok(()),
+            _ => Err(DomainError::WrongSide {
+                unit: code.to_string(),
+                side: side.code(),
+                program: program.to_string(),
+            }),
+        }
+    }
 }
 
 /// One record of a kind: values in the order of [`RecordKind::fields`].
@@ -776,12 +824,13 @@ impl Record {
                 }
                 (FieldType::HelpedRegion, FieldValue::Text(code)) => check_region(ctx, code, true),
                 (FieldType::Region, FieldValue::Text(code)) => check_region(ctx, code, false),
-                (FieldType::Unit, FieldValue::Text(code)) => {
-                    if ctx.unit_known(code) {
-                        Ok(())
-                    } else {
-                        Err(DomainError::UnknownUnit(code.clone()))
-                    }
+                (FieldType::HelperUnit, FieldValue::Text(code)) => {
+                    ctx.unit_standing(code)
+                        .require(code, crate::unit::Side::Helping, &program.code)
+                }
+                (FieldType::HelpedUnit, FieldValue::Text(code)) => {
+                    ctx.unit_standing(code)
+                        .require(code, crate::unit::Side::Helped, &program.code)
                 }
                 (FieldType::Ref(kind), FieldValue::Text(code)) => {
                     if ctx.record_known(kind, code) {

@@ -10,6 +10,7 @@ use twinaid_domain::program::{HelpedRegion, Program};
 use twinaid_domain::quantity::UnitOfMeasure;
 use twinaid_domain::record::{Record, RecordKind};
 use twinaid_domain::region::{RegionCode, RegionName};
+use twinaid_domain::unit::Side;
 
 /// How many rows a table holds for a program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,11 +100,21 @@ impl Store {
         .iter()
         .map(|c| region(c))
         .collect::<Result<_, _>>()?;
-        let units = strings(
-            sqlx::query("SELECT code FROM unit")
-                .fetch_all(&self.pool)
-                .await?,
-        )?;
+        let mut units = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT u.code, pu.side FROM unit u \
+             LEFT JOIN program_unit pu ON pu.unit_code = u.code AND pu.program_code = $1",
+        )
+        .bind(program_code.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let side: Option<String> = r.try_get(1)?;
+            units.insert(
+                r.try_get::<String, _>(0)?,
+                side.as_deref().and_then(Side::parse),
+            );
+        }
         let indicators = strings(
             sqlx::query("SELECT code FROM indicator")
                 .fetch_all(&self.pool)
