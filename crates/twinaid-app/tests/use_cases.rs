@@ -1,0 +1,121 @@
+//! Use cases through `App`, on a real SQLite file: who may load, and what a
+//! refused load leaves behind.
+
+use twinaid_app::{Actor, App, AppError, Role};
+use twinaid_domain::region::{RegionCode, RegionName};
+use twinaid_exchange::{StaticSource, read_program};
+
+const PROGRAM: &[(&str, &str)] = &[
+    (
+        "program.toml",
+        "code = \"zj-sc\"\nname_zh = \"浙川\"\nname_en = \"ZJ-SC\"\nstart_year = 1996\n",
+    ),
+    ("helped_regions.csv", "region_code\n510822\n"),
+    (
+        "units.csv",
+        "code,name_zh,kind,side\nhz,杭州市,city,helping\n",
+    ),
+    (
+        "fund_transactions.csv",
+        "code,year,helper_unit,region_code,kind,amount\nf1,2009,hz,510822,disbursement,100\n",
+    ),
+];
+
+fn regions() -> Vec<RegionName> {
+    ["510000", "510800", "510822"]
+        .iter()
+        .map(|c| RegionName {
+            code: RegionCode::parse(c).unwrap(),
+            name_zh: c.to_string(),
+            name_en: None,
+            valid_from: None,
+            valid_to: None,
+        })
+        .collect()
+}
+
+async fn app() -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    app.init(&Actor::local_operator(), &regions())
+        .await
+        .unwrap();
+    (app, dir)
+}
+
+fn actor(role: Role) -> Actor {
+    Actor {
+        name: "someone".into(),
+        role,
+    }
+}
+
+async fn load(app: &App, who: &Actor) -> Result<(), AppError> {
+    let units = app.indicator_units().await.unwrap();
+    let source = StaticSource {
+        name: "test",
+        files: PROGRAM,
+    };
+    let bundle = read_program(&source, &|c| units.get(c).copied()).unwrap();
+    app.load(who, &bundle).await.map(|_| ())
+}
+
+#[tokio::test]
+async fn only_an_administrator_or_the_programs_office_may_load() {
+    let (app, _dir) = app().await;
+    let refused = [
+        Role::HelperUnit { unit: "hz".into() },
+        Role::HelpedCounty {
+            region: "510822".into(),
+        },
+        Role::Expert,
+        Role::Viewer,
+        Role::ProgramOffice {
+            program: "fj-nx".into(),
+        },
+    ];
+    for role in refused {
+        let result = load(&app, &actor(role.clone())).await;
+        assert!(matches!(result, Err(AppError::Forbidden)), "{role:?}");
+    }
+    let admin = Actor::local_operator();
+    assert!(
+        app.audit_log(&admin, 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.entity != "fund_transaction"),
+        "a refused load writes nothing"
+    );
+    load(
+        &app,
+        &actor(Role::ProgramOffice {
+            program: "zj-sc".into(),
+        }),
+    )
+    .await
+    .unwrap();
+    let yb = app.yearbook(&admin, "zj-sc", 2009).await.unwrap();
+    assert_eq!(yb.indicator("aid_funds").unwrap().year, 10_000);
+}
+
+#[tokio::test]
+async fn the_audit_log_is_for_administrators_and_experts_read_no_reports_yet() {
+    let (app, _dir) = app().await;
+    load(&app, &Actor::local_operator()).await.unwrap();
+    assert!(matches!(
+        app.audit_log(&actor(Role::Viewer), 10).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(matches!(
+        app.yearbook(&actor(Role::Expert), "zj-sc", 2009).await,
+        Err(AppError::Forbidden)
+    ));
+    assert!(
+        app.yearbook(&actor(Role::Viewer), "zj-sc", 2009)
+            .await
+            .is_ok()
+    );
+}
