@@ -27,6 +27,46 @@ pub struct Actor {
     pub role: Role,
 }
 
+impl Role {
+    /// The role as stored: a code and the scope it applies to.
+    pub fn to_stored(&self) -> (&'static str, Option<String>) {
+        match self {
+            Role::Administrator => ("administrator", None),
+            Role::ProgramOffice { program } => ("program_office", Some(program.clone())),
+            Role::HelperUnit { unit } => ("helper_unit", Some(unit.clone())),
+            Role::HelpedCounty { region } => ("helped_county", Some(region.clone())),
+            Role::Expert => ("expert", None),
+            Role::Viewer => ("viewer", None),
+        }
+    }
+
+    /// Reads a stored role; a scoped role needs its scope.
+    pub fn from_stored(code: &str, scope: Option<&str>) -> Option<Role> {
+        let scope = scope.map(str::to_string);
+        Some(match code {
+            "administrator" => Role::Administrator,
+            "program_office" => Role::ProgramOffice { program: scope? },
+            "helper_unit" => Role::HelperUnit { unit: scope? },
+            "helped_county" => Role::HelpedCounty { region: scope? },
+            "expert" => Role::Expert,
+            "viewer" => Role::Viewer,
+            _ => return None,
+        })
+    }
+
+    /// The role's name in a language.
+    pub fn name(&self, lang: twinaid_domain::Lang) -> &'static str {
+        match self {
+            Role::Administrator => lang.pick("系统管理员", "administrator"),
+            Role::ProgramOffice { .. } => lang.pick("帮扶协作办公室", "program office"),
+            Role::HelperUnit { .. } => lang.pick("帮扶单位", "helper unit staff"),
+            Role::HelpedCounty { .. } => lang.pick("受帮扶县", "helped county staff"),
+            Role::Expert => lang.pick("评估专家", "expert"),
+            Role::Viewer => lang.pick("查看者", "viewer"),
+        }
+    }
+}
+
 impl Actor {
     /// The operator at the command line of this machine, who owns the database file.
     pub fn local_operator() -> Actor {

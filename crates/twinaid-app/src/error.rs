@@ -15,8 +15,17 @@ pub enum AppError {
     /// Input with problems; nothing was written.
     #[error("{} problems in the input", .0.len())]
     Invalid(Vec<Problem>),
+    /// A single field of a form is wrong.
+    #[error("{0}: {1}")]
+    Field(&'static str, DomainError),
+    /// Sign-in failed; which of name or password was wrong is not said.
+    #[error("wrong username or password")]
+    BadCredentials,
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something that should not happen; details go to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl AppError {
@@ -44,7 +53,20 @@ impl AppError {
                     .collect();
                 format!("{head}\n{}", lines.join("\n"))
             }
+            AppError::Field(_, e) => e.message(lang),
+            AppError::BadCredentials => lang
+                .pick(
+                    "用户名或密码不正确，请重新输入",
+                    "wrong username or password; try again",
+                )
+                .to_string(),
             AppError::Store(e) => store_message(e, lang),
+            AppError::Internal(_) => lang
+                .pick(
+                    "系统内部错误，未写入任何数据；详情见日志",
+                    "an internal error occurred and nothing was written; see the log",
+                )
+                .to_string(),
         }
     }
 }

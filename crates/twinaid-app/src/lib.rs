@@ -3,9 +3,11 @@
 //! once, and every write is one store transaction with its audit events.
 
 mod access;
+mod accounts;
 mod error;
 
 pub use access::{Actor, Role};
+pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use error::AppError;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ use twinaid_store::{AuditEntry, LoadSummary, Store, TableCount};
 #[derive(Clone, Debug)]
 pub struct App {
     store: Store,
+    throttle: std::sync::Arc<accounts::Throttle>,
 }
 
 /// What `init` did.
@@ -34,6 +37,7 @@ impl App {
     pub async fn open(url: &str) -> Result<App, AppError> {
         Ok(App {
             store: Store::open(url).await?,
+            throttle: Default::default(),
         })
     }
 

@@ -65,6 +65,8 @@ pub enum DomainError {
         side: &'static str,
         program: String,
     },
+    #[error("password shorter than {0} characters")]
+    PasswordTooShort(usize),
     #[error("no program.toml in {0}")]
     NotAProgramFolder(String),
 }
@@ -230,6 +232,10 @@ impl DomainError {
             ) => format!(
                 "unit {unit} is not a {side} unit of program {program}; list it in units.csv with side {side}, or name a {side} unit"
             ),
+            (PasswordTooShort(n), Lang::Zh) => format!("密码至少 {n} 个字符，请设置更长的密码"),
+            (PasswordTooShort(n), Lang::En) => {
+                format!("the password needs at least {n} characters; choose a longer one")
+            }
             (NotAProgramFolder(p), Lang::Zh) => format!(
                 "{p} 不是帮扶协作数据文件夹：缺少 program.toml，请检查路径（格式见 docs/data-format.md）"
             ),

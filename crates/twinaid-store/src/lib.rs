@@ -4,6 +4,7 @@
 //! The same `$1`-placeholder SQL runs on both engines through sqlx's `Any`
 //! driver; where the engines differ (schema types), each has its own migrations.
 
+mod accounts;
 mod audit;
 mod figures;
 mod load;
@@ -11,6 +12,7 @@ mod reads;
 mod regions;
 mod rows;
 
+pub use accounts::{NewUser, UserRow};
 pub use load::LoadSummary;
 pub use reads::{AuditEntry, TableCount};
 

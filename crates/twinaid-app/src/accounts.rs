@@ -1,0 +1,254 @@
+//! Accounts: adding users, signing in and out, sessions and API tokens.
+//! Passwords are argon2id-hashed off the async workers; session ids and
+//! tokens are random and only their SHA-256 hashes are stored.
+
+use crate::App;
+use crate::access::{Actor, Role};
+use crate::error::AppError;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use twinaid_domain::DomainError;
+use twinaid_store::{NewUser, UserRow};
+
+/// How long a session lasts without signing in again.
+pub const SESSION_HOURS: i64 = 12;
+
+/// A secret handed to the user once (a session id or an API token); never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// A signed-in session: who, and the token forms must carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub csrf_token: String,
+}
+
+/// Failed sign-ins per username, to slow down guessing.
+#[derive(Default, Debug)]
+pub(crate) struct Throttle {
+    failures: Mutex<HashMap<String, u32>>,
+}
+
+impl Throttle {
+    fn delay(&self, username: &str) -> Duration {
+        let failures = self
+            .failures
+            .lock()
+            .map(|m| m.get(username).copied().unwrap_or(0))
+            .unwrap_or(0);
+        // No wait for the first two mistakes; then half a second more each time, up to five.
+        Duration::from_millis(
+            u64::from(failures.saturating_sub(2))
+                .saturating_mul(500)
+                .min(5_000),
+        )
+    }
+
+    fn record(&self, username: &str, success: bool) {
+        if let Ok(mut map) = self.failures.lock() {
+            if success {
+                map.remove(username);
+            } else {
+                *map.entry(username.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+fn random_hex(bytes: usize) -> Result<String, AppError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The stored form of a session id or token.
+pub(crate) fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn actor_of(row: &UserRow) -> Result<Actor, AppError> {
+    let role = Role::from_stored(&row.role, row.scope.as_deref()).ok_or_else(|| {
+        AppError::Internal(format!(
+            "user {} has unknown role {}",
+            row.username, row.role
+        ))
+    })?;
+    Ok(Actor {
+        name: row.username.clone(),
+        role,
+    })
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl App {
+    /// Adds a user with a password (at least 10 characters); only administrators may.
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        role: &Role,
+    ) -> Result<(), AppError> {
+        actor.require_admin()?;
+        let username = twinaid_domain::record::parse_code(username)
+            .map_err(|e| AppError::Field("username", e))?;
+        if password.chars().count() < 10 {
+            return Err(AppError::Field(
+                "password",
+                DomainError::PasswordTooShort(10),
+            ));
+        }
+        let password = password.to_string();
+        let hash = tokio::task::spawn_blocking(move || {
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))?;
+        let (role_code, scope) = role.to_stored();
+        let new = NewUser {
+            username: &username,
+            display_name,
+            password_hash: &hash,
+            role: role_code,
+            scope: scope.as_deref(),
+        };
+        match self.store.insert_user(&new, &actor.name).await? {
+            Some(_) => Ok(()),
+            None => Err(AppError::Field(
+                "username",
+                DomainError::DuplicateKey(username),
+            )),
+        }
+    }
+
+    /// Checks a password and opens a session; a wrong name or password gives
+    /// the same answer, later each time it is repeated.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<(Secret, Session), AppError> {
+        tokio::time::sleep(self.throttle.delay(username)).await;
+        let user = self.store.user_by_username(username.trim()).await?;
+        let password = password.to_string();
+        let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
+        let verified = tokio::task::spawn_blocking(move || match stored_hash {
+            Some(h) => PasswordHash::new(&h).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            }),
+            None => {
+                // Spend the same work on an unknown name, so timing does not tell which names exist.
+                let _ = Argon2::default().hash_password(password.as_bytes());
+                false
+            }
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        self.throttle.record(username, verified);
+        let (true, Some(user)) = (verified, user) else {
+            return Err(AppError::BadCredentials);
+        };
+        let actor = actor_of(&user)?;
+        let token = random_hex(32)?;
+        let csrf_token = random_hex(32)?;
+        let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        self.store
+            .insert_session(&hash_secret(&token), user.id, &csrf_token, &expires)
+            .await?;
+        tracing::info!(user = %user.username, "signed in");
+        Ok((Secret(token), Session { actor, csrf_token }))
+    }
+
+    /// The session a cookie names, if it is still open.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>, AppError> {
+        match self.store.session(&hash_secret(token), &now()).await? {
+            None => Ok(None),
+            Some((user, csrf_token)) => Ok(Some(Session {
+                actor: actor_of(&user)?,
+                csrf_token,
+            })),
+        }
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, token: &str) -> Result<(), AppError> {
+        Ok(self
+            .store
+            .delete_session(&hash_secret(token), &now())
+            .await?)
+    }
+
+    /// Creates an API token for the acting user; the token is shown once.
+    pub async fn create_api_token(&self, actor: &Actor, name: &str) -> Result<Secret, AppError> {
+        let user = self
+            .store
+            .user_by_username(&actor.name)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        let token = format!("twa_{}", random_hex(32)?);
+        self.store
+            .insert_api_token(&hash_secret(&token), user.id, name.trim(), &actor.name)
+            .await?;
+        Ok(Secret(token))
+    }
+
+    /// The user a bearer token stands for.
+    pub async fn actor_for_token(&self, token: &str) -> Result<Option<Actor>, AppError> {
+        match self.store.user_for_token(&hash_secret(token)).await? {
+            None => Ok(None),
+            Some(user) => Ok(Some(actor_of(&user)?)),
+        }
+    }
+
+    /// Whether any account exists yet (a fresh installation has none).
+    pub async fn has_users(&self) -> Result<bool, AppError> {
+        Ok(!self.store.users().await?.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_slows_down_repeated_failures_and_forgets_on_success() {
+        let t = Throttle::default();
+        assert_eq!(t.delay("a"), Duration::ZERO);
+        for _ in 0..4 {
+            t.record("a", false);
+        }
+        assert_eq!(t.delay("a"), Duration::from_millis(1_000));
+        assert_eq!(t.delay("b"), Duration::ZERO);
+        t.record("a", true);
+        assert_eq!(t.delay("a"), Duration::ZERO);
+    }
+
+    #[test]
+    fn secrets_hash_to_hex_and_never_print() {
+        assert_eq!(hash_secret("x").len(), 64);
+        assert_eq!(format!("{:?}", Secret("abc".into())), "Secret(…)");
+    }
+}

@@ -1,0 +1,227 @@
+//! Users, sessions and API tokens. Only hashes of secrets reach this module.
+
+use crate::audit::{self, AuditEvent};
+use crate::{Store, StoreError};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A stored user account.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for UserRow {
+    // The hash stays out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new account to store.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub scope: Option<&'a str>,
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.role, u.scope";
+
+fn user(row: &AnyRow) -> Result<UserRow, StoreError> {
+    Ok(UserRow {
+        id: row.try_get(0)?,
+        username: row.try_get(1)?,
+        display_name: row.try_get(2)?,
+        password_hash: row.try_get(3)?,
+        role: row.try_get(4)?,
+        scope: row.try_get(5)?,
+    })
+}
+
+impl Store {
+    /// Adds a user, with its audit event; `None` when the username is taken.
+    pub async fn insert_user(
+        &self,
+        new: &NewUser<'_>,
+        actor: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let taken = sqlx::query("SELECT 1 FROM app_user WHERE username = $1")
+            .bind(new.username.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if taken {
+            return Ok(None);
+        }
+        let at = audit::now();
+        sqlx::query(
+            "INSERT INTO app_user (username, display_name, password_hash, role, scope, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new.username.to_string())
+        .bind(new.display_name.to_string())
+        .bind(new.password_hash.to_string())
+        .bind(new.role.to_string())
+        .bind(new.scope.map(str::to_string))
+        .bind(at.clone())
+        .execute(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+            .bind(new.username.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let after = serde_json::json!({
+            "username": new.username, "display_name": new.display_name, "role": new.role, "scope": new.scope,
+        });
+        audit::write(
+            &mut tx,
+            &at,
+            AuditEvent {
+                actor,
+                action: "create",
+                entity: "app_user",
+                entity_key: new.username,
+                program: None,
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// A user by username.
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u WHERE u.username = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(username.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    /// All users, by username.
+    pub async fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM app_user u ORDER BY u.username");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user).collect()
+    }
+
+    /// Stores a new session.
+    pub async fn insert_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO user_session (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash.to_string())
+        .bind(user_id)
+        .bind(csrf_token.to_string())
+        .bind(audit::now())
+        .bind(expires_at.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user and CSRF token of a session that has not expired at `now`.
+    pub async fn session(
+        &self,
+        id_hash: &str,
+        now: &str,
+    ) -> Result<Option<(UserRow, String)>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token FROM user_session s JOIN app_user u ON u.id = s.user_id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id_hash.to_string())
+            .bind(now.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((user(&r)?, r.try_get(6)?))),
+        }
+    }
+
+    /// Ends a session, and any that have expired.
+    pub async fn delete_session(&self, id_hash: &str, now: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM user_session WHERE id_hash = $1 OR expires_at <= $2")
+            .bind(id_hash.to_string())
+            .bind(now.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores an API token for a user, with its audit event (the name, never the token).
+    pub async fn insert_api_token(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        name: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let at = audit::now();
+        sqlx::query(
+            "INSERT INTO api_token (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash.to_string())
+        .bind(user_id)
+        .bind(name.to_string())
+        .bind(at.clone())
+        .execute(&mut *tx)
+        .await?;
+        let after = serde_json::json!({ "name": name, "user_id": user_id });
+        audit::write(
+            &mut tx,
+            &at,
+            AuditEvent {
+                actor,
+                action: "create",
+                entity: "api_token",
+                entity_key: name,
+                program: None,
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user an API token belongs to.
+    pub async fn user_for_token(&self, token_hash: &str) -> Result<Option<UserRow>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM api_token t JOIN app_user u ON u.id = t.user_id WHERE t.token_hash = $1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user).transpose()
+    }
+}
