@@ -5,10 +5,12 @@
 mod access;
 mod accounts;
 mod error;
+mod records;
 
 pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use error::AppError;
+pub use records::{DrillDown, ListRequest};
 
 use std::collections::BTreeMap;
 use twinaid_domain::bundle::ProgramBundle;

@@ -65,6 +65,8 @@ pub enum DomainError {
         side: &'static str,
         program: String,
     },
+    #[error("{0} is still referred to")]
+    StillReferenced(String),
     #[error("password shorter than {0} characters")]
     PasswordTooShort(usize),
     #[error("no program.toml in {0}")]
@@ -231,6 +233,12 @@ impl DomainError {
                 Lang::En,
             ) => format!(
                 "unit {unit} is not a {side} unit of program {program}; list it in units.csv with side {side}, or name a {side} unit"
+            ),
+            (StillReferenced(c), Lang::Zh) => {
+                format!("{c} 仍被其他记录引用（如资金拨付或入园企业），请先删除或改动那些记录")
+            }
+            (StillReferenced(c), Lang::En) => format!(
+                "{c} is still referred to by other records (fund transactions, park enterprises); delete or change those first"
             ),
             (PasswordTooShort(n), Lang::Zh) => format!("密码至少 {n} 个字符，请设置更长的密码"),
             (PasswordTooShort(n), Lang::En) => {

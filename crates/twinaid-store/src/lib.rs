@@ -7,12 +7,14 @@
 mod accounts;
 mod audit;
 mod figures;
+mod listing;
 mod load;
 mod reads;
 mod regions;
 mod rows;
 
 pub use accounts::{NewUser, UserRow};
+pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
 pub use load::LoadSummary;
 pub use reads::{AuditEntry, TableCount};
 

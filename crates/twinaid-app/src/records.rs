@@ -1,0 +1,462 @@
+//! Reading and writing single records, and the drill-down from a figure to
+//! the records and aggregate values that make it up. Every read is cut to
+//! what the actor's role may see; every write is checked against its role.
+
+use crate::App;
+use crate::access::{Actor, Role};
+use crate::error::AppError;
+use std::collections::BTreeMap;
+use twinaid_domain::bundle::{Located, ProgramBundle};
+use twinaid_domain::error::{DomainError, Location, Problem};
+use twinaid_domain::indicator::{IndicatorDefinition, Measure, Rule, SOURCE_FIELD};
+use twinaid_domain::record::{FieldValue, Record, RecordKind};
+use twinaid_domain::unit::SourceKind;
+use twinaid_domain::yearbook::{UNALLOCATED, UNSPECIFIED};
+use twinaid_store::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
+
+/// What a list page asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    /// Equality filters on fields of the kind.
+    pub filters: Vec<(String, String)>,
+    pub year: Option<i32>,
+    /// With `year`: every year up to it (a cumulative figure).
+    pub cumulative: bool,
+    /// A helped county (and the places in it), or `unallocated`.
+    pub region: Option<String>,
+    /// A fund source code, or `unspecified`.
+    pub source: Option<String>,
+    /// Keep only the records an indicator counts.
+    pub indicator: Option<String>,
+    pub search: Option<String>,
+    pub sort: Option<String>,
+    pub descending: bool,
+    /// 1-based page.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// A figure taken apart: the records and aggregate values behind it.
+#[derive(Debug, Clone)]
+pub struct DrillDown {
+    pub definition: IndicatorDefinition,
+    /// The record kind the indicator reads, if any.
+    pub kind: Option<RecordKind>,
+    /// The records part of the figure (in the indicator's stored scale).
+    pub from_records: i64,
+    pub aggregates: Vec<AggregateRow>,
+    pub from_aggregates: i64,
+}
+
+impl DrillDown {
+    /// The figure: records and aggregate values together.
+    pub fn total(&self) -> i64 {
+        self.from_records + self.from_aggregates
+    }
+}
+
+/// The kinds helper-unit staff may write for their own unit.
+const HELPER_KINDS: [RecordKind; 7] = [
+    RecordKind::Project,
+    RecordKind::FundTransaction,
+    RecordKind::CooperationAgreement,
+    RecordKind::Training,
+    RecordKind::LabourTransfer,
+    RecordKind::StudentAid,
+    RecordKind::CadreExchange,
+];
+
+/// Fields helped-county staff may change on a project in their county.
+const COUNTY_FIELDS: [&str; 3] = ["status", "beneficiaries", "note"];
+
+impl Actor {
+    /// May this actor read the program's records at all?
+    fn require_program_reader(&self, program: &str) -> Result<(), AppError> {
+        match &self.role {
+            Role::Expert => Err(AppError::Forbidden),
+            Role::ProgramOffice { program: p } if p != program => Err(AppError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a single record lies within what the actor may see.
+    fn sees(&self, record: &Record) -> bool {
+        match &self.role {
+            Role::HelperUnit { unit } => record.get("helper_unit").as_text() == Some(unit.as_str()),
+            Role::HelpedCounty { region } => {
+                let field = if record.kind.is_yearly() {
+                    "region_code"
+                } else {
+                    "helped_region"
+                };
+                record
+                    .get(field)
+                    .as_text()
+                    .is_some_and(|r| r.starts_with(region.as_str()))
+            }
+            Role::Expert => false,
+            _ => true,
+        }
+    }
+}
+
+fn source_kinds(source: &str) -> Option<Vec<String>> {
+    SourceKind::parse(source).map(|s| {
+        s.unit_kinds()
+            .iter()
+            .map(|k| k.code().to_string())
+            .collect()
+    })
+}
+
+impl App {
+    /// A page of records, filtered, with totals over all rows the filters keep.
+    pub async fn list_records(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        request: &ListRequest,
+    ) -> Result<RecordPage, AppError> {
+        actor.require_program_reader(program)?;
+        let mut q = RecordQuery {
+            search: request.search.clone(),
+            limit: request.per_page.clamp(1, 500),
+            offset: (request.page.max(1) - 1) * request.per_page.clamp(1, 500),
+            ..RecordQuery::default()
+        };
+        for (field, value) in &request.filters {
+            let spec = kind
+                .field(field)
+                .ok_or_else(|| AppError::BadRequest(DomainError::UnknownColumn(field.clone())))?;
+            let parsed = spec
+                .parse(Some(value))
+                .map_err(|e| AppError::Field(spec.name, e))?;
+            let text = match parsed {
+                FieldValue::Text(t) => t,
+                FieldValue::Int(i) => i.to_string(),
+                FieldValue::Null => continue,
+            };
+            q.equals.push((spec.name.to_string(), vec![text]));
+        }
+        if let Some(sort) = &request.sort {
+            if kind.field(sort).is_none() {
+                return Err(AppError::BadRequest(DomainError::UnknownColumn(
+                    sort.clone(),
+                )));
+            }
+            q.sort = Some((sort.clone(), request.descending));
+        }
+        if let Some(year) = request.year {
+            q.year_to = Some(year);
+            if !request.cumulative {
+                q.year_from = Some(year);
+            }
+        }
+        match request.region.as_deref() {
+            None => {}
+            Some(UNALLOCATED) => q.equals.push(("code".into(), vec![])),
+            Some(region) => q.region_within = Some(region.to_string()),
+        }
+        match request.source.as_deref() {
+            None => {}
+            Some(UNSPECIFIED) => q.equals.push(("code".into(), vec![])),
+            Some(source) => {
+                q.helper_unit_kinds = Some(source_kinds(source).ok_or_else(|| {
+                    AppError::BadRequest(DomainError::UnknownChoice {
+                        value: source.to_string(),
+                        allowed: SourceKind::ALL.iter().map(|s| s.code()).collect(),
+                    })
+                })?);
+            }
+        }
+        if let Some(code) = &request.indicator {
+            let def = self.indicator(code).await?;
+            match &def.rule {
+                Rule::Records {
+                    kind: k, filters, ..
+                } if RecordKind::parse(k) == Some(kind) => {
+                    for f in filters {
+                        if f.field == SOURCE_FIELD {
+                            let kinds: Vec<String> = f
+                                .values
+                                .iter()
+                                .filter_map(|v| source_kinds(v))
+                                .flatten()
+                                .collect();
+                            q.helper_unit_kinds = Some(match q.helper_unit_kinds.take() {
+                                Some(existing) => {
+                                    existing.into_iter().filter(|k| kinds.contains(k)).collect()
+                                }
+                                None => kinds,
+                            });
+                        } else {
+                            q.equals.push((f.field.clone(), f.values.clone()));
+                        }
+                    }
+                }
+                _ => q.equals.push(("code".into(), vec![])),
+            }
+        }
+        // What the role may see is a filter like any other, applied in the database.
+        match &actor.role {
+            Role::HelperUnit { unit } => {
+                let field = "helper_unit";
+                q.equals.push((field.into(), vec![unit.clone()]));
+            }
+            Role::HelpedCounty { region } => q.region_within = Some(region.clone()),
+            _ => {}
+        }
+        Ok(self.store.list_records(program, kind, &q).await?)
+    }
+
+    /// One record, if the actor may see it.
+    pub async fn record(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        code: &str,
+    ) -> Result<Record, AppError> {
+        actor.require_program_reader(program)?;
+        let not_found = || {
+            AppError::NotFound(DomainError::UnknownReference {
+                kind: kind.code(),
+                code: code.to_string(),
+            })
+        };
+        let record = self
+            .store
+            .record(program, kind, code)
+            .await?
+            .ok_or_else(not_found)?;
+        // A record outside the actor's scope is reported as missing, so its existence does not leak.
+        if !actor.sees(&record) {
+            return Err(not_found());
+        }
+        Ok(record)
+    }
+
+    /// Creates or updates one record from form cells, checked like a loaded file.
+    /// `existing` is the code of the record being edited (its code cannot change).
+    pub async fn save_record(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        cells: &BTreeMap<String, String>,
+        existing: Option<&str>,
+    ) -> Result<Record, AppError> {
+        actor.require_program_reader(program)?;
+        let mut cells = cells.clone();
+        let before = match existing {
+            Some(code) => {
+                cells.insert("code".into(), code.to_string());
+                Some(self.record(actor, program, kind, code).await?)
+            }
+            None => None,
+        };
+        let record =
+            Record::parse(kind, |name| cells.get(name).map(String::as_str)).map_err(|errors| {
+                AppError::Invalid(
+                    errors
+                        .into_iter()
+                        .map(|(field, e)| {
+                            Problem::at(
+                                Location {
+                                    column: Some(field.to_string()),
+                                    ..Location::default()
+                                },
+                                e,
+                            )
+                        })
+                        .collect(),
+                )
+            })?;
+        self.require_writer(actor, program, &record, before.as_ref())?;
+        if before.is_none()
+            && self
+                .store
+                .record(program, kind, record.code())
+                .await?
+                .is_some()
+        {
+            return Err(AppError::Field(
+                "code",
+                DomainError::DuplicateKey(record.code().to_string()),
+            ));
+        }
+        let bundle = ProgramBundle {
+            program_code: program.to_string(),
+            records: vec![Located::new(Location::default(), record.clone())],
+            ..ProgramBundle::default()
+        };
+        let stored = self.store.stored(program).await?;
+        let problems = bundle.check(&stored);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        self.store.apply_bundle(&bundle, &actor.name).await?;
+        Ok(record)
+    }
+
+    /// Deletes one record that nothing refers to.
+    pub async fn delete_record(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        code: &str,
+    ) -> Result<(), AppError> {
+        let record = self.record(actor, program, kind, code).await?;
+        self.require_writer(actor, program, &record, Some(&record))?;
+        if matches!(actor.role, Role::HelpedCounty { .. }) {
+            return Err(AppError::Forbidden);
+        }
+        if self.store.references_to(program, kind, code).await? > 0 {
+            return Err(AppError::BadRequest(DomainError::StillReferenced(
+                code.to_string(),
+            )));
+        }
+        self.store
+            .delete_record(program, kind, code, &actor.name)
+            .await?;
+        Ok(())
+    }
+
+    fn require_writer(
+        &self,
+        actor: &Actor,
+        program: &str,
+        record: &Record,
+        before: Option<&Record>,
+    ) -> Result<(), AppError> {
+        match &actor.role {
+            Role::Administrator => Ok(()),
+            Role::ProgramOffice { program: p } if p == program => Ok(()),
+            Role::HelperUnit { unit } => {
+                let own = |r: &Record| r.get("helper_unit").as_text() == Some(unit.as_str());
+                if HELPER_KINDS.contains(&record.kind) && own(record) && before.is_none_or(own) {
+                    Ok(())
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            }
+            Role::HelpedCounty { .. } => {
+                // Progress and beneficiaries of an existing project in the county, nothing else.
+                let Some(before) = before else {
+                    return Err(AppError::Forbidden);
+                };
+                let only_allowed_changed = record.kind == RecordKind::Project
+                    && actor.sees(before)
+                    && record.kind.fields().iter().all(|f| {
+                        COUNTY_FIELDS.contains(&f.name) || record.get(f.name) == before.get(f.name)
+                    });
+                if only_allowed_changed {
+                    Ok(())
+                } else {
+                    Err(AppError::Forbidden)
+                }
+            }
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    async fn indicator(&self, code: &str) -> Result<IndicatorDefinition, AppError> {
+        self.store
+            .indicators()
+            .await?
+            .into_iter()
+            .find(|d| d.code == code)
+            .ok_or_else(|| AppError::NotFound(DomainError::UnknownIndicator(code.to_string())))
+    }
+
+    /// Takes a figure apart into the records and aggregate values behind it,
+    /// with the same filters the yearbook used, so the parts add up to the figure.
+    pub async fn drill_down(
+        &self,
+        actor: &Actor,
+        program: &str,
+        request: &ListRequest,
+    ) -> Result<DrillDown, AppError> {
+        actor.require_program_reader(program)?;
+        let code = request
+            .indicator
+            .clone()
+            .ok_or_else(|| AppError::BadRequest(DomainError::UnknownIndicator(String::new())))?;
+        let definition = self.indicator(&code).await?;
+        let kind = definition.record_kind();
+        let from_records = match (&definition.rule, kind) {
+            (Rule::Records { measure, .. }, Some(kind)) => {
+                let mut all = request.clone();
+                all.per_page = 1;
+                all.page = 1;
+                let page = self.list_records(actor, program, kind, &all).await?;
+                match measure {
+                    Measure::Count => page.total_rows,
+                    Measure::Sum(field) => page
+                        .sums
+                        .iter()
+                        .find(|(f, _)| f == field)
+                        .map_or(0, |(_, v)| *v),
+                }
+            }
+            _ => 0,
+        };
+        let mut q = AggregateQuery {
+            indicator: Some(code),
+            ..AggregateQuery::default()
+        };
+        if let Some(y) = request.year {
+            if request.cumulative {
+                q.year_to = Some(y);
+            } else {
+                q.year = Some(y);
+            }
+        }
+        q.region = match request.region.as_deref() {
+            None => None,
+            Some(UNALLOCATED) => Some(None),
+            Some(r) => Some(Some(r.to_string())),
+        };
+        q.helper_unit_kinds = match request.source.as_deref() {
+            None => None,
+            Some(UNSPECIFIED) => Some(None),
+            Some(s) => Some(Some(source_kinds(s).unwrap_or_default())),
+        };
+        // Aggregate values are program-wide figures; scoped roles see only their own part of records.
+        let aggregates = match actor.role {
+            Role::HelperUnit { .. } | Role::HelpedCounty { .. } => Vec::new(),
+            _ => self.store.aggregate_values(program, &q).await?,
+        };
+        let from_aggregates = aggregates.iter().map(|a| a.value).sum();
+        Ok(DrillDown {
+            definition,
+            kind,
+            from_records,
+            aggregates,
+            from_aggregates,
+        })
+    }
+
+    /// The units of a program.
+    pub async fn units(&self, actor: &Actor, program: &str) -> Result<Vec<UnitRow>, AppError> {
+        actor.require_program_reader(program)?;
+        Ok(self.store.units(program).await?)
+    }
+
+    /// The programs in the database.
+    pub async fn programs(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<twinaid_domain::program::Program>, AppError> {
+        actor.require_reader()?;
+        let mut out = Vec::new();
+        for code in self.store.program_codes().await? {
+            if let Some(p) = self.store.program(&code).await? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+}
