@@ -18,7 +18,8 @@ use twinaid_domain::indicator::{IndicatorDefinition, built_in};
 use twinaid_domain::quantity::UnitOfMeasure;
 use twinaid_domain::region::{RegionName, name_in_year};
 use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
-use twinaid_store::{AuditEntry, LoadSummary, Store, TableCount};
+use twinaid_store::Store;
+pub use twinaid_store::{AggregateRow, AuditEntry, LoadSummary, RecordPage, TableCount, UnitRow};
 
 /// The application: use cases over one store.
 #[derive(Clone, Debug)]
@@ -153,6 +154,93 @@ impl App {
             covered_years: &covered,
             region_names,
         }))
+    }
+
+    /// The latest year the program has data for (its start year when it has none).
+    pub async fn latest_year(&self, actor: &Actor, program_code: &str) -> Result<i32, AppError> {
+        actor.require_reader()?;
+        let program = self.store.program(program_code).await?.ok_or_else(|| {
+            AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
+                program_code.to_string(),
+            ))
+        })?;
+        let covered = self.store.covered_years(program_code).await?;
+        Ok(covered.last().copied().unwrap_or(program.start_year))
+    }
+
+    /// Every year the program has data for, oldest first.
+    pub async fn covered_years(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+    ) -> Result<Vec<i32>, AppError> {
+        actor.require_reader()?;
+        Ok(self
+            .store
+            .covered_years(program_code)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    /// Names, in a year, of the regions a program helps and the prefectures holding them.
+    pub async fn place_names(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+        year: i32,
+    ) -> Result<BTreeMap<String, (String, String)>, AppError> {
+        actor.require_reader()?;
+        let Some(program) = self.store.program(program_code).await? else {
+            return Ok(BTreeMap::new());
+        };
+        let mut codes: Vec<String> = program
+            .helped
+            .iter()
+            .map(|h| h.region.to_string())
+            .collect();
+        codes.extend(
+            program
+                .helped
+                .iter()
+                .filter_map(|h| h.region.parent().map(|p| p.to_string())),
+        );
+        codes.sort();
+        codes.dedup();
+        let names = self.store.region_names(&codes).await?;
+        let mut out = BTreeMap::new();
+        for code in &codes {
+            let mine: Vec<RegionName> = names
+                .iter()
+                .filter(|n| n.code.as_str() == code)
+                .cloned()
+                .collect();
+            if let Some(n) = name_in_year(&mine, year) {
+                out.insert(
+                    code.clone(),
+                    (
+                        n.name_zh.clone(),
+                        n.name_en.clone().unwrap_or_else(|| n.name_zh.clone()),
+                    ),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The audit events of one entity, newest first.
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        key: &str,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        match actor.role {
+            crate::Role::Administrator | crate::Role::ProgramOffice { .. } => {
+                Ok(self.store.audit_of(entity, key).await?)
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// Row counts of a program's tables.

@@ -105,6 +105,27 @@ impl Quantity {
     }
 }
 
+/// A figure for a table cell whose header names the unit: 万元 (two decimals
+/// at most) for money in Chinese, whole yuan in English, plain numbers otherwise.
+pub fn figure(raw: i64, unit: UnitOfMeasure, lang: Lang) -> String {
+    let round = |value: i64, divisor: i64| (value + value.signum() * divisor / 2) / divisor;
+    match (unit, lang) {
+        (UnitOfMeasure::Yuan, Lang::Zh) => {
+            group_thousands(&format_decimal(round(raw, 10_000), 100))
+        }
+        (UnitOfMeasure::Yuan, Lang::En) => group_thousands(&round(raw, 100).to_string()),
+        (u, _) => group_thousands(&format_decimal(raw, u.scale())),
+    }
+}
+
+/// The unit a table header shows for [`figure`]: 万元 for money in Chinese.
+pub fn figure_unit(unit: UnitOfMeasure, lang: Lang) -> &'static str {
+    match (unit, lang) {
+        (UnitOfMeasure::Yuan, Lang::Zh) => "万元",
+        (u, l) => u.name(l),
+    }
+}
+
 /// Turns a raw count of a unit into a JSON number of displayed units.
 pub fn raw_to_json(raw: i64, unit: UnitOfMeasure) -> serde_json::Value {
     let scale = unit.scale();
@@ -132,6 +153,21 @@ mod tests {
         let q = Quantity::parse(UnitOfMeasure::Yuan, "36,200,000").unwrap();
         assert_eq!(q.to_json(), serde_json::json!(36_200_000));
         assert_eq!(q.for_table(Lang::Zh), "3,620万元");
+    }
+
+    #[test]
+    fn figures_show_wan_yuan_in_chinese_and_yuan_in_english() {
+        assert_eq!(
+            figure(3_620_000_000, UnitOfMeasure::Yuan, Lang::Zh),
+            "3,620"
+        );
+        assert_eq!(figure(57_400_000, UnitOfMeasure::Yuan, Lang::Zh), "57.4");
+        assert_eq!(
+            figure(3_620_000_000, UnitOfMeasure::Yuan, Lang::En),
+            "36,200,000"
+        );
+        assert_eq!(figure(79_000, UnitOfMeasure::Km, Lang::Zh), "79");
+        assert_eq!(figure_unit(UnitOfMeasure::Yuan, Lang::Zh), "万元");
     }
 
     #[test]

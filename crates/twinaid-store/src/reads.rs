@@ -31,6 +31,18 @@ pub struct AuditEntry {
     pub after_json: Option<String>,
 }
 
+fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        at: r.try_get(0)?,
+        actor: r.try_get(1)?,
+        action: r.try_get(2)?,
+        entity: r.try_get(3)?,
+        entity_key: r.try_get(4)?,
+        before_json: r.try_get(5)?,
+        after_json: r.try_get(6)?,
+    })
+}
+
 fn region(code: &str) -> Result<RegionCode, StoreError> {
     RegionCode::parse(code).map_err(|e| StoreError::Corrupt(format!("region {code}: {e}")))
 }
@@ -239,6 +251,19 @@ impl Store {
             .collect()
     }
 
+    /// The audit events of one entity, newest first.
+    pub async fn audit_of(&self, entity: &str, key: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT at, actor, action, entity, entity_key, before_json, after_json FROM audit_event \
+             WHERE entity = $1 AND entity_key = $2 ORDER BY id DESC",
+        )
+        .bind(entity.to_string())
+        .bind(key.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_entry).collect()
+    }
+
     /// The newest audit events, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
@@ -247,18 +272,6 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at: r.try_get(0)?,
-                    actor: r.try_get(1)?,
-                    action: r.try_get(2)?,
-                    entity: r.try_get(3)?,
-                    entity_key: r.try_get(4)?,
-                    before_json: r.try_get(5)?,
-                    after_json: r.try_get(6)?,
-                })
-            })
-            .collect()
+        rows.iter().map(audit_entry).collect()
     }
 }

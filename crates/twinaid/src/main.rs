@@ -2,6 +2,7 @@
 
 mod demo;
 mod render;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -57,6 +58,40 @@ enum Command {
     Audit {
         #[arg(long, default_value_t = 20)]
         limit: i64,
+    },
+    /// 启动网页服务 · Serve the web pages and the JSON API
+    Serve {
+        /// 监听地址 · Address to listen on
+        #[arg(long, env = "TWINAID_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// 空数据库时载入演示数据并创建管理员 · Load the demo program into an empty database and create an administrator
+        #[arg(long)]
+        demo: bool,
+    },
+    /// 管理用户 · Manage user accounts
+    User {
+        #[command(subcommand)]
+        user: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// 新增用户 · Add a user; the password is read from standard input, or made up and printed once
+    Add {
+        username: String,
+        /// administrator, program_office, helper_unit, helped_county, expert, viewer
+        #[arg(long, default_value = "administrator")]
+        role: String,
+        /// 角色范围：帮扶协作、单位或地区编号 · What the role is scoped to: a program, unit or region code
+        #[arg(long)]
+        scope: Option<String>,
+        /// 显示名称 · Display name
+        #[arg(long)]
+        name: Option<String>,
+        /// 从标准输入读取密码 · Read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -162,6 +197,29 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Serve { listen, demo } => serve::run(&app, &actor, &listen, demo, lang).await,
+        Command::User {
+            user:
+                UserCommand::Add {
+                    username,
+                    role,
+                    scope,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            serve::add_user(
+                &app,
+                &actor,
+                &username,
+                &role,
+                scope.as_deref(),
+                name.as_deref(),
+                password_stdin,
+                lang,
+            )
+            .await
+        }
         Command::Audit { limit } => {
             for e in app.audit_log(&actor, limit).await? {
                 println!(
@@ -176,7 +234,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     result
 }
 
-async fn init(app: &App, actor: &Actor, lang: Lang) -> Result<(), AppError> {
+pub(crate) async fn init(app: &App, actor: &Actor, lang: Lang) -> Result<(), AppError> {
     let summary = app.init(actor, &demo::national_regions()).await?;
     if summary.regions_added + summary.indicators_added > 0 {
         eprintln!(
@@ -200,7 +258,7 @@ async fn init(app: &App, actor: &Actor, lang: Lang) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn load(
+pub(crate) async fn load(
     app: &App,
     actor: &Actor,
     source: &dyn ProgramSource,

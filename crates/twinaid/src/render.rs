@@ -2,30 +2,10 @@
 
 use twinaid_domain::Lang;
 use twinaid_domain::indicator::{IndicatorDefinition, Rule};
-use twinaid_domain::money::{format_decimal, group_thousands};
 use twinaid_domain::quantity::UnitOfMeasure;
 use twinaid_domain::yearbook::{IndicatorFigures, UNALLOCATED, UNSPECIFIED, Yearbook};
 
-/// A value as an official table shows it: money in 万元 for Chinese, in yuan for English.
-fn value(raw: i64, unit: UnitOfMeasure, lang: Lang) -> String {
-    match (unit, lang) {
-        (UnitOfMeasure::Yuan, Lang::Zh) => {
-            let hundred_yuan = (raw + raw.signum() * 5_000) / 10_000;
-            group_thousands(&format_decimal(hundred_yuan, 100))
-        }
-        (UnitOfMeasure::Yuan, Lang::En) => {
-            group_thousands(&((raw + raw.signum() * 50) / 100).to_string())
-        }
-        (u, _) => group_thousands(&format_decimal(raw, u.scale())),
-    }
-}
-
-fn unit_label(unit: UnitOfMeasure, lang: Lang) -> &'static str {
-    match (unit, lang) {
-        (UnitOfMeasure::Yuan, Lang::Zh) => "万元",
-        (u, l) => u.name(l),
-    }
-}
+use twinaid_domain::quantity::{figure as value, figure_unit as unit_label};
 
 /// Display width in a terminal: CJK characters take two columns.
 fn width(s: &str) -> usize {
@@ -324,17 +304,6 @@ pub fn indicators(defs: &[IndicatorDefinition], lang: Lang, json: bool) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_shows_in_wan_yuan_for_chinese_and_yuan_for_english() {
-        assert_eq!(value(3_620_000_000, UnitOfMeasure::Yuan, Lang::Zh), "3,620");
-        assert_eq!(value(57_400_000, UnitOfMeasure::Yuan, Lang::Zh), "57.4");
-        assert_eq!(
-            value(3_620_000_000, UnitOfMeasure::Yuan, Lang::En),
-            "36,200,000"
-        );
-        assert_eq!(value(79_000, UnitOfMeasure::Km, Lang::Zh), "79");
-    }
 
     #[test]
     fn wide_characters_count_double() {

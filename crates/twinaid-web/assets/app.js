@@ -1,0 +1,1 @@
+// Charts are added in a later step; pages work without JavaScript.

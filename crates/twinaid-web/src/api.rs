@@ -1,0 +1,381 @@
+//! The JSON API under `/api/v1`: bearer tokens for scripts (a signed-in
+//! browser session may read), JSON errors with a code and a message.
+
+use crate::AppState;
+use crate::session::{SESSION_COOKIE, cookie, lang_of};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use twinaid_app::{Actor, AppError, ListRequest};
+use twinaid_domain::Lang;
+use twinaid_domain::record::RecordKind;
+
+/// An API error: a stable code and a translated message.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    problems: Vec<Value>,
+}
+
+impl ApiError {
+    fn from_app(e: AppError, lang: Lang) -> ApiError {
+        let status = crate::error::status_of(&e);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = ?e, "api request failed");
+        }
+        let code = match &e {
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::BadCredentials => "unauthorized",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid(_) | AppError::Field(..) => "invalid",
+            AppError::Store(_) | AppError::Internal(_) => "internal",
+        };
+        let problems = match &e {
+            AppError::Invalid(ps) => ps
+                .iter()
+                .map(|p| json!({"field": p.location.column, "row": p.location.row, "file": p.location.file, "message": p.error.message(lang)}))
+                .collect(),
+            AppError::Field(field, err) => vec![json!({"field": field, "message": err.message(lang)})],
+            _ => Vec::new(),
+        };
+        ApiError {
+            status,
+            code,
+            message: e.message(lang),
+            problems,
+        }
+    }
+
+    fn new(status: StatusCode, code: &'static str, message: &str) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.to_string(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        if !self.problems.is_empty() {
+            body["error"]["problems"] = Value::from(self.problems);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The language of an API answer: `Accept-Language`, else the language cookie.
+fn api_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| lang_of(headers))
+}
+
+/// Who calls the API: a bearer token, or (for reading only) a browser session.
+pub struct Caller {
+    actor: Actor,
+    lang: Lang,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = api_lang(&parts.headers);
+        let unauthorized = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                lang.pick(
+                    "需要登录或有效的接口令牌（Authorization: Bearer …）",
+                    "sign in or send a valid API token (Authorization: Bearer …)",
+                ),
+            )
+        };
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(token) = bearer {
+            return match state.app.actor_for_token(token).await {
+                Ok(Some(actor)) => Ok(Caller { actor, lang }),
+                Ok(None) => Err(unauthorized()),
+                Err(e) => Err(ApiError::from_app(e, lang)),
+            };
+        }
+        // A cookie session may read; writes need a token, so no other site can make a browser write.
+        if parts.method == Method::GET
+            && let Some(token) = cookie(&parts.headers, SESSION_COOKIE)
+            && let Ok(Some(session)) = state.app.session(&token).await
+        {
+            return Ok(Caller {
+                actor: session.actor,
+                lang,
+            });
+        }
+        Err(unauthorized())
+    }
+}
+
+fn kind(code: &str, lang: Lang) -> Result<RecordKind, ApiError> {
+    RecordKind::parse(code).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            lang.pick("没有这种记录", "no such record kind"),
+        )
+    })
+}
+
+async fn programs(State(state): State<AppState>, c: Caller) -> Result<Json<Value>, ApiError> {
+    let list = state
+        .app
+        .programs(&c.actor)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(Value::from(
+        list.iter()
+            .map(|p| json!({"code": p.code, "name_zh": p.name_zh, "name_en": p.name_en, "start_year": p.start_year, "end_year": p.end_year,
+                "helped_regions": p.helped.iter().map(|h| json!({"region_code": h.region.to_string(), "confirmed": h.confirmed})).collect::<Vec<_>>()}))
+            .collect::<Vec<_>>(),
+    )))
+}
+
+async fn yearbook(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let yb = state
+        .app
+        .yearbook(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(yb.to_json()))
+}
+
+async fn indicators(State(state): State<AppState>, c: Caller) -> Result<Json<Value>, ApiError> {
+    let defs = state
+        .app
+        .indicators(&c.actor)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(Value::from(
+        defs.iter()
+            .map(|d| json!({"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "unit": d.unit.code(), "stock": d.stock, "rule": d.rule}))
+            .collect::<Vec<_>>(),
+    )))
+}
+
+fn list_request(params: &BTreeMap<String, String>) -> ListRequest {
+    let get = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
+    ListRequest {
+        filters: params
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("f.").map(|f| (f.to_string(), v.clone())))
+            .collect(),
+        year: get("year").and_then(|y| y.parse().ok()),
+        cumulative: get("cumulative").is_some_and(|v| v == "1" || v == "true"),
+        region: get("region"),
+        source: get("source"),
+        indicator: get("indicator"),
+        search: get("q"),
+        sort: get("sort"),
+        descending: get("desc").is_some_and(|v| v == "1" || v == "true"),
+        page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        per_page: get("per_page").and_then(|p| p.parse().ok()).unwrap_or(100),
+    }
+}
+
+fn masked(record: &twinaid_domain::record::Record, actor: &Actor) -> Value {
+    let mut json = record.to_json();
+    if !crate::view::sees_people(&actor.role) {
+        for f in record.kind.fields() {
+            if f.ty == twinaid_domain::record::FieldType::PersonRef
+                && let Some(v) = json.get_mut(f.name)
+                && let Some(text) = v.as_str()
+            {
+                *v = Value::from(crate::view::mask(text));
+            }
+        }
+    }
+    json
+}
+
+async fn list(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, kind_code)): Path<(String, String)>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = kind(&kind_code, c.lang)?;
+    let request = list_request(&params);
+    let page = state
+        .app
+        .list_records(&c.actor, &program, kind, &request)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    let sums: serde_json::Map<String, Value> = page
+        .sums
+        .iter()
+        .filter_map(|(f, v)| {
+            kind.field(f).map(|spec| {
+                (
+                    f.to_string(),
+                    spec.to_json(&twinaid_domain::record::FieldValue::Int(*v)),
+                )
+            })
+        })
+        .collect();
+    let mut body = json!({
+        "kind": kind.code(),
+        "total_rows": page.total_rows,
+        "sums": sums,
+        "page": request.page.max(1),
+        "per_page": request.per_page.clamp(1, 500),
+        "records": page.records.iter().map(|r| masked(r, &c.actor)).collect::<Vec<_>>(),
+    });
+    if request.indicator.is_some() {
+        let d = state
+            .app
+            .drill_down(&c.actor, &program, &request)
+            .await
+            .map_err(|e| ApiError::from_app(e, c.lang))?;
+        let unit = d.definition.unit;
+        let to = |raw: i64| twinaid_domain::quantity::raw_to_json(raw, unit);
+        body["figure"] = json!({
+            "indicator": d.definition.code,
+            "unit": unit.code(),
+            "total": to(d.total()),
+            "from_records": to(d.from_records),
+            "from_aggregates": to(d.from_aggregates),
+            "aggregate_values": d.aggregates.iter().map(|a| json!({"year_from": a.year_from, "year_to": a.year_to, "region_code": a.region_code, "helper_unit": a.helper_unit, "value": to(a.value), "note": a.note})).collect::<Vec<_>>(),
+        });
+    }
+    Ok(Json(body))
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, kind_code, code)): Path<(String, String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = kind(&kind_code, c.lang)?;
+    let record = state
+        .app
+        .record(&c.actor, &program, kind, &code)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(masked(&record, &c.actor)))
+}
+
+/// A JSON object of written values (money in yuan) as form cells.
+fn cells(body: &Value) -> BTreeMap<String, String> {
+    body.as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| {
+                    let text = match v {
+                        Value::Null => return None,
+                        Value::String(s) => s.clone(),
+                        Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+                        other => other.to_string(),
+                    };
+                    Some((k.clone(), text))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, kind_code)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let kind = kind(&kind_code, c.lang)?;
+    let record = state
+        .app
+        .save_record(&c.actor, &program, kind, &cells(&body), None)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok((StatusCode::CREATED, Json(record.to_json())).into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, kind_code, code)): Path<(String, String, String)>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let kind = kind(&kind_code, c.lang)?;
+    let record = state
+        .app
+        .save_record(&c.actor, &program, kind, &cells(&body), Some(&code))
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(record.to_json()))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, kind_code, code)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let kind = kind(&kind_code, c.lang)?;
+    state
+        .app
+        .delete_record(&c.actor, &program, kind, &code)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn not_found(headers: HeaderMap) -> ApiError {
+    let lang = api_lang(&headers);
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        lang.pick("没有这个接口", "no such endpoint"),
+    )
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+async fn docs() -> Html<&'static str> {
+    Html(include_str!("../assets/api.html"))
+}
+
+/// The routes under `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/docs", get(docs))
+        .route("/programs", get(programs))
+        .route("/indicators", get(indicators))
+        .route("/programs/{program}/yearbook/{year}", get(yearbook))
+        .route("/programs/{program}/records/{kind}", get(list).post(create))
+        .route(
+            "/programs/{program}/records/{kind}/{code}",
+            get(get_one).put(update).delete(delete),
+        )
+        .fallback(not_found)
+}

@@ -1,0 +1,219 @@
+//! The interface's words in Chinese (first) and English. Every key has both;
+//! a test keeps it so.
+
+use twinaid_domain::Lang;
+
+const CATALOG: &[(&str, &str, &str)] = &[
+    (
+        "app_name",
+        "对口帮扶协作管理",
+        "twinaid — pairing assistance",
+    ),
+    ("dashboard", "总览", "Dashboard"),
+    ("yearbook", "年鉴", "Yearbook"),
+    ("structure", "结对关系", "Pairings"),
+    ("records", "记录", "Records"),
+    ("units", "单位", "Units"),
+    ("regions", "行政区划", "Regions"),
+    ("audit", "审计日志", "Audit log"),
+    ("api", "接口", "API"),
+    ("sign_in", "登录", "Sign in"),
+    ("sign_out", "退出", "Sign out"),
+    ("username", "用户名", "Username"),
+    ("password", "密码", "Password"),
+    ("program", "帮扶协作", "Program"),
+    ("year", "年度", "Year"),
+    ("show", "显示", "Show"),
+    ("indicator", "指标", "Indicator"),
+    ("unit_of_measure", "单位", "Unit"),
+    ("this_year", "本年", "Year"),
+    ("cumulative", "累计", "Cumulative"),
+    ("previous_year", "上年", "Previous year"),
+    ("change", "增减", "Change"),
+    ("change_pct", "增减%", "Change %"),
+    ("from_records", "其中：记录", "From records"),
+    ("from_aggregates", "其中：汇总数据", "From aggregate values"),
+    ("by_source", "按资金来源", "By source"),
+    ("by_county", "按受帮扶地区", "By helped region"),
+    ("unallocated", "未分地区", "No region"),
+    ("unspecified", "未分来源", "Source not recorded"),
+    ("print", "打印", "Print"),
+    ("filter", "筛选", "Filter"),
+    ("search", "搜索", "Search"),
+    ("all", "全部", "All"),
+    ("region", "地区", "Region"),
+    ("source", "资金来源", "Source"),
+    ("total", "合计", "Total"),
+    ("rows", "条", "rows"),
+    ("page", "页", "Page"),
+    ("previous", "上一页", "Previous"),
+    ("next", "下一页", "Next"),
+    ("new_record", "新增", "New"),
+    ("edit", "编辑", "Edit"),
+    ("delete", "删除", "Delete"),
+    ("save", "保存", "Save"),
+    ("cancel", "取消", "Cancel"),
+    (
+        "confirm_delete",
+        "确定删除这条记录吗？此操作会记入审计日志。",
+        "Delete this record? The deletion is kept in the audit log.",
+    ),
+    ("saved", "已保存", "Saved"),
+    ("deleted", "已删除", "Deleted"),
+    (
+        "fix_errors",
+        "请更正下列标出的项目后再保存",
+        "Please correct the fields marked below and save again",
+    ),
+    (
+        "figure_made_of",
+        "该数字由以下部分组成",
+        "This figure is made of",
+    ),
+    (
+        "aggregate_values",
+        "汇总数据（无逐条记录的年份）",
+        "Aggregate values (years without records)",
+    ),
+    ("period", "期间", "Period"),
+    ("value", "数值", "Value"),
+    ("note", "备注", "Note"),
+    ("when", "时间", "When"),
+    ("who", "操作人", "Who"),
+    ("action", "操作", "Action"),
+    ("entity", "对象", "What"),
+    ("before", "修改前", "Before"),
+    ("after", "修改后", "After"),
+    ("helper", "帮扶方", "Helper"),
+    ("helped", "受帮扶方", "Helped"),
+    ("level", "层级", "Level"),
+    ("side", "方", "Side"),
+    ("kind", "类别", "Kind"),
+    ("code", "编号", "Code"),
+    ("name", "名称", "Name"),
+    ("confirmed", "已核实", "Confirmed"),
+    ("yes", "是", "yes"),
+    ("no", "否", "no"),
+    (
+        "illustrative_hint",
+        "示意数据：为凑足公开总数而编制",
+        "illustrative: made up to reach a published total",
+    ),
+    ("signed_in_as", "当前用户", "Signed in as"),
+    ("language", "English", "中文"),
+    (
+        "not_found",
+        "找不到该页面或记录",
+        "Page or record not found",
+    ),
+    (
+        "forbidden",
+        "您没有权限查看或修改该内容",
+        "You may not see or change this",
+    ),
+    ("error", "出错了", "Something went wrong"),
+    ("back", "返回", "Back"),
+    ("charts", "图表", "Charts"),
+    ("funds_by_source", "帮扶资金来源", "Aid funds by source"),
+    ("funds_by_year", "历年帮扶资金", "Aid funds by year"),
+    ("projects_by_category", "项目类别", "Projects by category"),
+    (
+        "people_by_year",
+        "培训与劳务输出",
+        "Training and labour transfer by year",
+    ),
+    ("map", "受帮扶县分布", "Helped counties"),
+    ("map_indicator", "地图指标", "Map indicator"),
+    ("no_data", "无数据", "no data"),
+    ("headline", "主要指标", "Headline figures"),
+    ("aid_from_records", "来自记录", "from records"),
+    ("api_tokens", "接口令牌", "API tokens"),
+    ("new_token", "生成令牌", "Create token"),
+    (
+        "token_once",
+        "请立即复制此令牌，它只显示这一次：",
+        "Copy this token now; it is shown only once:",
+    ),
+    ("token_name", "令牌名称", "Token name"),
+    ("api_browser", "接口浏览", "API browser"),
+    ("col_practical", "实用技术培训（人）", "practical trainees"),
+    ("col_labour", "劳务输出（人）", "labour transferred"),
+    ("drill_records", "逐条记录", "records"),
+    ("history", "修改记录", "History"),
+    ("per_page", "每页", "Per page"),
+    (
+        "other_kinds",
+        "该指标不读取逐条记录",
+        "This indicator reads no records",
+    ),
+];
+
+/// The words of one language, for templates.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// The text for a key; the key itself if the catalog lacks it (a test prevents that).
+    pub fn s(&self, key: &str) -> &'static str {
+        CATALOG
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, zh, en)| self.lang.pick(zh, en))
+            .unwrap_or("?")
+    }
+
+    /// The HTML `lang` attribute.
+    pub fn code(&self) -> &'static str {
+        self.lang.pick("zh-CN", "en")
+    }
+
+    /// The other language's code, for the switch.
+    pub fn other(&self) -> &'static str {
+        self.lang.pick("en", "zh")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_unique_and_has_both_languages() {
+        let mut keys: Vec<_> = CATALOG.iter().map(|(k, _, _)| *k).collect();
+        keys.sort();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(n, keys.len(), "duplicate keys");
+        for (k, zh, en) in CATALOG {
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_templates_is_in_the_catalog() {
+        let templates = [
+            include_str!("../templates/base.html"),
+            include_str!("../templates/signin.html"),
+            include_str!("../templates/dashboard.html"),
+            include_str!("../templates/yearbook.html"),
+            include_str!("../templates/list.html"),
+            include_str!("../templates/detail.html"),
+            include_str!("../templates/form.html"),
+            include_str!("../templates/audit.html"),
+            include_str!("../templates/error.html"),
+            include_str!("../templates/structure.html"),
+            include_str!("../templates/tokens.html"),
+        ];
+        for text in templates {
+            for part in text.split("t.s(\"").skip(1) {
+                let key = part.split('"').next().unwrap_or_default();
+                assert!(
+                    CATALOG.iter().any(|(k, _, _)| *k == key),
+                    "missing key {key}"
+                );
+            }
+        }
+    }
+}

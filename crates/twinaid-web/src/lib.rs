@@ -1,0 +1,97 @@
+//! The web application: server-rendered pages (Chinese first, English
+//! complete) and a JSON API under `/api/v1`. Handlers parse, call `app`,
+//! render; nothing else happens here.
+
+mod api;
+mod error;
+mod i18n;
+mod openapi;
+mod pages;
+mod session;
+mod view;
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::net::SocketAddr;
+use twinaid_app::App;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+}
+
+/// Builds the router of every page, the API and the assets.
+pub fn router(app: App) -> Router {
+    let state = AppState { app };
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/assets/{name}", get(pages::assets::asset))
+        .route(
+            "/signin",
+            get(pages::signin::form).post(pages::signin::submit),
+        )
+        .route("/signout", post(pages::signin::sign_out))
+        .route("/lang/{lang}", get(pages::signin::switch_language))
+        .route("/", get(pages::dashboard::page))
+        .route("/yearbook", get(pages::yearbook::page))
+        .route("/structure", get(pages::structure::page))
+        .route("/audit", get(pages::audit::page))
+        .route(
+            "/tokens",
+            get(pages::tokens::page).post(pages::tokens::create),
+        )
+        .route(
+            "/records/{kind}",
+            get(pages::records::list).post(pages::records::create),
+        )
+        .route("/records/{kind}/new", get(pages::records::new_form))
+        .route(
+            "/records/{kind}/{code}",
+            get(pages::records::detail).post(pages::records::update),
+        )
+        .route(
+            "/records/{kind}/{code}/edit",
+            get(pages::records::edit_form),
+        )
+        .route(
+            "/records/{kind}/{code}/delete",
+            post(pages::records::delete),
+        )
+        .nest("/api/v1", api::router())
+        .fallback(pages::not_found)
+        .with_state(state)
+}
+
+/// A bound server, ready to run; its address is known before it runs, so
+/// tests can start it on port 0.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: Router,
+}
+
+impl Server {
+    /// Binds the address.
+    pub async fn bind(app: App, addr: &str) -> std::io::Result<Server> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        Ok(Server {
+            listener,
+            router: router(app),
+        })
+    }
+
+    /// Where the server listens.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

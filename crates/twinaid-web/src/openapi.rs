@@ -1,0 +1,111 @@
+//! The OpenAPI 3 document of `/api/v1`, built from the record specs so it
+//! cannot drift from what the API accepts.
+
+use serde_json::{Map, Value, json};
+use twinaid_domain::record::{FieldType, RecordKind};
+
+fn field_schema(ty: FieldType) -> Value {
+    match ty {
+        FieldType::Money => json!({"type": "number", "minimum": 0, "description": "yuan"}),
+        FieldType::Km => json!({"type": "number", "minimum": 0, "description": "km"}),
+        FieldType::Count => json!({"type": "integer", "minimum": 0}),
+        FieldType::ProgramYear => json!({"type": "integer", "minimum": 1949, "maximum": 2100}),
+        FieldType::Flag => json!({"type": "boolean"}),
+        FieldType::Date => json!({"type": "string", "format": "date"}),
+        FieldType::HelpedRegion | FieldType::Region => {
+            json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,2}$", "description": "GB/T 2260 code"})
+        }
+        FieldType::Choice(choices) => {
+            json!({"type": "string", "enum": choices.iter().map(|c| c.code).collect::<Vec<_>>()})
+        }
+        _ => json!({"type": "string"}),
+    }
+}
+
+fn record_schema(kind: RecordKind) -> Value {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for f in kind.fields() {
+        let mut s = field_schema(f.ty);
+        s["title"] = Value::from(format!("{} / {}", f.zh, f.en));
+        props.insert(f.name.to_string(), s);
+        if f.required {
+            required.push(f.name);
+        }
+    }
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut schemas = Map::new();
+    schemas.insert(
+        "Error".into(),
+        json!({"type": "object", "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string", "enum": ["unauthorized", "forbidden", "not_found", "bad_request", "invalid", "internal"]},
+            "message": {"type": "string"},
+            "problems": {"type": "array", "items": {"type": "object"}}}}}}),
+    );
+    for kind in RecordKind::ALL {
+        schemas.insert(kind.code().into(), record_schema(kind));
+    }
+    let kind_param = json!({"name": "kind", "in": "path", "required": true, "schema": {"type": "string", "enum": RecordKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>()}});
+    let program_param = json!({"name": "program", "in": "path", "required": true, "schema": {"type": "string"}, "example": "zj-sc"});
+    let code_param =
+        json!({"name": "code", "in": "path", "required": true, "schema": {"type": "string"}});
+    let query = |name: &str, ty: &str, description: &str| json!({"name": name, "in": "query", "schema": {"type": ty}, "description": description});
+    let record_body = json!({"required": true, "content": {"application/json": {"schema": {"oneOf": RecordKind::ALL.iter().map(|k| json!({"$ref": format!("#/components/schemas/{}", k.code())})).collect::<Vec<_>>()}}}});
+    let ok = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"type": "object"}}}});
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "twinaid API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "Pairing-assistance programs: records, figures and the yearbook. Money in yuan. Authenticate with `Authorization: Bearer TOKEN` (create tokens on the /tokens page); a signed-in browser session may read. `Accept-Language: en` gives English messages."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/programs": {"get": {"summary": "Programs and their helped regions", "responses": {"200": ok("programs"), "401": error_response("not signed in")}}},
+            "/indicators": {"get": {"summary": "Indicator definitions", "responses": {"200": ok("definitions")}}},
+            "/programs/{program}/yearbook/{year}": {"get": {
+                "summary": "The yearbook: each indicator's year, cumulative, previous year and change, by county and by source",
+                "parameters": [program_param, {"name": "year", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"200": ok("yearbook"), "404": error_response("no such program")}}},
+            "/programs/{program}/records/{kind}": {
+                "get": {"summary": "Records of a kind, filtered, with totals of all filtered rows; with `indicator`, the figure they make up",
+                    "parameters": [program_param, kind_param, query("year", "integer", "year"), query("cumulative", "boolean", "all years up to `year`"),
+                        query("region", "string", "helped county code (includes its townships and villages) or `unallocated`"),
+                        query("source", "string", "provincial_units, cities, social or unspecified"), query("indicator", "string", "indicator code: keep the records it counts"),
+                        query("q", "string", "search text"), query("sort", "string", "field"), query("desc", "boolean", "descending"),
+                        query("page", "integer", "1-based page"), query("per_page", "integer", "rows per page, at most 500")],
+                    "responses": {"200": ok("records"), "403": error_response("not allowed")}},
+                "post": {"summary": "Create a record", "parameters": [program_param, kind_param], "requestBody": record_body,
+                    "responses": {"201": ok("created"), "422": error_response("invalid: each problem names its field"), "403": error_response("not allowed")}}},
+            "/programs/{program}/records/{kind}/{code}": {
+                "get": {"summary": "One record", "parameters": [program_param, kind_param, code_param], "responses": {"200": ok("record"), "404": error_response("not found")}},
+                "put": {"summary": "Update a record (its code stays)", "parameters": [program_param, kind_param, code_param], "requestBody": record_body,
+                    "responses": {"200": ok("updated"), "422": error_response("invalid")}},
+                "delete": {"summary": "Delete a record nothing refers to", "parameters": [program_param, kind_param, code_param],
+                    "responses": {"204": {"description": "deleted"}, "422": error_response("still referred to")}}},
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_document_names_every_kind_and_path() {
+        let doc = super::document();
+        assert_eq!(doc["openapi"], "3.0.3");
+        assert!(
+            doc["components"]["schemas"]["project"]["properties"]["category"]["enum"].is_array()
+        );
+        assert!(doc["paths"]["/programs/{program}/records/{kind}"]["post"].is_object());
+    }
+}

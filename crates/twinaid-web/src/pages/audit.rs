@@ -1,0 +1,35 @@
+//! The audit log: who changed what, when, before and after.
+
+use super::render;
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::SignedIn;
+use crate::view::Page;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    page: Page,
+    entries: Vec<twinaid_app::AuditEntry>,
+}
+
+/// The newest 500 audit events.
+pub async fn page(State(state): State<AppState>, user: SignedIn) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let entries = state
+        .app
+        .audit_log(&user.actor, 500)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let title = crate::i18n::Tr { lang }.s("audit");
+    Ok(render(
+        &AuditPage {
+            page: Page::new(&user, title, "/audit", "", 0),
+            entries,
+        },
+        lang,
+    ))
+}

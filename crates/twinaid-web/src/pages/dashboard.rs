@@ -1,0 +1,228 @@
+//! The dashboard of a program and year: headline figures with change on the
+//! previous year, chart data, and the helped counties by a chosen indicator.
+
+use super::yearbook::{Row, drill_href, row};
+use super::{Scope, render, resolve};
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::SignedIn;
+use crate::view::{Page, url_encode};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+use twinaid_app::ListRequest;
+use twinaid_domain::Lang;
+use twinaid_domain::quantity::{figure, figure_unit};
+use twinaid_domain::record::{PROJECT_CATEGORIES, RecordKind};
+use twinaid_domain::unit::SourceKind;
+use twinaid_domain::yearbook::UNALLOCATED;
+
+/// The indicators the dashboard leads with.
+const HEADLINE: [&str; 10] = [
+    "aid_funds",
+    "new_villages",
+    "schools",
+    "hospitals",
+    "students_aided",
+    "cooperation_agreements",
+    "cooperation_value",
+    "practical_trainees",
+    "labour_transferred",
+    "cadre_exchange_person_times",
+];
+
+/// A labelled value with its link, for the small tables beside each chart.
+pub struct Bar {
+    pub label: String,
+    pub value: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    page: Page,
+    years: Vec<i32>,
+    headline: Vec<Row>,
+    funds_by_source: Vec<Bar>,
+    funds_by_year: Vec<Bar>,
+    projects_by_category: Vec<Bar>,
+    people_by_year: Vec<(i32, String, String)>,
+    map_indicator: String,
+    map_choices: Vec<(String, String)>,
+    counties: Vec<Bar>,
+    money_unit: String,
+    chart_data: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DashboardQuery {
+    program: Option<String>,
+    year: Option<i32>,
+    map: Option<String>,
+}
+
+/// The dashboard page.
+pub async fn page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program.clone(),
+            year: q.year,
+        },
+    )
+    .await?;
+    let app = &state.app;
+    let yb = app
+        .yearbook(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let years = app
+        .covered_years(&user.actor, &program)
+        .await
+        .map_err(err)?;
+    let headline = HEADLINE
+        .iter()
+        .filter_map(|c| yb.indicator(c))
+        .map(|f| row(&program, year, f, lang))
+        .collect();
+
+    let aid = yb.indicator("aid_funds");
+    let money = |raw: i64| figure(raw, twinaid_domain::UnitOfMeasure::Yuan, lang);
+    let funds_by_source = match aid {
+        Some(f) => SourceKind::ALL
+            .iter()
+            .map(|s| Bar {
+                label: s.name(lang).to_string(),
+                value: money(f.by_source.get(s.code()).map_or(0, |v| v.year)),
+                href: drill_href(&program, f, year, false, None, Some(s.code())),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    // Earlier years: one yearbook per year with data, so every bar is the same figure the yearbook shows.
+    let mut funds_by_year = Vec::new();
+    let mut people_by_year = Vec::new();
+    let mut chart_years = Vec::new();
+    for y in years.iter().copied().filter(|y| *y <= year) {
+        let past = app.yearbook(&user.actor, &program, y).await.map_err(err)?;
+        let value = |code: &str| past.indicator(code).map_or(0, |f| f.year);
+        if let Some(f) = past.indicator("aid_funds") {
+            funds_by_year.push(Bar {
+                label: y.to_string(),
+                value: money(f.year),
+                href: drill_href(&program, f, y, false, None, None),
+            });
+        }
+        people_by_year.push((
+            y,
+            figure(
+                value("practical_trainees"),
+                twinaid_domain::UnitOfMeasure::People,
+                lang,
+            ),
+            figure(
+                value("labour_transferred"),
+                twinaid_domain::UnitOfMeasure::People,
+                lang,
+            ),
+        ));
+        chart_years.push(json!({"year": y, "aid_funds": value("aid_funds") as f64 / 100.0, "practical_trainees": value("practical_trainees"), "labour_transferred": value("labour_transferred")}));
+    }
+    let mut projects_by_category = Vec::new();
+    for c in PROJECT_CATEGORIES {
+        let request = ListRequest {
+            filters: vec![("category".into(), c.code.into())],
+            year: Some(year),
+            per_page: 1,
+            page: 1,
+            ..ListRequest::default()
+        };
+        let page = app
+            .list_records(&user.actor, &program, RecordKind::Project, &request)
+            .await
+            .map_err(err)?;
+        if page.total_rows > 0 {
+            projects_by_category.push(Bar {
+                label: lang.pick(c.zh, c.en).to_string(),
+                value: page.total_rows.to_string(),
+                href: format!(
+                    "/records/project?program={}&year={year}&f.category={}",
+                    url_encode(&program),
+                    c.code
+                ),
+            });
+        }
+    }
+    let map_indicator = q
+        .map
+        .filter(|m| yb.indicator(m).is_some())
+        .unwrap_or_else(|| "aid_funds".to_string());
+    let mut counties = Vec::new();
+    let mut map_values = Vec::new();
+    if let Some(f) = yb.indicator(&map_indicator) {
+        for key in yb.county_keys().into_iter().filter(|k| k != UNALLOCATED) {
+            let raw = f.by_county.get(&key).map_or(0, |s| s.year);
+            let (zh, en) = yb
+                .region_names
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| (key.clone(), key.clone()));
+            map_values.push(json!({"code": key, "name": zh, "label": lang.pick(&zh, &en), "value": raw as f64 / f.definition.unit.scale() as f64}));
+            counties.push(Bar {
+                label: format!("{} {key}", lang.pick(&zh, &en)),
+                value: figure(raw, f.definition.unit, lang),
+                href: drill_href(&program, f, year, false, Some(&key), None),
+            });
+        }
+    }
+    let map_choices = yb
+        .indicators
+        .iter()
+        .map(|f| {
+            (
+                f.definition.code.clone(),
+                f.definition.name(lang).to_string(),
+            )
+        })
+        .collect();
+    let chart_data = json!({
+        "lang": lang.pick("zh", "en"),
+        "years": chart_years,
+        "sources": funds_by_source.iter().zip(SourceKind::ALL).map(|(b, s)| json!({"name": b.label, "value": aid.map_or(0, |f| f.by_source.get(s.code()).map_or(0, |v| v.year)) as f64 / 100.0})).collect::<Vec<_>>(),
+        "categories": projects_by_category.iter().map(|b| json!({"name": b.label, "value": b.value.parse::<i64>().unwrap_or(0)})).collect::<Vec<_>>(),
+        "map": map_values,
+    })
+    .to_string()
+    // Kept inside a <script> element: no "</" may appear in it.
+    .replace("</", "<\\/");
+    let title = match lang {
+        Lang::Zh => format!("{} · {year} 年", yb.program_name_zh),
+        Lang::En => format!("{} · {year}", yb.program_name_en),
+    };
+    let here = format!("/?program={}&year={year}", url_encode(&program));
+    let page = DashboardPage {
+        page: Page::new(&user, &title, &here, &program, year),
+        years,
+        headline,
+        funds_by_source,
+        funds_by_year,
+        projects_by_category,
+        people_by_year,
+        map_indicator,
+        map_choices,
+        counties,
+        money_unit: figure_unit(twinaid_domain::UnitOfMeasure::Yuan, lang).to_string(),
+        chart_data,
+    };
+    Ok(render(&page, lang))
+}

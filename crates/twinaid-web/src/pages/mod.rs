@@ -1,0 +1,73 @@
+//! Server-rendered pages.
+
+pub mod assets;
+pub mod audit;
+pub mod dashboard;
+pub mod records;
+pub mod signin;
+pub mod structure;
+pub mod tokens;
+pub mod yearbook;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::{PageLang, SignedIn};
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use twinaid_domain::Lang;
+
+/// Any page that matches no route.
+pub async fn not_found(PageLang(lang): PageLang) -> WebError {
+    WebError::not_found(lang)
+}
+
+/// Renders a template, or an error page if rendering fails.
+pub fn render(template: &impl Template, lang: Lang) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            WebError {
+                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                message: e.to_string(),
+                lang,
+            }
+            .into_response()
+        }
+    }
+}
+
+/// The program and year a page is about.
+#[derive(Debug, Deserialize, Default)]
+pub struct Scope {
+    pub program: Option<String>,
+    pub year: Option<i32>,
+}
+
+/// Picks the program (the first one when none is named) and the year (its
+/// latest year with data when none is named).
+pub async fn resolve(
+    state: &AppState,
+    user: &SignedIn,
+    scope: &Scope,
+) -> Result<(String, i32), WebError> {
+    let err = |e| WebError::from_app(e, user.lang);
+    let programs = state.app.programs(&user.actor).await.map_err(err)?;
+    let program = match &scope.program {
+        Some(p) if !p.is_empty() => p.clone(),
+        _ => programs
+            .first()
+            .map(|p| p.code.clone())
+            .ok_or_else(|| WebError::not_found(user.lang))?,
+    };
+    let year = match scope.year {
+        Some(y) => y,
+        None => state
+            .app
+            .latest_year(&user.actor, &program)
+            .await
+            .map_err(err)?,
+    };
+    Ok((program, year))
+}

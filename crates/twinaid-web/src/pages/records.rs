@@ -1,0 +1,843 @@
+//! Every record kind: a list with filters, sorting, search, paging and the
+//! totals of the filtered rows (and, from a figure, what makes it up), a
+//! detail page, and forms that say what is wrong next to the field.
+
+use super::{Scope, render, resolve};
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::SignedIn;
+use crate::view::{Page, cell, label, sees_people, url_encode};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::{BTreeMap, HashMap};
+use twinaid_app::{AppError, ListRequest, Role};
+use twinaid_domain::Lang;
+use twinaid_domain::quantity::{figure, figure_unit};
+use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record, RecordKind};
+use twinaid_domain::unit::SourceKind;
+use twinaid_domain::yearbook::UNALLOCATED;
+
+/// A column header, with the link that sorts by it.
+pub struct Column {
+    pub label: String,
+    pub sort_href: String,
+    pub numeric: bool,
+}
+
+/// One option of a select.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A choice field offered as a filter.
+pub struct ChoiceFilter {
+    pub name: String,
+    pub label: String,
+    pub options: Vec<Opt>,
+}
+
+/// The figure a drill-down list takes apart.
+pub struct Breakdown {
+    pub title: String,
+    pub unit: String,
+    pub total: String,
+    pub from_records: String,
+    pub from_aggregates: String,
+    pub reads_records: bool,
+    pub aggregates: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    page: Page,
+    kind: String,
+    columns: Vec<Column>,
+    rows: Vec<(String, Vec<String>)>,
+    totals: Vec<String>,
+    total_rows: i64,
+    page_no: i64,
+    pages: i64,
+    prev_href: String,
+    next_href: String,
+    year: String,
+    cumulative: bool,
+    indicator: String,
+    search: String,
+    regions: Vec<Opt>,
+    sources: Vec<Opt>,
+    choices: Vec<ChoiceFilter>,
+    breakdown: Option<Breakdown>,
+    can_write: bool,
+}
+
+fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
+    RecordKind::parse(code).ok_or_else(|| WebError::not_found(lang))
+}
+
+/// Parses the list's query string; `f.FIELD=value` are field filters.
+fn list_request(params: &[(String, String)]) -> (ListRequest, Option<String>) {
+    let mut r = ListRequest {
+        page: 1,
+        per_page: 50,
+        ..ListRequest::default()
+    };
+    let mut program = None;
+    for (k, v) in params {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        match k.as_str() {
+            "program" => program = Some(v.to_string()),
+            "year" => r.year = v.parse().ok(),
+            "cumulative" => r.cumulative = v == "1" || v == "true",
+            "region" => r.region = Some(v.to_string()),
+            "source" => r.source = Some(v.to_string()),
+            "indicator" => r.indicator = Some(v.to_string()),
+            "q" => r.search = Some(v.to_string()),
+            "sort" => r.sort = Some(v.to_string()),
+            "desc" => r.descending = v == "1",
+            "page" => r.page = v.parse().unwrap_or(1),
+            "per_page" => r.per_page = v.parse().unwrap_or(50),
+            _ => {
+                if let Some(field) = k.strip_prefix("f.") {
+                    r.filters.push((field.to_string(), v.to_string()));
+                }
+            }
+        }
+    }
+    (r, program)
+}
+
+fn query_string(params: &[(String, String)], replace: &[(&str, String)]) -> String {
+    let mut out: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| !replace.iter().any(|(r, _)| r == k))
+        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+        .collect();
+    out.extend(
+        replace
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_encode(v))),
+    );
+    out.join("&")
+}
+
+fn writer(role: &Role, kind: RecordKind) -> bool {
+    match role {
+        Role::Administrator | Role::ProgramOffice { .. } => true,
+        Role::HelperUnit { .. } => kind != RecordKind::Pairing,
+        _ => false,
+    }
+}
+
+/// The list of a kind (and, with `indicator`, the drill-down of a figure).
+pub async fn list(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let kind = kind_of(&kind, lang)?;
+    let (request, program) = list_request(&params);
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program,
+            year: request.year,
+        },
+    )
+    .await?;
+    let app = &state.app;
+    let page = app
+        .list_records(&user.actor, &program, kind, &request)
+        .await
+        .map_err(err)?;
+    let show_people = sees_people(&user.actor.role);
+    let fields: Vec<FieldSpec> = kind
+        .fields()
+        .into_iter()
+        .filter(|f| f.name != "note")
+        .collect();
+    let sorted_by = request.sort.clone().unwrap_or_default();
+    let columns = fields
+        .iter()
+        .map(|f| {
+            let desc = if sorted_by == f.name && !request.descending {
+                "1"
+            } else {
+                ""
+            };
+            Column {
+                label: label(f, lang).to_string(),
+                sort_href: format!(
+                    "?{}",
+                    query_string(
+                        &params,
+                        &[
+                            ("sort", f.name.to_string()),
+                            ("desc", desc.to_string()),
+                            ("page", String::new())
+                        ]
+                    )
+                ),
+                numeric: matches!(f.ty, FieldType::Money | FieldType::Km | FieldType::Count),
+            }
+        })
+        .collect();
+    let units: HashMap<String, String> = app
+        .units(&user.actor, &program)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|u| {
+            (
+                u.code,
+                if lang == Lang::Zh {
+                    u.name_zh
+                } else {
+                    u.name_en.unwrap_or(u.name_zh)
+                },
+            )
+        })
+        .collect();
+    let places = app
+        .place_names(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let display = |spec: &FieldSpec, v: &FieldValue| -> String {
+        let text = cell(spec, v, lang, show_people);
+        match spec.ty {
+            FieldType::HelperUnit | FieldType::HelpedUnit => {
+                units.get(&text).cloned().unwrap_or(text)
+            }
+            FieldType::HelpedRegion => match places.get(&text) {
+                Some((zh, en)) => format!("{} {text}", lang.pick(zh, en)),
+                None => text,
+            },
+            _ => text,
+        }
+    };
+    let rows = page
+        .records
+        .iter()
+        .map(|r| {
+            let cells = fields.iter().map(|f| display(f, r.get(f.name))).collect();
+            (
+                format!(
+                    "/records/{}/{}?program={}",
+                    kind.code(),
+                    url_encode(r.code()),
+                    url_encode(&program)
+                ),
+                cells,
+            )
+        })
+        .collect();
+    let totals = fields
+        .iter()
+        .map(|f| match page.sums.iter().find(|(n, _)| *n == f.name) {
+            Some((_, sum)) => cell(f, &FieldValue::Int(*sum), lang, true),
+            None => String::new(),
+        })
+        .collect();
+    let per_page = request.per_page.clamp(1, 500);
+    let pages = ((page.total_rows + per_page - 1) / per_page).max(1);
+    let page_no = request.page.clamp(1, pages);
+    let nav = |p: i64| {
+        if (1..=pages).contains(&p) && p != page_no {
+            format!("?{}", query_string(&params, &[("page", p.to_string())]))
+        } else {
+            String::new()
+        }
+    };
+    let mut regions = vec![Opt {
+        value: String::new(),
+        label: crate::i18n::Tr { lang }.s("all").into(),
+        selected: request.region.is_none(),
+    }];
+    regions.extend(places.iter().map(|(code, (zh, en))| Opt {
+        value: code.clone(),
+        label: format!("{} {code}", lang.pick(zh, en)),
+        selected: request.region.as_deref() == Some(code),
+    }));
+    regions.push(Opt {
+        value: UNALLOCATED.into(),
+        label: crate::i18n::Tr { lang }.s("unallocated").into(),
+        selected: request.region.as_deref() == Some(UNALLOCATED),
+    });
+    let mut sources = vec![Opt {
+        value: String::new(),
+        label: crate::i18n::Tr { lang }.s("all").into(),
+        selected: request.source.is_none(),
+    }];
+    sources.extend(SourceKind::ALL.iter().map(|s| Opt {
+        value: s.code().into(),
+        label: s.name(lang).into(),
+        selected: request.source.as_deref() == Some(s.code()),
+    }));
+    let choices = kind
+        .fields()
+        .iter()
+        .filter_map(|f| match f.ty {
+            FieldType::Choice(cs) => {
+                let current = request
+                    .filters
+                    .iter()
+                    .find(|(n, _)| n == f.name)
+                    .map(|(_, v)| v.clone());
+                let mut options = vec![Opt {
+                    value: String::new(),
+                    label: crate::i18n::Tr { lang }.s("all").into(),
+                    selected: current.is_none(),
+                }];
+                options.extend(cs.iter().map(|c| Opt {
+                    value: c.code.into(),
+                    label: lang.pick(c.zh, c.en).into(),
+                    selected: current.as_deref() == Some(c.code),
+                }));
+                Some(ChoiceFilter {
+                    name: format!("f.{}", f.name),
+                    label: label(f, lang).into(),
+                    options,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let breakdown = match &request.indicator {
+        None => None,
+        Some(_) => {
+            let d = app
+                .drill_down(&user.actor, &program, &request)
+                .await
+                .map_err(err)?;
+            let unit = d.definition.unit;
+            let fig = |raw: i64| figure(raw, unit, lang);
+            let period = if request.cumulative {
+                lang.pick("累计至", "to end of ").to_string() + &year.to_string()
+            } else {
+                year.to_string()
+            };
+            let mut title = format!("{} · {period}", d.definition.name(lang));
+            if let Some(r) = &request.region {
+                let name = places
+                    .get(r)
+                    .map_or(r.clone(), |(zh, en)| lang.pick(zh, en).to_string());
+                title.push_str(&format!(" · {name}"));
+            }
+            if let Some(s) = request.source.as_deref().and_then(SourceKind::parse) {
+                title.push_str(&format!(" · {}", s.name(lang)));
+            }
+            Some(Breakdown {
+                title,
+                unit: figure_unit(unit, lang).to_string(),
+                total: fig(d.total()),
+                from_records: fig(d.from_records),
+                from_aggregates: fig(d.from_aggregates),
+                reads_records: d.kind == Some(kind),
+                aggregates: d
+                    .aggregates
+                    .iter()
+                    .map(|a| {
+                        let span = if a.year_from == a.year_to {
+                            a.year_from.to_string()
+                        } else {
+                            format!("{}–{}", a.year_from, a.year_to)
+                        };
+                        let place = a.region_code.clone().unwrap_or_default();
+                        (
+                            span,
+                            place,
+                            fig(a.value),
+                            a.note.clone().unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            })
+        }
+    };
+    let here = format!("/records/{}?{}", kind.code(), query_string(&params, &[]));
+    let list = ListPage {
+        page: Page::new(&user, kind.name(lang), &here, &program, year),
+        kind: kind.code().to_string(),
+        columns,
+        rows,
+        totals,
+        total_rows: page.total_rows,
+        page_no,
+        pages,
+        prev_href: nav(page_no - 1),
+        next_href: nav(page_no + 1),
+        year: request.year.map(|y| y.to_string()).unwrap_or_default(),
+        cumulative: request.cumulative,
+        indicator: request.indicator.clone().unwrap_or_default(),
+        search: request.search.clone().unwrap_or_default(),
+        regions,
+        sources,
+        choices,
+        breakdown,
+        can_write: writer(&user.actor.role, kind),
+    };
+    Ok(render(&list, lang))
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+struct DetailPage {
+    page: Page,
+    kind: String,
+    code: String,
+    fields: Vec<(String, String)>,
+    illustrative: bool,
+    can_write: bool,
+    saved: bool,
+    history: Vec<(String, String, String, String, String)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct DetailQuery {
+    program: Option<String>,
+    saved: Option<String>,
+}
+
+/// One record.
+pub async fn detail(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((kind, code)): Path<(String, String)>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let kind = kind_of(&kind, lang)?;
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program,
+            year: None,
+        },
+    )
+    .await?;
+    let record = state
+        .app
+        .record(&user.actor, &program, kind, &code)
+        .await
+        .map_err(err)?;
+    let show_people = sees_people(&user.actor.role);
+    let fields = kind
+        .fields()
+        .iter()
+        .map(|f| {
+            (
+                label(f, lang).to_string(),
+                cell(f, record.get(f.name), lang, show_people),
+            )
+        })
+        .collect();
+    let history = state
+        .app
+        .history(&user.actor, kind.code(), &code)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|e| {
+            (
+                e.at,
+                e.actor,
+                e.action,
+                e.before_json.unwrap_or_default(),
+                e.after_json.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let here = format!(
+        "/records/{}/{}?program={}",
+        kind.code(),
+        url_encode(&code),
+        url_encode(&program)
+    );
+    let page = DetailPage {
+        page: Page::new(
+            &user,
+            &format!("{} {code}", kind.name(lang)),
+            &here,
+            &program,
+            year,
+        ),
+        kind: kind.code().into(),
+        code: code.clone(),
+        fields,
+        illustrative: record.get("illustrative").as_int() == Some(1),
+        can_write: writer(&user.actor.role, kind),
+        saved: q.saved.is_some(),
+        history,
+    };
+    Ok(render(&page, lang))
+}
+
+/// One input of a form.
+pub struct Input {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub required: bool,
+    pub readonly: bool,
+    /// `select`, `date`, `textarea` or `text`.
+    pub widget: String,
+    pub options: Vec<Opt>,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    page: Page,
+    action: String,
+    inputs: Vec<Input>,
+    error: String,
+    cancel: String,
+}
+
+fn inputs(
+    kind: RecordKind,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<String, String>,
+    editing: bool,
+    lang: Lang,
+) -> Vec<Input> {
+    kind.fields()
+        .iter()
+        .map(|f| {
+            let value = values.get(f.name).cloned().unwrap_or_default();
+            let (widget, options) = match f.ty {
+                FieldType::Choice(cs) => {
+                    let mut opts = vec![Opt {
+                        value: String::new(),
+                        label: "—".into(),
+                        selected: value.is_empty(),
+                    }];
+                    opts.extend(cs.iter().map(|c| Opt {
+                        value: c.code.into(),
+                        label: lang.pick(c.zh, c.en).into(),
+                        selected: value == c.code,
+                    }));
+                    ("select", opts)
+                }
+                FieldType::Flag => {
+                    let yes = matches!(value.as_str(), "yes" | "1" | "true" | "是");
+                    (
+                        "select",
+                        vec![
+                            Opt {
+                                value: "no".into(),
+                                label: lang.pick("否", "no").into(),
+                                selected: !yes,
+                            },
+                            Opt {
+                                value: "yes".into(),
+                                label: lang.pick("是", "yes").into(),
+                                selected: yes,
+                            },
+                        ],
+                    )
+                }
+                FieldType::Date => ("date", Vec::new()),
+                _ if f.name == "note" => ("textarea", Vec::new()),
+                _ => ("text", Vec::new()),
+            };
+            Input {
+                name: f.name.into(),
+                label: label(f, lang).into(),
+                value,
+                required: f.required,
+                readonly: editing && f.name == "code",
+                widget: widget.into(),
+                options,
+                error: errors.get(f.name).cloned().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The written form of a stored record, for an edit form.
+fn written(record: &Record) -> BTreeMap<String, String> {
+    record
+        .kind
+        .fields()
+        .iter()
+        .map(|f| (f.name.to_string(), f.write(record.get(f.name))))
+        .collect()
+}
+
+/// What a form shows: the values typed and the problems found.
+struct Filled<'a> {
+    values: &'a BTreeMap<String, String>,
+    errors: &'a BTreeMap<String, String>,
+    general: String,
+}
+
+fn form_page(
+    user: &SignedIn,
+    program: &str,
+    year: i32,
+    kind: RecordKind,
+    code: Option<&str>,
+    filled: Filled<'_>,
+) -> FormPage {
+    let lang = user.lang;
+    let (title, action, cancel) = match code {
+        Some(c) => (
+            format!("{} · {c}", crate::i18n::Tr { lang }.s("edit")),
+            format!(
+                "/records/{}/{}?program={}",
+                kind.code(),
+                url_encode(c),
+                url_encode(program)
+            ),
+            format!(
+                "/records/{}/{}?program={}",
+                kind.code(),
+                url_encode(c),
+                url_encode(program)
+            ),
+        ),
+        None => (
+            format!(
+                "{} · {}",
+                crate::i18n::Tr { lang }.s("new_record"),
+                kind.name(lang)
+            ),
+            format!("/records/{}?program={}", kind.code(), url_encode(program)),
+            format!("/records/{}?program={}", kind.code(), url_encode(program)),
+        ),
+    };
+    FormPage {
+        page: Page::new(user, &title, &action, program, year),
+        action,
+        inputs: inputs(kind, filled.values, filled.errors, code.is_some(), lang),
+        error: filled.general,
+        cancel,
+    }
+}
+
+/// The empty form for a new record.
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let kind = kind_of(&kind, user.lang)?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let mut values = BTreeMap::new();
+    if kind.is_yearly() {
+        values.insert("year".to_string(), year.to_string());
+    }
+    if let Role::HelperUnit { unit } = &user.actor.role {
+        values.insert("helper_unit".to_string(), unit.clone());
+    }
+    let page = form_page(
+        &user,
+        &program,
+        year,
+        kind,
+        None,
+        Filled {
+            values: &values,
+            errors: &BTreeMap::new(),
+            general: String::new(),
+        },
+    );
+    Ok(render(&page, user.lang))
+}
+
+/// The form to edit a record.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((kind, code)): Path<(String, String)>,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let kind = kind_of(&kind, user.lang)?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let record = state
+        .app
+        .record(&user.actor, &program, kind, &code)
+        .await
+        .map_err(|e| WebError::from_app(e, user.lang))?;
+    let page = form_page(
+        &user,
+        &program,
+        year,
+        kind,
+        Some(&code),
+        Filled {
+            values: &written(&record),
+            errors: &BTreeMap::new(),
+            general: String::new(),
+        },
+    );
+    Ok(render(&page, user.lang))
+}
+
+/// Saves a form, or shows it again with each problem next to its field.
+async fn save(
+    state: AppState,
+    user: SignedIn,
+    kind: RecordKind,
+    scope: Scope,
+    code: Option<String>,
+    form: HashMap<String, String>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.get("csrf"))?;
+    let lang = user.lang;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let values: BTreeMap<String, String> = form.into_iter().filter(|(k, _)| k != "csrf").collect();
+    match state
+        .app
+        .save_record(&user.actor, &program, kind, &values, code.as_deref())
+        .await
+    {
+        Ok(record) => Ok(Redirect::to(&format!(
+            "/records/{}/{}?program={}&saved=1",
+            kind.code(),
+            url_encode(record.code()),
+            url_encode(&program)
+        ))
+        .into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Field(..))) => {
+            let mut errors = BTreeMap::new();
+            let mut general = Vec::new();
+            match &e {
+                AppError::Field(field, error) => {
+                    errors.insert(field.to_string(), error.message(lang));
+                }
+                AppError::Invalid(problems) => {
+                    for p in problems {
+                        match &p.location.column {
+                            Some(c) if kind.field(c).is_some() => {
+                                errors
+                                    .entry(c.clone())
+                                    .or_insert_with(|| p.error.message(lang));
+                            }
+                            _ => general.push(p.error.message(lang)),
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mut message = crate::i18n::Tr { lang }.s("fix_errors").to_string();
+            if !general.is_empty() {
+                message = format!("{message}：{}", general.join("；"));
+            }
+            let page = form_page(
+                &user,
+                &program,
+                year,
+                kind,
+                code.as_deref(),
+                Filled {
+                    values: &values,
+                    errors: &errors,
+                    general: message,
+                },
+            );
+            let mut response = render(&page, lang);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(WebError::from_app(e, lang)),
+    }
+}
+
+/// Creates a record from the form.
+pub async fn create(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(scope): Query<Scope>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let kind = kind_of(&kind, user.lang)?;
+    save(state, user, kind, scope, None, form).await
+}
+
+/// Updates a record from the form.
+pub async fn update(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((kind, code)): Path<(String, String)>,
+    Query(scope): Query<Scope>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let kind = kind_of(&kind, user.lang)?;
+    save(state, user, kind, scope, Some(code), form).await
+}
+
+/// Deletes a record.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((kind, code)): Path<(String, String)>,
+    Query(scope): Query<Scope>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.get("csrf"))?;
+    let kind = kind_of(&kind, user.lang)?;
+    let (program, _) = resolve(&state, &user, &scope).await?;
+    state
+        .app
+        .delete_record(&user.actor, &program, kind, &code)
+        .await
+        .map_err(|e| WebError::from_app(e, user.lang))?;
+    Ok(Redirect::to(&format!(
+        "/records/{}?program={}",
+        kind.code(),
+        url_encode(&program)
+    ))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_filters_and_paging_are_read_from_the_query() {
+        let params: Vec<(String, String)> = [
+            ("program", "zj-sc"),
+            ("f.category", "school"),
+            ("q", "青 x"),
+            ("year", "2009"),
+            ("cumulative", "1"),
+            ("page", "2"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (r, program) = list_request(&params);
+        assert_eq!(program.as_deref(), Some("zj-sc"));
+        assert_eq!(
+            r.filters,
+            vec![("category".to_string(), "school".to_string())]
+        );
+        assert_eq!(r.search.as_deref(), Some("青 x"));
+        assert_eq!((r.year, r.cumulative, r.page), (Some(2009), true, 2));
+        assert_eq!(
+            query_string(&params[..1], &[("page", "3".into())]),
+            "program=zj-sc&page=3"
+        );
+    }
+}

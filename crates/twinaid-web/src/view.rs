@@ -1,0 +1,146 @@
+//! What templates are given: the page frame and values already formatted.
+
+use crate::i18n::Tr;
+use crate::session::SignedIn;
+use twinaid_app::Role;
+use twinaid_domain::Lang;
+use twinaid_domain::money::{format_decimal, group_thousands};
+use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, RecordKind};
+
+/// A link in the navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: String,
+    pub label: String,
+}
+
+/// The frame of every page: language, user, navigation.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub t: Tr,
+    pub title: String,
+    pub user: String,
+    pub signed_in: bool,
+    pub csrf: String,
+    /// The current path and query, encoded, to come back to after switching language.
+    pub here_encoded: String,
+    pub program: String,
+    pub year: i32,
+    pub kinds: Vec<NavItem>,
+}
+
+impl Page {
+    /// A page for a signed-in user.
+    pub fn new(user: &SignedIn, title: &str, here: &str, program: &str, year: i32) -> Page {
+        let t = Tr { lang: user.lang };
+        let kinds = RecordKind::ALL
+            .iter()
+            .map(|k| NavItem {
+                href: format!("/records/{}?program={}", k.code(), url_encode(program)),
+                label: k.name(user.lang).to_string(),
+            })
+            .collect();
+        Page {
+            t,
+            title: title.to_string(),
+            user: format!("{}（{}）", user.actor.name, user.actor.role.name(user.lang)),
+            signed_in: true,
+            csrf: user.csrf.clone(),
+            here_encoded: url_encode(here),
+            program: program.to_string(),
+            year,
+            kinds,
+        }
+    }
+
+    /// A page for nobody in particular (sign-in, errors).
+    pub fn bare(t: Tr, title: &str) -> Page {
+        Page {
+            t,
+            title: title.to_string(),
+            user: String::new(),
+            signed_in: false,
+            csrf: String::new(),
+            here_encoded: "/".to_string(),
+            program: String::new(),
+            year: 0,
+            kinds: Vec::new(),
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Whether the role may see person-level references unmasked.
+pub fn sees_people(role: &Role) -> bool {
+    matches!(role, Role::Administrator | Role::ProgramOffice { .. })
+}
+
+/// Hides all but the last two characters of a person reference.
+pub fn mask(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let keep = chars.len().min(2);
+    let hidden = chars.len() - keep;
+    format!(
+        "{}{}",
+        "•".repeat(hidden.max(3)),
+        chars[hidden..].iter().collect::<String>()
+    )
+}
+
+/// A stored value as a cell shows it: choices by name, money in yuan with separators.
+pub fn cell(spec: &FieldSpec, value: &FieldValue, lang: Lang, show_people: bool) -> String {
+    match (spec.ty, value) {
+        (_, FieldValue::Null) => String::new(),
+        (FieldType::Choice(choices), FieldValue::Text(code)) => choices
+            .iter()
+            .find(|c| c.code == code)
+            .map_or(code.clone(), |c| lang.pick(c.zh, c.en).to_string()),
+        (FieldType::Flag, FieldValue::Int(i)) => lang
+            .pick(
+                if *i != 0 { "是" } else { "否" },
+                if *i != 0 { "yes" } else { "no" },
+            )
+            .to_string(),
+        (FieldType::ProgramYear, FieldValue::Int(i)) => i.to_string(),
+        (FieldType::PersonRef, FieldValue::Text(t)) if !show_people => mask(t),
+        (ty, FieldValue::Int(i)) => group_thousands(&format_decimal(*i, ty.scale().unwrap_or(1))),
+        (_, FieldValue::Text(t)) => t.clone(),
+    }
+}
+
+/// A field's label in a language.
+pub fn label(spec: &FieldSpec, lang: Lang) -> &'static str {
+    lang.pick(spec.zh, spec.en)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn person_references_are_masked() {
+        assert_eq!(mask("GY-2009-0042"), "••••••••••42");
+        assert_eq!(mask("a"), "•••a");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            url_encode("/records?x=1&y=青"),
+            "/records%3Fx%3D1%26y%3D%E9%9D%92"
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! `twinaid serve` and `twinaid user add`.
+
+use crate::{demo, init, load};
+use std::io::BufRead;
+use twinaid_app::{Actor, App, AppError, Role};
+use twinaid_domain::{DomainError, Lang};
+
+/// A password of 16 letters and digits, for the first administrator.
+fn made_up_password() -> Result<String, AppError> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut buf = [0u8; 16];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(buf
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
+
+fn role(code: &str, scope: Option<&str>) -> Result<Role, AppError> {
+    Role::from_stored(code, scope).ok_or_else(|| {
+        AppError::Field(
+            "role",
+            DomainError::UnknownChoice {
+                value: format!("{code} {}", scope.unwrap_or_default())
+                    .trim()
+                    .to_string(),
+                allowed: vec![
+                    "administrator",
+                    "program_office --scope PROGRAM",
+                    "helper_unit --scope UNIT",
+                    "helped_county --scope REGION",
+                    "expert",
+                    "viewer",
+                ],
+            },
+        )
+    })
+}
+
+/// Adds a user from the command line.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_user(
+    app: &App,
+    actor: &Actor,
+    username: &str,
+    role_code: &str,
+    scope: Option<&str>,
+    name: Option<&str>,
+    password_stdin: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let role = role(role_code, scope)?;
+    let (password, made_up) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else {
+        (made_up_password()?, true)
+    };
+    app.add_user(actor, username, name.unwrap_or(username), &password, &role)
+        .await?;
+    if made_up {
+        println!(
+            "{}",
+            match lang {
+                Lang::Zh => format!("已创建用户 {username}，密码（只显示这一次）：{password}"),
+                Lang::En =>
+                    format!("user {username} created; password (shown only once): {password}"),
+            }
+        );
+    } else {
+        eprintln!("{}", lang.pick("已创建用户", "user created"));
+    }
+    Ok(())
+}
+
+/// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+pub async fn run(
+    app: &App,
+    actor: &Actor,
+    listen: &str,
+    with_demo: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if with_demo {
+        init(app, actor, lang).await?;
+        if app.programs(actor).await?.is_empty() {
+            load(app, actor, &demo::source(), lang).await?;
+        }
+        if !app.has_users().await? {
+            let password = made_up_password()?;
+            app.add_user(
+                actor,
+                "admin",
+                "管理员 Administrator",
+                &password,
+                &Role::Administrator,
+            )
+            .await?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::Zh =>
+                        format!("演示管理员：用户名 admin，密码 {password}（只显示这一次）"),
+                    Lang::En => format!(
+                        "demo administrator: username admin, password {password} (shown only once)"
+                    ),
+                }
+            );
+        }
+    }
+    let server = twinaid_web::Server::bind(app.clone(), listen)
+        .await
+        .map_err(|e| AppError::Internal(format!("cannot listen on {listen}: {e}")))?;
+    let addr = server
+        .local_addr()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    println!(
+        "{}",
+        match lang {
+            Lang::Zh => format!("twinaid 已启动：http://{addr}/ （按 Ctrl-C 停止）"),
+            Lang::En => format!("twinaid is running at http://{addr}/ (Ctrl-C stops it)"),
+        }
+    );
+    server
+        .run(shutdown_signal())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    eprintln!("{}", lang.pick("已停止", "stopped"));
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed, only SIGTERM stops the server.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
