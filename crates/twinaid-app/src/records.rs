@@ -8,7 +8,7 @@ use crate::error::AppError;
 use std::collections::BTreeMap;
 use twinaid_domain::bundle::{Located, ProgramBundle};
 use twinaid_domain::error::{DomainError, Location, Problem};
-use twinaid_domain::indicator::{IndicatorDefinition, Measure, Rule, SOURCE_FIELD};
+use twinaid_domain::indicator::{IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::{FieldValue, Record, RecordKind};
 use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::{UNALLOCATED, UNSPECIFIED};
@@ -40,8 +40,10 @@ pub struct ListRequest {
 #[derive(Debug, Clone)]
 pub struct DrillDown {
     pub definition: IndicatorDefinition,
-    /// The record kind the indicator reads, if any.
+    /// The record kind the indicator reads first, if any.
     pub kind: Option<RecordKind>,
+    /// Each record kind's share of the records part.
+    pub parts: Vec<(RecordKind, i64)>,
     /// The records part of the figure (in the indicator's stored scale).
     pub from_records: i64,
     pub aggregates: Vec<AggregateRow>,
@@ -172,11 +174,14 @@ impl App {
         }
         if let Some(code) = &request.indicator {
             let def = self.indicator(code).await?;
-            match &def.rule {
-                Rule::Records {
-                    kind: k, filters, ..
-                } if RecordKind::parse(k) == Some(kind) => {
-                    for f in filters {
+            // The part of the indicator that reads this kind, if any; else the list is empty.
+            match def
+                .parts()
+                .into_iter()
+                .find(|p| RecordKind::parse(&p.kind) == Some(kind))
+            {
+                Some(part) => {
+                    for f in part.filters {
                         if f.field == SOURCE_FIELD {
                             let kinds: Vec<String> = f
                                 .values
@@ -191,11 +196,11 @@ impl App {
                                 None => kinds,
                             });
                         } else {
-                            q.equals.push((f.field.clone(), f.values.clone()));
+                            q.equals.push((f.field, f.values));
                         }
                     }
                 }
-                _ => q.equals.push(("code".into(), vec![])),
+                None => q.equals.push(("code".into(), vec![])),
             }
         }
         // What the role may see is a filter like any other, applied in the database.
@@ -386,23 +391,26 @@ impl App {
             .ok_or_else(|| AppError::BadRequest(DomainError::UnknownIndicator(String::new())))?;
         let definition = self.indicator(&code).await?;
         let kind = definition.record_kind();
-        let from_records = match (&definition.rule, kind) {
-            (Rule::Records { measure, .. }, Some(kind)) => {
-                let mut all = request.clone();
-                all.per_page = 1;
-                all.page = 1;
-                let page = self.list_records(actor, program, kind, &all).await?;
-                match measure {
-                    Measure::Count => page.total_rows,
-                    Measure::Sum(field) => page
-                        .sums
-                        .iter()
-                        .find(|(f, _)| f == field)
-                        .map_or(0, |(_, v)| *v),
-                }
-            }
-            _ => 0,
-        };
+        let mut parts = Vec::new();
+        for part in definition.parts() {
+            let Some(part_kind) = RecordKind::parse(&part.kind) else {
+                continue;
+            };
+            let mut all = request.clone();
+            all.per_page = 1;
+            all.page = 1;
+            let page = self.list_records(actor, program, part_kind, &all).await?;
+            let value = match &part.measure {
+                Measure::Count => page.total_rows,
+                Measure::Sum(field) => page
+                    .sums
+                    .iter()
+                    .find(|(f, _)| f == field)
+                    .map_or(0, |(_, v)| *v),
+            };
+            parts.push((part_kind, value));
+        }
+        let from_records = parts.iter().map(|(_, v)| v).sum();
         let mut q = AggregateQuery {
             indicator: Some(code),
             ..AggregateQuery::default()
@@ -433,6 +441,7 @@ impl App {
         Ok(DrillDown {
             definition,
             kind,
+            parts,
             from_records,
             aggregates,
             from_aggregates,

@@ -20,11 +20,26 @@ pub enum Rule {
         #[serde(default)]
         filters: Vec<Filter>,
     },
+    /// A sum of counts or sums over several record kinds (a project's aid
+    /// funds and the funds given to no project, say).
+    Parts(Vec<Part>),
     /// Only aggregate values: figures no record captures.
     AggregatesOnly,
     /// Arithmetic over other indicators, e.g. `aid_funds / beneficiaries`.
     Formula(String),
 }
+
+/// One record kind's share of an indicator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    pub kind: String,
+    pub measure: Measure,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+}
+
+/// The filter value that keeps records whose field is empty.
+pub const EMPTY: &str = "";
 
 /// What a record rule adds up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,11 +81,27 @@ impl IndicatorDefinition {
         }
     }
 
-    /// The record kind a record rule reads.
+    /// The record kind a record rule reads (the first, for a sum of parts).
     pub fn record_kind(&self) -> Option<RecordKind> {
+        self.parts()
+            .first()
+            .and_then(|p| RecordKind::parse(&p.kind))
+    }
+
+    /// The record parts of the rule: one for a record rule, several for a sum of parts.
+    pub fn parts(&self) -> Vec<Part> {
         match &self.rule {
-            Rule::Records { kind, .. } => RecordKind::parse(kind),
-            _ => None,
+            Rule::Records {
+                kind,
+                measure,
+                filters,
+            } => vec![Part {
+                kind: kind.clone(),
+                measure: measure.clone(),
+                filters: filters.clone(),
+            }],
+            Rule::Parts(parts) => parts.clone(),
+            _ => Vec::new(),
         }
     }
 
@@ -90,54 +121,57 @@ impl IndicatorDefinition {
                 }
                 Ok(())
             }
-            Rule::Records {
-                kind,
-                measure,
-                filters,
-            } => {
-                let Some(kind) = RecordKind::parse(kind) else {
-                    return bad(format!("unknown record kind {kind}"));
-                };
-                if let Measure::Sum(field) = measure {
-                    let Some(spec) = kind.field(field) else {
-                        return bad(format!("{} has no field {field}", kind.code()));
-                    };
-                    match spec.ty {
-                        FieldType::Count | FieldType::Money | FieldType::Km => {}
-                        _ => return bad(format!("{field} is not a number")),
-                    }
-                    if spec.ty.scale() != Some(self.unit.scale()) {
-                        return bad(format!("{field} is not measured in {}", self.unit.code()));
-                    }
-                } else if self.unit.scale() != 1 {
-                    return bad("a count cannot be in yuan or km".to_string());
-                }
-                for filter in filters {
-                    if filter.field == SOURCE_FIELD {
-                        if let Some(v) = filter
-                            .values
-                            .iter()
-                            .find(|v| SourceKind::parse(v).is_none())
-                        {
-                            return bad(format!("unknown source {v}"));
-                        }
-                        continue;
-                    }
-                    let choices = match kind.field(&filter.field).map(|s| s.ty) {
-                        Some(FieldType::Choice(choices)) => choices,
-                        _ => return bad(format!("cannot filter on {}", filter.field)),
-                    };
-                    if let Some(v) = filter
-                        .values
-                        .iter()
-                        .find(|v| !choices.iter().any(|c| c.code == *v))
-                    {
-                        return bad(format!("{} has no value {v}", filter.field));
-                    }
-                }
-                Ok(())
+            Rule::Parts(parts) if parts.is_empty() => bad("no parts".to_string()),
+            Rule::Records { .. } | Rule::Parts(_) => {
+                self.parts().iter().try_for_each(|p| self.validate_part(p))
             }
         }
+    }
+
+    /// Checks one part of a record rule against the record specs.
+    fn validate_part(&self, part: &Part) -> Result<(), DomainError> {
+        let bad = |why: String| Err(DomainError::BadDefinition(format!("{}: {why}", self.code)));
+        let Some(kind) = RecordKind::parse(&part.kind) else {
+            return bad(format!("unknown record kind {}", part.kind));
+        };
+        if let Measure::Sum(field) = &part.measure {
+            let Some(spec) = kind.field(field) else {
+                return bad(format!("{} has no field {field}", kind.code()));
+            };
+            match spec.ty {
+                FieldType::Count | FieldType::Money | FieldType::Km => {}
+                _ => return bad(format!("{field} is not a number")),
+            }
+            if spec.ty.scale() != Some(self.unit.scale()) {
+                return bad(format!("{field} is not measured in {}", self.unit.code()));
+            }
+        } else if self.unit.scale() != 1 {
+            return bad("a count cannot be in yuan or km".to_string());
+        }
+        for filter in &part.filters {
+            if filter.field == SOURCE_FIELD {
+                if let Some(v) = filter
+                    .values
+                    .iter()
+                    .find(|v| SourceKind::parse(v).is_none())
+                {
+                    return bad(format!("unknown source {v}"));
+                }
+                continue;
+            }
+            let Some(spec) = kind.field(&filter.field) else {
+                return bad(format!("cannot filter on {}", filter.field));
+            };
+            // The empty value keeps records whose field is empty; choices also take their codes.
+            let allowed = |v: &String| match spec.ty {
+                FieldType::Choice(choices) => v == EMPTY || choices.iter().any(|c| c.code == *v),
+                _ => v == EMPTY,
+            };
+            if let Some(v) = filter.values.iter().find(|v| !allowed(v)) {
+                return bad(format!("{} has no value {v}", filter.field));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -159,51 +193,68 @@ fn sum(field: &str) -> Measure {
     Measure::Sum(field.to_string())
 }
 
+/// Aid funds: what projects received, plus disbursements made to no project
+/// (a disbursement to a project is that project's money, counted once).
+fn aid_funds(source: Option<&str>) -> Rule {
+    let part = |kind: RecordKind, filters: &[(&str, &[&str])]| {
+        let mut filters: Vec<(&str, Vec<&str>)> =
+            filters.iter().map(|(f, v)| (*f, v.to_vec())).collect();
+        if let Some(s) = source {
+            filters.push((SOURCE_FIELD, vec![s]));
+        }
+        Part {
+            kind: kind.code().to_string(),
+            measure: sum("amount"),
+            filters: filters
+                .into_iter()
+                .map(|(field, values)| Filter {
+                    field: field.to_string(),
+                    values: values.iter().map(|v| v.to_string()).collect(),
+                })
+                .collect(),
+        }
+    };
+    Rule::Parts(vec![
+        part(RecordKind::Project, &[]),
+        part(
+            RecordKind::FundTransaction,
+            &[("kind", &["disbursement"]), ("project_code", &[EMPTY])],
+        ),
+    ])
+}
+
 /// The indicators every program starts with: the figures of the 2009 report.
 pub fn built_in() -> Vec<IndicatorDefinition> {
     use RecordKind as K;
     use UnitOfMeasure as U;
-    let disbursed: (&str, &[&str]) = ("kind", &["disbursement"]);
     let defs: Vec<(&str, &str, &str, UnitOfMeasure, Rule)> = vec![
         (
             "aid_funds",
             "帮扶资金",
             "aid funds",
             U::Yuan,
-            records(K::FundTransaction, sum("amount"), &[disbursed]),
+            aid_funds(None),
         ),
         (
             "aid_funds_provincial_units",
             "省直单位帮扶资金",
             "aid funds from provincial units",
             U::Yuan,
-            records(
-                K::FundTransaction,
-                sum("amount"),
-                &[disbursed, (SOURCE_FIELD, &["provincial_units"])],
-            ),
+            aid_funds(Some("provincial_units")),
         ),
         (
             "aid_funds_cities",
             "各市帮扶资金",
             "aid funds from cities",
             U::Yuan,
-            records(
-                K::FundTransaction,
-                sum("amount"),
-                &[disbursed, (SOURCE_FIELD, &["cities"])],
-            ),
+            aid_funds(Some("cities")),
         ),
         (
             "aid_funds_social",
             "社会帮扶资金",
             "aid funds from society",
             U::Yuan,
-            records(
-                K::FundTransaction,
-                sum("amount"),
-                &[disbursed, (SOURCE_FIELD, &["social"])],
-            ),
+            aid_funds(Some("social")),
         ),
         (
             "new_villages",

@@ -297,7 +297,18 @@ const PROJECT: &[FieldSpec] = &[
         "状态",
         "status",
     ),
-    f("budget", FieldType::Money, "预算（元）", "budget (yuan)"),
+    f(
+        "budget",
+        FieldType::Money,
+        "总投资（元）",
+        "total investment (yuan)",
+    ),
+    f(
+        "amount",
+        FieldType::Money,
+        "帮扶资金（元）",
+        "aid funds (yuan)",
+    ),
     f("length_km", FieldType::Km, "长度（公里）", "length (km)"),
     f("units_built", FieldType::Count, "建成数量", "units built"),
     f(

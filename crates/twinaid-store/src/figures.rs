@@ -5,7 +5,7 @@ use crate::rows::AnyQuery;
 use crate::{Store, StoreError};
 use sqlx::Row;
 use std::collections::BTreeSet;
-use twinaid_domain::indicator::{IndicatorDefinition, Measure, Rule, SOURCE_FIELD};
+use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
 use twinaid_domain::unit::{SourceKind, UnitKind};
@@ -52,16 +52,7 @@ fn record_sql(
         } else {
             filter.values.clone()
         };
-        let mut params = Vec::new();
-        for v in values {
-            binds.push(v);
-            params.push(format!("${}", binds.len() + 2));
-        }
-        if params.is_empty() {
-            conditions.push("1 = 0".to_string());
-        } else {
-            conditions.push(format!("{column} IN ({})", params.join(", ")));
-        }
+        conditions.push(in_values(&column, values, &mut binds, 2));
     }
     let sql = format!(
         "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) \
@@ -71,6 +62,28 @@ fn record_sql(
         conditions.join(" AND ")
     );
     Ok((sql, binds))
+}
+
+/// `column IN (...)`, where the empty value stands for an empty (NULL) field.
+/// `offset` is the number of placeholders bound before `binds`.
+pub(crate) fn in_values(
+    column: &str,
+    values: Vec<String>,
+    binds: &mut Vec<String>,
+    offset: usize,
+) -> String {
+    let wants_empty = values.iter().any(|v| v == EMPTY);
+    let mut params = Vec::new();
+    for v in values.into_iter().filter(|v| v != EMPTY) {
+        binds.push(v);
+        params.push(format!("${}", binds.len() + offset));
+    }
+    match (params.is_empty(), wants_empty) {
+        (true, false) => "1 = 0".to_string(),
+        (true, true) => format!("{column} IS NULL"),
+        (false, false) => format!("{column} IN ({})", params.join(", ")),
+        (false, true) => format!("({column} IS NULL OR {column} IN ({}))", params.join(", ")),
+    }
 }
 
 fn parse_region(code: Option<String>) -> Result<Option<RegionCode>, StoreError> {
@@ -94,19 +107,14 @@ impl Store {
         defs: &[IndicatorDefinition],
     ) -> Result<Vec<Contribution>, StoreError> {
         let mut out = Vec::new();
-        for def in defs {
-            let Rule::Records {
-                kind,
-                measure,
-                filters,
-            } = &def.rule
-            else {
-                continue;
-            };
-            let kind = RecordKind::parse(kind).ok_or_else(|| {
-                StoreError::Corrupt(format!("indicator {}: kind {kind}", def.code))
+        for (def, part) in defs
+            .iter()
+            .flat_map(|d| d.parts().into_iter().map(move |p| (d, p)))
+        {
+            let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
             })?;
-            let (sql, binds) = record_sql(kind, measure, filters)?;
+            let (sql, binds) = record_sql(kind, &part.measure, &part.filters)?;
             let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(program_code.to_string())
                 .bind(i64::from(year));

@@ -5,6 +5,7 @@
 use crate::rows::{AnyQuery, columns, read_record};
 use crate::{Store, StoreError};
 use sqlx::Row;
+use twinaid_domain::indicator::EMPTY;
 use twinaid_domain::record::{FieldType, Record, RecordKind};
 
 /// Which records of a kind to list.
@@ -93,8 +94,10 @@ fn conditions(
     for (field, values) in &q.equals {
         let name = field_exists(kind, field)?;
         let integer = kind.field(name).is_some_and(|f| f.ty.is_integer());
+        // The empty value asks for records whose field is empty.
+        let wants_empty = values.iter().any(|v| v == EMPTY);
         let mut bound = Vec::new();
-        for v in values {
+        for v in values.iter().filter(|v| *v != EMPTY) {
             bound.push(if integer {
                 Bind::Int(
                     v.parse()
@@ -104,7 +107,12 @@ fn conditions(
                 Bind::Text(v.clone())
             });
         }
-        parts.push(in_list(&mut b, &format!("r.{name}"), bound));
+        let column = format!("r.{name}");
+        parts.push(match (bound.is_empty(), wants_empty) {
+            (true, true) => format!("{column} IS NULL"),
+            (false, true) => format!("({column} IS NULL OR {})", in_list(&mut b, &column, bound)),
+            _ => in_list(&mut b, &column, bound),
+        });
     }
     if let Some(kinds) = &q.helper_unit_kinds {
         let inner = in_list(

@@ -525,8 +525,8 @@ impl Store {
         Ok(w.summary)
     }
 
-    /// Makes sure the given indicator definitions exist, adding those missing,
-    /// in one transaction with their audit events.
+    /// Makes sure the given indicator definitions exist as given, adding or
+    /// updating them in one transaction with their audit events.
     pub async fn ensure_indicators(
         &self,
         defs: &[IndicatorDefinition],
@@ -541,16 +541,10 @@ impl Store {
             summary: LoadSummary::default(),
         };
         for (n, def) in defs.iter().enumerate() {
-            let exists = sqlx::query("SELECT 1 FROM indicator WHERE code = $1")
-                .bind(def.code.clone())
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-            if !exists {
-                let cols = indicator_cols(def, n)?;
-                w.upsert(conn, "indicator", &[text("code", def.code.clone())], &cols)
-                    .await?;
-            }
+            // Built-in definitions follow the code: a changed one is updated (and audited), an unchanged one left alone.
+            let cols = indicator_cols(def, n)?;
+            w.upsert(conn, "indicator", &[text("code", def.code.clone())], &cols)
+                .await?;
         }
         tx.commit().await?;
         Ok(w.summary.changed())

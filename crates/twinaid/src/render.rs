@@ -267,25 +267,35 @@ pub fn indicators(defs: &[IndicatorDefinition], lang: Lang, json: bool) -> Strin
         .iter()
         .map(|d| {
             let rule = match &d.rule {
-                Rule::Records {
-                    kind,
-                    measure,
-                    filters,
-                } => {
-                    let m = match measure {
-                        twinaid_domain::indicator::Measure::Count => "count".to_string(),
-                        twinaid_domain::indicator::Measure::Sum(f) => format!("sum({f})"),
-                    };
-                    let fs: Vec<String> = filters
+                Rule::Records { .. } | Rule::Parts(_) => {
+                    let parts: Vec<String> = d
+                        .parts()
                         .iter()
-                        .map(|f| format!("{}={}", f.field, f.values.join("|")))
+                        .map(|p| {
+                            let m = match &p.measure {
+                                twinaid_domain::indicator::Measure::Count => "count".to_string(),
+                                twinaid_domain::indicator::Measure::Sum(f) => format!("sum({f})"),
+                            };
+                            let fs: Vec<String> = p
+                                .filters
+                                .iter()
+                                .map(|f| {
+                                    let values: Vec<&str> = f
+                                        .values
+                                        .iter()
+                                        .map(|v| if v.is_empty() { "(empty)" } else { v })
+                                        .collect();
+                                    format!("{}={}", f.field, values.join("|"))
+                                })
+                                .collect();
+                            let mut text = format!("{m} of {}", p.kind);
+                            if !fs.is_empty() {
+                                text.push_str(&format!(" where {}", fs.join(", ")));
+                            }
+                            text
+                        })
                         .collect();
-                    let mut text = format!("{m} of {kind}");
-                    if !fs.is_empty() {
-                        text.push_str(&format!(" where {}", fs.join(", ")));
-                    }
-                    text.push_str(" + aggregate values");
-                    text
+                    format!("{} + aggregate values", parts.join(" + "))
                 }
                 Rule::AggregatesOnly => "aggregate values".to_string(),
                 Rule::Formula(f) => format!("formula: {f}"),

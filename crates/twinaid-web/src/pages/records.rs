@@ -49,6 +49,8 @@ pub struct Breakdown {
     pub from_records: String,
     pub from_aggregates: String,
     pub reads_records: bool,
+    /// Each record kind's share, with the link to its list: (kind, value, href).
+    pub parts: Vec<(String, String, String)>,
     pub aggregates: Vec<(String, String, String, String)>,
 }
 
@@ -345,7 +347,19 @@ pub async fn list(
                 total: fig(d.total()),
                 from_records: fig(d.from_records),
                 from_aggregates: fig(d.from_aggregates),
-                reads_records: d.kind == Some(kind),
+                reads_records: d.parts.iter().any(|(k, _)| *k == kind),
+                parts: d
+                    .parts
+                    .iter()
+                    .map(|(k, v)| {
+                        let href = format!(
+                            "/records/{}?{}",
+                            k.code(),
+                            query_string(&params, &[("page", String::new())])
+                        );
+                        (k.name(lang).to_string(), fig(*v), href)
+                    })
+                    .collect(),
                 aggregates: d
                     .aggregates
                     .iter()

@@ -61,6 +61,7 @@ pub fn drill_href(
     region: Option<&str>,
     source: Option<&str>,
 ) -> String {
+    // Figures that read no records still open a list, to show their aggregate values.
     let kind = f.definition.record_kind().map_or("project", |k| k.code());
     let mut href = format!(
         "/records/{kind}?program={}&indicator={}&year={year}",
