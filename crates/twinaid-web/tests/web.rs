@@ -1,0 +1,644 @@
+//! The web application over real HTTP: a server on a free port, a real
+//! database (SQLite file; PostgreSQL too when TWINAID_TEST_POSTGRES_URL is set).
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::Value;
+use std::path::Path;
+use twinaid_app::{Actor, App, Role};
+use twinaid_exchange::{FolderSource, read_program};
+
+const ADMIN_PASSWORD: &str = "correct horse battery";
+
+struct TestServer {
+    base: String,
+    client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    app: App,
+}
+
+async fn spawn(url: Option<String>) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("web.db").display()));
+    let app = App::open(&url).await.unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let read = |f: &str| std::fs::read_to_string(root.join("data/regions").join(f)).unwrap();
+    let regions = twinaid_exchange::national_regions::parse(&[
+        &read("provinces.csv"),
+        &read("cities.csv"),
+        &read("areas.csv"),
+    ]);
+    let operator = Actor::local_operator();
+    app.init(&operator, &regions).await.unwrap();
+    let units = app.indicator_units().await.unwrap();
+    let source = FolderSource::open(&root.join("data/demo")).unwrap();
+    let bundle = read_program(&source, &|c| units.get(c).copied()).unwrap();
+    app.load(&operator, &bundle).await.unwrap();
+    app.add_user(
+        &operator,
+        "admin",
+        "Admin",
+        ADMIN_PASSWORD,
+        &Role::Administrator,
+    )
+    .await
+    .unwrap();
+    let server = twinaid_web::Server::bind(app.clone(), "127.0.0.1:0")
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.local_addr().unwrap());
+    tokio::spawn(server.run(std::future::pending()));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestServer {
+        base,
+        client,
+        _dir: dir,
+        app,
+    }
+}
+
+async fn servers() -> Vec<TestServer> {
+    let mut out = vec![spawn(None).await];
+    if let Some(admin) = twinaid_store::testing::postgres_admin_url() {
+        let url = twinaid_store::testing::fresh_postgres_database(&admin)
+            .await
+            .unwrap();
+        out.push(spawn(Some(url)).await);
+    }
+    out
+}
+
+/// A browser: cookies kept by hand, so the test sees exactly what the server sets.
+struct Browser<'a> {
+    server: &'a TestServer,
+    cookies: Vec<(String, String)>,
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl<'a> Browser<'a> {
+    fn new(server: &'a TestServer) -> Browser<'a> {
+        Browser {
+            server,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, response: &reqwest::Response) {
+        for v in response.headers().get_all(SET_COOKIE) {
+            let text = v.to_str().unwrap();
+            assert!(
+                text.contains("HttpOnly") && text.contains("SameSite") && text.contains("Secure"),
+                "{text}"
+            );
+            let pair = text.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !text.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
+        let r = self
+            .server
+            .client
+            .get(format!("{}{path}", self.server.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&r);
+        let location = r
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_string());
+        (r.status(), r.text().await.unwrap(), location)
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let r = self
+            .server
+            .client
+            .post(format!("{}{path}", self.server.base))
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&r);
+        let location = r
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_string());
+        (r.status(), r.text().await.unwrap(), location)
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> StatusCode {
+        let (_, html, _) = self.get("/signin").await;
+        let csrf = hidden(&html, "csrf");
+        let (status, _, _) = self
+            .post(
+                "/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("next", "/"),
+                    ("username", username),
+                    ("password", password),
+                ],
+            )
+            .await;
+        status
+    }
+
+    /// The CSRF token of the signed-in session, from any page's sign-out form.
+    async fn csrf(&mut self) -> String {
+        let (_, html, _) = self.get("/structure").await;
+        hidden(&html, "csrf")
+    }
+}
+
+fn number_in(html: &str, id: &str) -> String {
+    html.split(&format!("id=\"{id}\">"))
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn sign_in_edit_a_project_and_every_figure_moves_by_exactly_that_amount() {
+    for server in servers().await {
+        let mut b = Browser::new(&server);
+        let (status, _, location) = b.get("/").await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/signin?next=/"))
+        );
+        assert_eq!(
+            b.sign_in("admin", ADMIN_PASSWORD).await,
+            StatusCode::SEE_OTHER
+        );
+        let (status, dashboard, _) = b.get("/?program=zj-sc&year=2009").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            dashboard.contains("3,620") && dashboard.contains("41,600"),
+            "dashboard shows the 2009 aid funds in 万元"
+        );
+
+        // Edit one project's aid funds from 400,000 to 500,000 yuan through the form.
+        let (_, form, _) = b
+            .get("/records/project/2009-510822-school/edit?program=zj-sc")
+            .await;
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for spec in twinaid_domain::record::RecordKind::Project.fields() {
+            let value = match spec.name {
+                "amount" => "500000".to_string(),
+                name if form.contains(&format!("name=\"{name}\" id=\"field-{name}\" value=\"")) => {
+                    hidden_input(&form, name)
+                }
+                name => selected(&form, name),
+            };
+            fields.push((spec.name.to_string(), value));
+        }
+        let csrf = hidden(&form, "csrf");
+        let mut post: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        post.push(("csrf", &csrf));
+
+        // First a validation error: the message sits next to the field and nothing changes.
+        let mut bad = post.clone();
+        bad.retain(|(k, _)| *k != "amount");
+        bad.push(("amount", "-5"));
+        let (status, html, _) = b
+            .post("/records/project/2009-510822-school?program=zj-sc", &bad)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            html.contains("id=\"error-amount\"") && html.contains("负数"),
+            "{html}"
+        );
+
+        let (status, _, location) = b
+            .post("/records/project/2009-510822-school?program=zj-sc", &post)
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "saved");
+        assert!(location.unwrap().contains("saved=1"));
+
+        let (_, yearbook, _) = b.get("/yearbook?program=zj-sc&year=2009").await;
+        assert!(
+            yearbook.contains(">3,630</a>") && yearbook.contains(">41,610</a>"),
+            "the yearbook moved by 10 万元"
+        );
+        let (_, dashboard, _) = b.get("/?program=zj-sc&year=2009").await;
+        assert!(dashboard.contains(">3,630</a>"));
+        // The drill-down of the year's figure shows the same total, made of its parts.
+        let (_, drill, _) = b
+            .get("/records/project?program=zj-sc&indicator=aid_funds&year=2009")
+            .await;
+        assert_eq!(number_in(&drill, "drill-total"), "3,630");
+        assert_eq!(number_in(&drill, "drill-aggregates"), "0");
+        let (_, drill, _) = b
+            .get("/records/project?program=zj-sc&indicator=aid_funds&year=2009&region=510822")
+            .await;
+        assert_eq!(
+            number_in(&drill, "drill-total"),
+            "260",
+            "Qingchuan: 2.6 million yuan"
+        );
+        let api: Value = b
+            .server
+            .client
+            .get(format!(
+                "{}/api/v1/programs/zj-sc/yearbook/2009",
+                server.base
+            ))
+            .header(COOKIE, b.cookie_header())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            api["indicators"]["aid_funds"]["year"],
+            Value::from(36_300_000)
+        );
+        let (_, history, _) = b
+            .get("/records/project/2009-510822-school?program=zj-sc")
+            .await;
+        assert!(
+            history.contains("400000") && history.contains("500000"),
+            "the change is in the record's history"
+        );
+
+        // Sign out ends the session for good.
+        let old = b.cookie_header();
+        let csrf = b.csrf().await;
+        let (status, _, _) = b.post("/signout", &[("csrf", &csrf)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = server
+            .client
+            .get(format!("{}/", server.base))
+            .header(COOKIE, old)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "the old session id no longer works"
+        );
+    }
+}
+
+fn hidden_input(form: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" id=\"field-{name}\" value=\"");
+    let raw = form
+        .split(&marker)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default();
+    raw.replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+}
+
+fn selected(form: &str, name: &str) -> String {
+    let Some(block) = form
+        .split(&format!("<select name=\"{name}\""))
+        .nth(1)
+        .and_then(|r| r.split("</select>").next())
+    else {
+        return form
+            .split(&format!("name=\"{name}\" id=\"field-{name}\" rows=\"3\">"))
+            .nth(1)
+            .and_then(|r| r.split("</textarea>").next())
+            .unwrap_or_default()
+            .to_string();
+    };
+    block
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| o.contains("selected"))
+        .and_then(|o| o.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn forms_without_the_sessions_csrf_token_are_refused() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, _, _) = b
+        .post(
+            "/records/project/2009-510822-school/delete?program=zj-sc",
+            &[("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = b
+        .get("/records/project/2009-510822-school?program=zj-sc")
+        .await;
+    assert_eq!(status, StatusCode::OK, "still there");
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_without_saying_which_part_was_wrong() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    assert_eq!(
+        b.sign_in("admin", "wrong password!").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        b.sign_in("nobody", "wrong password!").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _, _) = b.get("/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_helper_unit_sees_and_changes_only_its_own_records_by_page_and_by_api() {
+    for server in servers().await {
+        let operator = Actor::local_operator();
+        server
+            .app
+            .add_user(
+                &operator,
+                "hz",
+                "杭州",
+                "hangzhou password",
+                &Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let mut b = Browser::new(&server);
+        assert_eq!(
+            b.sign_in("hz", "hangzhou password").await,
+            StatusCode::SEE_OTHER
+        );
+        let (_, list, _) = b.get("/records/project?program=zj-sc&per_page=500").await;
+        assert_eq!(
+            number_in(&list, "total-rows"),
+            "12",
+            "Hangzhou's two counties have six projects each"
+        );
+        assert!(
+            !list.contains("2009-511321-school"),
+            "Wenzhou's project is not listed"
+        );
+        let (status, _, _) = b
+            .get("/records/project/2009-511321-school?program=zj-sc")
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "another unit's record by URL"
+        );
+        let (status, _, _) = b
+            .get("/records/project/2009-511321-school/edit?program=zj-sc")
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let csrf = b.csrf().await;
+        let (status, _, _) = b
+            .post(
+                "/records/project/2009-511321-school/delete?program=zj-sc",
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, _) = b.get("/audit").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // The same through the API with a token.
+        let token = server
+            .app
+            .create_api_token(
+                &Actor {
+                    name: "hz".into(),
+                    role: Role::HelperUnit {
+                        unit: "hangzhou".into(),
+                    },
+                },
+                "script",
+            )
+            .await
+            .unwrap()
+            .0;
+        let api = |method: reqwest::Method, path: &str| {
+            server
+                .client
+                .request(method, format!("{}/api/v1{path}", server.base))
+                .bearer_auth(&token)
+        };
+        let r = api(
+            reqwest::Method::GET,
+            "/programs/zj-sc/records/project/2009-511321-school",
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+        let r = api(
+            reqwest::Method::DELETE,
+            "/programs/zj-sc/records/project/2009-511321-school",
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let list: Value = api(
+            reqwest::Method::GET,
+            "/programs/zj-sc/records/fund_transaction?per_page=500",
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert!(
+            list["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["helper_unit"] == "hangzhou")
+        );
+        let new = serde_json::json!({"code": "2010-hz-x", "year": 2010, "helper_unit": "wenzhou", "region_code": "511321", "category": "school", "name_zh": "冒名项目"});
+        let r = api(reqwest::Method::POST, "/programs/zj-sc/records/project")
+            .json(&new)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::FORBIDDEN,
+            "cannot write for another unit"
+        );
+        let own = serde_json::json!({"code": "2010-hz-school", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "青川县新校", "amount": 800000});
+        let r = api(reqwest::Method::POST, "/programs/zj-sc/records/project")
+            .json(&own)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let bad = serde_json::json!({"code": "2010-hz-bad", "year": 1990, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "x"});
+        let r = api(reqwest::Method::POST, "/programs/zj-sc/records/project")
+            .header("Accept-Language", "en")
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["problems"][0]["field"], "year");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("outside the program")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_api_says_no_in_json_and_describes_itself() {
+    let server = spawn(None).await;
+    let r = server
+        .client
+        .get(format!("{}/api/v1/programs", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let r = server
+        .client
+        .get(format!("{}/api/v1/programs", server.base))
+        .bearer_auth("twa_not_a_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let doc: Value = server
+        .client
+        .get(format!("{}/api/v1/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["paths"]["/programs/{program}/yearbook/{year}"]["get"].is_object());
+    let docs = server
+        .client
+        .get(format!("{}/api/v1/docs", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(docs.contains("openapi.json"));
+}
+
+#[tokio::test]
+async fn no_page_or_answer_shows_a_password_a_session_id_or_a_token() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let session = b
+        .cookies
+        .iter()
+        .find(|(k, _)| k == "twinaid_session")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let csrf = b.csrf().await;
+    let (_, tokens, _) = b
+        .post("/tokens", &[("csrf", &csrf), ("name", "nightly")])
+        .await;
+    let token = tokens
+        .split("id=\"token\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        token.starts_with("twa_"),
+        "the token is shown once, on creation"
+    );
+    for path in [
+        "/",
+        "/yearbook",
+        "/audit",
+        "/structure",
+        "/records/project?program=zj-sc",
+        "/tokens",
+        "/api/v1/programs",
+    ] {
+        let (_, body, _) = b.get(path).await;
+        for secret in [ADMIN_PASSWORD, session.as_str(), token.as_str(), "$argon2"] {
+            assert!(!body.contains(secret), "{path} shows a secret");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_language_switch_is_remembered() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (_, zh, _) = b.get("/yearbook?program=zj-sc&year=2009").await;
+    assert!(zh.contains("年鉴") && zh.contains("万元"));
+    let (status, _, location) = b
+        .get("/lang/en?back=/yearbook%3Fprogram%3Dzj-sc%26year%3D2009")
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (
+            StatusCode::SEE_OTHER,
+            Some("/yearbook?program=zj-sc&year=2009")
+        )
+    );
+    let (_, en, _) = b.get("/yearbook?program=zj-sc&year=2009").await;
+    assert!(en.contains("Yearbook") || en.contains("yearbook"));
+    assert!(en.contains("36,200,000"), "English shows yuan");
+    let (_, en2, _) = b.get("/").await;
+    assert!(en2.contains("Dashboard"));
+}
