@@ -43,7 +43,13 @@ impl Page {
         Page {
             t,
             title: title.to_string(),
-            user: format!("{}（{}）", user.actor.name, user.actor.role.name(user.lang)),
+            user: format!(
+                "{}{}{}{}",
+                user.actor.name,
+                t.s("open"),
+                user.actor.role.name(user.lang),
+                t.s("close")
+            ),
             signed_in: true,
             csrf: user.csrf.clone(),
             here_encoded: url_encode(here),

@@ -52,6 +52,15 @@ struct YearbookPage {
     by_county: SplitTable,
 }
 
+/// An indicator's name with its unit, as a column header.
+fn labelled(def: &twinaid_domain::indicator::IndicatorDefinition, lang: Lang) -> String {
+    let unit = figure_unit(def.unit, lang);
+    match lang {
+        Lang::Zh => format!("{}（{unit}）", def.name(lang)),
+        Lang::En => format!("{} ({unit})", def.name(lang)),
+    }
+}
+
 /// The link to the records (and aggregate values) behind a figure.
 pub fn drill_href(
     program: &str,
@@ -151,14 +160,7 @@ fn split_tables(yb: &Yearbook, lang: Lang) -> (SplitTable, SplitTable) {
                         }
                     })
                     .collect();
-                (
-                    format!(
-                        "{}（{}）",
-                        f.definition.name(lang),
-                        figure_unit(f.definition.unit, lang)
-                    ),
-                    cells,
-                )
+                (labelled(&f.definition, lang), cells)
             })
             .collect(),
     };
@@ -166,13 +168,7 @@ fn split_tables(yb: &Yearbook, lang: Lang) -> (SplitTable, SplitTable) {
     let by_county = SplitTable {
         columns: shown
             .iter()
-            .map(|f| {
-                format!(
-                    "{}（{}）",
-                    f.definition.name(lang),
-                    figure_unit(f.definition.unit, lang)
-                )
-            })
+            .map(|f| labelled(&f.definition, lang))
             .collect(),
         rows: yb
             .county_keys()
