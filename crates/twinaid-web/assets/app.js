@@ -1,1 +1,67 @@
-// Charts are added in a later step; pages work without JavaScript.
+// Charts and the county map on the dashboard, drawn with ECharts from the
+// figures the server put in #chart-data. Without JavaScript the tables beside
+// each chart carry the same figures.
+(function () {
+  'use strict';
+  var dataNode = document.getElementById('chart-data');
+  if (!dataNode || !window.echarts) { return; }
+  var data = JSON.parse(dataNode.textContent);
+  var zh = data.lang === 'zh';
+  // Money arrives in yuan; Chinese tables and charts use 万元.
+  var money = function (yuan) { return zh ? Math.round(yuan / 100) / 100 : yuan; };
+  var chart = function (id) {
+    var node = document.getElementById(id);
+    return node ? echarts.init(node) : null;
+  };
+  var draw = function (id, option) {
+    var c = chart(id);
+    if (c) { c.setOption(option); window.addEventListener('resize', function () { c.resize(); }); }
+    return c;
+  };
+  draw('chart-sources', {
+    tooltip: { trigger: 'item' },
+    series: [{ type: 'pie', radius: ['35%', '65%'], data: data.sources.map(function (s) { return { name: s.name, value: money(s.value) }; }) }]
+  });
+  draw('chart-years', {
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: data.years.map(function (y) { return String(y.year); }) },
+    yAxis: { type: 'value' },
+    series: [{ type: 'bar', data: data.years.map(function (y) { return money(y.aid_funds); }) }]
+  });
+  draw('chart-categories', {
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: data.categories.map(function (c) { return c.name; }), axisLabel: { interval: 0, rotate: 30 } },
+    yAxis: { type: 'value' },
+    series: [{ type: 'bar', data: data.categories.map(function (c) { return c.value; }) }]
+  });
+  draw('chart-people', {
+    tooltip: { trigger: 'axis' },
+    legend: {},
+    xAxis: { type: 'category', data: data.years.map(function (y) { return String(y.year); }) },
+    yAxis: { type: 'value' },
+    series: [
+      { name: zh ? '实用技术培训' : 'practical trainees', type: 'bar', data: data.years.map(function (y) { return y.practical_trainees; }) },
+      { name: zh ? '劳务输出' : 'labour transferred', type: 'bar', data: data.years.map(function (y) { return y.labour_transferred; }) }
+    ]
+  });
+  var mapNode = document.getElementById('chart-map');
+  if (mapNode) {
+    Promise.all(['/assets/geo-510800.json', '/assets/geo-511300.json'].map(function (u) {
+      return fetch(u).then(function (r) { return r.json(); });
+    })).then(function (parts) {
+      // Counties are matched by their division code, which outlives their names.
+      var features = [];
+      parts.forEach(function (p) { p.features.forEach(function (f) { f.properties.code = String(f.id); features.push(f); }); });
+      echarts.registerMap('helped', { type: 'FeatureCollection', features: features });
+      var values = data.map.map(function (m) { return m.value; });
+      var c = echarts.init(mapNode);
+      c.setOption({
+        tooltip: { trigger: 'item', formatter: function (p) { return (p.data ? p.data.label : p.name) + ': ' + (p.value == null || isNaN(p.value) ? '—' : p.value); } },
+        visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10 },
+        series: [{ type: 'map', map: 'helped', nameProperty: 'code', roam: true,
+          data: data.map.map(function (m) { return { name: m.code, label: m.label, value: m.value }; }) }]
+      });
+      window.addEventListener('resize', function () { c.resize(); });
+    });
+  }
+})();

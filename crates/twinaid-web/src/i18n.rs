@@ -4,6 +4,9 @@
 use twinaid_domain::Lang;
 
 const CATALOG: &[(&str, &str, &str)] = &[
+    ("colon", "：", ": "),
+    ("open", "（", " ("),
+    ("close", "）", ")"),
     (
         "app_name",
         "对口帮扶协作管理",

@@ -336,6 +336,42 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     );
     d.screenshot("drill-down").await;
 
+    // The charts and the map are drawn from the same figures.
+    d.goto(&format!("{base}/?program=zj-sc&year=2009")).await;
+    assert_eq!(
+        d.wait_text("#figure-aid_funds .year", "36,400,000").await,
+        "36,400,000"
+    );
+    for _ in 0..50 {
+        let drawn = d.call(reqwest::Method::POST, "/execute/sync", json!({"script": "return document.querySelectorAll('#chart-map canvas').length", "args": []})).await;
+        if drawn.as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let charts = d.call(reqwest::Method::POST, "/execute/sync", json!({"script": "return document.querySelectorAll('.chart canvas').length", "args": []})).await;
+    assert_eq!(
+        charts.as_i64(),
+        Some(5),
+        "four charts and the map are drawn"
+    );
+    d.call(
+        reqwest::Method::POST,
+        "/execute/sync",
+        json!({"script": "window.scrollTo(0, 520)", "args": []}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    d.screenshot("charts").await;
+    d.call(
+        reqwest::Method::POST,
+        "/execute/sync",
+        json!({"script": "document.getElementById('chart-map').scrollIntoView()", "args": []}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    d.screenshot("map").await;
+
     d.click("#sign-out").await;
     assert_eq!(d.wait_text("#sign-in", "Sign in").await, "Sign in");
     d.goto(&format!("{base}/yearbook")).await;

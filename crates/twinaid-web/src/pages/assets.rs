@@ -15,6 +15,21 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/app.js"),
     ),
+    (
+        "echarts.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/echarts.min.js"),
+    ),
+    (
+        "geo-510800.json",
+        "application/json",
+        include_bytes!("../../assets/geo/guangyuan-510800.geojson"),
+    ),
+    (
+        "geo-511300.json",
+        "application/json",
+        include_bytes!("../../assets/geo/nanchong-511300.geojson"),
+    ),
 ];
 
 /// Serves one built-in asset, cached for a day.
@@ -29,5 +44,22 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_vendored_echarts_is_the_version_the_lockfile_pins() {
+        let lock = include_str!("../../assets/npm/package-lock.json");
+        let lock: serde_json::Value = serde_json::from_str(lock).unwrap();
+        let pinned = lock["packages"]["node_modules/echarts"]["version"]
+            .as_str()
+            .unwrap();
+        let vendored = include_str!("../../assets/vendor/echarts.min.js");
+        assert!(
+            vendored.contains(&format!("\"{pinned}\"")),
+            "run assets/npm/vendor.sh after changing echarts"
+        );
     }
 }
