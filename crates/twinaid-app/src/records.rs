@@ -448,6 +448,48 @@ impl App {
         })
     }
 
+    /// How many records of a kind the program has in a year, per value of a
+    /// choice field (projects by category); cut to what the actor may see.
+    pub async fn count_by(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        field: &str,
+        year: i32,
+    ) -> Result<Vec<(String, i64)>, AppError> {
+        actor.require_program_reader(program)?;
+        if matches!(
+            actor.role,
+            Role::HelperUnit { .. } | Role::HelpedCounty { .. }
+        ) {
+            // Scoped roles count through the list, which applies their scope.
+            let mut out = Vec::new();
+            if let Some(twinaid_domain::record::FieldType::Choice(choices)) =
+                kind.field(field).map(|f| f.ty)
+            {
+                for c in choices {
+                    let request = ListRequest {
+                        filters: vec![(field.to_string(), c.code.to_string())],
+                        year: Some(year),
+                        page: 1,
+                        per_page: 1,
+                        ..ListRequest::default()
+                    };
+                    let n = self
+                        .list_records(actor, program, kind, &request)
+                        .await?
+                        .total_rows;
+                    if n > 0 {
+                        out.push((c.code.to_string(), n));
+                    }
+                }
+            }
+            return Ok(out);
+        }
+        Ok(self.store.count_by(program, kind, field, year).await?)
+    }
+
     /// The units of a program.
     pub async fn units(&self, actor: &Actor, program: &str) -> Result<Vec<UnitRow>, AppError> {
         actor.require_program_reader(program)?;

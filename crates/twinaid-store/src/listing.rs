@@ -244,6 +244,34 @@ impl Store {
         })
     }
 
+    /// How many records of a kind a program has in a year, per value of a field.
+    pub async fn count_by(
+        &self,
+        program: &str,
+        kind: RecordKind,
+        field: &str,
+        year: i32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let name = field_exists(kind, field)?;
+        let sql = format!(
+            "SELECT r.{name}, COUNT(*) FROM {} r WHERE r.program_code = $1 AND r.year = $2 GROUP BY r.{name} ORDER BY r.{name}",
+            kind.code()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program.to_string())
+            .bind(i64::from(year))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
+                    r.try_get::<i64, _>(1)?,
+                ))
+            })
+            .collect()
+    }
+
     /// One record by its code.
     pub async fn record(
         &self,

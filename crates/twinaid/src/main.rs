@@ -1,5 +1,6 @@
 //! The twinaid command: run pairing-assistance programs from one database.
 
+mod bench;
 mod demo;
 mod render;
 mod serve;
@@ -67,6 +68,15 @@ enum Command {
         /// 空数据库时载入演示数据并创建管理员 · Load the demo program into an empty database and create an administrator
         #[arg(long)]
         demo: bool,
+    },
+    /// 测量页面速度（演示数据，HTTP）· Measure page speed on the demo data over HTTP (p50/p95)
+    Bench {
+        /// 每个页面的请求数 · Requests per page
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// 同时在 PostgreSQL 上测量（服务器地址）· Also measure on PostgreSQL: a server URL where a database may be created
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// 管理用户 · Manage user accounts
     User {
@@ -159,6 +169,10 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), AppError> {
     let lang = cli.lang;
     let actor = Actor::local_operator();
+    if let Command::Bench { requests, postgres } = cli.command {
+        // The benchmark makes its own databases; the one named by --database-url is left alone.
+        return bench::run(requests, postgres, lang).await;
+    }
     let app = App::open(&cli.database_url).await?;
     let result = match cli.command {
         Command::Init => init(&app, &actor, lang).await,
@@ -197,6 +211,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Bench { .. } => Ok(()),
         Command::Serve { listen, demo } => serve::run(&app, &actor, &listen, demo, lang).await,
         Command::User {
             user:

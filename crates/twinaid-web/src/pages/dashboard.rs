@@ -12,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
-use twinaid_app::ListRequest;
 use twinaid_domain::Lang;
 use twinaid_domain::quantity::{figure, figure_unit};
 use twinaid_domain::record::{PROJECT_CATEGORIES, RecordKind};
@@ -114,7 +113,14 @@ pub async fn page(
     let mut people_by_year = Vec::new();
     let mut chart_years = Vec::new();
     for y in years.iter().copied().filter(|y| *y <= year) {
-        let past = app.yearbook(&user.actor, &program, y).await.map_err(err)?;
+        // The asked year's yearbook is already at hand.
+        let fetched;
+        let past = if y == year {
+            &yb
+        } else {
+            fetched = app.yearbook(&user.actor, &program, y).await.map_err(err)?;
+            &fetched
+        };
         let value = |code: &str| past.indicator(code).map_or(0, |f| f.year);
         if let Some(f) = past.indicator("aid_funds") {
             funds_by_year.push(Bar {
@@ -138,31 +144,25 @@ pub async fn page(
         ));
         chart_years.push(json!({"year": y, "aid_funds": value("aid_funds") as f64 / 100.0, "practical_trainees": value("practical_trainees"), "labour_transferred": value("labour_transferred")}));
     }
-    let mut projects_by_category = Vec::new();
-    for c in PROJECT_CATEGORIES {
-        let request = ListRequest {
-            filters: vec![("category".into(), c.code.into())],
-            year: Some(year),
-            per_page: 1,
-            page: 1,
-            ..ListRequest::default()
-        };
-        let page = app
-            .list_records(&user.actor, &program, RecordKind::Project, &request)
-            .await
-            .map_err(err)?;
-        if page.total_rows > 0 {
-            projects_by_category.push(Bar {
+    let counts = app
+        .count_by(&user.actor, &program, RecordKind::Project, "category", year)
+        .await
+        .map_err(err)?;
+    let projects_by_category: Vec<Bar> = PROJECT_CATEGORIES
+        .iter()
+        .filter_map(|c| {
+            let n = counts.iter().find(|(code, _)| code == c.code)?.1;
+            Some(Bar {
                 label: lang.pick(c.zh, c.en).to_string(),
-                value: page.total_rows.to_string(),
+                value: n.to_string(),
                 href: format!(
                     "/records/project?program={}&year={year}&f.category={}",
                     url_encode(&program),
                     c.code
                 ),
-            });
-        }
-    }
+            })
+        })
+        .collect();
     let map_indicator = q
         .map
         .filter(|m| yb.indicator(m).is_some())
