@@ -228,6 +228,23 @@ impl App {
         Ok(out)
     }
 
+    /// A page of the national region registry (today's names), with the number of all matches.
+    pub async fn regions(
+        &self,
+        actor: &Actor,
+        search: Option<&str>,
+        level: Option<&str>,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(i64, Vec<RegionName>), AppError> {
+        actor.require_reader()?;
+        let per_page = per_page.clamp(1, 500);
+        Ok(self
+            .store
+            .regions_page(search, level, (page.max(1) - 1) * per_page, per_page)
+            .await?)
+    }
+
     /// The audit events of one entity, newest first.
     pub async fn history(
         &self,

@@ -205,6 +205,57 @@ impl Store {
         Ok(names)
     }
 
+    /// A page of the region registry, newest name per code, with the count of all matches.
+    pub async fn regions_page(
+        &self,
+        search: Option<&str>,
+        level: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<RegionName>), StoreError> {
+        let mut conditions = vec!["1 = 1".to_string()];
+        let mut binds = Vec::new();
+        if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            binds.push(format!("%{}%", s.to_lowercase()));
+            let p = binds.len();
+            conditions.push(format!("(r.code LIKE ${p} OR LOWER(r.name_zh) LIKE ${p} OR LOWER(COALESCE(r.name_en, '')) LIKE ${p})"));
+        }
+        if let Some(l) = level.filter(|l| !l.is_empty()) {
+            binds.push(l.to_string());
+            conditions.push(format!("r.level = ${}", binds.len()));
+        }
+        let where_sql = conditions.join(" AND ");
+        let count_sql = format!("SELECT COUNT(DISTINCT r.code) FROM region r WHERE {where_sql}");
+        let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        let total = q.fetch_one(&self.pool).await?;
+        let sql = format!(
+            "SELECT r.code, r.name_zh, r.name_en, r.valid_from, r.valid_to FROM region r WHERE {where_sql} \
+             AND r.valid_from = (SELECT MAX(x.valid_from) FROM region x WHERE x.code = r.code) \
+             ORDER BY r.code LIMIT {} OFFSET {}",
+            limit.clamp(1, 500),
+            offset.max(0)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b.clone());
+        }
+        let mut names = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let from: i64 = r.try_get(3)?;
+            names.push(RegionName {
+                code: region(&r.try_get::<String, _>(0)?)?,
+                name_zh: r.try_get(1)?,
+                name_en: r.try_get(2)?,
+                valid_from: (from != 0).then_some(year(from)),
+                valid_to: r.try_get::<Option<i64>, _>(4)?.map(year),
+            });
+        }
+        Ok((total, names))
+    }
+
     /// Row counts of every program table, for checks and summaries.
     pub async fn table_counts(&self, program_code: &str) -> Result<Vec<TableCount>, StoreError> {
         let mut tables: Vec<&'static str> = RecordKind::ALL.iter().map(|k| k.code()).collect();

@@ -3,6 +3,25 @@
 // each chart carry the same figures.
 (function () {
   'use strict';
+  // The pairing structure as a graph: helpers and the places they help.
+  var structure = document.getElementById('structure-data');
+  if (structure && window.echarts) {
+    var g = JSON.parse(structure.textContent);
+    var c = echarts.init(document.getElementById('chart-structure'));
+    c.setOption({
+      tooltip: {},
+      legend: { data: g.categories },
+      series: [{
+        type: 'graph', layout: 'force', roam: true, draggable: true,
+        force: { repulsion: 180, edgeLength: 90 },
+        categories: g.categories.map(function (n) { return { name: n }; }),
+        label: { show: true, position: 'right' },
+        data: g.nodes,
+        links: g.links.map(function (l) { return { source: l.source, target: l.target, lineStyle: { type: l.confirmed === '是' || l.confirmed === 'yes' ? 'solid' : 'dashed' } }; })
+      }]
+    });
+    window.addEventListener('resize', function () { c.resize(); });
+  }
   var dataNode = document.getElementById('chart-data');
   if (!dataNode || !window.echarts) { return; }
   var data = JSON.parse(dataNode.textContent);

@@ -5,6 +5,7 @@ use twinaid_domain::Lang;
 
 const CATALOG: &[(&str, &str, &str)] = &[
     ("colon", "：", ": "),
+    ("parent", "上级", "Parent"),
     ("open", "（", " ("),
     ("close", "）", ")"),
     (
@@ -208,6 +209,7 @@ mod tests {
             include_str!("../templates/error.html"),
             include_str!("../templates/structure.html"),
             include_str!("../templates/tokens.html"),
+            include_str!("../templates/registry.html"),
         ];
         for text in templates {
             for part in text.split("t.s(\"").skip(1) {

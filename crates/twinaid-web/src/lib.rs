@@ -37,6 +37,8 @@ pub fn router(app: App) -> Router {
         .route("/yearbook", get(pages::yearbook::page))
         .route("/structure", get(pages::structure::page))
         .route("/audit", get(pages::audit::page))
+        .route("/units", get(pages::registry::units))
+        .route("/regions", get(pages::registry::regions))
         .route(
             "/tokens",
             get(pages::tokens::page).post(pages::tokens::create),

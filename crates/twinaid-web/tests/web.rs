@@ -642,3 +642,23 @@ async fn the_language_switch_is_remembered() {
     let (_, en2, _) = b.get("/").await;
     assert!(en2.contains("Dashboard"));
 }
+
+#[tokio::test]
+async fn units_and_regions_have_list_pages_with_search_and_counts() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, units, _) = b.get("/units?program=zj-sc&kind=city&side=helping").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(number_in(&units, "total-rows"), "8", "eight helper cities");
+    let (_, regions, _) = b.get("/regions?q=%E9%9D%92%E5%B7%9D").await;
+    assert_eq!(number_in(&regions, "total-rows"), "1");
+    assert!(regions.contains("510822"));
+    let (_, counties, _) = b.get("/regions?level=county").await;
+    assert!(
+        number_in(&counties, "total-rows").parse::<i64>().unwrap() > 2800,
+        "the national registry"
+    );
+    let (_, structure, _) = b.get("/structure?program=zj-sc").await;
+    assert!(structure.contains("structure-data") && structure.contains("511321"));
+}

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod audit;
 pub mod dashboard;
 pub mod records;
+pub mod registry;
 pub mod signin;
 pub mod structure;
 pub mod tokens;

@@ -21,6 +21,8 @@ struct StructurePage {
     rows: Vec<(String, String, String, String, String, String)>,
     /// (side, kind, code, name)
     units: Vec<(String, String, String, String)>,
+    /// Nodes and links for the graph, as JSON.
+    graph: String,
 }
 
 /// The pairings of a program and its units.
@@ -68,6 +70,38 @@ pub async fn page(
             .map(|s| cell(&s, r.get(name), lang, true))
             .unwrap_or_default()
     };
+    let mut nodes: Vec<serde_json::Value> = Vec::new();
+    let mut links = Vec::new();
+    let add_node = |id: &str, label: &str, helper: bool, nodes: &mut Vec<serde_json::Value>| {
+        if !nodes.iter().any(|n| n["id"] == id) {
+            nodes.push(serde_json::json!({"id": id, "name": label, "category": if helper { 0 } else { 1 }, "symbolSize": if helper { 18 } else { 14 }}));
+        }
+    };
+    for r in &pairings.records {
+        let helper = text(r, "helper_unit");
+        let region = text(r, "helped_region");
+        let target = if region.is_empty() {
+            text(r, "helped_unit")
+        } else {
+            region.clone()
+        };
+        if helper.is_empty() || target.is_empty() {
+            continue;
+        }
+        let helper_label = names.get(&helper).cloned().unwrap_or(helper.clone());
+        let target_label = places
+            .get(&target)
+            .map(|(zh, en)| lang.pick(zh, en).to_string())
+            .or_else(|| names.get(&target).cloned())
+            .unwrap_or(target.clone());
+        add_node(&helper, &helper_label, true, &mut nodes);
+        add_node(&target, &target_label, false, &mut nodes);
+        links.push(serde_json::json!({"source": helper, "target": target, "confirmed": text(r, "confirmed")}));
+    }
+    // Kept inside a <script> element: no "</" may appear in it.
+    let graph = serde_json::json!({"nodes": nodes, "links": links, "categories": [lang.pick("帮扶方", "helping"), lang.pick("受帮扶方", "helped")]})
+        .to_string()
+        .replace("</", "<\\/");
     let rows = pairings
         .records
         .iter()
@@ -115,6 +149,7 @@ pub async fn page(
             page: Page::new(&user, title, &here, &program, year),
             rows,
             units,
+            graph,
         },
         lang,
     ))

@@ -1,0 +1,260 @@
+//! The units of a program and the national region registry, as lists with
+//! search, filters, paging and counts.
+
+use super::{Scope, render, resolve};
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::SignedIn;
+use crate::view::{Page, url_encode};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use twinaid_domain::Lang;
+use twinaid_domain::unit::UnitKind;
+
+/// One option of a filter: value, label, whether selected.
+type Choice = (String, String, bool);
+/// A filter: its query name, label and options.
+type Select = (String, String, Vec<Choice>);
+
+#[derive(Template)]
+#[template(path = "registry.html")]
+struct RegistryPage {
+    page: Page,
+    action: String,
+    search: String,
+    /// (name, label, options of (value, label, selected))
+    selects: Vec<Select>,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    prev_href: String,
+    next_href: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct RegistryQuery {
+    program: Option<String>,
+    q: Option<String>,
+    kind: Option<String>,
+    side: Option<String>,
+    level: Option<String>,
+    page: Option<i64>,
+}
+
+const PER_PAGE: i64 = 100;
+
+fn pager(base: &str, page: i64, pages: i64) -> (String, String) {
+    let link = |p: i64| {
+        if (1..=pages).contains(&p) && p != page {
+            format!("{base}&page={p}")
+        } else {
+            String::new()
+        }
+    };
+    (link(page - 1), link(page + 1))
+}
+
+/// The units of a program, filtered by kind, side and text.
+pub async fn units(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<RegistryQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let t = crate::i18n::Tr { lang };
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program.clone(),
+            year: None,
+        },
+    )
+    .await?;
+    let all = state
+        .app
+        .units(&user.actor, &program)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let search = q.q.clone().unwrap_or_default().to_lowercase();
+    let kind = q.kind.clone().unwrap_or_default();
+    let side = q.side.clone().unwrap_or_default();
+    let kept: Vec<_> = all
+        .iter()
+        .filter(|u| kind.is_empty() || u.kind == kind)
+        .filter(|u| side.is_empty() || u.side == side)
+        .filter(|u| {
+            search.is_empty()
+                || u.code.to_lowercase().contains(&search)
+                || u.name_zh.to_lowercase().contains(&search)
+                || u.name_en
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_lowercase()
+                    .contains(&search)
+        })
+        .collect();
+    let total = kept.len() as i64;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let page_no = q.page.unwrap_or(1).clamp(1, pages);
+    let rows = kept
+        .iter()
+        .skip(((page_no - 1) * PER_PAGE) as usize)
+        .take(PER_PAGE as usize)
+        .map(|u| {
+            vec![
+                u.code.clone(),
+                if lang == Lang::Zh {
+                    u.name_zh.clone()
+                } else {
+                    u.name_en.clone().unwrap_or(u.name_zh.clone())
+                },
+                UnitKind::parse(&u.kind).map_or(u.kind.clone(), |k| k.name(lang).to_string()),
+                if u.side == "helping" {
+                    t.s("helper")
+                } else {
+                    t.s("helped")
+                }
+                .to_string(),
+                u.region_code.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let base = format!(
+        "/units?program={}&q={}&kind={}&side={}",
+        url_encode(&program),
+        url_encode(&search),
+        url_encode(&kind),
+        url_encode(&side)
+    );
+    let (prev_href, next_href) = pager(&base, page_no, pages);
+    let mut kinds = vec![(String::new(), t.s("all").to_string(), kind.is_empty())];
+    kinds.extend(UnitKind::ALL.iter().map(|k| {
+        (
+            k.code().to_string(),
+            k.name(lang).to_string(),
+            k.code() == kind,
+        )
+    }));
+    let sides = vec![
+        (String::new(), t.s("all").to_string(), side.is_empty()),
+        (
+            "helping".to_string(),
+            t.s("helper").to_string(),
+            side == "helping",
+        ),
+        (
+            "helped".to_string(),
+            t.s("helped").to_string(),
+            side == "helped",
+        ),
+    ];
+    let page = RegistryPage {
+        page: Page::new(&user, t.s("units"), &base, &program, year),
+        action: "/units".into(),
+        search: q.q.unwrap_or_default(),
+        selects: vec![
+            ("kind".into(), t.s("kind").into(), kinds),
+            ("side".into(), t.s("side").into(), sides),
+        ],
+        headers: ["code", "name", "kind", "side", "region"]
+            .iter()
+            .map(|k| t.s(k).to_string())
+            .collect(),
+        rows,
+        total,
+        page_no,
+        pages,
+        prev_href,
+        next_href,
+    };
+    Ok(render(&page, lang))
+}
+
+/// The national region registry.
+pub async fn regions(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<RegistryQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let t = crate::i18n::Tr { lang };
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program.clone(),
+            year: None,
+        },
+    )
+    .await?;
+    let level = q.level.clone().unwrap_or_default();
+    let page_no = q.page.unwrap_or(1).max(1);
+    let (total, names) = state
+        .app
+        .regions(
+            &user.actor,
+            q.q.as_deref(),
+            Some(level.as_str()),
+            page_no,
+            PER_PAGE,
+        )
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let rows = names
+        .iter()
+        .map(|n| {
+            let parent = n.code.parent().map(|p| p.to_string()).unwrap_or_default();
+            vec![
+                n.code.to_string(),
+                n.name(lang).to_string(),
+                n.code.level().code().to_string(),
+                parent,
+            ]
+        })
+        .collect();
+    let search = q.q.unwrap_or_default();
+    let base = format!(
+        "/regions?program={}&q={}&level={}",
+        url_encode(&program),
+        url_encode(&search),
+        url_encode(&level)
+    );
+    let (prev_href, next_href) = pager(&base, page_no.min(pages), pages);
+    let levels = ["", "province", "prefecture", "county"]
+        .iter()
+        .map(|l| {
+            (
+                l.to_string(),
+                if l.is_empty() {
+                    t.s("all").to_string()
+                } else {
+                    l.to_string()
+                },
+                *l == level,
+            )
+        })
+        .collect();
+    let page = RegistryPage {
+        page: Page::new(&user, t.s("regions"), &base, &program, year),
+        action: "/regions".into(),
+        search,
+        selects: vec![("level".into(), t.s("level").into(), levels)],
+        headers: ["code", "name", "level", "parent"]
+            .iter()
+            .map(|k| t.s(k).to_string())
+            .collect(),
+        rows,
+        total,
+        page_no: page_no.min(pages),
+        pages,
+        prev_href,
+        next_href,
+    };
+    Ok(render(&page, lang))
+}
