@@ -490,6 +490,21 @@ impl App {
         Ok(self.store.count_by(program, kind, field, year).await?)
     }
 
+    /// The aggregate values of a program, of one indicator or all.
+    pub async fn aggregate_values(
+        &self,
+        actor: &Actor,
+        program: &str,
+        indicator: Option<&str>,
+    ) -> Result<Vec<AggregateRow>, AppError> {
+        actor.require_program_reader(program)?;
+        let q = AggregateQuery {
+            indicator: indicator.map(str::to_string),
+            ..AggregateQuery::default()
+        };
+        Ok(self.store.aggregate_values(program, &q).await?)
+    }
+
     /// The units of a program.
     pub async fn units(&self, actor: &Actor, program: &str) -> Result<Vec<UnitRow>, AppError> {
         actor.require_program_reader(program)?;

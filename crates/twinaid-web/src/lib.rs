@@ -38,6 +38,7 @@ pub fn router(app: App) -> Router {
         .route("/structure", get(pages::structure::page))
         .route("/audit", get(pages::audit::page))
         .route("/units", get(pages::registry::units))
+        .route("/aggregates", get(pages::registry::aggregates))
         .route("/regions", get(pages::registry::regions))
         .route(
             "/tokens",

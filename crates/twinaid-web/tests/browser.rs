@@ -336,6 +336,20 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     );
     d.screenshot("drill-down").await;
 
+    // Filtering a list swaps the list in place (htmx) and keeps the filter in the address.
+    d.goto(&format!("{base}/records/project?program=zj-sc&year=2009"))
+        .await;
+    assert_eq!(d.wait_text("#total-rows", "74").await, "74");
+    d.click("#filters select[name='region'] option[value='510822']")
+        .await;
+    d.click("#filters button[type='submit']").await;
+    assert_eq!(
+        d.wait_text("#total-rows", "7").await,
+        "7",
+        "Qingchuan's six projects and the new one"
+    );
+    assert!(d.url().await.contains("region=510822"));
+
     // The charts and the map are drawn from the same figures.
     d.goto(&format!("{base}/?program=zj-sc&year=2009")).await;
     assert_eq!(

@@ -659,6 +659,12 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
         number_in(&counties, "total-rows").parse::<i64>().unwrap() > 2800,
         "the national registry"
     );
+    let (_, aggregates, _) = b.get("/aggregates?program=zj-sc&indicator=aid_funds").await;
+    assert_eq!(number_in(&aggregates, "total-rows"), "1");
+    assert!(
+        aggregates.contains("1996–2008") && aggregates.contains("37,980"),
+        "1996–2008 aid funds in 万元"
+    );
     let (_, structure, _) = b.get("/structure?program=zj-sc").await;
     assert!(structure.contains("structure-data") && structure.contains("511321"));
 }

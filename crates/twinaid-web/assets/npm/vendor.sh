@@ -8,4 +8,7 @@ mkdir -p ../vendor
 cp node_modules/echarts/dist/echarts.min.js ../vendor/echarts.min.js
 cp node_modules/echarts/LICENSE ../vendor/echarts.LICENSE
 cp node_modules/echarts/NOTICE ../vendor/echarts.NOTICE
+cp node_modules/htmx.org/dist/htmx.min.js ../vendor/htmx.min.js
+cp node_modules/htmx.org/LICENSE ../vendor/htmx.LICENSE
+echo "vendored htmx $(node -p "require('./node_modules/htmx.org/package.json').version")"
 echo "vendored echarts $(node -p "require('./node_modules/echarts/package.json').version")"

@@ -21,6 +21,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/vendor/echarts.min.js"),
     ),
     (
+        "htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/htmx.min.js"),
+    ),
+    (
         "geo-510800.json",
         "application/json",
         include_bytes!("../../assets/geo/guangyuan-510800.geojson"),
@@ -57,6 +62,13 @@ mod tests {
             .as_str()
             .unwrap();
         let vendored = include_str!("../../assets/vendor/echarts.min.js");
+        let htmx = lock["packages"]["node_modules/htmx.org"]["version"]
+            .as_str()
+            .unwrap();
+        assert!(
+            include_str!("../../assets/vendor/htmx.min.js")
+                .contains(&format!("version:\"{htmx}\""))
+        );
         assert!(
             vendored.contains(&format!("\"{pinned}\"")),
             "run assets/npm/vendor.sh after changing echarts"

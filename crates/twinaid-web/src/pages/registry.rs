@@ -258,3 +258,99 @@ pub async fn regions(
     };
     Ok(render(&page, lang))
 }
+
+#[derive(Deserialize, Default)]
+pub struct AggregateQueryParams {
+    program: Option<String>,
+    indicator: Option<String>,
+}
+
+/// The aggregate values of a program: figures for years before records were kept.
+pub async fn aggregates(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<AggregateQueryParams>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let t = crate::i18n::Tr { lang };
+    let err = |e| WebError::from_app(e, lang);
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program.clone(),
+            year: None,
+        },
+    )
+    .await?;
+    let indicator = q.indicator.clone().filter(|i| !i.is_empty());
+    let defs = state.app.indicators(&user.actor).await.map_err(err)?;
+    let values = state
+        .app
+        .aggregate_values(&user.actor, &program, indicator.as_deref())
+        .await
+        .map_err(err)?;
+    let places = state
+        .app
+        .place_names(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let rows: Vec<Vec<String>> = values
+        .iter()
+        .map(|a| {
+            let def = defs.iter().find(|d| d.code == a.indicator);
+            let unit = def.map_or(twinaid_domain::UnitOfMeasure::Count, |d| d.unit);
+            let span = if a.year_from == a.year_to {
+                a.year_from.to_string()
+            } else {
+                format!("{}–{}", a.year_from, a.year_to)
+            };
+            let region = a.region_code.clone().map(|r| match places.get(&r) {
+                Some((zh, en)) => format!("{} {r}", lang.pick(zh, en)),
+                None => r,
+            });
+            vec![
+                def.map_or(a.indicator.clone(), |d| d.name(lang).to_string()),
+                span,
+                a.helper_unit.clone().unwrap_or_default(),
+                region.unwrap_or_default(),
+                format!(
+                    "{} {}",
+                    twinaid_domain::quantity::figure(a.value, unit, lang),
+                    twinaid_domain::quantity::figure_unit(unit, lang)
+                ),
+                a.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut options = vec![(String::new(), t.s("all").to_string(), indicator.is_none())];
+    options.extend(defs.iter().map(|d| {
+        (
+            d.code.clone(),
+            d.name(lang).to_string(),
+            indicator.as_deref() == Some(d.code.as_str()),
+        )
+    }));
+    let base = format!(
+        "/aggregates?program={}&indicator={}",
+        url_encode(&program),
+        url_encode(indicator.as_deref().unwrap_or_default())
+    );
+    let page = RegistryPage {
+        page: Page::new(&user, t.s("aggregate_values"), &base, &program, year),
+        action: "/aggregates".into(),
+        search: String::new(),
+        selects: vec![("indicator".into(), t.s("indicator").into(), options)],
+        headers: ["indicator", "period", "helper", "region", "value", "note"]
+            .iter()
+            .map(|k| t.s(k).to_string())
+            .collect(),
+        total: rows.len() as i64,
+        rows,
+        page_no: 1,
+        pages: 1,
+        prev_href: String::new(),
+        next_href: String::new(),
+    };
+    Ok(render(&page, lang))
+}
