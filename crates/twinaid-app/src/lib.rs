@@ -131,21 +131,7 @@ impl App {
                 .iter()
                 .filter_map(|c| c.region.as_ref().map(|r| r.county().to_string())),
         );
-        codes.sort();
-        codes.dedup();
-        let names = self.store.region_names(&codes).await?;
-        let mut region_names = BTreeMap::new();
-        for code in &codes {
-            let mine: Vec<RegionName> = names
-                .iter()
-                .filter(|n| n.code.as_str() == code)
-                .cloned()
-                .collect();
-            if let Some(n) = name_in_year(&mine, year) {
-                let en = n.name_en.clone().unwrap_or_else(|| n.name_zh.clone());
-                region_names.insert(code.clone(), (n.name_zh.clone(), en));
-            }
-        }
+        let region_names = self.names_in_year(codes, year).await?;
         Ok(assemble(YearbookInput {
             program: &program,
             year,
@@ -205,6 +191,15 @@ impl App {
                 .iter()
                 .filter_map(|h| h.region.parent().map(|p| p.to_string())),
         );
+        self.names_in_year(codes, year).await
+    }
+
+    /// The Chinese and English names regions had in a year, by code.
+    async fn names_in_year(
+        &self,
+        mut codes: Vec<String>,
+        year: i32,
+    ) -> Result<BTreeMap<String, (String, String)>, AppError> {
         codes.sort();
         codes.dedup();
         let names = self.store.region_names(&codes).await?;
@@ -216,13 +211,8 @@ impl App {
                 .cloned()
                 .collect();
             if let Some(n) = name_in_year(&mine, year) {
-                out.insert(
-                    code.clone(),
-                    (
-                        n.name_zh.clone(),
-                        n.name_en.clone().unwrap_or_else(|| n.name_zh.clone()),
-                    ),
-                );
+                let en = n.name_en.clone().unwrap_or_else(|| n.name_zh.clone());
+                out.insert(code.clone(), (n.name_zh.clone(), en));
             }
         }
         Ok(out)

@@ -3,12 +3,13 @@
 //! installed (`.ci/run` installs Debian's chromium and chromium-driver, and sets
 //! TWINAID_BROWSER_TESTS=1 so that a missing driver fails instead of skipping).
 
+mod common;
+
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use twinaid_app::{Actor, App, Role};
-use twinaid_exchange::{FolderSource, read_program};
+use twinaid_app::{Actor, Role};
 
 const PASSWORD: &str = "browser test password";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -217,25 +218,8 @@ impl Driver {
 
 async fn start_server() -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(&format!("sqlite://{}", dir.path().join("b.db").display()))
-        .await
-        .unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let read = |f: &str| std::fs::read_to_string(root.join("data/regions").join(f)).unwrap();
-    let regions = twinaid_exchange::national_regions::parse(&[
-        &read("provinces.csv"),
-        &read("cities.csv"),
-        &read("areas.csv"),
-    ]);
+    let app = common::demo_app(&format!("sqlite://{}", dir.path().join("b.db").display())).await;
     let operator = Actor::local_operator();
-    app.init(&operator, &regions).await.unwrap();
-    let units = app.indicator_units().await.unwrap();
-    let bundle = read_program(
-        &FolderSource::open(&root.join("data/demo")).unwrap(),
-        &|c| units.get(c).copied(),
-    )
-    .unwrap();
-    app.load(&operator, &bundle).await.unwrap();
     app.add_user(
         &operator,
         "office",

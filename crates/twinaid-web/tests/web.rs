@@ -1,12 +1,12 @@
 //! The web application over real HTTP: a server on a free port, a real
 //! database (SQLite file; PostgreSQL too when TWINAID_TEST_POSTGRES_URL is set).
 
+mod common;
+
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
-use std::path::Path;
 use twinaid_app::{Actor, App, Role};
-use twinaid_exchange::{FolderSource, read_program};
 
 const ADMIN_PASSWORD: &str = "correct horse battery";
 
@@ -20,20 +20,8 @@ struct TestServer {
 async fn spawn(url: Option<String>) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("web.db").display()));
-    let app = App::open(&url).await.unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let read = |f: &str| std::fs::read_to_string(root.join("data/regions").join(f)).unwrap();
-    let regions = twinaid_exchange::national_regions::parse(&[
-        &read("provinces.csv"),
-        &read("cities.csv"),
-        &read("areas.csv"),
-    ]);
+    let app = common::demo_app(&url).await;
     let operator = Actor::local_operator();
-    app.init(&operator, &regions).await.unwrap();
-    let units = app.indicator_units().await.unwrap();
-    let source = FolderSource::open(&root.join("data/demo")).unwrap();
-    let bundle = read_program(&source, &|c| units.get(c).copied()).unwrap();
-    app.load(&operator, &bundle).await.unwrap();
     app.add_user(
         &operator,
         "admin",
