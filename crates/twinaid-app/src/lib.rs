@@ -5,11 +5,13 @@
 mod access;
 mod accounts;
 mod error;
+mod lifecycle;
 mod records;
 
 pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use error::AppError;
+pub use lifecycle::{ProjectSteps, Transition};
 pub use records::{DrillDown, ListRequest};
 
 use std::collections::BTreeMap;

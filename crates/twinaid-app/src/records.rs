@@ -69,7 +69,7 @@ const HELPER_KINDS: [RecordKind; 7] = [
 ];
 
 /// Fields helped-county staff may change on a project in their county.
-const COUNTY_FIELDS: [&str; 3] = ["status", "beneficiaries", "note"];
+const COUNTY_FIELDS: [&str; 2] = ["beneficiaries", "note"];
 
 impl Actor {
     /// May this actor read the program's records at all?
@@ -254,6 +254,17 @@ impl App {
     ) -> Result<Record, AppError> {
         actor.require_program_reader(program)?;
         let mut cells = cells.clone();
+        // What helpers and counties add to a project is a proposal, until the office verifies it.
+        if kind == RecordKind::Project
+            && existing.is_none()
+            && matches!(
+                actor.role,
+                Role::HelperUnit { .. } | Role::HelpedCounty { .. }
+            )
+            && cells.get("status").is_none_or(|s| s.trim().is_empty())
+        {
+            cells.insert("status".into(), "proposed".into());
+        }
         let before = match existing {
             Some(code) => {
                 cells.insert("code".into(), code.to_string());
@@ -341,6 +352,18 @@ impl App {
             Role::ProgramOffice { program: p } if p == program => Ok(()),
             Role::HelperUnit { unit } => {
                 let own = |r: &Record| r.get("helper_unit").as_text() == Some(unit.as_str());
+                // A helper proposes projects; later statuses are steps of the lifecycle.
+                let status_ok = record.kind != RecordKind::Project
+                    || match before {
+                        None => record.get("status").as_text() == Some("proposed"),
+                        Some(b) => record.get("status") == b.get("status"),
+                    };
+                if !status_ok {
+                    return Err(AppError::Field(
+                        "status",
+                        DomainError::StepNotYours { to: "registered" },
+                    ));
+                }
                 if HELPER_KINDS.contains(&record.kind) && own(record) && before.is_none_or(own) {
                     Ok(())
                 } else {

@@ -65,6 +65,17 @@ pub enum DomainError {
         side: &'static str,
         program: String,
     },
+    #[error("no step from {from} to {to}")]
+    NoSuchStep {
+        from: &'static str,
+        to: &'static str,
+    },
+    #[error("not yours to move to {to}")]
+    StepNotYours { to: &'static str },
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("verification failed: {0}")]
+    VerificationFailed(String),
     #[error("{0} is still referred to")]
     StillReferenced(String),
     #[error("password shorter than {0} characters")]
@@ -234,6 +245,28 @@ impl DomainError {
             ) => format!(
                 "unit {unit} is not a {side} unit of program {program}; list it in units.csv with side {side}, or name a {side} unit"
             ),
+            (NoSuchStep { from, to }, Lang::Zh) => {
+                format!(
+                    "项目不能从“{from}”直接转为“{to}”，请按 申报→核查→登记→实施→完工→验收 的顺序办理"
+                )
+            }
+            (NoSuchStep { from, to }, Lang::En) => format!(
+                "a project cannot go from {from} to {to}; follow proposed → verified → registered → in progress → completed → inspected"
+            ),
+            (StepNotYours { to }, Lang::Zh) => {
+                format!("您的角色不能把项目转为“{to}”，请由负责该步骤的单位办理")
+            }
+            (StepNotYours { to }, Lang::En) => {
+                format!(
+                    "your role may not move the project to {to}; the party that owns that step must"
+                )
+            }
+            (ReasonRequired, Lang::Zh) => "退回或取消须填写原因".to_string(),
+            (ReasonRequired, Lang::En) => {
+                "returning or cancelling needs a reason; write one".to_string()
+            }
+            (VerificationFailed(why), Lang::Zh) => format!("核查未通过：{why}"),
+            (VerificationFailed(why), Lang::En) => format!("verification failed: {why}"),
             (StillReferenced(c), Lang::Zh) => {
                 format!("{c} 仍被其他记录引用（如资金拨付或入园企业），请先删除或改动那些记录")
             }

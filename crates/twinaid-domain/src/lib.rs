@@ -8,12 +8,14 @@ pub mod bundle;
 pub mod error;
 pub mod indicator;
 pub mod lang;
+pub mod lifecycle;
 pub mod money;
 pub mod program;
 pub mod quantity;
 pub mod record;
 pub mod region;
 pub mod unit;
+pub mod verification;
 pub mod yearbook;
 
 pub use error::{DomainError, Problem};

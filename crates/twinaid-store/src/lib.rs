@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod figures;
+mod lifecycle;
 mod listing;
 mod load;
 mod reads;
@@ -14,6 +15,7 @@ mod regions;
 mod rows;
 
 pub use accounts::{NewUser, UserRow};
+pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
 pub use load::LoadSummary;
 pub use reads::{AuditEntry, TableCount};

@@ -347,6 +347,48 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn step(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, code)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let to = body["to"].as_str().unwrap_or_default();
+    let reason = body["reason"].as_str().unwrap_or_default();
+    let status = state
+        .app
+        .move_project(&c.actor, &program, &code, to, reason)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    let steps = state
+        .app
+        .project_steps(&c.actor, &program, &code)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(
+        json!({"code": code, "status": status.code(), "next": steps.next.iter().map(|s| s.code()).collect::<Vec<_>>()}),
+    ))
+}
+
+async fn steps(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, code)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let s = state
+        .app
+        .project_steps(&c.actor, &program, &code)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(json!({
+        "code": code,
+        "status": s.status.code(),
+        "next": s.next.iter().map(|x| x.code()).collect::<Vec<_>>(),
+        "checks": s.checks.iter().map(|k| json!({"passed": k.passed, "blocking": k.blocking, "message": k.message(c.lang)})).collect::<Vec<_>>(),
+        "history": s.history.iter().map(|t| json!({"from": t.from_status, "to": t.to_status, "actor": t.actor, "at": t.at, "reason": t.reason})).collect::<Vec<_>>(),
+    })))
+}
+
 async fn not_found(headers: HeaderMap) -> ApiError {
     let lang = api_lang(&headers);
     ApiError::new(
@@ -372,6 +414,10 @@ pub fn router() -> Router<AppState> {
         .route("/programs", get(programs))
         .route("/indicators", get(indicators))
         .route("/programs/{program}/yearbook/{year}", get(yearbook))
+        .route(
+            "/programs/{program}/projects/{code}/steps",
+            get(steps).post(step),
+        )
         .route("/programs/{program}/records/{kind}", get(list).post(create))
         .route(
             "/programs/{program}/records/{kind}/{code}",

@@ -5,6 +5,8 @@ use twinaid_domain::Lang;
 
 const CATALOG: &[(&str, &str, &str)] = &[
     ("colon", "：", ": "),
+    ("lifecycle", "项目进度", "Project status"),
+    ("reason", "原因", "Reason"),
     ("parent", "上级", "Parent"),
     ("open", "（", " ("),
     ("close", "）", ")"),

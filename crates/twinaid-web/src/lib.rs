@@ -61,6 +61,7 @@ pub fn router(app: App) -> Router {
             "/records/{kind}/{code}/delete",
             post(pages::records::delete),
         )
+        .route("/records/project/{code}/step", post(pages::records::step))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .with_state(state)

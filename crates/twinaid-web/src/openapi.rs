@@ -87,6 +87,12 @@ pub fn document() -> Value {
                     "responses": {"200": ok("records"), "403": error_response("not allowed")}},
                 "post": {"summary": "Create a record", "parameters": [program_param, kind_param], "requestBody": record_body,
                     "responses": {"201": ok("created"), "422": error_response("invalid: each problem names its field"), "403": error_response("not allowed")}}},
+            "/programs/{program}/projects/{code}/steps": {
+                "get": {"summary": "A project's status, the steps the caller may take, verification checks and history", "parameters": [program_param, code_param],
+                    "responses": {"200": ok("steps"), "404": error_response("not found")}},
+                "post": {"summary": "Take a step: {\"to\": \"verified\", \"reason\": \"...\"} (a reason is required to return or cancel)", "parameters": [program_param, code_param],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"to": {"type": "string", "enum": twinaid_domain::lifecycle::Status::ALL.iter().map(|s| s.code()).collect::<Vec<_>>()}, "reason": {"type": "string"}}, "required": ["to"]}}}},
+                    "responses": {"200": ok("moved"), "403": error_response("not this role's step"), "422": error_response("not allowed by the lifecycle, or verification failed")}}},
             "/programs/{program}/records/{kind}/{code}": {
                 "get": {"summary": "One record", "parameters": [program_param, kind_param, code_param], "responses": {"200": ok("record"), "404": error_response("not found")}},
                 "put": {"summary": "Update a record (its code stays)", "parameters": [program_param, kind_param, code_param], "requestBody": record_body,

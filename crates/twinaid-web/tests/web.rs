@@ -656,3 +656,221 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
     let (_, structure, _) = b.get("/structure?program=zj-sc").await;
     assert!(structure.contains("structure-data") && structure.contains("511321"));
 }
+
+#[tokio::test]
+async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
+    for server in servers().await {
+        let operator = Actor::local_operator();
+        let roles = [
+            (
+                "hz",
+                Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            ),
+            (
+                "qc",
+                Role::HelpedCounty {
+                    region: "510822".into(),
+                },
+            ),
+            (
+                "office",
+                Role::ProgramOffice {
+                    program: "zj-sc".into(),
+                },
+            ),
+        ];
+        let mut tokens = std::collections::HashMap::new();
+        for (name, role) in &roles {
+            server
+                .app
+                .add_user(&operator, name, name, "lifecycle password", role)
+                .await
+                .unwrap();
+            let actor = Actor {
+                name: name.to_string(),
+                role: role.clone(),
+            };
+            tokens.insert(
+                *name,
+                server.app.create_api_token(&actor, "t").await.unwrap().0,
+            );
+        }
+        let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {
+            let mut r = server
+                .client
+                .request(
+                    method,
+                    format!("{}/api/v1/programs/zj-sc{path}", server.base),
+                )
+                .bearer_auth(&tokens[who]);
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            r.send()
+        };
+        let step =
+            |who: &'static str, code: &'static str, to: &'static str, reason: &'static str| {
+                call(
+                    who,
+                    reqwest::Method::POST,
+                    &format!("/projects/{code}/steps"),
+                    Some(serde_json::json!({"to": to, "reason": reason})),
+                )
+            };
+        // The helper proposes; a project it adds is a proposal whatever it says.
+        let new = serde_json::json!({"code": "2010-qc-clinic", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "hospital", "name_zh": "青川县卫生室", "amount": 300000});
+        let r = call("hz", reqwest::Method::POST, "/records/project", Some(new))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let created: Value = r.json().await.unwrap();
+        assert_eq!(created["status"], "proposed");
+        assert_eq!(
+            step("hz", "2010-qc-clinic", "verified", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "only the office verifies"
+        );
+        assert_eq!(
+            step("qc", "2010-qc-clinic", "verified", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        let steps: Value = call(
+            "office",
+            reqwest::Method::GET,
+            "/projects/2010-qc-clinic/steps",
+            None,
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(
+            steps["next"],
+            serde_json::json!(["verified", "returned", "cancelled"])
+        );
+        assert!(
+            steps["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["passed"] == true || c["blocking"] == false),
+            "{steps}"
+        );
+        for to in ["verified", "registered"] {
+            assert_eq!(
+                step("office", "2010-qc-clinic", to, "")
+                    .await
+                    .unwrap()
+                    .status(),
+                StatusCode::OK,
+                "{to}"
+            );
+        }
+        assert_eq!(
+            step("qc", "2010-qc-clinic", "in_progress", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK,
+            "the county reports progress"
+        );
+        assert_eq!(
+            step("hz", "2010-qc-clinic", "completed", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            step("hz", "2010-qc-clinic", "inspected", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            step("office", "2010-qc-clinic", "inspected", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        let steps: Value = call(
+            "qc",
+            reqwest::Method::GET,
+            "/projects/2010-qc-clinic/steps",
+            None,
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(steps["status"], "inspected");
+        assert_eq!(
+            steps["history"].as_array().unwrap().len(),
+            5,
+            "every step with who and when"
+        );
+
+        // A project in a county the helper is not paired with fails verification; returning needs a reason.
+        let elsewhere = serde_json::json!({"code": "2010-nb-x", "year": 2010, "helper_unit": "hangzhou", "region_code": "511321", "category": "school", "name_zh": "南部县某校", "amount": 100000});
+        assert_eq!(
+            call(
+                "hz",
+                reqwest::Method::POST,
+                "/records/project",
+                Some(elsewhere)
+            )
+            .await
+            .unwrap()
+            .status(),
+            StatusCode::CREATED
+        );
+        let r = step("office", "2010-nb-x", "verified", "").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("核查未通过"),
+            "{body}"
+        );
+        let r = step("office", "2010-nb-x", "returned", "").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            step(
+                "office",
+                "2010-nb-x",
+                "returned",
+                "Nanbu is Wenzhou's county"
+            )
+            .await
+            .unwrap()
+            .status(),
+            StatusCode::OK
+        );
+
+        // The project page shows the steps and their history.
+        let mut b = Browser::new(&server);
+        assert_eq!(
+            b.sign_in("office", "lifecycle password").await,
+            StatusCode::SEE_OTHER
+        );
+        let (_, page, _) = b.get("/records/project/2010-nb-x?program=zj-sc").await;
+        assert!(
+            page.contains("id=\"lifecycle\"") && page.contains("Nanbu is Wenzhou"),
+            "{page}"
+        );
+    }
+}

@@ -406,10 +406,23 @@ pub async fn list(
     Ok(render(&list, lang))
 }
 
+/// A project's place in its lifecycle, for the detail page.
+pub struct StepsView {
+    pub status: String,
+    /// (status code, button label, needs a reason)
+    pub next: Vec<(String, String, bool)>,
+    /// (passed, blocking, message)
+    pub checks: Vec<(bool, bool, String)>,
+    /// (when, who, from, to, reason)
+    pub history: Vec<(String, String, String, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "detail.html")]
 struct DetailPage {
     page: Page,
+    steps: Option<StepsView>,
+    step_error: String,
     kind: String,
     code: String,
     fields: Vec<(String, String)>,
@@ -423,6 +436,7 @@ struct DetailPage {
 pub struct DetailQuery {
     program: Option<String>,
     saved: Option<String>,
+    step_error: Option<String>,
 }
 
 /// One record.
@@ -482,7 +496,56 @@ pub async fn detail(
         url_encode(&code),
         url_encode(&program)
     );
+    let steps = if kind == RecordKind::Project {
+        let st = state
+            .app
+            .project_steps(&user.actor, &program, &code)
+            .await
+            .map_err(err)?;
+        let name = |code: &str| {
+            twinaid_domain::record::PROJECT_STATUSES
+                .iter()
+                .find(|c| c.code == code)
+                .map_or(code.to_string(), |c| lang.pick(c.zh, c.en).to_string())
+        };
+        Some(StepsView {
+            status: name(st.status.code()),
+            next: st
+                .next
+                .iter()
+                .map(|s| {
+                    (
+                        s.code().to_string(),
+                        s.step_name(lang).to_string(),
+                        s.needs_reason(),
+                    )
+                })
+                .collect(),
+            checks: st
+                .checks
+                .iter()
+                .map(|c| (c.passed, c.blocking, c.message(lang)))
+                .collect(),
+            history: st
+                .history
+                .into_iter()
+                .map(|t| {
+                    (
+                        t.at,
+                        t.actor,
+                        name(&t.from_status),
+                        name(&t.to_status),
+                        t.reason.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        })
+    } else {
+        None
+    };
     let page = DetailPage {
+        steps,
+        step_error: q.step_error.clone().unwrap_or_default(),
         page: Page::new(
             &user,
             &format!("{} {code}", kind.name(lang)),
@@ -853,5 +916,37 @@ mod tests {
             query_string(&params[..1], &[("page", "3".into())]),
             "program=zj-sc&page=3"
         );
+    }
+}
+
+/// Takes one step of a project's life from the buttons on its page.
+pub async fn step(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(code): Path<String>,
+    Query(scope): Query<Scope>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.get("csrf"))?;
+    let (program, _) = resolve(&state, &user, &scope).await?;
+    let to = form.get("to").map(String::as_str).unwrap_or_default();
+    let reason = form.get("reason").map(String::as_str).unwrap_or_default();
+    let back = format!(
+        "/records/project/{}?program={}",
+        url_encode(&code),
+        url_encode(&program)
+    );
+    match state
+        .app
+        .move_project(&user.actor, &program, &code, to, reason)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("{back}&saved=1")).into_response()),
+        Err(e @ (AppError::BadRequest(_) | AppError::Field(..))) => Ok(Redirect::to(&format!(
+            "{back}&step_error={}",
+            url_encode(&e.message(user.lang))
+        ))
+        .into_response()),
+        Err(e) => Err(WebError::from_app(e, user.lang)),
     }
 }
