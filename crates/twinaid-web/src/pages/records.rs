@@ -887,38 +887,6 @@ pub async fn delete(
     .into_response())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_filters_and_paging_are_read_from_the_query() {
-        let params: Vec<(String, String)> = [
-            ("program", "zj-sc"),
-            ("f.category", "school"),
-            ("q", "青 x"),
-            ("year", "2009"),
-            ("cumulative", "1"),
-            ("page", "2"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-        let (r, program) = list_request(&params);
-        assert_eq!(program.as_deref(), Some("zj-sc"));
-        assert_eq!(
-            r.filters,
-            vec![("category".to_string(), "school".to_string())]
-        );
-        assert_eq!(r.search.as_deref(), Some("青 x"));
-        assert_eq!((r.year, r.cumulative, r.page), (Some(2009), true, 2));
-        assert_eq!(
-            query_string(&params[..1], &[("page", "3".into())]),
-            "program=zj-sc&page=3"
-        );
-    }
-}
-
 /// Takes one step of a project's life from the buttons on its page.
 pub async fn step(
     State(state): State<AppState>,
@@ -948,5 +916,37 @@ pub async fn step(
         ))
         .into_response()),
         Err(e) => Err(WebError::from_app(e, user.lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_filters_and_paging_are_read_from_the_query() {
+        let params: Vec<(String, String)> = [
+            ("program", "zj-sc"),
+            ("f.category", "school"),
+            ("q", "青 x"),
+            ("year", "2009"),
+            ("cumulative", "1"),
+            ("page", "2"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (r, program) = list_request(&params);
+        assert_eq!(program.as_deref(), Some("zj-sc"));
+        assert_eq!(
+            r.filters,
+            vec![("category".to_string(), "school".to_string())]
+        );
+        assert_eq!(r.search.as_deref(), Some("青 x"));
+        assert_eq!((r.year, r.cumulative, r.page), (Some(2009), true, 2));
+        assert_eq!(
+            query_string(&params[..1], &[("page", "3".into())]),
+            "program=zj-sc&page=3"
+        );
     }
 }
