@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod bundle;
+pub mod crossexam;
 pub mod error;
 pub mod indicator;
 pub mod lang;
