@@ -4,6 +4,7 @@
 //! can be wrong is checked when it is built, so holding one means it is valid.
 
 pub mod aggregate;
+pub mod assessment;
 pub mod bundle;
 pub mod crossexam;
 pub mod error;

@@ -1,0 +1,345 @@
+//! The yearly assessment of a helper unit: statistical evaluation against its
+//! targets, inspection results and expert scores, weighted into a total, a
+//! grade and a rank — with every point explained, so a score can be
+//! recomputed by hand.
+
+use crate::lang::Lang;
+
+/// How an indicator's completion rate becomes points, as the guidance states it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ScoreFormula {
+    /// `weight × min(actual / target, cap)`: linear up to the cap (1.0 means no credit beyond the target).
+    CappedLinear { cap: f64 },
+}
+
+/// One indicator of the statistical evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorResult {
+    pub indicator: String,
+    pub weight: f64,
+    /// In the indicator's displayed unit.
+    pub target: f64,
+    pub actual: f64,
+}
+
+impl IndicatorResult {
+    /// Actual over target; a zero target counts as met.
+    pub fn completion(&self) -> f64 {
+        if self.target <= 0.0 {
+            1.0
+        } else {
+            self.actual / self.target
+        }
+    }
+
+    /// The points this indicator earns under the formula.
+    pub fn points(&self, formula: ScoreFormula) -> f64 {
+        match formula {
+            ScoreFormula::CappedLinear { cap } => self.weight * self.completion().clamp(0.0, cap),
+        }
+    }
+}
+
+/// The weights of the three parts of the total, and the grade bands, from the guidance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    pub formula: ScoreFormula,
+    /// Weights of statistical evaluation, inspection and expert assessment; they need not add to 1.
+    pub weights: (f64, f64, f64),
+    /// Lowest totals of 好, 较好 and 一般; below the last is 差.
+    pub bands: (f64, f64, f64),
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            formula: ScoreFormula::CappedLinear { cap: 1.0 },
+            weights: (0.5, 0.3, 0.2),
+            bands: (90.0, 75.0, 60.0),
+        }
+    }
+}
+
+/// A grade band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grade {
+    Good,
+    FairlyGood,
+    Average,
+    Poor,
+}
+
+impl Grade {
+    /// The grade's name: 好 / 较好 / 一般 / 差.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            Grade::Good => lang.pick("好", "good"),
+            Grade::FairlyGood => lang.pick("较好", "fairly good"),
+            Grade::Average => lang.pick("一般", "average"),
+            Grade::Poor => lang.pick("差", "poor"),
+        }
+    }
+}
+
+/// What a unit's assessment is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitInput {
+    pub unit: String,
+    pub indicators: Vec<IndicatorResult>,
+    /// Satisfaction of the paired side, 0–100, added to the statistical part as one more item of equal weight to the mean indicator.
+    pub satisfaction: Option<f64>,
+    /// Inspection ratings of the unit's projects, 0–100 each.
+    pub inspection_ratings: Vec<f64>,
+    /// Expert scores, 0–100 each.
+    pub expert_scores: Vec<f64>,
+}
+
+/// A unit's assessed score, with its parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitScore {
+    pub unit: String,
+    /// 0–100 (more where the cap allows credit beyond the target).
+    pub statistical: f64,
+    pub inspection: f64,
+    pub expert: f64,
+    /// The spread of expert scores (highest minus lowest).
+    pub expert_spread: f64,
+    pub total: f64,
+    pub grade: Grade,
+    pub rank: usize,
+}
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        0.0
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
+}
+
+/// Rounds to two decimals, as published tables show scores.
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// The statistical part: points over the weights, on a 0–100 scale.
+pub fn statistical(input: &UnitInput, formula: ScoreFormula) -> f64 {
+    let weight: f64 = input.indicators.iter().map(|i| i.weight).sum();
+    let points: f64 = input.indicators.iter().map(|i| i.points(formula)).sum();
+    let mut score = if weight > 0.0 {
+        points / weight * 100.0
+    } else {
+        0.0
+    };
+    if let Some(s) = input.satisfaction {
+        // Satisfaction counts as one more item of average weight.
+        let n = input.indicators.len() as f64;
+        score = (score * n + s) / (n + 1.0);
+    }
+    round2(score)
+}
+
+/// Scores, grades and ranks every unit; equal totals share a rank.
+pub fn assess(inputs: &[UnitInput], rules: &Rules) -> Vec<UnitScore> {
+    let (ws, wi, we) = rules.weights;
+    let wsum = ws + wi + we;
+    let mut scores: Vec<UnitScore> = inputs
+        .iter()
+        .map(|u| {
+            let statistical = statistical(u, rules.formula);
+            let inspection = round2(mean(&u.inspection_ratings));
+            let expert = round2(mean(&u.expert_scores));
+            let spread = u.expert_scores.iter().cloned().fold(f64::MIN, f64::max)
+                - u.expert_scores.iter().cloned().fold(f64::MAX, f64::min);
+            let total = if wsum > 0.0 {
+                round2((ws * statistical + wi * inspection + we * expert) / wsum)
+            } else {
+                0.0
+            };
+            let (good, fair, average) = rules.bands;
+            let grade = if total >= good {
+                Grade::Good
+            } else if total >= fair {
+                Grade::FairlyGood
+            } else if total >= average {
+                Grade::Average
+            } else {
+                Grade::Poor
+            };
+            UnitScore {
+                unit: u.unit.clone(),
+                statistical,
+                inspection,
+                expert,
+                expert_spread: if u.expert_scores.is_empty() {
+                    0.0
+                } else {
+                    round2(spread)
+                },
+                total,
+                grade,
+                rank: 0,
+            }
+        })
+        .collect();
+    scores.sort_by(|a, b| {
+        b.total
+            .total_cmp(&a.total)
+            .then_with(|| a.unit.cmp(&b.unit))
+    });
+    for i in 0..scores.len() {
+        scores[i].rank = if i > 0 && scores[i].total == scores[i - 1].total {
+            scores[i - 1].rank
+        } else {
+            i + 1
+        };
+    }
+    scores
+}
+
+/// The explanation of a score, line by line, in a language: every input and every step.
+pub fn explain(input: &UnitInput, score: &UnitScore, rules: &Rules, lang: Lang) -> Vec<String> {
+    let mut lines = Vec::new();
+    let ScoreFormula::CappedLinear { cap } = rules.formula;
+    for i in &input.indicators {
+        lines.push(match lang {
+            Lang::Zh => format!(
+                "{}：目标 {}，实际 {}，完成率 {:.2}%，得分 = 权重 {} × min(完成率, {cap}) = {:.2}",
+                i.indicator, i.target, i.actual, i.completion() * 100.0, i.weight, i.points(rules.formula)
+            ),
+            Lang::En => format!(
+                "{}: target {}, actual {}, completion {:.2}%, points = weight {} × min(completion, {cap}) = {:.2}",
+                i.indicator, i.target, i.actual, i.completion() * 100.0, i.weight, i.points(rules.formula)
+            ),
+        });
+    }
+    if let Some(s) = input.satisfaction {
+        lines.push(match lang {
+            Lang::Zh => format!("受帮扶方满意度：{s}，作为一项平均权重计入"),
+            Lang::En => format!(
+                "satisfaction of the paired side: {s}, counted as one item of average weight"
+            ),
+        });
+    }
+    let (ws, wi, we) = rules.weights;
+    lines.push(match lang {
+        Lang::Zh => format!(
+            "统计评价 {:.2}；交叉检查（{} 个项目平均）{:.2}；专家评估（{} 位专家平均，极差 {:.2}）{:.2}",
+            score.statistical, input.inspection_ratings.len(), score.inspection, input.expert_scores.len(), score.expert_spread, score.expert
+        ),
+        Lang::En => format!(
+            "statistical evaluation {:.2}; cross-examination (mean of {} projects) {:.2}; experts (mean of {}, spread {:.2}) {:.2}",
+            score.statistical, input.inspection_ratings.len(), score.inspection, input.expert_scores.len(), score.expert_spread, score.expert
+        ),
+    });
+    lines.push(match lang {
+        Lang::Zh => format!(
+            "总分 = ({ws} × {:.2} + {wi} × {:.2} + {we} × {:.2}) ÷ {} = {:.2}，等次：{}，排名第 {}",
+            score.statistical,
+            score.inspection,
+            score.expert,
+            ws + wi + we,
+            score.total,
+            score.grade.name(lang),
+            score.rank
+        ),
+        Lang::En => format!(
+            "total = ({ws} × {:.2} + {wi} × {:.2} + {we} × {:.2}) / {} = {:.2}, grade {}, rank {}",
+            score.statistical,
+            score.inspection,
+            score.expert,
+            ws + wi + we,
+            score.total,
+            score.grade.name(lang),
+            score.rank
+        ),
+    });
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(name: &str, aid_actual: f64, ratings: &[f64], experts: &[f64]) -> UnitInput {
+        UnitInput {
+            unit: name.into(),
+            indicators: vec![
+                IndicatorResult {
+                    indicator: "aid_funds".into(),
+                    weight: 60.0,
+                    target: 5_000_000.0,
+                    actual: aid_actual,
+                },
+                IndicatorResult {
+                    indicator: "new_villages".into(),
+                    weight: 40.0,
+                    target: 4.0,
+                    actual: 4.0,
+                },
+            ],
+            satisfaction: None,
+            inspection_ratings: ratings.to_vec(),
+            expert_scores: experts.to_vec(),
+        }
+    }
+
+    #[test]
+    fn capped_linear_gives_no_credit_beyond_the_target() {
+        let i = IndicatorResult {
+            indicator: "x".into(),
+            weight: 10.0,
+            target: 100.0,
+            actual: 150.0,
+        };
+        assert_eq!(i.points(ScoreFormula::CappedLinear { cap: 1.0 }), 10.0);
+        assert_eq!(i.points(ScoreFormula::CappedLinear { cap: 1.2 }), 12.0);
+        let half = IndicatorResult { actual: 50.0, ..i };
+        assert_eq!(half.points(ScoreFormula::CappedLinear { cap: 1.0 }), 5.0);
+    }
+
+    #[test]
+    fn totals_grades_and_ranks_follow_the_rules() {
+        let rules = Rules::default();
+        let scores = assess(
+            &[
+                unit("a", 5_000_000.0, &[90.0, 100.0], &[80.0, 90.0]),
+                unit("b", 2_500_000.0, &[70.0], &[60.0]),
+                unit("c", 5_000_000.0, &[90.0, 100.0], &[80.0, 90.0]),
+            ],
+            &rules,
+        );
+        // a: statistical 100, inspection 95, experts 85 → (50 + 28.5 + 17) = 95.5
+        assert_eq!(
+            (
+                scores[0].unit.as_str(),
+                scores[0].total,
+                scores[0].rank,
+                scores[0].grade
+            ),
+            ("a", 95.5, 1, Grade::Good)
+        );
+        assert_eq!(
+            (scores[1].unit.as_str(), scores[1].rank),
+            ("c", 1),
+            "equal totals share a rank"
+        );
+        // b: statistical (30 + 40) = 70, inspection 70, experts 60 → 35 + 21 + 12 = 68
+        assert_eq!(
+            (scores[2].total, scores[2].rank, scores[2].grade),
+            (68.0, 3, Grade::Average)
+        );
+        assert_eq!(scores[0].expert_spread, 10.0);
+    }
+
+    #[test]
+    fn the_explanation_shows_every_number_of_the_total() {
+        let input = unit("b", 2_500_000.0, &[70.0], &[60.0]);
+        let score = &assess(std::slice::from_ref(&input), &Rules::default())[0];
+        let lines = explain(&input, score, &Rules::default(), Lang::En);
+        assert!(lines[0].contains("completion 50.00%") && lines[0].contains("= 30.00"));
+        assert!(
+            lines.last().unwrap().contains("= 68.00") && lines.last().unwrap().contains("average")
+        );
+    }
+}
