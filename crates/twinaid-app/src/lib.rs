@@ -6,12 +6,14 @@ mod access;
 mod accounts;
 mod error;
 mod lifecycle;
+mod plans;
 mod records;
 
 pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use error::AppError;
 pub use lifecycle::{ProjectSteps, Transition};
+pub use plans::{Progress, Task};
 pub use records::{DrillDown, ListRequest};
 
 use std::collections::BTreeMap;

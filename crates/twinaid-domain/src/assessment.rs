@@ -343,3 +343,37 @@ mod tests {
         );
     }
 }
+
+/// How far into a year a day is, for pacing targets: 1.0 for a year that is over.
+pub fn year_elapsed(year: i32, today_year: i32, day_of_year: u32) -> f64 {
+    use std::cmp::Ordering;
+    match year.cmp(&today_year) {
+        Ordering::Less => 1.0,
+        Ordering::Greater => 0.0,
+        Ordering::Equal => (f64::from(day_of_year) / 365.0).min(1.0),
+    }
+}
+
+/// Whether progress is behind the pace of the year: below the share of the
+/// year gone, by more than the tolerance (0.1 = ten points).
+pub fn behind_pace(target: f64, actual: f64, elapsed: f64, tolerance: f64) -> bool {
+    target > 0.0 && actual / target < elapsed - tolerance
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+
+    #[test]
+    fn pace_follows_the_calendar() {
+        assert_eq!(year_elapsed(2009, 2026, 10), 1.0);
+        assert_eq!(year_elapsed(2030, 2026, 10), 0.0);
+        assert!((year_elapsed(2026, 2026, 182) - 0.4986).abs() < 0.001);
+        assert!(behind_pace(100.0, 30.0, 0.5, 0.1), "30% done at mid-year");
+        assert!(!behind_pace(100.0, 45.0, 0.5, 0.1));
+        assert!(
+            !behind_pace(0.0, 0.0, 1.0, 0.1),
+            "no target, nothing to be behind"
+        );
+    }
+}

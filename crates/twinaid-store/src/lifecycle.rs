@@ -103,6 +103,25 @@ impl Store {
             .collect()
     }
 
+    /// Every plan target of a program for a year: (unit, indicator, county, target in the indicator's stored scale).
+    pub async fn plan_targets(
+        &self,
+        program: &str,
+        year: i32,
+    ) -> Result<Vec<(String, String, Option<String>, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT helper_unit, indicator, region_code, target FROM plan_target WHERE program_code = $1 AND year = $2 \
+             ORDER BY helper_unit, indicator, region_code",
+        )
+        .bind(program.to_string())
+        .bind(i64::from(year))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect()
+    }
+
     /// A helper unit's aid-funds plan targets for a year: (county, target in fen).
     pub async fn aid_targets(
         &self,

@@ -5,6 +5,15 @@ use twinaid_domain::Lang;
 
 const CATALOG: &[(&str, &str, &str)] = &[
     ("colon", "：", ": "),
+    ("plans", "计划与待办", "Plans and tasks"),
+    ("todo", "待办事项", "To do"),
+    ("nothing_to_do", "暂无待办事项", "Nothing to do"),
+    ("plan_vs_actual", "年度计划完成情况", "Plan against actual"),
+    ("target", "目标", "Target"),
+    ("actual", "实际", "Actual"),
+    ("completion", "完成率", "Completion"),
+    ("year_gone", "时间进度", "Share of the year gone"),
+    ("behind", "进度滞后", "behind the year's pace"),
     ("lifecycle", "项目进度", "Project status"),
     ("reason", "原因", "Reason"),
     ("parent", "上级", "Parent"),
@@ -212,6 +221,7 @@ mod tests {
             include_str!("../templates/structure.html"),
             include_str!("../templates/tokens.html"),
             include_str!("../templates/registry.html"),
+            include_str!("../templates/plans.html"),
         ];
         for text in templates {
             for part in text.split("t.s(\"").skip(1) {

@@ -36,6 +36,7 @@ pub fn router(app: App) -> Router {
         .route("/", get(pages::dashboard::page))
         .route("/yearbook", get(pages::yearbook::page))
         .route("/structure", get(pages::structure::page))
+        .route("/plans", get(pages::plans::page))
         .route("/audit", get(pages::audit::page))
         .route("/units", get(pages::registry::units))
         .route("/aggregates", get(pages::registry::aggregates))

@@ -874,3 +874,45 @@ async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
         );
     }
 }
+
+#[tokio::test]
+async fn plans_show_progress_against_targets_and_each_role_its_tasks() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    server
+        .app
+        .add_user(
+            &operator,
+            "hz",
+            "hz",
+            "hangzhou password",
+            &Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, plans, _) = b.get("/plans?program=zj-sc&year=2009").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        plans.matches("<tr class=").count(),
+        24,
+        "two targets for each of the twelve city–county pairings"
+    );
+    assert!(plans.contains("98.4%"), "Peng'an: 2.46 of 2.5 million yuan");
+    assert!(
+        plans.contains("/records/project/2009-510822-school?program=zj-sc"),
+        "completed projects wait for inspection"
+    );
+    let mut h = Browser::new(&server);
+    h.sign_in("hz", "hangzhou password").await;
+    let (_, own, _) = h.get("/plans?program=zj-sc&year=2009").await;
+    assert_eq!(
+        own.matches("<tr class=").count(),
+        4,
+        "Hangzhou sees its own targets only"
+    );
+    assert!(!own.contains("511321"));
+}

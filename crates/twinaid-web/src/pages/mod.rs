@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod audit;
 pub mod dashboard;
+pub mod plans;
 pub mod records;
 pub mod registry;
 pub mod signin;
