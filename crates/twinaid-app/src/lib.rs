@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod error;
+mod inspections;
 mod lifecycle;
 mod plans;
 mod records;
@@ -12,6 +13,7 @@ mod records;
 pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use error::AppError;
+pub use inspections::{Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
 pub use plans::{Progress, Task};
 pub use records::{DrillDown, ListRequest};

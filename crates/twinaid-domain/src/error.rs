@@ -76,6 +76,16 @@ pub enum DomainError {
     ReasonRequired,
     #[error("verification failed: {0}")]
     VerificationFailed(String),
+    #[error("no team may inspect {0}")]
+    NoInspector(String),
+    #[error("inspections of {0} were drawn already")]
+    AlreadyDrawn(i32),
+    #[error("inspection of {0} is closed")]
+    InspectionClosed(String),
+    #[error("nothing to answer for {0}")]
+    NothingToAnswer(String),
+    #[error("inspection of {0} is not ready to close")]
+    NotReadyToClose(String),
     #[error("{0} is still referred to")]
     StillReferenced(String),
     #[error("password shorter than {0} characters")]
@@ -267,6 +277,30 @@ impl DomainError {
             }
             (VerificationFailed(why), Lang::Zh) => format!("核查未通过：{why}"),
             (VerificationFailed(why), Lang::En) => format!("verification failed: {why}"),
+            (NoInspector(u), Lang::Zh) => format!(
+                "没有可检查单位 {u} 的检查组（其他单位都与其结对同一县），请调整结对或由专家检查"
+            ),
+            (NoInspector(u), Lang::En) => format!(
+                "no team may inspect {u}: every other unit shares a county with it; adjust the pairings or use experts"
+            ),
+            (AlreadyDrawn(y), Lang::Zh) => format!("{y} 年的交叉检查已经抽签，每年只抽一次"),
+            (AlreadyDrawn(y), Lang::En) => {
+                format!("the {y} cross-examination has been drawn already; it is drawn once a year")
+            }
+            (InspectionClosed(p), Lang::Zh) => format!("项目 {p} 的检查已结束，不能再修改"),
+            (InspectionClosed(p), Lang::En) => {
+                format!("the inspection of {p} is closed and cannot change")
+            }
+            (NothingToAnswer(p), Lang::Zh) => format!("项目 {p} 没有待答复的整改要求"),
+            (NothingToAnswer(p), Lang::En) => {
+                format!("there is no demand for rectification of {p} to answer")
+            }
+            (NotReadyToClose(p), Lang::Zh) => {
+                format!("项目 {p} 尚未填写检查结论或尚未答复整改，不能结束")
+            }
+            (NotReadyToClose(p), Lang::En) => format!(
+                "{p} has no finding yet, or its rectification is not answered; it cannot be closed"
+            ),
             (StillReferenced(c), Lang::Zh) => {
                 format!("{c} 仍被其他记录引用（如资金拨付或入园企业），请先删除或改动那些记录")
             }

@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod figures;
+mod inspection;
 mod lifecycle;
 mod listing;
 mod load;
@@ -15,6 +16,7 @@ mod regions;
 mod rows;
 
 pub use accounts::{NewUser, UserRow};
+pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
 pub use load::LoadSummary;

@@ -389,6 +389,89 @@ async fn steps(
     })))
 }
 
+async fn inspections(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let (round, rows) = state
+        .app
+        .inspections(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(json!({
+        "year": year,
+        "draw": round.map(|r| json!({"seed": r.seed, "drawn_by": r.drawn_by, "drawn_at": r.drawn_at})),
+        "inspections": rows.iter().map(|r| json!({
+            "project": r.project, "inspected_unit": r.inspected_unit, "inspector_unit": r.inspector_unit, "rating": r.rating,
+            "issues": r.issues, "amount_verified": r.amount_verified.map(|f| f as f64 / 100.0),
+            "rectification_required": r.rectification_required, "rectification_answer": r.rectification_answer, "closed": r.closed,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn draw_inspections(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let seed = body["seed"].as_u64().unwrap_or(year as u64);
+    let n = state
+        .app
+        .draw_inspections(&c.actor, &program, year, seed)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"year": year, "seed": seed, "assignments": n})),
+    )
+        .into_response())
+}
+
+async fn inspection_action(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year, project, action)): Path<(String, i32, String, String)>,
+    Json(body): Json<Value>,
+) -> Result<StatusCode, ApiError> {
+    let text = |k: &str| match &body[k] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let app = &state.app;
+    let result = match action.as_str() {
+        "finding" => {
+            let finding = twinaid_app::Finding {
+                rating: text("rating"),
+                issues: text("issues"),
+                amount_verified: text("amount_verified"),
+                rectification_required: body["rectification_required"].as_bool().unwrap_or(false),
+            };
+            app.record_finding(&c.actor, &program, year, &project, &finding)
+                .await
+        }
+        "answer" => {
+            app.answer_rectification(&c.actor, &program, year, &project, &text("answer"))
+                .await
+        }
+        "close" => {
+            app.close_inspection(&c.actor, &program, year, &project)
+                .await
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                c.lang.pick("没有这个操作", "no such action"),
+            ));
+        }
+    };
+    result.map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn not_found(headers: HeaderMap) -> ApiError {
     let lang = api_lang(&headers);
     ApiError::new(
@@ -417,6 +500,15 @@ pub fn router() -> Router<AppState> {
         .route(
             "/programs/{program}/projects/{code}/steps",
             get(steps).post(step),
+        )
+        .route("/programs/{program}/inspections/{year}", get(inspections))
+        .route(
+            "/programs/{program}/inspections/{year}/draw",
+            axum::routing::post(draw_inspections),
+        )
+        .route(
+            "/programs/{program}/inspections/{year}/{project}/{action}",
+            axum::routing::post(inspection_action),
         )
         .route("/programs/{program}/records/{kind}", get(list).post(create))
         .route(

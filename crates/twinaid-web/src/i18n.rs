@@ -6,6 +6,22 @@ use twinaid_domain::Lang;
 const CATALOG: &[(&str, &str, &str)] = &[
     ("colon", "：", ": "),
     ("plans", "计划与待办", "Plans and tasks"),
+    ("inspections", "交叉检查", "Cross-examination"),
+    ("seed", "抽签种子", "Seed of the draw"),
+    ("draw", "抽签分配检查组", "Draw the inspection teams"),
+    ("load", "各检查组任务量", "Load of each team"),
+    ("inspector", "检查单位", "Inspector"),
+    ("rating", "评分", "Rating"),
+    ("issues", "发现问题", "Issues"),
+    ("rectification", "整改", "Rectification"),
+    ("answer", "整改答复", "Answer"),
+    ("closed", "已结束", "closed"),
+    ("close_inspection", "结束检查", "Close"),
+    (
+        "amount_verified",
+        "核实金额（元）",
+        "Amount verified (yuan)",
+    ),
     ("todo", "待办事项", "To do"),
     ("nothing_to_do", "暂无待办事项", "Nothing to do"),
     ("plan_vs_actual", "年度计划完成情况", "Plan against actual"),
@@ -222,6 +238,7 @@ mod tests {
             include_str!("../templates/tokens.html"),
             include_str!("../templates/registry.html"),
             include_str!("../templates/plans.html"),
+            include_str!("../templates/inspections.html"),
         ];
         for text in templates {
             for part in text.split("t.s(\"").skip(1) {

@@ -37,6 +37,12 @@ pub fn router(app: App) -> Router {
         .route("/yearbook", get(pages::yearbook::page))
         .route("/structure", get(pages::structure::page))
         .route("/plans", get(pages::plans::page))
+        .route("/inspections", get(pages::inspections::page))
+        .route("/inspections/draw", post(pages::inspections::draw))
+        .route(
+            "/inspections/{project}/{action}",
+            post(pages::inspections::act),
+        )
         .route("/audit", get(pages::audit::page))
         .route("/units", get(pages::registry::units))
         .route("/aggregates", get(pages::registry::aggregates))

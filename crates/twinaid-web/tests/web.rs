@@ -916,3 +916,290 @@ async fn plans_show_progress_against_targets_and_each_role_its_tasks() {
     );
     assert!(!own.contains("511321"));
 }
+
+#[tokio::test]
+async fn the_cross_examination_is_drawn_once_and_each_party_does_its_part() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    let office = Actor {
+        name: "office".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    server
+        .app
+        .add_user(
+            &operator,
+            "office",
+            "office",
+            "office password!",
+            &office.role,
+        )
+        .await
+        .unwrap();
+    let mut o = Browser::new(&server);
+    o.sign_in("office", "office password!").await;
+    let csrf = o.csrf().await;
+    let (status, _, _) = o
+        .post(
+            "/inspections/draw?program=zj-sc&year=2009",
+            &[("csrf", &csrf), ("seed", "2009")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = o.get("/inspections?program=zj-sc&year=2009").await;
+    assert!(page.contains("id=\"drawn\"") && page.contains("2009"));
+    let (_, rows) = server
+        .app
+        .inspections(&office, "zj-sc", 2009)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 73, "every 2009 project of a paired unit");
+    let counties = |unit: &str| -> Vec<String> {
+        let pairs = [
+            ("hangzhou", ["510822", "510812"].as_slice()),
+            ("wenzhou", &["511321", "511324"]),
+            ("huzhou", &["510821", "510811"]),
+            ("jinhua", &["511381", "511304"]),
+            ("jiaxing", &["510824"]),
+            ("shaoxing", &["510823"]),
+            ("taizhou", &["511322"]),
+            ("quzhou", &["511323"]),
+            ("zj-dot", &["511381"]),
+        ];
+        pairs
+            .iter()
+            .find(|(u, _)| *u == unit)
+            .map(|(_, c)| c.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default()
+    };
+    let mut load = std::collections::BTreeMap::new();
+    for r in &rows {
+        assert_ne!(r.inspector_unit, r.inspected_unit);
+        assert!(
+            counties(&r.inspector_unit)
+                .iter()
+                .all(|c| !counties(&r.inspected_unit).contains(c)),
+            "{r:?}"
+        );
+        *load.entry(r.inspector_unit.clone()).or_insert(0) += 1;
+    }
+    let (min, max) = (load.values().min().unwrap(), load.values().max().unwrap());
+    assert!(max - min <= 1, "even load {load:?}");
+    // The same seed on another database gives the same draw.
+    let other = spawn(None).await;
+    other
+        .app
+        .draw_inspections(&operator, "zj-sc", 2009, 2009)
+        .await
+        .unwrap();
+    let (_, again) = other
+        .app
+        .inspections(&operator, "zj-sc", 2009)
+        .await
+        .unwrap();
+    assert_eq!(again, rows);
+    // Once a year only.
+    let (_, _, location) = o
+        .post(
+            "/inspections/draw?program=zj-sc&year=2009",
+            &[("csrf", &csrf), ("seed", "7")],
+        )
+        .await;
+    assert!(location.unwrap().contains("error="));
+
+    // The inspecting unit records a finding demanding rectification; only it may.
+    let target = rows
+        .iter()
+        .find(|r| r.inspector_unit == "hangzhou")
+        .unwrap()
+        .clone();
+    let not_ours = rows
+        .iter()
+        .find(|r| r.inspector_unit != "hangzhou" && r.inspected_unit != "hangzhou")
+        .unwrap()
+        .clone();
+    server
+        .app
+        .add_user(
+            &operator,
+            "hz",
+            "hz",
+            "hangzhou password",
+            &Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        )
+        .await
+        .unwrap();
+    server
+        .app
+        .add_user(
+            &operator,
+            "them",
+            "them",
+            "inspected password",
+            &Role::HelperUnit {
+                unit: target.inspected_unit.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut h = Browser::new(&server);
+    h.sign_in("hz", "hangzhou password").await;
+    let csrf_h = h.csrf().await;
+    let (status, _, _) = h
+        .post(
+            &format!(
+                "/inspections/{}/finding?program=zj-sc&year=2009",
+                not_ours.project
+            ),
+            &[("csrf", &csrf_h), ("rating", "90")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another team's project");
+    let (status, _, _) = h
+        .post(
+            &format!(
+                "/inspections/{}/finding?program=zj-sc&year=2009",
+                target.project
+            ),
+            &[
+                ("csrf", &csrf_h),
+                ("rating", "85"),
+                ("issues", "accounts incomplete"),
+                ("rectification_required", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, location) = h
+        .post(
+            &format!(
+                "/inspections/{}/close?program=zj-sc&year=2009",
+                target.project
+            ),
+            &[("csrf", &csrf_h)],
+        )
+        .await;
+    assert!(
+        location.unwrap().contains("error="),
+        "not closed before the answer"
+    );
+    let mut t = Browser::new(&server);
+    t.sign_in("them", "inspected password").await;
+    let csrf_t = t.csrf().await;
+    let (status, _, _) = t
+        .post(
+            &format!(
+                "/inspections/{}/answer?program=zj-sc&year=2009",
+                target.project
+            ),
+            &[("csrf", &csrf_t), ("answer", "accounts completed")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, location) = h
+        .post(
+            &format!(
+                "/inspections/{}/close?program=zj-sc&year=2009",
+                target.project
+            ),
+            &[("csrf", &csrf_h)],
+        )
+        .await;
+    assert_eq!(
+        (status, location.unwrap().contains("error=")),
+        (StatusCode::SEE_OTHER, false)
+    );
+    let (_, _, location) = h
+        .post(
+            &format!(
+                "/inspections/{}/finding?program=zj-sc&year=2009",
+                target.project
+            ),
+            &[("csrf", &csrf_h), ("rating", "10")],
+        )
+        .await;
+    assert!(
+        location.unwrap().contains("error="),
+        "a closed inspection does not change"
+    );
+    // The API refuses other roles the same way.
+    let token = server
+        .app
+        .create_api_token(
+            &Actor {
+                name: "hz".into(),
+                role: Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            },
+            "t",
+        )
+        .await
+        .unwrap()
+        .0;
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/zj-sc/inspections/2009/draw",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"seed": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "only the office draws");
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/zj-sc/inspections/2009/{}/finding",
+            server.base, not_ours.project
+        ))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"rating": 50}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let listed: Value = server
+        .client
+        .get(format!(
+            "{}/api/v1/programs/zj-sc/inspections/2009",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed["inspections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["inspector_unit"] == "hangzhou" || r["inspected_unit"] == "hangzhou")
+    );
+    let closed = server
+        .app
+        .inspections(&office, "zj-sc", 2009)
+        .await
+        .unwrap()
+        .1
+        .into_iter()
+        .find(|r| r.project == target.project)
+        .unwrap();
+    assert_eq!(
+        (
+            closed.rating,
+            closed.closed,
+            closed.rectification_answer.as_deref()
+        ),
+        (Some(85), true, Some("accounts completed"))
+    );
+}

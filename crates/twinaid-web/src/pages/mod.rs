@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod audit;
 pub mod dashboard;
+pub mod inspections;
 pub mod plans;
 pub mod records;
 pub mod registry;

@@ -1,0 +1,228 @@
+//! Year-end inspection by cross-examination: the draw, findings, rectification.
+
+use super::{Scope, render, resolve};
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::SignedIn;
+use crate::view::{Page, url_encode};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::{BTreeMap, HashMap};
+use twinaid_app::{AppError, Finding, Role};
+use twinaid_domain::Lang;
+
+/// One inspection as the page shows it.
+pub struct Row {
+    pub project: String,
+    pub inspected: String,
+    pub inspector: String,
+    pub rating: String,
+    pub issues: String,
+    pub rectification: String,
+    pub answer: String,
+    pub closed: bool,
+    /// The viewer inspects this project.
+    pub may_find: bool,
+    /// The viewer's project has a demand to answer.
+    pub may_answer: bool,
+    pub may_close: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inspections.html")]
+struct InspectionsPage {
+    page: Page,
+    drawn: String,
+    may_draw: bool,
+    seed: i32,
+    load: Vec<(String, usize)>,
+    rows: Vec<Row>,
+    error: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct InspectionQuery {
+    program: Option<String>,
+    year: Option<i32>,
+    error: Option<String>,
+}
+
+/// The inspection page of a year.
+pub async fn page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<InspectionQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program.clone(),
+            year: q.year,
+        },
+    )
+    .await?;
+    let (round, inspections) = state
+        .app
+        .inspections(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let units: HashMap<String, String> = state
+        .app
+        .units(&user.actor, &program)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|u| {
+            (
+                u.code,
+                if lang == Lang::Zh {
+                    u.name_zh
+                } else {
+                    u.name_en.unwrap_or(u.name_zh)
+                },
+            )
+        })
+        .collect();
+    let name = |c: &str| units.get(c).cloned().unwrap_or(c.to_string());
+    let office = matches!(&user.actor.role, Role::Administrator)
+        || matches!(&user.actor.role, Role::ProgramOffice { program: p } if *p == program);
+    let own = match &user.actor.role {
+        Role::HelperUnit { unit } => Some(unit.clone()),
+        _ => None,
+    };
+    let mut load: BTreeMap<String, usize> = BTreeMap::new();
+    let rows = inspections
+        .iter()
+        .map(|i| {
+            *load.entry(name(&i.inspector_unit)).or_default() += 1;
+            let mine_to_inspect = office || own.as_deref() == Some(i.inspector_unit.as_str());
+            Row {
+                project: i.project.clone(),
+                inspected: name(&i.inspected_unit),
+                inspector: name(&i.inspector_unit),
+                rating: i.rating.map(|r| r.to_string()).unwrap_or_default(),
+                issues: i.issues.clone().unwrap_or_default(),
+                rectification: if i.rectification_required {
+                    lang.pick("须整改", "rectification demanded")
+                } else {
+                    ""
+                }
+                .to_string(),
+                answer: i.rectification_answer.clone().unwrap_or_default(),
+                closed: i.closed,
+                may_find: mine_to_inspect && !i.closed,
+                may_answer: (office || own.as_deref() == Some(i.inspected_unit.as_str()))
+                    && i.rectification_required
+                    && !i.closed,
+                may_close: mine_to_inspect
+                    && !i.closed
+                    && i.rating.is_some()
+                    && (!i.rectification_required || i.rectification_answer.is_some()),
+            }
+        })
+        .collect();
+    let drawn = round
+        .map(|r| match lang {
+            Lang::Zh => format!("{} 于 {} 抽签，种子 {}", r.drawn_by, r.drawn_at, r.seed),
+            Lang::En => format!("drawn by {} at {}, seed {}", r.drawn_by, r.drawn_at, r.seed),
+        })
+        .unwrap_or_default();
+    let title = crate::i18n::Tr { lang }.s("inspections");
+    let here = format!("/inspections?program={}&year={year}", url_encode(&program));
+    let page = InspectionsPage {
+        page: Page::new(&user, title, &here, &program, year),
+        may_draw: office && drawn.is_empty(),
+        drawn,
+        seed: year,
+        load: load.into_iter().collect(),
+        rows,
+        error: q.error.unwrap_or_default(),
+    };
+    Ok(render(&page, lang))
+}
+
+fn back(program: &str, year: i32, error: Option<String>) -> Response {
+    let mut target = format!("/inspections?program={}&year={year}", url_encode(program));
+    if let Some(e) = error {
+        target.push_str(&format!("&error={}", url_encode(&e)));
+    }
+    Redirect::to(&target).into_response()
+}
+
+/// Turns a refusal a person can act on into a message on the page; anything else is an error page.
+fn outcome(
+    result: Result<(), AppError>,
+    program: &str,
+    year: i32,
+    lang: Lang,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(back(program, year, None)),
+        Err(e @ (AppError::BadRequest(_) | AppError::Field(..))) => {
+            Ok(back(program, year, Some(e.message(lang))))
+        }
+        Err(e) => Err(WebError::from_app(e, lang)),
+    }
+}
+
+/// The office draws the year's teams.
+pub async fn draw(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let seed = form
+        .get("seed")
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(year as u64);
+    let result = state
+        .app
+        .draw_inspections(&user.actor, &program, year, seed)
+        .await
+        .map(|_| ());
+    outcome(result, &program, year, user.lang)
+}
+
+/// The inspector records a finding, the inspected unit answers, the inspector closes.
+pub async fn act(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((project, action)): Path<(String, String)>,
+    Query(scope): Query<Scope>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let app = &state.app;
+    let result = match action.as_str() {
+        "finding" => {
+            let finding = Finding {
+                rating: get("rating"),
+                issues: get("issues"),
+                amount_verified: get("amount_verified"),
+                rectification_required: form.contains_key("rectification_required"),
+            };
+            app.record_finding(&user.actor, &program, year, &project, &finding)
+                .await
+        }
+        "answer" => {
+            app.answer_rectification(&user.actor, &program, year, &project, &get("answer"))
+                .await
+        }
+        "close" => {
+            app.close_inspection(&user.actor, &program, year, &project)
+                .await
+        }
+        _ => return Err(WebError::not_found(user.lang)),
+    };
+    outcome(result, &program, year, user.lang)
+}
