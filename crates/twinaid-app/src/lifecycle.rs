@@ -142,6 +142,7 @@ impl App {
             )
         })?;
         let parties = parties(actor, program, &project);
+        self.require_open_year(program, project.year()).await?;
         if parties.is_empty() {
             return Err(AppError::Forbidden);
         }

@@ -76,6 +76,18 @@ pub enum DomainError {
     ReasonRequired,
     #[error("verification failed: {0}")]
     VerificationFailed(String),
+    #[error("the assessment of {0} is published")]
+    YearPublished(i32),
+    #[error("no guidance covers {0}")]
+    NoGuidance(i32),
+    #[error("scores for {0} are submitted and locked")]
+    ScoresLocked(String),
+    #[error("score {0:?} is not between 0 and 100")]
+    ScoreOutOfRange(String),
+    #[error("not a `name = weight` line: {0}")]
+    BadWeightLine(String),
+    #[error("three numbers needed: {0}")]
+    NeedThreeNumbers(String),
     #[error("no team may inspect {0}")]
     NoInspector(String),
     #[error("inspections of {0} were drawn already")]
@@ -277,6 +289,36 @@ impl DomainError {
             }
             (VerificationFailed(why), Lang::Zh) => format!("核查未通过：{why}"),
             (VerificationFailed(why), Lang::En) => format!("verification failed: {why}"),
+            (YearPublished(y), Lang::Zh) => {
+                format!("{y} 年的考核结果已公布，该年度的记录和评分已锁定，不能修改")
+            }
+            (YearPublished(y), Lang::En) => format!(
+                "the {y} assessment is published; that year's records and scores are locked"
+            ),
+            (NoGuidance(y), Lang::Zh) => {
+                format!("{y} 年尚未印发指导意见（含考核指标和权重），请先在“指导意见”页印发")
+            }
+            (NoGuidance(y), Lang::En) => format!(
+                "no guidance (with the assessment's indicators and weights) covers {y}; issue one on the guidance page first"
+            ),
+            (ScoresLocked(u), Lang::Zh) => format!("对 {u} 的评分已提交并锁定，不能再修改"),
+            (ScoresLocked(u), Lang::En) => format!("the scores for {u} are submitted and locked"),
+            (ScoreOutOfRange(v), Lang::Zh) => format!("评分“{v}”须为 0 到 100 之间的数字"),
+            (ScoreOutOfRange(v), Lang::En) => {
+                format!("score \"{v}\" must be a number from 0 to 100")
+            }
+            (BadWeightLine(l), Lang::Zh) => {
+                format!("“{l}”不是“名称 = 权重”格式，权重须为正数，每行一项")
+            }
+            (BadWeightLine(l), Lang::En) => format!(
+                "\"{l}\" is not a `name = weight` line; one per line, the weight a positive number"
+            ),
+            (NeedThreeNumbers(t), Lang::Zh) => {
+                format!("“{t}”须为三个数字，用逗号分隔（等次分数线须从高到低）")
+            }
+            (NeedThreeNumbers(t), Lang::En) => format!(
+                "\"{t}\" must be three numbers separated by commas (grade bands from high to low)"
+            ),
             (NoInspector(u), Lang::Zh) => format!(
                 "没有可检查单位 {u} 的检查组（其他单位都与其结对同一县），请调整结对或由专家检查"
             ),

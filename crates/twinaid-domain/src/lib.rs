@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod bundle;
 pub mod crossexam;
 pub mod error;
+pub mod guidance;
 pub mod indicator;
 pub mod lang;
 pub mod lifecycle;

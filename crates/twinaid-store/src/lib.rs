@@ -5,6 +5,7 @@
 //! driver; where the engines differ (schema types), each has its own migrations.
 
 mod accounts;
+mod assessment;
 mod audit;
 mod figures;
 mod inspection;
@@ -16,6 +17,7 @@ mod regions;
 mod rows;
 
 pub use accounts::{NewUser, UserRow};
+pub use assessment::{ExpertRow, GuidanceRow};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};

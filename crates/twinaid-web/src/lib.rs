@@ -37,6 +37,15 @@ pub fn router(app: App) -> Router {
         .route("/yearbook", get(pages::yearbook::page))
         .route("/structure", get(pages::structure::page))
         .route("/plans", get(pages::plans::page))
+        .route(
+            "/guidance",
+            get(pages::assessment::guidance).post(pages::assessment::issue_guidance),
+        )
+        .route("/experts", get(pages::assessment::experts))
+        .route("/experts/assign", post(pages::assessment::assign))
+        .route("/experts/{unit}/score", post(pages::assessment::score))
+        .route("/assessment", get(pages::assessment::assessment))
+        .route("/assessment/publish", post(pages::assessment::publish))
         .route("/inspections", get(pages::inspections::page))
         .route("/inspections/draw", post(pages::inspections::draw))
         .route(

@@ -164,7 +164,7 @@ impl<'a> Browser<'a> {
 
     /// The CSRF token of the signed-in session, from any page's sign-out form.
     async fn csrf(&mut self) -> String {
-        let (_, html, _) = self.get("/structure").await;
+        let (_, html, _) = self.get("/tokens").await;
         hidden(&html, "csrf")
     }
 }
@@ -1202,4 +1202,202 @@ async fn the_cross_examination_is_drawn_once_and_each_party_does_its_part() {
         ),
         (Some(85), true, Some("accounts completed"))
     );
+}
+
+#[tokio::test]
+async fn guidance_expert_scores_assessment_and_publishing_lock_the_year() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    server
+        .app
+        .add_user(
+            &operator,
+            "office",
+            "office",
+            "office password!",
+            &Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        )
+        .await
+        .unwrap();
+    server
+        .app
+        .add_user(
+            &operator,
+            "expert1",
+            "Expert",
+            "expert password!",
+            &Role::Expert,
+        )
+        .await
+        .unwrap();
+    server
+        .app
+        .add_user(
+            &operator,
+            "hz",
+            "hz",
+            "hangzhou password",
+            &Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut o = Browser::new(&server);
+    o.sign_in("office", "office password!").await;
+    let csrf = o.csrf().await;
+    let guidance = |indicators: &'static str| {
+        vec![
+            ("title", "2009年浙江省对口帮扶工作指导意见"),
+            ("year_from", "2009"),
+            ("year_to", ""),
+            ("priorities", "整村推进\n产业扶持\n劳务培训"),
+            ("tasks", "建设扶贫新村24个"),
+            ("indicators", indicators),
+            ("cap", "1"),
+            ("weights", "0.5, 0.3, 0.2"),
+            ("bands", "90, 75, 60"),
+            ("rubric", "组织领导 = 30\n项目管理 = 40\n资金管理 = 30"),
+        ]
+    };
+    let mut bad = guidance("aid_funds = 60\nno_such_indicator = 40");
+    bad.push(("csrf", &csrf));
+    let (status, html, _) = o.post("/guidance?program=zj-sc&year=2009", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"error-indicators\"") && html.contains("no_such_indicator"));
+    let mut good = guidance("aid_funds = 60\nnew_villages = 40");
+    good.push(("csrf", &csrf));
+    let (status, _, _) = o.post("/guidance?program=zj-sc&year=2009", &good).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = o.get("/guidance?program=zj-sc&year=2009").await;
+    assert!(page.contains("id=\"current-guidance\"") && page.contains("v1"));
+
+    // A helper unit may not issue guidance, assign experts or publish.
+    let mut h = Browser::new(&server);
+    h.sign_in("hz", "hangzhou password").await;
+    let csrf_h = h.csrf().await;
+    let mut forged = guidance("aid_funds = 1");
+    forged.push(("csrf", &csrf_h));
+    assert_eq!(
+        h.post("/guidance?program=zj-sc&year=2009", &forged).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.post(
+            "/experts/assign?program=zj-sc&year=2009",
+            &[
+                ("csrf", &csrf_h),
+                ("expert", "expert1"),
+                ("unit", "hangzhou")
+            ]
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.post(
+            "/assessment/publish?program=zj-sc&year=2009",
+            &[("csrf", &csrf_h)]
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+
+    // The office assigns an expert; the expert sees only its assignment and scores once.
+    let (_, _, location) = o
+        .post(
+            "/experts/assign?program=zj-sc&year=2009",
+            &[("csrf", &csrf), ("expert", "expert1"), ("unit", "hangzhou")],
+        )
+        .await;
+    assert!(!location.unwrap().contains("error="));
+    let mut e = Browser::new(&server);
+    e.sign_in("expert1", "expert password!").await;
+    let (_, mine, _) = e.get("/experts?program=zj-sc&year=2009").await;
+    assert!(mine.contains("/experts/hangzhou/score"));
+    let (status, _, _) = e.get("/records/project?program=zj-sc").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "an expert sees only what is assigned"
+    );
+    let csrf_e = e.csrf().await;
+    let (_, _, location) = e
+        .post(
+            "/experts/wenzhou/score?program=zj-sc&year=2009",
+            &[("csrf", &csrf_e), ("item.组织领导", "90")],
+        )
+        .await;
+    assert!(location.is_none(), "not assigned: refused");
+    let scores = [
+        ("csrf", csrf_e.as_str()),
+        ("item.组织领导", "90"),
+        ("item.项目管理", "80"),
+        ("item.资金管理", "70"),
+    ];
+    let (status, body, location) = e
+        .post("/experts/hangzhou/score?program=zj-sc&year=2009", &scores)
+        .await;
+    assert!(
+        !location
+            .unwrap_or_else(|| panic!("{status} {body}"))
+            .contains("error=")
+    );
+    let (_, _, location) = e
+        .post("/experts/hangzhou/score?program=zj-sc&year=2009", &scores)
+        .await;
+    assert!(
+        location.unwrap().contains("error="),
+        "scores are locked once submitted"
+    );
+
+    // The assessment: Hangzhou met its targets (statistics 100), no inspection yet, experts 80.
+    let (_, ranking, _) = o.get("/assessment?program=zj-sc&year=2009").await;
+    assert!(
+        ranking.contains("100.00") && ranking.contains("80.00"),
+        "{ranking}"
+    );
+    assert!(
+        ranking.contains("总分 = (0.5 × 100.00 + 0.3 × 0.00 + 0.2 × 80.00) ÷ 1 = 66.00"),
+        "the explanation recomputes the total"
+    );
+    assert_eq!(
+        o.post(
+            "/assessment/publish?program=zj-sc&year=2009",
+            &[("csrf", &csrf)]
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, published, _) = o.get("/assessment?program=zj-sc&year=2009").await;
+    assert!(published.contains("id=\"published\""));
+    // A record of the published year cannot change any more; the published score stays.
+    let r = server
+        .app
+        .save_record(
+            &operator,
+            "zj-sc",
+            twinaid_domain::record::RecordKind::Project,
+            &[("amount".to_string(), "1".to_string())]
+                .into_iter()
+                .collect(),
+            Some("2009-510822-school"),
+        )
+        .await;
+    assert!(
+        matches!(
+            r,
+            Err(twinaid_app::AppError::BadRequest(
+                twinaid_domain::DomainError::YearPublished(2009)
+            ))
+        ),
+        "{r:?}"
+    );
+    let (_, after, _) = o.get("/assessment?program=zj-sc&year=2009").await;
+    assert!(after.contains("66.00"));
 }

@@ -1,5 +1,6 @@
 //! Server-rendered pages.
 
+pub mod assessment;
 pub mod assets;
 pub mod audit;
 pub mod dashboard;

@@ -1,0 +1,463 @@
+//! Guidance, expert scores and the yearly assessment: computed from the
+//! year's records, targets, inspections and expert scores by the rules the
+//! guidance states; published once, then kept as published.
+
+use crate::App;
+use crate::access::{Actor, Role};
+use crate::error::AppError;
+use crate::records::ListRequest;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use twinaid_domain::assessment::{IndicatorResult, Rules, UnitInput, UnitScore, assess, explain};
+use twinaid_domain::error::{Location, Problem};
+use twinaid_domain::guidance::{Guidance, GuidanceForm};
+use twinaid_domain::{DomainError, Lang};
+pub use twinaid_store::{ExpertRow, GuidanceRow};
+
+/// One unit's line of an assessment, with its explanation in both languages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessedUnit {
+    pub score: UnitScore,
+    pub explanation_zh: Vec<String>,
+    pub explanation_en: Vec<String>,
+}
+
+/// A year's assessment, live or as published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub units: Vec<AssessedUnit>,
+    /// (by, at) once published.
+    pub published: Option<(String, String)>,
+    pub guidance_version: i64,
+}
+
+fn is_office(actor: &Actor, program: &str) -> bool {
+    matches!(&actor.role, Role::Administrator)
+        || matches!(&actor.role, Role::ProgramOffice { program: p } if p == program)
+}
+
+fn grade_code(g: twinaid_domain::assessment::Grade) -> &'static str {
+    use twinaid_domain::assessment::Grade::*;
+    match g {
+        Good => "good",
+        FairlyGood => "fairly_good",
+        Average => "average",
+        Poor => "poor",
+    }
+}
+
+fn grade_of(code: &str) -> twinaid_domain::assessment::Grade {
+    use twinaid_domain::assessment::Grade::*;
+    match code {
+        "good" => Good,
+        "fairly_good" => FairlyGood,
+        "average" => Average,
+        _ => Poor,
+    }
+}
+
+fn to_json(a: &Assessment) -> Value {
+    json!({
+        "guidance_version": a.guidance_version,
+        "units": a.units.iter().map(|u| json!({
+            "unit": u.score.unit, "statistical": u.score.statistical, "inspection": u.score.inspection, "expert": u.score.expert,
+            "expert_spread": u.score.expert_spread, "total": u.score.total, "grade": grade_code(u.score.grade), "rank": u.score.rank,
+            "explanation_zh": u.explanation_zh, "explanation_en": u.explanation_en,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn from_json(v: &Value, published: (String, String)) -> Assessment {
+    let num = |u: &Value, k: &str| u[k].as_f64().unwrap_or(0.0);
+    let lines = |u: &Value, k: &str| {
+        u[k].as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|l| l.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Assessment {
+        guidance_version: v["guidance_version"].as_i64().unwrap_or(0),
+        published: Some(published),
+        units: v["units"]
+            .as_array()
+            .map(|units| {
+                units
+                    .iter()
+                    .map(|u| AssessedUnit {
+                        score: UnitScore {
+                            unit: u["unit"].as_str().unwrap_or_default().to_string(),
+                            statistical: num(u, "statistical"),
+                            inspection: num(u, "inspection"),
+                            expert: num(u, "expert"),
+                            expert_spread: num(u, "expert_spread"),
+                            total: num(u, "total"),
+                            grade: grade_of(u["grade"].as_str().unwrap_or_default()),
+                            rank: u["rank"].as_u64().unwrap_or(0) as usize,
+                        },
+                        explanation_zh: lines(u, "explanation_zh"),
+                        explanation_en: lines(u, "explanation_en"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+impl App {
+    /// Issues a new version of the guidance (program office only).
+    pub async fn issue_guidance(
+        &self,
+        actor: &Actor,
+        program: &str,
+        form: &GuidanceForm,
+    ) -> Result<i64, AppError> {
+        if !is_office(actor, program) {
+            return Err(AppError::Forbidden);
+        }
+        let known: BTreeSet<String> = self
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .map(|d| d.code)
+            .collect();
+        let guidance = Guidance::parse(form, &|c| known.contains(c)).map_err(|errors| {
+            AppError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|(f, e)| {
+                        Problem::at(
+                            Location {
+                                column: Some(f.to_string()),
+                                ..Location::default()
+                            },
+                            e,
+                        )
+                    })
+                    .collect(),
+            )
+        })?;
+        let body =
+            serde_json::to_string(&guidance).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(self
+            .store
+            .issue_guidance(
+                program,
+                guidance.year_from,
+                guidance.year_to,
+                &body,
+                &actor.name,
+            )
+            .await?)
+    }
+
+    /// Every version of the guidance, newest first.
+    pub async fn guidance_versions(
+        &self,
+        actor: &Actor,
+        program: &str,
+    ) -> Result<Vec<(GuidanceRow, Guidance)>, AppError> {
+        if matches!(actor.role, Role::ProgramOffice { program: ref p } if p != program) {
+            return Err(AppError::Forbidden);
+        }
+        let mut out = Vec::new();
+        for row in self.store.guidance_versions(program).await? {
+            let g: Guidance = serde_json::from_str(&row.body)
+                .map_err(|e| AppError::Internal(format!("guidance v{}: {e}", row.version)))?;
+            out.push((row, g));
+        }
+        Ok(out)
+    }
+
+    /// The guidance in force for a year: the newest version covering it.
+    pub async fn guidance_for(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+    ) -> Result<Option<(GuidanceRow, Guidance)>, AppError> {
+        Ok(self
+            .guidance_versions(actor, program)
+            .await?
+            .into_iter()
+            .find(|(_, g)| g.covers(year)))
+    }
+
+    /// Assigns an expert (an account with the expert role) to score a helper unit.
+    pub async fn assign_expert(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+        expert: &str,
+        unit: &str,
+    ) -> Result<(), AppError> {
+        if !is_office(actor, program) {
+            return Err(AppError::Forbidden);
+        }
+        let user = self.store.user_by_username(expert.trim()).await?;
+        if user.is_none_or(|u| u.role != "expert") {
+            return Err(AppError::Field(
+                "expert",
+                DomainError::UnknownReference {
+                    kind: "expert",
+                    code: expert.to_string(),
+                },
+            ));
+        }
+        let units = self.store.units(program).await?;
+        if !units.iter().any(|u| u.code == unit && u.side == "helping") {
+            return Err(AppError::Field(
+                "unit",
+                DomainError::UnknownUnit(unit.to_string()),
+            ));
+        }
+        Ok(self
+            .store
+            .assign_expert(program, year, expert.trim(), unit, &actor.name)
+            .await?)
+    }
+
+    /// Expert assignments: all for the office, an expert's own for the expert.
+    pub async fn expert_assignments(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+    ) -> Result<Vec<ExpertRow>, AppError> {
+        let expert = match &actor.role {
+            Role::Expert => Some(actor.name.as_str()),
+            _ if is_office(actor, program) => None,
+            _ => return Err(AppError::Forbidden),
+        };
+        Ok(self.store.expert_assignments(program, year, expert).await?)
+    }
+
+    /// An expert submits scores (0–100 per rubric item) for an assigned unit, once.
+    pub async fn submit_expert_scores(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+        unit: &str,
+        scores: &BTreeMap<String, String>,
+    ) -> Result<(), AppError> {
+        if !matches!(actor.role, Role::Expert) {
+            return Err(AppError::Forbidden);
+        }
+        let assigned = self
+            .store
+            .expert_assignments(program, year, Some(&actor.name))
+            .await?;
+        let Some(row) = assigned.iter().find(|a| a.unit == unit) else {
+            return Err(AppError::Forbidden);
+        };
+        if row.submitted_at.is_some() {
+            return Err(AppError::BadRequest(DomainError::ScoresLocked(
+                unit.to_string(),
+            )));
+        }
+        let guidance = self
+            .guidance_for(actor, program, year)
+            .await?
+            .ok_or(AppError::BadRequest(DomainError::NoGuidance(year)))?
+            .1;
+        let mut values = serde_json::Map::new();
+        let mut problems = Vec::new();
+        for (item, _) in &guidance.rubric {
+            let text = scores.get(item).map(|s| s.trim()).unwrap_or_default();
+            match text.parse::<f64>() {
+                Ok(v) if (0.0..=100.0).contains(&v) => {
+                    values.insert(item.clone(), json!(v));
+                }
+                _ => problems.push(Problem::at(
+                    Location {
+                        column: Some(item.clone()),
+                        ..Location::default()
+                    },
+                    DomainError::ScoreOutOfRange(text.to_string()),
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let body = Value::Object(values).to_string();
+        if !self
+            .store
+            .submit_expert_scores(program, year, &actor.name, unit, &body)
+            .await?
+        {
+            return Err(AppError::BadRequest(DomainError::ScoresLocked(
+                unit.to_string(),
+            )));
+        }
+        Ok(())
+    }
+
+    /// The year's assessment: as published if it was, else computed from current data.
+    pub async fn assessment(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+    ) -> Result<Assessment, AppError> {
+        if matches!(actor.role, Role::Expert) {
+            return Err(AppError::Forbidden);
+        }
+        if let Some((snapshot, by, at)) = self.store.publication(program, year).await? {
+            let v: Value =
+                serde_json::from_str(&snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+            return Ok(from_json(&v, (by, at)));
+        }
+        let (row, guidance) = self
+            .guidance_for(actor, program, year)
+            .await?
+            .ok_or(AppError::BadRequest(DomainError::NoGuidance(year)))?;
+        let rules: Rules = guidance.rules();
+        // Targets per unit and indicator, over all its counties.
+        let mut targets: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for (unit, indicator, _, target) in self.store.plan_targets(program, year).await? {
+            *targets.entry((unit, indicator)).or_default() += target;
+        }
+        let units: BTreeSet<String> = targets.keys().map(|(u, _)| u.clone()).collect();
+        let scales: BTreeMap<String, i64> = self
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .map(|d| (d.code.clone(), d.unit.scale()))
+            .collect();
+        let inspections = self.store.inspections(program, year, None).await?;
+        let experts = self.store.expert_assignments(program, year, None).await?;
+        let mut inputs = Vec::new();
+        for unit in &units {
+            let mut indicators = Vec::new();
+            for (code, weight) in &guidance.indicators {
+                let Some(target) = targets.get(&(unit.clone(), code.clone())) else {
+                    continue;
+                };
+                let request = ListRequest {
+                    indicator: Some(code.clone()),
+                    year: Some(year),
+                    filters: vec![("helper_unit".into(), unit.clone())],
+                    page: 1,
+                    per_page: 1,
+                    ..ListRequest::default()
+                };
+                let actual = self
+                    .drill_down(actor, program, &request)
+                    .await?
+                    .from_records;
+                let scale = *scales.get(code).unwrap_or(&1) as f64;
+                indicators.push(IndicatorResult {
+                    indicator: code.clone(),
+                    weight: *weight,
+                    target: *target as f64 / scale,
+                    actual: actual as f64 / scale,
+                });
+            }
+            let inspection_ratings = inspections
+                .iter()
+                .filter(|i| &i.inspected_unit == unit)
+                .filter_map(|i| i.rating.map(|r| r as f64))
+                .collect();
+            let rubric_weight: f64 = guidance.rubric.iter().map(|(_, w)| w).sum();
+            let expert_scores = experts
+                .iter()
+                .filter(|e| &e.unit == unit)
+                .filter_map(|e| {
+                    e.scores
+                        .as_deref()
+                        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                })
+                .map(|v| {
+                    guidance
+                        .rubric
+                        .iter()
+                        .map(|(item, w)| w * v[item].as_f64().unwrap_or(0.0))
+                        .sum::<f64>()
+                        / rubric_weight.max(f64::MIN_POSITIVE)
+                })
+                .collect();
+            inputs.push(UnitInput {
+                unit: unit.clone(),
+                indicators,
+                satisfaction: None,
+                inspection_ratings,
+                expert_scores,
+            });
+        }
+        let scores = assess(&inputs, &rules);
+        let units = scores
+            .into_iter()
+            .map(|score| {
+                let input = inputs
+                    .iter()
+                    .find(|i| i.unit == score.unit)
+                    .cloned()
+                    .unwrap_or(UnitInput {
+                        unit: score.unit.clone(),
+                        indicators: Vec::new(),
+                        satisfaction: None,
+                        inspection_ratings: Vec::new(),
+                        expert_scores: Vec::new(),
+                    });
+                AssessedUnit {
+                    explanation_zh: explain(&input, &score, &rules, Lang::Zh),
+                    explanation_en: explain(&input, &score, &rules, Lang::En),
+                    score,
+                }
+            })
+            .collect();
+        Ok(Assessment {
+            units,
+            published: None,
+            guidance_version: row.version,
+        })
+    }
+
+    /// Publishes the year's assessment as it stands; from then on it is read as published.
+    pub async fn publish_assessment(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+    ) -> Result<(), AppError> {
+        if !is_office(actor, program) {
+            return Err(AppError::Forbidden);
+        }
+        let assessment = self.assessment(actor, program, year).await?;
+        if assessment.published.is_some()
+            || !self
+                .store
+                .publish(
+                    program,
+                    year,
+                    &to_json(&assessment).to_string(),
+                    &actor.name,
+                )
+                .await?
+        {
+            return Err(AppError::BadRequest(DomainError::YearPublished(year)));
+        }
+        Ok(())
+    }
+
+    /// Refuses a change to a record of a year whose assessment is published.
+    pub(crate) async fn require_open_year(
+        &self,
+        program: &str,
+        year: Option<i32>,
+    ) -> Result<(), AppError> {
+        if let Some(y) = year
+            && self.store.publication(program, y).await?.is_some()
+        {
+            return Err(AppError::BadRequest(DomainError::YearPublished(y)));
+        }
+        Ok(())
+    }
+}

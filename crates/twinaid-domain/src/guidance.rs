@@ -1,0 +1,274 @@
+//! The program office's yearly guidance (指导意见) and multi-year outlines
+//! (规划纲要): priorities and tasks in words, and the parts the assessment
+//! reads — which indicators count and their weights, the scoring formula, the
+//! weights of the three parts, the grade bands and the experts' rubric.
+
+use crate::assessment::{Rules, ScoreFormula};
+use crate::error::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// A guidance document for a year (or an outline for a span of years).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guidance {
+    pub title: String,
+    pub year_from: i32,
+    pub year_to: i32,
+    pub priorities: Vec<String>,
+    pub tasks: Vec<String>,
+    /// Indicators that count in the statistical evaluation, with weights.
+    pub indicators: Vec<(String, f64)>,
+    /// The cap of the capped-linear formula (1.0: no credit beyond the target).
+    pub cap: f64,
+    /// Weights of statistical evaluation, cross-examination and experts.
+    pub weights: (f64, f64, f64),
+    /// Lowest totals of 好, 较好, 一般.
+    pub bands: (f64, f64, f64),
+    /// The experts' rubric: items and weights.
+    pub rubric: Vec<(String, f64)>,
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Reads `name = weight` lines.
+fn weighted(
+    text: &str,
+    field: &'static str,
+) -> Result<Vec<(String, f64)>, (&'static str, DomainError)> {
+    lines(text)
+        .into_iter()
+        .map(|l| {
+            let (name, weight) = l
+                .rsplit_once(['=', '：', ':'])
+                .ok_or((field, DomainError::BadWeightLine(l.clone())))?;
+            let w: f64 = weight
+                .trim()
+                .parse()
+                .map_err(|_| (field, DomainError::BadWeightLine(l.clone())))?;
+            if w <= 0.0 {
+                return Err((field, DomainError::BadWeightLine(l.clone())));
+            }
+            Ok((name.trim().to_string(), w))
+        })
+        .collect()
+}
+
+/// Keeps a value, or files its problem.
+fn take<T>(
+    errors: &mut Vec<(&'static str, DomainError)>,
+    r: Result<T, (&'static str, DomainError)>,
+) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+fn number(text: &str, field: &'static str) -> Result<f64, (&'static str, DomainError)> {
+    text.trim()
+        .parse::<f64>()
+        .map_err(|_| (field, DomainError::NotANumber(text.trim().to_string())))
+}
+
+/// The written form of a guidance, as its edit form holds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GuidanceForm {
+    pub title: String,
+    pub year_from: String,
+    pub year_to: String,
+    pub priorities: String,
+    pub tasks: String,
+    pub indicators: String,
+    pub cap: String,
+    pub weights: String,
+    pub bands: String,
+    pub rubric: String,
+}
+
+impl Guidance {
+    /// Reads and checks a guidance form; `known` tells which indicator codes exist.
+    /// Every problem is returned with the field it belongs to.
+    pub fn parse(
+        form: &GuidanceForm,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Result<Guidance, Vec<(&'static str, DomainError)>> {
+        let mut errors = Vec::new();
+        let title = form.title.trim().to_string();
+        if title.is_empty() {
+            errors.push(("title", DomainError::Required));
+        }
+        let year_from = crate::record::parse_year(&form.year_from).map_err(|e| ("year_from", e));
+        let year_to = if form.year_to.trim().is_empty() {
+            year_from.clone()
+        } else {
+            crate::record::parse_year(&form.year_to).map_err(|e| ("year_to", e))
+        };
+        let (year_from, year_to) = (take(&mut errors, year_from), take(&mut errors, year_to));
+        let indicators = take(&mut errors, weighted(&form.indicators, "indicators"));
+        if let Some(list) = &indicators {
+            for (code, _) in list {
+                if !known(code) {
+                    errors.push(("indicators", DomainError::UnknownIndicator(code.clone())));
+                }
+            }
+        }
+        let rubric = take(&mut errors, weighted(&form.rubric, "rubric"));
+        let cap = take(
+            &mut errors,
+            number(
+                if form.cap.trim().is_empty() {
+                    "1"
+                } else {
+                    &form.cap
+                },
+                "cap",
+            ),
+        );
+        let three = |text: &str,
+                     field: &'static str|
+         -> Result<(f64, f64, f64), (&'static str, DomainError)> {
+            let parts: Vec<&str> = text
+                .split([',', '，', '/', ' '])
+                .filter(|p| !p.trim().is_empty())
+                .collect();
+            if parts.len() != 3 {
+                return Err((
+                    field,
+                    DomainError::NeedThreeNumbers(text.trim().to_string()),
+                ));
+            }
+            Ok((
+                number(parts[0], field)?,
+                number(parts[1], field)?,
+                number(parts[2], field)?,
+            ))
+        };
+        let weights = take(&mut errors, three(&form.weights, "weights"));
+        let bands = take(&mut errors, three(&form.bands, "bands"));
+        if let Some((a, b, c)) = bands
+            && !(a > b && b > c)
+        {
+            errors.push((
+                "bands",
+                DomainError::NeedThreeNumbers(form.bands.trim().to_string()),
+            ));
+        }
+        if let (Some(f), Some(t)) = (year_from, year_to)
+            && f > t
+        {
+            errors.push(("year_to", DomainError::ReversedYears { from: f, to: t }));
+        }
+        match (year_from, year_to, indicators, rubric, cap, weights, bands) {
+            (
+                Some(year_from),
+                Some(year_to),
+                Some(indicators),
+                Some(rubric),
+                Some(cap),
+                Some(weights),
+                Some(bands),
+            ) if errors.is_empty() => Ok(Guidance {
+                title,
+                year_from,
+                year_to,
+                priorities: lines(&form.priorities),
+                tasks: lines(&form.tasks),
+                indicators,
+                cap,
+                weights,
+                bands,
+                rubric,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The guidance written back into its form.
+    pub fn to_form(&self) -> GuidanceForm {
+        let weighted = |v: &[(String, f64)]| {
+            v.iter()
+                .map(|(n, w)| format!("{n} = {w}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        GuidanceForm {
+            title: self.title.clone(),
+            year_from: self.year_from.to_string(),
+            year_to: self.year_to.to_string(),
+            priorities: self.priorities.join("\n"),
+            tasks: self.tasks.join("\n"),
+            indicators: weighted(&self.indicators),
+            cap: self.cap.to_string(),
+            weights: format!("{}, {}, {}", self.weights.0, self.weights.1, self.weights.2),
+            bands: format!("{}, {}, {}", self.bands.0, self.bands.1, self.bands.2),
+            rubric: weighted(&self.rubric),
+        }
+    }
+
+    /// The assessment rules the guidance states.
+    pub fn rules(&self) -> Rules {
+        Rules {
+            formula: ScoreFormula::CappedLinear { cap: self.cap },
+            weights: self.weights,
+            bands: self.bands,
+        }
+    }
+
+    /// Whether the guidance covers a year.
+    pub fn covers(&self, year: i32) -> bool {
+        self.year_from <= year && year <= self.year_to
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> GuidanceForm {
+        GuidanceForm {
+            title: "2009年对口帮扶指导意见".into(),
+            year_from: "2009".into(),
+            year_to: "".into(),
+            priorities: "整村推进\n产业扶持\n\n劳务培训".into(),
+            tasks: "完成24个扶贫新村".into(),
+            indicators: "aid_funds = 60\nnew_villages=40".into(),
+            cap: "1".into(),
+            weights: "0.5, 0.3, 0.2".into(),
+            bands: "90 75 60".into(),
+            rubric: "组织领导 = 30\n项目管理 = 40\n资金管理：30".into(),
+        }
+    }
+
+    #[test]
+    fn a_guidance_form_reads_into_its_parts_and_back() {
+        let g = Guidance::parse(&form(), &|c| c == "aid_funds" || c == "new_villages").unwrap();
+        assert_eq!((g.year_from, g.year_to), (2009, 2009));
+        assert_eq!(g.priorities.len(), 3);
+        assert_eq!(
+            g.indicators,
+            vec![
+                ("aid_funds".to_string(), 60.0),
+                ("new_villages".to_string(), 40.0)
+            ]
+        );
+        assert_eq!(g.rubric[2], ("资金管理".to_string(), 30.0));
+        assert_eq!(Guidance::parse(&g.to_form(), &|_| true).unwrap(), g);
+    }
+
+    #[test]
+    fn every_wrong_part_is_named() {
+        let mut f = form();
+        f.indicators = "aid_funds = 60\nunknown = 40".into();
+        f.bands = "60 75 90".into();
+        f.weights = "0.5 0.5".into();
+        f.title = " ".into();
+        let fields: Vec<&str> = Guidance::parse(&f, &|c| c == "aid_funds")
+            .unwrap_err()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(fields, vec!["title", "indicators", "weights", "bands"]);
+    }
+}

@@ -1,0 +1,486 @@
+//! The guidance of the year, the experts' scoring, and the assessment with its
+//! ranking, explanations and publication.
+
+use super::{Scope, render, resolve};
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::SignedIn;
+use crate::view::{Page, url_encode};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::{BTreeMap, HashMap};
+use twinaid_app::{AppError, Role};
+use twinaid_domain::Lang;
+use twinaid_domain::guidance::GuidanceForm;
+
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    program: Option<String>,
+    year: Option<i32>,
+    error: Option<String>,
+}
+
+fn office(user: &SignedIn, program: &str) -> bool {
+    matches!(&user.actor.role, Role::Administrator)
+        || matches!(&user.actor.role, Role::ProgramOffice { program: p } if p == program)
+}
+
+fn back(path: &str, program: &str, year: i32, error: Option<String>) -> Response {
+    let mut target = format!("{path}?program={}&year={year}", url_encode(program));
+    if let Some(e) = error {
+        target.push_str(&format!("&error={}", url_encode(&e)));
+    }
+    Redirect::to(&target).into_response()
+}
+
+fn outcome(
+    result: Result<(), AppError>,
+    path: &str,
+    program: &str,
+    year: i32,
+    lang: Lang,
+) -> Result<Response, WebError> {
+    match result {
+        Ok(()) => Ok(back(path, program, year, None)),
+        Err(e @ (AppError::BadRequest(_) | AppError::Field(..) | AppError::Invalid(_))) => {
+            Ok(back(path, program, year, Some(e.message(lang))))
+        }
+        Err(e) => Err(WebError::from_app(e, lang)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "guidance.html")]
+struct GuidancePage {
+    page: Page,
+    current: Option<(i64, String, twinaid_domain::guidance::Guidance)>,
+    versions: Vec<(i64, String, String, String)>,
+    may_issue: bool,
+    form: GuidanceForm,
+    errors: BTreeMap<String, String>,
+    error: String,
+}
+
+async fn guidance_page(
+    state: &AppState,
+    user: &SignedIn,
+    program: &str,
+    year: i32,
+    form: Option<GuidanceForm>,
+    errors: BTreeMap<String, String>,
+    error: String,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let versions = state
+        .app
+        .guidance_versions(&user.actor, program)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let current = versions.iter().find(|(_, g)| g.covers(year)).map(|(r, g)| {
+        (
+            r.version,
+            format!("{} · {}", r.issued_by, r.issued_at),
+            g.clone(),
+        )
+    });
+    let form = form.unwrap_or_else(|| {
+        current
+            .as_ref()
+            .map(|(_, _, g)| g.to_form())
+            .unwrap_or(GuidanceForm {
+                year_from: year.to_string(),
+                cap: "1".into(),
+                weights: "0.5, 0.3, 0.2".into(),
+                bands: "90, 75, 60".into(),
+                ..GuidanceForm::default()
+            })
+    });
+    let list = versions
+        .iter()
+        .map(|(r, g)| {
+            (
+                r.version,
+                g.title.clone(),
+                format!("{}–{}", r.year_from, r.year_to),
+                format!("{} · {}", r.issued_by, r.issued_at),
+            )
+        })
+        .collect();
+    let title = crate::i18n::Tr { lang }.s("guidance");
+    let here = format!("/guidance?program={}&year={year}", url_encode(program));
+    let page = GuidancePage {
+        page: Page::new(user, title, &here, program, year),
+        current,
+        versions: list,
+        may_issue: office(user, program),
+        form,
+        errors,
+        error,
+    };
+    Ok(render(&page, lang))
+}
+
+/// The guidance in force for the year, its versions, and (for the office) the form to issue a new one.
+pub async fn guidance(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program,
+            year: q.year,
+        },
+    )
+    .await?;
+    guidance_page(
+        &state,
+        &user,
+        &program,
+        year,
+        None,
+        BTreeMap::new(),
+        q.error.unwrap_or_default(),
+    )
+    .await
+}
+
+/// Issues a new version of the guidance; problems are shown next to their fields.
+pub async fn issue_guidance(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(f.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let form = GuidanceForm {
+        title: get("title"),
+        year_from: get("year_from"),
+        year_to: get("year_to"),
+        priorities: get("priorities"),
+        tasks: get("tasks"),
+        indicators: get("indicators"),
+        cap: get("cap"),
+        weights: get("weights"),
+        bands: get("bands"),
+        rubric: get("rubric"),
+    };
+    match state.app.issue_guidance(&user.actor, &program, &form).await {
+        Ok(_) => Ok(back("/guidance", &program, year, None)),
+        Err(AppError::Invalid(problems)) => {
+            let errors = problems
+                .iter()
+                .filter_map(|p| {
+                    p.location
+                        .column
+                        .clone()
+                        .map(|c| (c, p.error.message(user.lang)))
+                })
+                .collect();
+            let mut response = guidance_page(
+                &state,
+                &user,
+                &program,
+                year,
+                Some(form),
+                errors,
+                String::new(),
+            )
+            .await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(WebError::from_app(e, user.lang)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "experts.html")]
+struct ExpertsPage {
+    page: Page,
+    may_assign: bool,
+    units: Vec<(String, String)>,
+    /// (expert, unit code, unit name, submitted, scores)
+    rows: Vec<(String, String, String, bool, String)>,
+    rubric: Vec<String>,
+    /// unit → spread of submitted totals
+    spread: Vec<(String, String)>,
+    error: String,
+}
+
+/// Expert assignments: the office assigns and sees the spread; an expert scores its own.
+pub async fn experts(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program,
+            year: q.year,
+        },
+    )
+    .await?;
+    let rows = state
+        .app
+        .expert_assignments(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let guidance = state
+        .app
+        .guidance_for(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let rubric: Vec<(String, f64)> = guidance.map(|(_, g)| g.rubric).unwrap_or_default();
+    let names: HashMap<String, String> = if office(&user, &program) {
+        state
+            .app
+            .units(&user.actor, &program)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .filter(|u| u.side == "helping")
+            .map(|u| {
+                (
+                    u.code,
+                    if lang == Lang::Zh {
+                        u.name_zh
+                    } else {
+                        u.name_en.unwrap_or(u.name_zh)
+                    },
+                )
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let total = |scores: &str| -> Option<f64> {
+        let v: serde_json::Value = serde_json::from_str(scores).ok()?;
+        let w: f64 = rubric.iter().map(|(_, w)| w).sum();
+        Some(
+            rubric
+                .iter()
+                .map(|(i, wt)| wt * v[i].as_f64().unwrap_or(0.0))
+                .sum::<f64>()
+                / w.max(f64::MIN_POSITIVE),
+        )
+    };
+    let mut by_unit: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for r in &rows {
+        if let Some(t) = r.scores.as_deref().and_then(total) {
+            by_unit.entry(r.unit.clone()).or_default().push(t);
+        }
+    }
+    let spread = by_unit
+        .into_iter()
+        .map(|(u, v)| {
+            let (min, max) = v
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+            (
+                names.get(&u).cloned().unwrap_or(u),
+                format!("{:.2}–{:.2}（{:.2}）", min, max, max - min),
+            )
+        })
+        .collect();
+    let list = rows
+        .iter()
+        .map(|r| {
+            (
+                r.expert.clone(),
+                r.unit.clone(),
+                names.get(&r.unit).cloned().unwrap_or(r.unit.clone()),
+                r.submitted_at.is_some(),
+                r.scores.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let title = crate::i18n::Tr { lang }.s("experts");
+    let here = format!("/experts?program={}&year={year}", url_encode(&program));
+    let page = ExpertsPage {
+        page: Page::new(&user, title, &here, &program, year),
+        may_assign: office(&user, &program),
+        units: names
+            .into_iter()
+            .collect::<BTreeMap<_, _>>()
+            .into_iter()
+            .collect(),
+        rows: list,
+        rubric: rubric.into_iter().map(|(i, _)| i).collect(),
+        spread,
+        error: q.error.unwrap_or_default(),
+    };
+    Ok(render(&page, lang))
+}
+
+/// The office assigns an expert to a unit.
+pub async fn assign(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(f.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let result = state
+        .app
+        .assign_expert(&user.actor, &program, year, &get("expert"), &get("unit"))
+        .await;
+    outcome(result, "/experts", &program, year, user.lang)
+}
+
+/// An expert submits scores for one unit.
+pub async fn score(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(unit): Path<String>,
+    Query(scope): Query<Scope>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(f.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let scores: BTreeMap<String, String> = f
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("item.").map(|i| (i.to_string(), v.clone())))
+        .collect();
+    let result = state
+        .app
+        .submit_expert_scores(&user.actor, &program, year, &unit, &scores)
+        .await;
+    outcome(result, "/experts", &program, year, user.lang)
+}
+
+/// One unit's line of the ranking, with its explanation.
+pub struct RankRow {
+    pub rank: usize,
+    pub unit: String,
+    pub statistical: String,
+    pub inspection: String,
+    pub expert: String,
+    pub total: String,
+    pub grade: String,
+    pub lines: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct AssessmentPage {
+    page: Page,
+    published: String,
+    may_publish: bool,
+    rows: Vec<RankRow>,
+    error: String,
+}
+
+/// The year's assessment: ranking, grades and each unit's explanation.
+pub async fn assessment(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program,
+            year: q.year,
+        },
+    )
+    .await?;
+    let title = crate::i18n::Tr { lang }.s("assessment");
+    let here = format!("/assessment?program={}&year={year}", url_encode(&program));
+    let mut error = q.error.unwrap_or_default();
+    let (rows, published, open) = match state.app.assessment(&user.actor, &program, year).await {
+        Ok(a) => {
+            let names: HashMap<String, String> = state
+                .app
+                .units(&user.actor, &program)
+                .await
+                .map_err(err)?
+                .into_iter()
+                .map(|u| {
+                    (
+                        u.code,
+                        if lang == Lang::Zh {
+                            u.name_zh
+                        } else {
+                            u.name_en.unwrap_or(u.name_zh)
+                        },
+                    )
+                })
+                .collect();
+            let rows = a
+                .units
+                .iter()
+                .map(|u| {
+                    let s = &u.score;
+                    let lines = if lang == Lang::Zh {
+                        u.explanation_zh.clone()
+                    } else {
+                        u.explanation_en.clone()
+                    };
+                    RankRow {
+                        rank: s.rank,
+                        unit: names.get(&s.unit).cloned().unwrap_or(s.unit.clone()),
+                        statistical: format!("{:.2}", s.statistical),
+                        inspection: format!("{:.2}", s.inspection),
+                        expert: format!("{:.2}", s.expert),
+                        total: format!("{:.2}", s.total),
+                        grade: s.grade.name(lang).to_string(),
+                        lines,
+                    }
+                })
+                .collect();
+            let published = a.published.map(|(by, at)| match lang {
+                Lang::Zh => format!("已由 {by} 于 {at} 公布，结果已锁定"),
+                Lang::En => format!("published by {by} at {at}; locked"),
+            });
+            let open = published.is_none();
+            (rows, published.unwrap_or_default(), open)
+        }
+        // No guidance for the year yet: the page says so, and what to do.
+        Err(e @ AppError::BadRequest(_)) => {
+            error = e.message(lang);
+            (Vec::new(), String::new(), false)
+        }
+        Err(e) => return Err(err(e)),
+    };
+    let page = AssessmentPage {
+        page: Page::new(&user, title, &here, &program, year),
+        published,
+        may_publish: open && office(&user, &program),
+        rows,
+        error,
+    };
+    Ok(render(&page, lang))
+}
+
+/// The office publishes the year's assessment.
+pub async fn publish(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(f.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let result = state
+        .app
+        .publish_assessment(&user.actor, &program, year)
+        .await;
+    outcome(result, "/assessment", &program, year, user.lang)
+}
