@@ -121,3 +121,263 @@ impl App {
         Ok(out)
     }
 }
+
+/// A helper unit's annual plan for a year: where it stands and its targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanView {
+    pub unit: String,
+    pub year: i32,
+    /// `draft` until first submitted.
+    pub status: String,
+    pub revision: i64,
+    pub comment: Option<String>,
+    /// (key, indicator, region, target in the indicator's stored scale)
+    pub targets: Vec<(String, String, Option<String>, i64)>,
+    /// (revision, reason, by, at)
+    pub revisions: Vec<(i64, String, String, String)>,
+    /// Whether the actor may change targets now, submit, approve or return, revise.
+    pub may_edit: bool,
+    pub may_submit: bool,
+    pub may_decide: bool,
+    pub may_revise: bool,
+}
+
+fn plan_parties(actor: &Actor, program: &str, unit: &str) -> (bool, bool) {
+    let office = matches!(&actor.role, Role::Administrator)
+        || matches!(&actor.role, Role::ProgramOffice { program: p } if p == program);
+    let own = matches!(&actor.role, Role::HelperUnit { unit: u } if u == unit);
+    (office, own)
+}
+
+impl App {
+    /// A unit's plan for a year.
+    pub async fn plan(
+        &self,
+        actor: &Actor,
+        program: &str,
+        unit: &str,
+        year: i32,
+    ) -> Result<PlanView, AppError> {
+        let (office, own) = plan_parties(actor, program, unit);
+        if !(office || own || matches!(actor.role, Role::Viewer)) {
+            return Err(AppError::Forbidden);
+        }
+        let row = self.store.plan(program, unit, year).await?;
+        let status = row
+            .as_ref()
+            .map_or("draft".to_string(), |r| r.status.clone());
+        let targets = self
+            .store
+            .plan_targets(program, year)
+            .await?
+            .into_iter()
+            .filter(|(u, ..)| u == unit)
+            .map(|(u, indicator, region, target)| {
+                let key = twinaid_domain::aggregate::PlanTarget {
+                    helper_unit: u,
+                    year,
+                    indicator: indicator.clone(),
+                    region: region
+                        .as_deref()
+                        .and_then(|r| twinaid_domain::RegionCode::parse(r).ok()),
+                    target,
+                    note: None,
+                }
+                .key();
+                (key, indicator, region, target)
+            })
+            .collect();
+        let revisions = self
+            .store
+            .plan_revisions(program, unit, year)
+            .await?
+            .into_iter()
+            .map(|(n, reason, by, at, _)| (n, reason, by, at))
+            .collect();
+        let editable = status == "draft" || status == "returned";
+        Ok(PlanView {
+            unit: unit.to_string(),
+            year,
+            revision: row.as_ref().map_or(0, |r| r.revision),
+            comment: row.and_then(|r| r.comment),
+            targets,
+            revisions,
+            may_edit: editable && (office || own),
+            may_submit: editable && (office || own),
+            may_decide: status == "submitted" && office,
+            may_revise: status == "approved" && (office || own),
+            status,
+        })
+    }
+
+    /// Sets one target of a plan that is still a draft (or returned).
+    pub async fn set_target(
+        &self,
+        actor: &Actor,
+        program: &str,
+        unit: &str,
+        year: i32,
+        indicator: &str,
+        region: &str,
+        value: &str,
+    ) -> Result<(), AppError> {
+        let plan = self.plan(actor, program, unit, year).await?;
+        if !plan.may_edit {
+            return Err(AppError::BadRequest(
+                twinaid_domain::DomainError::PlanLocked(plan.status),
+            ));
+        }
+        let units = self.store.indicators().await?;
+        let def = units.iter().find(|d| d.code == indicator).ok_or_else(|| {
+            AppError::Field(
+                "indicator",
+                twinaid_domain::DomainError::UnknownIndicator(indicator.to_string()),
+            )
+        })?;
+        let target = twinaid_domain::Quantity::parse(def.unit, value)
+            .map_err(|e| AppError::Field("target", e))?
+            .raw;
+        let region = match region.trim() {
+            "" => None,
+            r => Some(
+                twinaid_domain::RegionCode::parse(r)
+                    .map_err(|e| AppError::Field("region_code", e))?,
+            ),
+        };
+        // A unit plans for the counties it is paired with.
+        if let Some(r) = &region {
+            let all = ListRequest {
+                page: 1,
+                per_page: 500,
+                ..ListRequest::default()
+            };
+            let pairings = self
+                .list_records(
+                    actor,
+                    program,
+                    twinaid_domain::record::RecordKind::Pairing,
+                    &all,
+                )
+                .await?
+                .records;
+            let paired = pairings.iter().any(|p| {
+                p.get("helper_unit").as_text() == Some(unit)
+                    && p.get("helped_region")
+                        .as_text()
+                        .and_then(|h| twinaid_domain::RegionCode::parse(h).ok())
+                        .is_some_and(|h| h.contains(r))
+            });
+            if !paired {
+                return Err(AppError::Field(
+                    "region_code",
+                    twinaid_domain::DomainError::NotPaired {
+                        unit: unit.to_string(),
+                        region: r.to_string(),
+                    },
+                ));
+            }
+        }
+        let item = twinaid_domain::aggregate::PlanTarget {
+            helper_unit: unit.to_string(),
+            year,
+            indicator: indicator.to_string(),
+            region,
+            target,
+            note: None,
+        };
+        let bundle = twinaid_domain::bundle::ProgramBundle {
+            program_code: program.to_string(),
+            targets: vec![twinaid_domain::bundle::Located::new(
+                twinaid_domain::error::Location::default(),
+                item,
+            )],
+            ..Default::default()
+        };
+        let problems = bundle.check(&self.store.stored(program).await?);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        self.store.apply_bundle(&bundle, &actor.name).await?;
+        Ok(())
+    }
+
+    /// Removes a target from a draft plan.
+    pub async fn remove_target(
+        &self,
+        actor: &Actor,
+        program: &str,
+        unit: &str,
+        year: i32,
+        key: &str,
+    ) -> Result<(), AppError> {
+        let plan = self.plan(actor, program, unit, year).await?;
+        if !plan.may_edit || !plan.targets.iter().any(|(k, ..)| k == key) {
+            return Err(AppError::BadRequest(
+                twinaid_domain::DomainError::PlanLocked(plan.status),
+            ));
+        }
+        self.store.delete_target(program, key, &actor.name).await?;
+        Ok(())
+    }
+
+    /// Moves a plan one step: `submit` (helper), `approve` / `return` (office, a comment to return), `revise` (after approval, with a reason).
+    pub async fn plan_step(
+        &self,
+        actor: &Actor,
+        program: &str,
+        unit: &str,
+        year: i32,
+        step: &str,
+        comment: &str,
+    ) -> Result<(), AppError> {
+        let plan = self.plan(actor, program, unit, year).await?;
+        let comment = comment.trim();
+        let from_row = self
+            .store
+            .plan(program, unit, year)
+            .await?
+            .map(|r| r.status);
+        let (allowed, to, revision, keep) = match step {
+            "submit" => (plan.may_submit, "submitted", plan.revision, false),
+            "approve" => (plan.may_decide, "approved", plan.revision, false),
+            "return" => (plan.may_decide, "returned", plan.revision, false),
+            "revise" => (plan.may_revise, "draft", plan.revision + 1, true),
+            _ => (false, "", 0, false),
+        };
+        if !allowed {
+            let (office, own) = plan_parties(actor, program, unit);
+            return Err(if office || own {
+                AppError::BadRequest(twinaid_domain::DomainError::PlanLocked(plan.status))
+            } else {
+                AppError::Forbidden
+            });
+        }
+        if (step == "return" || step == "revise") && comment.is_empty() {
+            return Err(AppError::Field(
+                "comment",
+                twinaid_domain::DomainError::ReasonRequired,
+            ));
+        }
+        let comment = Some(comment).filter(|c| !c.is_empty());
+        if !self
+            .store
+            .set_plan_status(
+                program,
+                unit,
+                year,
+                from_row.as_deref(),
+                to,
+                revision,
+                comment,
+                keep,
+                &actor.name,
+            )
+            .await?
+        {
+            return Err(AppError::BadRequest(
+                twinaid_domain::DomainError::PlanLocked(plan.status),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -76,6 +76,10 @@ pub enum DomainError {
     ReasonRequired,
     #[error("verification failed: {0}")]
     VerificationFailed(String),
+    #[error("{unit} is not paired with {region}")]
+    NotPaired { unit: String, region: String },
+    #[error("the plan is {0}")]
+    PlanLocked(String),
     #[error("the assessment of {0} is published")]
     YearPublished(i32),
     #[error("no guidance covers {0}")]
@@ -289,6 +293,18 @@ impl DomainError {
             }
             (VerificationFailed(why), Lang::Zh) => format!("核查未通过：{why}"),
             (VerificationFailed(why), Lang::En) => format!("verification failed: {why}"),
+            (NotPaired { unit, region }, Lang::Zh) => {
+                format!("{unit} 与 {region} 没有结对关系，只能为结对的县设定目标")
+            }
+            (NotPaired { unit, region }, Lang::En) => {
+                format!("{unit} is not paired with {region}; set targets for paired counties only")
+            }
+            (PlanLocked(s), Lang::Zh) => format!(
+                "年度计划当前状态为“{s}”，不能进行此操作（已批准的计划须先提出修订并说明原因）"
+            ),
+            (PlanLocked(s), Lang::En) => format!(
+                "the plan is {s}; this step is not open (an approved plan needs a revision with a reason first)"
+            ),
             (YearPublished(y), Lang::Zh) => {
                 format!("{y} 年的考核结果已公布，该年度的记录和评分已锁定，不能修改")
             }

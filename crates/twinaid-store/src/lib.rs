@@ -12,6 +12,7 @@ mod inspection;
 mod lifecycle;
 mod listing;
 mod load;
+mod plans;
 mod reads;
 mod regions;
 mod rows;
@@ -22,6 +23,7 @@ pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
 pub use load::LoadSummary;
+pub use plans::PlanRow;
 pub use reads::{AuditEntry, TableCount};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

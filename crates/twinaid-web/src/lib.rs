@@ -37,6 +37,8 @@ pub fn router(app: App) -> Router {
         .route("/yearbook", get(pages::yearbook::page))
         .route("/structure", get(pages::structure::page))
         .route("/plans", get(pages::plans::page))
+        .route("/plans/{unit}", get(pages::plans::unit_plan))
+        .route("/plans/{unit}/{action}", post(pages::plans::plan_action))
         .route(
             "/guidance",
             get(pages::assessment::guidance).post(pages::assessment::issue_guidance),

@@ -1401,3 +1401,181 @@ async fn guidance_expert_scores_assessment_and_publishing_lock_the_year() {
     let (_, after, _) = o.get("/assessment?program=zj-sc&year=2009").await;
     assert!(after.contains("66.00"));
 }
+
+#[tokio::test]
+async fn an_annual_plan_is_drafted_submitted_returned_approved_and_revised_with_a_reason() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    server
+        .app
+        .add_user(
+            &operator,
+            "office",
+            "office",
+            "office password!",
+            &Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        )
+        .await
+        .unwrap();
+    server
+        .app
+        .add_user(
+            &operator,
+            "hz",
+            "hz",
+            "hangzhou password",
+            &Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        )
+        .await
+        .unwrap();
+    server
+        .app
+        .add_user(
+            &operator,
+            "wz",
+            "wz",
+            "wenzhou password",
+            &Role::HelperUnit {
+                unit: "wenzhou".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let (mut h, mut o, mut w) = (
+        Browser::new(&server),
+        Browser::new(&server),
+        Browser::new(&server),
+    );
+    h.sign_in("hz", "hangzhou password").await;
+    o.sign_in("office", "office password!").await;
+    w.sign_in("wz", "wenzhou password").await;
+    let (ch, co, cw) = (h.csrf().await, o.csrf().await, w.csrf().await);
+    let plan = "/plans/hangzhou?program=zj-sc&year=2010";
+    let act = |a: &str| format!("/plans/hangzhou/{a}?program=zj-sc&year=2010");
+    let ok = |r: (StatusCode, String, Option<String>)| {
+        r.0 == StatusCode::SEE_OTHER && !r.2.unwrap_or_default().contains("error=")
+    };
+    assert!(ok(h
+        .post(
+            &act("target"),
+            &[
+                ("csrf", &ch),
+                ("indicator", "aid_funds"),
+                ("region_code", "510822"),
+                ("target", "3,000,000")
+            ]
+        )
+        .await));
+    assert!(
+        !ok(h
+            .post(
+                &act("target"),
+                &[
+                    ("csrf", &ch),
+                    ("indicator", "aid_funds"),
+                    ("region_code", "511321"),
+                    ("target", "5")
+                ]
+            )
+            .await),
+        "Nanbu is Wenzhou's county, not Hangzhou's"
+    );
+    assert!(!ok(h
+        .post(
+            &act("target"),
+            &[
+                ("csrf", &ch),
+                ("indicator", "aid_funds"),
+                ("region_code", ""),
+                ("target", "abc")
+            ]
+        )
+        .await));
+    assert_eq!(
+        w.post(
+            &act("target"),
+            &[
+                ("csrf", &cw),
+                ("indicator", "aid_funds"),
+                ("region_code", ""),
+                ("target", "1")
+            ]
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN,
+        "another unit's plan"
+    );
+    assert!(ok(h.post(&act("submit"), &[("csrf", &ch)]).await));
+    assert_eq!(
+        h.post(&act("approve"), &[("csrf", &ch)]).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, page, _) = h.get(plan).await;
+    assert!(page.contains("已提交待审批"));
+    assert!(
+        !ok(o
+            .post(&act("return"), &[("csrf", &co), ("comment", "")])
+            .await),
+        "returning needs a comment"
+    );
+    assert!(ok(o
+        .post(
+            &act("return"),
+            &[("csrf", &co), ("comment", "add a target for Chaotian")]
+        )
+        .await));
+    assert!(ok(h
+        .post(
+            &act("target"),
+            &[
+                ("csrf", &ch),
+                ("indicator", "new_villages"),
+                ("region_code", "510812"),
+                ("target", "2")
+            ]
+        )
+        .await));
+    assert!(ok(h.post(&act("submit"), &[("csrf", &ch)]).await));
+    assert!(ok(o.post(&act("approve"), &[("csrf", &co)]).await));
+    assert!(
+        !ok(h
+            .post(
+                &act("target"),
+                &[
+                    ("csrf", &ch),
+                    ("indicator", "schools"),
+                    ("region_code", "510812"),
+                    ("target", "1")
+                ]
+            )
+            .await),
+        "an approved plan is locked"
+    );
+    assert!(
+        !ok(h
+            .post(&act("revise"), &[("csrf", &ch), ("comment", "")])
+            .await),
+        "a revision needs a reason"
+    );
+    assert!(ok(h
+        .post(
+            &act("revise"),
+            &[
+                ("csrf", &ch),
+                ("comment", "earthquake repairs moved to 2011")
+            ]
+        )
+        .await));
+    let (_, page, _) = o.get(plan).await;
+    assert!(
+        page.contains("草稿")
+            && page.contains("earthquake repairs moved to 2011")
+            && page.contains("id=\"revisions\""),
+        "{page}"
+    );
+}

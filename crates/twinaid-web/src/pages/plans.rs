@@ -8,7 +8,7 @@ use crate::session::SignedIn;
 use crate::view::{Page, url_encode};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use std::collections::HashMap;
 use twinaid_domain::Lang;
@@ -34,6 +34,8 @@ struct PlansPage {
     rows: Vec<Row>,
     /// (step label, project code, name, link)
     tasks: Vec<(String, String, String, String)>,
+    /// Helper units whose plans the user may open.
+    units: Vec<(String, String)>,
 }
 
 /// The plan-vs-actual page with the user's tasks.
@@ -58,11 +60,16 @@ pub async fn page(
         .into_iter()
         .map(|d| (d.code.clone(), d))
         .collect();
-    let units: HashMap<String, String> = app
+    let helping: Vec<(String, String)> = app
         .units(&user.actor, &program)
         .await
         .map_err(err)?
         .into_iter()
+        .filter(|u| u.side == "helping")
+        .filter(|u| match &user.actor.role {
+            twinaid_app::Role::HelperUnit { unit } => *unit == u.code,
+            _ => true,
+        })
         .map(|u| {
             (
                 u.code,
@@ -74,6 +81,7 @@ pub async fn page(
             )
         })
         .collect();
+    let units: HashMap<String, String> = helping.iter().cloned().collect();
     let places = app
         .place_names(&user.actor, &program, year)
         .await
@@ -140,7 +148,188 @@ pub async fn page(
             page: Page::new(&user, title, &here, &program, year),
             rows,
             tasks,
+            units: helping,
         },
         lang,
     ))
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    page: Page,
+    unit: String,
+    status: String,
+    revision: i64,
+    comment: String,
+    /// (key, indicator name, region name, target)
+    targets: Vec<(String, String, String, String)>,
+    revisions: Vec<(i64, String, String, String)>,
+    indicators: Vec<(String, String)>,
+    regions: Vec<(String, String)>,
+    may_edit: bool,
+    may_submit: bool,
+    may_decide: bool,
+    may_revise: bool,
+    error: String,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PlanQuery {
+    program: Option<String>,
+    year: Option<i32>,
+    error: Option<String>,
+}
+
+/// One helper unit's plan for a year.
+pub async fn unit_plan(
+    State(state): State<AppState>,
+    user: SignedIn,
+    axum::extract::Path(unit): axum::extract::Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let (program, year) = resolve(
+        &state,
+        &user,
+        &Scope {
+            program: q.program,
+            year: q.year,
+        },
+    )
+    .await?;
+    let app = &state.app;
+    let plan = app
+        .plan(&user.actor, &program, &unit, year)
+        .await
+        .map_err(err)?;
+    let defs = app.indicators(&user.actor).await.map_err(err)?;
+    let places = app
+        .place_names(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let unit_name = app
+        .units(&user.actor, &program)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|u| u.code == unit)
+        .map_or(unit.clone(), |u| {
+            if lang == Lang::Zh {
+                u.name_zh
+            } else {
+                u.name_en.unwrap_or(u.name_zh)
+            }
+        });
+    let place = |r: &str| {
+        places.get(r).map_or(r.to_string(), |(zh, en)| {
+            format!("{} {r}", lang.pick(zh, en))
+        })
+    };
+    let t = crate::i18n::Tr { lang };
+    let status_name = match plan.status.as_str() {
+        "submitted" => lang.pick("已提交待审批", "submitted"),
+        "approved" => lang.pick("已批准（锁定）", "approved (locked)"),
+        "returned" => lang.pick("已退回", "returned"),
+        _ => lang.pick("草稿", "draft"),
+    };
+    let targets = plan
+        .targets
+        .iter()
+        .map(|(key, code, region, target)| {
+            let def = defs.iter().find(|d| &d.code == code);
+            let u = def.map_or(twinaid_domain::UnitOfMeasure::Count, |d| d.unit);
+            (
+                key.clone(),
+                def.map_or(code.clone(), |d| d.name(lang).to_string()),
+                region.as_deref().map(place).unwrap_or_default(),
+                format!("{} {}", figure(*target, u, lang), figure_unit(u, lang)),
+            )
+        })
+        .collect();
+    let here = format!(
+        "/plans/{}?program={}&year={year}",
+        url_encode(&unit),
+        url_encode(&program)
+    );
+    let title = format!("{} · {unit_name} · {year}", t.s("annual_plan"));
+    let page = PlanPage {
+        page: Page::new(&user, &title, &here, &program, year),
+        unit: unit.clone(),
+        status: status_name.to_string(),
+        revision: plan.revision,
+        comment: plan.comment.clone().unwrap_or_default(),
+        targets,
+        revisions: plan.revisions.clone(),
+        indicators: defs
+            .iter()
+            .map(|d| {
+                (
+                    d.code.clone(),
+                    format!("{} ({})", d.name(lang), figure_unit(d.unit, lang)),
+                )
+            })
+            .collect(),
+        regions: places.keys().map(|r| (r.clone(), place(r))).collect(),
+        may_edit: plan.may_edit,
+        may_submit: plan.may_submit,
+        may_decide: plan.may_decide,
+        may_revise: plan.may_revise,
+        error: q.error.unwrap_or_default(),
+    };
+    Ok(render(&page, lang))
+}
+
+/// Changes a plan: set or remove a target, or take a step.
+pub async fn plan_action(
+    State(state): State<AppState>,
+    user: SignedIn,
+    axum::extract::Path((unit, action)): axum::extract::Path<(String, String)>,
+    Query(scope): Query<Scope>,
+    axum::Form(f): axum::Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(f.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let app = &state.app;
+    let result = match action.as_str() {
+        "target" => {
+            app.set_target(
+                &user.actor,
+                &program,
+                &unit,
+                year,
+                &get("indicator"),
+                &get("region_code"),
+                &get("target"),
+            )
+            .await
+        }
+        "remove" => {
+            app.remove_target(&user.actor, &program, &unit, year, &get("key"))
+                .await
+        }
+        step => {
+            app.plan_step(&user.actor, &program, &unit, year, step, &get("comment"))
+                .await
+        }
+    };
+    let mut target = format!(
+        "/plans/{}?program={}&year={year}",
+        url_encode(&unit),
+        url_encode(&program)
+    );
+    match result {
+        Ok(()) => {}
+        Err(
+            e @ (twinaid_app::AppError::BadRequest(_)
+            | twinaid_app::AppError::Field(..)
+            | twinaid_app::AppError::Invalid(_)),
+        ) => {
+            target.push_str(&format!("&error={}", url_encode(&e.message(user.lang))));
+        }
+        Err(e) => return Err(WebError::from_app(e, user.lang)),
+    }
+    Ok(axum::response::Redirect::to(&target).into_response())
 }
