@@ -17,7 +17,7 @@ pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow};
 pub use error::AppError;
 pub use inspections::{Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
-pub use plans::{PlanView, Progress, Task};
+pub use plans::{PlanView, Progress, TargetInput, Task};
 pub use records::{DrillDown, ListRequest};
 
 use std::collections::BTreeMap;

@@ -122,6 +122,15 @@ impl App {
     }
 }
 
+/// One target as a form gives it: indicator code, county code (empty for the
+/// whole unit) and the value in the indicator's unit.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetInput<'a> {
+    pub indicator: &'a str,
+    pub region: &'a str,
+    pub value: &'a str,
+}
+
 /// A helper unit's annual plan for a year: where it stands and its targets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanView {
@@ -217,10 +226,9 @@ impl App {
         program: &str,
         unit: &str,
         year: i32,
-        indicator: &str,
-        region: &str,
-        value: &str,
+        input: &TargetInput<'_>,
     ) -> Result<(), AppError> {
+        let (indicator, region, value) = (input.indicator, input.region, input.value);
         let plan = self.plan(actor, program, unit, year).await?;
         if !plan.may_edit {
             return Err(AppError::BadRequest(

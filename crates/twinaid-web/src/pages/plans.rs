@@ -295,16 +295,14 @@ pub async fn plan_action(
     let app = &state.app;
     let result = match action.as_str() {
         "target" => {
-            app.set_target(
-                &user.actor,
-                &program,
-                &unit,
-                year,
-                &get("indicator"),
-                &get("region_code"),
-                &get("target"),
-            )
-            .await
+            let (indicator, region, value) = (get("indicator"), get("region_code"), get("target"));
+            let input = twinaid_app::TargetInput {
+                indicator: &indicator,
+                region: &region,
+                value: &value,
+            };
+            app.set_target(&user.actor, &program, &unit, year, &input)
+                .await
         }
         "remove" => {
             app.remove_target(&user.actor, &program, &unit, year, &get("key"))
