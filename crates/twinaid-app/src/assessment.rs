@@ -447,6 +447,27 @@ impl App {
         Ok(())
     }
 
+    /// Whether a change to a record of the year is a correction of a published
+    /// year; refused when no reason is given.
+    pub(crate) async fn correction_needed(
+        &self,
+        program: &str,
+        year: Option<i32>,
+        reason: Option<&str>,
+    ) -> Result<bool, AppError> {
+        let Some(y) = year else { return Ok(false) };
+        if self.store.publication(program, y).await?.is_none() {
+            return Ok(false);
+        }
+        match reason {
+            Some(_) => Ok(true),
+            None => Err(AppError::Field(
+                "correction_reason",
+                DomainError::YearPublished(y),
+            )),
+        }
+    }
+
     /// Refuses a change to a record of a year whose assessment is published.
     pub(crate) async fn require_open_year(
         &self,

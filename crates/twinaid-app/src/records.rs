@@ -272,9 +272,17 @@ impl App {
             }
             None => None,
         };
-        // A record of a year whose assessment is published stays as it was published.
+        // A record of a year whose assessment is published changes only as a correction with a reason;
+        // the published scores are kept as they were published.
+        let reason = cells
+            .get("correction_reason")
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let mut correcting = false;
         if let Some(b) = &before {
-            self.require_open_year(program, b.year()).await?;
+            correcting |= self
+                .correction_needed(program, b.year(), reason.as_deref())
+                .await?;
         }
         let record =
             Record::parse(kind, |name| cells.get(name).map(String::as_str)).map_err(|errors| {
@@ -294,7 +302,9 @@ impl App {
                 )
             })?;
         self.require_writer(actor, program, &record, before.as_ref())?;
-        self.require_open_year(program, record.year()).await?;
+        correcting |= self
+            .correction_needed(program, record.year(), reason.as_deref())
+            .await?;
         if before.is_none()
             && self
                 .store
@@ -317,7 +327,13 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        self.store.apply_bundle(&bundle, &actor.name).await?;
+        self.store
+            .apply_bundle_correcting(
+                &bundle,
+                &actor.name,
+                reason.as_deref().filter(|_| correcting),
+            )
+            .await?;
         Ok(record)
     }
 

@@ -305,11 +305,11 @@ impl DomainError {
             (PlanLocked(s), Lang::En) => format!(
                 "the plan is {s}; this step is not open (an approved plan needs a revision with a reason first)"
             ),
-            (YearPublished(y), Lang::Zh) => {
-                format!("{y} 年的考核结果已公布，该年度的记录和评分已锁定，不能修改")
-            }
+            (YearPublished(y), Lang::Zh) => format!(
+                "{y} 年的考核结果已公布：修改该年度的记录须填写更正原因（记入审计日志，已公布的考核得分不变）；删除和状态变更不再允许"
+            ),
             (YearPublished(y), Lang::En) => format!(
-                "the {y} assessment is published; that year's records and scores are locked"
+                "the {y} assessment is published: a change to that year's records needs a correction reason (kept in the audit log; the published scores stay); deletions and status steps are refused"
             ),
             (NoGuidance(y), Lang::Zh) => {
                 format!("{y} 年尚未印发指导意见（含考核指标和权重），请先在“指导意见”页印发")

@@ -137,6 +137,8 @@ struct Writer<'a> {
     at: String,
     program: &'a str,
     summary: LoadSummary,
+    /// Why a record of a published year is changed; kept with the audit event.
+    correction: Option<&'a str>,
 }
 
 impl Writer<'_> {
@@ -244,7 +246,10 @@ impl Writer<'_> {
                     FieldValue::Null => String::new(),
                 })
                 .collect();
-            let after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
+            let mut after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
+            if let (Some(reason), Value::Object(map)) = (self.correction, &mut after) {
+                map.insert("correction_reason".to_string(), Value::from(reason));
+            }
             let before_json = before
                 .as_ref()
                 .map(|b| to_json(&key.iter().chain(b.iter()).collect::<Vec<_>>()));
@@ -253,10 +258,10 @@ impl Writer<'_> {
                 &self.at,
                 AuditEvent {
                     actor: self.actor,
-                    action: if outcome == Outcome::Created {
-                        "create"
-                    } else {
-                        "update"
+                    action: match (outcome, self.correction) {
+                        (_, Some(_)) => "correction",
+                        (Outcome::Created, None) => "create",
+                        _ => "update",
                     },
                     entity: table,
                     entity_key: &key_text.join("/"),
@@ -366,6 +371,17 @@ impl Store {
         bundle: &ProgramBundle,
         actor: &str,
     ) -> Result<LoadSummary, StoreError> {
+        self.apply_bundle_correcting(bundle, actor, None).await
+    }
+
+    /// Writes a checked bundle; with a reason, each change is recorded as a
+    /// correction of a published year, the reason kept with it.
+    pub async fn apply_bundle_correcting(
+        &self,
+        bundle: &ProgramBundle,
+        actor: &str,
+        correction: Option<&str>,
+    ) -> Result<LoadSummary, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
         let program_code = bundle.program_code.as_str();
@@ -374,6 +390,7 @@ impl Store {
             at: audit::now(),
             program: program_code,
             summary: LoadSummary::default(),
+            correction,
         };
         let pk = || text("program_code", program_code);
         if let Some(p) = &bundle.program {
@@ -539,6 +556,7 @@ impl Store {
             at: audit::now(),
             program: "",
             summary: LoadSummary::default(),
+            correction: None,
         };
         for (n, def) in defs.iter().enumerate() {
             // Built-in definitions follow the code: a changed one is updated (and audited), an unchanged one left alone.

@@ -7,6 +7,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("colon", "：", ": "),
     ("plans", "计划与待办", "Plans and tasks"),
     ("guidance", "指导意见", "Guidance"),
+    (
+        "correction_reason",
+        "更正原因（考核结果已公布的年度必填）",
+        "Correction reason (needed for a year whose assessment is published)",
+    ),
     ("annual_plan", "年度实施方案", "Annual plan"),
     ("plan_status", "状态", "Status"),
     ("revision", "修订版次", "Revision"),

@@ -1392,14 +1392,65 @@ async fn guidance_expert_scores_assessment_and_publishing_lock_the_year() {
     assert!(
         matches!(
             r,
-            Err(twinaid_app::AppError::BadRequest(
+            Err(twinaid_app::AppError::Field(
+                "correction_reason",
                 twinaid_domain::DomainError::YearPublished(2009)
             ))
         ),
         "{r:?}"
     );
+    // With a reason it is recorded as a correction: the figures move, the published scores do not.
+    let (_, form, _) = o
+        .get("/records/project/2009-510822-school/edit?program=zj-sc")
+        .await;
+    let mut cells: std::collections::BTreeMap<String, String> =
+        twinaid_domain::record::RecordKind::Project
+            .fields()
+            .iter()
+            .map(|f| {
+                let value = if form.contains(&format!(
+                    "name=\"{}\" id=\"field-{}\" value=\"",
+                    f.name, f.name
+                )) {
+                    hidden_input(&form, f.name)
+                } else {
+                    selected(&form, f.name)
+                };
+                (f.name.to_string(), value)
+            })
+            .collect();
+    cells.insert("amount".into(), "500000".into());
+    cells.insert(
+        "correction_reason".into(),
+        "audit found 100,000 yuan more".into(),
+    );
+    server
+        .app
+        .save_record(
+            &operator,
+            "zj-sc",
+            twinaid_domain::record::RecordKind::Project,
+            &cells,
+            Some("2009-510822-school"),
+        )
+        .await
+        .unwrap();
     let (_, after, _) = o.get("/assessment?program=zj-sc&year=2009").await;
-    assert!(after.contains("66.00"));
+    assert!(after.contains("66.00"), "the published score stays");
+    let (_, yearbook, _) = o.get("/yearbook?program=zj-sc&year=2009").await;
+    assert!(
+        yearbook.contains(">3,630</a>"),
+        "the figures follow the records"
+    );
+    let audit = server.app.audit_log(&operator, 1).await.unwrap();
+    assert_eq!(audit[0].action, "correction");
+    assert!(
+        audit[0]
+            .after_json
+            .as_deref()
+            .unwrap()
+            .contains("audit found 100,000 yuan more")
+    );
 }
 
 #[tokio::test]

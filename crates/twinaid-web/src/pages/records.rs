@@ -703,7 +703,31 @@ fn form_page(
     FormPage {
         page: Page::new(user, &title, &action, program, year),
         action,
-        inputs: inputs(kind, filled.values, filled.errors, code.is_some(), lang),
+        inputs: {
+            let mut list = inputs(kind, filled.values, filled.errors, code.is_some(), lang);
+            if code.is_some() {
+                // Only needed, and then required, for a year whose assessment is published.
+                list.push(Input {
+                    name: "correction_reason".into(),
+                    label: crate::i18n::Tr { lang }.s("correction_reason").into(),
+                    value: filled
+                        .values
+                        .get("correction_reason")
+                        .cloned()
+                        .unwrap_or_default(),
+                    required: false,
+                    readonly: false,
+                    widget: "text".into(),
+                    options: Vec::new(),
+                    error: filled
+                        .errors
+                        .get("correction_reason")
+                        .cloned()
+                        .unwrap_or_default(),
+                });
+            }
+            list
+        },
         error: filled.general,
         cancel,
     }
