@@ -95,12 +95,48 @@ impl App {
     ) -> Result<LoadSummary, AppError> {
         actor.require_program_office(&bundle.program_code)?;
         let stored = self.store.stored(&bundle.program_code).await?;
-        let problems = bundle.check(&stored);
+        let mut problems = bundle.check(&stored);
+        problems.extend(self.published_year_changes(bundle).await?);
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
         tracing::info!(program = %bundle.program_code, actor = %actor.name, "loading program bundle");
         Ok(self.store.apply_bundle(bundle, &actor.name).await?)
+    }
+
+    /// Records of a bundle that would add to or change a year whose assessment
+    /// is published: a load may repeat such records, not change them.
+    async fn published_year_changes(
+        &self,
+        bundle: &ProgramBundle,
+    ) -> Result<Vec<twinaid_domain::Problem>, AppError> {
+        let mut published = BTreeMap::new();
+        let mut problems = Vec::new();
+        for located in &bundle.records {
+            let record = &located.item;
+            let Some(year) = record.year() else { continue };
+            if !*published.entry(year).or_insert(
+                self.store
+                    .publication(&bundle.program_code, year)
+                    .await?
+                    .is_some(),
+            ) {
+                continue;
+            }
+            let stored = self
+                .store
+                .record(&bundle.program_code, record.kind, record.code())
+                .await?;
+            if stored.as_ref() != Some(record) {
+                let mut location = located.location.clone();
+                location.column = Some("year".into());
+                problems.push(twinaid_domain::Problem::at(
+                    location,
+                    twinaid_domain::DomainError::PublishedYearLoad(year),
+                ));
+            }
+        }
+        Ok(problems)
     }
 
     /// The indicator definitions.

@@ -80,6 +80,8 @@ pub enum DomainError {
     NotPaired { unit: String, region: String },
     #[error("the plan is {0}")]
     PlanLocked(String),
+    #[error("a load cannot change published year {0}")]
+    PublishedYearLoad(i32),
     #[error("the assessment of {0} is published")]
     YearPublished(i32),
     #[error("no guidance covers {0}")]
@@ -310,6 +312,12 @@ impl DomainError {
             ),
             (YearPublished(y), Lang::En) => format!(
                 "the {y} assessment is published: a change to that year's records needs a correction reason (kept in the audit log; the published scores stay); deletions and status steps are refused"
+            ),
+            (PublishedYearLoad(y), Lang::Zh) => format!(
+                "{y} 年的考核结果已公布，不能通过导入新增或修改该年度的记录；请在网页上逐条更正并填写更正原因"
+            ),
+            (PublishedYearLoad(y), Lang::En) => format!(
+                "the {y} assessment is published: a load cannot add or change that year's records; correct them one by one on the web pages, with a reason"
             ),
             (NoGuidance(y), Lang::Zh) => {
                 format!("{y} 年尚未印发指导意见（含考核指标和权重），请先在“指导意见”页印发")

@@ -56,3 +56,102 @@ pub fn national_regions() -> Vec<RegionName> {
         include_str!("../../../data/regions/areas.csv"),
     ])
 }
+
+/// The demo's yearly cycle for 2009, run through the same use cases as the
+/// web pages: guidance, approved plans, an inspection round, expert scores and
+/// a published assessment. Every score here is illustrative (the report gives
+/// none); it is documented in data/demo/README.md. Runs once: a program that
+/// already has 2009 guidance is left as it is.
+pub async fn run_cycle(
+    app: &twinaid_app::App,
+    operator: &twinaid_app::Actor,
+) -> Result<bool, twinaid_app::AppError> {
+    use twinaid_app::{Actor, AppError, Role};
+    const PROGRAM: &str = "zj-sc";
+    const YEAR: i32 = 2009;
+    if app.guidance_for(operator, PROGRAM, YEAR).await?.is_some() {
+        return Ok(false);
+    }
+    let form = twinaid_domain::guidance::GuidanceForm {
+        title: "浙江省2009年东西部对口帮扶工作指导意见（示意）".into(),
+        year_from: YEAR.to_string(),
+        year_to: YEAR.to_string(),
+        priorities: "整村推进\n产业扶持\n劳务培训".into(),
+        tasks: "新建扶贫新村24个\n援建学校、医院各12所\n组织实用技术培训和劳务输出".into(),
+        indicators: "aid_funds = 60\nnew_villages = 40".into(),
+        cap: "1".into(),
+        weights: "0.5, 0.3, 0.2".into(),
+        bands: "90, 75, 60".into(),
+        rubric: "组织领导 = 30\n项目管理 = 40\n资金管理 = 30".into(),
+    };
+    app.issue_guidance(operator, PROGRAM, &form).await?;
+    let units: Vec<String> = app
+        .plan_vs_actual(operator, PROGRAM, YEAR, (YEAR + 1, 1))
+        .await?
+        .into_iter()
+        .map(|p| p.unit)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for unit in &units {
+        app.plan_step(operator, PROGRAM, unit, YEAR, "submit", "")
+            .await?;
+        app.plan_step(operator, PROGRAM, unit, YEAR, "approve", "")
+            .await?;
+    }
+    app.draw_inspections(operator, PROGRAM, YEAR, 2009).await?;
+    let (_, inspections) = app.inspections(operator, PROGRAM, YEAR).await?;
+    for i in &inspections {
+        // An illustrative rating from 80 to 98, fixed by the project's code.
+        let rating = 80 + i.project.bytes().map(u32::from).sum::<u32>() % 19;
+        let finding = twinaid_app::Finding {
+            rating: rating.to_string(),
+            issues: "（示意）".into(),
+            amount_verified: String::new(),
+            rectification_required: false,
+        };
+        app.record_finding(operator, PROGRAM, YEAR, &i.project, &finding)
+            .await?;
+        app.close_inspection(operator, PROGRAM, YEAR, &i.project)
+            .await?;
+    }
+    for (n, expert) in ["expert-li", "expert-wang"].iter().enumerate() {
+        let mut password = [0u8; 16];
+        getrandom::fill(&mut password).map_err(|e| AppError::Internal(e.to_string()))?;
+        let password: String = password.iter().map(|b| format!("{b:02x}")).collect();
+        match app
+            .add_user(
+                operator,
+                expert,
+                &format!("评估专家{}（示意）", n + 1),
+                &password,
+                &Role::Expert,
+            )
+            .await
+        {
+            Ok(()) | Err(AppError::Field("username", _)) => {}
+            Err(e) => return Err(e),
+        }
+        let actor = Actor {
+            name: expert.to_string(),
+            role: Role::Expert,
+        };
+        for (k, unit) in units.iter().enumerate() {
+            app.assign_expert(operator, PROGRAM, YEAR, expert, unit)
+                .await?;
+            let base = 78 + ((k * 7 + n * 3) % 17) as i32;
+            let scores = [
+                ("组织领导", base + 4),
+                ("项目管理", base),
+                ("资金管理", base + 2),
+            ]
+            .iter()
+            .map(|(item, s)| (item.to_string(), s.min(&100).to_string()))
+            .collect();
+            app.submit_expert_scores(&actor, PROGRAM, YEAR, unit, &scores)
+                .await?;
+        }
+    }
+    app.publish_assessment(operator, PROGRAM, YEAR).await?;
+    Ok(true)
+}

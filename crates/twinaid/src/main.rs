@@ -178,7 +178,8 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Init => init(&app, &actor, lang).await,
         Command::Demo => {
             init(&app, &actor, lang).await?;
-            load(&app, &actor, &demo::source(), lang).await
+            load(&app, &actor, &demo::source(), lang).await?;
+            demo_cycle(&app, &actor, lang).await
         }
         Command::Load { path } => {
             let source = FolderSource::open(&path).map_err(|p| AppError::Invalid(vec![p]))?;
@@ -247,6 +248,20 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     };
     app.close().await;
     result
+}
+
+/// Runs the demo's 2009 cycle once and says so.
+pub(crate) async fn demo_cycle(app: &App, actor: &Actor, lang: Lang) -> Result<(), AppError> {
+    if demo::run_cycle(app, actor).await? {
+        eprintln!(
+            "{}",
+            lang.pick(
+                "已完成演示年度考核：2009 年指导意见、年度计划、交叉检查、专家评分和考核结果公布（示意）",
+                "ran the demo's 2009 cycle: guidance, plans, cross-examination, expert scores and a published assessment (illustrative)"
+            )
+        );
+    }
+    Ok(())
 }
 
 pub(crate) async fn init(app: &App, actor: &Actor, lang: Lang) -> Result<(), AppError> {

@@ -90,6 +90,7 @@ pub async fn run(
         if app.programs(actor).await?.is_empty() {
             load(app, actor, &demo::source(), lang).await?;
         }
+        crate::demo_cycle(app, actor, lang).await?;
         if !app.has_users().await? {
             let password = made_up_password()?;
             app.add_user(

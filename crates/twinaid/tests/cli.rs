@@ -280,7 +280,7 @@ fn assert_refused(db: &str, files: &[(&str, &str)], expected: &[&str]) {
 fn funds(row: &str) -> Vec<(&'static str, String)> {
     let mut text = String::from("code,year,helper_unit,region_code,kind,amount\n");
     for i in 0..35 {
-        text.push_str(&format!("ok-{i},2009,wenzhou,511321,disbursement,100\n"));
+        text.push_str(&format!("ok-{i},2010,wenzhou,511321,disbursement,100\n"));
     }
     text.push_str(row);
     text.push('\n');
@@ -298,19 +298,19 @@ fn as_files<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)>
 fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
     for db in databases() {
         ok(&db.url, &["demo"]);
-        let negative = funds("bad,2009,wenzhou,511321,disbursement,-5");
+        let negative = funds("bad,2010,wenzhou,511321,disbursement,-5");
         assert_refused(
             &db.url,
             &as_files(&negative),
             &["fund_transactions.csv", "第 37 行", "amount", "负数"],
         );
-        let unknown = funds("bad,2009,wenzhou,999999,disbursement,5");
+        let unknown = funds("bad,2010,wenzhou,999999,disbursement,5");
         assert_refused(
             &db.url,
             &as_files(&unknown),
             &["第 37 行", "region_code", "999999"],
         );
-        let not_helped = funds("bad,2009,wenzhou,510802,disbursement,5");
+        let not_helped = funds("bad,2010,wenzhou,510802,disbursement,5");
         assert_refused(
             &db.url,
             &as_files(&not_helped),
@@ -322,7 +322,7 @@ fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
             &as_files(&too_early),
             &["第 37 行", "year", "1990", "1996"],
         );
-        let no_unit = funds("bad,2009,nobody,511321,disbursement,5");
+        let no_unit = funds("bad,2010,nobody,511321,disbursement,5");
         assert_refused(&db.url, &as_files(&no_unit), &["helper_unit", "nobody"]);
         assert_refused(
             &db.url,
@@ -334,8 +334,8 @@ fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
         );
         // A cell that does not parse and a code that does not exist are reported in the same run.
         let both = "code,year,helper_unit,region_code,kind,amount\n\
-                    b1,2009,wenzhou,511321,disbursement,-1\n\
-                    b2,2009,wenzhou,999999,disbursement,1\n";
+                    b1,2010,wenzhou,511321,disbursement,-1\n\
+                    b2,2010,wenzhou,999999,disbursement,1\n";
         assert_refused(
             &db.url,
             &[
@@ -348,6 +348,16 @@ fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
             &db.url,
             &[("program.toml", "code = \"no-such-program\"\n")],
             &["no-such-program"],
+        );
+        // The demo's 2009 assessment is published: a load may not add to that year.
+        let published = "code,year,helper_unit,region_code,kind,amount\nlate,2009,wenzhou,511321,disbursement,5\n";
+        assert_refused(
+            &db.url,
+            &[
+                ("program.toml", "code = \"zj-sc\"\n"),
+                ("fund_transactions.csv", published),
+            ],
+            &["第 2 行", "已公布"],
         );
     }
 }
