@@ -278,9 +278,13 @@ impl App {
             closed: Some(true),
             ..FindingChange::default()
         };
-        Ok(self
-            .store
+        self.store
             .change_inspection(program, year, project, &change, "close", &actor.name)
-            .await?)
+            .await?;
+        // A completed project whose inspection is closed has been inspected.
+        self.store
+            .move_project(program, project, "completed", "inspected", "", &actor.name)
+            .await?;
+        Ok(())
     }
 }

@@ -178,6 +178,22 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Init => init(&app, &actor, lang).await,
         Command::Demo => {
             init(&app, &actor, lang).await?;
+            // The demo runs its year once; after that its records live their own life (inspected, corrected).
+            if app
+                .programs(&actor)
+                .await?
+                .iter()
+                .any(|p| p.code == "zj-sc")
+            {
+                eprintln!(
+                    "{}",
+                    lang.pick(
+                        "演示数据已载入，未重复载入",
+                        "the demo is loaded already; nothing to do"
+                    )
+                );
+                return Ok(());
+            }
             load(&app, &actor, &demo::source(), lang).await?;
             demo_cycle(&app, &actor, lang).await
         }
