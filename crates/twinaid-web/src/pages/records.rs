@@ -82,6 +82,68 @@ fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
     RecordKind::parse(code).ok_or_else(|| WebError::not_found(lang))
 }
 
+/// Unit and place names of a program, to show codes as people know them.
+struct Names {
+    units: HashMap<String, String>,
+    places: BTreeMap<String, (String, String)>,
+}
+
+impl Names {
+    async fn load(
+        state: &AppState,
+        user: &SignedIn,
+        program: &str,
+        year: i32,
+    ) -> Result<Names, WebError> {
+        let lang = user.lang;
+        let err = |e| WebError::from_app(e, lang);
+        let units = state
+            .app
+            .units(&user.actor, program)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|u| {
+                (
+                    u.code,
+                    if lang == Lang::Zh {
+                        u.name_zh
+                    } else {
+                        u.name_en.unwrap_or(u.name_zh)
+                    },
+                )
+            })
+            .collect();
+        let places = state
+            .app
+            .place_names(&user.actor, program, year)
+            .await
+            .map_err(err)?;
+        Ok(Names { units, places })
+    }
+
+    /// A cell with units and helped places by name.
+    fn display(
+        &self,
+        spec: &FieldSpec,
+        value: &FieldValue,
+        lang: Lang,
+        show_people: bool,
+    ) -> String {
+        let text = cell(spec, value, lang, show_people);
+        match spec.ty {
+            FieldType::HelperUnit | FieldType::HelpedUnit => {
+                self.units.get(&text).cloned().unwrap_or(text)
+            }
+            FieldType::HelpedRegion => match self.places.get(&text) {
+                Some((zh, en)) => format!("{} {text}", lang.pick(zh, en)),
+                None => text,
+            },
+            _ => text,
+        }
+    }
+}
+
 /// Parses the list's query string; `f.FIELD=value` are field filters.
 fn list_request(params: &[(String, String)]) -> (ListRequest, Option<String>) {
     let mut r = ListRequest {
@@ -197,39 +259,9 @@ pub async fn list(
             }
         })
         .collect();
-    let units: HashMap<String, String> = app
-        .units(&user.actor, &program)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|u| {
-            (
-                u.code,
-                if lang == Lang::Zh {
-                    u.name_zh
-                } else {
-                    u.name_en.unwrap_or(u.name_zh)
-                },
-            )
-        })
-        .collect();
-    let places = app
-        .place_names(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
-    let display = |spec: &FieldSpec, v: &FieldValue| -> String {
-        let text = cell(spec, v, lang, show_people);
-        match spec.ty {
-            FieldType::HelperUnit | FieldType::HelpedUnit => {
-                units.get(&text).cloned().unwrap_or(text)
-            }
-            FieldType::HelpedRegion => match places.get(&text) {
-                Some((zh, en)) => format!("{} {text}", lang.pick(zh, en)),
-                None => text,
-            },
-            _ => text,
-        }
-    };
+    let names = Names::load(&state, &user, &program, year).await?;
+    let places = &names.places;
+    let display = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang, show_people);
     let rows = page
         .records
         .iter()
@@ -464,13 +496,14 @@ pub async fn detail(
         .await
         .map_err(err)?;
     let show_people = sees_people(&user.actor.role);
+    let names = Names::load(&state, &user, &program, year).await?;
     let fields = kind
         .fields()
         .iter()
         .map(|f| {
             (
                 label(f, lang).to_string(),
-                cell(f, record.get(f.name), lang, show_people),
+                names.display(f, record.get(f.name), lang, show_people),
             )
         })
         .collect();
