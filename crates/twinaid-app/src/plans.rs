@@ -354,6 +354,10 @@ impl App {
         };
         if !allowed {
             let (office, own) = plan_parties(actor, program, unit);
+            // Deciding on a plan is the office's step, whatever state the plan is in.
+            if (step == "approve" || step == "return") && !office {
+                return Err(AppError::Forbidden);
+            }
             return Err(if office || own {
                 AppError::BadRequest(twinaid_domain::DomainError::PlanLocked(plan.status))
             } else {

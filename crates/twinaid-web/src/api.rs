@@ -472,6 +472,213 @@ async fn inspection_action(
     Ok(StatusCode::NO_CONTENT)
 }
 
+fn text_of(body: &Value, key: &str) -> String {
+    match &body[key] {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+async fn guidance_get(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let found = state
+        .app
+        .guidance_for(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    match found {
+        Some((row, g)) => Ok(Json(
+            json!({"version": row.version, "issued_by": row.issued_by, "issued_at": row.issued_at, "guidance": g}),
+        )),
+        None => Err(ApiError::from_app(
+            AppError::NotFound(twinaid_domain::DomainError::NoGuidance(year)),
+            c.lang,
+        )),
+    }
+}
+
+async fn guidance_issue(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(program): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let form = twinaid_domain::guidance::GuidanceForm {
+        title: text_of(&body, "title"),
+        year_from: text_of(&body, "year_from"),
+        year_to: text_of(&body, "year_to"),
+        priorities: text_of(&body, "priorities"),
+        tasks: text_of(&body, "tasks"),
+        indicators: text_of(&body, "indicators"),
+        cap: text_of(&body, "cap"),
+        weights: text_of(&body, "weights"),
+        bands: text_of(&body, "bands"),
+        rubric: text_of(&body, "rubric"),
+    };
+    let version = state
+        .app
+        .issue_guidance(&c.actor, &program, &form)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok((StatusCode::CREATED, Json(json!({"version": version}))).into_response())
+}
+
+async fn plan_get(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, unit, year)): Path<(String, String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let p = state
+        .app
+        .plan(&c.actor, &program, &unit, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(json!({
+        "unit": p.unit, "year": p.year, "status": p.status, "revision": p.revision, "comment": p.comment,
+        "targets": p.targets.iter().map(|(key, indicator, region, target)| json!({"key": key, "indicator": indicator, "region_code": region, "target_raw": target})).collect::<Vec<_>>(),
+        "revisions": p.revisions.iter().map(|(n, reason, by, at)| json!({"revision": n, "reason": reason, "by": by, "at": at})).collect::<Vec<_>>(),
+    })))
+}
+
+async fn plan_target(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, unit, year)): Path<(String, String, i32)>,
+    Json(body): Json<Value>,
+) -> Result<StatusCode, ApiError> {
+    let (indicator, region, value) = (
+        text_of(&body, "indicator"),
+        text_of(&body, "region_code"),
+        text_of(&body, "target"),
+    );
+    let input = twinaid_app::TargetInput {
+        indicator: &indicator,
+        region: &region,
+        value: &value,
+    };
+    state
+        .app
+        .set_target(&c.actor, &program, &unit, year, &input)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn plan_step(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, unit, year, step)): Path<(String, String, i32, String)>,
+    Json(body): Json<Value>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .plan_step(
+            &c.actor,
+            &program,
+            &unit,
+            year,
+            &step,
+            &text_of(&body, "comment"),
+        )
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn experts_get(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let rows = state
+        .app
+        .expert_assignments(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(Value::from(
+        rows.iter()
+            .map(|r| json!({"expert": r.expert, "unit": r.unit, "scores": r.scores.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()), "submitted_at": r.submitted_at}))
+            .collect::<Vec<_>>(),
+    )))
+}
+
+async fn experts_assign(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+    Json(body): Json<Value>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .assign_expert(
+            &c.actor,
+            &program,
+            year,
+            &text_of(&body, "expert"),
+            &text_of(&body, "unit"),
+        )
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn experts_score(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year, unit)): Path<(String, i32, String)>,
+    Json(body): Json<Value>,
+) -> Result<StatusCode, ApiError> {
+    let scores = body
+        .as_object()
+        .map(|o| o.keys().map(|k| (k.clone(), text_of(&body, k))).collect())
+        .unwrap_or_default();
+    state
+        .app
+        .submit_expert_scores(&c.actor, &program, year, &unit, &scores)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn assessment_get(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let a = state
+        .app
+        .assessment(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(json!({
+        "year": year,
+        "guidance_version": a.guidance_version,
+        "published": a.published.map(|(by, at)| json!({"by": by, "at": at})),
+        "units": a.units.iter().map(|u| json!({
+            "unit": u.score.unit, "rank": u.score.rank, "statistical": u.score.statistical, "inspection": u.score.inspection,
+            "expert": u.score.expert, "expert_spread": u.score.expert_spread, "total": u.score.total,
+            "grade": u.score.grade.name(c.lang), "explanation": if c.lang == Lang::Zh { &u.explanation_zh } else { &u.explanation_en },
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+async fn assessment_publish(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .publish_assessment(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn not_found(headers: HeaderMap) -> ApiError {
     let lang = api_lang(&headers);
     ApiError::new(
@@ -514,6 +721,34 @@ pub fn router() -> Router<AppState> {
         .route(
             "/programs/{program}/records/{kind}/{code}",
             get(get_one).put(update).delete(delete),
+        )
+        .route(
+            "/programs/{program}/guidance",
+            axum::routing::post(guidance_issue),
+        )
+        .route("/programs/{program}/guidance/{year}", get(guidance_get))
+        .route("/programs/{program}/plans/{unit}/{year}", get(plan_get))
+        .route(
+            "/programs/{program}/plans/{unit}/{year}/targets",
+            axum::routing::post(plan_target),
+        )
+        .route(
+            "/programs/{program}/plans/{unit}/{year}/{step}",
+            axum::routing::post(plan_step),
+        )
+        .route("/programs/{program}/experts/{year}", get(experts_get))
+        .route(
+            "/programs/{program}/experts/{year}/assign",
+            axum::routing::post(experts_assign),
+        )
+        .route(
+            "/programs/{program}/experts/{year}/{unit}/scores",
+            axum::routing::post(experts_score),
+        )
+        .route("/programs/{program}/assessment/{year}", get(assessment_get))
+        .route(
+            "/programs/{program}/assessment/{year}/publish",
+            axum::routing::post(assessment_publish),
         )
         .fallback(not_found)
 }

@@ -1630,3 +1630,253 @@ async fn an_annual_plan_is_drafted_submitted_returned_approved_and_revised_with_
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    let roles = [
+        (
+            "office",
+            Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        ),
+        (
+            "hz",
+            Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        ),
+        (
+            "wz",
+            Role::HelperUnit {
+                unit: "wenzhou".into(),
+            },
+        ),
+        ("expert1", Role::Expert),
+        ("viewer", Role::Viewer),
+    ];
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role) in &roles {
+        server
+            .app
+            .add_user(&operator, name, name, "cycle password!", role)
+            .await
+            .unwrap();
+        tokens.insert(
+            *name,
+            server
+                .app
+                .create_api_token(
+                    &Actor {
+                        name: name.to_string(),
+                        role: role.clone(),
+                    },
+                    "t",
+                )
+                .await
+                .unwrap()
+                .0,
+        );
+    }
+    let post = |who: &str, path: &str, body: Value| {
+        server
+            .client
+            .post(format!("{}/api/v1/programs/zj-sc{path}", server.base))
+            .bearer_auth(&tokens[who])
+            .json(&body)
+            .send()
+    };
+    let get = |who: &str, path: &str| {
+        server
+            .client
+            .get(format!("{}/api/v1/programs/zj-sc{path}", server.base))
+            .bearer_auth(&tokens[who])
+            .send()
+    };
+    let guidance = serde_json::json!({"title": "2010 guidance", "year_from": "2010", "indicators": "aid_funds = 100", "cap": "1", "weights": "0.6, 0.2, 0.2", "bands": "90, 75, 60", "rubric": "管理 = 100"});
+    for who in ["hz", "expert1", "viewer"] {
+        assert_eq!(
+            post(who, "/guidance", guidance.clone())
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{who} issues guidance"
+        );
+    }
+    assert_eq!(
+        post("office", "/guidance", guidance)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        get("wz", "/plans/hangzhou/2010").await.unwrap().status(),
+        StatusCode::FORBIDDEN,
+        "another unit's plan"
+    );
+    assert_eq!(
+        post(
+            "wz",
+            "/plans/hangzhou/2010/targets",
+            serde_json::json!({"indicator": "aid_funds", "region_code": "510822", "target": "100"})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(
+            "hz",
+            "/plans/hangzhou/2010/targets",
+            serde_json::json!({"indicator": "aid_funds", "region_code": "510822", "target": "100"})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        post("hz", "/plans/hangzhou/2010/submit", serde_json::json!({}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    for who in ["hz", "wz", "expert1", "viewer"] {
+        assert_eq!(
+            post(who, "/plans/hangzhou/2010/approve", serde_json::json!({}))
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{who} approves"
+        );
+    }
+    assert_eq!(
+        post(
+            "office",
+            "/plans/hangzhou/2010/approve",
+            serde_json::json!({})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        post(
+            "hz",
+            "/experts/2010/assign",
+            serde_json::json!({"expert": "expert1", "unit": "hangzhou"})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(
+            "office",
+            "/experts/2010/assign",
+            serde_json::json!({"expert": "expert1", "unit": "hangzhou"})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        post(
+            "hz",
+            "/experts/2010/hangzhou/scores",
+            serde_json::json!({"管理": 99})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::FORBIDDEN,
+        "units do not score themselves"
+    );
+    assert_eq!(
+        post(
+            "expert1",
+            "/experts/2010/hangzhou/scores",
+            serde_json::json!({"管理": 150})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        post(
+            "expert1",
+            "/experts/2010/hangzhou/scores",
+            serde_json::json!({"管理": 90})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        post(
+            "expert1",
+            "/experts/2010/hangzhou/scores",
+            serde_json::json!({"管理": 10})
+        )
+        .await
+        .unwrap()
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "locked"
+    );
+    let experts: Value = get("expert1", "/experts/2010")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(experts.as_array().unwrap().len(), 1);
+    assert_eq!(
+        get("expert1", "/assessment/2010").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let assessment: Value = get("viewer", "/assessment/2010")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(assessment["units"][0]["unit"], "hangzhou");
+    assert_eq!(assessment["units"][0]["expert"], Value::from(90.0));
+    for who in ["hz", "expert1", "viewer"] {
+        assert_eq!(
+            post(who, "/assessment/2010/publish", serde_json::json!({}))
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{who} publishes"
+        );
+    }
+    assert_eq!(
+        post("office", "/assessment/2010/publish", serde_json::json!({}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let published: Value = get("hz", "/assessment/2010")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(published["published"].is_object());
+}
