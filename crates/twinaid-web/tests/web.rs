@@ -1564,7 +1564,7 @@ async fn an_annual_plan_is_drafted_submitted_returned_approved_and_revised_with_
     assert!(ok(h.post(&act("submit"), &[("csrf", &ch)]).await));
     assert_eq!(
         h.post(&act("approve"), &[("csrf", &ch)]).await.0,
-        StatusCode::SEE_OTHER
+        StatusCode::FORBIDDEN
     );
     let (_, page, _) = h.get(plan).await;
     assert!(page.contains("已提交待审批"));
