@@ -331,6 +331,16 @@ pub struct UnitRow {
     pub side: String,
 }
 
+impl UnitRow {
+    /// The unit's name in a language; English falls back to the Chinese name.
+    pub fn name(&self, lang: twinaid_domain::Lang) -> &str {
+        match lang {
+            twinaid_domain::Lang::Zh => &self.name_zh,
+            twinaid_domain::Lang::En => self.name_en.as_deref().unwrap_or(&self.name_zh),
+        }
+    }
+}
+
 impl Store {
     /// Aggregate values of a program.
     pub async fn aggregate_values(

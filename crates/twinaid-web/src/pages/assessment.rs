@@ -251,16 +251,7 @@ pub async fn experts(
             .map_err(err)?
             .into_iter()
             .filter(|u| u.side == "helping")
-            .map(|u| {
-                (
-                    u.code,
-                    if lang == Lang::Zh {
-                        u.name_zh
-                    } else {
-                        u.name_en.unwrap_or(u.name_zh)
-                    },
-                )
-            })
+            .map(|u| (u.code.clone(), u.name(lang).to_string()))
             .collect()
     } else {
         HashMap::new()
@@ -412,16 +403,7 @@ pub async fn assessment(
                 .await
                 .map_err(err)?
                 .into_iter()
-                .map(|u| {
-                    (
-                        u.code,
-                        if lang == Lang::Zh {
-                            u.name_zh
-                        } else {
-                            u.name_en.unwrap_or(u.name_zh)
-                        },
-                    )
-                })
+                .map(|u| (u.code.clone(), u.name(lang).to_string()))
                 .collect();
             let rows = a
                 .units

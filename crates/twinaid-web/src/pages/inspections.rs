@@ -77,16 +77,7 @@ pub async fn page(
         .await
         .map_err(err)?
         .into_iter()
-        .map(|u| {
-            (
-                u.code,
-                if lang == Lang::Zh {
-                    u.name_zh
-                } else {
-                    u.name_en.unwrap_or(u.name_zh)
-                },
-            )
-        })
+        .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
     let name = |c: &str| units.get(c).cloned().unwrap_or(c.to_string());
     let office = matches!(&user.actor.role, Role::Administrator)

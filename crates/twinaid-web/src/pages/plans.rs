@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use std::collections::HashMap;
-use twinaid_domain::Lang;
 use twinaid_domain::quantity::{figure, figure_unit};
 
 /// One row of the plan table.
@@ -70,16 +69,7 @@ pub async fn page(
             twinaid_app::Role::HelperUnit { unit } => *unit == u.code,
             _ => true,
         })
-        .map(|u| {
-            (
-                u.code,
-                if lang == Lang::Zh {
-                    u.name_zh
-                } else {
-                    u.name_en.unwrap_or(u.name_zh)
-                },
-            )
-        })
+        .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
     let units: HashMap<String, String> = helping.iter().cloned().collect();
     let places = app
@@ -215,13 +205,7 @@ pub async fn unit_plan(
         .map_err(err)?
         .into_iter()
         .find(|u| u.code == unit)
-        .map_or(unit.clone(), |u| {
-            if lang == Lang::Zh {
-                u.name_zh
-            } else {
-                u.name_en.unwrap_or(u.name_zh)
-            }
-        });
+        .map_or(unit.clone(), |u| u.name(lang).to_string());
     let place = |r: &str| {
         places.get(r).map_or(r.to_string(), |(zh, en)| {
             format!("{} {r}", lang.pick(zh, en))

@@ -103,16 +103,7 @@ impl Names {
             .await
             .map_err(err)?
             .into_iter()
-            .map(|u| {
-                (
-                    u.code,
-                    if lang == Lang::Zh {
-                        u.name_zh
-                    } else {
-                        u.name_en.unwrap_or(u.name_zh)
-                    },
-                )
-            })
+            .map(|u| (u.code.clone(), u.name(lang).to_string()))
             .collect();
         let places = state
             .app

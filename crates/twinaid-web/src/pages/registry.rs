@@ -10,7 +10,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use twinaid_domain::Lang;
 use twinaid_domain::unit::UnitKind;
 
 /// One option of a filter: value, label, whether selected.
@@ -108,11 +107,7 @@ pub async fn units(
         .map(|u| {
             vec![
                 u.code.clone(),
-                if lang == Lang::Zh {
-                    u.name_zh.clone()
-                } else {
-                    u.name_en.clone().unwrap_or(u.name_zh.clone())
-                },
+                u.name(lang).to_string(),
                 UnitKind::parse(&u.kind).map_or(u.kind.clone(), |k| k.name(lang).to_string()),
                 if u.side == "helping" {
                     t.s("helper")

@@ -10,7 +10,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use std::collections::HashMap;
 use twinaid_app::ListRequest;
-use twinaid_domain::Lang;
 use twinaid_domain::record::RecordKind;
 
 #[derive(Template)]
@@ -38,16 +37,7 @@ pub async fn page(
     let units = app.units(&user.actor, &program).await.map_err(err)?;
     let names: HashMap<String, String> = units
         .iter()
-        .map(|u| {
-            (
-                u.code.clone(),
-                if lang == Lang::Zh {
-                    u.name_zh.clone()
-                } else {
-                    u.name_en.clone().unwrap_or(u.name_zh.clone())
-                },
-            )
-        })
+        .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
     let places = app
         .place_names(&user.actor, &program, year)
