@@ -1,7 +1,7 @@
 //! The guidance of the year, the experts' scoring, and the assessment with its
 //! ranking, explanations and publication.
 
-use super::{Scope, render, resolve};
+use super::{Scope, back_to, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
 use crate::session::SignedIn;
@@ -10,7 +10,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, HashMap};
 use twinaid_app::{AppError, Role};
 use twinaid_domain::Lang;
@@ -28,28 +28,9 @@ fn office(user: &SignedIn, program: &str) -> bool {
         || matches!(&user.actor.role, Role::ProgramOffice { program: p } if p == program)
 }
 
-fn back(path: &str, program: &str, year: i32, error: Option<String>) -> Response {
-    let mut target = format!("{path}?program={}&year={year}", url_encode(program));
-    if let Some(e) = error {
-        target.push_str(&format!("&error={}", url_encode(&e)));
-    }
-    Redirect::to(&target).into_response()
-}
-
-fn outcome(
-    result: Result<(), AppError>,
-    path: &str,
-    program: &str,
-    year: i32,
-    lang: Lang,
-) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(back(path, program, year, None)),
-        Err(e @ (AppError::BadRequest(_) | AppError::Field(..) | AppError::Invalid(_))) => {
-            Ok(back(path, program, year, Some(e.message(lang))))
-        }
-        Err(e) => Err(WebError::from_app(e, lang)),
-    }
+/// Where a form of the cycle goes back to.
+fn page_of(path: &str, program: &str, year: i32) -> String {
+    format!("{path}?program={}&year={year}", url_encode(program))
 }
 
 #[derive(Template)]
@@ -173,7 +154,9 @@ pub async fn issue_guidance(
         rubric: get("rubric"),
     };
     match state.app.issue_guidance(&user.actor, &program, &form).await {
-        Ok(_) => Ok(back("/guidance", &program, year, None)),
+        Ok(_) => {
+            Ok(axum::response::Redirect::to(&page_of("/guidance", &program, year)).into_response())
+        }
         Err(AppError::Invalid(problems)) => {
             let errors = problems
                 .iter()
@@ -329,7 +312,7 @@ pub async fn assign(
         .app
         .assign_expert(&user.actor, &program, year, &get("expert"), &get("unit"))
         .await;
-    outcome(result, "/experts", &program, year, user.lang)
+    back_to(&page_of("/experts", &program, year), result, user.lang)
 }
 
 /// An expert submits scores for one unit.
@@ -350,7 +333,7 @@ pub async fn score(
         .app
         .submit_expert_scores(&user.actor, &program, year, &unit, &scores)
         .await;
-    outcome(result, "/experts", &program, year, user.lang)
+    back_to(&page_of("/experts", &program, year), result, user.lang)
 }
 
 /// One unit's line of the ranking, with its explanation.
@@ -464,5 +447,5 @@ pub async fn publish(
         .app
         .publish_assessment(&user.actor, &program, year)
         .await;
-    outcome(result, "/assessment", &program, year, user.lang)
+    back_to(&page_of("/assessment", &program, year), result, user.lang)
 }

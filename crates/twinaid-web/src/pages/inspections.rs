@@ -1,6 +1,6 @@
 //! Year-end inspection by cross-examination: the draw, findings, rectification.
 
-use super::{Scope, render, resolve};
+use super::{Scope, back_to, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
 use crate::session::SignedIn;
@@ -8,9 +8,9 @@ use crate::view::{Page, url_encode};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use std::collections::{BTreeMap, HashMap};
-use twinaid_app::{AppError, Finding, Role};
+use twinaid_app::{Finding, Role};
 use twinaid_domain::Lang;
 
 /// One inspection as the page shows it.
@@ -137,30 +137,6 @@ pub async fn page(
     Ok(render(&page, lang))
 }
 
-fn back(program: &str, year: i32, error: Option<String>) -> Response {
-    let mut target = format!("/inspections?program={}&year={year}", url_encode(program));
-    if let Some(e) = error {
-        target.push_str(&format!("&error={}", url_encode(&e)));
-    }
-    Redirect::to(&target).into_response()
-}
-
-/// Turns a refusal a person can act on into a message on the page; anything else is an error page.
-fn outcome(
-    result: Result<(), AppError>,
-    program: &str,
-    year: i32,
-    lang: Lang,
-) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(back(program, year, None)),
-        Err(e @ (AppError::BadRequest(_) | AppError::Field(..))) => {
-            Ok(back(program, year, Some(e.message(lang))))
-        }
-        Err(e) => Err(WebError::from_app(e, lang)),
-    }
-}
-
 /// The office draws the year's teams.
 pub async fn draw(
     State(state): State<AppState>,
@@ -179,7 +155,11 @@ pub async fn draw(
         .draw_inspections(&user.actor, &program, year, seed)
         .await
         .map(|_| ());
-    outcome(result, &program, year, user.lang)
+    back_to(
+        &format!("/inspections?program={}&year={year}", url_encode(&program)),
+        result,
+        user.lang,
+    )
 }
 
 /// The inspector records a finding, the inspected unit answers, the inspector closes.
@@ -215,5 +195,9 @@ pub async fn act(
         }
         _ => return Err(WebError::not_found(user.lang)),
     };
-    outcome(result, &program, year, user.lang)
+    back_to(
+        &format!("/inspections?program={}&year={year}", url_encode(&program)),
+        result,
+        user.lang,
+    )
 }

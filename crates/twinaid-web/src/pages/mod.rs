@@ -42,6 +42,28 @@ pub fn render(template: &impl Template, lang: Lang) -> Response {
     }
 }
 
+/// After a form: back to `target`, with a message a person can act on when the
+/// step was refused for a reason they can fix; anything else is an error page.
+pub fn back_to(
+    target: &str,
+    result: Result<(), twinaid_app::AppError>,
+    lang: Lang,
+) -> Result<Response, WebError> {
+    use twinaid_app::AppError;
+    match result {
+        Ok(()) => Ok(axum::response::Redirect::to(target).into_response()),
+        Err(e @ (AppError::BadRequest(_) | AppError::Field(..) | AppError::Invalid(_))) => {
+            let sep = if target.contains('?') { '&' } else { '?' };
+            let with_error = format!(
+                "{target}{sep}error={}",
+                crate::view::url_encode(&e.message(lang))
+            );
+            Ok(axum::response::Redirect::to(&with_error).into_response())
+        }
+        Err(e) => Err(WebError::from_app(e, lang)),
+    }
+}
+
 /// The program and year a page is about.
 #[derive(Debug, Deserialize, Default)]
 pub struct Scope {
