@@ -365,23 +365,10 @@ impl App {
                 .filter(|i| &i.inspected_unit == unit)
                 .filter_map(|i| i.rating.map(|r| r as f64))
                 .collect();
-            let rubric_weight: f64 = guidance.rubric.iter().map(|(_, w)| w).sum();
             let expert_scores = experts
                 .iter()
                 .filter(|e| &e.unit == unit)
-                .filter_map(|e| {
-                    e.scores
-                        .as_deref()
-                        .and_then(|s| serde_json::from_str::<Value>(s).ok())
-                })
-                .map(|v| {
-                    guidance
-                        .rubric
-                        .iter()
-                        .map(|(item, w)| w * v[item].as_f64().unwrap_or(0.0))
-                        .sum::<f64>()
-                        / rubric_weight.max(f64::MIN_POSITIVE)
-                })
+                .filter_map(|e| e.scores.as_deref().and_then(|s| guidance.rubric_total(s)))
                 .collect();
             inputs.push(UnitInput {
                 unit: unit.clone(),

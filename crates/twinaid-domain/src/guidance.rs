@@ -216,6 +216,19 @@ impl Guidance {
         }
     }
 
+    /// An expert's weighted score over the rubric, from the scores as stored
+    /// (JSON, item → 0–100); `None` when they do not read.
+    pub fn rubric_total(&self, scores: &str) -> Option<f64> {
+        let v: serde_json::Value = serde_json::from_str(scores).ok()?;
+        let weight: f64 = self.rubric.iter().map(|(_, w)| w).sum();
+        let points: f64 = self
+            .rubric
+            .iter()
+            .map(|(item, w)| w * v[item].as_f64().unwrap_or(0.0))
+            .sum();
+        Some(points / weight.max(f64::MIN_POSITIVE))
+    }
+
     /// Whether the guidance covers a year.
     pub fn covers(&self, year: i32) -> bool {
         self.year_from <= year && year <= self.year_to
@@ -255,6 +268,10 @@ mod tests {
         );
         assert_eq!(g.rubric[2], ("资金管理".to_string(), 30.0));
         assert_eq!(Guidance::parse(&g.to_form(), &|_| true).unwrap(), g);
+        let total = g
+            .rubric_total(r#"{"组织领导": 90, "项目管理": 80, "资金管理": 70}"#)
+            .unwrap();
+        assert!((total - 80.0).abs() < 1e-9, "(27 + 32 + 21) / 100 × 100");
     }
 
     #[test]

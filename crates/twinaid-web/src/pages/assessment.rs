@@ -225,7 +225,7 @@ pub async fn experts(
         .guidance_for(&user.actor, &program, year)
         .await
         .map_err(err)?;
-    let rubric: Vec<(String, f64)> = guidance.map(|(_, g)| g.rubric).unwrap_or_default();
+    let guidance = guidance.map(|(_, g)| g);
     let names: HashMap<String, String> = if office(&user, &program) {
         state
             .app
@@ -239,17 +239,7 @@ pub async fn experts(
     } else {
         HashMap::new()
     };
-    let total = |scores: &str| -> Option<f64> {
-        let v: serde_json::Value = serde_json::from_str(scores).ok()?;
-        let w: f64 = rubric.iter().map(|(_, w)| w).sum();
-        Some(
-            rubric
-                .iter()
-                .map(|(i, wt)| wt * v[i].as_f64().unwrap_or(0.0))
-                .sum::<f64>()
-                / w.max(f64::MIN_POSITIVE),
-        )
-    };
+    let total = |scores: &str| guidance.as_ref().and_then(|g| g.rubric_total(scores));
     let mut by_unit: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for r in &rows {
         if let Some(t) = r.scores.as_deref().and_then(total) {
@@ -291,7 +281,10 @@ pub async fn experts(
             .into_iter()
             .collect(),
         rows: list,
-        rubric: rubric.into_iter().map(|(i, _)| i).collect(),
+        rubric: guidance
+            .iter()
+            .flat_map(|g| g.rubric.iter().map(|(i, _)| i.clone()))
+            .collect(),
         spread,
         error: q.error.unwrap_or_default(),
     };
