@@ -8,7 +8,9 @@ use crate::error::AppError;
 use crate::records::ListRequest;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use twinaid_domain::assessment::{IndicatorResult, Rules, UnitInput, UnitScore, assess, explain};
+use twinaid_domain::assessment::{
+    IndicatorResult, Rules, Trace, UnitInput, UnitScore, assess, explain,
+};
 use twinaid_domain::error::{Location, Problem};
 use twinaid_domain::guidance::{Guidance, GuidanceForm};
 use twinaid_domain::{DomainError, Lang};
@@ -20,6 +22,8 @@ pub struct AssessedUnit {
     pub score: UnitScore,
     pub explanation_zh: Vec<String>,
     pub explanation_en: Vec<String>,
+    /// Where each line of the explanation comes from.
+    pub traces: Vec<Trace>,
 }
 
 /// A year's assessment, live or as published.
@@ -63,6 +67,7 @@ fn to_json(a: &Assessment) -> Value {
             "unit": u.score.unit, "statistical": u.score.statistical, "inspection": u.score.inspection, "expert": u.score.expert,
             "expert_spread": u.score.expert_spread, "total": u.score.total, "grade": grade_code(u.score.grade), "rank": u.score.rank,
             "explanation_zh": u.explanation_zh, "explanation_en": u.explanation_en,
+            "traces": u.traces.iter().map(Trace::code).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
 }
@@ -99,6 +104,10 @@ fn from_json(v: &Value, published: (String, String)) -> Assessment {
                         },
                         explanation_zh: lines(u, "explanation_zh"),
                         explanation_en: lines(u, "explanation_en"),
+                        traces: lines(u, "traces")
+                            .iter()
+                            .map(|c: &String| Trace::from_code(c))
+                            .collect(),
                     })
                     .collect()
             })
@@ -183,7 +192,7 @@ impl App {
             .guidance_versions(actor, program)
             .await?
             .into_iter()
-            .find(|(_, g)| g.covers(year)))
+            .find(|(_, g)| g.governs(year)))
     }
 
     /// Assigns an expert (an account with the expert role) to score a helper unit.
@@ -324,15 +333,16 @@ impl App {
             *targets.entry((unit, indicator)).or_default() += target;
         }
         let units: BTreeSet<String> = targets.keys().map(|(u, _)| u.clone()).collect();
-        let scales: BTreeMap<String, i64> = self
+        let definitions: BTreeMap<String, twinaid_domain::indicator::IndicatorDefinition> = self
             .store
             .indicators()
             .await?
             .into_iter()
-            .map(|d| (d.code.clone(), d.unit.scale()))
+            .map(|d| (d.code.clone(), d))
             .collect();
         let inspections = self.store.inspections(program, year, None).await?;
         let experts = self.store.expert_assignments(program, year, None).await?;
+        let satisfaction = self.store.satisfaction(program, year).await?;
         let mut inputs = Vec::new();
         for unit in &units {
             let mut indicators = Vec::new();
@@ -352,9 +362,21 @@ impl App {
                     .drill_down(actor, program, &request)
                     .await?
                     .from_records;
-                let scale = *scales.get(code).unwrap_or(&1) as f64;
+                let def = definitions.get(code);
+                let scale = def.map_or(1, |d| d.unit.scale()) as f64;
+                let label = |lang: Lang| {
+                    def.map(|d| {
+                        let unit = d.unit.name(lang);
+                        match lang {
+                            Lang::Zh => format!("{}（{unit}）", d.name(lang)),
+                            Lang::En => format!("{} ({unit})", d.name(lang)),
+                        }
+                    })
+                    .unwrap_or_default()
+                };
                 indicators.push(IndicatorResult {
                     indicator: code.clone(),
+                    names: (label(Lang::Zh), label(Lang::En)),
                     weight: *weight,
                     target: *target as f64 / scale,
                     actual: actual as f64 / scale,
@@ -370,10 +392,15 @@ impl App {
                 .filter(|e| &e.unit == unit)
                 .filter_map(|e| e.scores.as_deref().and_then(|s| guidance.rubric_total(s)))
                 .collect();
+            let satisfaction_ratings = satisfaction
+                .iter()
+                .filter(|s| &s.unit == unit)
+                .map(|s| s.rating as f64)
+                .collect();
             inputs.push(UnitInput {
                 unit: unit.clone(),
                 indicators,
-                satisfaction: None,
+                satisfaction_ratings,
                 inspection_ratings,
                 expert_scores,
             });
@@ -389,13 +416,21 @@ impl App {
                     .unwrap_or(UnitInput {
                         unit: score.unit.clone(),
                         indicators: Vec::new(),
-                        satisfaction: None,
+                        satisfaction_ratings: Vec::new(),
                         inspection_ratings: Vec::new(),
                         expert_scores: Vec::new(),
                     });
+                let (explanation_zh, traces): (Vec<String>, Vec<Trace>) =
+                    explain(&input, &score, &rules, Lang::Zh)
+                        .into_iter()
+                        .unzip();
                 AssessedUnit {
-                    explanation_zh: explain(&input, &score, &rules, Lang::Zh),
-                    explanation_en: explain(&input, &score, &rules, Lang::En),
+                    explanation_zh,
+                    explanation_en: explain(&input, &score, &rules, Lang::En)
+                        .into_iter()
+                        .map(|(l, _)| l)
+                        .collect(),
+                    traces,
                     score,
                 }
             })
@@ -467,5 +502,83 @@ impl App {
             return Err(AppError::BadRequest(DomainError::YearPublished(y)));
         }
         Ok(())
+    }
+}
+
+/// One unit's assessment with everything its explanation rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitReport {
+    pub assessed: AssessedUnit,
+    pub guidance_version: i64,
+    pub published: Option<(String, String)>,
+    /// The unit's projects as inspected by others.
+    pub inspections: Vec<twinaid_store::InspectionRow>,
+    /// Each submitted expert's scores by rubric item and weighted total; experts are numbered, not named.
+    pub experts: Vec<(Vec<(String, f64)>, f64)>,
+    pub satisfaction: Vec<twinaid_store::SatisfactionRow>,
+}
+
+impl App {
+    /// A unit's assessment report: its score, the explanation and the
+    /// inspections, expert scores and ratings behind it.
+    pub async fn assessment_report(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+        unit: &str,
+    ) -> Result<UnitReport, AppError> {
+        let assessment = self.assessment(actor, program, year).await?;
+        let assessed = assessment
+            .units
+            .into_iter()
+            .find(|u| u.score.unit == unit)
+            .ok_or_else(|| AppError::NotFound(DomainError::UnknownUnit(unit.to_string())))?;
+        let inspections = self
+            .store
+            .inspections(program, year, Some(unit))
+            .await?
+            .into_iter()
+            .filter(|i| i.inspected_unit == unit)
+            .collect();
+        let rubric = self
+            .guidance_versions(actor, program)
+            .await?
+            .into_iter()
+            .find(|(r, _)| r.version == assessment.guidance_version)
+            .map(|(_, g)| g);
+        let experts = self
+            .store
+            .expert_assignments(program, year, None)
+            .await?
+            .into_iter()
+            .filter(|e| e.unit == unit)
+            .filter_map(|e| {
+                let g = rubric.as_ref()?;
+                let scores = e.scores.as_deref()?;
+                let v: Value = serde_json::from_str(scores).ok()?;
+                let items = g
+                    .rubric
+                    .iter()
+                    .map(|(item, _)| (item.clone(), v[item].as_f64().unwrap_or(0.0)))
+                    .collect();
+                Some((items, g.rubric_total(scores)?))
+            })
+            .collect();
+        let satisfaction = self
+            .store
+            .satisfaction(program, year)
+            .await?
+            .into_iter()
+            .filter(|s| s.unit == unit)
+            .collect();
+        Ok(UnitReport {
+            assessed,
+            guidance_version: assessment.guidance_version,
+            published: assessment.published,
+            inspections,
+            experts,
+            satisfaction,
+        })
     }
 }

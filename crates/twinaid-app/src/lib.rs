@@ -10,15 +10,17 @@ mod inspections;
 mod lifecycle;
 mod plans;
 mod records;
+mod satisfaction;
 
 pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
-pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow};
+pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use error::AppError;
 pub use inspections::{Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
 pub use plans::{PlanView, Progress, TargetInput, Task};
 pub use records::{DrillDown, ListRequest};
+pub use satisfaction::SatisfactionRow;
 
 use std::collections::BTreeMap;
 use twinaid_domain::bundle::ProgramBundle;

@@ -16,6 +16,9 @@ pub enum ScoreFormula {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorResult {
     pub indicator: String,
+    /// The indicator's name with its unit, in Chinese and English, for
+    /// explanations; the code stands in when empty.
+    pub names: (String, String),
     pub weight: f64,
     /// In the indicator's displayed unit.
     pub target: f64,
@@ -23,6 +26,19 @@ pub struct IndicatorResult {
 }
 
 impl IndicatorResult {
+    /// The indicator as an explanation names it.
+    pub fn label(&self, lang: Lang) -> &str {
+        let name = match lang {
+            Lang::Zh => &self.names.0,
+            Lang::En => &self.names.1,
+        };
+        if name.is_empty() {
+            &self.indicator
+        } else {
+            name
+        }
+    }
+
     /// Actual over target; a zero target counts as met.
     pub fn completion(&self) -> f64 {
         if self.target <= 0.0 {
@@ -86,8 +102,9 @@ impl Grade {
 pub struct UnitInput {
     pub unit: String,
     pub indicators: Vec<IndicatorResult>,
-    /// Satisfaction of the paired side, 0–100, added to the statistical part as one more item of equal weight to the mean indicator.
-    pub satisfaction: Option<f64>,
+    /// Ratings of the paired side's satisfaction, 0–100 each; their mean is
+    /// added to the statistical part as one more item of average weight.
+    pub satisfaction_ratings: Vec<f64>,
     /// Inspection ratings of the unit's projects, 0–100 each.
     pub inspection_ratings: Vec<f64>,
     /// Expert scores, 0–100 each.
@@ -131,8 +148,9 @@ pub fn statistical(input: &UnitInput, formula: ScoreFormula) -> f64 {
     } else {
         0.0
     };
-    if let Some(s) = input.satisfaction {
+    if !input.satisfaction_ratings.is_empty() {
         // Satisfaction counts as one more item of average weight.
+        let s = mean(&input.satisfaction_ratings);
         let n = input.indicators.len() as f64;
         score = (score * n + s) / (n + 1.0);
     }
@@ -197,42 +215,172 @@ pub fn assess(inputs: &[UnitInput], rules: &Rules) -> Vec<UnitScore> {
     scores
 }
 
-/// The explanation of a score, line by line, in a language: every input and every step.
-pub fn explain(input: &UnitInput, score: &UnitScore, rules: &Rules, lang: Lang) -> Vec<String> {
+/// Where a line of an explanation comes from, so a reader can open the records behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trace {
+    /// The records an indicator counts for the unit in the year.
+    Indicator(String),
+    /// The unit's inspection findings.
+    Inspections,
+    /// The experts' scores of the unit.
+    Experts,
+    /// The paired side's satisfaction ratings.
+    Satisfaction,
+    /// A computation over the lines above.
+    Computed,
+}
+
+impl Trace {
+    /// The trace as stored with a published assessment.
+    pub fn code(&self) -> String {
+        match self {
+            Trace::Indicator(c) => format!("indicator:{c}"),
+            Trace::Inspections => "inspections".into(),
+            Trace::Experts => "experts".into(),
+            Trace::Satisfaction => "satisfaction".into(),
+            Trace::Computed => String::new(),
+        }
+    }
+
+    /// Reads a stored trace; anything unknown is a computation.
+    pub fn from_code(code: &str) -> Trace {
+        match code {
+            "inspections" => Trace::Inspections,
+            "experts" => Trace::Experts,
+            "satisfaction" => Trace::Satisfaction,
+            c => c
+                .strip_prefix("indicator:")
+                .map(|i| Trace::Indicator(i.to_string()))
+                .unwrap_or(Trace::Computed),
+        }
+    }
+}
+
+/// The explanation of a score, line by line, in a language: every input and
+/// every step, each with where it comes from.
+pub fn explain(
+    input: &UnitInput,
+    score: &UnitScore,
+    rules: &Rules,
+    lang: Lang,
+) -> Vec<(String, Trace)> {
     let mut lines = Vec::new();
     let ScoreFormula::CappedLinear { cap } = rules.formula;
     for i in &input.indicators {
-        lines.push(match lang {
+        let text = match lang {
             Lang::Zh => format!(
                 "{}：目标 {}，实际 {}，完成率 {:.2}%，得分 = 权重 {} × min(完成率, {cap}) = {:.2}",
-                i.indicator, i.target, i.actual, i.completion() * 100.0, i.weight, i.points(rules.formula)
+                i.label(lang),
+                i.target,
+                i.actual,
+                i.completion() * 100.0,
+                i.weight,
+                i.points(rules.formula)
             ),
             Lang::En => format!(
                 "{}: target {}, actual {}, completion {:.2}%, points = weight {} × min(completion, {cap}) = {:.2}",
-                i.indicator, i.target, i.actual, i.completion() * 100.0, i.weight, i.points(rules.formula)
+                i.label(lang),
+                i.target,
+                i.actual,
+                i.completion() * 100.0,
+                i.weight,
+                i.points(rules.formula)
             ),
-        });
+        };
+        lines.push((text, Trace::Indicator(i.indicator.clone())));
     }
-    if let Some(s) = input.satisfaction {
-        lines.push(match lang {
-            Lang::Zh => format!("受帮扶方满意度：{s}，作为一项平均权重计入"),
+    let weight: f64 = input.indicators.iter().map(|i| i.weight).sum();
+    let points: f64 = input
+        .indicators
+        .iter()
+        .map(|i| i.points(rules.formula))
+        .sum();
+    let bare = if weight > 0.0 {
+        points / weight * 100.0
+    } else {
+        0.0
+    };
+    let mut text = match lang {
+        Lang::Zh => format!("指标得分合计 {points:.2} ÷ 权重合计 {weight} × 100 = {bare:.2}"),
+        Lang::En => format!("indicator points {points:.2} / weights {weight} × 100 = {bare:.2}"),
+    };
+    if !input.satisfaction_ratings.is_empty() {
+        let s = mean(&input.satisfaction_ratings);
+        lines.push((
+            match lang {
+                Lang::Zh => format!(
+                    "受帮扶方满意度：{} 个县评分 {:?}，平均 {s:.2}，作为一项平均权重计入",
+                    input.satisfaction_ratings.len(),
+                    input.satisfaction_ratings
+                ),
+                Lang::En => format!(
+                    "satisfaction of the paired side: {} ratings {:?}, mean {s:.2}, counted as one item of average weight",
+                    input.satisfaction_ratings.len(),
+                    input.satisfaction_ratings
+                ),
+            },
+            Trace::Satisfaction,
+        ));
+        let n = input.indicators.len();
+        text.push_str(&match lang {
+            Lang::Zh => format!("；计入满意度：({bare:.2} × {n} + {s:.2}) ÷ {}", n + 1),
             Lang::En => format!(
-                "satisfaction of the paired side: {s}, counted as one item of average weight"
+                "; with satisfaction: ({bare:.2} × {n} + {s:.2}) / {}",
+                n + 1
             ),
         });
     }
-    let (ws, wi, we) = rules.weights;
-    lines.push(match lang {
-        Lang::Zh => format!(
-            "统计评价 {:.2}；交叉检查（{} 个项目平均）{:.2}；专家评估（{} 位专家平均，极差 {:.2}）{:.2}",
-            score.statistical, input.inspection_ratings.len(), score.inspection, input.expert_scores.len(), score.expert_spread, score.expert
-        ),
-        Lang::En => format!(
-            "statistical evaluation {:.2}; cross-examination (mean of {} projects) {:.2}; experts (mean of {}, spread {:.2}) {:.2}",
-            score.statistical, input.inspection_ratings.len(), score.inspection, input.expert_scores.len(), score.expert_spread, score.expert
-        ),
+    text.push_str(&match lang {
+        Lang::Zh => format!("；统计评价 = {:.2}", score.statistical),
+        Lang::En => format!("; statistical evaluation = {:.2}", score.statistical),
     });
-    lines.push(match lang {
+    lines.push((text, Trace::Computed));
+    lines.push((
+        match lang {
+            Lang::Zh => format!(
+                "交叉检查：{} 个项目评分 {:?}，平均 {:.2}",
+                input.inspection_ratings.len(),
+                input.inspection_ratings,
+                score.inspection
+            ),
+            Lang::En => format!(
+                "cross-examination: {} project ratings {:?}, mean {:.2}",
+                input.inspection_ratings.len(),
+                input.inspection_ratings,
+                score.inspection
+            ),
+        },
+        Trace::Inspections,
+    ));
+    lines.push((
+        match lang {
+            Lang::Zh => format!(
+                "专家评估：{} 位专家评分 {:?}，平均 {:.2}，极差 {:.2}",
+                input.expert_scores.len(),
+                input
+                    .expert_scores
+                    .iter()
+                    .map(|e| round2(*e))
+                    .collect::<Vec<_>>(),
+                score.expert,
+                score.expert_spread
+            ),
+            Lang::En => format!(
+                "experts: {} scores {:?}, mean {:.2}, spread {:.2}",
+                input.expert_scores.len(),
+                input
+                    .expert_scores
+                    .iter()
+                    .map(|e| round2(*e))
+                    .collect::<Vec<_>>(),
+                score.expert,
+                score.expert_spread
+            ),
+        },
+        Trace::Experts,
+    ));
+    let (ws, wi, we) = rules.weights;
+    let total = match lang {
         Lang::Zh => format!(
             "总分 = ({ws} × {:.2} + {wi} × {:.2} + {we} × {:.2}) ÷ {} = {:.2}，等次：{}，排名第 {}",
             score.statistical,
@@ -253,7 +401,8 @@ pub fn explain(input: &UnitInput, score: &UnitScore, rules: &Rules, lang: Lang) 
             score.grade.name(lang),
             score.rank
         ),
-    });
+    };
+    lines.push((total, Trace::Computed));
     lines
 }
 
@@ -267,18 +416,20 @@ mod tests {
             indicators: vec![
                 IndicatorResult {
                     indicator: "aid_funds".into(),
+                    names: Default::default(),
                     weight: 60.0,
                     target: 5_000_000.0,
                     actual: aid_actual,
                 },
                 IndicatorResult {
                     indicator: "new_villages".into(),
+                    names: Default::default(),
                     weight: 40.0,
                     target: 4.0,
                     actual: 4.0,
                 },
             ],
-            satisfaction: None,
+            satisfaction_ratings: Vec::new(),
             inspection_ratings: ratings.to_vec(),
             expert_scores: experts.to_vec(),
         }
@@ -288,6 +439,7 @@ mod tests {
     fn capped_linear_gives_no_credit_beyond_the_target() {
         let i = IndicatorResult {
             indicator: "x".into(),
+            names: Default::default(),
             weight: 10.0,
             target: 100.0,
             actual: 150.0,
@@ -337,9 +489,43 @@ mod tests {
         let input = unit("b", 2_500_000.0, &[70.0], &[60.0]);
         let score = &assess(std::slice::from_ref(&input), &Rules::default())[0];
         let lines = explain(&input, score, &Rules::default(), Lang::En);
-        assert!(lines[0].contains("completion 50.00%") && lines[0].contains("= 30.00"));
+        assert!(lines[0].0.contains("completion 50.00%") && lines[0].0.contains("= 30.00"));
+        assert_eq!(lines[0].1, Trace::Indicator("aid_funds".into()));
+        let (last, trace) = lines.last().unwrap();
+        assert!(last.contains("= 68.00") && last.contains("average"));
+        assert_eq!(*trace, Trace::Computed);
         assert!(
-            lines.last().unwrap().contains("= 68.00") && lines.last().unwrap().contains("average")
+            lines
+                .iter()
+                .any(|(l, t)| *t == Trace::Inspections && l.contains("[70.0]"))
+        );
+        for t in [
+            Trace::Indicator("x".into()),
+            Trace::Experts,
+            Trace::Computed,
+        ] {
+            assert_eq!(Trace::from_code(&t.code()), t);
+        }
+    }
+
+    #[test]
+    fn satisfaction_counts_as_one_more_item_of_average_weight() {
+        let mut input = unit("b", 2_500_000.0, &[70.0], &[60.0]);
+        input.satisfaction_ratings = vec![80.0, 100.0];
+        let rules = Rules::default();
+        // indicators 70 over two items, satisfaction 90: (70 × 2 + 90) / 3
+        assert_eq!(statistical(&input, rules.formula), 76.67);
+        let score = &assess(std::slice::from_ref(&input), &rules)[0];
+        let lines = explain(&input, score, &rules, Lang::Zh);
+        assert!(
+            lines
+                .iter()
+                .any(|(l, t)| *t == Trace::Satisfaction && l.contains("平均 90.00"))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, _)| l.contains("(70.00 × 2 + 90.00) ÷ 3"))
         );
     }
 }

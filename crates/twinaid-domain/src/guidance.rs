@@ -7,9 +7,38 @@ use crate::assessment::{Rules, ScoreFormula};
 use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 
+/// What a document is: the guidance the year's assessment follows, or a
+/// multi-year outline that sets direction and is not scored against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    #[default]
+    Guidance,
+    Outline,
+}
+
+impl DocumentKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            DocumentKind::Guidance => "guidance",
+            DocumentKind::Outline => "outline",
+        }
+    }
+
+    pub fn name(self, lang: crate::Lang) -> &'static str {
+        match self {
+            DocumentKind::Guidance => lang.pick("年度指导意见", "yearly guidance"),
+            DocumentKind::Outline => lang.pick("规划纲要", "multi-year outline"),
+        }
+    }
+}
+
 /// A guidance document for a year (or an outline for a span of years).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Guidance {
+    /// Documents issued before outlines existed are guidance.
+    #[serde(default)]
+    pub kind: DocumentKind,
     pub title: String,
     pub year_from: i32,
     pub year_to: i32,
@@ -66,6 +95,15 @@ fn take<T>(
     r.map_err(|e| errors.push(e)).ok()
 }
 
+/// A blank field reads as its default.
+fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
+    if text.trim().is_empty() {
+        default
+    } else {
+        text
+    }
+}
+
 fn number(text: &str, field: &'static str) -> Result<f64, (&'static str, DomainError)> {
     text.trim()
         .parse::<f64>()
@@ -75,6 +113,8 @@ fn number(text: &str, field: &'static str) -> Result<f64, (&'static str, DomainE
 /// The written form of a guidance, as its edit form holds it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GuidanceForm {
+    /// `guidance` (the default when empty) or `outline`.
+    pub kind: String,
     pub title: String,
     pub year_from: String,
     pub year_to: String,
@@ -95,6 +135,20 @@ impl Guidance {
         known: &dyn Fn(&str) -> bool,
     ) -> Result<Guidance, Vec<(&'static str, DomainError)>> {
         let mut errors = Vec::new();
+        let kind = match form.kind.trim() {
+            "" | "guidance" => Some(DocumentKind::Guidance),
+            "outline" => Some(DocumentKind::Outline),
+            other => {
+                errors.push((
+                    "kind",
+                    DomainError::UnknownChoice {
+                        value: other.to_string(),
+                        allowed: vec!["guidance", "outline"],
+                    },
+                ));
+                None
+            }
+        };
         let title = form.title.trim().to_string();
         if title.is_empty() {
             errors.push(("title", DomainError::Required));
@@ -145,8 +199,14 @@ impl Guidance {
                 number(parts[2], field)?,
             ))
         };
-        let weights = take(&mut errors, three(&form.weights, "weights"));
-        let bands = take(&mut errors, three(&form.bands, "bands"));
+        let weights = take(
+            &mut errors,
+            three(or_default(&form.weights, "0.5, 0.3, 0.2"), "weights"),
+        );
+        let bands = take(
+            &mut errors,
+            three(or_default(&form.bands, "90, 75, 60"), "bands"),
+        );
         if let Some((a, b, c)) = bands
             && !(a > b && b > c)
         {
@@ -160,8 +220,11 @@ impl Guidance {
         {
             errors.push(("year_to", DomainError::ReversedYears { from: f, to: t }));
         }
-        match (year_from, year_to, indicators, rubric, cap, weights, bands) {
+        match (
+            kind, year_from, year_to, indicators, rubric, cap, weights, bands,
+        ) {
             (
+                Some(kind),
                 Some(year_from),
                 Some(year_to),
                 Some(indicators),
@@ -170,6 +233,7 @@ impl Guidance {
                 Some(weights),
                 Some(bands),
             ) if errors.is_empty() => Ok(Guidance {
+                kind,
                 title,
                 year_from,
                 year_to,
@@ -194,6 +258,7 @@ impl Guidance {
                 .join("\n")
         };
         GuidanceForm {
+            kind: self.kind.code().to_string(),
             title: self.title.clone(),
             year_from: self.year_from.to_string(),
             year_to: self.year_to.to_string(),
@@ -233,6 +298,11 @@ impl Guidance {
     pub fn covers(&self, year: i32) -> bool {
         self.year_from <= year && year <= self.year_to
     }
+
+    /// Whether this is the guidance the year's assessment follows.
+    pub fn governs(&self, year: i32) -> bool {
+        self.kind == DocumentKind::Guidance && self.covers(year)
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +311,7 @@ mod tests {
 
     fn form() -> GuidanceForm {
         GuidanceForm {
+            kind: String::new(),
             title: "2009年对口帮扶指导意见".into(),
             year_from: "2009".into(),
             year_to: "".into(),

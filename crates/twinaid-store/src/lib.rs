@@ -16,6 +16,7 @@ mod plans;
 mod reads;
 mod regions;
 mod rows;
+mod satisfaction;
 
 pub use accounts::{NewUser, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
@@ -25,6 +26,7 @@ pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow
 pub use load::LoadSummary;
 pub use plans::PlanRow;
 pub use reads::{AuditEntry, TableCount};
+pub use satisfaction::SatisfactionRow;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Connection, Executor};

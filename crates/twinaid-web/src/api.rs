@@ -508,6 +508,7 @@ async fn guidance_issue(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     let form = twinaid_domain::guidance::GuidanceForm {
+        kind: text_of(&body, "kind"),
         title: text_of(&body, "title"),
         year_from: text_of(&body, "year_from"),
         year_to: text_of(&body, "year_to"),
@@ -662,8 +663,47 @@ async fn assessment_get(
             "unit": u.score.unit, "rank": u.score.rank, "statistical": u.score.statistical, "inspection": u.score.inspection,
             "expert": u.score.expert, "expert_spread": u.score.expert_spread, "total": u.score.total,
             "grade": u.score.grade.name(c.lang), "explanation": if c.lang == Lang::Zh { &u.explanation_zh } else { &u.explanation_en },
+            "traces": u.traces.iter().map(|t| t.code()).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })))
+}
+
+async fn satisfaction_get(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let rows = state
+        .app
+        .satisfaction(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(Value::from(
+        rows.iter()
+            .map(|r| json!({"unit": r.unit, "region": r.region, "rating": r.rating, "comment": r.comment, "rated_by": r.rated_by, "rated_at": r.rated_at}))
+            .collect::<Vec<_>>(),
+    )))
+}
+
+async fn satisfaction_rate(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+    Json(body): Json<Value>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .rate_satisfaction(
+            &c.actor,
+            &program,
+            year,
+            &text_of(&body, "unit"),
+            &text_of(&body, "rating"),
+            &text_of(&body, "comment"),
+        )
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn assessment_publish(
@@ -746,6 +786,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(experts_score),
         )
         .route("/programs/{program}/assessment/{year}", get(assessment_get))
+        .route(
+            "/programs/{program}/satisfaction/{year}",
+            get(satisfaction_get).post(satisfaction_rate),
+        )
         .route(
             "/programs/{program}/assessment/{year}/publish",
             axum::routing::post(assessment_publish),

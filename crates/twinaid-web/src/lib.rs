@@ -48,6 +48,11 @@ pub fn router(app: App) -> Router {
         .route("/experts/{unit}/score", post(pages::assessment::score))
         .route("/assessment", get(pages::assessment::assessment))
         .route("/assessment/publish", post(pages::assessment::publish))
+        .route("/assessment/satisfaction", post(pages::assessment::rate))
+        .route(
+            "/assessment/unit/{unit}",
+            get(pages::assessment::unit_report),
+        )
         .route("/inspections", get(pages::inspections::page))
         .route("/inspections/draw", post(pages::inspections::draw))
         .route(

@@ -73,6 +73,7 @@ pub async fn run_cycle(
         return Ok(false);
     }
     let form = twinaid_domain::guidance::GuidanceForm {
+        kind: "guidance".into(),
         title: "浙江省2009年东西部对口帮扶工作指导意见（示意）".into(),
         year_from: YEAR.to_string(),
         year_to: YEAR.to_string(),
@@ -85,6 +86,17 @@ pub async fn run_cycle(
         rubric: "组织领导 = 30\n项目管理 = 40\n资金管理 = 30".into(),
     };
     app.issue_guidance(operator, PROGRAM, &form).await?;
+    // The national guidance for 2009–2010 the report names, as the outline the year's guidance follows.
+    let outline = twinaid_domain::guidance::GuidanceForm {
+        kind: "outline".into(),
+        title: "2009—2010年东西扶贫协作工作指导意见（国务院扶贫办，摘要示意）".into(),
+        year_from: "2009".into(),
+        year_to: "2010".into(),
+        priorities: "整村推进\n劳务输出培训\n产业开发与经贸合作\n干部交流".into(),
+        tasks: "东部省市制定年度实施计划，明确目标任务\n实行目标管理，完善年度考核制度".into(),
+        ..Default::default()
+    };
+    app.issue_guidance(operator, PROGRAM, &outline).await?;
     let units: Vec<String> = app
         .plan_vs_actual(operator, PROGRAM, YEAR, (YEAR + 1, 1))
         .await?
@@ -151,6 +163,48 @@ pub async fn run_cycle(
             app.submit_expert_scores(&actor, PROGRAM, YEAR, unit, &scores)
                 .await?;
         }
+    }
+    // Each helped county rates the cities paired with it: an illustrative 85 to 99.
+    let all = twinaid_app::ListRequest {
+        page: 1,
+        per_page: 1_000,
+        ..Default::default()
+    };
+    let pairings = app
+        .list_records(
+            operator,
+            PROGRAM,
+            twinaid_domain::record::RecordKind::Pairing,
+            &all,
+        )
+        .await?
+        .records;
+    for p in &pairings {
+        let (Some(unit), Some(region)) = (
+            p.get("helper_unit").as_text(),
+            p.get("helped_region").as_text(),
+        ) else {
+            continue;
+        };
+        if !units.iter().any(|u| u == unit) || region.ends_with("00") {
+            continue;
+        }
+        let county = Actor {
+            name: format!("county-{region}"),
+            role: Role::HelpedCounty {
+                region: region.to_string(),
+            },
+        };
+        let rating = 85 + (region.bytes().map(u32::from).sum::<u32>() + unit.len() as u32) % 15;
+        app.rate_satisfaction(
+            &county,
+            PROGRAM,
+            YEAR,
+            unit,
+            &rating.to_string(),
+            "（示意）",
+        )
+        .await?;
     }
     app.publish_assessment(operator, PROGRAM, YEAR).await?;
     Ok(true)

@@ -118,6 +118,18 @@ enum Report {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// 年度考核：排名、等次及每个单位的得分说明 · The year's assessment: ranking, grades and each unit's explanation
+    Assessment {
+        #[arg(long)]
+        program: String,
+        #[arg(long)]
+        year: i32,
+        /// 只看一个帮扶单位的得分说明 · Only this helper unit, with its explanation
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 /// How a report is written.
@@ -218,6 +230,23 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 Format::Markdown => render::yearbook_table(&yearbook, lang, true),
             };
             println!("{text}");
+            Ok(())
+        }
+        Command::Report {
+            report:
+                Report::Assessment {
+                    program,
+                    year,
+                    unit,
+                    format,
+                },
+        } => {
+            let assessment = app.assessment(&actor, &program, year).await?;
+            let units = app.units(&actor, &program).await?;
+            println!(
+                "{}",
+                render::assessment(&assessment, &units, unit.as_deref(), lang, format)
+            );
             Ok(())
         }
         Command::Indicators { format } => {

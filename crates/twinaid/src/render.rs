@@ -321,3 +321,107 @@ mod tests {
         assert_eq!(width("abc"), 3);
     }
 }
+
+/// The year's assessment: the ranking, then each unit's explanation (or one unit's).
+pub fn assessment(
+    a: &twinaid_app::Assessment,
+    units: &[twinaid_app::UnitRow],
+    only: Option<&str>,
+    lang: Lang,
+    format: crate::Format,
+) -> String {
+    let name = |code: &str| {
+        units
+            .iter()
+            .find(|u| u.code == code)
+            .map_or(code.to_string(), |u| u.name(lang).to_string())
+    };
+    let chosen: Vec<&twinaid_app::AssessedUnit> = a
+        .units
+        .iter()
+        .filter(|u| only.is_none_or(|o| o == u.score.unit))
+        .collect();
+    let explanation = |u: &twinaid_app::AssessedUnit| {
+        if lang == Lang::Zh {
+            u.explanation_zh.clone()
+        } else {
+            u.explanation_en.clone()
+        }
+    };
+    if format == crate::Format::Json {
+        let v = serde_json::json!({
+            "guidance_version": a.guidance_version,
+            "published": a.published.as_ref().map(|(by, at)| serde_json::json!({"by": by, "at": at})),
+            "units": chosen.iter().map(|u| serde_json::json!({
+                "unit": u.score.unit, "rank": u.score.rank, "statistical": u.score.statistical,
+                "inspection": u.score.inspection, "expert": u.score.expert, "total": u.score.total,
+                "grade": u.score.grade.name(lang), "explanation": explanation(u),
+            })).collect::<Vec<_>>(),
+        });
+        return serde_json::to_string_pretty(&v).unwrap_or_default();
+    }
+    let markdown = format == crate::Format::Markdown;
+    let mut out = String::new();
+    let status = match (&a.published, lang) {
+        (Some((by, at)), Lang::Zh) => format!("已公布（{by}，{at}）"),
+        (Some((by, at)), Lang::En) => format!("published by {by} at {at}"),
+        (None, _) => lang
+            .pick("未公布，随数据变化", "not published; follows the data")
+            .to_string(),
+    };
+    out.push_str(&title(
+        &format!(
+            "{} · {} v{} · {status}",
+            lang.pick("年度考核", "Assessment"),
+            lang.pick("指导意见", "guidance"),
+            a.guidance_version
+        ),
+        markdown,
+    ));
+    let header: Vec<String> = match lang {
+        Lang::Zh => [
+            "名次",
+            "帮扶单位",
+            "统计评价",
+            "交叉检查",
+            "专家评估",
+            "总分",
+            "等次",
+        ],
+        Lang::En => [
+            "rank",
+            "helper unit",
+            "statistical",
+            "cross-examination",
+            "experts",
+            "total",
+            "grade",
+        ],
+    }
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let rows: Vec<Vec<String>> = chosen
+        .iter()
+        .map(|u| {
+            let s = &u.score;
+            vec![
+                s.rank.to_string(),
+                name(&s.unit),
+                format!("{:.2}", s.statistical),
+                format!("{:.2}", s.inspection),
+                format!("{:.2}", s.expert),
+                format!("{:.2}", s.total),
+                s.grade.name(lang).to_string(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&header, &rows, markdown));
+    for u in &chosen {
+        out.push_str(&title(&name(&u.score.unit), markdown));
+        for (i, line) in explanation(u).iter().enumerate() {
+            out.push_str(&format!("{}. {line}\n", i + 1));
+        }
+    }
+    out
+}

@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, HashMap};
 use twinaid_app::{AppError, Role};
 use twinaid_domain::Lang;
-use twinaid_domain::guidance::GuidanceForm;
+use twinaid_domain::assessment::Trace;
+use twinaid_domain::guidance::{DocumentKind, GuidanceForm};
 
 #[derive(serde::Deserialize, Default)]
 pub struct PageQuery {
@@ -38,6 +39,8 @@ fn page_of(path: &str, program: &str, year: i32) -> String {
 struct GuidancePage {
     page: Page,
     current: Option<(i64, String, twinaid_domain::guidance::Guidance)>,
+    /// Multi-year outlines covering the year.
+    outlines: Vec<(i64, String, twinaid_domain::guidance::Guidance)>,
     versions: Vec<(i64, String, String, String)>,
     may_issue: bool,
     form: GuidanceForm,
@@ -60,13 +63,27 @@ async fn guidance_page(
         .guidance_versions(&user.actor, program)
         .await
         .map_err(|e| WebError::from_app(e, lang))?;
-    let current = versions.iter().find(|(_, g)| g.covers(year)).map(|(r, g)| {
-        (
-            r.version,
-            format!("{} · {}", r.issued_by, r.issued_at),
-            g.clone(),
-        )
-    });
+    let outlines: Vec<(i64, String, twinaid_domain::guidance::Guidance)> = versions
+        .iter()
+        .filter(|(_, g)| g.kind == DocumentKind::Outline && g.covers(year))
+        .map(|(r, g)| {
+            (
+                r.version,
+                format!("{} · {}", r.issued_by, r.issued_at),
+                g.clone(),
+            )
+        })
+        .collect();
+    let current = versions
+        .iter()
+        .find(|(_, g)| g.governs(year))
+        .map(|(r, g)| {
+            (
+                r.version,
+                format!("{} · {}", r.issued_by, r.issued_at),
+                g.clone(),
+            )
+        });
     let form = form.unwrap_or_else(|| {
         current
             .as_ref()
@@ -84,7 +101,7 @@ async fn guidance_page(
         .map(|(r, g)| {
             (
                 r.version,
-                g.title.clone(),
+                format!("{} · {}", g.kind.name(lang), g.title),
                 format!("{}–{}", r.year_from, r.year_to),
                 format!("{} · {}", r.issued_by, r.issued_at),
             )
@@ -95,6 +112,7 @@ async fn guidance_page(
     let page = GuidancePage {
         page: Page::new(user, title, &here, program, year),
         current,
+        outlines,
         versions: list,
         may_issue: office(user, program),
         form,
@@ -142,6 +160,7 @@ pub async fn issue_guidance(
     let (program, year) = resolve(&state, &user, &scope).await?;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let form = GuidanceForm {
+        kind: get("kind"),
         title: get("title"),
         year_from: get("year_from"),
         year_to: get("year_to"),
@@ -332,6 +351,7 @@ pub async fn score(
 /// One unit's line of the ranking, with its explanation.
 pub struct RankRow {
     pub rank: usize,
+    pub code: String,
     pub unit: String,
     pub statistical: String,
     pub inspection: String,
@@ -349,6 +369,10 @@ struct AssessmentPage {
     may_publish: bool,
     rows: Vec<RankRow>,
     error: String,
+    /// (unit, county, rating, comment) as the viewer may see them.
+    ratings: Vec<(String, String, i64, String)>,
+    /// The units a county may rate; empty for other roles or a published year.
+    may_rate: Vec<(String, String)>,
 }
 
 /// The year's assessment: ranking, grades and each unit's explanation.
@@ -393,6 +417,7 @@ pub async fn assessment(
                     };
                     RankRow {
                         rank: s.rank,
+                        code: s.unit.clone(),
                         unit: names.get(&s.unit).cloned().unwrap_or(s.unit.clone()),
                         statistical: format!("{:.2}", s.statistical),
                         inspection: format!("{:.2}", s.inspection),
@@ -417,12 +442,56 @@ pub async fn assessment(
         }
         Err(e) => return Err(err(e)),
     };
+    let names: HashMap<String, String> = state
+        .app
+        .units(&user.actor, &program)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|u| (u.code.clone(), u.name(lang).to_string()))
+        .collect();
+    let name = |code: &str| names.get(code).cloned().unwrap_or(code.to_string());
+    let places = state
+        .app
+        .place_names(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let ratings = match state.app.satisfaction(&user.actor, &program, year).await {
+        Ok(rows) => rows
+            .into_iter()
+            .map(|r| {
+                (
+                    name(&r.unit),
+                    places
+                        .get(&r.region)
+                        .map_or(r.region.clone(), |(zh, en)| lang.pick(zh, en).to_string()),
+                    r.rating,
+                    r.comment.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        Err(AppError::Forbidden) => Vec::new(),
+        Err(e) => return Err(err(e)),
+    };
+    let may_rate = match &user.actor.role {
+        Role::HelpedCounty { region } if open => state
+            .app
+            .units_paired_with(&program, region, year)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|u| (u.clone(), name(&u)))
+            .collect(),
+        _ => Vec::new(),
+    };
     let page = AssessmentPage {
         page: Page::new(&user, title, &here, &program, year),
         published,
         may_publish: open && office(&user, &program),
         rows,
         error,
+        ratings,
+        may_rate,
     };
     Ok(render(&page, lang))
 }
@@ -441,4 +510,185 @@ pub async fn publish(
         .publish_assessment(&user.actor, &program, year)
         .await;
     back_to(&page_of("/assessment", &program, year), result, user.lang)
+}
+
+/// A helped county rates a unit paired with it.
+pub async fn rate(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(f.get("csrf"))?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let result = state
+        .app
+        .rate_satisfaction(
+            &user.actor,
+            &program,
+            year,
+            &get("unit"),
+            &get("rating"),
+            &get("comment"),
+        )
+        .await;
+    back_to(&page_of("/assessment", &program, year), result, user.lang)
+}
+
+/// A line of a unit's explanation, with a link to what it rests on.
+pub struct ReportLine {
+    pub text: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_unit.html")]
+struct UnitReportPage {
+    page: Page,
+    published: String,
+    guidance_version: i64,
+    rank: usize,
+    grade: String,
+    parts: Vec<(&'static str, String)>,
+    lines: Vec<ReportLine>,
+    /// (project, inspector, rating, issues, closed)
+    inspections: Vec<(String, String, String, String, bool)>,
+    rubric: Vec<String>,
+    experts: Vec<(Vec<String>, String)>,
+    ratings: Vec<(String, i64, String)>,
+}
+
+/// A unit's assessment report: every point of its score down to the records, printable.
+pub async fn unit_report(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(unit): Path<String>,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let report = state
+        .app
+        .assessment_report(&user.actor, &program, year, &unit)
+        .await
+        .map_err(err)?;
+    let units = state.app.units(&user.actor, &program).await.map_err(err)?;
+    let name = |code: &str| {
+        units
+            .iter()
+            .find(|u| u.code == code)
+            .map_or(code.to_string(), |u| u.name(lang).to_string())
+    };
+    let definitions = state.app.indicators(&user.actor).await.map_err(err)?;
+    let places = state
+        .app
+        .place_names(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let place = |r: &str| {
+        places
+            .get(r)
+            .map_or(r.to_string(), |(zh, en)| lang.pick(zh, en).to_string())
+    };
+    let a = &report.assessed;
+    let texts = if lang == Lang::Zh {
+        &a.explanation_zh
+    } else {
+        &a.explanation_en
+    };
+    let lines = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let href = match a.traces.get(i) {
+                Some(Trace::Indicator(code)) => format!(
+                    "/records/{}?program={}&indicator={}&year={year}&f.helper_unit={}",
+                    definitions
+                        .iter()
+                        .find(|d| &d.code == code)
+                        .and_then(|d| d.record_kind())
+                        .map_or("project", |k| k.code()),
+                    url_encode(&program),
+                    url_encode(code),
+                    url_encode(&unit)
+                ),
+                Some(Trace::Inspections) => "#inspections".into(),
+                Some(Trace::Experts) => "#experts".into(),
+                Some(Trace::Satisfaction) => "#satisfaction".into(),
+                Some(Trace::Computed) | None => String::new(),
+            };
+            ReportLine {
+                text: text.clone(),
+                href,
+            }
+        })
+        .collect();
+    let t = crate::i18n::Tr { lang };
+    let s = &a.score;
+    let title = format!("{} · {} · {year}", t.s("assessment_report"), name(&unit));
+    let here = format!(
+        "/assessment/unit/{}?program={}&year={year}",
+        url_encode(&unit),
+        url_encode(&program)
+    );
+    let rubric: Vec<String> = report
+        .experts
+        .first()
+        .map(|(items, _)| items.iter().map(|(i, _)| i.clone()).collect())
+        .unwrap_or_default();
+    let page = UnitReportPage {
+        page: Page::new(&user, &title, &here, &program, year),
+        published: report
+            .published
+            .map(|(by, at)| format!("{by} · {at}"))
+            .unwrap_or_default(),
+        guidance_version: report.guidance_version,
+        rank: s.rank,
+        grade: s.grade.name(lang).to_string(),
+        parts: vec![
+            ("statistical", format!("{:.2}", s.statistical)),
+            ("inspections", format!("{:.2}", s.inspection)),
+            ("experts", format!("{:.2}", s.expert)),
+            ("total", format!("{:.2}", s.total)),
+        ],
+        lines,
+        inspections: report
+            .inspections
+            .iter()
+            .map(|i| {
+                (
+                    i.project.clone(),
+                    name(&i.inspector_unit),
+                    i.rating.map(|r| r.to_string()).unwrap_or_default(),
+                    i.issues.clone().unwrap_or_default(),
+                    i.closed,
+                )
+            })
+            .collect(),
+        rubric,
+        experts: report
+            .experts
+            .iter()
+            .map(|(items, total)| {
+                (
+                    items.iter().map(|(_, v)| format!("{v}")).collect(),
+                    format!("{total:.2}"),
+                )
+            })
+            .collect(),
+        ratings: report
+            .satisfaction
+            .iter()
+            .map(|r| {
+                (
+                    place(&r.region),
+                    r.rating,
+                    r.comment.clone().unwrap_or_default(),
+                )
+            })
+            .collect(),
+    };
+    Ok(render(&page, lang))
 }
