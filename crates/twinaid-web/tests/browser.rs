@@ -117,6 +117,29 @@ impl Driver {
         last
     }
 
+    /// Waits until an element's text contains `needle`; returns the text last seen.
+    async fn wait_contains(&self, css: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..50 {
+            let found = self
+                .call_lenient("/element", json!({"using": "css selector", "value": css}))
+                .await;
+            if let Some(e) = found.get(ELEMENT).and_then(Value::as_str) {
+                last = self
+                    .call_lenient(&format!("/element/{e}/text"), Value::Null)
+                    .await
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
+    }
+
     /// A call whose failure (a stale element, a page mid-load) is an answer, not a panic.
     async fn call_lenient(&self, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
@@ -216,7 +239,7 @@ impl Driver {
     }
 }
 
-async fn start_server() -> (String, tempfile::TempDir) {
+async fn start_server() -> (String, tempfile::TempDir, twinaid_app::App) {
     let dir = tempfile::tempdir().unwrap();
     let app = common::demo_app(&format!("sqlite://{}", dir.path().join("b.db").display())).await;
     let operator = Actor::local_operator();
@@ -231,23 +254,79 @@ async fn start_server() -> (String, tempfile::TempDir) {
     )
     .await
     .unwrap();
-    let server = twinaid_web::Server::bind(app, "127.0.0.1:0").await.unwrap();
+    let server = twinaid_web::Server::bind(app.clone(), "127.0.0.1:0")
+        .await
+        .unwrap();
     let base = format!("http://{}", server.local_addr().unwrap());
     tokio::spawn(server.run(std::future::pending()));
-    (base, dir)
+    (base, dir, app)
 }
 
-#[tokio::test]
-async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_signs_out() {
-    let Some(path) = driver_path() else {
+/// The chromedriver to use, or `None` when browser tests are to be skipped here.
+fn driver_or_skip() -> Option<&'static str> {
+    let path = driver_path();
+    if path.is_none() {
         assert!(
             std::env::var("TWINAID_BROWSER_TESTS").is_err(),
             "TWINAID_BROWSER_TESTS is set but chromedriver is not installed"
         );
         eprintln!("skipped: chromedriver not installed (apt-get install chromium chromium-driver)");
+    }
+    path
+}
+
+impl Driver {
+    /// Signs out whoever is signed in, then signs in as `user`.
+    async fn sign_in_as(&self, base: &str, user: &str) {
+        self.goto(&format!("{base}/signin")).await;
+        if self.exists("#sign-out").await {
+            self.click("#sign-out").await;
+            self.wait_text("#sign-in", "登录").await;
+        }
+        self.type_into("#username", user).await;
+        self.type_into("#password", PASSWORD).await;
+        self.click("#sign-in").await;
+        for _ in 0..50 {
+            if !self.url().await.contains("/signin") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{user} could not sign in");
+    }
+
+    /// Whether the page has an element, without waiting for one to appear.
+    async fn exists(&self, css: &str) -> bool {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return document.querySelector(arguments[0]) !== null", "args": [css]}),
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
+    }
+
+    /// The whole text of the page.
+    async fn page_text(&self) -> String {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return document.body.innerText", "args": []}),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+}
+
+#[tokio::test]
+async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_signs_out() {
+    let Some(path) = driver_or_skip() else {
         return;
     };
-    let (base, _dir) = start_server().await;
+    let (base, _dir, _app) = start_server().await;
     let d = Driver::start(path).await;
 
     d.goto(&format!("{base}/")).await;
@@ -274,7 +353,9 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     d.type_into("#field-amount", "-5").await;
     d.click("#save").await;
     assert!(
-        d.wait_text("#error-amount", "").await.contains("负数"),
+        d.wait_contains("#error-amount", "负数")
+            .await
+            .contains("负数"),
         "the error sits next to the field"
     );
     d.screenshot("form-error").await;
@@ -374,4 +455,306 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     assert_eq!(d.wait_text("#sign-in", "Sign in").await, "Sign in");
     d.goto(&format!("{base}/yearbook")).await;
     assert!(d.url().await.contains("/signin"), "signed out for good");
+}
+
+/// A whole year (2010, which the demo leaves empty) run through the pages by
+/// the roles that own each step: guidance → plan → proposal → verification and
+/// registration → progress → cross-examination → expert scores → satisfaction
+/// → assessment → publication; each role sees only the steps that are its own.
+#[tokio::test]
+async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
+    let Some(path) = driver_or_skip() else {
+        return;
+    };
+    let (base, _dir, app) = start_server().await;
+    let operator = Actor::local_operator();
+    for (name, role) in [
+        (
+            "hz",
+            Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        ),
+        (
+            "qc",
+            Role::HelpedCounty {
+                region: "510822".into(),
+            },
+        ),
+        ("expert1", Role::Expert),
+    ] {
+        app.add_user(&operator, name, name, PASSWORD, &role)
+            .await
+            .unwrap();
+    }
+    let d = Driver::start(path).await;
+    let at = |page: &str| format!("{base}{page}?program=zj-sc&year=2010");
+
+    // 1. The office issues the 2010 guidance.
+    d.sign_in_as(&base, "office").await;
+    d.goto(&at("/guidance")).await;
+    assert!(d.exists("#no-guidance").await);
+    d.type_into(
+        "#guidance-form input[name='title']",
+        "2010年对口帮扶工作指导意见",
+    )
+    .await;
+    d.type_into("#guidance-form input[name='year_from']", "2010")
+        .await;
+    d.type_into("#field-indicators", "aid_funds = 100").await;
+    d.type_into("#guidance-form textarea[name='rubric']", "项目管理 = 100")
+        .await;
+    d.click("#issue").await;
+    assert!(
+        d.wait_contains("#current-guidance h2", "2010年对口帮扶工作指导意见")
+            .await
+            .contains("2010年对口帮扶工作指导意见"),
+        "the guidance is in force"
+    );
+
+    // 2. Hangzhou drafts its plan and submits it; it cannot issue guidance.
+    d.sign_in_as(&base, "hz").await;
+    d.goto(&at("/guidance")).await;
+    assert!(d.exists("#current-guidance").await && !d.exists("#guidance-form").await);
+    d.goto(&at("/plans/hangzhou")).await;
+    d.click("#target-form select[name='indicator'] option[value='aid_funds']")
+        .await;
+    d.click("#target-form select[name='region_code'] option[value='510822']")
+        .await;
+    d.type_into("#target-form input[name='target']", "2000000")
+        .await;
+    d.click("#target-form button[type='submit']").await;
+    assert_eq!(
+        d.wait_text("#targets tbody td.num", "200 万元").await,
+        "200 万元"
+    );
+    d.click("#submit-plan").await;
+    assert!(
+        d.wait_contains("#plan-status", "提交")
+            .await
+            .contains("提交")
+    );
+    assert!(
+        !d.exists("#approve-plan").await,
+        "a unit does not approve its own plan"
+    );
+
+    // 3. The office approves it.
+    d.sign_in_as(&base, "office").await;
+    d.goto(&at("/plans/hangzhou")).await;
+    d.click("#approve-plan").await;
+    assert_eq!(
+        d.wait_text("#plan-status", "已批准（锁定）").await,
+        "已批准（锁定）"
+    );
+
+    // 4. Hangzhou proposes a project in Qingchuan.
+    d.sign_in_as(&base, "hz").await;
+    d.goto(&format!(
+        "{base}/records/project/new?program=zj-sc&year=2010"
+    ))
+    .await;
+    d.type_into("#field-code", "2010-qc-school").await;
+    d.type_into("#field-year", "2010").await;
+    d.type_into("#field-region_code", "510822").await;
+    d.click("#field-category option[value='school']").await;
+    d.type_into("#field-name_zh", "青川县希望小学（测试）")
+        .await;
+    d.type_into("#field-amount", "500000").await;
+    d.click("#save").await;
+    assert_eq!(d.wait_text("#saved", "已保存").await, "已保存");
+    assert_eq!(
+        d.wait_text("#status", "已申报").await,
+        "已申报",
+        "a unit's project starts as proposed"
+    );
+    assert!(
+        !d.exists("#step-verified").await,
+        "a unit does not verify its own project"
+    );
+
+    // 5. The office verifies and registers it.
+    d.sign_in_as(&base, "office").await;
+    d.goto(&format!(
+        "{base}/records/project/2010-qc-school?program=zj-sc"
+    ))
+    .await;
+    d.click("#step-verified").await;
+    assert_eq!(d.wait_text("#status", "已核查").await, "已核查");
+    d.click("#step-registered").await;
+    assert_eq!(d.wait_text("#status", "已登记").await, "已登记");
+
+    // 6. Qingchuan reports beneficiaries and progress to completion.
+    d.sign_in_as(&base, "qc").await;
+    d.goto(&format!(
+        "{base}/records/project/2010-qc-school/edit?program=zj-sc"
+    ))
+    .await;
+    d.type_into("#field-beneficiaries", "320").await;
+    d.click("#save").await;
+    assert_eq!(d.wait_text("#saved", "已保存").await, "已保存");
+    d.click("#step-in_progress").await;
+    assert_eq!(d.wait_text("#status", "实施中").await, "实施中");
+    d.click("#step-completed").await;
+    assert_eq!(d.wait_text("#status", "已完工").await, "已完工");
+    d.goto(&at("/inspections")).await;
+    assert!(
+        d.page_text().await.contains("403") || !d.exists("#inspections").await,
+        "a county does not see the inspection round"
+    );
+
+    // 7. The office draws the cross-examination.
+    d.sign_in_as(&base, "office").await;
+    d.goto(&at("/inspections")).await;
+    d.type_into("#seed", "2010").await;
+    d.click("#draw").await;
+    assert_eq!(
+        d.wait_text("#inspection-2010-qc-school td", "2010-qc-school")
+            .await,
+        "2010-qc-school"
+    );
+    let (_, drawn) = app.inspections(&operator, "zj-sc", 2010).await.unwrap();
+    let inspector = drawn
+        .iter()
+        .find(|i| i.project == "2010-qc-school")
+        .map(|i| i.inspector_unit.clone())
+        .expect("the project is drawn");
+    assert_ne!(inspector, "hangzhou", "never inspected by itself");
+    app.add_user(
+        &operator,
+        "inspector",
+        "inspector",
+        PASSWORD,
+        &Role::HelperUnit {
+            unit: inspector.clone(),
+        },
+    )
+    .await
+    .unwrap();
+
+    // 8. The inspecting unit records a finding that demands rectification;
+    //    Hangzhou answers; the inspector closes it.
+    let row = "#inspection-2010-qc-school";
+    d.sign_in_as(&base, "inspector").await;
+    d.goto(&at("/inspections")).await;
+    d.type_into(&format!("{row} input[name='rating']"), "90")
+        .await;
+    d.type_into(&format!("{row} input[name='issues']"), "账目不全")
+        .await;
+    d.click(&format!("{row} input[name='rectification_required']"))
+        .await;
+    d.click(&format!("{row} form[action*='finding'] button"))
+        .await;
+    assert_eq!(d.wait_text(&format!("{row} td.num"), "90").await, "90");
+    d.sign_in_as(&base, "hz").await;
+    d.goto(&at("/inspections")).await;
+    assert!(
+        !d.exists(&format!("{row} form[action*='finding']")).await,
+        "a unit does not rate its own project"
+    );
+    d.type_into(&format!("{row} input[name='answer']"), "已补齐账目")
+        .await;
+    d.click(&format!("{row} form[action*='answer'] button"))
+        .await;
+    assert!(
+        d.wait_contains(&format!("{row} td:nth-child(6)"), "已补齐账目")
+            .await
+            .contains("已补齐账目")
+    );
+    d.sign_in_as(&base, "inspector").await;
+    d.goto(&at("/inspections")).await;
+    d.click(&format!("{row} form[action*='close'] button"))
+        .await;
+    assert!(
+        d.wait_contains(&format!("{row} td:last-child"), "已结束")
+            .await
+            .contains("已结束"),
+        "closed by the inspector"
+    );
+
+    // 9. The office assigns an expert, who scores once.
+    d.sign_in_as(&base, "office").await;
+    d.goto(&format!(
+        "{base}/records/project/2010-qc-school?program=zj-sc"
+    ))
+    .await;
+    assert_eq!(
+        d.wait_text("#status", "已验收").await,
+        "已验收",
+        "closing the inspection marks the project inspected"
+    );
+    d.goto(&at("/experts")).await;
+    d.type_into("form.filters input[name='expert']", "expert1")
+        .await;
+    d.click("form.filters select[name='unit'] option[value='hangzhou']")
+        .await;
+    d.click("form.filters button").await;
+    assert!(
+        d.wait_contains("#assignments tbody", "expert1")
+            .await
+            .contains("expert1")
+    );
+    d.sign_in_as(&base, "expert1").await;
+    d.goto(&at("/experts")).await;
+    d.type_into("#assignments input[name='item.项目管理']", "80")
+        .await;
+    d.click("#assignments form button").await;
+    assert!(
+        d.wait_contains("#assignments pre", "80")
+            .await
+            .contains("80")
+    );
+    assert!(
+        !d.exists("#assignments form").await,
+        "scores are locked once submitted"
+    );
+    d.goto(&at("/assessment")).await;
+    assert!(
+        !d.exists("#ranking").await,
+        "an expert does not see the ranking"
+    );
+
+    // 10. Qingchuan rates its helper's work.
+    d.sign_in_as(&base, "qc").await;
+    d.goto(&at("/assessment")).await;
+    d.click("#rate-unit option[value='hangzhou']").await;
+    d.type_into("#rate-rating", "90").await;
+    d.type_into("#rate-comment", "满意").await;
+    d.click("#rate").await;
+    assert!(d.wait_contains("#ratings tbody", "90").await.contains("90"));
+    assert!(!d.exists("#publish").await, "a county does not publish");
+
+    // 11. The office reads the assessment, opens the unit's report, follows
+    //     its first line to the records, and publishes.
+    // statistical (25 points of 100, satisfaction 90): (25 × 1 + 90) / 2 = 57.5;
+    // total 0.5 × 57.5 + 0.3 × 90 + 0.2 × 80 = 71.75, grade 一般.
+    d.sign_in_as(&base, "office").await;
+    d.goto(&at("/assessment")).await;
+    assert_eq!(d.wait_text("#ranking tbody strong", "71.75").await, "71.75");
+    d.click("#report-hangzhou").await;
+    assert_eq!(d.wait_text("#grade", "一般").await, "一般");
+    let explanation = d.wait_contains("#explanation", "= 71.75").await;
+    assert!(
+        explanation.contains("(25.00 × 1 + 90.00) ÷ 2"),
+        "{explanation}"
+    );
+    assert!(explanation.contains("= 71.75"), "{explanation}");
+    d.screenshot("assessment-report").await;
+    d.click("#explanation li:first-child a").await;
+    assert_eq!(
+        d.wait_text("#drill-total", "50").await,
+        "50",
+        "the indicator line opens the records it counts (50 万元)"
+    );
+    d.goto(&at("/assessment")).await;
+    d.click("#publish").await;
+    d.call(reqwest::Method::POST, "/alert/accept", json!({}))
+        .await;
+    assert!(d.wait_contains("#published", "已由").await.contains("已由"));
+    assert!(!d.exists("#publish").await, "published once");
+
+    // 12. After publishing, the county may not rate any more.
+    d.sign_in_as(&base, "qc").await;
+    d.goto(&at("/assessment")).await;
+    assert!(d.exists("#published").await && !d.exists("#rate-form").await);
 }

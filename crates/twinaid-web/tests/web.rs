@@ -1355,8 +1355,88 @@ async fn guidance_expert_scores_assessment_and_publishing_lock_the_year() {
         "scores are locked once submitted"
     );
 
-    // The assessment: Hangzhou met its targets (statistics 100), no inspection yet, experts 80.
+    // An outline spans years and sets direction; it does not replace the year's guidance.
+    let mut outline = guidance("");
+    outline.retain(|(k, _)| !matches!(*k, "year_from" | "year_to" | "title" | "rubric"));
+    outline.extend([
+        ("kind", "outline"),
+        ("title", "2009—2010年东西扶贫协作规划纲要"),
+        ("year_from", "2009"),
+        ("year_to", "2010"),
+        ("csrf", csrf.as_str()),
+    ]);
+    assert_eq!(
+        o.post("/guidance?program=zj-sc&year=2009", &outline)
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, page, _) = o.get("/guidance?program=zj-sc&year=2010").await;
+    assert!(page.contains("id=\"outline-2\"") && page.contains("规划纲要"));
+    assert!(
+        page.contains("id=\"no-guidance\""),
+        "an outline is not a year's guidance"
+    );
+
+    // Satisfaction: Qingchuan rates Hangzhou; a unit may not rate, nor a county rate a unit not paired with it.
+    server
+        .app
+        .add_user(
+            &operator,
+            "qc",
+            "qc",
+            "qingchuan password",
+            &Role::HelpedCounty {
+                region: "510822".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut c = Browser::new(&server);
+    c.sign_in("qc", "qingchuan password").await;
+    let csrf_c = c.csrf().await;
+    let to = "/assessment/satisfaction?program=zj-sc&year=2009";
+    let rate = |unit: &'static str, rating: &'static str, csrf: &str| {
+        [
+            ("unit", unit.to_string()),
+            ("rating", rating.to_string()),
+            ("comment", "满意".to_string()),
+            ("csrf", csrf.to_string()),
+        ]
+    };
+    for (unit, rating, why) in [
+        ("wenzhou", "90", "Wenzhou is not paired with Qingchuan"),
+        ("hangzhou", "101", "a rating is 0 to 100"),
+    ] {
+        let f = rate(unit, rating, &csrf_c);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (_, _, location) = c.post(to, &f).await;
+        assert!(location.unwrap().contains("error="), "{why}");
+    }
+    let f = rate("hangzhou", "100", &csrf_c);
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, _, location) = c.post(to, &f).await;
+    assert!(!location.unwrap().contains("error="));
+    let f = rate("hangzhou", "100", &csrf_h);
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        h.post(to, &f).await.0,
+        StatusCode::FORBIDDEN,
+        "a unit does not rate itself"
+    );
+
+    // The assessment: Hangzhou met its targets (statistics 100, satisfaction 100), no inspection yet, experts 80.
     let (_, ranking, _) = o.get("/assessment?program=zj-sc&year=2009").await;
+    let (status, report, _) = o
+        .get("/assessment/unit/hangzhou?program=zj-sc&year=2009")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        report.contains("/records/project?program=zj-sc&#38;indicator=aid_funds&#38;year=2009&#38;f.helper_unit=hangzhou")
+            && report.contains("href=\"#satisfaction\"")
+            && report.contains("满意"),
+        "every line links to what it rests on: {report}"
+    );
     assert!(
         ranking.contains("100.00") && ranking.contains("80.00"),
         "{ranking}"
@@ -1376,6 +1456,13 @@ async fn guidance_expert_scores_assessment_and_publishing_lock_the_year() {
     );
     let (_, published, _) = o.get("/assessment?program=zj-sc&year=2009").await;
     assert!(published.contains("id=\"published\""));
+    let f = rate("hangzhou", "50", &csrf_c);
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, _, location) = c.post(to, &f).await;
+    assert!(
+        location.unwrap().contains("error="),
+        "no rating once the year is published"
+    );
     // A record of the published year cannot change any more; the published score stays.
     let r = server
         .app
@@ -1656,6 +1743,12 @@ async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api
         ),
         ("expert1", Role::Expert),
         ("viewer", Role::Viewer),
+        (
+            "qc",
+            Role::HelpedCounty {
+                region: "510822".into(),
+            },
+        ),
     ];
     let mut tokens = std::collections::HashMap::new();
     for (name, role) in &roles {
@@ -1847,6 +1940,32 @@ async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api
         get("expert1", "/assessment/2010").await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+    // Only the paired county rates its helper.
+    let rating = serde_json::json!({"unit": "hangzhou", "rating": 80, "comment": "good"});
+    for who in ["office", "hz", "expert1", "viewer"] {
+        assert_eq!(
+            post(who, "/satisfaction/2010", rating.clone())
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{who} rates"
+        );
+    }
+    assert_eq!(
+        post("qc", "/satisfaction/2010", rating)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let ratings: Value = get("hz", "/satisfaction/2010")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ratings[0]["rating"], Value::from(80));
     let assessment: Value = get("viewer", "/assessment/2010")
         .await
         .unwrap()

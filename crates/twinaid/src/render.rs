@@ -311,17 +311,6 @@ pub fn indicators(defs: &[IndicatorDefinition], lang: Lang, json: bool) -> Strin
     table(&header, &rows, false)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wide_characters_count_double() {
-        assert_eq!(width("青川县"), 6);
-        assert_eq!(width("abc"), 3);
-    }
-}
-
 /// The year's assessment: the ranking, then each unit's explanation (or one unit's).
 pub fn assessment(
     a: &twinaid_app::Assessment,
@@ -424,4 +413,16 @@ pub fn assessment(
         }
     }
     out
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_count_double() {
+        assert_eq!(width("青川县"), 6);
+        assert_eq!(width("abc"), 3);
+    }
 }

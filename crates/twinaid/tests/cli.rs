@@ -468,3 +468,55 @@ fn a_year_before_the_program_or_an_unknown_program_is_refused() {
     );
     assert!(!out.status.success());
 }
+
+#[test]
+fn the_published_2009_assessment_is_reported_and_each_total_recomputes_from_its_parts() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let v: Value = serde_json::from_str(&ok(
+        &db.url,
+        &[
+            "report",
+            "assessment",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert!(v["published"].is_object(), "the demo publishes 2009");
+    let units = v["units"].as_array().unwrap();
+    assert_eq!(units.len(), 8, "the eight helper cities with plans");
+    for u in units {
+        let part = |k: &str| u[k].as_f64().unwrap();
+        // The demo guidance weighs statistics, cross-examination and experts 0.5 / 0.3 / 0.2.
+        let total = 0.5 * part("statistical") + 0.3 * part("inspection") + 0.2 * part("expert");
+        assert!((total - part("total")).abs() < 0.006, "{u}");
+        let lines = u["explanation"].as_array().unwrap();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.as_str().unwrap().contains("受帮扶方满意度")),
+            "the paired side's satisfaction counts: {u}"
+        );
+    }
+    let one = ok(
+        &db.url,
+        &[
+            "--lang",
+            "en",
+            "report",
+            "assessment",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--unit",
+            "wenzhou",
+        ],
+    );
+    assert!(one.contains("Wenzhou") && one.contains("total = (0.5 ×") && !one.contains("Hangzhou"));
+}
