@@ -12,7 +12,7 @@ use twinaid_domain::crossexam::{DrawError, Inspectable, Team, draw};
 use twinaid_domain::money::parse_decimal;
 use twinaid_domain::record::RecordKind;
 use twinaid_store::FindingChange;
-pub use twinaid_store::{InspectionRow, RoundRow};
+pub use twinaid_store::{AttachmentRow, InspectionRow, RoundRow};
 
 /// A finding as an inspector writes it.
 #[derive(Debug, Clone, Default)]
@@ -286,5 +286,136 @@ impl App {
             .move_project(program, project, "completed", "inspected", "", &actor.name)
             .await?;
         Ok(())
+    }
+}
+
+/// The largest attachment accepted: a phone photo or a scanned report.
+pub const ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// The content type of an accepted attachment, from its file name; the type a
+/// browser claims is not trusted.
+fn attachment_type(filename: &str) -> Option<&'static str> {
+    let ext = filename.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        _ => return None,
+    })
+}
+
+impl App {
+    /// The inspector (or the office) attaches a photo or document to a finding, until it is closed.
+    pub async fn attach_to_inspection(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+        project: &str,
+        filename: &str,
+        data: &[u8],
+    ) -> Result<i64, AppError> {
+        use sha2::{Digest, Sha256};
+        let row = self.inspection_for(program, year, project).await?;
+        if !(is_office(actor, program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
+            return Err(AppError::Forbidden);
+        }
+        if row.closed {
+            return Err(AppError::BadRequest(DomainError::InspectionClosed(
+                project.to_string(),
+            )));
+        }
+        // Only the last path segment of a name a browser sends is the file's name.
+        let filename = filename
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let content_type = attachment_type(filename).ok_or_else(|| {
+            AppError::Field("file", DomainError::AttachmentType(filename.to_string()))
+        })?;
+        if data.len() > ATTACHMENT_MAX_BYTES {
+            return Err(AppError::Field(
+                "file",
+                DomainError::AttachmentTooLarge {
+                    size: data.len(),
+                    max: ATTACHMENT_MAX_BYTES,
+                },
+            ));
+        }
+        if data.is_empty() {
+            return Err(AppError::Field("file", DomainError::Required));
+        }
+        let sha256: String = Sha256::digest(data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let file = twinaid_store::NewAttachment {
+            year,
+            project,
+            filename,
+            content_type,
+            sha256: &sha256,
+            data,
+        };
+        Ok(self
+            .store
+            .add_attachment(program, &file, &actor.name)
+            .await?)
+    }
+
+    /// The attachments of the year's inspections the actor may see (those of
+    /// the inspections it sees).
+    pub async fn inspection_attachments(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+    ) -> Result<Vec<AttachmentRow>, AppError> {
+        let (_, visible) = self.inspections(actor, program, year).await?;
+        let visible: BTreeSet<String> = visible.into_iter().map(|i| i.project).collect();
+        Ok(self
+            .store
+            .attachments(program, year)
+            .await?
+            .into_iter()
+            .filter(|a| visible.contains(&a.project))
+            .collect())
+    }
+
+    /// One attachment with its bytes, for those who see its inspection.
+    pub async fn attachment(
+        &self,
+        actor: &Actor,
+        program: &str,
+        id: i64,
+    ) -> Result<(AttachmentRow, Vec<u8>), AppError> {
+        let not_found = || {
+            AppError::NotFound(DomainError::UnknownReference {
+                kind: "attachment",
+                code: id.to_string(),
+            })
+        };
+        let (row, data) = self
+            .store
+            .attachment(program, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let (_, visible) = match self.inspections(actor, program, row.year).await {
+            Ok(v) => v,
+            Err(AppError::Forbidden) => return Err(not_found()),
+            Err(e) => return Err(e),
+        };
+        if !visible.iter().any(|i| i.project == row.project) {
+            return Err(not_found());
+        }
+        Ok((row, data))
     }
 }

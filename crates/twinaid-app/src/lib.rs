@@ -16,7 +16,7 @@ pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use error::AppError;
-pub use inspections::{Finding, InspectionRow, RoundRow};
+pub use inspections::{ATTACHMENT_MAX_BYTES, AttachmentRow, Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
 pub use plans::{PlanView, Progress, TargetInput, Task};
 pub use records::{DrillDown, ListRequest};

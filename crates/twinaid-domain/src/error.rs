@@ -110,6 +110,10 @@ pub enum DomainError {
     PasswordTooShort(usize),
     #[error("no program.toml in {0}")]
     NotAProgramFolder(String),
+    #[error("file type of {0} not accepted")]
+    AttachmentType(String),
+    #[error("file of {size} bytes is larger than {max}")]
+    AttachmentTooLarge { size: usize, max: usize },
 }
 
 impl DomainError {
@@ -357,6 +361,22 @@ impl DomainError {
             (InspectionClosed(p), Lang::En) => {
                 format!("the inspection of {p} is closed and cannot change")
             }
+            (AttachmentType(f), Lang::Zh) => format!(
+                "不接受文件“{f}”的类型：请上传照片（jpg、png、webp）或文档（pdf、doc、docx、xls、xlsx、odt、ods）"
+            ),
+            (AttachmentType(f), Lang::En) => format!(
+                "the file {f:?} is not of an accepted type: upload a photo (jpg, png, webp) or a document (pdf, doc, docx, xls, xlsx, odt, ods)"
+            ),
+            (AttachmentTooLarge { size, max }, Lang::Zh) => format!(
+                "文件大小 {:.1} MB，超过上限 {} MB：请压缩照片或拆分文档后再上传",
+                *size as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+            (AttachmentTooLarge { size, max }, Lang::En) => format!(
+                "the file is {:.1} MB, more than the {} MB allowed: shrink the photo or split the document",
+                *size as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
             (NothingToAnswer(p), Lang::Zh) => format!("项目 {p} 没有待答复的整改要求"),
             (NothingToAnswer(p), Lang::En) => {
                 format!("there is no demand for rectification of {p} to answer")

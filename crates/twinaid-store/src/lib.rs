@@ -6,6 +6,7 @@
 
 mod accounts;
 mod assessment;
+mod attachment;
 mod audit;
 mod figures;
 mod inspection;
@@ -20,6 +21,7 @@ mod satisfaction;
 
 pub use accounts::{NewUser, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
+pub use attachment::{AttachmentRow, NewAttachment};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};

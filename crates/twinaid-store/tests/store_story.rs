@@ -258,3 +258,49 @@ async fn a_malformed_url_or_a_server_that_is_down_is_a_clear_error() {
         other => panic!("expected Unreachable, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_attachment_and_a_rating_read_back_byte_for_byte_on_both_engines() {
+    for (store, _dir) in stores().await {
+        store.ensure_indicators(&built_in(), "test").await.unwrap();
+        store.apply_bundle(&bundle(), "test").await.unwrap();
+        let data: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let file = twinaid_store::NewAttachment {
+            year: 2009,
+            project: "p1",
+            filename: "现场照片.jpg",
+            content_type: "image/jpeg",
+            sha256: "0",
+            data: &data,
+        };
+        let id = store.add_attachment("zj-sc", &file, "test").await.unwrap();
+        let (row, back) = store.attachment("zj-sc", id).await.unwrap().unwrap();
+        assert_eq!((row.filename.as_str(), row.size), ("现场照片.jpg", 70_000));
+        assert_eq!(back, data, "bytes on {:?}", store.engine());
+        assert!(store.attachment("other", id).await.unwrap().is_none());
+        assert_eq!(store.attachments("zj-sc", 2009).await.unwrap().len(), 1);
+        let rating = twinaid_store::SatisfactionRow {
+            unit: "hangzhou".into(),
+            region: "510822".into(),
+            rating: 90,
+            comment: None,
+            rated_by: "qc".into(),
+            rated_at: String::new(),
+        };
+        store
+            .rate_satisfaction("zj-sc", 2009, &rating)
+            .await
+            .unwrap();
+        let again = twinaid_store::SatisfactionRow {
+            rating: 70,
+            ..rating
+        };
+        store
+            .rate_satisfaction("zj-sc", 2009, &again)
+            .await
+            .unwrap();
+        let rows = store.satisfaction("zj-sc", 2009).await.unwrap();
+        assert_eq!(rows.len(), 1, "a second rating replaces the first");
+        assert_eq!(rows[0].rating, 70);
+    }
+}

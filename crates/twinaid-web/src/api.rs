@@ -429,6 +429,67 @@ async fn draw_inspections(
         .into_response())
 }
 
+#[derive(serde::Deserialize)]
+struct FileName {
+    filename: Option<String>,
+}
+
+async fn attachments_list(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year)): Path<(String, i32)>,
+) -> Result<Json<Value>, ApiError> {
+    let rows = state
+        .app
+        .inspection_attachments(&c.actor, &program, year)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(Json(Value::from(
+        rows.iter()
+            .map(|a| json!({"id": a.id, "project": a.project, "filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at}))
+            .collect::<Vec<_>>(),
+    )))
+}
+
+async fn attachment_upload(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, year, project)): Path<(String, i32, String)>,
+    Query(q): Query<FileName>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let id = state
+        .app
+        .attach_to_inspection(
+            &c.actor,
+            &program,
+            year,
+            &project,
+            q.filename.as_deref().unwrap_or_default(),
+            &body,
+        )
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok((StatusCode::CREATED, Json(json!({"id": id}))).into_response())
+}
+
+async fn attachment_download(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, id)): Path<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let (row, data) = state
+        .app
+        .attachment(&c.actor, &program, id)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    Ok(crate::view::file_response(
+        &row.filename,
+        &row.content_type,
+        data,
+    ))
+}
+
 async fn inspection_action(
     State(state): State<AppState>,
     c: Caller,
@@ -756,6 +817,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/programs/{program}/inspections/{year}/{project}/{action}",
             axum::routing::post(inspection_action),
+        )
+        .route(
+            "/programs/{program}/inspections/{year}/attachments",
+            get(attachments_list),
+        )
+        .route(
+            "/programs/{program}/inspections/{year}/{project}/attachments",
+            axum::routing::post(attachment_upload).layer(axum::extract::DefaultBodyLimit::max(
+                twinaid_app::ATTACHMENT_MAX_BYTES + 1,
+            )),
+        )
+        .route(
+            "/programs/{program}/attachments/{id}",
+            get(attachment_download),
         )
         .route("/programs/{program}/records/{kind}", get(list).post(create))
         .route(

@@ -52,6 +52,25 @@ impl WebError {
         }
     }
 
+    /// An upload that could not be read: too large, or not a well-formed form.
+    pub fn upload(e: axum::extract::multipart::MultipartError, lang: Lang) -> WebError {
+        let status = e.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            twinaid_domain::DomainError::AttachmentTooLarge {
+                size: twinaid_app::ATTACHMENT_MAX_BYTES + 1,
+                max: twinaid_app::ATTACHMENT_MAX_BYTES,
+            }
+            .message(lang)
+        } else {
+            format!("{}: {}", Tr { lang }.s("error"), e.body_text())
+        };
+        WebError {
+            status,
+            message,
+            lang,
+        }
+    }
+
     /// A page that does not exist.
     pub fn not_found(lang: Lang) -> WebError {
         WebError {

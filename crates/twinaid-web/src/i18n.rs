@@ -8,6 +8,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("plans", "计划与待办", "Plans and tasks"),
     ("guidance", "指导意见", "Guidance"),
     ("none", "无", "None"),
+    ("attach", "上传照片或文档", "Attach a photo or document"),
     ("document_kind", "文件类型", "Kind of document"),
     (
         "kind_guidance",

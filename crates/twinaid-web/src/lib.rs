@@ -56,6 +56,13 @@ pub fn router(app: App) -> Router {
         .route("/inspections", get(pages::inspections::page))
         .route("/inspections/draw", post(pages::inspections::draw))
         .route(
+            "/inspections/{project}/attachments",
+            post(pages::inspections::attach).layer(axum::extract::DefaultBodyLimit::max(
+                twinaid_app::ATTACHMENT_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/attachments/{id}", get(pages::inspections::download))
+        .route(
             "/inspections/{project}/{action}",
             post(pages::inspections::act),
         )

@@ -295,6 +295,17 @@ impl Driver {
         panic!("{user} could not sign in");
     }
 
+    /// Chooses a file in a file input, as a person does with the file dialog.
+    async fn choose_file(&self, css: &str, path: &Path) {
+        let e = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            json!({"text": path.display().to_string()}),
+        )
+        .await;
+    }
+
     /// Whether the page has an element, without waiting for one to appear.
     async fn exists(&self, css: &str) -> bool {
         self.call(
@@ -466,7 +477,7 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     let Some(path) = driver_or_skip() else {
         return;
     };
-    let (base, _dir, app) = start_server().await;
+    let (base, dir, app) = start_server().await;
     let operator = Actor::local_operator();
     for (name, role) in [
         (
@@ -646,6 +657,17 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     d.click(&format!("{row} form[action*='finding'] button"))
         .await;
     assert_eq!(d.wait_text(&format!("{row} td.num"), "90").await, "90");
+    let photo = dir.path().join("现场照片.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n photo").unwrap();
+    d.choose_file(&format!("{row} form.attach input[type='file']"), &photo)
+        .await;
+    d.click(&format!("{row} form.attach button")).await;
+    assert!(
+        d.wait_contains(&format!("{row} ul.attachments"), "现场照片.png")
+            .await
+            .contains("现场照片.png"),
+        "the photo is listed with the finding"
+    );
     d.sign_in_as(&base, "hz").await;
     d.goto(&at("/inspections")).await;
     assert!(

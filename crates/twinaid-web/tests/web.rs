@@ -145,6 +145,37 @@ impl<'a> Browser<'a> {
         (r.status(), r.text().await.unwrap(), location)
     }
 
+    /// Posts a multipart form with one file, as a browser's file input does.
+    async fn upload(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Option<String>) {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()),
+            );
+        let r = self
+            .server
+            .client
+            .post(format!("{}{path}", self.server.base))
+            .header(COOKIE, self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(&r);
+        let location = r
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_string());
+        (r.status(), location)
+    }
+
     async fn sign_in(&mut self, username: &str, password: &str) -> StatusCode {
         let (_, html, _) = self.get("/signin").await;
         let csrf = hidden(&html, "csrf");
@@ -1087,9 +1118,57 @@ async fn the_cross_examination_is_drawn_once_and_each_party_does_its_part() {
         location.unwrap().contains("error="),
         "not closed before the answer"
     );
+    // The inspector attaches a photo; a file type that could run in a browser is refused.
+    let png = b"\x89PNG\r\n\x1a\n fake photo of the school".to_vec();
+    let attach = format!(
+        "/inspections/{}/attachments?program=zj-sc&year=2009",
+        target.project
+    );
+    let (status, location) = h
+        .upload(&attach, &csrf_h, "现场照片.png", png.clone())
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!location.unwrap().contains("error="));
+    let (_, location) = h
+        .upload(
+            &attach,
+            &csrf_h,
+            "page.html",
+            b"<script>alert(1)</script>".to_vec(),
+        )
+        .await;
+    assert!(location.unwrap().contains("error="), "not an accepted type");
+    let (status, _) = h.upload(&attach, "forged", "x.png", png.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the CSRF token is checked");
+    let (_, page, _) = h.get("/inspections?program=zj-sc&year=2009").await;
+    let id: i64 = page
+        .split("/attachments/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|id| id.parse().ok())
+        .expect("the photo is listed with its finding");
+    assert!(page.contains("现场照片.png"));
     let mut t = Browser::new(&server);
     t.sign_in("them", "inspected password").await;
     let csrf_t = t.csrf().await;
+    // The inspected unit sees the photo, as a download.
+    let r = server
+        .client
+        .get(format!("{}/attachments/{id}?program=zj-sc", server.base))
+        .header(COOKIE, t.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png);
     let (status, _, _) = t
         .post(
             &format!(
@@ -1125,6 +1204,11 @@ async fn the_cross_examination_is_drawn_once_and_each_party_does_its_part() {
     assert!(
         location.unwrap().contains("error="),
         "a closed inspection does not change"
+    );
+    let (_, location) = h.upload(&attach, &csrf_h, "late.png", png.clone()).await;
+    assert!(
+        location.unwrap().contains("error="),
+        "nothing is attached to a closed inspection"
     );
     // The API refuses other roles the same way.
     let token = server
@@ -1201,6 +1285,68 @@ async fn the_cross_examination_is_drawn_once_and_each_party_does_its_part() {
             closed.rectification_answer.as_deref()
         ),
         (Some(85), true, Some("accounts completed"))
+    );
+    // By API: the inspector lists and downloads its attachment; an expert is told nothing exists.
+    let listed: Value = server
+        .client
+        .get(format!(
+            "{}/api/v1/programs/zj-sc/inspections/2009/attachments",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["filename"], "现场照片.png");
+    assert_eq!(listed[0]["size"], Value::from(png.len()));
+    server
+        .app
+        .add_user(&operator, "ex", "ex", "expert password!", &Role::Expert)
+        .await
+        .unwrap();
+    let expert = server
+        .app
+        .create_api_token(
+            &Actor {
+                name: "ex".into(),
+                role: Role::Expert,
+            },
+            "t",
+        )
+        .await
+        .unwrap()
+        .0;
+    for (who, expected) in [(&token, StatusCode::OK), (&expert, StatusCode::NOT_FOUND)] {
+        let r = server
+            .client
+            .get(format!(
+                "{}/api/v1/programs/zj-sc/attachments/{id}",
+                server.base
+            ))
+            .bearer_auth(who)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), expected);
+    }
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/zj-sc/inspections/2009/{}/attachments?filename=report.pdf",
+            server.base, not_ours.project
+        ))
+        .bearer_auth(&token)
+        .body(b"%PDF-1.4".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "not the inspector of that project"
     );
 }
 

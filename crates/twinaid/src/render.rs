@@ -415,7 +415,6 @@ pub fn assessment(
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

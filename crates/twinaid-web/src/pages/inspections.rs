@@ -28,6 +28,8 @@ pub struct Row {
     /// The viewer's project has a demand to answer.
     pub may_answer: bool,
     pub may_close: bool,
+    /// (id, file name, size) of the photos and documents attached to the finding.
+    pub attachments: Vec<(i64, String, String)>,
 }
 
 #[derive(Template)]
@@ -86,6 +88,19 @@ pub async fn page(
         Role::HelperUnit { unit } => Some(unit.clone()),
         _ => None,
     };
+    let mut files: BTreeMap<String, Vec<(i64, String, String)>> = BTreeMap::new();
+    for a in state
+        .app
+        .inspection_attachments(&user.actor, &program, year)
+        .await
+        .map_err(err)?
+    {
+        files.entry(a.project.clone()).or_default().push((
+            a.id,
+            a.filename,
+            format!("{:.0} KB", (a.size as f64 / 1024.0).ceil()),
+        ));
+    }
     let mut load: BTreeMap<String, usize> = BTreeMap::new();
     let rows = inspections
         .iter()
@@ -114,6 +129,7 @@ pub async fn page(
                     && !i.closed
                     && i.rating.is_some()
                     && (!i.rectification_required || i.rectification_answer.is_some()),
+                attachments: files.remove(&i.project).unwrap_or_default(),
             }
         })
         .collect();
@@ -200,4 +216,65 @@ pub async fn act(
         result,
         user.lang,
     )
+}
+
+/// The inspector uploads a photo or document to a finding (a multipart form).
+pub async fn attach(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(project): Path<String>,
+    Query(scope): Query<Scope>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let (mut csrf, mut file) = (None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| WebError::upload(e, lang))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = Some(field.text().await.map_err(|e| WebError::upload(e, lang))?),
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|e| WebError::upload(e, lang))?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(csrf.as_ref())?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let (name, bytes) = file.unwrap_or_default();
+    let result = state
+        .app
+        .attach_to_inspection(&user.actor, &program, year, &project, &name, &bytes)
+        .await
+        .map(|_| ());
+    back_to(
+        &format!("/inspections?program={}&year={year}", url_encode(&program)),
+        result,
+        lang,
+    )
+}
+
+/// Downloads an attachment, always as a download: a file uploaded by one
+/// user is never run as a page in another user's browser.
+pub async fn download(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(id): Path<i64>,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let (program, _) = resolve(&state, &user, &scope).await?;
+    let (row, data) = state
+        .app
+        .attachment(&user.actor, &program, id)
+        .await
+        .map_err(|e| WebError::from_app(e, user.lang))?;
+    Ok(crate::view::file_response(
+        &row.filename,
+        &row.content_type,
+        data,
+    ))
 }
