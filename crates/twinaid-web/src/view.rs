@@ -132,25 +132,6 @@ pub fn label(spec: &FieldSpec, lang: Lang) -> &'static str {
     lang.pick(spec.zh, spec.en)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn person_references_are_masked() {
-        assert_eq!(mask("GY-2009-0042"), "••••••••••42");
-        assert_eq!(mask("a"), "•••a");
-    }
-
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(
-            url_encode("/records?x=1&y=青"),
-            "/records%3Fx%3D1%26y%3D%E9%9D%92"
-        );
-    }
-}
-
 /// A file sent as a download, with its name (UTF-8 names as RFC 6266 allows)
 /// and a type the browser must not second-guess.
 pub fn file_response(
@@ -183,4 +164,24 @@ pub fn file_response(
         data,
     )
         .into_response()
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn person_references_are_masked() {
+        assert_eq!(mask("GY-2009-0042"), "••••••••••42");
+        assert_eq!(mask("a"), "•••a");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            url_encode("/records?x=1&y=青"),
+            "/records%3Fx%3D1%26y%3D%E9%9D%92"
+        );
+    }
 }
