@@ -6,6 +6,7 @@ mod access;
 mod accounts;
 mod assessment;
 mod error;
+mod imports;
 mod inspections;
 mod lifecycle;
 mod plans;
@@ -16,6 +17,7 @@ pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use error::AppError;
+pub use imports::TemplateChoices;
 pub use inspections::{ATTACHMENT_MAX_BYTES, AttachmentRow, Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
 pub use plans::{PlanView, Progress, TargetInput, Task};
@@ -117,12 +119,20 @@ impl App {
         for located in &bundle.records {
             let record = &located.item;
             let Some(year) = record.year() else { continue };
-            if !*published.entry(year).or_insert(
-                self.store
-                    .publication(&bundle.program_code, year)
-                    .await?
-                    .is_some(),
-            ) {
+            // Asked once per year, not once per record.
+            let is_published = match published.get(&year) {
+                Some(known) => *known,
+                None => {
+                    let is = self
+                        .store
+                        .publication(&bundle.program_code, year)
+                        .await?
+                        .is_some();
+                    published.insert(year, is);
+                    is
+                }
+            };
+            if !is_published {
                 continue;
             }
             let stored = self

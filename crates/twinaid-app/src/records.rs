@@ -31,6 +31,8 @@ pub struct ListRequest {
     pub search: Option<String>,
     pub sort: Option<String>,
     pub descending: bool,
+    /// Every matching row at once (an export), instead of one page.
+    pub unpaged: bool,
     /// 1-based page.
     pub page: i64,
     pub per_page: i64,
@@ -123,8 +125,16 @@ impl App {
         actor.require_program_reader(program)?;
         let mut q = RecordQuery {
             search: request.search.clone(),
-            limit: request.per_page.clamp(1, 500),
-            offset: (request.page.max(1) - 1) * request.per_page.clamp(1, 500),
+            limit: if request.unpaged {
+                i64::MAX
+            } else {
+                request.per_page.clamp(1, 500)
+            },
+            offset: if request.unpaged {
+                0
+            } else {
+                (request.page.max(1) - 1) * request.per_page.clamp(1, 500)
+            },
             ..RecordQuery::default()
         };
         for (field, value) in &request.filters {
@@ -362,7 +372,7 @@ impl App {
         Ok(())
     }
 
-    fn require_writer(
+    pub(crate) fn require_writer(
         &self,
         actor: &Actor,
         program: &str,

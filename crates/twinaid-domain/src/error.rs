@@ -112,6 +112,14 @@ pub enum DomainError {
     NotAProgramFolder(String),
     #[error("file type of {0} not accepted")]
     AttachmentType(String),
+    #[error("record {0} is not yours to write")]
+    RowNotYours(String),
+    #[error("{0} is not a spreadsheet")]
+    SheetFormat(String),
+    #[error("cannot read the file: {0}")]
+    Unreadable(String),
+    #[error("which kind of record the sheet holds is not known")]
+    UnknownSheetKind(String),
     #[error("file of {size} bytes is larger than {max}")]
     AttachmentTooLarge { size: usize, max: usize },
 }
@@ -361,6 +369,30 @@ impl DomainError {
             (InspectionClosed(p), Lang::En) => {
                 format!("the inspection of {p} is closed and cannot change")
             }
+            (RowNotYours(c), Lang::Zh) => format!(
+                "记录 {c} 不在您的权限范围内（只能导入本单位的记录）：请删除此行或请帮扶协作办公室导入"
+            ),
+            (RowNotYours(c), Lang::En) => format!(
+                "record {c} is not yours to write (you may import your own unit's records): remove the row or ask the program office"
+            ),
+            (SheetFormat(f), Lang::Zh) => {
+                format!("“{f}”不是可导入的表格：请上传 .xlsx、.xls、.ods 或 .csv 文件")
+            }
+            (SheetFormat(f), Lang::En) => format!(
+                "{f:?} is not a spreadsheet twinaid reads: upload an .xlsx, .xls, .ods or .csv file"
+            ),
+            (Unreadable(e), Lang::Zh) => {
+                format!("无法读取文件（{e}）：请用 Excel 或 WPS 重新保存为 .xlsx 后再试")
+            }
+            (Unreadable(e), Lang::En) => format!(
+                "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
+            ),
+            (UnknownSheetKind(s), Lang::Zh) => format!(
+                "不知道工作表“{s}”是哪类记录：请使用 twinaid 下载的模板，或指定记录类别（--kind）"
+            ),
+            (UnknownSheetKind(s), Lang::En) => format!(
+                "which kind of record sheet {s:?} holds is not known: use a template from twinaid, or name the kind (--kind)"
+            ),
             (AttachmentType(f), Lang::Zh) => format!(
                 "不接受文件“{f}”的类型：请上传照片（jpg、png、webp）或文档（pdf、doc、docx、xls、xlsx、odt、ods）"
             ),
@@ -453,6 +485,12 @@ impl Problem {
             place.push(match lang {
                 Lang::Zh => format!("列 {col}"),
                 Lang::En => format!("column {col}"),
+            });
+        }
+        if let Some(value) = &l.value {
+            place.push(match lang {
+                Lang::Zh => format!("值“{value}”"),
+                Lang::En => format!("value {value:?}"),
             });
         }
         let sep = lang.pick("，", ", ");

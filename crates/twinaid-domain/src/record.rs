@@ -809,6 +809,19 @@ impl Record {
             .unwrap_or(&FieldValue::Null)
     }
 
+    /// Replaces a field's value (a field the kind does not have is ignored).
+    pub fn set(&mut self, name: &str, value: FieldValue) {
+        if let Some(slot) = self
+            .kind
+            .fields()
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| self.values.get_mut(i))
+        {
+            *slot = value;
+        }
+    }
+
     /// The record's key within its program.
     pub fn code(&self) -> &str {
         self.get("code").as_text().unwrap_or_default()

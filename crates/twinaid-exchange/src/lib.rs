@@ -1,8 +1,14 @@
-//! Files in and out of twinaid. This first part reads program folders:
-//! `program.toml` and one CSV file per kind, as `docs/data-format.md` describes.
+//! Files in and out of twinaid: program folders (`program.toml` and one CSV
+//! file per kind, as `docs/data-format.md` describes), spreadsheets filled in
+//! by people (templates, imports, annotated copies) and exports.
 
+pub mod export;
 pub mod folder;
+pub mod import;
 pub mod national_regions;
+pub mod sheet;
 mod table;
+pub mod workbook;
 
 pub use folder::{FolderSource, ProgramSource, StaticSource, read_program};
+pub use sheet::{Sheet, SheetRow, read_sheets};

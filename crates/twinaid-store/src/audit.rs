@@ -20,6 +20,41 @@ pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// Writes audit events of one moment, many to a statement.
+pub(crate) async fn write_many<'e>(
+    conn: &mut AnyConnection,
+    at: &str,
+    events: impl Iterator<Item = AuditEvent<'e>>,
+) -> Result<(), StoreError> {
+    let events: Vec<AuditEvent<'e>> = events.collect();
+    for chunk in events.chunks(25) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=8).map(|i| format!("${}", r * 8 + i)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json) VALUES {}",
+            tuples.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            q = q
+                .bind(at.to_string())
+                .bind(event.actor.to_string())
+                .bind(event.action.to_string())
+                .bind(event.entity.to_string())
+                .bind(event.entity_key.to_string())
+                .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
+                .bind(event.before.map(Value::to_string))
+                .bind(event.after.map(Value::to_string));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Writes one audit event on the transaction's connection.
 pub(crate) async fn write(
     conn: &mut AnyConnection,

@@ -161,6 +161,9 @@ impl Store {
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    // With WAL, NORMAL never corrupts the file; a power cut may
+                    // lose the last commits, not more. Commits stop waiting on fsync.
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
                     Ok(())
                 })
             })

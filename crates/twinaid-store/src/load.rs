@@ -6,7 +6,7 @@ use crate::rows::{AnyQuery, bind_field};
 use crate::{Store, StoreError};
 use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use twinaid_domain::bundle::ProgramBundle;
 use twinaid_domain::indicator::IndicatorDefinition;
 use twinaid_domain::record::{FieldSpec, FieldType, FieldValue};
@@ -141,7 +141,89 @@ struct Writer<'a> {
     correction: Option<&'a str>,
 }
 
+/// Rows per multi-row INSERT, by engine. On SQLite more is slower, not
+/// faster: binding cost grows with the statement's size (100,000 rows: 20 a
+/// statement 3.5 s, 50 4.1 s, 250 10.3 s); PostgreSQL gains from fewer round
+/// trips (100 a statement 3.7 s, 20 4.9 s).
+fn insert_batch(engine: crate::Engine) -> usize {
+    match engine {
+        crate::Engine::Sqlite => 20,
+        crate::Engine::Postgres => 100,
+    }
+}
+
 impl Writer<'_> {
+    /// Inserts rows known not to exist, many to a statement, with their audit
+    /// events (also many to a statement).
+    async fn insert_many(
+        &mut self,
+        conn: &mut AnyConnection,
+        table: &'static str,
+        rows: &[(Vec<Col>, Vec<Col>)],
+    ) -> Result<(), StoreError> {
+        let Some((key, values)) = rows.first() else {
+            return Ok(());
+        };
+        let names: Vec<&str> = key.iter().chain(values).map(|c| c.name).collect();
+        let width = names.len();
+        let tuples: Vec<String> = (0..rows.len())
+            .map(|r| {
+                let params: Vec<String> =
+                    (1..=width).map(|i| format!("${}", r * width + i)).collect();
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let insert = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            names.join(", "),
+            tuples.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert));
+        for (key, values) in rows {
+            for c in key.iter().chain(values) {
+                q = bind_col(q, c);
+            }
+        }
+        q.execute(&mut *conn).await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for (key, values) in rows {
+            let key_text: Vec<String> = key
+                .iter()
+                .filter(|c| c.name != "program_code")
+                .map(|c| match &c.value {
+                    FieldValue::Text(t) => t.clone(),
+                    FieldValue::Int(i) => i.to_string(),
+                    FieldValue::Null => String::new(),
+                })
+                .collect();
+            let mut after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
+            if let (Some(reason), Value::Object(map)) = (self.correction, &mut after) {
+                map.insert("correction_reason".to_string(), Value::from(reason));
+            }
+            events.push((key_text.join("/"), after));
+            self.summary.add(table, Outcome::Created);
+        }
+        let action = if self.correction.is_some() {
+            "correction"
+        } else {
+            "create"
+        };
+        audit::write_many(
+            conn,
+            &self.at,
+            events.iter().map(|(key, after)| AuditEvent {
+                actor: self.actor,
+                action,
+                entity: table,
+                entity_key: key,
+                program: Some(self.program),
+                before: None,
+                after: Some(after),
+            }),
+        )
+        .await
+    }
+
     /// Inserts or updates one row identified by `key`, writing an audit event when it changes.
     async fn upsert(
         &mut self,
@@ -486,8 +568,23 @@ impl Store {
             )
             .await?;
         }
+        // Records not stored yet are inserted many to a statement: a file of
+        // 100,000 new rows is 2,000 statements, not 300,000.
+        let mut existing: BTreeMap<&str, HashSet<String>> = BTreeMap::new();
+        let mut pending: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
+        let mut pending_table = "";
         for r in &bundle.records {
             let record = &r.item;
+            let table = record.kind.code();
+            if !existing.contains_key(table) {
+                let codes: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT code FROM {table} WHERE program_code = $1"
+                )))
+                .bind(program_code.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+                existing.insert(table, codes.into_iter().collect());
+            }
             let fields = record.kind.fields();
             let cols: Vec<Col> = fields
                 .iter()
@@ -495,14 +592,22 @@ impl Store {
                 .filter(|(spec, _)| spec.name != "code")
                 .map(|(spec, value)| from_spec(spec, value))
                 .collect();
-            w.upsert(
-                conn,
-                record.kind.code(),
-                &[pk(), text("code", record.code())],
-                &cols,
-            )
-            .await?;
+            let key = vec![pk(), text("code", record.code())];
+            let is_new = existing
+                .get_mut(table)
+                .is_some_and(|codes| codes.insert(record.code().to_string()));
+            if pending_table != table || pending.len() >= insert_batch(self.engine) || !is_new {
+                w.insert_many(conn, pending_table, &pending).await?;
+                pending.clear();
+                pending_table = table;
+            }
+            if is_new {
+                pending.push((key, cols));
+            } else {
+                w.upsert(conn, table, &key, &cols).await?;
+            }
         }
+        w.insert_many(conn, pending_table, &pending).await?;
         for a in &bundle.aggregates {
             let a = &a.item;
             w.upsert(

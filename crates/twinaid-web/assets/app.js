@@ -84,3 +84,41 @@
     });
   }
 })();
+
+// Large imports: show how far the upload is, then that the server is checking.
+// Without JavaScript the form posts as usual.
+(function () {
+  var form = document.getElementById('import-form');
+  if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var bar = document.getElementById('import-progress');
+    var stage = document.getElementById('import-stage');
+    var zh = document.documentElement.lang === 'zh-CN';
+    bar.hidden = false;
+    form.querySelector('button[type=submit]').disabled = true;
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.action);
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(e.loaded / e.total * 100);
+        stage.textContent = (zh ? '正在上传 ' : 'Uploading ') + bar.value + '%';
+      }
+    };
+    xhr.upload.onload = function () {
+      bar.removeAttribute('value');
+      stage.textContent = zh ? '正在检查并写入…' : 'Checking and writing…';
+    };
+    xhr.onload = function () {
+      // Success redirects to the list; a refusal is the import page with its problems.
+      if (xhr.responseURL && xhr.responseURL.indexOf('/import') < 0) {
+        window.location.href = xhr.responseURL;
+      } else {
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      }
+    };
+    xhr.send(new FormData(form));
+  });
+})();

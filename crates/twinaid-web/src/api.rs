@@ -197,6 +197,7 @@ fn list_request(params: &BTreeMap<String, String>) -> ListRequest {
         search: get("q"),
         sort: get("sort"),
         descending: get("desc").is_some_and(|v| v == "1" || v == "true"),
+        unpaged: false,
         page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         per_page: get("per_page").and_then(|p| p.parse().ok()).unwrap_or(100),
     }
@@ -427,6 +428,59 @@ async fn draw_inspections(
         Json(json!({"year": year, "seed": seed, "assignments": n})),
     )
         .into_response())
+}
+
+async fn template(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, kind)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let kind = self::kind(&kind, c.lang)?;
+    let choices = state
+        .app
+        .template_choices(&c.actor, &program, c.lang)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    let lists = twinaid_exchange::workbook::TemplateLists {
+        regions: choices.regions,
+        helper_units: choices.helper_units,
+        helped_units: choices.helped_units,
+        example_year: choices.year,
+    };
+    let bytes = twinaid_exchange::workbook::template(kind, &lists, c.lang)
+        .map_err(|e| ApiError::from_app(AppError::Internal(e.to_string()), c.lang))?;
+    Ok(crate::view::file_response(
+        &format!("{}.xlsx", kind.code()),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
+}
+
+async fn import(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, kind)): Path<(String, String)>,
+    Query(q): Query<FileName>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let kind = self::kind(&kind, c.lang)?;
+    let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
+    let (_, read) = crate::pages::files::read_upload(name, body.to_vec(), kind)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?
+        .map_err(|p| ApiError::from_app(AppError::Invalid(vec![p]), c.lang))?;
+    let (rows, examples) = (read.rows_read, read.examples_skipped);
+    let summary = state
+        .app
+        .import_records(&c.actor, &program, kind, read.records, read.problems)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
+    let (created, updated, unchanged) =
+        summary.counts.get(kind.code()).copied().unwrap_or_default();
+    Ok(Json(json!({
+        "rows": rows, "examples_skipped": examples,
+        "created": created, "updated": updated, "unchanged": unchanged,
+    })))
 }
 
 #[derive(serde::Deserialize)]
@@ -833,6 +887,16 @@ pub fn router() -> Router<AppState> {
             get(attachment_download),
         )
         .route("/programs/{program}/records/{kind}", get(list).post(create))
+        .route(
+            "/programs/{program}/records/{kind}/template.xlsx",
+            get(template),
+        )
+        .route(
+            "/programs/{program}/records/{kind}/import",
+            axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pages::files::IMPORT_MAX_BYTES,
+            )),
+        )
         .route(
             "/programs/{program}/records/{kind}/{code}",
             get(get_one).put(update).delete(delete),

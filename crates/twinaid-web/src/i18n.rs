@@ -8,6 +8,25 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("plans", "计划与待办", "Plans and tasks"),
     ("guidance", "指导意见", "Guidance"),
     ("none", "无", "None"),
+    ("import", "导入", "Import"),
+    ("export_xlsx", "导出 Excel", "Export to Excel"),
+    (
+        "import_intro",
+        "上传填好的表格（.xlsx、.xls、.ods 或 .csv，CSV 可为 UTF-8 或 GB18030 编码）。整个文件先全部检查，有任何一处错误则一行也不写入；编号相同的行再次导入时更新原记录，不会重复。",
+        "Upload a filled-in sheet (.xlsx, .xls, .ods or .csv in UTF-8 or GB18030). The whole file is checked first; if anything is wrong nothing is written. Rows whose code is already stored update that record, so importing again duplicates nothing.",
+    ),
+    ("download_template", "下载导入模板", "Download the template"),
+    (
+        "import_refused",
+        "文件有错误，未写入任何数据。请按下列说明或带“错误”列的副本改正后重新导入。",
+        "The file has problems and nothing was written. Fix them as listed, or in the copy with an error column, and import again.",
+    ),
+    (
+        "download_error_copy",
+        "下载带“错误”列的副本",
+        "Download the copy with an error column",
+    ),
+    ("import_file", "文件", "File"),
     ("attach", "上传照片或文档", "Attach a photo or document"),
     ("document_kind", "文件类型", "Kind of document"),
     (

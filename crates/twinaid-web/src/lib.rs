@@ -19,11 +19,16 @@ use twinaid_app::App;
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
+    /// Annotated copies of refused imports, kept a while for their download.
+    pub copies: pages::files::Copies,
 }
 
 /// Builds the router of every page, the API and the assets.
 pub fn router(app: App) -> Router {
-    let state = AppState { app };
+    let state = AppState {
+        app,
+        copies: Default::default(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/assets/{name}", get(pages::assets::asset))
@@ -79,6 +84,24 @@ pub fn router(app: App) -> Router {
             get(pages::records::list).post(pages::records::create),
         )
         .route("/records/{kind}/new", get(pages::records::new_form))
+        .route("/records/{kind}/template.xlsx", get(pages::files::template))
+        .route(
+            "/records/{kind}/export.xlsx",
+            get(pages::records::export_xlsx),
+        )
+        .route(
+            "/records/{kind}/export.csv",
+            get(pages::records::export_csv),
+        )
+        .route(
+            "/records/{kind}/import",
+            get(pages::files::import_page)
+                .post(pages::files::import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::files::IMPORT_MAX_BYTES,
+                )),
+        )
+        .route("/imports/{token}", get(pages::files::copy))
         .route(
             "/records/{kind}/{code}",
             get(pages::records::detail).post(pages::records::update),

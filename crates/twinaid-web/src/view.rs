@@ -166,7 +166,6 @@ pub fn file_response(
         .into_response()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod files;
 mod render;
 mod serve;
 
@@ -77,6 +78,29 @@ enum Command {
         /// 同时在 PostgreSQL 上测量（服务器地址）· Also measure on PostgreSQL: a server URL where a database may be created
         #[arg(long)]
         postgres: Option<String>,
+    },
+    /// 生成某类记录的 Excel 导入模板 · Write the Excel import template of a kind of record
+    Template {
+        /// 记录类别 · Kind: project, fund_transaction, training, ...
+        kind: String,
+        /// 帮扶协作编号（只有一个时可省略）· Program code (may be left out when there is one)
+        #[arg(long)]
+        program: Option<String>,
+        /// 写入文件（默认标准输出）· Write to this file (default: standard output)
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// 导入表格（.xlsx .xls .ods .csv）：全部无误才写入 · Import a spreadsheet; nothing is written unless every row is right
+    Import {
+        file: PathBuf,
+        /// 记录类别（工作表名不是类别时）· Kind of record, when the sheet's name does not say
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        program: Option<String>,
+        /// 有错误时，写出带“错误”列的副本 · On problems, write a copy with an error column here
+        #[arg(long)]
+        errors: Option<PathBuf>,
     },
     /// 管理用户 · Manage user accounts
     User {
@@ -249,6 +273,17 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Template {
+            kind,
+            program,
+            output,
+        } => files::template(&app, &actor, &kind, program, output, lang).await,
+        Command::Import {
+            file,
+            kind,
+            program,
+            errors,
+        } => files::import(&app, &actor, &file, kind, program, errors, lang).await,
         Command::Indicators { format } => {
             let defs = app.indicators(&actor).await?;
             println!(

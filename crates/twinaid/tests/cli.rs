@@ -520,3 +520,102 @@ fn the_published_2009_assessment_is_reported_and_each_total_recomputes_from_its_
     );
     assert!(one.contains("Wenzhou") && one.contains("total = (0.5 ×") && !one.contains("Hangzhou"));
 }
+
+/// A template filled in as a clerk would: its header kept, example rows
+/// deleted, one row per project; `bad_row` (a spreadsheet row number) gets a
+/// county code that does not exist.
+fn filled_template(template: &[u8], rows: usize, bad_row: Option<usize>) -> Vec<u8> {
+    use twinaid_exchange::export::{ExportCell, ExportTable, xlsx};
+    let sheets = twinaid_exchange::read_sheets("project.xlsx", template).unwrap();
+    let header = sheets[0].header.clone();
+    let column = |name: &str| header.iter().position(|h| h.ends_with(name)).unwrap();
+    let data = (0..rows)
+        .map(|i| {
+            let mut cells = vec![ExportCell::Empty; header.len()];
+            let text = |s: &str| ExportCell::Text(s.to_string());
+            cells[column("\ncode")] = text(&format!("2010-xlsx-{i}"));
+            cells[column("\nyear")] = ExportCell::Number(2010.0, "0");
+            cells[column("\nhelper_unit")] = text("hangzhou 杭州市人民政府");
+            let county = if bad_row == Some(i + 2) {
+                "519999"
+            } else {
+                "510822 青川县"
+            };
+            cells[column("\nregion_code")] = text(county);
+            cells[column("\ncategory")] = text("学校");
+            cells[column("\nname_zh")] = text(&format!("模板导入小学{i}"));
+            cells[column("\namount")] = ExportCell::Number(100_000.0, "#,##0.00");
+            cells
+        })
+        .collect();
+    xlsx(&[ExportTable {
+        name: "project".into(),
+        header,
+        rows: data,
+        ..ExportTable::default()
+    }])
+    .unwrap()
+}
+
+#[test]
+fn a_filled_template_imports_a_bad_row_refuses_the_whole_file_and_a_fixed_file_duplicates_nothing()
+{
+    let db = &databases()[0];
+    let dir = tempfile::tempdir().unwrap();
+    ok(&db.url, &["demo"]);
+    let template = dir.path().join("project.xlsx");
+    ok(
+        &db.url,
+        &["template", "project", "-o", template.to_str().unwrap()],
+    );
+    let template = std::fs::read(&template).unwrap();
+    let projects = |db: &str| -> i64 {
+        yearbook(db, 2010)["indicators"]["schools"]["year"]
+            .as_i64()
+            .unwrap_or(0)
+    };
+    let before = projects(&db.url);
+
+    // Row 37 names a county that does not exist: the whole file is refused, that row named.
+    let bad = dir.path().join("bad.xlsx");
+    std::fs::write(&bad, filled_template(&template, 40, Some(37))).unwrap();
+    let copy = dir.path().join("bad-errors.xlsx");
+    let out = twinaid(
+        &db.url,
+        &[
+            "import",
+            bad.to_str().unwrap(),
+            "--errors",
+            copy.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("第 37 行") && stderr.contains("519999"),
+        "{stderr}"
+    );
+    assert_eq!(projects(&db.url), before, "nothing written");
+    let annotated =
+        twinaid_exchange::read_sheets("copy.xlsx", &std::fs::read(&copy).unwrap()).unwrap();
+    let row37 = annotated[0].rows.iter().find(|r| r.number == 37).unwrap();
+    assert!(
+        row37.cells.last().unwrap().contains("519999"),
+        "{:?}",
+        row37.cells
+    );
+
+    // Fixed, it is imported; imported again, nothing is duplicated.
+    let good = dir.path().join("good.xlsx");
+    std::fs::write(&good, filled_template(&template, 40, None)).unwrap();
+    let out = twinaid(&db.url, &["import", good.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("新增 40 条"));
+    let out = twinaid(&db.url, &["--lang", "en", "import", good.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 added, 0 updated, 40 unchanged"));
+    assert_eq!(projects(&db.url), before + 40);
+}

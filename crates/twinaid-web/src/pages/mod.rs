@@ -4,6 +4,7 @@ pub mod assessment;
 pub mod assets;
 pub mod audit;
 pub mod dashboard;
+pub mod files;
 pub mod inspections;
 pub mod plans;
 pub mod records;

@@ -76,6 +76,10 @@ struct ListPage {
     choices: Vec<ChoiceFilter>,
     breakdown: Option<Breakdown>,
     can_write: bool,
+    /// What the last import did, when the list is shown after one.
+    notice: String,
+    /// The list's query, for the export links.
+    query: String,
 }
 
 fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
@@ -425,6 +429,17 @@ pub async fn list(
         choices,
         breakdown,
         can_write: writer(&user.actor.role, kind),
+        notice: params
+            .iter()
+            .find(|(k, _)| k == "notice")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
+        query: params
+            .iter()
+            .filter(|(k, _)| k != "notice" && k != "page")
+            .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&"),
     };
     Ok(render(&list, lang))
 }
@@ -966,6 +981,141 @@ pub async fn step(
         Err(e) => Err(WebError::from_app(e, user.lang)),
     }
 }
+
+/// The list with its filters as a spreadsheet: every matching row, numbers as
+/// numbers, units in the headers, the totals row; people masked as on the page.
+async fn export(
+    state: &AppState,
+    user: &SignedIn,
+    kind: &str,
+    params: &[(String, String)],
+    csv: bool,
+) -> Result<Response, WebError> {
+    use twinaid_exchange::export::{ExportCell, ExportTable};
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let kind = kind_of(kind, lang)?;
+    let (mut request, program) = list_request(params);
+    request.unpaged = true;
+    let (program, year) = resolve(
+        state,
+        user,
+        &Scope {
+            program,
+            year: request.year,
+        },
+    )
+    .await?;
+    let page = state
+        .app
+        .list_records(&user.actor, &program, kind, &request)
+        .await
+        .map_err(err)?;
+    let show_people = sees_people(&user.actor.role);
+    let names = Names::load(state, user, &program, year).await?;
+    let fields = kind.fields();
+    let number = |f: &FieldSpec, raw: i64| -> ExportCell {
+        match f.ty {
+            FieldType::Money => ExportCell::Number(raw as f64 / 100.0, "#,##0.00"),
+            FieldType::Km => ExportCell::Number(raw as f64 / 1000.0, "#,##0.000"),
+            FieldType::Count => ExportCell::Number(raw as f64, "#,##0"),
+            _ => ExportCell::Number(raw as f64, "0"),
+        }
+    };
+    let rows = page
+        .records
+        .iter()
+        .map(|r| {
+            fields
+                .iter()
+                .map(|f| match (f.ty, r.get(f.name)) {
+                    (_, FieldValue::Null) => ExportCell::Empty,
+                    (
+                        FieldType::Money
+                        | FieldType::Km
+                        | FieldType::Count
+                        | FieldType::ProgramYear,
+                        FieldValue::Int(i),
+                    ) => number(f, *i),
+                    (_, v) => ExportCell::Text(names.display(f, v, lang, show_people)),
+                })
+                .collect()
+        })
+        .collect();
+    let header = fields
+        .iter()
+        .map(|f| match f.ty {
+            // The unit a number is in goes with its header, as officials read it.
+            FieldType::Money if !f.zh.contains('元') => {
+                format!("{}{}", label(f, lang), lang.pick("（元）", " (yuan)"))
+            }
+            _ => label(f, lang).to_string(),
+        })
+        .collect();
+    let mut totals: Vec<ExportCell> = fields
+        .iter()
+        .map(|f| match page.sums.iter().find(|(n, _)| *n == f.name) {
+            Some((_, sum)) => number(f, *sum),
+            None => ExportCell::Empty,
+        })
+        .collect();
+    if let Some(first) = totals.first_mut() {
+        *first = ExportCell::Text(format!(
+            "{} {}",
+            lang.pick("合计", "total"),
+            page.total_rows
+        ));
+    }
+    let filters: Vec<String> = params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !matches!(k.as_str(), "program" | "page" | "notice"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let table = ExportTable {
+        name: kind.name(lang).to_string(),
+        title: format!("{} · {}", kind.name(lang), filters.join(", ")),
+        header,
+        rows,
+        totals: Some(totals),
+    };
+    let stem = format!("{}-{program}", kind.code());
+    if csv {
+        Ok(crate::view::file_response(
+            &format!("{stem}.csv"),
+            "text/csv; charset=utf-8",
+            twinaid_exchange::export::csv(&table),
+        ))
+    } else {
+        let bytes = twinaid_exchange::export::xlsx(&[table])
+            .map_err(|e| err(twinaid_app::AppError::Internal(e.to_string())))?;
+        Ok(crate::view::file_response(
+            &format!("{stem}.xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            bytes,
+        ))
+    }
+}
+
+/// The list as .xlsx.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    export(&state, &user, &kind, &params, false).await
+}
+
+/// The list as .csv.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    export(&state, &user, &kind, &params, true).await
+}
+
 
 #[cfg(test)]
 mod tests {

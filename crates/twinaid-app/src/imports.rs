@@ -1,0 +1,131 @@
+//! Importing records a person filled in: the whole file is checked first —
+//! cells, references, the importer's scope, published years — and written in
+//! one transaction only if every row is right. A record whose code is already
+//! stored is updated, so importing a corrected file again duplicates nothing.
+
+use crate::App;
+use crate::access::{Actor, Role};
+use crate::error::AppError;
+use std::collections::HashMap;
+use twinaid_domain::DomainError;
+use twinaid_domain::bundle::{Located, ProgramBundle};
+use twinaid_domain::error::Problem;
+use twinaid_domain::record::{FieldValue, Record, RecordKind};
+use twinaid_store::LoadSummary;
+
+impl App {
+    /// Imports records of one kind read from a file, with the problems found
+    /// while reading it; writes nothing unless there are no problems at all.
+    pub async fn import_records(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        mut records: Vec<Located<Record>>,
+        read_problems: Vec<Problem>,
+    ) -> Result<LoadSummary, AppError> {
+        let office = match &actor.role {
+            Role::Administrator => true,
+            Role::ProgramOffice { program: p } if p == program => true,
+            Role::HelperUnit { .. } | Role::HelpedCounty { .. } => false,
+            _ => return Err(AppError::Forbidden),
+        };
+        let started = std::time::Instant::now();
+        let stored: HashMap<String, Record> = self
+            .store
+            .records(program, kind)
+            .await?
+            .into_iter()
+            .map(|r| (r.code().to_string(), r))
+            .collect();
+        let mut problems = read_problems;
+        if !office {
+            for located in &mut records {
+                let before = stored.get(located.item.code());
+                // What a helper or county adds is a proposal; a stored project keeps its step.
+                if kind == RecordKind::Project {
+                    let status = before
+                        .map(|b| b.get("status").clone())
+                        .unwrap_or(FieldValue::Text("proposed".into()));
+                    located.item.set("status", status);
+                }
+                if self
+                    .require_writer(actor, program, &located.item, before)
+                    .is_err()
+                {
+                    problems.push(Problem::at(
+                        located.location.clone(),
+                        DomainError::RowNotYours(located.item.code().to_string()),
+                    ));
+                }
+            }
+        }
+        let bundle = ProgramBundle {
+            program_code: program.to_string(),
+            records,
+            problems,
+            ..ProgramBundle::default()
+        };
+        tracing::debug!(elapsed = ?started.elapsed(), "import: scope checked");
+        let known = self.store.stored(program).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "import: stored read");
+        let mut problems = bundle.check(&known);
+        tracing::debug!(elapsed = ?started.elapsed(), "import: bundle checked");
+        problems.extend(self.published_year_changes(&bundle).await?);
+        tracing::debug!(elapsed = ?started.elapsed(), "import: published years checked");
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| (p.location.row, p.location.column.clone()));
+            return Err(AppError::Invalid(problems));
+        }
+        tracing::info!(program, kind = kind.code(), rows = bundle.records.len(), actor = %actor.name, "importing records");
+        Ok(self.store.apply_bundle(&bundle, &actor.name).await?)
+    }
+}
+
+/// What a template's drop-down lists offer: codes with their names.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateChoices {
+    /// Helped counties and the places above them, named as in `year`.
+    pub regions: Vec<(String, String)>,
+    pub helper_units: Vec<(String, String)>,
+    pub helped_units: Vec<(String, String)>,
+    /// The latest year with data, for examples.
+    pub year: i32,
+}
+
+impl App {
+    /// The codes a template of the program offers, named in a language; a
+    /// helper unit's template offers only its own unit.
+    pub async fn template_choices(
+        &self,
+        actor: &Actor,
+        program: &str,
+        lang: twinaid_domain::Lang,
+    ) -> Result<TemplateChoices, AppError> {
+        let year = self.latest_year(actor, program).await?;
+        let regions = self
+            .place_names(actor, program, year)
+            .await?
+            .into_iter()
+            .map(|(code, (zh, en))| (code, lang.pick(&zh, &en).to_string()))
+            .collect();
+        let units = self.units(actor, program).await?;
+        let side = |s: &str| -> Vec<(String, String)> {
+            units
+                .iter()
+                .filter(|u| u.side == s)
+                .filter(|u| match &actor.role {
+                    Role::HelperUnit { unit } => s != "helping" || &u.code == unit,
+                    _ => true,
+                })
+                .map(|u| (u.code.clone(), u.name(lang).to_string()))
+                .collect()
+        };
+        Ok(TemplateChoices {
+            regions,
+            helper_units: side("helping"),
+            helped_units: side("helped"),
+            year,
+        })
+    }
+}

@@ -1,0 +1,331 @@
+//! A filled-in sheet read as records of one kind: columns found by their
+//! field name or label in either language, example rows skipped, and every
+//! problem placed at its sheet, row, column and value.
+
+use crate::sheet::{Sheet, SheetRow};
+use twinaid_domain::Lang;
+use twinaid_domain::bundle::Located;
+use twinaid_domain::error::{DomainError, Location, Problem};
+use twinaid_domain::record::{FieldSpec, FieldType, Record, RecordKind};
+
+/// Example rows of a template have codes that start so; they are never imported.
+pub const EXAMPLE_PREFIX: &str = "EXAMPLE-";
+
+/// The column an annotated copy adds; it is ignored when the copy is imported again.
+pub const ERROR_HEADER: &str = "错误 error";
+
+/// What a sheet holds, read as records.
+#[derive(Debug, Clone, Default)]
+pub struct SheetImport {
+    pub records: Vec<Located<Record>>,
+    pub problems: Vec<Problem>,
+    /// Rows with content read (example rows not counted).
+    pub rows_read: usize,
+    pub examples_skipped: usize,
+}
+
+/// The header a template writes for a field: its label over its name.
+pub fn header_of(field: &FieldSpec, lang: Lang) -> String {
+    format!("{}\n{}", lang.pick(field.zh, field.en), field.name)
+}
+
+/// The field a header names: the field's name anywhere in it, or its whole
+/// label in either language.
+pub fn field_of(kind: RecordKind, header: &str) -> Option<FieldSpec> {
+    let fields = kind.fields();
+    let header = header.trim();
+    header
+        .split_whitespace()
+        .rev()
+        .find_map(|token| fields.iter().find(|f| f.name == token))
+        .or_else(|| {
+            fields.iter().find(|f| {
+                f.zh == header
+                    || f.en.eq_ignore_ascii_case(header)
+                    || bare(f.zh) == bare(header)
+                    || bare(f.en).eq_ignore_ascii_case(bare(header))
+            })
+        })
+        .copied()
+}
+
+/// A label without the unit in brackets a person may leave out: "帮扶资金（元）" → "帮扶资金".
+fn bare(label: &str) -> &str {
+    label.split(['（', '(']).next().unwrap_or(label).trim()
+}
+
+/// The kind a sheet's name says it holds: a kind's code, file name or name in either language.
+pub fn kind_of_sheet(name: &str) -> Option<RecordKind> {
+    let name = name.trim();
+    let stem = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .trim_end_matches(".csv");
+    RecordKind::ALL.into_iter().find(|k| {
+        k.code() == stem
+            || k.file().trim_end_matches(".csv") == stem
+            || k.name(Lang::Zh) == stem
+            || k.name(Lang::En).eq_ignore_ascii_case(stem)
+            || stem.split_whitespace().any(|t| t == k.code())
+    })
+}
+
+/// The sheet to import and its kind: the first sheet whose name names a kind
+/// (or the named kind), else the first sheet when the kind is given.
+pub fn choose_sheet(
+    sheets: &[Sheet],
+    file: &str,
+    kind: Option<RecordKind>,
+) -> Result<(usize, RecordKind), Problem> {
+    for (i, s) in sheets.iter().enumerate() {
+        if let Some(k) = kind_of_sheet(&s.name)
+            && kind.is_none_or(|want| want == k)
+        {
+            return Ok((i, k));
+        }
+    }
+    match (kind, sheets.first()) {
+        (Some(k), Some(_)) => Ok((0, k)),
+        _ => Err(Problem::at(
+            Location {
+                file: Some(file.to_string()),
+                ..Location::default()
+            },
+            DomainError::UnknownSheetKind(
+                sheets.first().map_or(file.to_string(), |s| s.name.clone()),
+            ),
+        )),
+    }
+}
+
+/// A cell of a code field may carry the name after the code, as the
+/// template's drop-down lists write them ("510822 青川县"): the code is kept.
+fn code_only(field: &FieldSpec, text: &str) -> String {
+    let takes_code = matches!(
+        field.ty,
+        FieldType::HelpedRegion | FieldType::Region | FieldType::HelperUnit | FieldType::HelpedUnit
+    );
+    match text.split_whitespace().next() {
+        Some(first) if takes_code => first.to_string(),
+        _ => text.to_string(),
+    }
+}
+
+/// Reads a sheet's rows as records of a kind.
+pub fn records_from_sheet(sheet: &Sheet, kind: RecordKind) -> SheetImport {
+    let mut out = SheetImport::default();
+    let place = |row: usize, column: Option<&str>, value: Option<&str>| Location {
+        file: Some(sheet.name.clone()),
+        row: Some(row),
+        column: column.map(str::to_string),
+        value: value.map(str::to_string),
+    };
+    // Which column holds which field.
+    let mut columns: Vec<Option<FieldSpec>> = Vec::new();
+    for header in &sheet.header {
+        let h = header.trim();
+        let field = field_of(kind, h);
+        if field.is_none() && !h.is_empty() && h != ERROR_HEADER {
+            out.problems.push(Problem::at(
+                place(1, Some(h), None),
+                DomainError::UnknownColumn(h.replace('\n', " ")),
+            ));
+        }
+        columns.push(field);
+    }
+    if !columns.iter().flatten().any(|f| f.name == "code") {
+        out.problems.push(Problem::at(
+            place(1, Some("code"), None),
+            DomainError::Required,
+        ));
+    }
+    if !out.problems.is_empty() {
+        return out;
+    }
+    // Each field's column, found once for all rows.
+    let fields: Vec<(FieldSpec, Option<usize>)> = kind
+        .fields()
+        .into_iter()
+        .map(|f| {
+            let at = columns
+                .iter()
+                .position(|c| c.is_some_and(|c| c.name == f.name));
+            (f, at)
+        })
+        .collect();
+    for row in &sheet.rows {
+        read_row(row, &fields, kind, &place, &mut out);
+    }
+    out
+}
+
+/// Makes the location of a cell: row, column, value.
+type Place<'a> = dyn Fn(usize, Option<&str>, Option<&str>) -> Location + 'a;
+
+fn read_row(
+    row: &SheetRow,
+    fields: &[(FieldSpec, Option<usize>)],
+    kind: RecordKind,
+    place: &Place<'_>,
+    out: &mut SheetImport,
+) {
+    if row.is_blank() {
+        return;
+    }
+    let cells: Vec<(&'static str, Option<String>)> = fields
+        .iter()
+        .map(|(f, at)| {
+            let text = at
+                .and_then(|i| row.cells.get(i))
+                .map(|t| t.trim())
+                .filter(|t| !t.is_empty())
+                .map(|t| code_only(f, t));
+            (f.name, text)
+        })
+        .collect();
+    let cell = |name: &str| {
+        cells
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_deref())
+    };
+    if cell("code").is_some_and(|c| c.to_ascii_uppercase().starts_with(EXAMPLE_PREFIX)) {
+        out.examples_skipped += 1;
+        return;
+    }
+    out.rows_read += 1;
+    match Record::parse(kind, cell) {
+        Ok(record) => out
+            .records
+            .push(Located::new(place(row.number, None, None), record)),
+        Err(errors) => out.problems.extend(
+            errors
+                .into_iter()
+                .map(|(field, e)| Problem::at(place(row.number, Some(field), cell(field)), e)),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet(header: &[&str], rows: &[&[&str]]) -> Sheet {
+        Sheet {
+            name: "project".into(),
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| SheetRow {
+                    number: i + 2,
+                    cells: r.iter().map(|c| c.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn headers_are_found_by_name_or_by_label_in_either_language() {
+        let k = RecordKind::Project;
+        assert_eq!(field_of(k, "项目类别\ncategory").unwrap().name, "category");
+        assert_eq!(field_of(k, "项目名称").unwrap().name, "name_zh");
+        assert_eq!(field_of(k, "Category").unwrap().name, "category");
+        assert_eq!(
+            field_of(k, "帮扶资金").unwrap().name,
+            "amount",
+            "the unit may be left out"
+        );
+        assert!(field_of(k, "colour").is_none());
+        assert_eq!(kind_of_sheet("project"), Some(RecordKind::Project));
+        assert_eq!(kind_of_sheet("projects.csv"), Some(RecordKind::Project));
+        assert_eq!(kind_of_sheet("帮扶项目"), Some(RecordKind::Project));
+    }
+
+    #[test]
+    fn rows_become_records_and_examples_are_skipped() {
+        let s = sheet(
+            &[
+                "编号\ncode",
+                "年度\nyear",
+                "帮扶单位\nhelper_unit",
+                "受帮扶地区\nregion_code",
+                "项目类别\ncategory",
+                "项目名称\nname_zh",
+                "帮扶资金\namount",
+                ERROR_HEADER,
+            ],
+            &[
+                &[
+                    "EXAMPLE-1",
+                    "2009",
+                    "hangzhou",
+                    "510822",
+                    "school",
+                    "示例",
+                    "1",
+                    "",
+                ],
+                &[
+                    "p1",
+                    "2009",
+                    "hangzhou 杭州市",
+                    "510822 青川县",
+                    "school",
+                    "青川县小学",
+                    "500000",
+                    "old error",
+                ],
+                &["", "", "", "", "", "", "", ""],
+            ],
+        );
+        let r = records_from_sheet(&s, RecordKind::Project);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(
+            (r.rows_read, r.examples_skipped, r.records.len()),
+            (1, 1, 1)
+        );
+        let p = &r.records[0].item;
+        assert_eq!(
+            p.get("region_code").as_text(),
+            Some("510822"),
+            "the name after the code is dropped"
+        );
+        assert_eq!(r.records[0].location.row, Some(3));
+    }
+
+    #[test]
+    fn a_bad_cell_is_placed_at_its_row_column_and_value() {
+        let s = sheet(
+            &[
+                "code",
+                "year",
+                "helper_unit",
+                "region_code",
+                "category",
+                "name_zh",
+                "amount",
+            ],
+            &[&["p1", "2009", "hangzhou", "510822", "school", "x", "-5"]],
+        );
+        let r = records_from_sheet(&s, RecordKind::Project);
+        let p = &r.problems[0];
+        assert_eq!(
+            (
+                p.location.row,
+                p.location.column.as_deref(),
+                p.location.value.as_deref()
+            ),
+            (Some(2), Some("amount"), Some("-5"))
+        );
+    }
+
+    #[test]
+    fn an_unknown_column_is_refused_before_any_row() {
+        let s = sheet(&["code", "colour"], &[&["p1", "red"]]);
+        let r = records_from_sheet(&s, RecordKind::Project);
+        assert_eq!(r.problems.len(), 1);
+        assert!(r.records.is_empty());
+    }
+}

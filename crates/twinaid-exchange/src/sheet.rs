@@ -1,0 +1,264 @@
+//! Reading a spreadsheet a person filled in — .xlsx, .xls, .ods, or .csv in
+//! UTF-8 or GB18030 — into rows of text cells numbered as the spreadsheet
+//! shows them.
+
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use std::io::Cursor;
+use twinaid_domain::error::{DomainError, Location, Problem};
+
+/// One sheet: its name, the header row and the rows under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<SheetRow>,
+}
+
+/// A row with its number as the spreadsheet shows it (the header is row 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetRow {
+    pub number: usize,
+    pub cells: Vec<String>,
+}
+
+impl SheetRow {
+    /// Whether every cell is empty (a spacer a person left).
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// The kinds of file a sheet can come from, by the file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetFormat {
+    Csv,
+    /// .xlsx, .xls, .ods and the other workbooks calamine reads.
+    Workbook,
+}
+
+impl SheetFormat {
+    pub fn of(file_name: &str) -> Option<SheetFormat> {
+        let ext = file_name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" => Some(SheetFormat::Csv),
+            "xlsx" | "xlsm" | "xls" | "ods" | "xlsb" => Some(SheetFormat::Workbook),
+            _ => None,
+        }
+    }
+}
+
+fn problem(file: &str, error: DomainError) -> Problem {
+    Problem::at(
+        Location {
+            file: Some(file.to_string()),
+            ..Location::default()
+        },
+        error,
+    )
+}
+
+/// Text of CSV bytes: UTF-8 (with or without a byte-order mark), else GB18030,
+/// which Chinese editions of Excel write by default.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => encoding_rs::GB18030.decode(bytes).0.into_owned(),
+    }
+}
+
+/// A cell as the person sees it: whole numbers without ".0", dates as YYYY-MM-DD.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map(|t| {
+                if t.time() == chrono::NaiveTime::MIN {
+                    t.date().format("%Y-%m-%d").to_string()
+                } else {
+                    t.format("%Y-%m-%d %H:%M:%S").to_string()
+                }
+            })
+            .unwrap_or_else(|| d.as_f64().to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Reads every sheet of a file (a CSV file is one sheet named after the file).
+pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Problem> {
+    let format = SheetFormat::of(file_name)
+        .ok_or_else(|| problem(file_name, DomainError::SheetFormat(file_name.to_string())))?;
+    match format {
+        SheetFormat::Csv => Ok(vec![read_csv(file_name, &decode_text(bytes))?]),
+        SheetFormat::Workbook => {
+            let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
+                .map_err(|e| problem(file_name, DomainError::Unreadable(e.to_string())))?;
+            let mut sheets = Vec::new();
+            for name in workbook.sheet_names() {
+                let range = workbook
+                    .worksheet_range(&name)
+                    .map_err(|e| problem(file_name, DomainError::Unreadable(e.to_string())))?;
+                // Row numbers as the spreadsheet shows them, even when the used range starts lower.
+                let first = range.start().map_or(0, |(r, _)| r as usize);
+                let first_col = range.start().map_or(0, |(_, c)| c as usize);
+                let mut rows = range.rows().enumerate().map(|(i, r)| {
+                    let mut cells = vec![String::new(); first_col];
+                    cells.extend(r.iter().map(cell_text));
+                    SheetRow {
+                        number: first + i + 1,
+                        cells,
+                    }
+                });
+                // The first non-blank row is the header.
+                let header = rows.by_ref().find(|r| !r.is_blank());
+                let Some(header) = header else {
+                    sheets.push(Sheet {
+                        name,
+                        header: Vec::new(),
+                        rows: Vec::new(),
+                    });
+                    continue;
+                };
+                sheets.push(Sheet {
+                    name,
+                    header: header.cells,
+                    rows: rows.collect(),
+                });
+            }
+            Ok(sheets)
+        }
+    }
+}
+
+/// Counts lines forward through a text, so that finding the line of each
+/// record in turn costs the length of the text once, not once per record.
+struct LineCounter<'a> {
+    text: &'a str,
+    byte: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    /// The 1-based line a record starting at `byte` is on, past any blank
+    /// lines the reader skipped to get there.
+    fn line_of(&mut self, byte: usize) -> usize {
+        if byte >= self.byte {
+            let passed = self.text.get(self.byte..byte).unwrap_or_default();
+            self.line += passed.matches('\n').count();
+            self.byte = byte;
+        }
+        let mut line = self.line;
+        for c in self.text.get(byte..).unwrap_or_default().chars() {
+            match c {
+                '\n' => line += 1,
+                '\r' => {}
+                _ => break,
+            }
+        }
+        line
+    }
+}
+
+fn read_csv(file_name: &str, text: &str) -> Result<Sheet, Problem> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut header = None;
+    let mut rows = Vec::new();
+    let mut lines = LineCounter {
+        text,
+        byte: 0,
+        line: 1,
+    };
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            Problem::at(
+                Location {
+                    file: Some(file_name.to_string()),
+                    row: Some(i + 1),
+                    ..Location::default()
+                },
+                DomainError::Unreadable(e.to_string()),
+            )
+        })?;
+        // The line the row starts on: blank lines and quoted line breaks keep their place.
+        let number = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .map_or(i + 1, |byte| lines.line_of(byte));
+        let row = SheetRow {
+            number,
+            cells: record.iter().map(|c| c.trim().to_string()).collect(),
+        };
+        if header.is_none() {
+            if !row.is_blank() {
+                header = Some(row.cells);
+            }
+        } else {
+            rows.push(row);
+        }
+    }
+    let name = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .to_string();
+    Ok(Sheet {
+        name,
+        header: header.unwrap_or_default(),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gb18030_csv_reads_as_utf8() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("项目名称,金额\n青川县小学,500000\n");
+        let sheets = read_sheets("projects.csv", &bytes).unwrap();
+        assert_eq!(sheets[0].header, vec!["项目名称", "金额"]);
+        assert_eq!(sheets[0].rows[0].cells, vec!["青川县小学", "500000"]);
+        assert_eq!(sheets[0].rows[0].number, 2);
+    }
+
+    #[test]
+    fn utf8_with_a_byte_order_mark_and_blank_rows() {
+        let text = "\u{feff}code,amount\n\na,1\n";
+        let sheet = &read_sheets("x.csv", text.as_bytes()).unwrap()[0];
+        assert_eq!(sheet.header, vec!["code", "amount"]);
+        assert_eq!(sheet.rows[0].number, 3, "a blank row keeps its number");
+    }
+
+    #[test]
+    fn an_unknown_file_type_is_named() {
+        let e = read_sheets("notes.docx", b"").unwrap_err();
+        assert!(e.message(twinaid_domain::Lang::En).contains("notes.docx"));
+    }
+
+    #[test]
+    fn a_workbook_written_here_reads_back_with_spreadsheet_row_numbers() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet().set_name("project").unwrap();
+        sheet.write(0, 0, "code").unwrap();
+        sheet.write(0, 1, "amount").unwrap();
+        sheet.write(1, 0, "p1").unwrap();
+        sheet.write(1, 1, 500000.0).unwrap();
+        sheet.write(2, 1, 1234.5).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let sheets = read_sheets("p.xlsx", &bytes).unwrap();
+        assert_eq!(sheets[0].name, "project");
+        assert_eq!(sheets[0].rows[0].cells, vec!["p1", "500000"]);
+        assert_eq!(sheets[0].rows[1].cells, vec!["", "1234.5"]);
+        assert_eq!(sheets[0].rows[1].number, 3);
+    }
+}

@@ -1,0 +1,279 @@
+//! Spreadsheets in and out through the pages: a kind's import template, the
+//! import form (whole file checked, nothing written unless all is right) and
+//! the annotated copy of a refused file.
+
+use super::{Scope, render, resolve};
+use crate::AppState;
+use crate::error::WebError;
+use crate::session::SignedIn;
+use crate::view::{Page, file_response, url_encode};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use twinaid_app::AppError;
+use twinaid_domain::Lang;
+use twinaid_domain::record::RecordKind;
+use twinaid_exchange::import::{choose_sheet, records_from_sheet};
+use twinaid_exchange::workbook::{TemplateLists, annotated_copy, template as write_template};
+
+/// The largest file the import form takes (a million-row CSV is about 70 MB).
+pub const IMPORT_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// How long an annotated copy stays downloadable.
+const COPY_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Annotated copies by token: (who may fetch it, made at, file name, bytes).
+pub type Copies = Arc<Mutex<HashMap<String, (String, Instant, String, Vec<u8>)>>>;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
+    RecordKind::parse(code).ok_or_else(|| WebError::not_found(lang))
+}
+
+/// The template of a kind, with the program's codes in its lists.
+pub async fn template(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let kind = kind_of(&kind, lang)?;
+    let (program, _) = resolve(&state, &user, &scope).await?;
+    let c = state
+        .app
+        .template_choices(&user.actor, &program, lang)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let lists = TemplateLists {
+        regions: c.regions,
+        helper_units: c.helper_units,
+        helped_units: c.helped_units,
+        example_year: c.year,
+    };
+    let bytes = write_template(kind, &lists, lang)
+        .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?;
+    let name = format!("{}-{}.xlsx", kind.code(), lang.pick("模板", "template"));
+    Ok(file_response(&name, XLSX, bytes))
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    page: Page,
+    kind: String,
+    kind_name: String,
+    problems: Vec<String>,
+    more: usize,
+    copy_href: String,
+}
+
+fn import_page_for(
+    user: &SignedIn,
+    program: &str,
+    year: i32,
+    kind: RecordKind,
+    problems: Vec<String>,
+    copy_href: String,
+) -> ImportPage {
+    let lang = user.lang;
+    let title = format!(
+        "{}{}{}",
+        crate::i18n::Tr { lang }.s("import"),
+        lang.pick("：", ": "),
+        kind.name(lang)
+    );
+    let here = format!(
+        "/records/{}/import?program={}",
+        kind.code(),
+        url_encode(program)
+    );
+    // A page of problems is enough to act on; the annotated copy has them all.
+    const SHOWN: usize = 200;
+    let more = problems.len().saturating_sub(SHOWN);
+    ImportPage {
+        page: Page::new(user, &title, &here, program, year),
+        kind: kind.code().to_string(),
+        kind_name: kind.name(lang).to_string(),
+        problems: problems.into_iter().take(SHOWN).collect(),
+        more,
+        copy_href,
+    }
+}
+
+/// The import form of a kind.
+pub async fn import_page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let kind = kind_of(&kind, user.lang)?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let page = import_page_for(&user, &program, year, kind, Vec::new(), String::new());
+    Ok(render(&page, user.lang))
+}
+
+/// Imports an uploaded file: on success back to the list with what was done;
+/// on problems the page lists them and offers the annotated copy.
+pub async fn import(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(kind): Path<String>,
+    Query(scope): Query<Scope>,
+    mut form: Multipart,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let kind = kind_of(&kind, lang)?;
+    let (mut csrf, mut file) = (None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| WebError::upload(e, lang))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = Some(field.text().await.map_err(|e| WebError::upload(e, lang))?),
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|e| WebError::upload(e, lang))?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(csrf.as_ref())?;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let (name, bytes) = file.unwrap_or_default();
+    let refused = |problems: Vec<twinaid_domain::Problem>, copy_href: String| {
+        let page = import_page_for(
+            &user,
+            &program,
+            year,
+            kind,
+            problems.iter().map(|p| p.message(lang)).collect(),
+            copy_href,
+        );
+        let mut response = render(&page, lang);
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        response
+    };
+    let read = read_upload(name.clone(), bytes.to_vec(), kind)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let (sheet, read) = match read {
+        Ok(r) => r,
+        Err(problem) => return Ok(refused(vec![problem], String::new())),
+    };
+    let (rows, examples) = (read.rows_read, read.examples_skipped);
+    match state
+        .app
+        .import_records(&user.actor, &program, kind, read.records, read.problems)
+        .await
+    {
+        Ok(summary) => {
+            let (created, updated, unchanged) =
+                summary.counts.get(kind.code()).copied().unwrap_or_default();
+            let done = match lang {
+                Lang::Zh => format!(
+                    "已导入 {name}：{rows} 行，新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条，跳过示例行 {examples} 行"
+                ),
+                Lang::En => format!(
+                    "imported {name}: {rows} rows, {created} added, {updated} updated, {unchanged} unchanged, {examples} example rows skipped"
+                ),
+            };
+            Ok(Redirect::to(&format!(
+                "/records/{}?program={}&notice={}",
+                kind.code(),
+                url_encode(&program),
+                url_encode(&done)
+            ))
+            .into_response())
+        }
+        Err(AppError::Invalid(problems)) => {
+            let copy = annotated_copy(&sheet, &problems, lang)
+                .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?;
+            let token = new_token();
+            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+            let copy_name = format!("{stem}-{}.xlsx", lang.pick("错误", "errors"));
+            if let Ok(mut copies) = state.copies.lock() {
+                copies.retain(|_, (_, at, _, _)| at.elapsed() < COPY_LIFETIME);
+                copies.insert(
+                    token.clone(),
+                    (user.actor.name.clone(), Instant::now(), copy_name, copy),
+                );
+            }
+            Ok(refused(problems, format!("/imports/{token}")))
+        }
+        Err(e) => Err(WebError::from_app(e, lang)),
+    }
+}
+
+/// Reads an uploaded file as records of a kind, off the async threads (a
+/// large workbook takes a while); a file that cannot be read at all is the
+/// inner error.
+pub(crate) async fn read_upload(
+    name: String,
+    bytes: Vec<u8>,
+    kind: RecordKind,
+) -> Result<
+    Result<
+        (
+            twinaid_exchange::Sheet,
+            twinaid_exchange::import::SheetImport,
+        ),
+        twinaid_domain::Problem,
+    >,
+    AppError,
+> {
+    tokio::task::spawn_blocking(move || {
+        let sheets = twinaid_exchange::read_sheets(&name, &bytes)?;
+        let (index, kind) = choose_sheet(&sheets, &name, Some(kind))?;
+        let sheet = sheets
+            .into_iter()
+            .nth(index)
+            .unwrap_or_else(|| twinaid_exchange::Sheet {
+                name: name.clone(),
+                header: Vec::new(),
+                rows: Vec::new(),
+            });
+        let read = records_from_sheet(&sheet, kind);
+        Ok((sheet, read))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    // Without randomness the copy is still made, under a token nobody else is likely to guess.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = nanos.to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The annotated copy of a refused import, to the person who imported it.
+pub async fn copy(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    let found = state.copies.lock().ok().and_then(|copies| {
+        copies
+            .get(&token)
+            .filter(|(who, at, _, _)| *who == user.actor.name && at.elapsed() < COPY_LIFETIME)
+            .map(|(_, _, name, bytes)| (name.clone(), bytes.clone()))
+    });
+    match found {
+        Some((name, bytes)) => Ok(file_response(&name, XLSX, bytes)),
+        None => Err(WebError::not_found(user.lang)),
+    }
+}

@@ -1,0 +1,174 @@
+//! `twinaid template` and `twinaid import`: spreadsheets in and out at the command line.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use twinaid_app::{Actor, App, AppError, TemplateChoices};
+use twinaid_domain::Lang;
+use twinaid_domain::record::RecordKind;
+use twinaid_exchange::import::{choose_sheet, records_from_sheet};
+use twinaid_exchange::workbook::{TemplateLists, annotated_copy, template as write_template};
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// The program meant: the one named, or the only one there is.
+pub(crate) async fn program_of(
+    app: &App,
+    actor: &Actor,
+    named: Option<String>,
+) -> Result<String, AppError> {
+    if let Some(p) = named {
+        return Ok(p);
+    }
+    let programs = app.programs(actor).await?;
+    match programs.as_slice() {
+        [only] => Ok(only.code.clone()),
+        _ => Err(AppError::Field(
+            "program",
+            twinaid_domain::DomainError::Required,
+        )),
+    }
+}
+
+fn kind_of(text: &str) -> Result<RecordKind, AppError> {
+    RecordKind::parse(text).ok_or_else(|| {
+        AppError::Field(
+            "kind",
+            twinaid_domain::DomainError::UnknownChoice {
+                value: text.to_string(),
+                allowed: RecordKind::ALL.iter().map(|k| k.code()).collect(),
+            },
+        )
+    })
+}
+
+/// The template's lists from what the program offers.
+pub(crate) fn lists(c: TemplateChoices) -> TemplateLists {
+    TemplateLists {
+        regions: c.regions,
+        helper_units: c.helper_units,
+        helped_units: c.helped_units,
+        example_year: c.year,
+    }
+}
+
+pub(crate) async fn template(
+    app: &App,
+    actor: &Actor,
+    kind: &str,
+    program: Option<String>,
+    output: Option<PathBuf>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let kind = kind_of(kind)?;
+    let program = program_of(app, actor, program).await?;
+    let choices = app.template_choices(actor, &program, lang).await?;
+    let bytes = write_template(kind, &lists(choices), lang).map_err(internal)?;
+    match output {
+        Some(path) => std::fs::write(&path, &bytes).map_err(internal)?,
+        None => std::io::stdout().write_all(&bytes).map_err(internal)?,
+    }
+    Ok(())
+}
+
+fn stage(bar: &ProgressBar, zh: &str, en: &str, lang: Lang) {
+    bar.set_message(lang.pick(zh, en).to_string());
+}
+
+pub(crate) async fn import(
+    app: &App,
+    actor: &Actor,
+    file: &Path,
+    kind: Option<String>,
+    program: Option<String>,
+    errors: Option<PathBuf>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let kind = kind.as_deref().map(kind_of).transpose()?;
+    let program = program_of(app, actor, program).await?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    stage(&bar, "读取文件…", "reading the file…", lang);
+    let bytes = std::fs::read(file).map_err(|e| {
+        AppError::BadRequest(twinaid_domain::DomainError::Unreadable(format!(
+            "{}: {e}",
+            file.display()
+        )))
+    })?;
+    let sheets =
+        twinaid_exchange::read_sheets(&name, &bytes).map_err(|p| AppError::Invalid(vec![p]))?;
+    let (index, kind) =
+        choose_sheet(&sheets, &name, kind).map_err(|p| AppError::Invalid(vec![p]))?;
+    let sheet = &sheets[index];
+    let rows = sheet.rows.len() as u64;
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_length(rows);
+    stage(&bar, "检查各行…", "checking rows…", lang);
+    tracing::debug!("import: file read");
+    let read = records_from_sheet(sheet, kind);
+    tracing::debug!("import: rows parsed");
+    bar.set_position(rows);
+    stage(
+        &bar,
+        "核对并写入…",
+        "checking references and writing…",
+        lang,
+    );
+    let result = app
+        .import_records(actor, &program, kind, read.records, read.problems)
+        .await;
+    bar.finish_and_clear();
+    match result {
+        Ok(summary) => {
+            let (created, updated, unchanged) =
+                summary.counts.get(kind.code()).copied().unwrap_or_default();
+            eprintln!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!(
+                        "已导入 {name}（{}，{} 行）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条；跳过示例行 {} 行",
+                        kind.name(lang),
+                        read.rows_read,
+                        read.examples_skipped
+                    ),
+                    Lang::En => format!(
+                        "imported {name} ({}, {} rows): {created} added, {updated} updated, {unchanged} unchanged; {} example rows skipped",
+                        kind.name(lang),
+                        read.rows_read,
+                        read.examples_skipped
+                    ),
+                }
+            );
+            Ok(())
+        }
+        Err(AppError::Invalid(problems)) => {
+            if let Some(path) = errors {
+                let copy = annotated_copy(sheet, &problems, lang).map_err(internal)?;
+                std::fs::write(&path, copy).map_err(internal)?;
+                eprintln!(
+                    "{}",
+                    match lang {
+                        Lang::Zh => format!("已写出带“错误”列的副本：{}", path.display()),
+                        Lang::En => format!("a copy with an error column is in {}", path.display()),
+                    }
+                );
+            }
+            Err(AppError::Invalid(problems))
+        }
+        Err(e) => Err(e),
+    }
+}
