@@ -338,6 +338,7 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
         return;
     };
     let (base, _dir, _app) = start_server().await;
+    let _dir = &_dir;
     let d = Driver::start(path).await;
 
     d.goto(&format!("{base}/")).await;
@@ -461,6 +462,24 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     d.screenshot("map").await;
+
+    // A sheet imported through the upload form (its progress bar and all).
+    let sheet = _dir.path().join("trainings.csv");
+    std::fs::write(
+        &sheet,
+        "code,year,helper_unit,region_code,kind,title_zh,participants\n2010-browser-training,2010,hangzhou,510822,practical,浏览器导入培训,45\n",
+    )
+    .unwrap();
+    d.goto(&format!("{base}/records/training/import?program=zj-sc"))
+        .await;
+    d.choose_file("#import-file", &sheet).await;
+    d.click("#import").await;
+    assert!(
+        d.wait_contains("#notice", "1 added")
+            .await
+            .contains("1 added"),
+        "the list says what the import did"
+    );
 
     d.click("#sign-out").await;
     assert_eq!(d.wait_text("#sign-in", "Sign in").await, "Sign in");

@@ -2145,3 +2145,153 @@ async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api
         .unwrap();
     assert!(published["published"].is_object());
 }
+
+#[tokio::test]
+async fn a_sheet_is_imported_through_the_page_refused_whole_with_its_rows_named_and_lists_export() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    for (name, role) in [
+        (
+            "office",
+            Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        ),
+        (
+            "hz",
+            Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        ),
+    ] {
+        server
+            .app
+            .add_user(&operator, name, name, "import password", &role)
+            .await
+            .unwrap();
+    }
+    let mut o = Browser::new(&server);
+    o.sign_in("office", "import password").await;
+    let csrf = o.csrf().await;
+
+    // The template downloads as a workbook.
+    let r = server
+        .client
+        .get(format!(
+            "{}/records/training/template.xlsx?program=zj-sc",
+            server.base
+        ))
+        .header(COOKIE, o.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let template = r.bytes().await.unwrap().to_vec();
+    let sheets = twinaid_exchange::read_sheets("t.xlsx", &template).unwrap();
+    assert_eq!(sheets[0].name, "training");
+
+    // A CSV with a bad amount on row 3 is refused whole, the row named, with an annotated copy.
+    let csv = |amount: &str| {
+        format!(
+            "编号,年度,帮扶单位,受帮扶地区,项目类别,项目名称,帮扶资金\n\
+             2010-web-1,2010,hangzhou,510822,school,网页导入小学一,100000\n\
+             2010-web-2,2010,hangzhou,510822,school,网页导入小学二,{amount}\n"
+        )
+        .into_bytes()
+    };
+    let to = "/records/project/import?program=zj-sc";
+    let form = |bytes: Vec<u8>, csrf: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("projects.csv"),
+            )
+    };
+    let post = |cookies: String, bytes: Vec<u8>, csrf: String| {
+        server
+            .client
+            .post(format!("{}{to}", server.base))
+            .header(COOKIE, cookies)
+            .multipart(form(bytes, &csrf))
+            .send()
+    };
+    let r = post(o.cookie_header(), csv("-5"), csrf.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("第 3 行") && page.contains("amount") && page.contains("-5"),
+        "{page}"
+    );
+    let copy = page
+        .split("id=\"error-copy\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let (status, _, _) = o.get(&copy).await;
+    assert_eq!(status, StatusCode::OK, "the importer downloads the copy");
+    let mut h = Browser::new(&server);
+    h.sign_in("hz", "import password").await;
+    let (status, _, _) = h.get(&copy).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nobody else does");
+    let (_, list, _) = o.get("/records/project?program=zj-sc&year=2010").await;
+    assert!(!list.contains("2010-web-1"), "nothing was written");
+
+    // Fixed, it is imported, and the list says what was done.
+    let r = post(o.cookie_header(), csv("200000"), csrf.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()[LOCATION].to_str().unwrap().to_string();
+    let (_, list, _) = o.get(&location).await;
+    assert!(list.contains("id=\"notice\"") && list.contains("2010-web-2"));
+
+    // A helper unit may not import another unit's rows.
+    let csrf_h = h.csrf().await;
+    let theirs = "code,year,helper_unit,region_code,category,name_zh,amount\n\
+                  2010-web-3,2010,wenzhou,511321,school,别人的项目,1\n"
+        .as_bytes()
+        .to_vec();
+    let r = post(h.cookie_header(), theirs, csrf_h).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("2010-web-3"));
+
+    // The filtered list exports with its rows and a totals row.
+    let r = server
+        .client
+        .get(format!(
+            "{}/records/project/export.xlsx?program=zj-sc&year=2010",
+            server.base
+        ))
+        .header(COOKIE, o.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let book = twinaid_exchange::read_sheets("e.xlsx", &r.bytes().await.unwrap()).unwrap();
+    let text: Vec<String> = book[0].rows.iter().flat_map(|r| r.cells.clone()).collect();
+    assert!(
+        text.contains(&"2010-web-1".to_string()) && text.contains(&"300000".to_string()),
+        "{text:?}"
+    );
+    let r = server
+        .client
+        .get(format!(
+            "{}/records/project/export.csv?program=zj-sc&year=2010",
+            server.base
+        ))
+        .header(COOKIE, o.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xef\xbb\xbf"));
+    assert_eq!(
+        String::from_utf8_lossy(&bytes).lines().count(),
+        4,
+        "header, two rows, totals"
+    );
+}

@@ -1116,7 +1116,6 @@ pub async fn export_csv(
     export(&state, &user, &kind, &params, true).await
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
