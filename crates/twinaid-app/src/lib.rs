@@ -326,3 +326,27 @@ impl App {
         self.store.close().await;
     }
 }
+
+impl App {
+    /// Copies this whole database into `to` (which must be empty), checking
+    /// rows and totals of every table on both sides; the operator's job.
+    pub async fn copy_to(
+        &self,
+        actor: &Actor,
+        to: &App,
+    ) -> Result<Vec<twinaid_store::TableCopy>, AppError> {
+        actor.require_admin()?;
+        self.store.copy_to(&to.store).await.map_err(|e| match e {
+            twinaid_store::CopyError::NotEmpty { table, rows } => {
+                AppError::BadRequest(twinaid_domain::DomainError::DestinationNotEmpty {
+                    table: table.to_string(),
+                    rows,
+                })
+            }
+            twinaid_store::CopyError::Differs(table) => {
+                AppError::BadRequest(twinaid_domain::DomainError::CopyDiffers(table.to_string()))
+            }
+            twinaid_store::CopyError::Store(e) => AppError::Store(e),
+        })
+    }
+}

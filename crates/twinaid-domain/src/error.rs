@@ -114,6 +114,10 @@ pub enum DomainError {
     AttachmentType(String),
     #[error("record {0} is not yours to write")]
     RowNotYours(String),
+    #[error("destination has {rows} rows in {table}")]
+    DestinationNotEmpty { table: String, rows: i64 },
+    #[error("the copy of {0} differs from its source")]
+    CopyDiffers(String),
     #[error("{0} is not a spreadsheet")]
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
@@ -369,6 +373,18 @@ impl DomainError {
             (InspectionClosed(p), Lang::En) => {
                 format!("the inspection of {p} is closed and cannot change")
             }
+            (DestinationNotEmpty { table, rows }, Lang::Zh) => format!(
+                "目标数据库不是空的（表 {table} 已有 {rows} 行），未复制任何数据：请指定一个新建的空数据库（SQLite 用新文件名，PostgreSQL 先 CREATE DATABASE）"
+            ),
+            (DestinationNotEmpty { table, rows }, Lang::En) => format!(
+                "the destination is not empty ({table} has {rows} rows) and nothing was copied: name a new, empty database (a new file for SQLite, CREATE DATABASE first for PostgreSQL)"
+            ),
+            (CopyDiffers(t), Lang::Zh) => format!(
+                "复制后表 {t} 的行数或合计与源数据库不一致，已撤销复制：请保留两边数据库并报告此问题"
+            ),
+            (CopyDiffers(t), Lang::En) => format!(
+                "after copying, table {t} does not match its source in rows or totals; the copy was undone: keep both databases and report this"
+            ),
             (RowNotYours(c), Lang::Zh) => format!(
                 "记录 {c} 不在您的权限范围内（只能导入本单位的记录）：请删除此行或请帮扶协作办公室导入"
             ),

@@ -145,7 +145,7 @@ struct Writer<'a> {
 /// faster: binding cost grows with the statement's size (100,000 rows: 20 a
 /// statement 3.5 s, 50 4.1 s, 250 10.3 s); PostgreSQL gains from fewer round
 /// trips (100 a statement 3.7 s, 20 4.9 s).
-fn insert_batch(engine: crate::Engine) -> usize {
+pub(crate) fn insert_batch(engine: crate::Engine) -> usize {
     match engine {
         crate::Engine::Sqlite => 20,
         crate::Engine::Postgres => 100,

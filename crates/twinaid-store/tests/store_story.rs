@@ -304,3 +304,20 @@ async fn an_attachment_and_a_rating_read_back_byte_for_byte_on_both_engines() {
         assert_eq!(rows[0].rating, 70);
     }
 }
+
+#[tokio::test]
+async fn the_copy_knows_every_table_the_migrations_make() {
+    for (store, _dir) in stores().await {
+        let mut listed: Vec<String> = twinaid_store::TABLES
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(
+            store.table_names().await.unwrap(),
+            listed,
+            "{:?}",
+            store.engine()
+        );
+    }
+}

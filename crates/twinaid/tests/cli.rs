@@ -619,3 +619,72 @@ fn a_filled_template_imports_a_bad_row_refuses_the_whole_file_and_a_fixed_file_d
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 added, 0 updated, 40 unchanged"));
     assert_eq!(projects(&db.url), before + 40);
 }
+
+#[test]
+fn backup_restore_and_a_move_to_postgresql_and_back_keep_the_yearbook_counts_and_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let same = |a: &str, b: &str| {
+        assert_eq!(yearbook(a, 2009), yearbook(b, 2009), "yearbook");
+        assert_eq!(
+            ok(a, &["audit", "--limit", "1000000"]),
+            ok(b, &["audit", "--limit", "1000000"]),
+            "audit log"
+        );
+        let assessment = |d: &str| {
+            ok(
+                d,
+                &[
+                    "report",
+                    "assessment",
+                    "--program",
+                    "zj-sc",
+                    "--year",
+                    "2009",
+                    "--format",
+                    "json",
+                ],
+            )
+        };
+        assert_eq!(assessment(a), assessment(b), "published assessment");
+    };
+    let backup = dir.path().join("backup.db");
+    ok(&db.url, &["backup", backup.to_str().unwrap()]);
+    let out = twinaid(&db.url, &["backup", backup.to_str().unwrap()]);
+    assert!(
+        !out.status.success(),
+        "an existing file is never overwritten"
+    );
+
+    // Restored into an empty database, it is the same; into a full one, refused.
+    let restored = format!("sqlite://{}", dir.path().join("restored.db").display());
+    ok(&restored, &["restore", backup.to_str().unwrap()]);
+    same(&db.url, &restored);
+    let out = twinaid(&restored, &["restore", backup.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不是空的"));
+
+    // SQLite → PostgreSQL → SQLite, when a PostgreSQL server is at hand.
+    if let Some(pg) = databases().into_iter().nth(1) {
+        let out = twinaid(&db.url, &["copy", "--to", &pg.url]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("SQLite → PostgreSQL"));
+        same(&db.url, &pg.url);
+        let back = format!("sqlite://{}", dir.path().join("back.db").display());
+        ok(&pg.url, &["copy", "--to", &back]);
+        same(&db.url, &back);
+        // The moved database goes on working: new rows get fresh ids after the copied ones.
+        let csv = dir.path().join("projects.csv");
+        std::fs::write(
+            &csv,
+            "code,year,helper_unit,region_code,category,name_zh,amount\n2010-moved,2010,hangzhou,510822,school,迁移后新增,1\n",
+        )
+        .unwrap();
+        ok(&pg.url, &["import", csv.to_str().unwrap()]);
+    }
+}
