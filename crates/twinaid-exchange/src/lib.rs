@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod folder;
+pub mod iati;
 pub mod import;
 pub mod national_regions;
 pub mod sheet;

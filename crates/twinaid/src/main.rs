@@ -102,6 +102,11 @@ enum Command {
         #[arg(long)]
         errors: Option<PathBuf>,
     },
+    /// 导出 · Export
+    Export {
+        #[command(subcommand)]
+        export: Export,
+    },
     /// 备份整个数据库到一个 SQLite 文件（服务运行中也一致）· Back up the whole database to a new SQLite file, consistent while the server runs
     Backup { file: PathBuf },
     /// 从备份文件恢复到空数据库 · Restore a backup file into an empty database
@@ -166,6 +171,20 @@ enum Report {
         unit: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// 按 IATI 2.03 标准导出项目（活动）· The program's projects as IATI 2.03 activities (XML)
+    Iati {
+        #[arg(long)]
+        program: Option<String>,
+        /// 报告机构的 IATI 标识 · The reporting organisation's IATI identifier (default: XI-TWINAID-<PROGRAM>)
+        #[arg(long)]
+        reporting_org: Option<String>,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -314,6 +333,14 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Command::Export {
+            export:
+                Export::Iati {
+                    program,
+                    reporting_org,
+                    output,
+                },
+        } => files::export_iati(&app, &actor, program, reporting_org, output).await,
         Command::Template {
             kind,
             program,

@@ -688,3 +688,79 @@ fn backup_restore_and_a_move_to_postgresql_and_back_keep_the_yearbook_counts_and
         ok(&pg.url, &["import", csv.to_str().unwrap()]);
     }
 }
+
+/// xmllint, when the machine has it; `TWINAID_XSD_TESTS=1` (set by `.ci/run`) makes its absence a failure.
+fn xmllint() -> Option<&'static str> {
+    let found = std::path::Path::new("/usr/bin/xmllint").exists();
+    assert!(
+        found || std::env::var("TWINAID_XSD_TESTS").is_err(),
+        "TWINAID_XSD_TESTS is set but xmllint is not installed (apt-get install libxml2-utils)"
+    );
+    found.then_some("/usr/bin/xmllint")
+}
+
+#[test]
+fn the_iati_export_is_valid_against_the_official_2_03_schema_and_keeps_the_totals() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zj-sc.xml");
+    ok(&db.url, &["export", "iati", "-o", file.to_str().unwrap()]);
+    let xml = std::fs::read_to_string(&file).unwrap();
+    let activities = xml.matches("<iati-activity ").count();
+    let yb = yearbook(&db.url, 2009);
+    // Every project is an activity, its aid funds a commitment; all projects of the demo are from 2009.
+    assert_eq!(activities, 73, "the demo's projects");
+    let committed: f64 = xml
+        .split("<transaction-type code=\"2\"/>")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split("\">")
+                .nth(1)
+                .and_then(|v| v.split('<').next())
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .sum();
+    // The projects' aid funds, as the demo's file gives them.
+    let projects = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/projects.csv"),
+    )
+    .unwrap();
+    let mut reader = csv::Reader::from_reader(projects.as_bytes());
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "amount")
+        .unwrap();
+    let in_file: f64 = reader
+        .records()
+        .map(|r| r.unwrap()[at].parse::<f64>().unwrap_or(0.0))
+        .sum();
+    assert_eq!(
+        committed, in_file,
+        "every yuan of the projects is committed"
+    );
+    let aid = yb["indicators"]["aid_funds"]["from_records"]["year"]
+        .as_f64()
+        .unwrap();
+    assert!(committed <= aid);
+    assert!(xml.contains("<location ref=\"GB2260-510822\">") && xml.contains("xml:lang=\"zh\""));
+    let Some(xmllint) = xmllint() else {
+        eprintln!("skipped the schema check: xmllint not installed");
+        return;
+    };
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/iati/schema-2.03/iati-activities-schema.xsd");
+    let out = Command::new(xmllint)
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
