@@ -582,3 +582,49 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The year's assessment as report lines in a language, with a title that
+    /// says whether (and by whom) it was published.
+    pub async fn assessment_lines(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+        lang: Lang,
+    ) -> Result<(String, Vec<twinaid_domain::assessment::RankLine>), AppError> {
+        let a = self.assessment(actor, program, year).await?;
+        let units = self.store.units(program).await?;
+        let name = |code: &str| {
+            units
+                .iter()
+                .find(|u| u.code == code)
+                .map_or(code.to_string(), |u| u.name(lang).to_string())
+        };
+        let title = match (&a.published, lang) {
+            (Some((by, at)), Lang::Zh) => format!("{year} 年度考核 · 已公布（{by}，{at}）"),
+            (Some((by, at)), Lang::En) => format!("Assessment {year} · published by {by} at {at}"),
+            (None, Lang::Zh) => format!("{year} 年度考核 · 未公布"),
+            (None, Lang::En) => format!("Assessment {year} · not published"),
+        };
+        let lines = a
+            .units
+            .iter()
+            .map(|u| twinaid_domain::assessment::RankLine {
+                rank: u.score.rank,
+                unit: name(&u.score.unit),
+                statistical: u.score.statistical,
+                inspection: u.score.inspection,
+                expert: u.score.expert,
+                total: u.score.total,
+                grade: u.score.grade.name(lang).to_string(),
+                explanation: if lang == Lang::Zh {
+                    u.explanation_zh.clone()
+                } else {
+                    u.explanation_en.clone()
+                },
+            })
+            .collect();
+        Ok((title, lines))
+    }
+}

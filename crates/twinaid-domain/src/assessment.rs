@@ -406,6 +406,19 @@ pub fn explain(
     lines
 }
 
+/// One unit's line of an assessment, as a report shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankLine {
+    pub rank: usize,
+    pub unit: String,
+    pub statistical: f64,
+    pub inspection: f64,
+    pub expert: f64,
+    pub total: f64,
+    pub grade: String,
+    pub explanation: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

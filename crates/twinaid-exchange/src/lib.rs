@@ -7,6 +7,7 @@ pub mod folder;
 pub mod iati;
 pub mod import;
 pub mod national_regions;
+pub mod reports;
 pub mod sheet;
 mod table;
 pub mod workbook;

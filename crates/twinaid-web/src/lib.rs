@@ -40,6 +40,8 @@ pub fn router(app: App) -> Router {
         .route("/lang/{lang}", get(pages::signin::switch_language))
         .route("/", get(pages::dashboard::page))
         .route("/yearbook", get(pages::yearbook::page))
+        .route("/yearbook.xlsx", get(pages::files::yearbook_xlsx))
+        .route("/assessment.xlsx", get(pages::files::assessment_xlsx))
         .route("/structure", get(pages::structure::page))
         .route("/plans", get(pages::plans::page))
         .route("/plans/{unit}", get(pages::plans::unit_plan))

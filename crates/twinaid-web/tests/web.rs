@@ -2295,3 +2295,61 @@ async fn a_sheet_is_imported_through_the_page_refused_whole_with_its_rows_named_
         "header, two rows, totals"
     );
 }
+
+#[tokio::test]
+async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    server
+        .app
+        .add_user(
+            &operator,
+            "viewer",
+            "viewer",
+            "viewer password",
+            &Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let mut v = Browser::new(&server);
+    v.sign_in("viewer", "viewer password").await;
+    let (_, page, _) = v.get("/yearbook?program=zj-sc&year=2009").await;
+    assert!(page.contains("id=\"yearbook-xlsx\""));
+    let r = server
+        .client
+        .get(format!(
+            "{}/yearbook.xlsx?program=zj-sc&year=2009",
+            server.base
+        ))
+        .header(COOKIE, v.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let book = twinaid_exchange::read_sheets("y.xlsx", &r.bytes().await.unwrap()).unwrap();
+    let names: Vec<&str> = book.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["主要指标", "按资金来源", "按受帮扶县"]);
+    let aid = book[0]
+        .rows
+        .iter()
+        .find(|r| r.cells[0].starts_with("帮扶资金（万元）"))
+        .unwrap();
+    assert_eq!(
+        aid.cells[1], "3620",
+        "the report's 36.2 million yuan, in 万元"
+    );
+    let total = book[2].rows.last().unwrap();
+    assert_eq!(total.cells[0], "合计");
+    // No guidance for 2009 in this database: the assessment says what to do instead of a file.
+    let r = server
+        .client
+        .get(format!(
+            "{}/assessment.xlsx?program=zj-sc&year=2009",
+            server.base
+        ))
+        .header(COOKIE, v.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -271,3 +271,27 @@ pub(crate) async fn export_iati(
 fn chrono_now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
+
+/// Writes a report's text to a file, or to standard output.
+pub(crate) fn write_text(text: &str, output: Option<PathBuf>) -> Result<(), AppError> {
+    match output {
+        Some(path) => std::fs::write(&path, text).map_err(internal),
+        None => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// Writes a report's tables as a workbook; a workbook goes to a file only.
+pub(crate) fn write_workbook(
+    tables: &[twinaid_exchange::export::ExportTable],
+    output: Option<PathBuf>,
+) -> Result<(), AppError> {
+    let path = output.ok_or(AppError::Field(
+        "output",
+        twinaid_domain::DomainError::Required,
+    ))?;
+    let bytes = twinaid_exchange::export::xlsx(tables).map_err(internal)?;
+    std::fs::write(&path, bytes).map_err(internal)
+}

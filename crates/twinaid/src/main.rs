@@ -159,6 +159,9 @@ enum Report {
         year: i32,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// 写入文件 · Write to this file (needed for xlsx)
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// 年度考核：排名、等次及每个单位的得分说明 · The year's assessment: ranking, grades and each unit's explanation
     Assessment {
@@ -171,6 +174,8 @@ enum Report {
         unit: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -194,6 +199,8 @@ enum Format {
     Table,
     Json,
     Markdown,
+    /// 一个表一个工作表，需 --output · One sheet per table; needs --output
+    Xlsx,
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -303,6 +310,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     program,
                     year,
                     format,
+                    output,
                 },
         } => {
             let yearbook = app.yearbook(&actor, &program, year).await?;
@@ -312,9 +320,12 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 }
                 Format::Table => render::yearbook_table(&yearbook, lang, false),
                 Format::Markdown => render::yearbook_table(&yearbook, lang, true),
+                Format::Xlsx => {
+                    let tables = twinaid_exchange::reports::yearbook(&yearbook, lang);
+                    return files::write_workbook(&tables, output);
+                }
             };
-            println!("{text}");
-            Ok(())
+            files::write_text(&text, output)
         }
         Command::Report {
             report:
@@ -323,15 +334,18 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     year,
                     unit,
                     format,
+                    output,
                 },
         } => {
             let assessment = app.assessment(&actor, &program, year).await?;
             let units = app.units(&actor, &program).await?;
-            println!(
-                "{}",
-                render::assessment(&assessment, &units, unit.as_deref(), lang, format)
-            );
-            Ok(())
+            if format == Format::Xlsx {
+                let (title, lines) = app.assessment_lines(&actor, &program, year, lang).await?;
+                let tables = twinaid_exchange::reports::assessment(&title, &lines, lang);
+                return files::write_workbook(&tables, output);
+            }
+            let text = render::assessment(&assessment, &units, unit.as_deref(), lang, format);
+            files::write_text(&text, output)
         }
         Command::Export {
             export:

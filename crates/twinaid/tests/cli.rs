@@ -519,6 +519,34 @@ fn the_published_2009_assessment_is_reported_and_each_total_recomputes_from_its_
         ],
     );
     assert!(one.contains("Wenzhou") && one.contains("total = (0.5 ×") && !one.contains("Hangzhou"));
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("assessment.xlsx");
+    ok(
+        &db.url,
+        &[
+            "report",
+            "assessment",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "xlsx",
+            "-o",
+            book.to_str().unwrap(),
+        ],
+    );
+    let sheets = twinaid_exchange::read_sheets("a.xlsx", &std::fs::read(&book).unwrap()).unwrap();
+    assert_eq!(sheets[0].name, "排名");
+    assert_eq!(
+        sheets[0]
+            .rows
+            .iter()
+            .filter(|r| r.cells.len() > 6 && !r.cells[6].is_empty())
+            .count(),
+        9,
+        "the header and eight units"
+    );
 }
 
 /// A template filled in as a clerk would: its header kept, example rows

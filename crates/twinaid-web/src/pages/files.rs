@@ -277,3 +277,49 @@ pub async fn copy(
         None => Err(WebError::not_found(user.lang)),
     }
 }
+
+fn workbook_response(
+    tables: &[twinaid_exchange::export::ExportTable],
+    name: &str,
+    lang: Lang,
+) -> Result<Response, WebError> {
+    let bytes = twinaid_exchange::export::xlsx(tables)
+        .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?;
+    Ok(file_response(name, XLSX, bytes))
+}
+
+/// The yearbook as a workbook: headline figures, by source, by county.
+pub async fn yearbook_xlsx(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let yb = state
+        .app
+        .yearbook(&user.actor, &program, year)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let tables = twinaid_exchange::reports::yearbook(&yb, lang);
+    let name = format!("{program}-{}-{year}.xlsx", lang.pick("年鉴", "yearbook"));
+    workbook_response(&tables, &name, lang)
+}
+
+/// The assessment as a workbook: the ranking and every explanation.
+pub async fn assessment_xlsx(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let (title, lines) = state
+        .app
+        .assessment_lines(&user.actor, &program, year, lang)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
+    let tables = twinaid_exchange::reports::assessment(&title, &lines, lang);
+    let name = format!("{program}-{}-{year}.xlsx", lang.pick("考核", "assessment"));
+    workbook_response(&tables, &name, lang)
+}

@@ -1,0 +1,239 @@
+//! Reports as workbooks, one sheet per table: figures as numbers in the unit
+//! their header names (万元 for money in Chinese, yuan in English), totals
+//! rows where a column adds up.
+
+use crate::export::{ExportCell, ExportTable};
+use twinaid_domain::Lang;
+use twinaid_domain::assessment::RankLine;
+use twinaid_domain::quantity::{UnitOfMeasure, figure_unit};
+use twinaid_domain::yearbook::{IndicatorFigures, UNALLOCATED, UNSPECIFIED, Yearbook};
+
+/// A raw figure as a number in the unit [`figure_unit`] names.
+pub fn figure_cell(raw: i64, unit: UnitOfMeasure, lang: Lang) -> ExportCell {
+    match (unit, lang) {
+        (UnitOfMeasure::Yuan, Lang::Zh) => ExportCell::Number(raw as f64 / 1_000_000.0, "#,##0.00"),
+        (UnitOfMeasure::Yuan, Lang::En) => ExportCell::Number(raw as f64 / 100.0, "#,##0"),
+        (u, _) => ExportCell::Number(
+            raw as f64 / u.scale() as f64,
+            if u.scale() > 1 { "#,##0.0##" } else { "#,##0" },
+        ),
+    }
+}
+
+fn labelled(f: &IndicatorFigures, lang: Lang) -> String {
+    let unit = figure_unit(f.definition.unit, lang);
+    match lang {
+        Lang::Zh => format!("{}（{unit}）", f.definition.name(lang)),
+        Lang::En => format!("{} ({unit})", f.definition.name(lang)),
+    }
+}
+
+fn text(s: impl Into<String>) -> ExportCell {
+    ExportCell::Text(s.into())
+}
+
+/// The yearbook: headline figures, by fund source, and by county.
+pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
+    let y = yb.year;
+    let title = match lang {
+        Lang::Zh => format!("{} {y} 年年鉴", yb.program_name_zh),
+        Lang::En => format!("{} — yearbook {y}", yb.program_name_en),
+    };
+    let fig = |f: &IndicatorFigures, raw: i64| figure_cell(raw, f.definition.unit, lang);
+    let headline = ExportTable {
+        name: lang.pick("主要指标", "headline figures").into(),
+        title: title.clone(),
+        header: match lang {
+            Lang::Zh => vec![
+                "指标".into(),
+                format!("{y} 年"),
+                format!("累计（至 {y} 年底）"),
+                format!("{} 年", y - 1),
+                "增减".into(),
+                "增减%".into(),
+            ],
+            Lang::En => vec![
+                "indicator".into(),
+                format!("{y}"),
+                format!("to end of {y}"),
+                format!("{}", y - 1),
+                "change".into(),
+                "change %".into(),
+            ],
+        },
+        rows: yb
+            .indicators
+            .iter()
+            .map(|f| {
+                vec![
+                    text(labelled(f, lang)),
+                    fig(f, f.year),
+                    fig(f, f.cumulative),
+                    f.previous_year.map_or(ExportCell::Empty, |p| fig(f, p)),
+                    f.change().map_or(ExportCell::Empty, |c| fig(f, c)),
+                    f.change_pct()
+                        .map_or(ExportCell::Empty, |p| ExportCell::Number(p, "0.00")),
+                ]
+            })
+            .collect(),
+        totals: None,
+    };
+    let sources = ["provincial_units", "cities", "social", UNSPECIFIED];
+    let source_name = |s: &str| match s {
+        UNSPECIFIED => lang.pick("未分来源", "source not recorded").to_string(),
+        code => twinaid_domain::unit::SourceKind::parse(code)
+            .map_or(code.to_string(), |k| k.name(lang).to_string()),
+    };
+    let money: Vec<&IndicatorFigures> = yb
+        .indicators
+        .iter()
+        .filter(|f| f.definition.unit == UnitOfMeasure::Yuan)
+        .collect();
+    let by_source = ExportTable {
+        name: lang.pick("按资金来源", "by source").into(),
+        title: format!("{title} · {}", lang.pick("本年", "the year")),
+        header: std::iter::once(lang.pick("指标", "indicator").to_string())
+            .chain(sources.iter().map(|s| source_name(s)))
+            .collect(),
+        rows: money
+            .iter()
+            .map(|f| {
+                std::iter::once(text(labelled(f, lang)))
+                    .chain(sources.iter().map(|s| {
+                        f.by_source
+                            .get(*s)
+                            .map_or(ExportCell::Empty, |split| fig(f, split.year))
+                    }))
+                    .collect()
+            })
+            .collect(),
+        totals: None,
+    };
+    let counties: Vec<String> = yb.county_keys().into_iter().collect();
+    let county_name = |c: &str| match c {
+        UNALLOCATED => lang.pick("未分县", "not by county").to_string(),
+        code => yb
+            .region_names
+            .get(code)
+            .map_or(code.to_string(), |(zh, en)| {
+                format!("{} {code}", lang.pick(zh, en))
+            }),
+    };
+    let by_county = ExportTable {
+        name: lang.pick("按受帮扶县", "by county").into(),
+        title: format!("{title} · {}", lang.pick("本年", "the year")),
+        header: std::iter::once(lang.pick("受帮扶县", "county").to_string())
+            .chain(yb.indicators.iter().map(|f| labelled(f, lang)))
+            .collect(),
+        rows: counties
+            .iter()
+            .map(|c| {
+                std::iter::once(text(county_name(c)))
+                    .chain(yb.indicators.iter().map(|f| {
+                        f.by_county
+                            .get(c)
+                            .map_or(ExportCell::Empty, |split| fig(f, split.year))
+                    }))
+                    .collect()
+            })
+            .collect(),
+        // The counties add up to the year's figure, records and aggregates together.
+        totals: Some(
+            std::iter::once(text(lang.pick("合计", "total")))
+                .chain(yb.indicators.iter().map(|f| fig(f, f.year)))
+                .collect(),
+        ),
+    };
+    vec![headline, by_source, by_county]
+}
+
+/// The assessment: the ranking, and every unit's explanation line by line.
+pub fn assessment(title: &str, lines: &[RankLine], lang: Lang) -> Vec<ExportTable> {
+    let score = |v: f64| ExportCell::Number(v, "0.00");
+    let ranking = ExportTable {
+        name: lang.pick("排名", "ranking").into(),
+        title: title.to_string(),
+        header: match lang {
+            Lang::Zh => [
+                "名次",
+                "帮扶单位",
+                "统计评价",
+                "交叉检查",
+                "专家评估",
+                "总分",
+                "等次",
+            ],
+            Lang::En => [
+                "rank",
+                "helper unit",
+                "statistical",
+                "cross-examination",
+                "experts",
+                "total",
+                "grade",
+            ],
+        }
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    ExportCell::Number(l.rank as f64, "0"),
+                    text(l.unit.clone()),
+                    score(l.statistical),
+                    score(l.inspection),
+                    score(l.expert),
+                    score(l.total),
+                    text(l.grade.clone()),
+                ]
+            })
+            .collect(),
+        totals: None,
+    };
+    let explanations = ExportTable {
+        name: lang.pick("得分说明", "explanations").into(),
+        title: title.to_string(),
+        header: vec![
+            lang.pick("帮扶单位", "helper unit").into(),
+            lang.pick("序号", "line").into(),
+            lang.pick("说明", "explanation").into(),
+        ],
+        rows: lines
+            .iter()
+            .flat_map(|l| {
+                l.explanation.iter().enumerate().map(|(i, e)| {
+                    vec![
+                        text(l.unit.clone()),
+                        ExportCell::Number((i + 1) as f64, "0"),
+                        text(e.clone()),
+                    ]
+                })
+            })
+            .collect(),
+        totals: None,
+    };
+    vec![ranking, explanations]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_in_wan_yuan_in_chinese_and_yuan_in_english() {
+        assert_eq!(
+            figure_cell(36_200_000_00, UnitOfMeasure::Yuan, Lang::Zh),
+            ExportCell::Number(3620.0, "#,##0.00")
+        );
+        assert_eq!(
+            figure_cell(36_200_000_00, UnitOfMeasure::Yuan, Lang::En),
+            ExportCell::Number(36_200_000.0, "#,##0")
+        );
+        assert_eq!(
+            figure_cell(1500, UnitOfMeasure::Km, Lang::Zh),
+            ExportCell::Number(1.5, "#,##0.0##")
+        );
+    }
+}
