@@ -224,11 +224,11 @@ mod tests {
     #[test]
     fn money_is_in_wan_yuan_in_chinese_and_yuan_in_english() {
         assert_eq!(
-            figure_cell(36_200_000_00, UnitOfMeasure::Yuan, Lang::Zh),
+            figure_cell(3_620_000_000, UnitOfMeasure::Yuan, Lang::Zh),
             ExportCell::Number(3620.0, "#,##0.00")
         );
         assert_eq!(
-            figure_cell(36_200_000_00, UnitOfMeasure::Yuan, Lang::En),
+            figure_cell(3_620_000_000, UnitOfMeasure::Yuan, Lang::En),
             ExportCell::Number(36_200_000.0, "#,##0")
         );
         assert_eq!(
