@@ -295,3 +295,85 @@ pub(crate) fn write_workbook(
     let bytes = twinaid_exchange::export::xlsx(tables).map_err(internal)?;
     std::fs::write(&path, bytes).map_err(internal)
 }
+
+/// Imports an IATI activity file (2.0x) as projects and fund transactions,
+/// recorded under one helper unit and helped region; says what it skipped.
+pub(crate) async fn import_iati(
+    app: &App,
+    actor: &Actor,
+    file: &Path,
+    program: Option<String>,
+    helper_unit: Option<String>,
+    region: Option<String>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let program = program_of(app, actor, program).await?;
+    let required = |v: Option<String>, field: &'static str| {
+        v.ok_or(AppError::Field(
+            field,
+            twinaid_domain::DomainError::Required,
+        ))
+    };
+    let mapping = twinaid_exchange::iati::IatiMapping {
+        helper_unit: required(helper_unit, "helper_unit")?,
+        region: required(region, "region")?,
+        file: file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+    };
+    let xml = std::fs::read_to_string(file).map_err(|e| {
+        AppError::BadRequest(twinaid_domain::DomainError::Unreadable(format!(
+            "{}: {e}",
+            file.display()
+        )))
+    })?;
+    let activities = twinaid_exchange::iati::read_activities(&xml)
+        .map_err(|e| AppError::BadRequest(twinaid_domain::DomainError::Unreadable(e)))?;
+    let (records, problems, skipped) =
+        twinaid_exchange::iati::records_from_activities(&activities, &mapping);
+    let (projects, transactions): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| r.item.kind == RecordKind::Project);
+    // Projects first: the transactions name them.
+    let first = app
+        .import_records(actor, &program, RecordKind::Project, projects, problems)
+        .await?;
+    let second = app
+        .import_records(
+            actor,
+            &program,
+            RecordKind::FundTransaction,
+            transactions,
+            Vec::new(),
+        )
+        .await?;
+    let count = |s: &twinaid_app::LoadSummary, k: RecordKind| {
+        s.counts.get(k.code()).map_or(0, |(c, u, _)| c + u)
+    };
+    eprintln!(
+        "{}",
+        match lang {
+            Lang::Zh => format!(
+                "已导入 IATI 文件 {}：活动 {} 个，新增或更新项目 {} 个、资金往来 {} 笔；跳过 {} 项",
+                mapping.file,
+                activities.len(),
+                count(&first, RecordKind::Project),
+                count(&second, RecordKind::FundTransaction),
+                skipped.len()
+            ),
+            Lang::En => format!(
+                "imported IATI file {}: {} activities, {} projects and {} fund transactions added or updated; {} items skipped",
+                mapping.file,
+                activities.len(),
+                count(&first, RecordKind::Project),
+                count(&second, RecordKind::FundTransaction),
+                skipped.len()
+            ),
+        }
+    );
+    for s in skipped {
+        eprintln!("  - {}{s}", lang.pick("跳过：", "skipped: "));
+    }
+    Ok(())
+}

@@ -101,6 +101,12 @@ enum Command {
         /// 有错误时，写出带“错误”列的副本 · On problems, write a copy with an error column here
         #[arg(long)]
         errors: Option<PathBuf>,
+        /// IATI 文件：活动记在哪个帮扶单位名下 · For an IATI file: the helper unit its activities are recorded under
+        #[arg(long)]
+        helper_unit: Option<String>,
+        /// IATI 文件：活动记在哪个受帮扶地区 · For an IATI file: the helped region its activities are recorded in
+        #[arg(long)]
+        region: Option<String>,
     },
     /// 导出 · Export
     Export {
@@ -362,9 +368,22 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         } => files::template(&app, &actor, &kind, program, output, lang).await,
         Command::Import {
             file,
+            helper_unit,
+            region,
+            program,
+            ..
+        } if file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xml")) =>
+        {
+            files::import_iati(&app, &actor, &file, program, helper_unit, region, lang).await
+        }
+        Command::Import {
+            file,
             kind,
             program,
             errors,
+            ..
         } => files::import(&app, &actor, &file, kind, program, errors, lang).await,
         Command::Indicators { format } => {
             let defs = app.indicators(&actor).await?;

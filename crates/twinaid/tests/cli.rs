@@ -792,3 +792,49 @@ fn the_iati_export_is_valid_against_the_official_2_03_schema_and_keeps_the_total
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_real_iati_file_imports_with_its_totals_and_again_duplicates_nothing() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/iati/samples/finland-mfa-activities-2.03.xml");
+    let import = |lang: &str| {
+        let out = twinaid(
+            &db.url,
+            &[
+                "--lang",
+                lang,
+                "import",
+                sample.to_str().unwrap(),
+                "--helper-unit",
+                "zj-coop-office",
+                "--region",
+                "510800",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    let first = import("en");
+    assert!(
+        first.contains("6 activities, 6 projects and 9 fund transactions"),
+        "{first}"
+    );
+    // The file disburses 3,520,633.0501 euro in 2020 (kept to the cent, in the file's currency).
+    let yb = yearbook(&db.url, 2020);
+    assert_eq!(
+        yb["indicators"]["aid_funds"]["year"],
+        Value::from(3_520_633.05)
+    );
+    let again = import("en");
+    assert!(
+        again.contains("0 projects and 0 fund transactions"),
+        "{again}"
+    );
+    assert_eq!(yearbook(&db.url, 2020), yb, "nothing counted twice");
+}
