@@ -2340,6 +2340,24 @@ async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
     );
     let total = book[2].rows.last().unwrap();
     assert_eq!(total.cells[0], "合计");
+    // Plan against actual, one row per target.
+    let r = server
+        .client
+        .get(format!(
+            "{}/plans?program=zj-sc&year=2009&format=xlsx",
+            server.base
+        ))
+        .header(COOKIE, v.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let plan = twinaid_exchange::read_sheets("p.xlsx", &r.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        plan[0].rows.iter().filter(|r| !r.is_blank()).count(),
+        1 + 24,
+        "under the title, the header and the demo's 24 targets"
+    );
     // No guidance for 2009 in this database: the assessment says what to do instead of a file.
     let r = server
         .client

@@ -99,7 +99,12 @@ async fn measure(url: &str, requests: usize, lang: Lang) -> Result<Vec<String>, 
 }
 
 /// Runs the benchmark on SQLite, and on PostgreSQL when a server URL is given.
-pub async fn run(requests: usize, postgres: Option<String>, lang: Lang) -> Result<(), AppError> {
+pub async fn run(
+    requests: usize,
+    postgres: Option<String>,
+    import_rows: usize,
+    lang: Lang,
+) -> Result<(), AppError> {
     let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
     let mut engines = vec![(
         "SQLite".to_string(),
@@ -119,11 +124,89 @@ pub async fn run(requests: usize, postgres: Option<String>, lang: Lang) -> Resul
             "target: p95 < 50 ms on 2 cores"
         )
     );
-    for (engine, url) in engines {
+    for (engine, url) in &engines {
         println!("\n{engine}\n\n| page | requests | p50 | p95 | max |\n|---|---:|---:|---:|---:|");
-        for row in measure(&url, requests, lang).await? {
+        for row in measure(url, requests, lang).await? {
             println!("{row}");
         }
     }
+    if import_rows > 0 {
+        let csv = dir.path().join("projects.csv");
+        write_projects_csv(&csv, import_rows)?;
+        println!(
+            "\n{}\n\n| engine | rows | seconds | rows/s | peak resident MB |\n|---|---:|---:|---:|---:|",
+            lang.pick(
+                "导入：生成的项目 CSV，读取、全部检查后一次写入（目标：10 万行 < 5 秒）",
+                "import: a generated project CSV, read, checked whole, written in one transaction (target: 100,000 rows < 5 s)"
+            )
+        );
+        for (engine, url) in &engines {
+            let (seconds, rows) = time_import(url, &csv).await?;
+            println!(
+                "| {engine} | {rows} | {seconds:.2} | {:.0} | {} |",
+                rows as f64 / seconds,
+                peak_resident_mb()
+            );
+        }
+    }
     Ok(())
+}
+
+/// A CSV of `rows` 2010 school projects of Hangzhou spread over six counties.
+fn write_projects_csv(path: &std::path::Path, rows: usize) -> Result<(), AppError> {
+    use std::io::Write;
+    let file = std::fs::File::create(path).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let counties = ["510822", "510821", "510811", "510812", "510823", "510824"];
+    let mut write = || -> std::io::Result<()> {
+        writeln!(
+            out,
+            "code,year,helper_unit,region_code,category,name_zh,amount"
+        )?;
+        for i in 0..rows {
+            writeln!(
+                out,
+                "2010-bench-{i},2010,hangzhou,{},school,导入测试小学{i},{}",
+                counties[i % counties.len()],
+                100_000 + i
+            )?;
+        }
+        out.flush()
+    };
+    write().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Imports the CSV into the database as the command does; seconds and rows.
+async fn time_import(url: &str, csv: &std::path::Path) -> Result<(f64, usize), AppError> {
+    use twinaid_domain::record::RecordKind;
+    let app = App::open(url).await?;
+    let operator = Actor::local_operator();
+    let start = Instant::now();
+    let bytes = std::fs::read(csv).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sheets = twinaid_exchange::read_sheets("projects.csv", &bytes)
+        .map_err(|p| AppError::Invalid(vec![p]))?;
+    let read = twinaid_exchange::import::records_from_sheet(&sheets[0], RecordKind::Project);
+    let rows = read.rows_read;
+    app.import_records(
+        &operator,
+        "zj-sc",
+        RecordKind::Project,
+        read.records,
+        read.problems,
+    )
+    .await?;
+    Ok((start.elapsed().as_secs_f64(), rows))
+}
+
+/// The most memory this process has held, from /proc (0 where there is none).
+fn peak_resident_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
 }

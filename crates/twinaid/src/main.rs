@@ -78,6 +78,9 @@ enum Command {
         /// 同时在 PostgreSQL 上测量（服务器地址）· Also measure on PostgreSQL: a server URL where a database may be created
         #[arg(long)]
         postgres: Option<String>,
+        /// 另测导入这么多行的 CSV（0 为不测）· Also time importing a generated CSV of this many project rows (0: skip)
+        #[arg(long, default_value_t = 0)]
+        import_rows: usize,
     },
     /// 生成某类记录的 Excel 导入模板 · Write the Excel import template of a kind of record
     Template {
@@ -250,9 +253,14 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), AppError> {
     let lang = cli.lang;
     let actor = Actor::local_operator();
-    if let Command::Bench { requests, postgres } = cli.command {
+    if let Command::Bench {
+        requests,
+        postgres,
+        import_rows,
+    } = cli.command
+    {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
-        return bench::run(requests, postgres, lang).await;
+        return bench::run(requests, postgres, import_rows, lang).await;
     }
     match &cli.command {
         Command::Backup { file } => {

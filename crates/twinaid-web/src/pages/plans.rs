@@ -37,11 +37,17 @@ struct PlansPage {
     units: Vec<(String, String)>,
 }
 
-/// The plan-vs-actual page with the user's tasks.
+#[derive(serde::Deserialize, Default)]
+pub struct Format {
+    format: Option<String>,
+}
+
+/// The plan-vs-actual page with the user's tasks (`format=xlsx`: the table as a workbook).
 pub async fn page(
     State(state): State<AppState>,
     user: SignedIn,
     Query(scope): Query<Scope>,
+    Query(format): Query<Format>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let err = |e| WebError::from_app(e, lang);
@@ -76,6 +82,63 @@ pub async fn page(
         .place_names(&user.actor, &program, year)
         .await
         .map_err(err)?;
+    if format.format.as_deref() == Some("xlsx") {
+        use twinaid_exchange::export::{ExportCell, ExportTable};
+        use twinaid_exchange::reports::figure_cell;
+        let t = crate::i18n::Tr { lang };
+        let table = ExportTable {
+            name: t.s("plans").into(),
+            title: format!("{} · {year}", t.s("plans")),
+            header: [
+                "helper",
+                "indicator",
+                "region",
+                "target",
+                "actual",
+                "completion",
+                "year_gone",
+            ]
+            .iter()
+            .map(|k| t.s(k).to_string())
+            .collect(),
+            rows: progress
+                .iter()
+                .map(|p| {
+                    let def = defs.get(&p.indicator);
+                    let unit = def.map_or(twinaid_domain::UnitOfMeasure::Count, |d| d.unit);
+                    let region = p.region.clone().unwrap_or_default();
+                    vec![
+                        ExportCell::Text(units.get(&p.unit).cloned().unwrap_or(p.unit.clone())),
+                        ExportCell::Text(format!(
+                            "{} ({})",
+                            def.map_or(p.indicator.as_str(), |d| d.name(lang)),
+                            figure_unit(unit, lang)
+                        )),
+                        ExportCell::Text(
+                            places
+                                .get(&region)
+                                .map_or(region.clone(), |(zh, en)| lang.pick(zh, en).to_string()),
+                        ),
+                        figure_cell(p.target, unit, lang),
+                        figure_cell(p.actual, unit, lang),
+                        ExportCell::Number(p.completion, "0.0%"),
+                        ExportCell::Number(p.expected, "0.0%"),
+                    ]
+                })
+                .collect(),
+            totals: None,
+        };
+        let bytes = twinaid_exchange::export::xlsx(&[table])
+            .map_err(|e| err(twinaid_app::AppError::Internal(e.to_string())))?;
+        return Ok(crate::view::file_response(
+            &format!(
+                "{program}-{}-{year}.xlsx",
+                lang.pick("计划完成情况", "plan-vs-actual")
+            ),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            bytes,
+        ));
+    }
     let rows = progress
         .iter()
         .map(|p| {
