@@ -350,3 +350,66 @@ impl App {
         })
     }
 }
+
+/// What the yearbook's text quotes besides the figures.
+#[derive(Debug, Clone, Default)]
+pub struct YearbookText {
+    /// Projects of the year the sources name (not illustrative): name, place, fen.
+    pub named_projects: Vec<(String, String, i64)>,
+    /// The year's guidance: title, priorities, tasks.
+    pub guidance: Option<(String, Vec<String>, Vec<String>)>,
+}
+
+impl App {
+    /// The named projects and the guidance the yearbook's text quotes, in a language.
+    pub async fn yearbook_text(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+        lang: twinaid_domain::Lang,
+    ) -> Result<YearbookText, AppError> {
+        let request = ListRequest {
+            year: Some(year),
+            unpaged: true,
+            page: 1,
+            per_page: 1,
+            ..ListRequest::default()
+        };
+        let projects = self
+            .list_records(
+                actor,
+                program,
+                twinaid_domain::record::RecordKind::Project,
+                &request,
+            )
+            .await?
+            .records;
+        let places = self.place_names(actor, program, year).await?;
+        let named_projects = projects
+            .iter()
+            .filter(|p| p.get("illustrative").as_int() == Some(0))
+            .map(|p| {
+                let text = |f: &str| p.get(f).as_text().unwrap_or_default().to_string();
+                let name = match lang {
+                    twinaid_domain::Lang::En if !text("name_en").is_empty() => text("name_en"),
+                    _ => text("name_zh"),
+                };
+                let region = text("region_code");
+                let place = places
+                    .get(&region)
+                    .map_or(region.clone(), |(zh, en)| lang.pick(zh, en).to_string());
+                (name, place, p.get("amount").as_int().unwrap_or(0))
+            })
+            .collect();
+        let guidance = match self.guidance_for(actor, program, year).await {
+            Ok(g) => g.map(|(_, g)| (g.title, g.priorities, g.tasks)),
+            Err(AppError::Forbidden) => None,
+            Err(e) => return Err(e),
+        };
+        Ok(YearbookText {
+            named_projects,
+            guidance,
+        })
+    }
+}

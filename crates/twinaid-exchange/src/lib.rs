@@ -2,6 +2,7 @@
 //! file per kind, as `docs/data-format.md` describes), spreadsheets filled in
 //! by people (templates, imports, annotated copies) and exports.
 
+pub mod document;
 pub mod export;
 pub mod folder;
 pub mod iati;

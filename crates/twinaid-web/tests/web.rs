@@ -2340,6 +2340,20 @@ async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
     );
     let total = book[2].rows.last().unwrap();
     assert_eq!(total.cells[0], "合计");
+    // The yearbook as a Word document, with the report's figures in its text.
+    let r = server
+        .client
+        .get(format!(
+            "{}/yearbook.docx?program=zj-sc&year=2009",
+            server.base
+        ))
+        .header(COOKIE, v.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = twinaid_exchange::document::docx_body_text(&r.bytes().await.unwrap()).unwrap();
+    assert!(text.contains("全年投入帮扶资金 3,620 万元"), "{text}");
     // Plan against actual, one row per target.
     let r = server
         .client

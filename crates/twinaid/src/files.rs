@@ -377,3 +377,32 @@ pub(crate) async fn import_iati(
     }
     Ok(())
 }
+
+/// The yearbook as a Word document, its text from the office's template
+/// (`DIR/yearbook.LANG.j2`) or the one twinaid ships.
+pub(crate) async fn yearbook_docx(
+    app: &App,
+    actor: &Actor,
+    yearbook: &twinaid_domain::yearbook::Yearbook,
+    templates: Option<PathBuf>,
+    output: Option<PathBuf>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    use twinaid_exchange::document;
+    let path = output.ok_or(AppError::Field(
+        "output",
+        twinaid_domain::DomainError::Required,
+    ))?;
+    let unreadable = |e: String| AppError::BadRequest(twinaid_domain::DomainError::Unreadable(e));
+    let template = document::yearbook_template(templates.as_deref(), lang).map_err(unreadable)?;
+    let text = app
+        .yearbook_text(actor, &yearbook.program, yearbook.year, lang)
+        .await?;
+    let named: Vec<document::NamedProject> =
+        text.named_projects.into_iter().map(Into::into).collect();
+    let guidance = text.guidance.map(document::GuidanceText::from);
+    let blocks = document::yearbook_blocks(yearbook, &named, guidance.as_ref(), &template, lang)
+        .map_err(unreadable)?;
+    let bytes = document::docx(&blocks).map_err(internal)?;
+    std::fs::write(&path, bytes).map_err(internal)
+}

@@ -168,9 +168,12 @@ enum Report {
         year: i32,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// 写入文件 · Write to this file (needed for xlsx)
+        /// 写入文件 · Write to this file (needed for xlsx and docx)
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// 年鉴文字模板所在文件夹（yearbook.zh.j2、yearbook.en.j2）· Folder of the office's own text templates
+        #[arg(long)]
+        templates: Option<PathBuf>,
     },
     /// 年度考核：排名、等次及每个单位的得分说明 · The year's assessment: ranking, grades and each unit's explanation
     Assessment {
@@ -210,6 +213,8 @@ enum Format {
     Markdown,
     /// 一个表一个工作表，需 --output · One sheet per table; needs --output
     Xlsx,
+    /// Word 文档（年鉴），需 --output · A Word document (the yearbook); needs --output
+    Docx,
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -325,16 +330,21 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     year,
                     format,
                     output,
+                    templates,
                 },
         } => {
             let yearbook = app.yearbook(&actor, &program, year).await?;
+            if format == Format::Docx {
+                return files::yearbook_docx(&app, &actor, &yearbook, templates, output, lang)
+                    .await;
+            }
             let text = match format {
                 Format::Json => {
                     serde_json::to_string_pretty(&yearbook.to_json()).unwrap_or_default()
                 }
                 Format::Table => render::yearbook_table(&yearbook, lang, false),
                 Format::Markdown => render::yearbook_table(&yearbook, lang, true),
-                Format::Xlsx => {
+                Format::Xlsx | Format::Docx => {
                     let tables = twinaid_exchange::reports::yearbook(&yearbook, lang);
                     return files::write_workbook(&tables, output);
                 }

@@ -838,3 +838,110 @@ fn a_real_iati_file_imports_with_its_totals_and_again_duplicates_nothing() {
     );
     assert_eq!(yearbook(&db.url, 2020), yb, "nothing counted twice");
 }
+
+/// The text of a .docx: its paragraphs, one per line.
+fn docx_text(path: &Path) -> String {
+    twinaid_exchange::document::docx_body_text(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_yearbook_document_carries_the_reports_figures_in_both_languages_from_editable_templates() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let zh = dir.path().join("yearbook-zh.docx");
+    ok(
+        &db.url,
+        &[
+            "report",
+            "yearbook",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "docx",
+            "-o",
+            zh.to_str().unwrap(),
+        ],
+    );
+    let text = docx_text(&zh);
+    for expected in [
+        "全年投入帮扶资金 3,620 万元，其中省直单位 574 万元、各市 3,046 万元",
+        "建设扶贫新村 24 个、学校 12 所、医院（卫生院）12 所，修建村级道路 79 公里，解决 30,000 人的饮水困难，资助“1+1”助学学生 820 名",
+        "阆中市博树乡大桥投入帮扶资金 130 万元",
+        "累计投入帮扶资金 41,600 万元",
+        "基础设施建设",
+        "经贸合作",
+        "工作措施",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    let en = dir.path().join("yearbook-en.docx");
+    ok(
+        &db.url,
+        &[
+            "--lang",
+            "en",
+            "report",
+            "yearbook",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "docx",
+            "-o",
+            en.to_str().unwrap(),
+        ],
+    );
+    let text = docx_text(&en);
+    assert!(text.contains("Aid funds of 36,200,000 yuan were provided, of which 5,740,000 yuan from provincial units"), "{text}");
+    // The office's own template, a file it edits.
+    let own = dir.path().join("templates");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(
+        own.join("yearbook.zh.j2"),
+        "# {{ year }} 年报\n\n本年帮扶资金 {{ f.aid_funds.year }} {{ f.aid_funds.unit }}，比上年{{ f.aid_funds.change_word or '（无上年数据）' }}。\n",
+    )
+    .unwrap();
+    let custom = dir.path().join("custom.docx");
+    ok(
+        &db.url,
+        &[
+            "report",
+            "yearbook",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "docx",
+            "-o",
+            custom.to_str().unwrap(),
+            "--templates",
+            own.to_str().unwrap(),
+        ],
+    );
+    assert!(docx_text(&custom).contains("本年帮扶资金 3,620 万元，比上年（无上年数据）"));
+    // A template that does not read is refused with what is wrong.
+    std::fs::write(own.join("yearbook.zh.j2"), "{% if %}").unwrap();
+    let out = twinaid(
+        &db.url,
+        &[
+            "report",
+            "yearbook",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "docx",
+            "-o",
+            custom.to_str().unwrap(),
+            "--templates",
+            own.to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+}

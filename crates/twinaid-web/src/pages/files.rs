@@ -323,3 +323,41 @@ pub async fn assessment_xlsx(
     let name = format!("{program}-{}-{year}.xlsx", lang.pick("考核", "assessment"));
     workbook_response(&tables, &name, lang)
 }
+
+/// The yearbook as a Word document, from the office's templates in
+/// `TWINAID_TEMPLATES` (a folder) or twinaid's own.
+pub async fn yearbook_docx(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    use twinaid_exchange::document;
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
+    let internal = |e: String| WebError::from_app(AppError::Internal(e), lang);
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let yb = state
+        .app
+        .yearbook(&user.actor, &program, year)
+        .await
+        .map_err(err)?;
+    let text = state
+        .app
+        .yearbook_text(&user.actor, &program, year, lang)
+        .await
+        .map_err(err)?;
+    let dir = std::env::var_os("TWINAID_TEMPLATES").map(std::path::PathBuf::from);
+    let template = document::yearbook_template(dir.as_deref(), lang).map_err(internal)?;
+    let named: Vec<document::NamedProject> =
+        text.named_projects.into_iter().map(Into::into).collect();
+    let guidance = text.guidance.map(document::GuidanceText::from);
+    let blocks = document::yearbook_blocks(&yb, &named, guidance.as_ref(), &template, lang)
+        .map_err(internal)?;
+    let bytes = document::docx(&blocks).map_err(internal)?;
+    let name = format!("{program}-{}-{year}.docx", lang.pick("年鉴", "yearbook"));
+    Ok(file_response(
+        &name,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        bytes,
+    ))
+}

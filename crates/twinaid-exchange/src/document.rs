@@ -1,0 +1,358 @@
+//! The yearbook as a document: its text written from the figures by a
+//! template the program office edits (a file, not code), with the report's
+//! tables, then laid out as Word (.docx).
+
+use crate::export::{ExportCell, ExportTable};
+use serde_json::{Map, Value, json};
+use twinaid_domain::Lang;
+use twinaid_domain::quantity::{figure, figure_unit};
+use twinaid_domain::yearbook::Yearbook;
+
+/// The templates twinaid ships (`data/report-templates/`), used when the office has none of its own.
+pub const YEARBOOK_ZH: &str = include_str!("../../../data/report-templates/yearbook.zh.j2");
+pub const YEARBOOK_EN: &str = include_str!("../../../data/report-templates/yearbook.en.j2");
+
+/// The indicators the document's by-county table shows.
+const DOCUMENT_COUNTY_COLUMNS: &[&str] = &[
+    "aid_funds",
+    "new_villages",
+    "schools",
+    "hospitals",
+    "roads_km",
+    "students_aided",
+    "practical_trainees",
+    "labour_transferred",
+];
+
+/// A part of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Heading(u8, String),
+    Paragraph(String),
+    Table(ExportTable),
+}
+
+/// A project the text names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedProject {
+    pub name: String,
+    pub place: String,
+    /// Fen.
+    pub amount: i64,
+}
+
+impl From<(String, String, i64)> for NamedProject {
+    fn from((name, place, amount): (String, String, i64)) -> NamedProject {
+        NamedProject {
+            name,
+            place,
+            amount,
+        }
+    }
+}
+
+/// The year's guidance, as the text quotes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuidanceText {
+    pub title: String,
+    pub priorities: Vec<String>,
+    pub tasks: Vec<String>,
+}
+
+impl From<(String, Vec<String>, Vec<String>)> for GuidanceText {
+    fn from((title, priorities, tasks): (String, Vec<String>, Vec<String>)) -> GuidanceText {
+        GuidanceText {
+            title,
+            priorities,
+            tasks,
+        }
+    }
+}
+
+/// The template a language uses: the office's own from `dir`
+/// (`yearbook.zh.j2`, `yearbook.en.j2`) when there is one, else twinaid's.
+pub fn yearbook_template(dir: Option<&std::path::Path>, lang: Lang) -> Result<String, String> {
+    match dir {
+        Some(dir) => {
+            let file = dir.join(format!("yearbook.{}.j2", lang.pick("zh", "en")));
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))
+        }
+        None => Ok(lang.pick(YEARBOOK_ZH, YEARBOOK_EN).to_string()),
+    }
+}
+
+fn context(
+    yb: &Yearbook,
+    named: &[NamedProject],
+    guidance: Option<&GuidanceText>,
+    lang: Lang,
+) -> Value {
+    let mut f = Map::new();
+    for i in &yb.indicators {
+        let unit = i.definition.unit;
+        let fig = |raw: i64| figure(raw, unit, lang);
+        let change = i.change();
+        f.insert(
+            i.definition.code.clone(),
+            json!({
+                "name": i.definition.name(lang),
+                "unit": figure_unit(unit, lang),
+                "year": fig(i.year),
+                "cumulative": fig(i.cumulative),
+                "previous": i.previous_year.map(fig),
+                "change": change.map(|c| format!("{}{}", if c > 0 { "+" } else { "" }, fig(c))),
+                "change_abs": change.map(|c| fig(c.abs())),
+                "change_word": change.map(|c| match (c >= 0, lang) {
+                    (true, Lang::Zh) => "增加",
+                    (false, Lang::Zh) => "减少",
+                    (true, Lang::En) => "more",
+                    (false, Lang::En) => "less",
+                }),
+                "change_pct": i.change_pct().map(|p| format!("{p:.1}")),
+            }),
+        );
+    }
+    let sources: Map<String, Value> = yb
+        .indicator("aid_funds")
+        .map(|a| {
+            a.by_source
+                .iter()
+                .filter(|(_, s)| s.year != 0)
+                .map(|(k, s)| {
+                    (
+                        k.clone(),
+                        Value::from(figure(s.year, a.definition.unit, lang)),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let money = twinaid_domain::quantity::UnitOfMeasure::Yuan;
+    json!({
+        "program": {
+            "code": yb.program,
+            "name": lang.pick(&yb.program_name_zh, &yb.program_name_en),
+        },
+        "year": yb.year,
+        "f": f,
+        "sources": sources,
+        "named_projects": named.iter().map(|p| json!({
+            "name": p.name, "place": p.place, "amount": figure(p.amount, money, lang),
+            // The name with its place, unless the name says it already.
+            "label": if p.name.contains(&p.place) { p.name.clone() } else {
+                match lang { Lang::Zh => format!("{}{}", p.place, p.name), Lang::En => format!("{} ({})", p.name, p.place) }
+            },
+        })).collect::<Vec<_>>(),
+        "guidance": guidance.map(|g| json!({
+            "title": g.title, "priorities": g.priorities, "tasks": g.tasks,
+        })),
+    })
+}
+
+/// Writes the yearbook's text from a template and places its tables; a
+/// template that does not read is an error naming the line.
+pub fn yearbook_blocks(
+    yb: &Yearbook,
+    named: &[NamedProject],
+    guidance: Option<&GuidanceText>,
+    template: &str,
+    lang: Lang,
+) -> Result<Vec<Block>, String> {
+    let mut env = minijinja::Environment::new();
+    env.add_template("yearbook", template)
+        .map_err(|e| e.to_string())?;
+    let text = env
+        .get_template("yearbook")
+        .and_then(|t| t.render(minijinja::value::Serde(context(yb, named, guidance, lang))))
+        .map_err(|e| e.to_string())?;
+    let mut tables = crate::reports::yearbook(yb, lang);
+    // A page is narrower than a sheet: by county, the document keeps the main indicators.
+    if let Some(by_county) = tables.get_mut(2) {
+        let keep: Vec<usize> = std::iter::once(0)
+            .chain(yb.indicators.iter().enumerate().filter_map(|(i, f)| {
+                DOCUMENT_COUNTY_COLUMNS
+                    .contains(&f.definition.code.as_str())
+                    .then_some(i + 1)
+            }))
+            .collect();
+        let pick = |cells: &Vec<ExportCell>| -> Vec<ExportCell> {
+            keep.iter().filter_map(|i| cells.get(*i).cloned()).collect()
+        };
+        by_county.header = keep
+            .iter()
+            .filter_map(|i| by_county.header.get(*i).cloned())
+            .collect();
+        by_county.rows = by_county.rows.iter().map(pick).collect();
+        by_county.totals = by_county.totals.as_ref().map(pick);
+    }
+    let table = |name: &str| {
+        let index = match name {
+            "headline" => 0,
+            "by_source" => 1,
+            "by_county" => 2,
+            _ => return None,
+        };
+        tables.get(index).cloned()
+    };
+    let mut blocks = Vec::new();
+    let mut paragraph = String::new();
+    let flush = |paragraph: &mut String, blocks: &mut Vec<Block>| {
+        let p = paragraph.trim();
+        if !p.is_empty() {
+            blocks.push(Block::Paragraph(p.to_string()));
+        }
+        paragraph.clear();
+    };
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            flush(&mut paragraph, &mut blocks);
+        } else if let Some(h) = line.strip_prefix("## ") {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push(Block::Heading(2, h.trim().to_string()));
+        } else if let Some(h) = line.strip_prefix("# ") {
+            flush(&mut paragraph, &mut blocks);
+            blocks.push(Block::Heading(1, h.trim().to_string()));
+        } else if let Some(name) = line
+            .strip_prefix("[[table:")
+            .and_then(|r| r.strip_suffix("]]"))
+        {
+            flush(&mut paragraph, &mut blocks);
+            blocks.extend(table(name.trim()).map(Block::Table));
+        } else {
+            paragraph.push_str(line);
+            if lang == Lang::En {
+                paragraph.push(' ');
+            }
+        }
+    }
+    flush(&mut paragraph, &mut blocks);
+    Ok(blocks)
+}
+
+/// Lays the blocks out as a Word document, Chinese text in a Song face.
+pub fn docx(blocks: &[Block]) -> Result<Vec<u8>, String> {
+    use docx_rs::{Docx, Paragraph, Run, RunFonts, Style, StyleType, Table, TableCell, TableRow};
+    let fonts = || RunFonts::new().east_asia("SimSun").ascii("Times New Roman");
+    let mut doc = Docx::new()
+        .add_style(
+            Style::new("Heading1", StyleType::Paragraph)
+                .name("Heading 1")
+                .size(32)
+                .bold(),
+        )
+        .add_style(
+            Style::new("Heading2", StyleType::Paragraph)
+                .name("Heading 2")
+                .size(28)
+                .bold(),
+        );
+    let cell_text = |c: &ExportCell| match c {
+        ExportCell::Empty => String::new(),
+        ExportCell::Text(t) => t.clone(),
+        ExportCell::Number(n, fmt) => {
+            let decimals = fmt
+                .split('.')
+                .nth(1)
+                .map_or(0, |d| d.trim_end_matches('%').len());
+            let text = format!("{n:.decimals$}");
+            // Thousands grouped as in the tables on the pages.
+            let (int, frac) = text
+                .split_once('.')
+                .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+            let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+            let mut grouped = String::new();
+            for (i, ch) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(ch);
+            }
+            match frac {
+                Some(f) => format!("{sign}{grouped}.{f}"),
+                None => format!("{sign}{grouped}"),
+            }
+        }
+    };
+    for block in blocks {
+        doc = match block {
+            Block::Heading(level, text) => doc.add_paragraph(
+                Paragraph::new()
+                    .style(if *level == 1 { "Heading1" } else { "Heading2" })
+                    .add_run(Run::new().add_text(text).fonts(fonts())),
+            ),
+            Block::Paragraph(text) => doc
+                .add_paragraph(Paragraph::new().add_run(Run::new().add_text(text).fonts(fonts()))),
+            Block::Table(t) => {
+                let row = |cells: Vec<String>, bold: bool| {
+                    TableRow::new(
+                        cells
+                            .into_iter()
+                            .map(|c| {
+                                let mut run = Run::new().add_text(c).fonts(fonts()).size(18);
+                                if bold {
+                                    run = run.bold();
+                                }
+                                TableCell::new().add_paragraph(Paragraph::new().add_run(run))
+                            })
+                            .collect(),
+                    )
+                };
+                let mut rows = vec![row(t.header.clone(), true)];
+                rows.extend(
+                    t.rows
+                        .iter()
+                        .map(|r| row(r.iter().map(cell_text).collect(), false)),
+                );
+                if let Some(totals) = &t.totals {
+                    rows.push(row(totals.iter().map(cell_text).collect(), true));
+                }
+                doc.add_paragraph(
+                    Paragraph::new().add_run(Run::new().add_text(&t.name).bold().fonts(fonts())),
+                )
+                .add_table(Table::new(rows))
+            }
+        };
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    doc.build().pack(&mut out).map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
+/// The paragraphs of a .docx made here, one per line (for checks and tests).
+pub fn docx_body_text(bytes: &[u8]) -> Result<String, String> {
+    let docx = docx_rs::read_docx(bytes).map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    let paragraph = |p: &docx_rs::Paragraph, out: &mut String| {
+        for child in &p.children {
+            if let docx_rs::ParagraphChild::Run(run) = child {
+                for rc in &run.children {
+                    if let docx_rs::RunChild::Text(t) = rc {
+                        out.push_str(&t.text);
+                    }
+                }
+            }
+        }
+        out.push('\n');
+    };
+    for child in &docx.document.children {
+        match child {
+            docx_rs::DocumentChild::Paragraph(p) => paragraph(p, &mut out),
+            docx_rs::DocumentChild::Table(t) => {
+                for row in &t.rows {
+                    let docx_rs::TableChild::TableRow(row) = row;
+                    for cell in &row.cells {
+                        let docx_rs::TableRowChild::TableCell(cell) = cell;
+                        for c in &cell.children {
+                            if let docx_rs::TableCellContent::Paragraph(p) = c {
+                                paragraph(p, &mut out);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
