@@ -147,35 +147,40 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
     vec![headline, by_source, by_county]
 }
 
+/// The columns of an assessment's ranking, as every report of it names them.
+pub fn ranking_header(lang: Lang) -> Vec<String> {
+    match lang {
+        Lang::Zh => [
+            "名次",
+            "帮扶单位",
+            "统计评价",
+            "交叉检查",
+            "专家评估",
+            "总分",
+            "等次",
+        ],
+        Lang::En => [
+            "rank",
+            "helper unit",
+            "statistical",
+            "cross-examination",
+            "experts",
+            "total",
+            "grade",
+        ],
+    }
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 /// The assessment: the ranking, and every unit's explanation line by line.
 pub fn assessment(title: &str, lines: &[RankLine], lang: Lang) -> Vec<ExportTable> {
     let score = |v: f64| ExportCell::Number(v, "0.00");
     let ranking = ExportTable {
         name: lang.pick("排名", "ranking").into(),
         title: title.to_string(),
-        header: match lang {
-            Lang::Zh => [
-                "名次",
-                "帮扶单位",
-                "统计评价",
-                "交叉检查",
-                "专家评估",
-                "总分",
-                "等次",
-            ],
-            Lang::En => [
-                "rank",
-                "helper unit",
-                "statistical",
-                "cross-examination",
-                "experts",
-                "total",
-                "grade",
-            ],
-        }
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
+        header: ranking_header(lang),
         rows: lines
             .iter()
             .map(|l| {

@@ -367,29 +367,7 @@ pub fn assessment(
         ),
         markdown,
     ));
-    let header: Vec<String> = match lang {
-        Lang::Zh => [
-            "名次",
-            "帮扶单位",
-            "统计评价",
-            "交叉检查",
-            "专家评估",
-            "总分",
-            "等次",
-        ],
-        Lang::En => [
-            "rank",
-            "helper unit",
-            "statistical",
-            "cross-examination",
-            "experts",
-            "total",
-            "grade",
-        ],
-    }
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let header = twinaid_exchange::reports::ranking_header(lang);
     let rows: Vec<Vec<String>> = chosen
         .iter()
         .map(|u| {

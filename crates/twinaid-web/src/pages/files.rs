@@ -130,22 +130,7 @@ pub async fn import(
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let kind = kind_of(&kind, lang)?;
-    let (mut csrf, mut file) = (None, None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| WebError::upload(e, lang))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = Some(field.text().await.map_err(|e| WebError::upload(e, lang))?),
-            Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field.bytes().await.map_err(|e| WebError::upload(e, lang))?;
-                file = Some((name, bytes));
-            }
-            _ => {}
-        }
-    }
+    let (csrf, file) = upload_form(&mut form, lang).await?;
     user.check_csrf(csrf.as_ref())?;
     let (program, year) = resolve(&state, &user, &scope).await?;
     let (name, bytes) = file.unwrap_or_default();
@@ -246,6 +231,30 @@ pub(crate) async fn read_upload(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Reads a form with a CSRF token and one file, as the upload forms send it.
+pub(crate) async fn upload_form(
+    form: &mut Multipart,
+    lang: Lang,
+) -> Result<(Option<String>, Option<(String, axum::body::Bytes)>), WebError> {
+    let (mut csrf, mut file) = (None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| WebError::upload(e, lang))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = Some(field.text().await.map_err(|e| WebError::upload(e, lang))?),
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|e| WebError::upload(e, lang))?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, file))
 }
 
 fn new_token() -> String {

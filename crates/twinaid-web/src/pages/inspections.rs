@@ -227,22 +227,7 @@ pub async fn attach(
     mut form: axum::extract::Multipart,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let (mut csrf, mut file) = (None, None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| WebError::upload(e, lang))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = Some(field.text().await.map_err(|e| WebError::upload(e, lang))?),
-            Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field.bytes().await.map_err(|e| WebError::upload(e, lang))?;
-                file = Some((name, bytes));
-            }
-            _ => {}
-        }
-    }
+    let (csrf, file) = super::files::upload_form(&mut form, lang).await?;
     user.check_csrf(csrf.as_ref())?;
     let (program, year) = resolve(&state, &user, &scope).await?;
     let (name, bytes) = file.unwrap_or_default();
