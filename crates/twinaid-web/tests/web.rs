@@ -2385,3 +2385,72 @@ async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_api_gives_templates_and_imports_files_refusing_them_whole_with_problems() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    let office = Actor {
+        name: "office".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    server
+        .app
+        .add_user(
+            &operator,
+            "office",
+            "office",
+            "office password!",
+            &office.role,
+        )
+        .await
+        .unwrap();
+    let token = server.app.create_api_token(&office, "t").await.unwrap().0;
+    let api = |path: &str| format!("{}/api/v1/programs/zj-sc{path}", server.base);
+    let r = server
+        .client
+        .get(api("/records/fund_transaction/template.xlsx"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let sheets = twinaid_exchange::read_sheets("t.xlsx", &r.bytes().await.unwrap()).unwrap();
+    assert_eq!(sheets[0].name, "fund_transaction");
+    let csv = |amount: &str| {
+        format!(
+            "code,year,helper_unit,region_code,kind,amount\n\
+             2010-api-1,2010,hangzhou,510822,disbursement,{amount}\n"
+        )
+    };
+    let post = |body: String| {
+        server
+            .client
+            .post(api("/records/fund_transaction/import?filename=funds.csv"))
+            .bearer_auth(&token)
+            .body(body)
+            .send()
+    };
+    let r = post(csv("lots")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"]["problems"].to_string().contains("amount"),
+        "{body}"
+    );
+    let r = post(csv("1000")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["rows"].as_i64(), body["created"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let body: Value = post(csv("1000")).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        body["unchanged"].as_i64(),
+        Some(1),
+        "again: nothing duplicated"
+    );
+}
