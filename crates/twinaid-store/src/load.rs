@@ -6,7 +6,7 @@ use crate::rows::{AnyQuery, bind_field};
 use crate::{Store, StoreError};
 use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use twinaid_domain::bundle::ProgramBundle;
 use twinaid_domain::indicator::IndicatorDefinition;
 use twinaid_domain::record::{FieldSpec, FieldType, FieldValue};
@@ -372,6 +372,41 @@ fn indicator_cols(def: &IndicatorDefinition, position: usize) -> Result<Vec<Col>
     ])
 }
 
+/// The stored records of a kind in a program: code → the other fields' values, in field order.
+async fn stored_records(
+    conn: &mut AnyConnection,
+    table: &str,
+    program: &str,
+    fields: &[FieldSpec],
+) -> Result<HashMap<String, Option<Vec<FieldValue>>>, StoreError> {
+    let others: Vec<&FieldSpec> = fields.iter().filter(|f| f.name != "code").collect();
+    let names: Vec<&str> = others.iter().map(|f| f.name).collect();
+    let sql = format!(
+        "SELECT code, {} FROM {table} WHERE program_code = $1",
+        names.join(", ")
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let code: String = row.try_get(0)?;
+        let mut values = Vec::with_capacity(others.len());
+        for (i, f) in others.iter().enumerate() {
+            values.push(if f.ty.is_integer() {
+                row.try_get::<Option<i64>, _>(i + 1)?
+                    .map_or(FieldValue::Null, FieldValue::Int)
+            } else {
+                row.try_get::<Option<String>, _>(i + 1)?
+                    .map_or(FieldValue::Null, FieldValue::Text)
+            });
+        }
+        out.insert(code, Some(values));
+    }
+    Ok(out)
+}
+
 /// Replaces the names of one region code by those given, recording the change.
 async fn replace_region_names(
     writer: &mut Writer<'_>,
@@ -570,22 +605,20 @@ impl Store {
         }
         // Records not stored yet are inserted many to a statement: a file of
         // 100,000 new rows is 2,000 statements, not 300,000.
-        let mut existing: BTreeMap<&str, HashSet<String>> = BTreeMap::new();
+        // What is stored of each kind, read once: a record that is already as
+        // stored costs no statement at all, so importing a file again is quick.
+        let mut existing: BTreeMap<&str, HashMap<String, Option<Vec<FieldValue>>>> =
+            BTreeMap::new();
         let mut pending: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
         let mut pending_table = "";
         for r in &bundle.records {
             let record = &r.item;
             let table = record.kind.code();
-            if !existing.contains_key(table) {
-                let codes: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT code FROM {table} WHERE program_code = $1"
-                )))
-                .bind(program_code.to_string())
-                .fetch_all(&mut *conn)
-                .await?;
-                existing.insert(table, codes.into_iter().collect());
-            }
             let fields = record.kind.fields();
+            if !existing.contains_key(table) {
+                let stored = stored_records(conn, table, program_code, &fields).await?;
+                existing.insert(table, stored);
+            }
             let cols: Vec<Col> = fields
                 .iter()
                 .zip(&record.values)
@@ -593,9 +626,24 @@ impl Store {
                 .map(|(spec, value)| from_spec(spec, value))
                 .collect();
             let key = vec![pk(), text("code", record.code())];
-            let is_new = existing
-                .get_mut(table)
-                .is_some_and(|codes| codes.insert(record.code().to_string()));
+            let codes = existing.entry(table).or_default();
+            let (is_new, unchanged) = match codes.get(record.code()) {
+                None => (true, false),
+                Some(Some(values)) => (
+                    false,
+                    values.len() == cols.len()
+                        && values.iter().zip(&cols).all(|(v, c)| *v == c.value),
+                ),
+                // Written by this bundle already (a repeated code): the slow path decides.
+                Some(None) => (false, false),
+            };
+            if is_new {
+                codes.insert(record.code().to_string(), None);
+            }
+            if unchanged {
+                w.summary.add(table, Outcome::Unchanged);
+                continue;
+            }
             if pending_table != table || pending.len() >= insert_batch(self.engine) || !is_new {
                 w.insert_many(conn, pending_table, &pending).await?;
                 pending.clear();
