@@ -112,18 +112,20 @@ fn code_only(field: &FieldSpec, text: &str) -> String {
     }
 }
 
-/// Reads a sheet's rows as records of a kind.
-pub fn records_from_sheet(sheet: &Sheet, kind: RecordKind) -> SheetImport {
+/// Reads a sheet's rows as records of a kind. The sheet is consumed row by
+/// row, so a large file is not held twice (as cells and as records).
+pub fn records_from_sheet(sheet: Sheet, kind: RecordKind) -> SheetImport {
+    let Sheet { name, header, rows } = sheet;
     let mut out = SheetImport::default();
     let place = |row: usize, column: Option<&str>, value: Option<&str>| Location {
-        file: Some(sheet.name.clone()),
+        file: Some(name.clone()),
         row: Some(row),
         column: column.map(str::to_string),
         value: value.map(str::to_string),
     };
     // Which column holds which field.
     let mut columns: Vec<Option<FieldSpec>> = Vec::new();
-    for header in &sheet.header {
+    for header in &header {
         let h = header.trim();
         let field = field_of(kind, h);
         if field.is_none() && !h.is_empty() && h != ERROR_HEADER {
@@ -154,8 +156,8 @@ pub fn records_from_sheet(sheet: &Sheet, kind: RecordKind) -> SheetImport {
             (f, at)
         })
         .collect();
-    for row in &sheet.rows {
-        read_row(row, &fields, kind, &place, &mut out);
+    for row in rows {
+        read_row(&row, &fields, kind, &place, &mut out);
     }
     out
 }
@@ -280,7 +282,7 @@ mod tests {
                 &["", "", "", "", "", "", "", ""],
             ],
         );
-        let r = records_from_sheet(&s, RecordKind::Project);
+        let r = records_from_sheet(s, RecordKind::Project);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(
             (r.rows_read, r.examples_skipped, r.records.len()),
@@ -309,7 +311,7 @@ mod tests {
             ],
             &[&["p1", "2009", "hangzhou", "510822", "school", "x", "-5"]],
         );
-        let r = records_from_sheet(&s, RecordKind::Project);
+        let r = records_from_sheet(s, RecordKind::Project);
         let p = &r.problems[0];
         assert_eq!(
             (
@@ -324,7 +326,7 @@ mod tests {
     #[test]
     fn an_unknown_column_is_refused_before_any_row() {
         let s = sheet(&["code", "colour"], &[&["p1", "red"]]);
-        let r = records_from_sheet(&s, RecordKind::Project);
+        let r = records_from_sheet(s, RecordKind::Project);
         assert_eq!(r.problems.len(), 1);
         assert!(r.records.is_empty());
     }

@@ -359,7 +359,7 @@ mod tests {
         assert_eq!(names, vec!["project", "说明", "lists"]);
         let (i, kind) = choose_sheet(&sheets, "project.xlsx", None).unwrap();
         assert_eq!(kind, RecordKind::Project);
-        let read = records_from_sheet(&sheets[i], kind);
+        let read = records_from_sheet(sheets[i].clone(), kind);
         assert!(read.problems.is_empty(), "{:?}", read.problems);
         assert_eq!((read.records.len(), read.examples_skipped), (0, 2));
         assert!(sheets[0].header[0].contains("编号") && sheets[0].header[0].contains("code"));

@@ -465,7 +465,7 @@ async fn import(
 ) -> Result<Json<Value>, ApiError> {
     let kind = self::kind(&kind, c.lang)?;
     let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
-    let (_, read) = crate::pages::files::read_upload(name, body.to_vec(), kind)
+    let (_, read) = crate::pages::files::read_upload(name, body, kind)
         .await
         .map_err(|e| ApiError::from_app(e, c.lang))?
         .map_err(|p| ApiError::from_app(AppError::Invalid(vec![p]), c.lang))?;

@@ -185,7 +185,11 @@ async fn time_import(url: &str, csv: &std::path::Path) -> Result<(f64, usize), A
     let bytes = std::fs::read(csv).map_err(|e| AppError::Internal(e.to_string()))?;
     let sheets = twinaid_exchange::read_sheets("projects.csv", &bytes)
         .map_err(|p| AppError::Invalid(vec![p]))?;
-    let read = twinaid_exchange::import::records_from_sheet(&sheets[0], RecordKind::Project);
+    let sheet = sheets
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::Internal("no sheet".into()))?;
+    let read = twinaid_exchange::import::records_from_sheet(sheet, RecordKind::Project);
     let rows = read.rows_read;
     app.import_records(
         &operator,

@@ -110,7 +110,10 @@ pub(crate) async fn import(
         twinaid_exchange::read_sheets(&name, &bytes).map_err(|p| AppError::Invalid(vec![p]))?;
     let (index, kind) =
         choose_sheet(&sheets, &name, kind).map_err(|p| AppError::Invalid(vec![p]))?;
-    let sheet = &sheets[index];
+    let sheet = sheets
+        .into_iter()
+        .nth(index)
+        .ok_or_else(|| AppError::Internal("sheet".into()))?;
     let rows = sheet.rows.len() as u64;
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
@@ -121,6 +124,7 @@ pub(crate) async fn import(
     tracing::debug!("import: file read");
     let read = records_from_sheet(sheet, kind);
     tracing::debug!("import: rows parsed");
+    let (rows_read, examples) = (read.rows_read, read.examples_skipped);
     bar.set_position(rows);
     stage(
         &bar,
@@ -142,14 +146,14 @@ pub(crate) async fn import(
                     Lang::Zh => format!(
                         "已导入 {name}（{}，{} 行）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条；跳过示例行 {} 行",
                         kind.name(lang),
-                        read.rows_read,
-                        read.examples_skipped
+                        rows_read,
+                        examples
                     ),
                     Lang::En => format!(
                         "imported {name} ({}, {} rows): {created} added, {updated} updated, {unchanged} unchanged; {} example rows skipped",
                         kind.name(lang),
-                        read.rows_read,
-                        read.examples_skipped
+                        rows_read,
+                        examples
                     ),
                 }
             );
@@ -157,6 +161,12 @@ pub(crate) async fn import(
         }
         Err(AppError::Invalid(problems)) => {
             if let Some(path) = errors {
+                // The rows were let go while they were read: the copy reads the file again.
+                let sheets = twinaid_exchange::read_sheets(&name, &bytes)
+                    .map_err(|p| AppError::Invalid(vec![p]))?;
+                let sheet = sheets
+                    .get(index)
+                    .ok_or_else(|| AppError::Internal("sheet".into()))?;
                 let copy = annotated_copy(sheet, &problems, lang).map_err(internal)?;
                 std::fs::write(&path, copy).map_err(internal)?;
                 eprintln!(

@@ -147,10 +147,10 @@ pub async fn import(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         response
     };
-    let read = read_upload(name.clone(), bytes.to_vec(), kind)
+    let read = read_upload(name.clone(), bytes.clone(), kind)
         .await
         .map_err(|e| WebError::from_app(e, lang))?;
-    let (sheet, read) = match read {
+    let (index, read) = match read {
         Ok(r) => r,
         Err(problem) => return Ok(refused(vec![problem], String::new())),
     };
@@ -180,7 +180,11 @@ pub async fn import(
             .into_response())
         }
         Err(AppError::Invalid(problems)) => {
-            let copy = annotated_copy(&sheet, &problems, lang)
+            // The rows were let go while they were read: the copy reads the file again.
+            let sheets = twinaid_exchange::read_sheets(&name, &bytes)
+                .map_err(|p| WebError::from_app(AppError::Invalid(vec![p]), lang))?;
+            let sheet = sheets.get(index).ok_or_else(|| WebError::not_found(lang))?;
+            let copy = annotated_copy(sheet, &problems, lang)
                 .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?;
             let token = new_token();
             let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
@@ -203,18 +207,10 @@ pub async fn import(
 /// inner error.
 pub(crate) async fn read_upload(
     name: String,
-    bytes: Vec<u8>,
+    bytes: axum::body::Bytes,
     kind: RecordKind,
-) -> Result<
-    Result<
-        (
-            twinaid_exchange::Sheet,
-            twinaid_exchange::import::SheetImport,
-        ),
-        twinaid_domain::Problem,
-    >,
-    AppError,
-> {
+) -> Result<Result<(usize, twinaid_exchange::import::SheetImport), twinaid_domain::Problem>, AppError>
+{
     tokio::task::spawn_blocking(move || {
         let sheets = twinaid_exchange::read_sheets(&name, &bytes)?;
         let (index, kind) = choose_sheet(&sheets, &name, Some(kind))?;
@@ -226,8 +222,7 @@ pub(crate) async fn read_upload(
                 header: Vec::new(),
                 rows: Vec::new(),
             });
-        let read = records_from_sheet(&sheet, kind);
-        Ok((sheet, read))
+        Ok((index, records_from_sheet(sheet, kind)))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))
