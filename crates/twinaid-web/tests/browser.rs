@@ -295,6 +295,15 @@ impl Driver {
         panic!("{user} could not sign in");
     }
 
+    /// Ends the browser session, so that Chromium exits with the driver.
+    async fn quit(&self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+    }
+
     /// Chooses a file in a file input, as a person does with the file dialog.
     async fn choose_file(&self, css: &str, path: &Path) {
         let e = self.find(css).await;
@@ -485,6 +494,7 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     assert_eq!(d.wait_text("#sign-in", "Sign in").await, "Sign in");
     d.goto(&format!("{base}/yearbook")).await;
     assert!(d.url().await.contains("/signin"), "signed out for good");
+    d.quit().await;
 }
 
 /// A whole year (2010, which the demo leaves empty) run through the pages by
@@ -798,4 +808,5 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     d.sign_in_as(&base, "qc").await;
     d.goto(&at("/assessment")).await;
     assert!(d.exists("#published").await && !d.exists("#rate-form").await);
+    d.quit().await;
 }
