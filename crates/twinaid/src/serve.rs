@@ -90,8 +90,10 @@ pub async fn run(
         if app.programs(actor).await?.is_empty() {
             load(app, actor, &demo::source(), lang).await?;
         }
+        // Asked before the demo's cycle, which makes expert accounts of its own.
+        let first_start = !app.has_users().await?;
         crate::demo_cycle(app, actor, lang).await?;
-        if !app.has_users().await? {
+        if first_start {
             let password = made_up_password()?;
             app.add_user(
                 actor,

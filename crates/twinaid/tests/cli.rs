@@ -945,3 +945,40 @@ fn the_yearbook_document_carries_the_reports_figures_in_both_languages_from_edit
     );
     assert!(!out.status.success());
 }
+
+#[test]
+fn serve_demo_on_a_fresh_database_prints_the_administrators_password() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_twinaid"))
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env(
+            "TWINAID_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("t.db").display()),
+        )
+        .env_remove("TWINAID_LANG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut password = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("密码 ").nth(1) {
+            password = rest.split('（').next().map(str::to_string);
+        }
+        if line.contains("已启动") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let password = password.expect("the demo administrator's password is printed");
+    assert_eq!(password.len(), 16);
+}
