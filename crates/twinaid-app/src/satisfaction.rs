@@ -5,7 +5,6 @@
 use crate::App;
 use crate::access::{Actor, Role};
 use crate::error::AppError;
-use crate::records::ListRequest;
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::{DomainError, RegionCode};
 pub use twinaid_store::SatisfactionRow;
@@ -19,20 +18,8 @@ impl App {
         year: i32,
     ) -> Result<Vec<String>, AppError> {
         let county = RegionCode::parse(region).map_err(|e| AppError::Field("region_code", e))?;
-        let all = ListRequest {
-            page: 1,
-            per_page: 10_000,
-            ..ListRequest::default()
-        };
         // The pairings decide who may rate whom, whoever asks.
-        let reader = Actor {
-            name: "system".into(),
-            role: Role::Administrator,
-        };
-        let pairings = self
-            .list_records(&reader, program, RecordKind::Pairing, &all)
-            .await?
-            .records;
+        let pairings = self.store.records(program, RecordKind::Pairing).await?;
         let mut units: Vec<String> = pairings
             .iter()
             .filter(|p| {

@@ -395,16 +395,16 @@ pub async fn assessment(
     let title = crate::i18n::Tr { lang }.s("assessment");
     let here = format!("/assessment?program={}&year={year}", url_encode(&program));
     let mut error = q.error.unwrap_or_default();
+    let names: HashMap<String, String> = state
+        .app
+        .units(&user.actor, &program)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|u| (u.code.clone(), u.name(lang).to_string()))
+        .collect();
     let (rows, published, open) = match state.app.assessment(&user.actor, &program, year).await {
         Ok(a) => {
-            let names: HashMap<String, String> = state
-                .app
-                .units(&user.actor, &program)
-                .await
-                .map_err(err)?
-                .into_iter()
-                .map(|u| (u.code.clone(), u.name(lang).to_string()))
-                .collect();
             let rows = a
                 .units
                 .iter()
@@ -442,14 +442,6 @@ pub async fn assessment(
         }
         Err(e) => return Err(err(e)),
     };
-    let names: HashMap<String, String> = state
-        .app
-        .units(&user.actor, &program)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|u| (u.code.clone(), u.name(lang).to_string()))
-        .collect();
     let name = |code: &str| names.get(code).cloned().unwrap_or(code.to_string());
     let places = state
         .app
