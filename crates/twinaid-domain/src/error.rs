@@ -122,6 +122,8 @@ pub enum DomainError {
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    #[error("cannot make the document: {0}")]
+    Document(String),
     #[error("which kind of record the sheet holds is not known")]
     UnknownSheetKind(String),
     #[error("file of {size} bytes is larger than {max}")]
@@ -403,6 +405,8 @@ impl DomainError {
             (Unreadable(e), Lang::En) => format!(
                 "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
             ),
+            (Document(e), Lang::Zh) => format!("无法生成文档：{e}"),
+            (Document(e), Lang::En) => format!("the document cannot be made: {e}"),
             (UnknownSheetKind(s), Lang::Zh) => format!(
                 "不知道工作表“{s}”是哪类记录：请使用 twinaid 下载的模板，或指定记录类别（--kind）"
             ),

@@ -2,6 +2,7 @@
 //! template the program office edits (a file, not code), with the report's
 //! tables, then laid out as Word (.docx).
 
+use crate::chart::Chart;
 use crate::export::{ExportCell, ExportTable};
 use serde_json::{Map, Value, json};
 use twinaid_domain::Lang;
@@ -30,6 +31,7 @@ pub enum Block {
     Heading(u8, String),
     Paragraph(String),
     Table(ExportTable),
+    Chart(Chart),
 }
 
 /// A project the text names.
@@ -219,6 +221,17 @@ pub fn yearbook_blocks(
         {
             flush(&mut paragraph, &mut blocks);
             blocks.extend(table(name.trim()).map(Block::Table));
+        } else if let Some(spec) = line
+            .strip_prefix("[[chart:")
+            .and_then(|r| r.strip_suffix("]]"))
+        {
+            flush(&mut paragraph, &mut blocks);
+            let chart = crate::reports::yearbook_chart(yb, spec.trim(), lang)
+                .ok_or_else(|| format!("[[chart:{}]]: {}", spec.trim(), lang.pick(
+                    "没有这个图表；可用“指标代码_by_county”或“指标代码_by_source”，如 aid_funds_by_county",
+                    "no such chart; use INDICATOR_by_county or INDICATOR_by_source, e.g. aid_funds_by_county",
+                )))?;
+            blocks.push(Block::Chart(chart));
         } else {
             paragraph.push_str(line);
             if lang == Lang::En {
@@ -230,8 +243,20 @@ pub fn yearbook_blocks(
     Ok(blocks)
 }
 
-/// Lays the blocks out as a Word document, Chinese text in a Song face.
-pub fn docx(blocks: &[Block]) -> Result<Vec<u8>, String> {
+/// The document's title: its first top-level heading.
+pub fn title(blocks: &[Block]) -> String {
+    blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::Heading(1, t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Lays the blocks out as a Word document, Chinese text in a Song face,
+/// charts as Word charts.
+pub fn docx(blocks: &[Block], lang: Lang) -> Result<Vec<u8>, String> {
     use docx_rs::{Docx, Paragraph, Run, RunFonts, Style, StyleType, Table, TableCell, TableRow};
     let fonts = || RunFonts::new().east_asia("SimSun").ascii("Times New Roman");
     let mut doc = Docx::new()
@@ -247,35 +272,15 @@ pub fn docx(blocks: &[Block]) -> Result<Vec<u8>, String> {
                 .size(28)
                 .bold(),
         );
-    let cell_text = |c: &ExportCell| match c {
-        ExportCell::Empty => String::new(),
-        ExportCell::Text(t) => t.clone(),
-        ExportCell::Number(n, fmt) => {
-            let decimals = fmt
-                .split('.')
-                .nth(1)
-                .map_or(0, |d| d.trim_end_matches('%').len());
-            let text = format!("{n:.decimals$}");
-            // Thousands grouped as in the tables on the pages.
-            let (int, frac) = text
-                .split_once('.')
-                .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-            let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
-            let mut grouped = String::new();
-            for (i, ch) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
-                    grouped.push(',');
-                }
-                grouped.push(ch);
-            }
-            match frac {
-                Some(f) => format!("{sign}{grouped}.{f}"),
-                None => format!("{sign}{grouped}"),
-            }
-        }
-    };
+    let cell_text = ExportCell::display;
+    let mut charts = Vec::new();
     for block in blocks {
         doc = match block {
+            Block::Chart(chart) => {
+                let place = crate::chart::placeholder(charts.len());
+                charts.push(chart.clone());
+                doc.add_paragraph(Paragraph::new().add_run(Run::new().add_text(place)))
+            }
             Block::Heading(level, text) => doc.add_paragraph(
                 Paragraph::new()
                     .style(if *level == 1 { "Heading1" } else { "Heading2" })
@@ -316,7 +321,7 @@ pub fn docx(blocks: &[Block]) -> Result<Vec<u8>, String> {
     }
     let mut out = std::io::Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| e.to_string())?;
-    Ok(out.into_inner())
+    crate::chart::embed_in_docx(&out.into_inner(), &charts, lang.pick("zh-CN", "en-US"))
 }
 
 /// The paragraphs of a .docx made here, one per line (for checks and tests).

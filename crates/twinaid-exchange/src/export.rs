@@ -27,6 +27,43 @@ impl ExportCell {
             }
         }
     }
+
+    /// The cell as a printed page shows it: numbers in the cell's format, thousands grouped.
+    pub fn display(&self) -> String {
+        match self {
+            ExportCell::Empty => String::new(),
+            ExportCell::Text(t) => t.clone(),
+            ExportCell::Number(n, fmt) => {
+                // "0.0##": at least one decimal, at most three.
+                let frac = fmt.split('.').nth(1).unwrap_or("").trim_end_matches('%');
+                let decimals = frac.len();
+                let least = frac.chars().filter(|c| *c == '0').count();
+                let mut text = format!("{n:.decimals$}");
+                while text.contains('.')
+                    && text.ends_with('0')
+                    && text.split('.').nth(1).is_some_and(|f| f.len() > least)
+                {
+                    text.pop();
+                }
+                let text = text.trim_end_matches('.').to_string();
+                let (int, frac) = text
+                    .split_once('.')
+                    .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+                let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+                let mut grouped = String::new();
+                for (i, ch) in digits.chars().enumerate() {
+                    if i > 0 && (digits.len() - i) % 3 == 0 {
+                        grouped.push(',');
+                    }
+                    grouped.push(ch);
+                }
+                match frac {
+                    Some(f) => format!("{sign}{grouped}.{f}"),
+                    None => format!("{sign}{grouped}"),
+                }
+            }
+        }
+    }
 }
 
 /// A table: a sheet of a workbook, or a CSV file.
@@ -40,6 +77,21 @@ pub struct ExportTable {
     pub rows: Vec<Vec<ExportCell>>,
     /// A totals row, when the table has one.
     pub totals: Option<Vec<ExportCell>>,
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::ExportCell;
+
+    #[test]
+    fn numbers_show_as_their_format_says() {
+        let d = |n, f| ExportCell::Number(n, f).display();
+        assert_eq!(d(3620.0, "#,##0.00"), "3,620.00");
+        assert_eq!(d(6.0, "#,##0.0##"), "6.0");
+        assert_eq!(d(7.4, "#,##0.0##"), "7.4");
+        assert_eq!(d(0.125, "#,##0.0##"), "0.125");
+        assert_eq!(d(-36_200_000.0, "#,##0"), "-36,200,000");
+    }
 }
 
 /// Writes tables as the sheets of one workbook.

@@ -2,12 +2,14 @@
 //! file per kind, as `docs/data-format.md` describes), spreadsheets filled in
 //! by people (templates, imports, annotated copies) and exports.
 
+pub mod chart;
 pub mod document;
 pub mod export;
 pub mod folder;
 pub mod iati;
 pub mod import;
 pub mod national_regions;
+pub mod pdf;
 pub mod reports;
 pub mod sheet;
 mod table;

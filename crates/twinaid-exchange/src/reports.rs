@@ -2,6 +2,7 @@
 //! their header names (万元 for money in Chinese, yuan in English), totals
 //! rows where a column adds up.
 
+use crate::chart::Chart;
 use crate::export::{ExportCell, ExportTable};
 use twinaid_domain::Lang;
 use twinaid_domain::assessment::RankLine;
@@ -30,6 +31,74 @@ fn labelled(f: &IndicatorFigures, lang: Lang) -> String {
 
 fn text(s: impl Into<String>) -> ExportCell {
     ExportCell::Text(s.into())
+}
+
+const SOURCES: [&str; 4] = ["provincial_units", "cities", "social", UNSPECIFIED];
+
+fn source_name(s: &str, lang: Lang) -> String {
+    match s {
+        UNSPECIFIED => lang.pick("未分来源", "source not recorded").to_string(),
+        code => twinaid_domain::unit::SourceKind::parse(code)
+            .map_or(code.to_string(), |k| k.name(lang).to_string()),
+    }
+}
+
+/// A county's name, with its code where a table lists them.
+fn county_name(yb: &Yearbook, c: &str, lang: Lang, with_code: bool) -> String {
+    match c {
+        UNALLOCATED => lang.pick("未分县", "not by county").to_string(),
+        code => yb
+            .region_names
+            .get(code)
+            .map_or(code.to_string(), |(zh, en)| {
+                let name = lang.pick(zh, en);
+                if with_code {
+                    format!("{name} {code}")
+                } else {
+                    name.to_string()
+                }
+            }),
+    }
+}
+
+/// A bar chart of one indicator's figure for the year, by county or by fund
+/// source: `aid_funds_by_county`, `aid_funds_by_source`, ... None when the
+/// indicator is not in the yearbook or the split is not known.
+pub fn yearbook_chart(yb: &Yearbook, spec: &str, lang: Lang) -> Option<Chart> {
+    let (code, by) = spec.rsplit_once("_by_")?;
+    let f = yb.indicator(code)?;
+    let value = |raw: i64| match figure_cell(raw, f.definition.unit, lang) {
+        ExportCell::Number(n, _) => n,
+        _ => 0.0,
+    };
+    let bars: Vec<(String, f64)> = match by {
+        "county" => f
+            .by_county
+            .iter()
+            .filter(|(_, s)| s.year != 0)
+            .map(|(c, s)| (county_name(yb, c, lang, false), value(s.year)))
+            .collect(),
+        "source" => SOURCES
+            .iter()
+            .filter_map(|s| f.by_source.get(*s).filter(|x| x.year != 0).map(|x| (s, x)))
+            .map(|(s, x)| (source_name(s, lang), value(x.year)))
+            .collect(),
+        _ => return None,
+    };
+    let by_name = match (by, lang) {
+        ("county", Lang::Zh) => "按受帮扶县",
+        ("county", Lang::En) => "by county",
+        (_, Lang::Zh) => "按资金来源",
+        (_, Lang::En) => "by source",
+    };
+    Some(Chart {
+        title: match lang {
+            Lang::Zh => format!("{} 年{}{}", yb.year, f.definition.name(lang), by_name),
+            Lang::En => format!("{} {by_name}, {}", f.definition.name(lang), yb.year),
+        },
+        unit: figure_unit(f.definition.unit, lang).to_string(),
+        bars,
+    })
 }
 
 /// The yearbook: headline figures, by fund source, and by county.
@@ -78,12 +147,8 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
             .collect(),
         totals: None,
     };
-    let sources = ["provincial_units", "cities", "social", UNSPECIFIED];
-    let source_name = |s: &str| match s {
-        UNSPECIFIED => lang.pick("未分来源", "source not recorded").to_string(),
-        code => twinaid_domain::unit::SourceKind::parse(code)
-            .map_or(code.to_string(), |k| k.name(lang).to_string()),
-    };
+    let sources = SOURCES;
+    let source_name = |s: &str| source_name(s, lang);
     let money: Vec<&IndicatorFigures> = yb
         .indicators
         .iter()
@@ -110,15 +175,7 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
         totals: None,
     };
     let counties: Vec<String> = yb.county_keys().into_iter().collect();
-    let county_name = |c: &str| match c {
-        UNALLOCATED => lang.pick("未分县", "not by county").to_string(),
-        code => yb
-            .region_names
-            .get(code)
-            .map_or(code.to_string(), |(zh, en)| {
-                format!("{} {code}", lang.pick(zh, en))
-            }),
-    };
+    let county_name = |c: &str| county_name(yb, c, lang, true);
     let by_county = ExportTable {
         name: lang.pick("按受帮扶县", "by county").into(),
         title: format!("{title} · {}", lang.pick("本年", "the year")),

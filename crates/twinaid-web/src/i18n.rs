@@ -11,6 +11,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("import", "导入", "Import"),
     ("export_xlsx", "导出 Excel", "Export to Excel"),
     ("export_docx", "下载 Word 年鉴", "Download as Word"),
+    ("export_pdf", "下载 PDF 年鉴", "Download as PDF"),
     (
         "import_intro",
         "上传填好的表格（.xlsx、.xls、.ods 或 .csv，CSV 可为 UTF-8 或 GB18030 编码）。整个文件先全部检查，有任何一处错误则一行也不写入；编号相同的行再次导入时更新原记录，不会重复。",

@@ -42,6 +42,7 @@ pub fn router(app: App) -> Router {
         .route("/yearbook", get(pages::yearbook::page))
         .route("/yearbook.xlsx", get(pages::files::yearbook_xlsx))
         .route("/yearbook.docx", get(pages::files::yearbook_docx))
+        .route("/yearbook.pdf", get(pages::files::yearbook_pdf))
         .route("/assessment.xlsx", get(pages::files::assessment_xlsx))
         .route("/structure", get(pages::structure::page))
         .route("/plans", get(pages::plans::page))

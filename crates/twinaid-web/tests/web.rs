@@ -2354,6 +2354,25 @@ async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
     assert_eq!(r.status(), StatusCode::OK);
     let text = twinaid_exchange::document::docx_body_text(&r.bytes().await.unwrap()).unwrap();
     assert!(text.contains("全年投入帮扶资金 3,620 万元"), "{text}");
+    // And as PDF, when the machine has the Chinese fonts (.ci/run installs them).
+    let r = server
+        .client
+        .get(format!(
+            "{}/yearbook.pdf?program=zj-sc&year=2009",
+            server.base
+        ))
+        .header(COOKIE, v.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    if twinaid_exchange::pdf::PdfFonts::find(None, twinaid_domain::Lang::Zh).is_ok() {
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    } else {
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(r.text().await.unwrap().contains("fonts-noto-cjk"));
+    }
     // Plan against actual, one row per target.
     let r = server
         .client

@@ -388,23 +388,37 @@ pub(crate) async fn import_iati(
     Ok(())
 }
 
-/// The yearbook as a Word document, its text from the office's template
-/// (`DIR/yearbook.LANG.j2`) or the one twinaid ships.
-pub(crate) async fn yearbook_docx(
+/// Which document the yearbook is written as.
+pub(crate) enum YearbookDocument {
+    Docx,
+    /// With the fonts' folder or file, when one is named.
+    Pdf(Option<PathBuf>),
+}
+
+/// Where a document's templates come from and where it goes.
+pub(crate) struct DocumentPlace {
+    pub templates: Option<PathBuf>,
+    pub output: Option<PathBuf>,
+}
+
+/// The yearbook as a Word or PDF document, its text from the office's
+/// template (`DIR/yearbook.LANG.j2`) or the one twinaid ships.
+pub(crate) async fn yearbook_document(
     app: &App,
     actor: &Actor,
     yearbook: &twinaid_domain::yearbook::Yearbook,
-    templates: Option<PathBuf>,
-    output: Option<PathBuf>,
+    place: DocumentPlace,
+    kind: YearbookDocument,
     lang: Lang,
 ) -> Result<(), AppError> {
     use twinaid_exchange::document;
-    let path = output.ok_or(AppError::Field(
+    let path = place.output.ok_or(AppError::Field(
         "output",
         twinaid_domain::DomainError::Required,
     ))?;
-    let unreadable = |e: String| AppError::BadRequest(twinaid_domain::DomainError::Unreadable(e));
-    let template = document::yearbook_template(templates.as_deref(), lang).map_err(unreadable)?;
+    let refused = |e: String| AppError::BadRequest(twinaid_domain::DomainError::Document(e));
+    let template =
+        document::yearbook_template(place.templates.as_deref(), lang).map_err(refused)?;
     let text = app
         .yearbook_text(actor, &yearbook.program, yearbook.year, lang)
         .await?;
@@ -412,7 +426,15 @@ pub(crate) async fn yearbook_docx(
         text.named_projects.into_iter().map(Into::into).collect();
     let guidance = text.guidance.map(document::GuidanceText::from);
     let blocks = document::yearbook_blocks(yearbook, &named, guidance.as_ref(), &template, lang)
-        .map_err(unreadable)?;
-    let bytes = document::docx(&blocks).map_err(internal)?;
+        .map_err(refused)?;
+    let bytes = match kind {
+        YearbookDocument::Docx => document::docx(&blocks, lang).map_err(internal)?,
+        YearbookDocument::Pdf(fonts) => {
+            let fonts =
+                twinaid_exchange::pdf::PdfFonts::find(fonts.as_deref(), lang).map_err(refused)?;
+            twinaid_exchange::pdf::pdf(&blocks, &document::title(&blocks), lang, &fonts)
+                .map_err(refused)?
+        }
+    };
     std::fs::write(&path, bytes).map_err(internal)
 }

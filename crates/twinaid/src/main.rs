@@ -168,12 +168,15 @@ enum Report {
         year: i32,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// 写入文件 · Write to this file (needed for xlsx and docx)
+        /// 写入文件 · Write to this file (needed for xlsx, docx and pdf)
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// 年鉴文字模板所在文件夹（yearbook.zh.j2、yearbook.en.j2）· Folder of the office's own text templates
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// PDF 用的中文字体（文件夹或字体文件；默认找 fonts-noto-cjk）· Chinese fonts for the PDF (a folder or a font file; default: where fonts-noto-cjk installs them)
+        #[arg(long, env = "TWINAID_FONTS")]
+        fonts: Option<PathBuf>,
     },
     /// 年度考核：排名、等次及每个单位的得分说明 · The year's assessment: ranking, grades and each unit's explanation
     Assessment {
@@ -215,6 +218,8 @@ enum Format {
     Xlsx,
     /// Word 文档（年鉴），需 --output · A Word document (the yearbook); needs --output
     Docx,
+    /// PDF 文档（年鉴，嵌入中文字体），需 --output · A PDF document (the yearbook, Chinese fonts embedded); needs --output
+    Pdf,
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -331,11 +336,18 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     format,
                     output,
                     templates,
+                    fonts,
                 },
         } => {
             let yearbook = app.yearbook(&actor, &program, year).await?;
-            if format == Format::Docx {
-                return files::yearbook_docx(&app, &actor, &yearbook, templates, output, lang)
+            let document = match format {
+                Format::Docx => Some(files::YearbookDocument::Docx),
+                Format::Pdf => Some(files::YearbookDocument::Pdf(fonts)),
+                _ => None,
+            };
+            if let Some(document) = document {
+                let place = files::DocumentPlace { templates, output };
+                return files::yearbook_document(&app, &actor, &yearbook, place, document, lang)
                     .await;
             }
             let text = match format {
@@ -344,7 +356,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 }
                 Format::Table => render::yearbook_table(&yearbook, lang, false),
                 Format::Markdown => render::yearbook_table(&yearbook, lang, true),
-                Format::Xlsx | Format::Docx => {
+                Format::Xlsx | Format::Docx | Format::Pdf => {
                     let tables = twinaid_exchange::reports::yearbook(&yearbook, lang);
                     return files::write_workbook(&tables, output);
                 }

@@ -866,6 +866,20 @@ fn the_yearbook_document_carries_the_reports_figures_in_both_languages_from_edit
         ],
     );
     let text = docx_text(&zh);
+    // Its charts are Word charts: aid funds by county and by source, in 万元.
+    let charts = twinaid_exchange::chart::docx_chart_parts(&std::fs::read(&zh).unwrap()).unwrap();
+    assert_eq!(charts.len(), 2);
+    assert!(
+        charts[0].contains("2009 年帮扶资金按受帮扶县（万元）"),
+        "{}",
+        charts[0]
+    );
+    assert!(charts[0].contains("<c:v>青川县</c:v>") && charts[0].contains("<c:v>380</c:v>"));
+    assert!(charts[1].contains("<c:v>各市</c:v>") && charts[1].contains("<c:v>3046</c:v>"));
+    assert!(
+        !text.contains("twinaid-chart"),
+        "every chart's place was filled"
+    );
     for expected in [
         "全年投入帮扶资金 3,620 万元，其中省直单位 574 万元、各市 3,046 万元",
         "建设扶贫新村 24 个、学校 12 所、医院（卫生院）12 所，修建村级道路 79 公里，解决 30,000 人的饮水困难，资助“1+1”助学学生 820 名",
@@ -944,6 +958,169 @@ fn the_yearbook_document_carries_the_reports_figures_in_both_languages_from_edit
         ],
     );
     assert!(!out.status.success());
+}
+
+/// A tool of poppler-utils, when the machine has it; `TWINAID_PDF_TESTS=1`
+/// (set by `.ci/run`) makes its absence, or the fonts', a failure.
+fn poppler(tool: &str) -> bool {
+    let found = Command::new(tool).arg("-v").output().is_ok();
+    assert!(
+        found || std::env::var("TWINAID_PDF_TESTS").is_err(),
+        "TWINAID_PDF_TESTS is set but {tool} is not installed (apt-get install poppler-utils)"
+    );
+    found
+}
+
+fn run(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The share of a binary PPM page (as pdftoppm writes it) that is not white.
+fn ink(ppm: &[u8]) -> f64 {
+    // Header: P6, width, height, maxval, each followed by whitespace.
+    let mut fields = 0;
+    let mut at = 0;
+    while fields < 4 {
+        while ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        while !ppm[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields += 1;
+    }
+    let pixels = &ppm[at + 1..];
+    let dark = pixels
+        .chunks(3)
+        .filter(|p| p.iter().map(|c| u32::from(*c)).sum::<u32>() < 3 * 200)
+        .count();
+    dark as f64 / (pixels.len() / 3) as f64
+}
+
+#[test]
+fn the_yearbook_pdf_embeds_its_chinese_fonts_and_shows_the_reports_figures_on_its_pages() {
+    let fonts = twinaid_exchange::pdf::PdfFonts::find(None, twinaid_domain::Lang::En);
+    if fonts.is_err() && std::env::var("TWINAID_PDF_TESTS").is_err() {
+        eprintln!("skipped: no Noto CJK fonts (apt-get install fonts-noto-cjk)");
+        return;
+    }
+    fonts.expect("TWINAID_PDF_TESTS is set: the Noto CJK fonts must be installed");
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let zh = dir.path().join("yearbook-zh.pdf");
+    let en = dir.path().join("yearbook-en.pdf");
+    for (lang, file) in [("zh", &zh), ("en", &en)] {
+        ok(
+            &db.url,
+            &[
+                "--lang",
+                lang,
+                "report",
+                "yearbook",
+                "--program",
+                "zj-sc",
+                "--year",
+                "2009",
+                "--format",
+                "pdf",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(std::fs::read(file).unwrap().starts_with(b"%PDF-"));
+    }
+    // Without fonts the PDF is refused with what to install.
+    let empty = tempfile::tempdir().unwrap();
+    let out = twinaid(
+        &db.url,
+        &[
+            "report",
+            "yearbook",
+            "--program",
+            "zj-sc",
+            "--year",
+            "2009",
+            "--format",
+            "pdf",
+            "-o",
+            dir.path().join("none.pdf").to_str().unwrap(),
+            "--fonts",
+            empty.path().to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fonts-noto-cjk"));
+    assert!(
+        !dir.path().join("none.pdf").exists(),
+        "nothing half-written"
+    );
+    if !poppler("pdftotext") || !poppler("pdffonts") || !poppler("pdftoppm") {
+        return;
+    }
+    // Every font is embedded (as a subset, with its Unicode map).
+    let fonts = run("pdffonts", &[zh.to_str().unwrap()]);
+    let lines: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!lines.is_empty(), "{fonts}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains("CJK") && l.contains(" yes yes yes ")),
+        "{fonts}"
+    );
+    // The text reads back with the report's figures (lines joined as a reader would).
+    let plain = |f: &Path| -> String {
+        run("pdftotext", &[f.to_str().unwrap(), "-"])
+            .lines()
+            .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect::<String>())
+            // Page numbers (— 1 —) sit between a page's last line and the next page's first.
+            .filter(|l| {
+                let n = l.trim_matches('—');
+                !(l.starts_with('—') && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            })
+            .collect()
+    };
+    let text = plain(&zh);
+    for expected in [
+        "全年投入帮扶资金3,620万元，其中省直单位574万元、各市3,046万元",
+        "阆中市博树乡大桥投入帮扶资金130万元",
+        "2009年帮扶资金按受帮扶县（万元）",
+        "工作措施",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    assert!(plain(&en).contains("Aidfundsof36,200,000yuanwereprovided"));
+    // Every page renders, with ink on it: rendered at 40 dpi as the check.
+    let pages = run("pdfinfo", &[zh.to_str().unwrap()])
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Pages:")
+                .map(|n| n.trim().parse::<usize>().unwrap())
+        })
+        .unwrap();
+    assert!(pages >= 3, "{pages} pages");
+    let prefix = dir.path().join("page");
+    run(
+        "pdftoppm",
+        &["-r", "40", zh.to_str().unwrap(), prefix.to_str().unwrap()],
+    );
+    let mut rendered: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ppm"))
+        .collect();
+    rendered.sort();
+    assert_eq!(rendered.len(), pages);
+    for page in &rendered {
+        let share = ink(&std::fs::read(page).unwrap());
+        assert!(share > 0.005, "{} is blank ({share})", page.display());
+    }
 }
 
 #[test]

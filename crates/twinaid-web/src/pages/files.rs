@@ -328,18 +328,23 @@ pub async fn assessment_xlsx(
     workbook_response(&tables, &name, lang)
 }
 
-/// The yearbook as a Word document, from the office's templates in
+/// The yearbook's text and tables, written from the office's templates in
 /// `TWINAID_TEMPLATES` (a folder) or twinaid's own.
-pub async fn yearbook_docx(
-    State(state): State<AppState>,
-    user: SignedIn,
-    Query(scope): Query<Scope>,
-) -> Result<Response, WebError> {
+async fn yearbook_blocks(
+    state: &AppState,
+    user: &SignedIn,
+    scope: &Scope,
+) -> Result<(String, i32, Vec<twinaid_exchange::document::Block>), WebError> {
     use twinaid_exchange::document;
     let lang = user.lang;
     let err = |e| WebError::from_app(e, lang);
-    let internal = |e: String| WebError::from_app(AppError::Internal(e), lang);
-    let (program, year) = resolve(&state, &user, &scope).await?;
+    let refused = |e: String| {
+        WebError::from_app(
+            AppError::BadRequest(twinaid_domain::DomainError::Document(e)),
+            lang,
+        )
+    };
+    let (program, year) = resolve(state, user, scope).await?;
     let yb = state
         .app
         .yearbook(&user.actor, &program, year)
@@ -351,17 +356,56 @@ pub async fn yearbook_docx(
         .await
         .map_err(err)?;
     let dir = std::env::var_os("TWINAID_TEMPLATES").map(std::path::PathBuf::from);
-    let template = document::yearbook_template(dir.as_deref(), lang).map_err(internal)?;
+    let template = document::yearbook_template(dir.as_deref(), lang).map_err(refused)?;
     let named: Vec<document::NamedProject> =
         text.named_projects.into_iter().map(Into::into).collect();
     let guidance = text.guidance.map(document::GuidanceText::from);
     let blocks = document::yearbook_blocks(&yb, &named, guidance.as_ref(), &template, lang)
-        .map_err(internal)?;
-    let bytes = document::docx(&blocks).map_err(internal)?;
+        .map_err(refused)?;
+    Ok((program, year, blocks))
+}
+
+/// The yearbook as a Word document.
+pub async fn yearbook_docx(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let (program, year, blocks) = yearbook_blocks(&state, &user, &scope).await?;
+    let bytes = twinaid_exchange::document::docx(&blocks, lang)
+        .map_err(|e| WebError::from_app(AppError::Internal(e), lang))?;
     let name = format!("{program}-{}-{year}.docx", lang.pick("年鉴", "yearbook"));
     Ok(file_response(
         &name,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         bytes,
     ))
+}
+
+/// The yearbook as PDF with the Chinese fonts embedded (fonts from
+/// `TWINAID_FONTS` or where fonts-noto-cjk installs them).
+pub async fn yearbook_pdf(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    use twinaid_exchange::{document, pdf};
+    let lang = user.lang;
+    let (program, year, blocks) = yearbook_blocks(&state, &user, &scope).await?;
+    // Laying out and subsetting the fonts is work for a blocking thread.
+    let bytes = tokio::task::spawn_blocking(move || {
+        let fonts = pdf::PdfFonts::find(None, lang)?;
+        pdf::pdf(&blocks, &document::title(&blocks), lang, &fonts)
+    })
+    .await
+    .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?
+    .map_err(|e| {
+        WebError::from_app(
+            AppError::BadRequest(twinaid_domain::DomainError::Document(e)),
+            lang,
+        )
+    })?;
+    let name = format!("{program}-{}-{year}.pdf", lang.pick("年鉴", "yearbook"));
+    Ok(file_response(&name, "application/pdf", bytes))
 }
