@@ -289,28 +289,37 @@ pub fn docx(blocks: &[Block], lang: Lang) -> Result<Vec<u8>, String> {
             Block::Paragraph(text) => doc
                 .add_paragraph(Paragraph::new().add_run(Run::new().add_text(text).fonts(fonts()))),
             Block::Table(t) => {
-                let row = |cells: Vec<String>, bold: bool| {
+                // Numbers right-aligned, as in the tables on the pages.
+                let row = |cells: Vec<(String, bool)>, bold: bool| {
                     TableRow::new(
                         cells
                             .into_iter()
-                            .map(|c| {
+                            .map(|(c, number)| {
                                 let mut run = Run::new().add_text(c).fonts(fonts()).size(18);
                                 if bold {
                                     run = run.bold();
                                 }
-                                TableCell::new().add_paragraph(Paragraph::new().add_run(run))
+                                let mut p = Paragraph::new().add_run(run);
+                                if number {
+                                    p = p.align(docx_rs::AlignmentType::Right);
+                                }
+                                TableCell::new().add_paragraph(p)
                             })
                             .collect(),
                     )
                 };
-                let mut rows = vec![row(t.header.clone(), true)];
-                rows.extend(
-                    t.rows
-                        .iter()
-                        .map(|r| row(r.iter().map(cell_text).collect(), false)),
-                );
+                let cells = |r: &Vec<ExportCell>| {
+                    r.iter()
+                        .map(|c| (cell_text(c), matches!(c, ExportCell::Number(..))))
+                        .collect()
+                };
+                let mut rows = vec![row(
+                    t.header.iter().map(|h| (h.clone(), false)).collect(),
+                    true,
+                )];
+                rows.extend(t.rows.iter().map(|r| row(cells(r), false)));
                 if let Some(totals) = &t.totals {
-                    rows.push(row(totals.iter().map(cell_text).collect(), true));
+                    rows.push(row(cells(totals), true));
                 }
                 doc.add_paragraph(
                     Paragraph::new().add_run(Run::new().add_text(&t.name).bold().fonts(fonts())),
