@@ -157,12 +157,34 @@ impl App {
         Ok(self.store.indicators().await?)
     }
 
-    /// The yearbook of a program for a year, computed from current data.
+    /// The yearbook of a program for a year, computed from current data
+    /// (the figure summary every write keeps current).
     pub async fn yearbook(
         &self,
         actor: &Actor,
         program_code: &str,
         year: i32,
+    ) -> Result<Yearbook, AppError> {
+        self.yearbook_from(actor, program_code, year, false).await
+    }
+
+    /// The same yearbook recomputed from every record, bypassing the
+    /// summary: what the summary is checked and measured against.
+    pub async fn yearbook_recomputed(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+        year: i32,
+    ) -> Result<Yearbook, AppError> {
+        self.yearbook_from(actor, program_code, year, true).await
+    }
+
+    async fn yearbook_from(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+        year: i32,
+        from_records: bool,
     ) -> Result<Yearbook, AppError> {
         actor.require_reader()?;
         let program = self.store.program(program_code).await?.ok_or_else(|| {
@@ -172,12 +194,17 @@ impl App {
         })?;
         program.check_year(year).map_err(AppError::BadRequest)?;
         let definitions = self.store.indicators().await?;
-        let contributions = self
-            .store
-            .contributions(program_code, year, &definitions)
-            .await?;
+        let contributions = if from_records {
+            self.store
+                .contributions_from_records(program_code, year, &definitions)
+                .await?
+        } else {
+            self.store
+                .contributions(program_code, year, &definitions)
+                .await?
+        };
         let covered = self.store.covered_years(program_code).await?;
-        let mut codes: Vec<String> = program
+        let mut codes: std::collections::BTreeSet<String> = program
             .helped
             .iter()
             .map(|h| h.region.to_string())
@@ -187,7 +214,9 @@ impl App {
                 .iter()
                 .filter_map(|c| c.region.as_ref().map(|r| r.county().to_string())),
         );
-        let region_names = self.names_in_year(codes, year).await?;
+        let region_names = self
+            .names_in_year(codes.into_iter().collect(), year)
+            .await?;
         Ok(assemble(YearbookInput {
             program: &program,
             year,

@@ -29,6 +29,7 @@ pub const TABLES: &[&str] = &[
     "exchange_visit",
     "aggregate_value",
     "plan_target",
+    "figure_summary",
     "audit_event",
     "app_user",
     "user_session",

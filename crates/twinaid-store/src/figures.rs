@@ -98,9 +98,11 @@ fn parse_source(kind: Option<String>) -> Option<SourceKind> {
 }
 
 impl Store {
-    /// Every piece of the given indicators up to `year`: from records, grouped
-    /// per year, region and source, and from aggregate values.
-    pub async fn contributions(
+    /// Every piece of the given indicators up to `year`, recomputed from the
+    /// records themselves (grouped per year, region and source) and from
+    /// aggregate values. Reports read [`Store::contributions`]; this is the
+    /// check it is measured and tested against.
+    pub async fn contributions_from_records(
         &self,
         program_code: &str,
         year: i32,
@@ -134,6 +136,83 @@ impl Store {
                 });
             }
         }
+        out.extend(self.aggregate_contributions(program_code, year).await?);
+        Ok(out)
+    }
+
+    /// Every piece of the given indicators up to `year`, from the figure
+    /// summary (kept current by every write) and from aggregate values. For
+    /// flows, the years before the previous one come as one piece: the
+    /// yearbook needs their sum, not each of them.
+    pub async fn contributions(
+        &self,
+        program_code: &str,
+        year: i32,
+        defs: &[IndicatorDefinition],
+    ) -> Result<Vec<Contribution>, StoreError> {
+        let mut parts: Vec<(String, &IndicatorDefinition)> = Vec::new();
+        for d in defs {
+            for i in 0..d.parts().len() {
+                parts.push((crate::summary::part_key(&d.code, i), d));
+            }
+        }
+        let mut out = Vec::new();
+        if !parts.is_empty() {
+            let keys: Vec<String> = (0..parts.len()).map(|i| format!("${}", i + 3)).collect();
+            let stocks: Vec<String> = parts
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, d))| d.stock)
+                .map(|(i, _)| format!("${}", i + 3))
+                .collect();
+            let stock_clause = if stocks.is_empty() {
+                String::new()
+            } else {
+                format!(" OR part IN ({})", stocks.join(", "))
+            };
+            let bucket = format!("CASE WHEN year >= $2 - 1{stock_clause} THEN year ELSE -1 END");
+            let sql = format!(
+                "SELECT part, {bucket} AS bucket, county, unit_kind, CAST(SUM(value) AS BIGINT) \
+                 FROM figure_summary WHERE program_code = $1 AND year <= $2 AND part IN ({}) \
+                 GROUP BY part, {bucket}, county, unit_kind",
+                keys.join(", ")
+            );
+            let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(program_code.to_string())
+                .bind(i64::from(year));
+            for (key, _) in &parts {
+                q = q.bind(key.clone());
+            }
+            let first = i32::MIN / 2;
+            for row in q.fetch_all(&self.pool).await? {
+                let part: String = row.try_get(0)?;
+                let indicator = part.rsplit_once('#').map_or(part.as_str(), |(c, _)| c);
+                let bucket = i32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
+                let county: String = row.try_get(2)?;
+                let unit_kind: String = row.try_get(3)?;
+                out.push(Contribution {
+                    indicator: indicator.to_string(),
+                    // The years before the previous one, summed.
+                    year_from: if bucket == -1 { first } else { bucket },
+                    year_to: if bucket == -1 { year - 2 } else { bucket },
+                    region: parse_region((!county.is_empty()).then_some(county))?,
+                    source: parse_source((!unit_kind.is_empty()).then_some(unit_kind)),
+                    origin: Origin::Records,
+                    raw: row.try_get(4)?,
+                });
+            }
+        }
+        out.extend(self.aggregate_contributions(program_code, year).await?);
+        Ok(out)
+    }
+
+    /// The pieces of aggregate values up to `year`.
+    async fn aggregate_contributions(
+        &self,
+        program_code: &str,
+        year: i32,
+    ) -> Result<Vec<Contribution>, StoreError> {
+        let mut out = Vec::new();
         let rows = sqlx::query(
             "SELECT a.indicator, a.year_from, a.year_to, a.region_code, u.kind, CAST(SUM(a.value) AS BIGINT) \
              FROM aggregate_value a LEFT JOIN unit u ON u.code = a.helper_unit \
@@ -161,22 +240,13 @@ impl Store {
 
     /// The years in which the program has any record or single-year aggregate value.
     pub async fn covered_years(&self, program_code: &str) -> Result<BTreeSet<i32>, StoreError> {
-        let mut parts: Vec<String> = RecordKind::ALL
-            .iter()
-            .filter(|k| k.is_yearly())
-            .map(|k| {
-                format!(
-                    "SELECT DISTINCT year FROM {} WHERE program_code = $1",
-                    k.code()
-                )
-            })
-            .collect();
-        parts.push("SELECT DISTINCT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to".to_string());
-        let sql = parts.join(" UNION ");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(program_code.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT DISTINCT year FROM figure_summary WHERE program_code = $1 AND part LIKE '#%' AND value > 0 \
+             UNION SELECT DISTINCT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to",
+        )
+        .bind(program_code.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| Ok(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX)))
             .collect()

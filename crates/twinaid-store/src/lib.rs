@@ -19,6 +19,7 @@ mod reads;
 mod regions;
 mod rows;
 mod satisfaction;
+mod summary;
 
 pub use accounts::{NewUser, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
@@ -183,7 +184,29 @@ impl Store {
             Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
-        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(StoreError::Migrate)?;
+        // A database from before the figure summary existed gets it filled once.
+        let mut tx = self.pool.begin().await?;
+        let kinds: Vec<String> = twinaid_domain::record::RecordKind::ALL
+            .iter()
+            .filter(|k| k.is_yearly())
+            .map(|k| format!("EXISTS (SELECT 1 FROM {})", k.code()))
+            .collect();
+        let sql = format!(
+            "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM figure_summary) THEN 0 WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
+            kinds.join(" OR ")
+        );
+        let unfilled: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *tx)
+            .await?;
+        if unfilled == 1 {
+            summary::rebuild_all(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The engine this store runs on.

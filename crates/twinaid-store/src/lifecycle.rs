@@ -41,6 +41,21 @@ impl Store {
         if changed != 1 {
             return Ok(false);
         }
+        // An indicator may count projects by status.
+        let place = sqlx::query(
+            "SELECT year, region_code FROM project WHERE program_code = $1 AND code = $2",
+        )
+        .bind(program.to_string())
+        .bind(code.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut touched = crate::summary::Touched::default();
+        touched.add(
+            twinaid_domain::record::RecordKind::Project,
+            place.try_get::<Option<i64>, _>(0)?,
+            place.try_get::<Option<String>, _>(1)?.as_deref(),
+        );
+        crate::summary::refresh(&mut tx, program, &touched).await?;
         let at = audit::now();
         let reason = Some(reason.trim()).filter(|r| !r.is_empty());
         sqlx::query(

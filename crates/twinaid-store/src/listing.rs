@@ -461,7 +461,14 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else { return Ok(false) };
-        let before = read_record(kind, &row)?.to_json();
+        let record = read_record(kind, &row)?;
+        let before = record.to_json();
+        let mut touched = crate::summary::Touched::default();
+        touched.add(
+            kind,
+            record.year().map(i64::from),
+            record.get("region_code").as_text(),
+        );
         let sql = format!(
             "DELETE FROM {} WHERE program_code = $1 AND code = $2",
             kind.code()
@@ -485,6 +492,7 @@ impl Store {
             },
         )
         .await?;
+        crate::summary::refresh(&mut tx, program, &touched).await?;
         tx.commit().await?;
         Ok(true)
     }

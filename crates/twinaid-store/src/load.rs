@@ -609,6 +609,9 @@ impl Store {
         // stored costs no statement at all, so importing a file again is quick.
         let mut existing: BTreeMap<&str, HashMap<String, Option<Vec<FieldValue>>>> =
             BTreeMap::new();
+        let mut touched = crate::summary::Touched::default();
+        // A unit that changes kind moves its records between fund sources.
+        touched.everything = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
         let mut pending: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
         let mut pending_table = "";
         for r in &bundle.records {
@@ -627,6 +630,24 @@ impl Store {
                 .collect();
             let key = vec![pk(), text("code", record.code())];
             let codes = existing.entry(table).or_default();
+            if let Some(Some(old)) = codes.get(record.code()) {
+                // Where the stored record counted until now.
+                let at = |name: &str| {
+                    cols.iter()
+                        .position(|c| c.name == name)
+                        .and_then(|i| old.get(i))
+                };
+                touched.add(
+                    record.kind,
+                    at("year").and_then(FieldValue::as_int),
+                    at("region_code").and_then(FieldValue::as_text),
+                );
+            }
+            touched.add(
+                record.kind,
+                record.year().map(i64::from),
+                record.get("region_code").as_text(),
+            );
             let (is_new, unchanged) = match codes.get(record.code()) {
                 None => (true, false),
                 Some(Some(values)) => (
@@ -691,6 +712,16 @@ impl Store {
             )
             .await?;
         }
+        let indicators_changed = w
+            .summary
+            .counts
+            .get("indicator")
+            .is_some_and(|(c, u, _)| c + u > 0);
+        if indicators_changed {
+            crate::summary::rebuild_all(conn).await?;
+        } else {
+            crate::summary::refresh(conn, program_code, &touched).await?;
+        }
         tx.commit().await?;
         Ok(w.summary)
     }
@@ -716,6 +747,9 @@ impl Store {
             let cols = indicator_cols(def, n)?;
             w.upsert(conn, "indicator", &[text("code", def.code.clone())], &cols)
                 .await?;
+        }
+        if w.summary.changed() > 0 {
+            crate::summary::rebuild_all(conn).await?;
         }
         tx.commit().await?;
         Ok(w.summary.changed())

@@ -152,29 +152,8 @@ impl Store {
 
     /// All indicator definitions, in the order they were added.
     pub async fn indicators(&self) -> Result<Vec<IndicatorDefinition>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT code, name_zh, name_en, unit, stock, definition FROM indicator ORDER BY position, code",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut defs = Vec::new();
-        for r in rows {
-            let code: String = r.try_get(0)?;
-            let unit: String = r.try_get(3)?;
-            let definition: String = r.try_get(5)?;
-            let rule: Rule = serde_json::from_str(&definition)
-                .map_err(|e| StoreError::Corrupt(format!("indicator {code}: {e}")))?;
-            defs.push(IndicatorDefinition {
-                unit: UnitOfMeasure::parse(&unit)
-                    .ok_or_else(|| StoreError::Corrupt(format!("indicator {code}: unit {unit}")))?,
-                code,
-                name_zh: r.try_get(1)?,
-                name_en: r.try_get(2)?,
-                stock: r.try_get::<i64, _>(4)? != 0,
-                rule,
-            });
-        }
-        Ok(defs)
+        let mut conn = self.pool.acquire().await?;
+        read_indicators(&mut conn).await
     }
 
     /// Every name the registry holds for the given codes.
@@ -325,4 +304,34 @@ impl Store {
         .await?;
         rows.iter().map(audit_entry).collect()
     }
+}
+
+/// All indicator definitions, in the order they were added, read on `conn`
+/// (so inside a transaction when it is one).
+pub(crate) async fn read_indicators(
+    conn: &mut sqlx::AnyConnection,
+) -> Result<Vec<IndicatorDefinition>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT code, name_zh, name_en, unit, stock, definition FROM indicator ORDER BY position, code",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut defs = Vec::new();
+    for r in rows {
+        let code: String = r.try_get(0)?;
+        let unit: String = r.try_get(3)?;
+        let definition: String = r.try_get(5)?;
+        let rule: Rule = serde_json::from_str(&definition)
+            .map_err(|e| StoreError::Corrupt(format!("indicator {code}: {e}")))?;
+        defs.push(IndicatorDefinition {
+            unit: UnitOfMeasure::parse(&unit)
+                .ok_or_else(|| StoreError::Corrupt(format!("indicator {code}: unit {unit}")))?,
+            code,
+            name_zh: r.try_get(1)?,
+            name_en: r.try_get(2)?,
+            stock: r.try_get::<i64, _>(4)? != 0,
+            rule,
+        });
+    }
+    Ok(defs)
 }

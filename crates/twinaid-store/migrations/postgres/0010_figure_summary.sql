@@ -1,0 +1,36 @@
+-- The figures of every indicator part and the count of every record kind, per
+-- program, year, county and helper unit kind; kept current in the transaction of
+-- each write (never rebuilt on a schedule), so reports read a few thousand rows
+-- instead of every record. part is 'INDICATOR#N' or '#KIND'; '' stands for none.
+CREATE TABLE figure_summary (
+    program_code TEXT NOT NULL,
+    part TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    county TEXT NOT NULL,
+    unit_kind TEXT NOT NULL,
+    value BIGINT NOT NULL,
+    PRIMARY KEY (program_code, part, year, county, unit_kind)
+);
+CREATE INDEX figure_summary_year ON figure_summary (program_code, year);
+
+-- A county's records of a year are found without reading the whole year.
+DROP INDEX project_program_year;
+CREATE INDEX project_program_year_region ON project (program_code, year, region_code);
+DROP INDEX fund_transaction_program_year;
+CREATE INDEX fund_transaction_program_year_region ON fund_transaction (program_code, year, region_code);
+DROP INDEX cooperation_agreement_program_year;
+CREATE INDEX cooperation_agreement_program_year_region ON cooperation_agreement (program_code, year, region_code);
+DROP INDEX industrial_park_program_year;
+CREATE INDEX industrial_park_program_year_region ON industrial_park (program_code, year, region_code);
+DROP INDEX park_enterprise_program_year;
+CREATE INDEX park_enterprise_program_year_region ON park_enterprise (program_code, year, region_code);
+DROP INDEX training_program_year;
+CREATE INDEX training_program_year_region ON training (program_code, year, region_code);
+DROP INDEX labour_transfer_program_year;
+CREATE INDEX labour_transfer_program_year_region ON labour_transfer (program_code, year, region_code);
+DROP INDEX cadre_exchange_program_year;
+CREATE INDEX cadre_exchange_program_year_region ON cadre_exchange (program_code, year, region_code);
+DROP INDEX student_aid_program_year;
+CREATE INDEX student_aid_program_year_region ON student_aid (program_code, year, region_code);
+DROP INDEX exchange_visit_program_year;
+CREATE INDEX exchange_visit_program_year_region ON exchange_visit (program_code, year, region_code);
