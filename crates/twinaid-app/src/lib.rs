@@ -12,6 +12,7 @@ mod lifecycle;
 mod plans;
 mod records;
 mod satisfaction;
+mod synthetic;
 
 pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};

@@ -35,12 +35,14 @@ pub enum DrawError {
     NoEligibleInspector(String),
 }
 
-/// A small, fixed pseudo-random generator (SplitMix64): the draw must be the
-/// same on every machine and version for a recorded seed.
-struct SplitMix64(u64);
+/// A small, fixed pseudo-random generator (SplitMix64): the draw (and the
+/// synthetic programs) must be the same on every machine and version for a
+/// recorded seed.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -48,8 +50,22 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// A number in `[0, 1)`.
+    pub fn fraction(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
     /// Fisher–Yates with this generator.
-    fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = (self.next() % (i as u64 + 1)) as usize;
             items.swap(i, j);

@@ -57,6 +57,8 @@ pub enum DomainError {
     ProgramMismatch { expected: String, found: String },
     #[error("unknown program {0}")]
     UnknownProgram(String),
+    #[error("program {0} exists already")]
+    ProgramExists(String),
     #[error("invalid indicator definition: {0}")]
     BadDefinition(String),
     #[error("unit {unit} is not on the {side} side of program {program}")]
@@ -258,6 +260,12 @@ impl DomainError {
             (ProgramMismatch { expected, found }, Lang::En) => {
                 format!("program code {found} does not match {expected}; correct it")
             }
+            (ProgramExists(p), Lang::Zh) => format!(
+                "帮扶协作 {p} 已经存在：合成数据只能生成到没有该协作的数据库中，请换一个数据库文件（--database-url）"
+            ),
+            (ProgramExists(p), Lang::En) => format!(
+                "program {p} exists already: synthetic data is generated only into a database without it; use another database (--database-url)"
+            ),
             (UnknownProgram(p), Lang::Zh) => format!(
                 "帮扶协作 {p} 不存在，请先载入其 program.toml（含名称与起始年份），或运行 twinaid demo"
             ),

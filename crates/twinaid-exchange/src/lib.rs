@@ -12,6 +12,7 @@ pub mod national_regions;
 pub mod pdf;
 pub mod reports;
 pub mod sheet;
+pub mod synthetic;
 mod table;
 pub mod workbook;
 

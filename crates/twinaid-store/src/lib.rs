@@ -10,6 +10,7 @@ mod attachment;
 mod audit;
 mod copy;
 mod figures;
+mod generate;
 mod inspection;
 mod lifecycle;
 mod listing;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use twinaid_app::{Actor, App, AppError};
 use twinaid_domain::Lang;
+use twinaid_exchange::synthetic::Scale;
 use twinaid_exchange::{FolderSource, ProgramSource, read_program};
 
 #[derive(Parser)]
@@ -40,7 +41,17 @@ enum Command {
     /// 初始化数据库：全国行政区划与内置指标 · Create the database with the national region registry and built-in indicators
     Init,
     /// 载入演示帮扶协作（浙江—四川，2009 年报告）· Load the demo program: Zhejiang–Sichuan, the 2009 report, as data
-    Demo,
+    Demo {
+        /// 生成合成数据（用于规模测试）而非演示数据 · Generate a synthetic program (for tests at size) instead
+        #[arg(long)]
+        synthetic: bool,
+        /// 合成数据规模：county、province、national · Size of the synthetic program
+        #[arg(long, default_value = "county", value_parser = parse_scale)]
+        scale: Scale,
+        /// 随机种子：同一种子生成相同数据 · Seed: the same seed gives the same data
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// 载入帮扶协作数据文件夹（格式见 docs/data-format.md）· Load a program folder (format: docs/data-format.md)
     Load {
         /// 文件夹路径 · The folder holding program.toml and CSV files
@@ -222,6 +233,10 @@ enum Format {
     Pdf,
 }
 
+fn parse_scale(s: &str) -> Result<Scale, String> {
+    Scale::parse(s).ok_or_else(|| format!("unknown scale {s:?}; use county, province or national"))
+}
+
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}; use zh or en"))
 }
@@ -303,7 +318,15 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     let app = App::open(&cli.database_url).await?;
     let result = match cli.command {
         Command::Init => init(&app, &actor, lang).await,
-        Command::Demo => {
+        Command::Demo {
+            synthetic: true,
+            scale,
+            seed,
+        } => {
+            init(&app, &actor, lang).await?;
+            demo::synthetic(&app, &actor, scale, seed, lang).await
+        }
+        Command::Demo { .. } => {
             init(&app, &actor, lang).await?;
             // The demo runs its year once; after that its records live their own life (inspected, corrected).
             if app

@@ -1,0 +1,113 @@
+//! The figure summary against the records themselves, on a synthetic
+//! county-scale program (fifteen years, about 40,000 records): every
+//! indicator of every year is the same whichever path computes it, after
+//! the generation and after edits, moves between counties, deletions and
+//! project steps. On SQLite, and on PostgreSQL when `TWINAID_TEST_POSTGRES_URL` is set.
+
+use std::collections::BTreeMap;
+use twinaid_app::{Actor, App};
+use twinaid_domain::record::RecordKind;
+use twinaid_exchange::synthetic::{Scale, Synthetic};
+
+const REGISTRY: [&str; 3] = [
+    include_str!("../../../data/regions/provinces.csv"),
+    include_str!("../../../data/regions/cities.csv"),
+    include_str!("../../../data/regions/areas.csv"),
+];
+
+async fn same_figures(app: &App, actor: &Actor, program: &str, years: std::ops::Range<i32>) {
+    for year in years {
+        let fast = app.yearbook(actor, program, year).await.unwrap();
+        let slow = app.yearbook_recomputed(actor, program, year).await.unwrap();
+        for (f, s) in fast.indicators.iter().zip(&slow.indicators) {
+            assert_eq!(f, s, "{} in {year}", f.definition.code);
+        }
+        assert_eq!(fast, slow, "{year}");
+    }
+}
+
+async fn check(url: &str) {
+    let app = App::open(url).await.unwrap();
+    let actor = Actor::local_operator();
+    let regions = twinaid_exchange::national_regions::parse(&REGISTRY);
+    app.init(&actor, &regions).await.unwrap();
+    let synthetic = Synthetic::new(Scale::County, 11, &REGISTRY);
+    let structure = synthetic.structure(&REGISTRY).unwrap();
+    let written = app
+        .generate_synthetic(&actor, &structure, synthetic.batches(1_000), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(written, synthetic.plan.total_records());
+    let program = synthetic.program_code.as_str();
+    let years = synthetic.plan.first_year..synthetic.plan.first_year + synthetic.plan.years;
+    same_figures(&app, &actor, program, years.clone()).await;
+    let before = app.yearbook(&actor, program, 2016).await.unwrap();
+
+    // An edit that changes an amount, a year and a county at once.
+    let project = app
+        .record(&actor, program, RecordKind::Project, "P-2015-0000003")
+        .await
+        .unwrap();
+    let mut cells: BTreeMap<String, String> = RecordKind::Project
+        .fields()
+        .iter()
+        .zip(&project.values)
+        .map(|(spec, v)| (spec.name.to_string(), spec.write(v)))
+        .collect();
+    cells.insert("amount".into(), "123456.78".into());
+    cells.insert("year".into(), "2016".into());
+    let other_county = structure.helped[0].item.region.to_string();
+    cells.insert("region_code".into(), other_county);
+    app.save_record(
+        &actor,
+        program,
+        RecordKind::Project,
+        &cells,
+        Some("P-2015-0000003"),
+    )
+    .await
+    .unwrap();
+    // A disbursement deleted, a project moved on.
+    app.delete_record(
+        &actor,
+        program,
+        RecordKind::FundTransaction,
+        "F-2016-0000007",
+    )
+    .await
+    .unwrap();
+    let steps = app
+        .project_steps(&actor, program, "P-2024-0000001")
+        .await
+        .unwrap();
+    if let Some(next) = steps.next.first() {
+        app.move_project(&actor, program, "P-2024-0000001", next.code(), "test")
+            .await
+            .unwrap();
+    }
+    same_figures(&app, &actor, program, years).await;
+    let after = app.yearbook(&actor, program, 2016).await.unwrap();
+    assert_ne!(
+        before.indicator("aid_funds").map(|f| f.year),
+        after.indicator("aid_funds").map(|f| f.year),
+        "the edit moved the year's aid funds"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_gives_the_same_yearbook_as_the_records_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    check(&format!("sqlite://{}", dir.path().join("f.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_gives_the_same_yearbook_as_the_records_on_postgresql() {
+    let Ok(admin) = std::env::var("TWINAID_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: TWINAID_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let url = twinaid_store::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    check(&url).await;
+}

@@ -1,0 +1,91 @@
+//! Writing a synthetic program's records in bulk: many rows to a statement,
+//! one transaction and one audit event per kind and year (an event per
+//! made-up row would only make the audit log as large as the data), the
+//! figure summary refreshed in the same transaction.
+
+use crate::audit::{self, AuditEvent};
+use crate::load::insert_batch;
+use crate::rows::{AnyQuery, bind_field};
+use crate::summary::Touched;
+use crate::{Store, StoreError};
+use twinaid_domain::record::{Record, RecordKind};
+
+impl Store {
+    /// Inserts generated records of one kind and year, which must not exist
+    /// yet; `progress` hears how many rows each chunk wrote.
+    pub async fn insert_generated(
+        &self,
+        program: &str,
+        kind: RecordKind,
+        year: i32,
+        chunks: impl Iterator<Item = Vec<Record>>,
+        actor: &str,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<usize, StoreError> {
+        let fields = kind.fields();
+        let width = fields.len() + 1;
+        let names: Vec<&str> = std::iter::once("program_code")
+            .chain(fields.iter().map(|f| f.name))
+            .collect();
+        let sql_for = |rows: usize| {
+            let tuples: Vec<String> = (0..rows)
+                .map(|r| {
+                    let p: Vec<String> =
+                        (1..=width).map(|i| format!("${}", r * width + i)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect();
+            format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                kind.code(),
+                names.join(", "),
+                tuples.join(", ")
+            )
+        };
+        let batch = insert_batch(self.engine);
+        // The statement for a full batch is made once and prepared once.
+        let full = sql_for(batch);
+        let mut tx = self.pool.begin().await?;
+        let mut written = 0;
+        for chunk in chunks {
+            for rows in chunk.chunks(batch) {
+                let sql = if rows.len() == batch {
+                    full.clone()
+                } else {
+                    sql_for(rows.len())
+                };
+                let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for r in rows {
+                    q = q.bind(program.to_string());
+                    for (spec, v) in fields.iter().zip(&r.values) {
+                        q = bind_field(q, spec, v);
+                    }
+                }
+                q.execute(&mut *tx).await?;
+            }
+            written += chunk.len();
+            progress(chunk.len());
+        }
+        let mut touched = Touched::default();
+        // The whole year of the kind.
+        touched.add(kind, Some(i64::from(year)), None);
+        crate::summary::refresh(&mut tx, program, &touched).await?;
+        let after = serde_json::json!({ "year": year, "records": written, "synthetic": true });
+        audit::write(
+            &mut tx,
+            &audit::now(),
+            AuditEvent {
+                actor,
+                action: "generate",
+                entity: kind.code(),
+                entity_key: &year.to_string(),
+                program: Some(program),
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+}
