@@ -477,7 +477,9 @@ impl Synthetic {
                     let i = ((rng.fraction().powi(2)) * choices.len() as f64) as usize;
                     FieldValue::Text(choices[i.min(choices.len() - 1)].code.to_string())
                 }
-                (_, FieldType::PersonRef) => FieldValue::Text(format!("X{:x}", rng.next() >> 24)),
+                (_, FieldType::PersonRef) => {
+                    FieldValue::Text(format!("X{:x}", rng.next_u64() >> 24))
+                }
                 ("name_zh" | "title_zh", _) => {
                     FieldValue::Text(format!("{}{prefix}{n}", self.counties[county].1))
                 }
