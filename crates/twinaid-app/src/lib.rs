@@ -158,6 +158,41 @@ impl App {
         Ok(self.store.indicators().await?)
     }
 
+    /// An indicator's figure by county and year, from the figure summary; with
+    /// `from_records`, recomputed by one statement over the records (one-part
+    /// indicators only, else None) for the benchmark's comparison.
+    pub async fn pivot(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+        indicator: &str,
+        from_records: bool,
+    ) -> Result<Option<(IndicatorDefinition, Vec<(String, i32, i64)>)>, AppError> {
+        actor.require_reader()?;
+        if self.store.program(program_code).await?.is_none() {
+            return Err(AppError::NotFound(
+                twinaid_domain::DomainError::UnknownProgram(program_code.to_string()),
+            ));
+        }
+        let def = self
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .find(|d| d.code == indicator)
+            .ok_or_else(|| {
+                AppError::NotFound(twinaid_domain::DomainError::UnknownIndicator(
+                    indicator.to_string(),
+                ))
+            })?;
+        let cells = if from_records {
+            self.store.pivot_from_records(program_code, &def).await?
+        } else {
+            Some(self.store.pivot(program_code, &def).await?)
+        };
+        Ok(cells.map(|c| (def, c)))
+    }
+
     /// The yearbook of a program for a year, computed from current data
     /// (the figure summary every write keeps current).
     pub async fn yearbook(

@@ -55,7 +55,7 @@ fn record_sql(
         conditions.push(in_values(&column, values, &mut binds, 2));
     }
     let sql = format!(
-        "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) \
+        "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) AS value \
          FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
          WHERE {} GROUP BY r.year, r.region_code, u.kind",
         kind.code(),
@@ -236,6 +236,88 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// An indicator's figure by county and year (records and single-year
+    /// aggregate values), from the figure summary.
+    pub async fn pivot(
+        &self,
+        program_code: &str,
+        def: &IndicatorDefinition,
+    ) -> Result<Vec<(String, i32, i64)>, StoreError> {
+        let keys: Vec<String> = (0..def.parts().len())
+            .map(|i| crate::summary::part_key(&def.code, i))
+            .collect();
+        let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 3)).collect();
+        let parts_clause = if params.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("part IN ({})", params.join(", "))
+        };
+        let sql = format!(
+            "SELECT county, year, CAST(SUM(value) AS BIGINT) FROM ( \
+               SELECT county, year, value FROM figure_summary WHERE program_code = $1 AND {parts_clause} \
+               UNION ALL SELECT COALESCE(SUBSTR(region_code, 1, 6), ''), year_from, value FROM aggregate_value \
+                 WHERE program_code = $1 AND indicator = $2 AND year_from = year_to \
+             ) AS pieces GROUP BY county, year ORDER BY county, year"
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(def.code.clone());
+        for k in keys {
+            q = q.bind(k);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX),
+                    r.try_get(2)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The same figure by county and year as one SQL statement over the
+    /// records of a one-part indicator: what the benchmark compares the
+    /// pivot with. None for indicators of several parts or none.
+    pub async fn pivot_from_records(
+        &self,
+        program_code: &str,
+        def: &IndicatorDefinition,
+    ) -> Result<Option<Vec<(String, i32, i64)>>, StoreError> {
+        let parts = def.parts();
+        let [part] = parts.as_slice() else {
+            return Ok(None);
+        };
+        let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
+            StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
+        })?;
+        let (inner, binds) = record_sql(kind, &part.measure, &part.filters)?;
+        let sql = format!(
+            "SELECT COALESCE(SUBSTR(x.region_code, 1, 6), ''), x.year, CAST(SUM(x.value) AS BIGINT) \
+             FROM ({inner}) AS x GROUP BY COALESCE(SUBSTR(x.region_code, 1, 6), ''), x.year \
+             ORDER BY 1, 2"
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(i64::from(i32::MAX));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX),
+                    r.try_get(2)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+            .map(Some)
     }
 
     /// The years in which the program has any record or single-year aggregate value.

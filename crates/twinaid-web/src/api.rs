@@ -169,6 +169,42 @@ async fn yearbook(
     Ok(Json(yb.to_json()))
 }
 
+/// An indicator by county and year: `{indicator, unit, cells: {county: {year: value}}}`, values as in the yearbook.
+async fn pivot(
+    State(state): State<AppState>,
+    c: Caller,
+    Path((program, indicator)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let Some((def, cells)) = state
+        .app
+        .pivot(&c.actor, &program, &indicator, false)
+        .await
+        .map_err(|e| ApiError::from_app(e, c.lang))?
+    else {
+        return Ok(Json(json!({})));
+    };
+    let mut by_county = serde_json::Map::new();
+    for (county, year, raw) in cells {
+        let key = if county.is_empty() {
+            "unallocated".to_string()
+        } else {
+            county
+        };
+        if let Value::Object(years) = by_county.entry(key).or_insert_with(|| json!({})) {
+            years.insert(
+                year.to_string(),
+                twinaid_domain::quantity::raw_to_json(raw, def.unit),
+            );
+        }
+    }
+    Ok(Json(json!({
+        "program": program,
+        "indicator": def.code,
+        "unit": def.unit.code(),
+        "cells": by_county,
+    })))
+}
+
 async fn indicators(State(state): State<AppState>, c: Caller) -> Result<Json<Value>, ApiError> {
     let defs = state
         .app
@@ -859,6 +895,7 @@ pub fn router() -> Router<AppState> {
         .route("/programs", get(programs))
         .route("/indicators", get(indicators))
         .route("/programs/{program}/yearbook/{year}", get(yearbook))
+        .route("/programs/{program}/pivot/{indicator}", get(pivot))
         .route(
             "/programs/{program}/projects/{code}/steps",
             get(steps).post(step),

@@ -60,7 +60,12 @@ pub fn document() -> Value {
     let query = |name: &str, ty: &str, description: &str| json!({"name": name, "in": "query", "schema": {"type": ty}, "description": description});
     let record_body = json!({"required": true, "content": {"application/json": {"schema": {"oneOf": RecordKind::ALL.iter().map(|k| json!({"$ref": format!("#/components/schemas/{}", k.code())})).collect::<Vec<_>>()}}}});
     let ok = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"type": "object"}}}});
-    json!({
+    // Built apart: one json! the size of the whole document reaches the macro's recursion limit.
+    let pivot = json!({"get": {
+        "summary": "One indicator by county and year (every year of the program), from the figure summary kept current by every write",
+        "parameters": [program_param, {"name": "indicator", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": ok("cells: county → year → value"), "404": error_response("no such program or indicator")}}});
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "twinaid API", "version": env!("CARGO_PKG_VERSION"),
             "description": "Pairing-assistance programs: records, figures and the yearbook. Money in yuan. Authenticate with `Authorization: Bearer TOKEN` (create tokens on the /tokens page); a signed-in browser session may read. `Accept-Language: en` gives English messages."},
@@ -119,7 +124,9 @@ pub fn document() -> Value {
                 "delete": {"summary": "Delete a record nothing refers to", "parameters": [program_param, kind_param, code_param],
                     "responses": {"204": {"description": "deleted"}, "422": error_response("still referred to")}}},
         }
-    })
+    });
+    doc["paths"]["/programs/{program}/pivot/{indicator}"] = pivot;
+    doc
 }
 
 #[cfg(test)]
@@ -132,5 +139,6 @@ mod tests {
             doc["components"]["schemas"]["project"]["properties"]["category"]["enum"].is_array()
         );
         assert!(doc["paths"]["/programs/{program}/records/{kind}"]["post"].is_object());
+        assert!(doc["paths"]["/programs/{program}/pivot/{indicator}"]["get"].is_object());
     }
 }

@@ -308,6 +308,28 @@ async fn sign_in_edit_a_project_and_every_figure_moves_by_exactly_that_amount() 
             api["indicators"]["aid_funds"]["year"],
             Value::from(36_300_000)
         );
+        // The pivot by county and year adds up to the same, after the edit.
+        let pivot: Value = b
+            .server
+            .client
+            .get(format!(
+                "{}/api/v1/programs/zj-sc/pivot/aid_funds",
+                server.base
+            ))
+            .header(COOKIE, b.cookie_header())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let cells = pivot["cells"].as_object().unwrap();
+        let year_total: i64 = cells
+            .values()
+            .filter_map(|years| years["2009"].as_i64())
+            .sum();
+        assert_eq!(year_total, 36_300_000, "{pivot}");
+        assert_eq!(cells["510822"]["2009"], Value::from(2_600_000));
         let (_, history, _) = b
             .get("/records/project/2009-510822-school?program=zj-sc")
             .await;
