@@ -67,7 +67,7 @@ impl App {
             ..ProgramBundle::default()
         };
         tracing::debug!(elapsed = ?started.elapsed(), "import: scope checked");
-        let known = self.store.stored(program).await?;
+        let known = self.store.stored_for(program, &bundle.mentions()).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "import: stored read");
         let mut problems = bundle.check(&known);
         tracing::debug!(elapsed = ?started.elapsed(), "import: bundle checked");

@@ -99,7 +99,10 @@ impl App {
         bundle: &ProgramBundle,
     ) -> Result<LoadSummary, AppError> {
         actor.require_program_office(&bundle.program_code)?;
-        let stored = self.store.stored(&bundle.program_code).await?;
+        let stored = self
+            .store
+            .stored_for(&bundle.program_code, &bundle.mentions())
+            .await?;
         let mut problems = bundle.check(&stored);
         problems.extend(self.published_year_changes(bundle).await?);
         if !problems.is_empty() {
@@ -191,6 +194,23 @@ impl App {
             Some(self.store.pivot(program_code, &def).await?)
         };
         Ok(cells.map(|c| (def, c)))
+    }
+
+    /// An indicator's figure for each year (all counties), as the yearbook
+    /// of that year gives it; formulas have none.
+    pub async fn series(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+        indicator: &str,
+    ) -> Result<BTreeMap<i32, i64>, AppError> {
+        let mut by_year = BTreeMap::new();
+        if let Some((_, cells)) = self.pivot(actor, program_code, indicator, false).await? {
+            for (_, year, raw) in cells {
+                *by_year.entry(year).or_insert(0) += raw;
+            }
+        }
+        Ok(by_year)
     }
 
     /// The yearbook of a program for a year, computed from current data

@@ -301,7 +301,7 @@ impl App {
             )],
             ..Default::default()
         };
-        let problems = bundle.check(&self.store.stored(program).await?);
+        let problems = bundle.check(&self.store.stored_for(program, &bundle.mentions()).await?);
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }

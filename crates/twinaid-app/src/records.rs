@@ -332,7 +332,7 @@ impl App {
             records: vec![Located::new(Location::default(), record.clone())],
             ..ProgramBundle::default()
         };
-        let stored = self.store.stored(program).await?;
+        let stored = self.store.stored_for(program, &bundle.mentions()).await?;
         let problems = bundle.check(&stored);
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));

@@ -44,6 +44,30 @@ pub struct ProgramBundle {
     pub problems: Vec<Problem>,
 }
 
+/// What a bundle refers to that may be stored already: all a [`Stored`]
+/// must hold for the bundle's check, so a small bundle need not read every
+/// region, unit and record code of the program.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mentions {
+    /// Region codes as the registry holds them (villages by their county).
+    pub regions: std::collections::BTreeSet<String>,
+    pub units: std::collections::BTreeSet<String>,
+    pub records: std::collections::BTreeMap<RecordKind, std::collections::BTreeSet<String>>,
+}
+
+impl Mentions {
+    /// How many codes in all.
+    pub fn len(&self) -> usize {
+        self.regions.len()
+            + self.units.len()
+            + self.records.values().map(|s| s.len()).sum::<usize>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// What is already stored that a bundle may refer to.
 #[derive(Debug, Clone, Default)]
 pub struct Stored {
@@ -94,6 +118,61 @@ fn at(location: &Location, column: &str, error: DomainError) -> Problem {
 }
 
 impl ProgramBundle {
+    /// Every stored thing the bundle's check may ask about.
+    pub fn mentions(&self) -> Mentions {
+        use crate::record::{FieldType, FieldValue};
+        let mut m = Mentions::default();
+        let region = |code: &RegionCode, m: &mut Mentions| {
+            m.regions.insert(code.county().to_string());
+            m.regions.insert(code.to_string());
+        };
+        for h in &self.helped {
+            region(&h.item.region, &mut m);
+        }
+        for d in &self.designations {
+            region(&d.item.region, &mut m);
+        }
+        for u in &self.units {
+            if let Some(r) = &u.item.0.region {
+                region(r, &mut m);
+            }
+        }
+        for r in &self.records {
+            for (spec, value) in r.item.kind.fields().iter().zip(&r.item.values) {
+                let FieldValue::Text(text) = value else {
+                    continue;
+                };
+                match spec.ty {
+                    FieldType::Region | FieldType::HelpedRegion => {
+                        if let Ok(code) = RegionCode::parse(text) {
+                            region(&code, &mut m);
+                        }
+                    }
+                    FieldType::HelperUnit | FieldType::HelpedUnit => {
+                        m.units.insert(text.clone());
+                    }
+                    FieldType::Ref(kind) => {
+                        m.records.entry(kind).or_default().insert(text.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for a in &self.aggregates {
+            m.units.extend(a.item.helper_unit.clone());
+            if let Some(r) = &a.item.region {
+                region(r, &mut m);
+            }
+        }
+        for t in &self.targets {
+            m.units.insert(t.item.helper_unit.clone());
+            if let Some(r) = &t.item.region {
+                region(r, &mut m);
+            }
+        }
+        m
+    }
+
     /// The program as it will be after the load: the bundle's header over the
     /// stored one, with the helped regions of both; `None` when neither defines it.
     pub fn effective_program(&self, stored: &Stored) -> Option<Program> {

@@ -378,17 +378,23 @@ async fn stored_records(
     table: &str,
     program: &str,
     fields: &[FieldSpec],
+    only: Option<&[&str]>,
 ) -> Result<HashMap<String, Option<Vec<FieldValue>>>, StoreError> {
     let others: Vec<&FieldSpec> = fields.iter().filter(|f| f.name != "code").collect();
     let names: Vec<&str> = others.iter().map(|f| f.name).collect();
-    let sql = format!(
+    let mut sql = format!(
         "SELECT code, {} FROM {table} WHERE program_code = $1",
         names.join(", ")
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(program.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+    if let Some(codes) = only {
+        let params: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 2)).collect();
+        sql.push_str(&format!(" AND code IN ({})", params.join(", ")));
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
+    for c in only.unwrap_or_default() {
+        q = q.bind(c.to_string());
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for row in &rows {
         let code: String = row.try_get(0)?;
@@ -619,7 +625,16 @@ impl Store {
             let table = record.kind.code();
             let fields = record.kind.fields();
             if !existing.contains_key(table) {
-                let stored = stored_records(conn, table, program_code, &fields).await?;
+                // A few records (a form, a small file) are looked up by code; many, all read at once.
+                let mine: Vec<&str> = bundle
+                    .records
+                    .iter()
+                    .filter(|r| r.item.kind == record.kind)
+                    .map(|r| r.item.code())
+                    .take(501)
+                    .collect();
+                let only = (mine.len() <= 500).then_some(mine.as_slice());
+                let stored = stored_records(conn, table, program_code, &fields, only).await?;
                 existing.insert(table, stored);
             }
             let cols: Vec<Col> = fields

@@ -97,6 +97,94 @@ impl Store {
         rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
+    /// What a bundle for the program may refer to, limited to what it
+    /// mentions when that is little (a form's record, a small file): a
+    /// single write then reads a few rows, not every code of the program.
+    pub async fn stored_for(
+        &self,
+        program_code: &str,
+        mentions: &twinaid_domain::bundle::Mentions,
+    ) -> Result<Stored, StoreError> {
+        // Beyond this many codes, reading everything is the quicker way.
+        const FEW: usize = 500;
+        if mentions.len() > FEW {
+            return self.stored(program_code).await;
+        }
+        let list = |codes: &std::collections::BTreeSet<String>, offset: usize| {
+            (0..codes.len())
+                .map(|i| format!("${}", i + 1 + offset))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let strings = |rows: Vec<sqlx::any::AnyRow>| -> Result<HashSet<String>, StoreError> {
+            rows.iter()
+                .map(|r| Ok(r.try_get::<String, _>(0)?))
+                .collect()
+        };
+        let mut regions = HashSet::new();
+        if !mentions.regions.is_empty() {
+            let sql = format!(
+                "SELECT DISTINCT code FROM region WHERE code IN ({})",
+                list(&mentions.regions, 0)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for c in &mentions.regions {
+                q = q.bind(c.clone());
+            }
+            for c in strings(q.fetch_all(&self.pool).await?)? {
+                regions.insert(region(&c)?);
+            }
+        }
+        let mut units = HashMap::new();
+        if !mentions.units.is_empty() {
+            let sql = format!(
+                "SELECT u.code, pu.side FROM unit u \
+                 LEFT JOIN program_unit pu ON pu.unit_code = u.code AND pu.program_code = $1 \
+                 WHERE u.code IN ({})",
+                list(&mentions.units, 1)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+            for c in &mentions.units {
+                q = q.bind(c.clone());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let side: Option<String> = r.try_get(1)?;
+                units.insert(
+                    r.try_get::<String, _>(0)?,
+                    side.as_deref().and_then(Side::parse),
+                );
+            }
+        }
+        let indicators = strings(
+            sqlx::query("SELECT code FROM indicator")
+                .fetch_all(&self.pool)
+                .await?,
+        )?;
+        let mut records = HashMap::new();
+        for (kind, codes) in &mentions.records {
+            if codes.is_empty() {
+                continue;
+            }
+            let sql = format!(
+                "SELECT code FROM {} WHERE program_code = $1 AND code IN ({})",
+                kind.code(),
+                list(codes, 1)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+            for c in codes {
+                q = q.bind(c.clone());
+            }
+            records.insert(*kind, strings(q.fetch_all(&self.pool).await?)?);
+        }
+        Ok(Stored {
+            program: self.program(program_code).await?,
+            regions,
+            units,
+            records,
+            indicators,
+        })
+    }
+
     /// What a bundle for the program may refer to.
     pub async fn stored(&self, program_code: &str) -> Result<Stored, StoreError> {
         let strings = |rows: Vec<sqlx::any::AnyRow>| -> Result<HashSet<String>, StoreError> {

@@ -1,6 +1,7 @@
 //! The twinaid command: run pairing-assistance programs from one database.
 
 mod bench;
+mod bench_scale;
 mod demo;
 mod files;
 mod render;
@@ -92,6 +93,9 @@ enum Command {
         /// 另测导入这么多行的 CSV（0 为不测）· Also time importing a generated CSV of this many project rows (0: skip)
         #[arg(long, default_value_t = 0)]
         import_rows: usize,
+        /// 另在这些规模的合成数据上测量（如 county,province,national）· Also measure synthetic programs of these sizes (e.g. county,province,national)
+        #[arg(long, value_delimiter = ',', value_parser = parse_scale)]
+        scales: Vec<Scale>,
     },
     /// 生成某类记录的 Excel 导入模板 · Write the Excel import template of a kind of record
     Template {
@@ -282,10 +286,15 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         requests,
         postgres,
         import_rows,
+        scales,
     } = cli.command
     {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
-        return bench::run(requests, postgres, import_rows, lang).await;
+        bench::run(requests, postgres.clone(), import_rows, lang).await?;
+        if !scales.is_empty() {
+            bench_scale::run(&scales, requests, postgres.as_deref()).await?;
+        }
+        return Ok(());
     }
     match &cli.command {
         Command::Backup { file } => {

@@ -108,24 +108,27 @@ pub async fn page(
             .collect(),
         None => Vec::new(),
     };
-    // Earlier years: one yearbook per year with data, so every bar is the same figure the yearbook shows.
+    // Earlier years from the figure summary: one query per indicator, not a yearbook per year.
+    let mut series = std::collections::BTreeMap::new();
+    for code in ["aid_funds", "practical_trainees", "labour_transferred"] {
+        let by_year = app.series(&user.actor, &program, code).await.map_err(err)?;
+        series.insert(code, by_year);
+    }
     let mut funds_by_year = Vec::new();
     let mut people_by_year = Vec::new();
     let mut chart_years = Vec::new();
     for y in years.iter().copied().filter(|y| *y <= year) {
-        // The asked year's yearbook is already at hand.
-        let fetched;
-        let past = if y == year {
-            &yb
-        } else {
-            fetched = app.yearbook(&user.actor, &program, y).await.map_err(err)?;
-            &fetched
+        let value = |code: &str| {
+            series
+                .get(code)
+                .and_then(|s| s.get(&y))
+                .copied()
+                .unwrap_or(0)
         };
-        let value = |code: &str| past.indicator(code).map_or(0, |f| f.year);
-        if let Some(f) = past.indicator("aid_funds") {
+        if let Some(f) = aid {
             funds_by_year.push(Bar {
                 label: y.to_string(),
-                value: money(f.year),
+                value: money(value("aid_funds")),
                 href: drill_href(&program, f, y, false, None, None),
             });
         }

@@ -1,0 +1,470 @@
+//! `twinaid bench --scales county,province,national`: a synthetic program of
+//! each size on each engine, served by a separate `twinaid serve` process;
+//! report and page times, write-then-read freshness, the summary against one
+//! raw SQL statement, a concurrent HTTP load and the server's peak memory.
+
+use crate::demo::REGISTRY;
+use std::time::{Duration, Instant};
+use twinaid_app::{Actor, App, AppError, Role};
+use twinaid_exchange::synthetic::{Scale, Synthetic};
+
+const PASSWORD: &str = "benchmark password";
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// p-th percentile of sorted times, in ms.
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    ms(sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
+}
+
+/// A `twinaid serve` child process on a free port, killed when dropped.
+struct ServerProcess {
+    child: std::process::Child,
+    base: String,
+}
+
+impl ServerProcess {
+    async fn start(url: &str) -> Result<ServerProcess, AppError> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(internal)?
+            .port();
+        let child = std::process::Command::new(std::env::current_exe().map_err(internal)?)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("TWINAID_DATABASE_URL", url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(internal)?;
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client
+                .get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(ServerProcess { child, base });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(internal("the server did not start"))
+    }
+
+    /// The most memory the server process has held (VmHWM), in MB.
+    fn peak_mb(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+            .map_or(0, |kb| kb / 1024)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Times `n` sequential GETs of `path` (after one warm-up).
+async fn time_get(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    cookie: &str,
+    n: usize,
+) -> Result<Vec<Duration>, AppError> {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..=n {
+        let start = Instant::now();
+        let r = client
+            .get(format!("{base}{path}"))
+            .header(reqwest::header::COOKIE, cookie)
+            .send()
+            .await
+            .map_err(internal)?;
+        let status = r.status();
+        r.bytes().await.map_err(internal)?;
+        if !status.is_success() {
+            return Err(internal(format!("{path} answered {status}")));
+        }
+        if i > 0 {
+            times.push(start.elapsed());
+        }
+    }
+    times.sort();
+    Ok(times)
+}
+
+/// Aid funds of a year, as the yearbook API gives them (yuan).
+async fn aid_funds(
+    client: &reqwest::Client,
+    base: &str,
+    program: &str,
+    year: i32,
+    token: &str,
+) -> Result<i64, AppError> {
+    let v: serde_json::Value = client
+        .get(format!("{base}/api/v1/programs/{program}/yearbook/{year}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(internal)?
+        .json()
+        .await
+        .map_err(internal)?;
+    v["indicators"]["aid_funds"]["year"]
+        .as_f64()
+        .map(|f| f.round() as i64)
+        .ok_or_else(|| internal(format!("no aid funds in {v}")))
+}
+
+/// Writes one disbursement through the API; its time.
+async fn write_one(
+    client: &reqwest::Client,
+    base: &str,
+    program: &str,
+    body: serde_json::Value,
+    token: &str,
+) -> Result<Duration, AppError> {
+    let start = Instant::now();
+    let r = client
+        .post(format!(
+            "{base}/api/v1/programs/{program}/records/fund_transaction"
+        ))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .map_err(internal)?;
+    let status = r.status();
+    let text = r.text().await.map_err(internal)?;
+    if !status.is_success() {
+        return Err(internal(format!("write answered {status}: {text}")));
+    }
+    Ok(start.elapsed())
+}
+
+/// A concurrent load of `paths` (and every `write_every`-th request a write)
+/// for `seconds`: requests per second and sorted times.
+async fn load(
+    base: &str,
+    paths: &[String],
+    cookie: &str,
+    writes: Option<(&str, &str, &serde_json::Value)>,
+    seconds: u64,
+) -> Result<(f64, Vec<Duration>), AppError> {
+    const WORKERS: usize = 16;
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for w in 0..WORKERS {
+        let client = client.clone();
+        let paths = paths.to_vec();
+        let cookie = cookie.to_string();
+        let base = base.to_string();
+        let writes = writes.map(|(p, t, b)| (p.to_string(), t.to_string(), b.clone()));
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut i = w;
+            while Instant::now() < deadline {
+                let start = Instant::now();
+                let ok = match (&writes, i % 10) {
+                    (Some((program, token, body)), 0) => {
+                        let mut body = body.clone();
+                        body["code"] = serde_json::Value::from(format!("LOAD-{w}-{i}"));
+                        write_one(&client, &base, program, body, token)
+                            .await
+                            .is_ok()
+                    }
+                    _ => client
+                        .get(format!("{base}{}", paths[i % paths.len()]))
+                        .header(reqwest::header::COOKIE, &cookie)
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status().is_success()),
+                };
+                if ok {
+                    times.push(start.elapsed());
+                }
+                i += WORKERS;
+            }
+            times
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.map_err(internal)?);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    Ok((all.len() as f64 / elapsed, all))
+}
+
+/// One scale on one engine: the table rows it measured.
+async fn measure(
+    engine: &str,
+    url: &str,
+    scale: Scale,
+    requests: usize,
+) -> Result<(Vec<String>, f64), AppError> {
+    let mut rows = Vec::new();
+    let row = |rows: &mut Vec<String>, what: &str, figure: String, target: &str| {
+        rows.push(format!(
+            "| {} | {engine} | {what} | {figure} | {target} |",
+            scale.code()
+        ));
+    };
+    // Generation.
+    let app = App::open(url).await?;
+    let operator = Actor::local_operator();
+    crate::init(&app, &operator, twinaid_domain::Lang::En).await?;
+    let synthetic = Synthetic::new(scale, 1, &REGISTRY);
+    let structure = synthetic
+        .structure(&REGISTRY)
+        .map_err(AppError::BadRequest)?;
+    let total = synthetic.plan.total_records();
+    let bar = indicatif::ProgressBar::new(total as u64);
+    let started = Instant::now();
+    let written = app
+        .generate_synthetic(&operator, &structure, synthetic.batches(10_000), &|n| {
+            bar.inc(n as u64)
+        })
+        .await?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    row(
+        &mut rows,
+        "generate",
+        format!(
+            "{written} records in {seconds:.1} s ({:.0}/s)",
+            written as f64 / seconds
+        ),
+        "",
+    );
+    let program = synthetic.program_code.clone();
+    let year = synthetic.plan.first_year + synthetic.plan.years - 1;
+    let office = Actor {
+        name: "bench".into(),
+        role: Role::ProgramOffice {
+            program: program.clone(),
+        },
+    };
+    app.add_user(&operator, "bench", "bench", PASSWORD, &office.role)
+        .await?;
+    let (secret, _) = app.sign_in("bench", PASSWORD).await?;
+    let token = app.create_api_token(&office, "bench").await?.0;
+    let cookie = format!("twinaid_session={}", secret.0);
+    // The raw SQL statement the pivot is compared with, timed in this process.
+    let mut raw = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        app.pivot(&office, &program, "labour_transferred", true)
+            .await?;
+        raw.push(start.elapsed());
+    }
+    raw.sort();
+    app.close().await;
+
+    let server = ServerProcess::start(url).await?;
+    let base = server.base.clone();
+    let client = reqwest::Client::new();
+    let pages = [
+        (
+            "yearbook (page)",
+            format!("/yearbook?program={program}&year={year}"),
+            "< 200 ms",
+        ),
+        (
+            "yearbook (API)",
+            format!("/api/v1/programs/{program}/yearbook/{year}"),
+            "< 200 ms",
+        ),
+        (
+            "dashboard",
+            format!("/?program={program}&year={year}"),
+            "p95 < 100 ms (province < 50)",
+        ),
+        (
+            "list, filtered, with totals",
+            format!("/records/fund_transaction?program={program}&year={year}&f.kind=disbursement"),
+            "p95 < 50 ms",
+        ),
+        (
+            "pivot: labour transferred by county × year",
+            format!("/api/v1/programs/{program}/pivot/labour_transferred"),
+            "",
+        ),
+    ];
+    let mut yearbook_p50 = 0.0;
+    let mut pivot_p50 = 0.0;
+    for (name, path, target) in &pages {
+        let times = time_get(&client, &base, path, &cookie, requests).await?;
+        if name.starts_with("yearbook (API)") {
+            yearbook_p50 = pct(&times, 0.5);
+        }
+        if name.starts_with("pivot") {
+            pivot_p50 = pct(&times, 0.5);
+        }
+        row(
+            &mut rows,
+            name,
+            format!(
+                "p50 {:.1} · p95 {:.1} · max {:.1} ms",
+                pct(&times, 0.5),
+                pct(&times, 0.95),
+                pct(&times, 1.0)
+            ),
+            target,
+        );
+    }
+    row(
+        &mut rows,
+        "same aggregate as one raw SQL statement over the records",
+        format!(
+            "p50 {:.1} ms; pivot / raw = {:.2}×",
+            pct(&raw, 0.5),
+            pivot_p50 / pct(&raw, 0.5).max(0.001)
+        ),
+        "≤ 1.5×",
+    );
+    // Write, then the very next read shows it.
+    let county = structure.helped[0].item.region.to_string();
+    let unit = structure
+        .records
+        .first()
+        .and_then(|r| r.item.get("helper_unit").as_text().map(str::to_string))
+        .unwrap_or_default();
+    let body = |code: String| {
+        serde_json::json!({
+            "code": code, "year": year, "helper_unit": unit, "region_code": county,
+            "kind": "disbursement", "amount": 100
+        })
+    };
+    let mut writes = Vec::new();
+    let mut fresh = 0;
+    for i in 0..requests.min(100) {
+        let before = aid_funds(&client, &base, &program, year, &token).await?;
+        writes.push(write_one(&client, &base, &program, body(format!("BENCH-{i}")), &token).await?);
+        let after = aid_funds(&client, &base, &program, year, &token).await?;
+        if after == before + 100 {
+            fresh += 1;
+        }
+    }
+    writes.sort();
+    row(
+        &mut rows,
+        "record write (API), then the yearbook",
+        format!(
+            "write p50 {:.1} · p95 {:.1} ms; shown on the next request {fresh} of {} times",
+            pct(&writes, 0.5),
+            pct(&writes, 0.95),
+            writes.len()
+        ),
+        "next request; write p95 < 20 ms",
+    );
+    // Concurrent load from this process (the server is another).
+    let mix: Vec<String> = pages.iter().take(4).map(|(_, p, _)| p.clone()).collect();
+    let (rps, times) = load(&base, &mix, &cookie, None, 10).await?;
+    row(
+        &mut rows,
+        "read mix, 16 connections, 10 s",
+        format!(
+            "{rps:.0} req/s · p50 {:.1} · p95 {:.1} · p99 {:.1} ms",
+            pct(&times, 0.5),
+            pct(&times, 0.95),
+            pct(&times, 0.99)
+        ),
+        "≥ 1,000 req/s, p99 < 200 ms",
+    );
+    let template = body(String::new());
+    let (rps, times) = load(
+        &base,
+        &mix,
+        &cookie,
+        Some((&program, &token, &template)),
+        10,
+    )
+    .await?;
+    row(
+        &mut rows,
+        "mix with 10 % writes, 16 connections, 10 s",
+        format!(
+            "{rps:.0} req/s · p50 {:.1} · p95 {:.1} · p99 {:.1} ms",
+            pct(&times, 0.5),
+            pct(&times, 0.95),
+            pct(&times, 0.99)
+        ),
+        "",
+    );
+    row(
+        &mut rows,
+        "server peak resident memory",
+        format!("{} MB", server.peak_mb()),
+        "< 300 MB",
+    );
+    Ok((rows, yearbook_p50))
+}
+
+/// Runs every scale on SQLite, and on PostgreSQL when a server URL is given.
+pub async fn run(
+    scales: &[Scale],
+    requests: usize,
+    postgres: Option<&str>,
+) -> Result<(), AppError> {
+    let dir = tempfile::tempdir().map_err(internal)?;
+    println!(
+        "\ntwinaid bench --scales: synthetic programs (seed 1), served by a separate `twinaid serve` process, requests over loopback\n"
+    );
+    println!("| scale | engine | what | measured | target |\n|---|---|---|---|---|");
+    let mut growth = Vec::new();
+    for scale in scales {
+        let mut engines = vec![(
+            "SQLite".to_string(),
+            format!(
+                "sqlite://{}",
+                dir.path().join(format!("{}.db", scale.code())).display()
+            ),
+        )];
+        if let Some(admin) = postgres {
+            let url = twinaid_store::testing::fresh_postgres_database(admin).await?;
+            engines.push(("PostgreSQL".to_string(), url));
+        }
+        for (engine, url) in &engines {
+            let (rows, yearbook) = measure(engine, url, *scale, requests).await?;
+            for r in rows {
+                println!("{r}");
+            }
+            growth.push((
+                scale.code(),
+                engine.clone(),
+                Synthetic::new(*scale, 1, &REGISTRY).plan.total_records(),
+                yearbook,
+            ));
+        }
+    }
+    println!(
+        "\nreport time as data grows (yearbook API, p50)\n\n| scale | engine | records | yearbook ms |\n|---|---|---:|---:|"
+    );
+    for (scale, engine, records, ms) in growth {
+        println!("| {scale} | {engine} | {records} | {ms:.1} |");
+    }
+    Ok(())
+}
