@@ -322,15 +322,35 @@ impl Store {
 
     /// The years in which the program has any record or single-year aggregate value.
     pub async fn covered_years(&self, program_code: &str) -> Result<BTreeSet<i32>, StoreError> {
+        let mut years = BTreeSet::new();
+        // Each kind's count rows, stepped through year by year on the primary key
+        // (a skip scan): a handful of lookups however many counties and units there are.
+        for kind in RecordKind::ALL.iter().filter(|k| k.is_yearly()) {
+            let rows = sqlx::query(
+                "WITH RECURSIVE y(v) AS ( \
+                   SELECT MIN(year) FROM figure_summary WHERE program_code = $1 AND part = $2 \
+                   UNION ALL \
+                   SELECT (SELECT MIN(year) FROM figure_summary WHERE program_code = $1 AND part = $2 AND year > y.v) \
+                   FROM y WHERE y.v IS NOT NULL) \
+                 SELECT CAST(v AS BIGINT) FROM y WHERE v IS NOT NULL",
+            )
+            .bind(program_code.to_string())
+            .bind(crate::summary::count_key(*kind))
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                years.insert(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX));
+            }
+        }
         let rows = sqlx::query(
-            "SELECT DISTINCT year FROM figure_summary WHERE program_code = $1 AND part LIKE '#%' AND value > 0 \
-             UNION SELECT DISTINCT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to",
+            "SELECT DISTINCT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to",
         )
         .bind(program_code.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX)))
-            .collect()
+        for r in rows {
+            years.insert(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX));
+        }
+        Ok(years)
     }
 }
