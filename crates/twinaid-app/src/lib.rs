@@ -204,13 +204,22 @@ impl App {
         program_code: &str,
         indicator: &str,
     ) -> Result<BTreeMap<i32, i64>, AppError> {
-        let mut by_year = BTreeMap::new();
-        if let Some((_, cells)) = self.pivot(actor, program_code, indicator, false).await? {
-            for (_, year, raw) in cells {
-                *by_year.entry(year).or_insert(0) += raw;
-            }
-        }
-        Ok(by_year)
+        actor.require_reader()?;
+        let Some(def) = self
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .find(|d| d.code == indicator)
+        else {
+            return Ok(BTreeMap::new());
+        };
+        Ok(self
+            .store
+            .series(program_code, &def)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     /// The yearbook of a program for a year, computed from current data

@@ -1,5 +1,6 @@
 //! The figure summary against the records themselves, on a synthetic
-//! county-scale program (fifteen years, about 40,000 records): every
+//! county-scale program (fifteen years, about 40,000 records, over three
+//! counties): every
 //! indicator of every year is the same whichever path computes it, after
 //! the generation and after edits, moves between counties, deletions and
 //! project steps. On SQLite, and on PostgreSQL when `TWINAID_TEST_POSTGRES_URL` is set.
@@ -31,7 +32,11 @@ async fn check(url: &str) {
     let actor = Actor::local_operator();
     let regions = twinaid_exchange::national_regions::parse(&REGISTRY);
     app.init(&actor, &regions).await.unwrap();
-    let synthetic = Synthetic::new(Scale::County, 11, &REGISTRY);
+    // The county scale's records, spread over three counties so that records
+    // move between counties and the roll-ups add several up.
+    let mut plan = Scale::County.plan();
+    plan.helped_counties = 3;
+    let synthetic = Synthetic::with_plan(Scale::County, plan, 11, &REGISTRY);
     let structure = synthetic.structure(&REGISTRY).unwrap();
     let written = app
         .generate_synthetic(&actor, &structure, synthetic.batches(1_000), &|_| {})
@@ -56,7 +61,17 @@ async fn check(url: &str) {
         .collect();
     cells.insert("amount".into(), "123456.78".into());
     cells.insert("year".into(), "2016".into());
-    let other_county = structure.helped[0].item.region.to_string();
+    let here = project
+        .get("region_code")
+        .as_text()
+        .unwrap_or("")
+        .to_string();
+    let other_county = structure
+        .helped
+        .iter()
+        .map(|h| h.item.region.to_string())
+        .find(|c| !here.starts_with(c.as_str()))
+        .unwrap();
     cells.insert("region_code".into(), other_county);
     app.save_record(
         &actor,

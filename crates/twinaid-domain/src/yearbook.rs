@@ -27,6 +27,9 @@ pub struct Contribution {
     pub origin: Origin,
     /// In the indicator's stored scale.
     pub raw: i64,
+    /// Which figures it counts in: all of them, or (for sums stored already
+    /// split) only the by-county or only the by-source ones and the totals.
+    pub counts_in: CountsIn,
 }
 
 /// A value for the year and since the program began.
@@ -110,6 +113,18 @@ fn source_key(source: Option<SourceKind>) -> String {
     source.map_or(UNSPECIFIED, |s| s.code()).to_string()
 }
 
+/// Which of a yearbook's figures a contribution counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CountsIn {
+    /// The totals, by county and by source.
+    #[default]
+    All,
+    /// Only the by-county split (its totals come with the by-source pieces).
+    CountyOnly,
+    /// The totals and the by-source split, not the by-county one.
+    TotalsAndSource,
+}
+
 /// Sums of one indicator's contributions for the asked year and before.
 fn fold(
     def: &IndicatorDefinition,
@@ -144,22 +159,25 @@ fn fold(
     for c in contributions {
         let year_part = if in_year(c, year) { c.raw } else { 0 };
         let cumulative_part = if in_cumulative(c) { c.raw } else { 0 };
-        if let Some(prev) = figures.previous_year.as_mut()
-            && in_year(c, year - 1)
-        {
-            *prev += c.raw;
+        let mut splits: Vec<&mut Split> = Vec::with_capacity(3);
+        if c.counts_in != CountsIn::CountyOnly {
+            if let Some(prev) = figures.previous_year.as_mut()
+                && in_year(c, year - 1)
+            {
+                *prev += c.raw;
+            }
+            figures.year += year_part;
+            figures.cumulative += cumulative_part;
+            splits.push(match c.origin {
+                Origin::Records => &mut figures.from_records,
+                Origin::Aggregates => &mut figures.from_aggregates,
+            });
+            splits.push(figures.by_source.entry(source_key(c.source)).or_default());
         }
-        figures.year += year_part;
-        figures.cumulative += cumulative_part;
-        let origin = match c.origin {
-            Origin::Records => &mut figures.from_records,
-            Origin::Aggregates => &mut figures.from_aggregates,
-        };
-        for split in [
-            origin,
-            figures.by_county.entry(county_key(&c.region)).or_default(),
-            figures.by_source.entry(source_key(c.source)).or_default(),
-        ] {
+        if c.counts_in != CountsIn::TotalsAndSource {
+            splits.push(figures.by_county.entry(county_key(&c.region)).or_default());
+        }
+        for split in splits {
             split.year += year_part;
             split.cumulative += cumulative_part;
         }
@@ -359,6 +377,7 @@ mod tests {
             source: (origin == Origin::Records).then_some(SourceKind::Cities),
             origin,
             raw,
+            counts_in: CountsIn::All,
         }
     }
 

@@ -153,7 +153,11 @@ impl Synthetic {
     /// Draws the program's units, counties and pairings from the national
     /// region registry (`provinces.csv`, `cities.csv`, `areas.csv`).
     pub fn new(scale: Scale, seed: u64, registry: &[&str]) -> Synthetic {
-        let plan = scale.plan();
+        Synthetic::with_plan(scale, scale.plan(), seed, registry)
+    }
+
+    /// A program of a scale's name with another shape (e.g. more counties).
+    pub fn with_plan(scale: Scale, plan: Plan, seed: u64, registry: &[&str]) -> Synthetic {
         let mut rng = SplitMix64(seed);
         let names = national_regions::parse(registry);
         let province_of = |c: &RegionCode| c.as_str()[..2].to_string();

@@ -133,6 +133,7 @@ impl Store {
                     source: parse_source(row.try_get(2)?),
                     origin: Origin::Records,
                     raw: row.try_get(3)?,
+                    counts_in: twinaid_domain::yearbook::CountsIn::All,
                 });
             }
         }
@@ -158,6 +159,7 @@ impl Store {
         }
         let mut out = Vec::new();
         if !parts.is_empty() {
+            use twinaid_domain::yearbook::CountsIn;
             let keys: Vec<String> = (0..parts.len()).map(|i| format!("${}", i + 3)).collect();
             let stocks: Vec<String> = parts
                 .iter()
@@ -171,35 +173,55 @@ impl Store {
                 format!(" OR part IN ({})", stocks.join(", "))
             };
             let bucket = format!("CASE WHEN year >= $2 - 1{stock_clause} THEN year ELSE -1 END");
-            let sql = format!(
-                "SELECT part, {bucket} AS bucket, county, unit_kind, CAST(SUM(value) AS BIGINT) \
-                 FROM figure_summary WHERE program_code = $1 AND year <= $2 AND part IN ({}) \
-                 GROUP BY part, {bucket}, county, unit_kind",
-                keys.join(", ")
-            );
-            let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(program_code.to_string())
-                .bind(i64::from(year));
-            for (key, _) in &parts {
-                q = q.bind(key.clone());
-            }
-            let first = i32::MIN / 2;
-            for row in q.fetch_all(&self.pool).await? {
-                let part: String = row.try_get(0)?;
-                let indicator = part.rsplit_once('#').map_or(part.as_str(), |(c, _)| c);
-                let bucket = i32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
-                let county: String = row.try_get(2)?;
-                let unit_kind: String = row.try_get(3)?;
-                out.push(Contribution {
-                    indicator: indicator.to_string(),
-                    // The years before the previous one, summed.
-                    year_from: if bucket == -1 { first } else { bucket },
-                    year_to: if bucket == -1 { year - 2 } else { bucket },
-                    region: parse_region((!county.is_empty()).then_some(county))?,
-                    source: parse_source((!unit_kind.is_empty()).then_some(unit_kind)),
-                    origin: Origin::Records,
-                    raw: row.try_get(4)?,
-                });
+            // The roll-ups only: each county over sources, each source over counties.
+            for (column, rollup, counts_in) in [
+                (
+                    "county",
+                    "source = '*' AND county <> '*'",
+                    CountsIn::CountyOnly,
+                ),
+                (
+                    "source",
+                    "county = '*' AND source <> '*'",
+                    CountsIn::TotalsAndSource,
+                ),
+            ] {
+                let sql = format!(
+                    "SELECT part, {bucket} AS bucket, {column}, CAST(SUM(value) AS BIGINT) \
+                     FROM figure_summary WHERE program_code = $1 AND year <= $2 AND part IN ({}) AND {rollup} \
+                     GROUP BY part, {bucket}, {column}",
+                    keys.join(", ")
+                );
+                let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(program_code.to_string())
+                    .bind(i64::from(year));
+                for (key, _) in &parts {
+                    q = q.bind(key.clone());
+                }
+                let first = i32::MIN / 2;
+                for row in q.fetch_all(&self.pool).await? {
+                    let part: String = row.try_get(0)?;
+                    let indicator = part.rsplit_once('#').map_or(part.as_str(), |(c, _)| c);
+                    let bucket = i32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
+                    let place: String = row.try_get(2)?;
+                    let (region, source) = match counts_in {
+                        CountsIn::CountyOnly => {
+                            (parse_region((!place.is_empty()).then_some(place))?, None)
+                        }
+                        _ => (None, SourceKind::parse(&place)),
+                    };
+                    out.push(Contribution {
+                        indicator: indicator.to_string(),
+                        // The years before the previous one, summed.
+                        year_from: if bucket == -1 { first } else { bucket },
+                        year_to: if bucket == -1 { year - 2 } else { bucket },
+                        region,
+                        source,
+                        origin: Origin::Records,
+                        raw: row.try_get(3)?,
+                        counts_in,
+                    });
+                }
             }
         }
         out.extend(self.aggregate_contributions(program_code, year).await?);
@@ -233,6 +255,7 @@ impl Store {
                 source: parse_source(row.try_get(4)?),
                 origin: Origin::Aggregates,
                 raw: row.try_get(5)?,
+                counts_in: twinaid_domain::yearbook::CountsIn::All,
             });
         }
         Ok(out)
@@ -256,7 +279,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT county, year, CAST(SUM(value) AS BIGINT) FROM ( \
-               SELECT county, year, value FROM figure_summary WHERE program_code = $1 AND {parts_clause} \
+               SELECT county, year, value FROM figure_summary WHERE program_code = $1 AND {parts_clause} AND source = '*' AND county <> '*' \
                UNION ALL SELECT COALESCE(SUBSTR(region_code, 1, 6), ''), year_from, value FROM aggregate_value \
                  WHERE program_code = $1 AND indicator = $2 AND year_from = year_to \
              ) AS pieces GROUP BY county, year ORDER BY county, year"
@@ -275,6 +298,47 @@ impl Store {
                     r.try_get(0)?,
                     i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX),
                     r.try_get(2)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// An indicator's figure for each year over all counties (records and
+    /// single-year aggregate values), from the summary's roll-ups by source.
+    pub async fn series(
+        &self,
+        program_code: &str,
+        def: &IndicatorDefinition,
+    ) -> Result<Vec<(i32, i64)>, StoreError> {
+        let keys: Vec<String> = (0..def.parts().len())
+            .map(|i| crate::summary::part_key(&def.code, i))
+            .collect();
+        let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 3)).collect();
+        let parts_clause = if params.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("part IN ({})", params.join(", "))
+        };
+        let sql = format!(
+            "SELECT year, CAST(SUM(value) AS BIGINT) FROM ( \
+               SELECT year, value FROM figure_summary WHERE program_code = $1 AND {parts_clause} AND county = '*' AND source <> '*' \
+               UNION ALL SELECT year_from, value FROM aggregate_value \
+                 WHERE program_code = $1 AND indicator = $2 AND year_from = year_to \
+             ) AS pieces GROUP BY year ORDER BY year"
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(def.code.clone());
+        for k in keys {
+            q = q.bind(k);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX),
+                    r.try_get(1)?,
                 ))
             })
             .collect()

@@ -5,11 +5,12 @@
 
 use crate::StoreError;
 use crate::figures::in_values;
+use crate::rows::AnyQuery;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
 use twinaid_domain::indicator::{IndicatorDefinition, Measure, Part, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
-use twinaid_domain::unit::SourceKind;
+use twinaid_domain::unit::{SourceKind, UnitKind};
 
 /// Above this many counties of one kind and year, a write refreshes the
 /// whole year of the kind: one grouped pass instead of many small ones.
@@ -109,14 +110,25 @@ fn select_sql(
         conditions.push(in_values(&column, values, &mut binds, offset));
     }
     let county = "COALESCE(SUBSTR(r.region_code, 1, 6), '')";
+    let source = source_case();
     let sql = format!(
-        "SELECT $1, $3, r.year, {county}, COALESCE(u.kind, ''), CAST({measure} AS BIGINT) \
+        "SELECT $1, $3, r.year, {county}, {source}, CAST({measure} AS BIGINT) \
          FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
-         WHERE {} GROUP BY r.year, {county}, COALESCE(u.kind, '')",
+         WHERE {} GROUP BY r.year, {county}, {source}",
         kind.code(),
         conditions.join(" AND ")
     );
     Ok((sql, binds))
+}
+
+/// The fund source of a record's helper unit (`u.kind`), as SQL: the
+/// mapping is the domain's, written out once per statement.
+fn source_case() -> String {
+    let whens: String = UnitKind::ALL
+        .iter()
+        .map(|k| format!(" WHEN '{}' THEN '{}'", k.code(), k.source().code()))
+        .collect();
+    format!("(CASE u.kind{whens} ELSE '' END)")
 }
 
 /// The first code after every code that starts with `county`.
@@ -127,7 +139,9 @@ fn county_end(county: &str) -> String {
     }
 }
 
-/// Recomputes one slice of every part of `kind`: the whole year, or one county of it.
+/// Recomputes one slice of every part of `kind` (the whole year, or one
+/// county of it) from the records, then its roll-ups: the county's totals
+/// over sources and the year's totals by source.
 async fn refresh_slice(
     conn: &mut AnyConnection,
     program: &str,
@@ -136,26 +150,40 @@ async fn refresh_slice(
     county: Option<&str>,
     parts: &[(String, Part)],
 ) -> Result<(), StoreError> {
-    for (key, part) in parts {
-        let delete = match county {
-            Some(_) => {
-                "DELETE FROM figure_summary WHERE program_code = $1 AND part = $2 AND year = $3 AND county = $4"
-            }
-            None => {
-                "DELETE FROM figure_summary WHERE program_code = $1 AND part = $2 AND year = $3"
-            }
-        };
-        let mut q = sqlx::query(delete)
-            .bind(program.to_string())
-            .bind(key.clone())
-            .bind(year);
-        if let Some(c) = county {
-            q = q.bind(c.to_string());
+    let keys: Vec<&String> = parts.iter().map(|(k, _)| k).collect();
+    // `part IN ($first, ...)`, with the keys bound from `first` on.
+    let part_in = |first: usize| {
+        let p: Vec<String> = (0..keys.len()).map(|i| format!("${}", first + i)).collect();
+        format!("part IN ({})", p.join(", "))
+    };
+    let bind_keys = |mut q: AnyQuery<'static>| {
+        for k in &keys {
+            q = q.bind((*k).clone());
         }
-        q.execute(&mut *conn).await?;
+        q
+    };
+    // The slice's detail and its county roll-ups (a county's rows all carry its code).
+    let delete = match county {
+        Some(_) => format!(
+            "DELETE FROM figure_summary WHERE program_code = $1 AND year = $2 AND county = $3 AND {}",
+            part_in(4)
+        ),
+        None => format!(
+            "DELETE FROM figure_summary WHERE program_code = $1 AND year = $2 AND county <> '*' AND {}",
+            part_in(3)
+        ),
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(delete))
+        .bind(program.to_string())
+        .bind(year);
+    if let Some(c) = county {
+        q = q.bind(c.to_string());
+    }
+    bind_keys(q).execute(&mut *conn).await?;
+    for (key, part) in parts {
         let (select, binds) = select_sql(kind, part, county.is_some())?;
         let insert = format!(
-            "INSERT INTO figure_summary (program_code, part, year, county, unit_kind, value) {select}"
+            "INSERT INTO figure_summary (program_code, part, year, county, source, value) {select}"
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(insert))
             .bind(program.to_string())
@@ -169,6 +197,45 @@ async fn refresh_slice(
         }
         q.execute(&mut *conn).await?;
     }
+    // A county's total over sources.
+    let (county_clause, first) = match county {
+        Some(_) => ("AND county = $3", 4),
+        None => ("", 3),
+    };
+    let rollup = format!(
+        "INSERT INTO figure_summary (program_code, part, year, county, source, value) \
+         SELECT program_code, part, year, county, '*', CAST(SUM(value) AS BIGINT) FROM figure_summary \
+         WHERE program_code = $1 AND year = $2 {county_clause} AND county <> '*' AND source <> '*' AND {} \
+         GROUP BY program_code, part, year, county",
+        part_in(first)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(rollup))
+        .bind(program.to_string())
+        .bind(year);
+    if let Some(c) = county {
+        q = q.bind(c.to_string());
+    }
+    bind_keys(q).execute(&mut *conn).await?;
+    // The year's total of each source over counties.
+    let delete = format!(
+        "DELETE FROM figure_summary WHERE program_code = $1 AND year = $2 AND county = '*' AND {}",
+        part_in(3)
+    );
+    let q = sqlx::query(sqlx::AssertSqlSafe(delete))
+        .bind(program.to_string())
+        .bind(year);
+    bind_keys(q).execute(&mut *conn).await?;
+    let rollup = format!(
+        "INSERT INTO figure_summary (program_code, part, year, county, source, value) \
+         SELECT program_code, part, year, '*', source, CAST(SUM(value) AS BIGINT) FROM figure_summary \
+         WHERE program_code = $1 AND year = $2 AND county <> '*' AND source <> '*' AND {} \
+         GROUP BY program_code, part, year, source",
+        part_in(3)
+    );
+    let q = sqlx::query(sqlx::AssertSqlSafe(rollup))
+        .bind(program.to_string())
+        .bind(year);
+    bind_keys(q).execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use twinaid_domain::program::{HelpedRegion, Program};
 use twinaid_domain::record::{Record, RecordKind};
 use twinaid_domain::region::{RegionCode, RegionName};
 use twinaid_domain::unit::{Side, SourceKind, Unit, UnitKind};
-use twinaid_domain::yearbook::Origin;
+use twinaid_domain::yearbook::{CountsIn, Origin};
 use twinaid_store::{Store, testing};
 
 /// One store per engine, each on an empty database.
@@ -197,12 +197,20 @@ async fn contributions_are_summed_in_the_database_by_year_place_and_source() {
             .filter(|d| d.code.starts_with("aid_funds"))
             .collect();
         let cs = store.contributions("zj-sc", 2009, &defs).await.unwrap();
+        // Records come twice, split by source (with the totals) and by county.
         let total = |code: &str, origin: Origin| -> i64 {
             cs.iter()
                 .filter(|c| c.indicator == code && c.origin == origin)
+                .filter(|c| c.counts_in != CountsIn::CountyOnly)
                 .map(|c| c.raw)
                 .sum()
         };
+        let by_county: i64 = cs
+            .iter()
+            .filter(|c| c.indicator == "aid_funds" && c.counts_in == CountsIn::CountyOnly)
+            .map(|c| c.raw)
+            .sum();
+        assert_eq!(by_county, 380_000_050, "the counties add up to the same");
         assert_eq!(
             total("aid_funds", Origin::Records),
             380_000_050,
@@ -217,6 +225,7 @@ async fn contributions_are_summed_in_the_database_by_year_place_and_source() {
         assert!(
             cs.iter()
                 .filter(|c| c.indicator == "aid_funds_cities")
+                .filter(|c| c.counts_in != CountsIn::CountyOnly)
                 .all(|c| c.source == Some(SourceKind::Cities))
         );
         assert_eq!(

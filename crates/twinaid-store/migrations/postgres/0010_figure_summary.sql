@@ -1,17 +1,18 @@
 -- The figures of every indicator part and the count of every record kind, per
--- program, year, county and helper unit kind; kept current in the transaction of
+-- program, year, county and fund source; kept current in the transaction of
 -- each write (never rebuilt on a schedule), so reports read a few thousand rows
 -- instead of every record. part is 'INDICATOR#N' or '#KIND'; '' stands for none.
+-- Roll-ups sit beside the detail: source '*' is a county's total over sources,
+-- county '*' a source's total over counties.
 CREATE TABLE figure_summary (
     program_code TEXT NOT NULL,
     part TEXT NOT NULL,
     year BIGINT NOT NULL,
     county TEXT NOT NULL,
-    unit_kind TEXT NOT NULL,
+    source TEXT NOT NULL,
     value BIGINT NOT NULL,
-    PRIMARY KEY (program_code, part, year, county, unit_kind)
+    PRIMARY KEY (program_code, part, year, county, source)
 );
-CREATE INDEX figure_summary_year ON figure_summary (program_code, year);
 
 -- A county's records of a year are found without reading the whole year.
 DROP INDEX project_program_year;
