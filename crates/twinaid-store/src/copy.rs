@@ -30,6 +30,8 @@ pub const TABLES: &[&str] = &[
     "aggregate_value",
     "plan_target",
     "figure_summary",
+    "figure_county",
+    "figure_source",
     "audit_event",
     "app_user",
     "user_session",

@@ -174,21 +174,13 @@ impl Store {
             };
             let bucket = format!("CASE WHEN year >= $2 - 1{stock_clause} THEN year ELSE -1 END");
             // The roll-ups only: each county over sources, each source over counties.
-            for (column, rollup, counts_in) in [
-                (
-                    "county",
-                    "source = '*' AND county <> '*'",
-                    CountsIn::CountyOnly,
-                ),
-                (
-                    "source",
-                    "county = '*' AND source <> '*'",
-                    CountsIn::TotalsAndSource,
-                ),
+            for (column, table, counts_in) in [
+                ("county", "figure_county", CountsIn::CountyOnly),
+                ("source", "figure_source", CountsIn::TotalsAndSource),
             ] {
                 let sql = format!(
                     "SELECT part, {bucket} AS bucket, {column}, CAST(SUM(value) AS BIGINT) \
-                     FROM figure_summary WHERE program_code = $1 AND year <= $2 AND part IN ({}) AND {rollup} \
+                     FROM {table} WHERE program_code = $1 AND year <= $2 AND part IN ({}) \
                      GROUP BY part, {bucket}, {column}",
                     keys.join(", ")
                 );
@@ -279,7 +271,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT county, year, CAST(SUM(value) AS BIGINT) FROM ( \
-               SELECT county, year, value FROM figure_summary WHERE program_code = $1 AND {parts_clause} AND source = '*' AND county <> '*' \
+               SELECT county, year, value FROM figure_county WHERE program_code = $1 AND {parts_clause} \
                UNION ALL SELECT COALESCE(SUBSTR(region_code, 1, 6), ''), year_from, value FROM aggregate_value \
                  WHERE program_code = $1 AND indicator = $2 AND year_from = year_to \
              ) AS pieces GROUP BY county, year ORDER BY county, year"
@@ -321,7 +313,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT year, CAST(SUM(value) AS BIGINT) FROM ( \
-               SELECT year, value FROM figure_summary WHERE program_code = $1 AND {parts_clause} AND county = '*' AND source <> '*' \
+               SELECT year, value FROM figure_source WHERE program_code = $1 AND {parts_clause} \
                UNION ALL SELECT year_from, value FROM aggregate_value \
                  WHERE program_code = $1 AND indicator = $2 AND year_from = year_to \
              ) AS pieces GROUP BY year ORDER BY year"
@@ -392,9 +384,9 @@ impl Store {
         for kind in RecordKind::ALL.iter().filter(|k| k.is_yearly()) {
             let rows = sqlx::query(
                 "WITH RECURSIVE y(v) AS ( \
-                   SELECT MIN(year) FROM figure_summary WHERE program_code = $1 AND part = $2 \
+                   SELECT MIN(year) FROM figure_source WHERE program_code = $1 AND part = $2 \
                    UNION ALL \
-                   SELECT (SELECT MIN(year) FROM figure_summary WHERE program_code = $1 AND part = $2 AND year > y.v) \
+                   SELECT (SELECT MIN(year) FROM figure_source WHERE program_code = $1 AND part = $2 AND year > y.v) \
                    FROM y WHERE y.v IS NOT NULL) \
                  SELECT CAST(v AS BIGINT) FROM y WHERE v IS NOT NULL",
             )

@@ -197,7 +197,7 @@ impl Store {
             .map(|k| format!("EXISTS (SELECT 1 FROM {})", k.code()))
             .collect();
         let sql = format!(
-            "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM figure_summary) THEN 0 WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
+            "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM figure_source) THEN 0 WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
             kinds.join(" OR ")
         );
         let unfilled: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))

@@ -162,24 +162,26 @@ async fn refresh_slice(
         }
         q
     };
-    // The slice's detail and its county roll-ups (a county's rows all carry its code).
-    let delete = match county {
-        Some(_) => format!(
-            "DELETE FROM figure_summary WHERE program_code = $1 AND year = $2 AND county = $3 AND {}",
-            part_in(4)
-        ),
-        None => format!(
-            "DELETE FROM figure_summary WHERE program_code = $1 AND year = $2 AND county <> '*' AND {}",
-            part_in(3)
-        ),
-    };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(delete))
-        .bind(program.to_string())
-        .bind(year);
-    if let Some(c) = county {
-        q = q.bind(c.to_string());
+    // The slice's detail and the county roll-ups it feeds.
+    for table in ["figure_summary", "figure_county"] {
+        let delete = match county {
+            Some(_) => format!(
+                "DELETE FROM {table} WHERE program_code = $1 AND year = $2 AND county = $3 AND {}",
+                part_in(4)
+            ),
+            None => format!(
+                "DELETE FROM {table} WHERE program_code = $1 AND year = $2 AND {}",
+                part_in(3)
+            ),
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(delete))
+            .bind(program.to_string())
+            .bind(year);
+        if let Some(c) = county {
+            q = q.bind(c.to_string());
+        }
+        bind_keys(q).execute(&mut *conn).await?;
     }
-    bind_keys(q).execute(&mut *conn).await?;
     for (key, part) in parts {
         let (select, binds) = select_sql(kind, part, county.is_some())?;
         let insert = format!(
@@ -203,9 +205,9 @@ async fn refresh_slice(
         None => ("", 3),
     };
     let rollup = format!(
-        "INSERT INTO figure_summary (program_code, part, year, county, source, value) \
-         SELECT program_code, part, year, county, '*', CAST(SUM(value) AS BIGINT) FROM figure_summary \
-         WHERE program_code = $1 AND year = $2 {county_clause} AND county <> '*' AND source <> '*' AND {} \
+        "INSERT INTO figure_county (program_code, part, year, county, value) \
+         SELECT program_code, part, year, county, CAST(SUM(value) AS BIGINT) FROM figure_summary \
+         WHERE program_code = $1 AND year = $2 {county_clause} AND {} \
          GROUP BY program_code, part, year, county",
         part_in(first)
     );
@@ -218,7 +220,7 @@ async fn refresh_slice(
     bind_keys(q).execute(&mut *conn).await?;
     // The year's total of each source over counties.
     let delete = format!(
-        "DELETE FROM figure_summary WHERE program_code = $1 AND year = $2 AND county = '*' AND {}",
+        "DELETE FROM figure_source WHERE program_code = $1 AND year = $2 AND {}",
         part_in(3)
     );
     let q = sqlx::query(sqlx::AssertSqlSafe(delete))
@@ -226,9 +228,9 @@ async fn refresh_slice(
         .bind(year);
     bind_keys(q).execute(&mut *conn).await?;
     let rollup = format!(
-        "INSERT INTO figure_summary (program_code, part, year, county, source, value) \
-         SELECT program_code, part, year, '*', source, CAST(SUM(value) AS BIGINT) FROM figure_summary \
-         WHERE program_code = $1 AND year = $2 AND county <> '*' AND source <> '*' AND {} \
+        "INSERT INTO figure_source (program_code, part, year, source, value) \
+         SELECT program_code, part, year, source, CAST(SUM(value) AS BIGINT) FROM figure_summary \
+         WHERE program_code = $1 AND year = $2 AND {} \
          GROUP BY program_code, part, year, source",
         part_in(3)
     );
@@ -276,10 +278,14 @@ pub(crate) async fn rebuild_program(
     program: &str,
     defs: &[IndicatorDefinition],
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM figure_summary WHERE program_code = $1")
+    for table in ["figure_summary", "figure_county", "figure_source"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE program_code = $1"
+        )))
         .bind(program.to_string())
         .execute(&mut *conn)
         .await?;
+    }
     for kind in RecordKind::ALL.iter().filter(|k| k.is_yearly()) {
         let sql = format!(
             "SELECT DISTINCT year FROM {} WHERE program_code = $1",

@@ -2,8 +2,8 @@
 -- program, year, county and fund source; kept current in the transaction of
 -- each write (never rebuilt on a schedule), so reports read a few thousand rows
 -- instead of every record. part is 'INDICATOR#N' or '#KIND'; '' stands for none.
--- Roll-ups sit beside the detail: source '*' is a county's total over sources,
--- county '*' a source's total over counties.
+-- Two roll-ups are kept with it: each county's total over sources, and each
+-- source's total over counties; reports read those.
 CREATE TABLE figure_summary (
     program_code TEXT NOT NULL,
     part TEXT NOT NULL,
@@ -12,6 +12,22 @@ CREATE TABLE figure_summary (
     source TEXT NOT NULL,
     value BIGINT NOT NULL,
     PRIMARY KEY (program_code, part, year, county, source)
+);
+CREATE TABLE figure_county (
+    program_code TEXT NOT NULL,
+    part TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    county TEXT NOT NULL,
+    value BIGINT NOT NULL,
+    PRIMARY KEY (program_code, part, year, county)
+);
+CREATE TABLE figure_source (
+    program_code TEXT NOT NULL,
+    part TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    source TEXT NOT NULL,
+    value BIGINT NOT NULL,
+    PRIMARY KEY (program_code, part, year, source)
 );
 
 -- A county's records of a year are found without reading the whole year.
