@@ -160,59 +160,93 @@ impl Store {
         let mut out = Vec::new();
         if !parts.is_empty() {
             use twinaid_domain::yearbook::CountsIn;
-            let keys: Vec<String> = (0..parts.len()).map(|i| format!("${}", i + 3)).collect();
-            let stocks: Vec<String> = parts
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, d))| d.stock)
-                .map(|(i, _)| format!("${}", i + 3))
-                .collect();
-            let stock_clause = if stocks.is_empty() {
-                String::new()
-            } else {
-                format!(" OR part IN ({})", stocks.join(", "))
-            };
-            let bucket = format!("CASE WHEN year >= $2 - 1{stock_clause} THEN year ELSE -1 END");
-            // The roll-ups only: each county over sources, each source over counties.
+            let first = i32::MIN / 2;
+            // Flows need this year, the year before and the sum of all before
+            // that: one row per county (or source) with the three, read in the
+            // roll-up's key order. Stocks need their years as they are.
+            let (stocks, flows): (Vec<&(String, &IndicatorDefinition)>, Vec<_>) =
+                parts.iter().partition(|(_, d)| d.stock);
             for (column, table, counts_in) in [
                 ("county", "figure_county", CountsIn::CountyOnly),
                 ("source", "figure_source", CountsIn::TotalsAndSource),
             ] {
-                let sql = format!(
-                    "SELECT part, {bucket} AS bucket, {column}, CAST(SUM(value) AS BIGINT) \
-                     FROM {table} WHERE program_code = $1 AND year <= $2 AND part IN ({}) \
-                     GROUP BY part, {bucket}, {column}",
-                    keys.join(", ")
-                );
-                let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(program_code.to_string())
-                    .bind(i64::from(year));
-                for (key, _) in &parts {
-                    q = q.bind(key.clone());
-                }
-                let first = i32::MIN / 2;
-                for row in q.fetch_all(&self.pool).await? {
-                    let part: String = row.try_get(0)?;
-                    let indicator = part.rsplit_once('#').map_or(part.as_str(), |(c, _)| c);
-                    let bucket = i32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
-                    let place: String = row.try_get(2)?;
+                let piece = |part: &str, place: String, from: i32, to: i32, raw: i64| {
+                    let indicator = part.rsplit_once('#').map_or(part, |(c, _)| c);
                     let (region, source) = match counts_in {
                         CountsIn::CountyOnly => {
                             (parse_region((!place.is_empty()).then_some(place))?, None)
                         }
                         _ => (None, SourceKind::parse(&place)),
                     };
-                    out.push(Contribution {
+                    Ok::<_, StoreError>(Contribution {
                         indicator: indicator.to_string(),
-                        // The years before the previous one, summed.
-                        year_from: if bucket == -1 { first } else { bucket },
-                        year_to: if bucket == -1 { year - 2 } else { bucket },
+                        year_from: from,
+                        year_to: to,
                         region,
                         source,
                         origin: Origin::Records,
-                        raw: row.try_get(3)?,
+                        raw,
                         counts_in,
-                    });
+                    })
+                };
+                let keys = |group: &[&(String, &IndicatorDefinition)]| {
+                    (0..group.len())
+                        .map(|i| format!("${}", i + 3))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                if !flows.is_empty() {
+                    let sql = format!(
+                        "SELECT part, {column}, \
+                           CAST(SUM(CASE WHEN year = $2 THEN value ELSE 0 END) AS BIGINT), \
+                           CAST(SUM(CASE WHEN year = $2 THEN 1 ELSE 0 END) AS BIGINT), \
+                           CAST(SUM(CASE WHEN year = $2 - 1 THEN value ELSE 0 END) AS BIGINT), \
+                           CAST(SUM(CASE WHEN year = $2 - 1 THEN 1 ELSE 0 END) AS BIGINT), \
+                           CAST(SUM(CASE WHEN year < $2 - 1 THEN value ELSE 0 END) AS BIGINT), \
+                           CAST(SUM(CASE WHEN year < $2 - 1 THEN 1 ELSE 0 END) AS BIGINT) \
+                         FROM {table} WHERE program_code = $1 AND part IN ({}) AND year <= $2 \
+                         GROUP BY part, {column}",
+                        keys(&flows)
+                    );
+                    let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(program_code.to_string())
+                        .bind(i64::from(year));
+                    for (key, _) in &flows {
+                        q = q.bind(key.clone());
+                    }
+                    for row in q.fetch_all(&self.pool).await? {
+                        let part: String = row.try_get(0)?;
+                        let place: String = row.try_get(1)?;
+                        // (years, value column); a piece where the roll-up has rows.
+                        for (from, to, at) in [
+                            (year, year, 2),
+                            (year - 1, year - 1, 4),
+                            (first, year - 2, 6),
+                        ] {
+                            if row.try_get::<i64, _>(at + 1)? > 0 {
+                                out.push(piece(&part, place.clone(), from, to, row.try_get(at)?)?);
+                            }
+                        }
+                    }
+                }
+                if !stocks.is_empty() {
+                    let sql = format!(
+                        "SELECT part, {column}, year, CAST(SUM(value) AS BIGINT) \
+                         FROM {table} WHERE program_code = $1 AND part IN ({}) AND year <= $2 \
+                         GROUP BY part, {column}, year",
+                        keys(&stocks)
+                    );
+                    let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(program_code.to_string())
+                        .bind(i64::from(year));
+                    for (key, _) in &stocks {
+                        q = q.bind(key.clone());
+                    }
+                    for row in q.fetch_all(&self.pool).await? {
+                        let part: String = row.try_get(0)?;
+                        let y = i32::try_from(row.try_get::<i64, _>(2)?).unwrap_or(i32::MAX);
+                        out.push(piece(&part, row.try_get(1)?, y, y, row.try_get(3)?)?);
+                    }
                 }
             }
         }

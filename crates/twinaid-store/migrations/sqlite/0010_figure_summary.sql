@@ -19,7 +19,7 @@ CREATE TABLE figure_county (
     year INTEGER NOT NULL,
     county TEXT NOT NULL,
     value BIGINT NOT NULL,
-    PRIMARY KEY (program_code, part, year, county)
+    PRIMARY KEY (program_code, part, county, year)
 );
 CREATE TABLE figure_source (
     program_code TEXT NOT NULL,
@@ -27,7 +27,7 @@ CREATE TABLE figure_source (
     year INTEGER NOT NULL,
     source TEXT NOT NULL,
     value BIGINT NOT NULL,
-    PRIMARY KEY (program_code, part, year, source)
+    PRIMARY KEY (program_code, part, source, year)
 );
 
 -- A county's records of a year are found without reading the whole year.
