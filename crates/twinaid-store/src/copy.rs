@@ -31,6 +31,7 @@ pub const TABLES: &[&str] = &[
     "plan_target",
     "figure_summary",
     "figure_county",
+    "figure_county_total",
     "figure_source",
     "audit_event",
     "app_user",

@@ -4,7 +4,7 @@
 use crate::rows::AnyQuery;
 use crate::{Store, StoreError};
 use sqlx::Row;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
@@ -195,7 +195,72 @@ impl Store {
                         .collect::<Vec<_>>()
                         .join(", ")
                 };
-                if !flows.is_empty() {
+                if !flows.is_empty() && counts_in == CountsIn::CountyOnly {
+                    // By county: the rows of the year before and on, and each
+                    // county's total over all years; the years before are the
+                    // total less those. Reads two years' rows, not all of them.
+                    let mut near: HashMap<(String, String), [(i64, i64); 3]> = HashMap::new();
+                    let sql = format!(
+                        "SELECT part, county, year, value FROM figure_county \
+                         WHERE program_code = $1 AND part IN ({}) AND year >= $2 - 1",
+                        keys(&flows)
+                    );
+                    let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(program_code.to_string())
+                        .bind(i64::from(year));
+                    for (key, _) in &flows {
+                        q = q.bind(key.clone());
+                    }
+                    for row in q.fetch_all(&self.pool).await? {
+                        let y: i64 = row.try_get(2)?;
+                        // [this year, the year before, the years after] as (value, rows).
+                        let slot = match y - i64::from(year) {
+                            0 => 0,
+                            -1 => 1,
+                            _ => 2,
+                        };
+                        let e = near
+                            .entry((row.try_get(0)?, row.try_get(1)?))
+                            .or_insert([(0, 0); 3]);
+                        e[slot].0 += row.try_get::<i64, _>(3)?;
+                        e[slot].1 += 1;
+                    }
+                    let sql = format!(
+                        "SELECT part, county, value, years FROM figure_county_total \
+                         WHERE program_code = $1 AND part IN ({})",
+                        (0..flows.len())
+                            .map(|i| format!("${}", i + 2))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let mut q: AnyQuery =
+                        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+                    for (key, _) in &flows {
+                        q = q.bind(key.clone());
+                    }
+                    for row in q.fetch_all(&self.pool).await? {
+                        let part: String = row.try_get(0)?;
+                        let county: String = row.try_get(1)?;
+                        let (total, years): (i64, i64) = (row.try_get(2)?, row.try_get(3)?);
+                        let [this, before, after] = near
+                            .get(&(part.clone(), county.clone()))
+                            .copied()
+                            .unwrap_or([(0, 0); 3]);
+                        let older = (
+                            total - this.0 - before.0 - after.0,
+                            years - this.1 - before.1 - after.1,
+                        );
+                        for (from, to, (raw, rows)) in [
+                            (year, year, this),
+                            (year - 1, year - 1, before),
+                            (first, year - 2, older),
+                        ] {
+                            if rows > 0 {
+                                out.push(piece(&part, county.clone(), from, to, raw)?);
+                            }
+                        }
+                    }
+                } else if !flows.is_empty() {
                     let sql = format!(
                         "SELECT part, {column}, \
                            CAST(SUM(CASE WHEN year = $2 THEN value ELSE 0 END) AS BIGINT), \

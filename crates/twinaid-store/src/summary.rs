@@ -218,6 +218,32 @@ async fn refresh_slice(
         q = q.bind(c.to_string());
     }
     bind_keys(q).execute(&mut *conn).await?;
+    // Each county's total over all years, with how many years it has.
+    let (county_clause, first) = match county {
+        Some(_) => ("AND county = $2", 3),
+        None => ("", 2),
+    };
+    let delete = format!(
+        "DELETE FROM figure_county_total WHERE program_code = $1 {county_clause} AND {}",
+        part_in(first)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(delete)).bind(program.to_string());
+    if let Some(c) = county {
+        q = q.bind(c.to_string());
+    }
+    bind_keys(q).execute(&mut *conn).await?;
+    let totals = format!(
+        "INSERT INTO figure_county_total (program_code, part, county, value, years) \
+         SELECT program_code, part, county, CAST(SUM(value) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+         FROM figure_county WHERE program_code = $1 {county_clause} AND {} \
+         GROUP BY program_code, part, county",
+        part_in(first)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(totals)).bind(program.to_string());
+    if let Some(c) = county {
+        q = q.bind(c.to_string());
+    }
+    bind_keys(q).execute(&mut *conn).await?;
     // The year's total of each source over counties.
     let delete = format!(
         "DELETE FROM figure_source WHERE program_code = $1 AND year = $2 AND {}",
@@ -278,7 +304,12 @@ pub(crate) async fn rebuild_program(
     program: &str,
     defs: &[IndicatorDefinition],
 ) -> Result<(), StoreError> {
-    for table in ["figure_summary", "figure_county", "figure_source"] {
+    for table in [
+        "figure_summary",
+        "figure_county",
+        "figure_county_total",
+        "figure_source",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE program_code = $1"
         )))

@@ -2,8 +2,9 @@
 -- program, year, county and fund source; kept current in the transaction of
 -- each write (never rebuilt on a schedule), so reports read a few thousand rows
 -- instead of every record. part is 'INDICATOR#N' or '#KIND'; '' stands for none.
--- Two roll-ups are kept with it: each county's total over sources, and each
--- source's total over counties; reports read those.
+-- Roll-ups are kept with it: each county's total over sources by year and over
+-- all years (so a cumulative figure is that total less the years after), and
+-- each source's total over counties; reports read those.
 CREATE TABLE figure_summary (
     program_code TEXT NOT NULL,
     part TEXT NOT NULL,
@@ -19,7 +20,15 @@ CREATE TABLE figure_county (
     year BIGINT NOT NULL,
     county TEXT NOT NULL,
     value BIGINT NOT NULL,
-    PRIMARY KEY (program_code, part, county, year)
+    PRIMARY KEY (program_code, part, year, county)
+);
+CREATE TABLE figure_county_total (
+    program_code TEXT NOT NULL,
+    part TEXT NOT NULL,
+    county TEXT NOT NULL,
+    value BIGINT NOT NULL,
+    years BIGINT NOT NULL,
+    PRIMARY KEY (program_code, part, county)
 );
 CREATE TABLE figure_source (
     program_code TEXT NOT NULL,
