@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod assessment;
+mod cache;
 mod error;
 mod imports;
 mod inspections;
@@ -39,6 +40,8 @@ pub use twinaid_store::{AggregateRow, AuditEntry, LoadSummary, RecordPage, Table
 pub struct App {
     store: Store,
     throttle: std::sync::Arc<accounts::Throttle>,
+    /// Yearbooks by program and year, at the data version they were computed at.
+    yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), Yearbook>>,
 }
 
 /// What `init` did.
@@ -54,6 +57,7 @@ impl App {
         Ok(App {
             store: Store::open(url).await?,
             throttle: Default::default(),
+            yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
         })
     }
 
@@ -252,6 +256,11 @@ impl App {
         from_records: bool,
     ) -> Result<Yearbook, AppError> {
         actor.require_reader()?;
+        let key = (program_code.to_string(), year);
+        let version = self.store.data_version(program_code).await?;
+        if !from_records && let Some(yb) = self.yearbooks.get(&key, version) {
+            return Ok(yb);
+        }
         let program = self.store.program(program_code).await?.ok_or_else(|| {
             AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
                 program_code.to_string(),
@@ -282,14 +291,18 @@ impl App {
         let region_names = self
             .names_in_year(codes.into_iter().collect(), year)
             .await?;
-        Ok(assemble(YearbookInput {
+        let yb = assemble(YearbookInput {
             program: &program,
             year,
             definitions: &definitions,
             contributions: &contributions,
             covered_years: &covered,
             region_names,
-        }))
+        });
+        if !from_records {
+            self.yearbooks.put(key, version, yb.clone());
+        }
+        Ok(yb)
     }
 
     /// The latest year the program has data for (its start year when it has none).

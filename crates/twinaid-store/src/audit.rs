@@ -52,6 +52,25 @@ pub(crate) async fn write_many<'e>(
         }
         q.execute(&mut *conn).await?;
     }
+    let mut programs: Vec<&str> = events.iter().map(|e| e.program.unwrap_or("")).collect();
+    programs.sort_unstable();
+    programs.dedup();
+    for p in programs {
+        bump(conn, p).await?;
+    }
+    Ok(())
+}
+
+/// Raises the data version of a program ("" for what all programs share),
+/// in the transaction of the change: caches keyed by it then miss.
+async fn bump(conn: &mut AnyConnection, program: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO data_version (program_code, version) VALUES ($1, 1) \
+         ON CONFLICT (program_code) DO UPDATE SET version = data_version.version + 1",
+    )
+    .bind(program.to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -75,5 +94,5 @@ pub(crate) async fn write(
     .bind(event.after.map(Value::to_string))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    bump(conn, event.program.unwrap_or("")).await
 }

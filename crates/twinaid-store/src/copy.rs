@@ -33,6 +33,7 @@ pub const TABLES: &[&str] = &[
     "figure_county",
     "figure_county_total",
     "figure_source",
+    "data_version",
     "audit_event",
     "app_user",
     "user_session",

@@ -475,6 +475,28 @@ impl Store {
             .map(Some)
     }
 
+    /// The data versions of a program and of what all programs share: every
+    /// write raises one of them in its transaction.
+    pub async fn data_version(&self, program_code: &str) -> Result<(i64, i64), StoreError> {
+        let rows = sqlx::query(
+            "SELECT program_code, version FROM data_version WHERE program_code IN ('', $1)",
+        )
+        .bind(program_code.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut versions = (0, 0);
+        for r in rows {
+            let code: String = r.try_get(0)?;
+            let v: i64 = r.try_get(1)?;
+            if code.is_empty() {
+                versions.1 = v;
+            } else {
+                versions.0 = v;
+            }
+        }
+        Ok(versions)
+    }
+
     /// The years in which the program has any record or single-year aggregate value.
     pub async fn covered_years(&self, program_code: &str) -> Result<BTreeSet<i32>, StoreError> {
         let mut years = BTreeSet::new();

@@ -60,3 +60,11 @@ DROP INDEX student_aid_program_year;
 CREATE INDEX student_aid_program_year_region ON student_aid (program_code, year, region_code);
 DROP INDEX exchange_visit_program_year;
 CREATE INDEX exchange_visit_program_year_region ON exchange_visit (program_code, year, region_code);
+
+-- A counter per program (and one, under the empty code, for what all programs
+-- share) that every write raises with its audit event: a figure computed at a
+-- version is current while the version is.
+CREATE TABLE data_version (
+    program_code TEXT PRIMARY KEY,
+    version BIGINT NOT NULL
+);

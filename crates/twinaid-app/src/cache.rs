@@ -1,0 +1,80 @@
+//! Results kept with the data version they were computed at. Every write
+//! raises the version in its own transaction, so a kept result is served
+//! only while nothing has changed since: the next request after a write
+//! computes afresh.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+
+/// A program's data version and the shared one, as the store reads them.
+pub(crate) type Version = (i64, i64);
+
+/// At most `capacity` results; when full, the oldest half is dropped.
+pub(crate) struct VersionedCache<K, V> {
+    entries: Mutex<HashMap<K, (Version, u64, V)>>,
+    capacity: usize,
+    clock: std::sync::atomic::AtomicU64,
+}
+
+impl<K, V> std::fmt::Debug for VersionedCache<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VersionedCache")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> VersionedCache<K, V> {
+    pub fn new(capacity: usize) -> Self {
+        VersionedCache {
+            entries: Mutex::new(HashMap::new()),
+            capacity: capacity.max(2),
+            clock: Default::default(),
+        }
+    }
+
+    /// The result for `key` if it was computed at `version`.
+    pub fn get(&self, key: &K, version: Version) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(v, _, _)| *v == version)
+            .map(|(_, _, value)| value.clone())
+    }
+
+    pub fn put(&self, key: K, version: Version, value: V) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+            let mut ages: Vec<u64> = entries.values().map(|(_, at, _)| *at).collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 2];
+            entries.retain(|_, (_, at, _)| *at > cut);
+        }
+        let at = self
+            .clock
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        entries.insert(key, (version, at, value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_is_served_only_at_its_version_and_the_oldest_go_first() {
+        let cache = VersionedCache::new(4);
+        cache.put("a", (1, 1), 10);
+        assert_eq!(cache.get(&"a", (1, 1)), Some(10));
+        assert_eq!(cache.get(&"a", (2, 1)), None, "a write since");
+        assert_eq!(cache.get(&"a", (1, 2)), None, "a shared write since");
+        for (i, k) in ["b", "c", "d", "e"].into_iter().enumerate() {
+            cache.put(k, (1, 1), i);
+        }
+        assert_eq!(cache.get(&"a", (1, 1)), None, "the oldest was dropped");
+        assert_eq!(cache.get(&"e", (1, 1)), Some(3));
+    }
+}
