@@ -313,13 +313,9 @@ async fn measure(
             "",
         ),
     ];
-    let mut yearbook_p50 = 0.0;
     let mut pivot_p50 = 0.0;
     for (name, path, target) in &pages {
         let times = time_get(&client, &base, path, &cookie, requests).await?;
-        if name.starts_with("yearbook (API)") {
-            yearbook_p50 = pct(&times, 0.5);
-        }
         if name.starts_with("pivot") {
             pivot_p50 = pct(&times, 0.5);
         }
@@ -359,16 +355,32 @@ async fn measure(
         })
     };
     let mut writes = Vec::new();
+    let mut recomputed = Vec::new();
     let mut fresh = 0;
     for i in 0..requests.min(100) {
         let before = aid_funds(&client, &base, &program, year, &token).await?;
         writes.push(write_one(&client, &base, &program, body(format!("BENCH-{i}")), &token).await?);
+        let start = Instant::now();
         let after = aid_funds(&client, &base, &program, year, &token).await?;
+        recomputed.push(start.elapsed());
         if after == before + 100 {
             fresh += 1;
         }
     }
     writes.sort();
+    recomputed.sort();
+    let yearbook_p50 = pct(&recomputed, 0.5);
+    row(
+        &mut rows,
+        "yearbook (API) right after a write: computed afresh from the summary",
+        format!(
+            "p50 {:.1} · p95 {:.1} · max {:.1} ms",
+            pct(&recomputed, 0.5),
+            pct(&recomputed, 0.95),
+            pct(&recomputed, 1.0)
+        ),
+        "< 200 ms",
+    );
     row(
         &mut rows,
         "record write (API), then the yearbook",
@@ -461,7 +473,7 @@ pub async fn run(
         }
     }
     println!(
-        "\nreport time as data grows (yearbook API, p50)\n\n| scale | engine | records | yearbook ms |\n|---|---|---:|---:|"
+        "\nreport time as data grows (yearbook API computed afresh after a write, p50)\n\n| scale | engine | records | yearbook ms |\n|---|---|---:|---:|"
     );
     for (scale, engine, records, ms) in growth {
         println!("| {scale} | {engine} | {records} | {ms:.1} |");
