@@ -86,6 +86,21 @@ pub(crate) fn in_values(
     }
 }
 
+/// `part IN ($first, ...)` over an indicator's parts in the summary, with
+/// the keys to bind; never true for an indicator without parts.
+fn parts_in(def: &IndicatorDefinition, first: usize) -> (String, Vec<String>) {
+    let keys: Vec<String> = (0..def.parts().len())
+        .map(|i| crate::summary::part_key(&def.code, i))
+        .collect();
+    let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + first)).collect();
+    let clause = if params.is_empty() {
+        "1 = 0".to_string()
+    } else {
+        format!("part IN ({})", params.join(", "))
+    };
+    (clause, keys)
+}
+
 fn parse_region(code: Option<String>) -> Result<Option<RegionCode>, StoreError> {
     code.map(|c| RegionCode::parse(&c).map_err(|e| StoreError::Corrupt(format!("region {c}: {e}"))))
         .transpose()
@@ -359,15 +374,7 @@ impl Store {
         program_code: &str,
         def: &IndicatorDefinition,
     ) -> Result<Vec<(String, i32, i64)>, StoreError> {
-        let keys: Vec<String> = (0..def.parts().len())
-            .map(|i| crate::summary::part_key(&def.code, i))
-            .collect();
-        let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 3)).collect();
-        let parts_clause = if params.is_empty() {
-            "1 = 0".to_string()
-        } else {
-            format!("part IN ({})", params.join(", "))
-        };
+        let (parts_clause, keys) = parts_in(def, 3);
         let sql = format!(
             "SELECT county, year, CAST(SUM(value) AS BIGINT) FROM ( \
                SELECT county, year, value FROM figure_county WHERE program_code = $1 AND {parts_clause} \
@@ -401,15 +408,7 @@ impl Store {
         program_code: &str,
         def: &IndicatorDefinition,
     ) -> Result<Vec<(i32, i64)>, StoreError> {
-        let keys: Vec<String> = (0..def.parts().len())
-            .map(|i| crate::summary::part_key(&def.code, i))
-            .collect();
-        let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 3)).collect();
-        let parts_clause = if params.is_empty() {
-            "1 = 0".to_string()
-        } else {
-            format!("part IN ({})", params.join(", "))
-        };
+        let (parts_clause, keys) = parts_in(def, 3);
         let sql = format!(
             "SELECT year, CAST(SUM(value) AS BIGINT) FROM ( \
                SELECT year, value FROM figure_source WHERE program_code = $1 AND {parts_clause} \
