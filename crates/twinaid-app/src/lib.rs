@@ -42,6 +42,9 @@ pub struct App {
     throttle: std::sync::Arc<accounts::Throttle>,
     /// Yearbooks by program and year, at the data version they were computed at.
     yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), Yearbook>>,
+    /// A list's totals by program, kind and filters: paging through a list
+    /// counts its rows once, and again only after a write.
+    list_totals: std::sync::Arc<cache::VersionedCache<(String, String), twinaid_store::ListTotals>>,
 }
 
 /// What `init` did.
@@ -58,6 +61,7 @@ impl App {
             store: Store::open(url).await?,
             throttle: Default::default(),
             yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
+            list_totals: std::sync::Arc::new(cache::VersionedCache::new(256)),
         })
     }
 

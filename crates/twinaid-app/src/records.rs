@@ -222,7 +222,23 @@ impl App {
             Role::HelpedCounty { region } => q.region_within = Some(region.clone()),
             _ => {}
         }
-        Ok(self.store.list_records(program, kind, &q).await?)
+        let filters = RecordQuery {
+            sort: None,
+            offset: 0,
+            limit: 0,
+            ..q.clone()
+        };
+        let key = (program.to_string(), format!("{}:{filters:?}", kind.code()));
+        let version = self.store.data_version(program).await?;
+        let totals = match self.list_totals.get(&key, version) {
+            Some(t) => t,
+            None => {
+                let t = self.store.list_totals(program, kind, &q).await?;
+                self.list_totals.put(key, version, t.clone());
+                t
+            }
+        };
+        Ok(self.store.list_page(program, kind, &q, totals).await?)
     }
 
     /// One record, if the actor may see it.

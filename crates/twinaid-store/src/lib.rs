@@ -28,7 +28,7 @@ pub use attachment::{AttachmentRow, NewAttachment};
 pub use copy::{CopyError, TABLES, TableCopy};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
-pub use listing::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
+pub use listing::{AggregateQuery, AggregateRow, ListTotals, RecordPage, RecordQuery, UnitRow};
 pub use load::LoadSummary;
 pub use plans::PlanRow;
 pub use reads::{AuditEntry, TableCount};

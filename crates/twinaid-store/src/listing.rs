@@ -30,6 +30,13 @@ pub struct RecordQuery {
     pub limit: i64,
 }
 
+/// The count and sums over every row a list's filters keep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListTotals {
+    pub total_rows: i64,
+    pub sums: Vec<(&'static str, i64)>,
+}
+
 /// One page of records and the totals over every row the filters keep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordPage {
@@ -125,11 +132,19 @@ fn conditions(
         ));
     }
     if kind.is_yearly() {
-        if let Some(y) = q.year_from {
-            parts.push(format!("r.year >= {}", b.push(Bind::Int(i64::from(y)))));
-        }
-        if let Some(y) = q.year_to {
-            parts.push(format!("r.year <= {}", b.push(Bind::Int(i64::from(y)))));
+        match (q.year_from, q.year_to) {
+            // One year is an equality, so an index on (program, year, code) gives the page in order.
+            (Some(from), Some(to)) if from == to => {
+                parts.push(format!("r.year = {}", b.push(Bind::Int(i64::from(from)))));
+            }
+            (from, to) => {
+                if let Some(y) = from {
+                    parts.push(format!("r.year >= {}", b.push(Bind::Int(i64::from(y)))));
+                }
+                if let Some(y) = to {
+                    parts.push(format!("r.year <= {}", b.push(Bind::Int(i64::from(y)))));
+                }
+            }
         }
     }
     let region_column = if kind.is_yearly() {
@@ -182,6 +197,17 @@ impl Store {
         kind: RecordKind,
         q: &RecordQuery,
     ) -> Result<RecordPage, StoreError> {
+        let totals = self.list_totals(program, kind, q).await?;
+        self.list_page(program, kind, q, totals).await
+    }
+
+    /// The count and the sum of each number field over every row the filters keep.
+    pub async fn list_totals(
+        &self,
+        program: &str,
+        kind: RecordKind,
+        q: &RecordQuery,
+    ) -> Result<ListTotals, StoreError> {
         let (where_sql, binds) = conditions(kind, program, q)?;
         let number_fields: Vec<&'static str> = kind
             .fields()
@@ -209,6 +235,18 @@ impl Store {
         for (i, f) in number_fields.iter().enumerate() {
             sums.push((*f, row.try_get::<i64, _>(i + 1)?));
         }
+        Ok(ListTotals { total_rows, sums })
+    }
+
+    /// One page of the filtered records, with totals computed before.
+    pub async fn list_page(
+        &self,
+        program: &str,
+        kind: RecordKind,
+        q: &RecordQuery,
+        totals: ListTotals,
+    ) -> Result<RecordPage, StoreError> {
+        let (where_sql, binds) = conditions(kind, program, q)?;
         let order_by = match &q.sort {
             Some((field, desc)) => format!(
                 "r.{} {}, r.code",
@@ -239,8 +277,8 @@ impl Store {
             .collect::<Result<_, _>>()?;
         Ok(RecordPage {
             records,
-            total_rows,
-            sums,
+            total_rows: totals.total_rows,
+            sums: totals.sums,
         })
     }
 

@@ -61,6 +61,18 @@ CREATE INDEX student_aid_program_year_region ON student_aid (program_code, year,
 DROP INDEX exchange_visit_program_year;
 CREATE INDEX exchange_visit_program_year_region ON exchange_visit (program_code, year, region_code);
 
+-- A year's list comes in code order from the index, not from sorting the year.
+CREATE INDEX project_program_year_code ON project (program_code, year, code);
+CREATE INDEX fund_transaction_program_year_code ON fund_transaction (program_code, year, code);
+CREATE INDEX cooperation_agreement_program_year_code ON cooperation_agreement (program_code, year, code);
+CREATE INDEX industrial_park_program_year_code ON industrial_park (program_code, year, code);
+CREATE INDEX park_enterprise_program_year_code ON park_enterprise (program_code, year, code);
+CREATE INDEX training_program_year_code ON training (program_code, year, code);
+CREATE INDEX labour_transfer_program_year_code ON labour_transfer (program_code, year, code);
+CREATE INDEX cadre_exchange_program_year_code ON cadre_exchange (program_code, year, code);
+CREATE INDEX student_aid_program_year_code ON student_aid (program_code, year, code);
+CREATE INDEX exchange_visit_program_year_code ON exchange_visit (program_code, year, code);
+
 -- A counter per program (and one, under the empty code, for what all programs
 -- share) that every write raises with its audit event: a figure computed at a
 -- version is current while the version is.
