@@ -26,6 +26,26 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     ms(sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
 }
 
+/// p50, p95 and the slowest of sorted times.
+fn spread(sorted: &[Duration]) -> String {
+    format!(
+        "p50 {:.1} · p95 {:.1} · max {:.1} ms",
+        pct(sorted, 0.5),
+        pct(sorted, 0.95),
+        pct(sorted, 1.0)
+    )
+}
+
+/// p50, p95 and p99 of sorted times under load.
+fn tail(sorted: &[Duration]) -> String {
+    format!(
+        "p50 {:.1} · p95 {:.1} · p99 {:.1} ms",
+        pct(sorted, 0.5),
+        pct(sorted, 0.95),
+        pct(sorted, 0.99)
+    )
+}
+
 /// A `twinaid serve` child process on a free port, killed when dropped.
 struct ServerProcess {
     child: std::process::Child,
@@ -331,17 +351,7 @@ async fn measure(
         if name.starts_with("pivot") {
             pivot_p50 = pct(&times, 0.5);
         }
-        row(
-            &mut rows,
-            name,
-            format!(
-                "p50 {:.1} · p95 {:.1} · max {:.1} ms",
-                pct(&times, 0.5),
-                pct(&times, 0.95),
-                pct(&times, 1.0)
-            ),
-            target,
-        );
+        row(&mut rows, name, spread(&times), target);
     }
     row(
         &mut rows,
@@ -393,24 +403,14 @@ async fn measure(
     row(
         &mut rows,
         "dashboard right after a write: computed afresh",
-        format!(
-            "p50 {:.1} · p95 {:.1} · max {:.1} ms",
-            pct(&dashboards, 0.5),
-            pct(&dashboards, 0.95),
-            pct(&dashboards, 1.0)
-        ),
+        spread(&dashboards),
         "p95 < 100 ms (province < 50)",
     );
     let yearbook_p50 = pct(&recomputed, 0.5);
     row(
         &mut rows,
         "yearbook (API) right after a write: computed afresh from the summary",
-        format!(
-            "p50 {:.1} · p95 {:.1} · max {:.1} ms",
-            pct(&recomputed, 0.5),
-            pct(&recomputed, 0.95),
-            pct(&recomputed, 1.0)
-        ),
+        spread(&recomputed),
         "< 200 ms",
     );
     row(
@@ -430,12 +430,7 @@ async fn measure(
     row(
         &mut rows,
         "read mix, 16 connections, 10 s",
-        format!(
-            "{rps:.0} req/s · p50 {:.1} · p95 {:.1} · p99 {:.1} ms",
-            pct(&times, 0.5),
-            pct(&times, 0.95),
-            pct(&times, 0.99)
-        ),
+        format!("{rps:.0} req/s · {}", tail(&times)),
         "≥ 1,000 req/s, p99 < 200 ms",
     );
     let template = body(String::new());
@@ -450,12 +445,7 @@ async fn measure(
     row(
         &mut rows,
         "mix with 10 % writes, 16 connections, 10 s",
-        format!(
-            "{rps:.0} req/s · p50 {:.1} · p95 {:.1} · p99 {:.1} ms",
-            pct(&times, 0.5),
-            pct(&times, 0.95),
-            pct(&times, 0.99)
-        ),
+        format!("{rps:.0} req/s · {}", tail(&times)),
         "",
     );
     row(
