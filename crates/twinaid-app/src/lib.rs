@@ -204,30 +204,27 @@ impl App {
         Ok(cells.map(|c| (def, c)))
     }
 
-    /// An indicator's figure for each year (all counties), as the yearbook
-    /// of that year gives it; formulas have none.
+    /// Each named indicator's figure for each year (all counties), as the
+    /// yearbook of that year gives it; formulas and unknown codes have none.
     pub async fn series(
         &self,
         actor: &Actor,
         program_code: &str,
-        indicator: &str,
-    ) -> Result<BTreeMap<i32, i64>, AppError> {
+        indicators: &[&str],
+    ) -> Result<BTreeMap<String, BTreeMap<i32, i64>>, AppError> {
         actor.require_reader()?;
-        let Some(def) = self
+        let mut out = BTreeMap::new();
+        for def in self
             .store
             .indicators()
             .await?
-            .into_iter()
-            .find(|d| d.code == indicator)
-        else {
-            return Ok(BTreeMap::new());
-        };
-        Ok(self
-            .store
-            .series(program_code, &def)
-            .await?
-            .into_iter()
-            .collect())
+            .iter()
+            .filter(|d| indicators.contains(&d.code.as_str()))
+        {
+            let by_year = self.store.series(program_code, def).await?;
+            out.insert(def.code.clone(), by_year.into_iter().collect());
+        }
+        Ok(out)
     }
 
     /// The yearbook of a program for a year, computed from current data
@@ -261,8 +258,13 @@ impl App {
     ) -> Result<Yearbook, AppError> {
         actor.require_reader()?;
         let key = (program_code.to_string(), year);
-        let version = self.store.data_version(program_code).await?;
-        if !from_records && let Some(yb) = self.yearbooks.get(&key, version) {
+        // The version is read before the data, so a kept yearbook holds every write up to it.
+        let version = if from_records {
+            None
+        } else {
+            Some(self.store.data_version(program_code).await?)
+        };
+        if let Some(yb) = version.and_then(|v| self.yearbooks.get(&key, v)) {
             return Ok(yb);
         }
         let program = self.store.program(program_code).await?.ok_or_else(|| {
@@ -303,8 +305,8 @@ impl App {
             covered_years: &covered,
             region_names,
         });
-        if !from_records {
-            self.yearbooks.put(key, version, yb.clone());
+        if let Some(v) = version {
+            self.yearbooks.put(key, v, yb.clone());
         }
         Ok(yb)
     }

@@ -13,18 +13,6 @@ use twinaid_domain::yearbook::Yearbook;
 pub const YEARBOOK_ZH: &str = include_str!("../../../data/report-templates/yearbook.zh.j2");
 pub const YEARBOOK_EN: &str = include_str!("../../../data/report-templates/yearbook.en.j2");
 
-/// The indicators the document's by-county table shows.
-const DOCUMENT_COUNTY_COLUMNS: &[&str] = &[
-    "aid_funds",
-    "new_villages",
-    "schools",
-    "hospitals",
-    "roads_km",
-    "students_aided",
-    "practical_trainees",
-    "labour_transferred",
-];
-
 /// A part of a document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
@@ -172,7 +160,7 @@ pub fn yearbook_blocks(
     if let Some(by_county) = tables.get_mut(2) {
         let keep: Vec<usize> = std::iter::once(0)
             .chain(yb.indicators.iter().enumerate().filter_map(|(i, f)| {
-                DOCUMENT_COUNTY_COLUMNS
+                crate::reports::MAIN_INDICATORS
                     .contains(&f.definition.code.as_str())
                     .then_some(i + 1)
             }))

@@ -144,16 +144,6 @@ impl PdfFonts {
             sans,
         })
     }
-
-    /// The files the faces come from, for messages and the README.
-    pub fn files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = [&self.serif, &self.sans, &self.bold]
-            .iter()
-            .map(|f| f.path.clone())
-            .collect();
-        files.dedup();
-        files
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,6 +9,19 @@ use twinaid_domain::assessment::RankLine;
 use twinaid_domain::quantity::{UnitOfMeasure, figure_unit};
 use twinaid_domain::yearbook::{IndicatorFigures, UNALLOCATED, UNSPECIFIED, Yearbook};
 
+/// The indicators a page-wide table shows by county (a sheet or Markdown
+/// carries them all): the report's main figures.
+pub const MAIN_INDICATORS: &[&str] = &[
+    "aid_funds",
+    "new_villages",
+    "schools",
+    "hospitals",
+    "roads_km",
+    "students_aided",
+    "practical_trainees",
+    "labour_transferred",
+];
+
 /// A raw figure as a number in the unit [`figure_unit`] names.
 pub fn figure_cell(raw: i64, unit: UnitOfMeasure, lang: Lang) -> ExportCell {
     match (unit, lang) {

@@ -42,22 +42,26 @@ impl Scale {
     /// The program's shape at this scale.
     pub fn plan(self) -> Plan {
         // (helping provinces, helper cities and counties, departments and
-        // enterprises, helped counties, records of each kind per year)
+        // enterprises, helped counties, records of each yearly kind per year
+        // in the order of RecordKind::ALL: projects, fund transactions,
+        // agreements, parks, park enterprises, trainings, labour transfers,
+        // cadre exchanges, student aid, visits)
         let (provinces, cities, others, counties, per_year): (
             usize,
             usize,
             usize,
             usize,
-            [usize; 9],
+            [usize; 10],
         ) = match self {
-            //                      proj   fund     coop   park  ent    train  labour     cadre  student visit
-            Scale::County => (1, 3, 10, 1, [50, 500, 5, 1, 5, 20, 2_000, 10, 80]),
+            Scale::County => (1, 3, 10, 1, [50, 500, 5, 1, 5, 20, 2_000, 10, 80, 20]),
             Scale::Province => (
                 1,
                 35,
                 200,
                 60,
-                [3_000, 30_000, 300, 2, 100, 1_000, 120_000, 300, 5_000],
+                [
+                    3_000, 30_000, 300, 2, 100, 1_000, 120_000, 300, 5_000, 1_000,
+                ],
             ),
             Scale::National => (
                 9,
@@ -65,24 +69,16 @@ impl Scale {
                 2_000,
                 600,
                 [
-                    30_000, 300_000, 3_000, 20, 1_000, 10_000, 1_200_000, 3_000, 50_000,
+                    30_000, 300_000, 3_000, 20, 1_000, 10_000, 1_200_000, 3_000, 50_000, 10_000,
                 ],
             ),
         };
-        let visits = per_year[5];
-        let kinds = [
-            RecordKind::Project,
-            RecordKind::FundTransaction,
-            RecordKind::CooperationAgreement,
-            RecordKind::IndustrialPark,
-            RecordKind::ParkEnterprise,
-            RecordKind::Training,
-            RecordKind::LabourTransfer,
-            RecordKind::CadreExchange,
-            RecordKind::StudentAid,
-        ];
-        let mut per_year: Vec<(RecordKind, usize)> = kinds.into_iter().zip(per_year).collect();
-        per_year.push((RecordKind::ExchangeVisit, visits));
+        // Pairings first in ALL: the rest are written in an order where later kinds refer to earlier ones.
+        let per_year: Vec<(RecordKind, usize)> = RecordKind::ALL
+            .into_iter()
+            .filter(|k| k.is_yearly())
+            .zip(per_year)
+            .collect();
         Plan {
             helping_provinces: provinces,
             helper_cities: cities,

@@ -18,42 +18,13 @@ fn record_sql(
     measure: &Measure,
     filters: &[twinaid_domain::indicator::Filter],
 ) -> Result<(String, Vec<String>), StoreError> {
-    let measure_sql = match measure {
-        Measure::Count => "COUNT(*)".to_string(),
-        Measure::Sum(field) => {
-            let spec = kind.field(field).ok_or_else(|| {
-                StoreError::Corrupt(format!("{} has no field {field}", kind.code()))
-            })?;
-            format!("COALESCE(SUM(r.{}), 0)", spec.name)
-        }
-    };
+    let measure_sql = measure_sql(kind, measure)?;
     let mut conditions = vec![
         "r.program_code = $1".to_string(),
         "r.year <= $2".to_string(),
     ];
     let mut binds = Vec::new();
-    for filter in filters {
-        let column = if filter.field == SOURCE_FIELD {
-            "u.kind".to_string()
-        } else {
-            let spec = kind.field(&filter.field).ok_or_else(|| {
-                StoreError::Corrupt(format!("{} has no field {}", kind.code(), filter.field))
-            })?;
-            format!("r.{}", spec.name)
-        };
-        let values: Vec<String> = if filter.field == SOURCE_FIELD {
-            filter
-                .values
-                .iter()
-                .filter_map(|v| SourceKind::parse(v))
-                .flat_map(|s| s.unit_kinds())
-                .map(|k| k.code().to_string())
-                .collect()
-        } else {
-            filter.values.clone()
-        };
-        conditions.push(in_values(&column, values, &mut binds, 2));
-    }
+    conditions.extend(filter_conditions(kind, filters, &mut binds, 2)?);
     let sql = format!(
         "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) AS value \
          FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
@@ -62,6 +33,50 @@ fn record_sql(
         conditions.join(" AND ")
     );
     Ok((sql, binds))
+}
+
+/// What an indicator part adds up over records `r`, as SQL. Field names
+/// come from the record specs, never from input.
+pub(crate) fn measure_sql(kind: RecordKind, measure: &Measure) -> Result<String, StoreError> {
+    Ok(match measure {
+        Measure::Count => "COUNT(*)".to_string(),
+        Measure::Sum(field) => {
+            let spec = kind.field(field).ok_or_else(|| {
+                StoreError::Corrupt(format!("{} has no field {field}", kind.code()))
+            })?;
+            format!("COALESCE(SUM(r.{}), 0)", spec.name)
+        }
+    })
+}
+
+/// An indicator part's filters over records `r` (and their helper unit
+/// `u`, for the fund source), their values pushed on `binds`.
+pub(crate) fn filter_conditions(
+    kind: RecordKind,
+    filters: &[twinaid_domain::indicator::Filter],
+    binds: &mut Vec<String>,
+    offset: usize,
+) -> Result<Vec<String>, StoreError> {
+    let mut conditions = Vec::new();
+    for filter in filters {
+        let (column, values) = if filter.field == SOURCE_FIELD {
+            let kinds = filter
+                .values
+                .iter()
+                .filter_map(|v| SourceKind::parse(v))
+                .flat_map(|s| s.unit_kinds())
+                .map(|k| k.code().to_string())
+                .collect();
+            ("u.kind".to_string(), kinds)
+        } else {
+            let spec = kind.field(&filter.field).ok_or_else(|| {
+                StoreError::Corrupt(format!("{} has no field {}", kind.code(), filter.field))
+            })?;
+            (format!("r.{}", spec.name), filter.values.clone())
+        };
+        conditions.push(in_values(&column, values, binds, offset));
+    }
+    Ok(conditions)
 }
 
 /// `column IN (...)`, where the empty value stands for an empty (NULL) field.

@@ -4,13 +4,13 @@
 //! transaction, so a report never sees a figure older than the last write.
 
 use crate::StoreError;
-use crate::figures::in_values;
+use crate::figures::{filter_conditions, measure_sql};
 use crate::rows::AnyQuery;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
-use twinaid_domain::indicator::{IndicatorDefinition, Measure, Part, SOURCE_FIELD};
+use twinaid_domain::indicator::{IndicatorDefinition, Measure, Part};
 use twinaid_domain::record::RecordKind;
-use twinaid_domain::unit::{SourceKind, UnitKind};
+use twinaid_domain::unit::UnitKind;
 
 /// Above this many counties of one kind and year, a write refreshes the
 /// whole year of the kind: one grouped pass instead of many small ones.
@@ -75,15 +75,7 @@ fn select_sql(
     part: &Part,
     by_county: bool,
 ) -> Result<(String, Vec<String>), StoreError> {
-    let measure = match &part.measure {
-        Measure::Count => "COUNT(*)".to_string(),
-        Measure::Sum(field) => {
-            let spec = kind.field(field).ok_or_else(|| {
-                StoreError::Corrupt(format!("{} has no field {field}", kind.code()))
-            })?;
-            format!("COALESCE(SUM(r.{}), 0)", spec.name)
-        }
-    };
+    let measure = measure_sql(kind, &part.measure)?;
     let mut conditions = vec!["r.program_code = $1".to_string(), "r.year = $2".to_string()];
     let mut binds = Vec::new();
     let mut offset = 3;
@@ -91,24 +83,7 @@ fn select_sql(
         conditions.push("r.region_code >= $4 AND r.region_code < $5".to_string());
         offset = 5;
     }
-    for filter in &part.filters {
-        let (column, values) = if filter.field == SOURCE_FIELD {
-            let kinds = filter
-                .values
-                .iter()
-                .filter_map(|v| SourceKind::parse(v))
-                .flat_map(|s| s.unit_kinds())
-                .map(|k| k.code().to_string())
-                .collect();
-            ("u.kind".to_string(), kinds)
-        } else {
-            let spec = kind.field(&filter.field).ok_or_else(|| {
-                StoreError::Corrupt(format!("{} has no field {}", kind.code(), filter.field))
-            })?;
-            (format!("r.{}", spec.name), filter.values.clone())
-        };
-        conditions.push(in_values(&column, values, &mut binds, offset));
-    }
+    conditions.extend(filter_conditions(kind, &part.filters, &mut binds, offset)?);
     let county = "COALESCE(SUBSTR(r.region_code, 1, 6), '')";
     let source = source_case();
     let sql = format!(

@@ -145,7 +145,7 @@ pub async fn run(
             println!(
                 "| {engine} | {rows} | {seconds:.2} | {:.0} | {} |",
                 rows as f64 / seconds,
-                peak_resident_mb()
+                peak_resident_mb("self")
             );
         }
     }
@@ -202,9 +202,9 @@ async fn time_import(url: &str, csv: &std::path::Path) -> Result<(f64, usize), A
     Ok((start.elapsed().as_secs_f64(), rows))
 }
 
-/// The most memory this process has held, from /proc (0 where there is none).
-fn peak_resident_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// The most memory a process (`self`, or a pid) has held, from /proc (0 where there is none), in MB.
+pub(crate) fn peak_resident_mb(process: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()
         .and_then(|s| {
             s.lines()

@@ -83,15 +83,7 @@ impl ServerProcess {
 
     /// The most memory the server process has held (VmHWM), in MB.
     fn peak_mb(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse::<u64>().ok())
-            })
-            .map_or(0, |kb| kb / 1024)
+        crate::bench::peak_resident_mb(&self.child.id().to_string())
     }
 }
 
@@ -489,7 +481,7 @@ pub async fn run(
             growth.push((
                 scale.code(),
                 engine.clone(),
-                Synthetic::new(*scale, 1, &REGISTRY).plan.total_records(),
+                scale.plan().total_records(),
                 yearbook,
             ));
         }

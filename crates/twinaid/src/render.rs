@@ -197,16 +197,7 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
         markdown,
     ));
     // A terminal has room for the headline figures; Markdown (and JSON) carry every indicator.
-    let headline = [
-        "aid_funds",
-        "new_villages",
-        "schools",
-        "hospitals",
-        "roads_km",
-        "students_aided",
-        "practical_trainees",
-        "labour_transferred",
-    ];
+    let headline = twinaid_exchange::reports::MAIN_INDICATORS;
     let shown: Vec<&IndicatorFigures> = yb
         .indicators
         .iter()

@@ -109,11 +109,14 @@ pub async fn page(
         None => Vec::new(),
     };
     // Earlier years from the figure summary: one query per indicator, not a yearbook per year.
-    let mut series = std::collections::BTreeMap::new();
-    for code in ["aid_funds", "practical_trainees", "labour_transferred"] {
-        let by_year = app.series(&user.actor, &program, code).await.map_err(err)?;
-        series.insert(code, by_year);
-    }
+    let series = app
+        .series(
+            &user.actor,
+            &program,
+            &["aid_funds", "practical_trainees", "labour_transferred"],
+        )
+        .await
+        .map_err(err)?;
     let mut funds_by_year = Vec::new();
     let mut people_by_year = Vec::new();
     let mut chart_years = Vec::new();

@@ -282,7 +282,7 @@ pub async fn copy(
     }
 }
 
-fn workbook_response(
+pub(crate) fn workbook_response(
     tables: &[twinaid_exchange::export::ExportTable],
     name: &str,
     lang: Lang,

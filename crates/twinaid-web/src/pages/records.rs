@@ -1086,13 +1086,7 @@ async fn export(
             twinaid_exchange::export::csv(&table),
         ))
     } else {
-        let bytes = twinaid_exchange::export::xlsx(&[table])
-            .map_err(|e| err(twinaid_app::AppError::Internal(e.to_string())))?;
-        Ok(crate::view::file_response(
-            &format!("{stem}.xlsx"),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            bytes,
-        ))
+        crate::pages::files::workbook_response(&[table], &format!("{stem}.xlsx"), lang)
     }
 }
 
