@@ -8,12 +8,15 @@ use std::hash::Hash;
 use std::sync::Mutex;
 
 /// A program's data version and the shared one, as the store reads them.
-pub(crate) type Version = (i64, i64);
+pub type Version = (i64, i64);
 
-/// At most `capacity` results; when full, the oldest half is dropped.
-pub(crate) struct VersionedCache<K, V> {
+/// At most `capacity` results weighing at most `budget` together; when
+/// either is exceeded, the oldest half is dropped.
+pub struct VersionedCache<K, V> {
     entries: Mutex<HashMap<K, (Version, u64, V)>>,
     capacity: usize,
+    budget: usize,
+    weigh: fn(&V) -> usize,
     clock: std::sync::atomic::AtomicU64,
 }
 
@@ -27,9 +30,16 @@ impl<K, V> std::fmt::Debug for VersionedCache<K, V> {
 
 impl<K: Eq + Hash + Clone, V: Clone> VersionedCache<K, V> {
     pub fn new(capacity: usize) -> Self {
+        Self::with_budget(capacity, usize::MAX, |_| 0)
+    }
+
+    /// A cache whose entries, weighed by `weigh` (in bytes, say), stay under `budget`.
+    pub fn with_budget(capacity: usize, budget: usize, weigh: fn(&V) -> usize) -> Self {
         VersionedCache {
             entries: Mutex::new(HashMap::new()),
             capacity: capacity.max(2),
+            budget,
+            weigh,
             clock: Default::default(),
         }
     }
@@ -44,10 +54,16 @@ impl<K: Eq + Hash + Clone, V: Clone> VersionedCache<K, V> {
     }
 
     pub fn put(&self, key: K, version: Version, value: V) {
+        let weight = (self.weigh)(&value);
+        if weight > self.budget / 4 {
+            return;
+        }
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+        entries.remove(&key);
+        let held: usize = entries.values().map(|(_, _, v)| (self.weigh)(v)).sum();
+        if entries.len() >= self.capacity || held + weight > self.budget {
             let mut ages: Vec<u64> = entries.values().map(|(_, at, _)| *at).collect();
             ages.sort_unstable();
             let cut = ages[ages.len() / 2];
@@ -76,5 +92,17 @@ mod tests {
         }
         assert_eq!(cache.get(&"a", (1, 1)), None, "the oldest was dropped");
         assert_eq!(cache.get(&"e", (1, 1)), Some(3));
+    }
+
+    #[test]
+    fn a_budget_holds_the_weight_and_refuses_what_would_take_a_quarter() {
+        let cache: VersionedCache<u32, Vec<u8>> = VersionedCache::with_budget(100, 40, Vec::len);
+        cache.put(1, (1, 1), vec![0; 11]);
+        assert_eq!(cache.get(&1, (1, 1)), None, "over a quarter of the budget");
+        for k in 0..5 {
+            cache.put(k, (1, 1), vec![0; 10]);
+        }
+        assert_eq!(cache.get(&0, (1, 1)), None, "the oldest went to make room");
+        assert_eq!(cache.get(&4, (1, 1)), Some(vec![0; 10]));
     }
 }

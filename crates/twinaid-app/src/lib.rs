@@ -5,7 +5,7 @@
 mod access;
 mod accounts;
 mod assessment;
-mod cache;
+pub mod cache;
 mod error;
 mod imports;
 mod inspections;
@@ -247,6 +247,17 @@ impl App {
         year: i32,
     ) -> Result<Yearbook, AppError> {
         self.yearbook_from(actor, program_code, year, true).await
+    }
+
+    /// The program's data version and the shared one: raised by every write,
+    /// so whatever was made from the data at one version is current while it holds.
+    pub async fn data_version(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+    ) -> Result<cache::Version, AppError> {
+        actor.require_reader()?;
+        Ok(self.store.data_version(program_code).await?)
     }
 
     async fn yearbook_from(

@@ -128,11 +128,22 @@ pub fn figure_unit(unit: UnitOfMeasure, lang: Lang) -> &'static str {
 
 /// Turns a raw count of a unit into a JSON number of displayed units.
 pub fn raw_to_json(raw: i64, unit: UnitOfMeasure) -> serde_json::Value {
-    let scale = unit.scale();
-    if raw % scale == 0 {
-        serde_json::Value::from(raw / scale)
-    } else {
-        serde_json::Value::from(raw as f64 / scale as f64)
+    serde_json::to_value(Amount(raw, unit)).unwrap_or(serde_json::Value::Null)
+}
+
+/// A stored amount written in its displayed unit: a whole number when it
+/// is one, else a decimal.
+#[derive(Debug, Clone, Copy)]
+pub struct Amount(pub i64, pub UnitOfMeasure);
+
+impl serde::Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let scale = self.1.scale();
+        if self.0 % scale == 0 {
+            s.serialize_i64(self.0 / scale)
+        } else {
+            s.serialize_f64(self.0 as f64 / scale as f64)
+        }
     }
 }
 

@@ -3,10 +3,13 @@
 //! came from, by helped county and by fund source.
 
 use crate::indicator::{Formula, IndicatorDefinition, Rule};
-use crate::quantity::{UnitOfMeasure, raw_to_json};
+use crate::quantity::Amount;
+use crate::quantity::UnitOfMeasure;
 use crate::region::RegionCode;
 use crate::unit::SourceKind;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a part of a figure came from.
@@ -272,8 +275,160 @@ pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
     }
 }
 
-fn split_json(split: Split, unit: UnitOfMeasure) -> Value {
-    json!({"year": raw_to_json(split.year, unit), "cumulative": raw_to_json(split.cumulative, unit)})
+/// A split in displayed units.
+fn split_out(split: Split, unit: UnitOfMeasure) -> SplitOut {
+    SplitOut {
+        year: Amount(split.year, unit),
+        cumulative: Amount(split.cumulative, unit),
+    }
+}
+
+#[derive(Serialize)]
+struct SplitOut {
+    cumulative: Amount,
+    year: Amount,
+}
+
+#[derive(Serialize)]
+struct IndicatorOut<'a> {
+    change: Option<Amount>,
+    change_pct: Option<f64>,
+    cumulative: Amount,
+    from_aggregates: SplitOut,
+    from_records: SplitOut,
+    name_en: &'a str,
+    name_zh: &'a str,
+    previous_year: Option<Amount>,
+    unit: &'static str,
+    year: Amount,
+}
+
+#[derive(Serialize)]
+struct CountyOut<'a> {
+    indicators: CountyValues<'a>,
+    name_en: &'a str,
+    name_zh: &'a str,
+}
+
+/// The yearbook as its JSON is written: straight to text, with no tree of
+/// values in between (a national yearbook has tens of thousands of splits).
+struct YearbookOut<'a>(&'a Yearbook);
+
+impl Serialize for YearbookOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let yb = self.0;
+        let mut by_code: Vec<&IndicatorFigures> = yb.indicators.iter().collect();
+        by_code.sort_by(|a, b| a.definition.code.cmp(&b.definition.code));
+        let mut top = s.serialize_map(Some(7))?;
+        top.serialize_entry("by_county", &ByCounty(yb, &by_code))?;
+        top.serialize_entry("by_source", &BySource(&by_code))?;
+        top.serialize_entry("indicators", &Indicators(&by_code))?;
+        top.serialize_entry("program", &yb.program)?;
+        top.serialize_entry("program_name_en", &yb.program_name_en)?;
+        top.serialize_entry("program_name_zh", &yb.program_name_zh)?;
+        top.serialize_entry("year", &yb.year)?;
+        top.end()
+    }
+}
+
+struct Indicators<'a>(&'a [&'a IndicatorFigures]);
+
+impl Serialize for Indicators<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for f in self.0 {
+            let unit = f.unit();
+            let amount = |raw: Option<i64>| raw.map(|r| Amount(r, unit));
+            map.serialize_entry(
+                &f.definition.code,
+                &IndicatorOut {
+                    change: amount(f.change()),
+                    change_pct: f.change_pct(),
+                    cumulative: Amount(f.cumulative, unit),
+                    from_aggregates: split_out(f.from_aggregates, unit),
+                    from_records: split_out(f.from_records, unit),
+                    name_en: &f.definition.name_en,
+                    name_zh: &f.definition.name_zh,
+                    previous_year: amount(f.previous_year),
+                    unit: unit.code(),
+                    year: Amount(f.year, unit),
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+struct ByCounty<'a>(&'a Yearbook, &'a [&'a IndicatorFigures]);
+
+impl Serialize for ByCounty<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (yb, by_code) = (self.0, self.1);
+        let keys = yb.county_keys();
+        let mut map = s.serialize_map(Some(keys.len()))?;
+        for key in &keys {
+            let (zh, en) = yb
+                .region_names
+                .get(key)
+                .map_or((key.as_str(), key.as_str()), |(zh, en)| {
+                    (zh.as_str(), en.as_str())
+                });
+            map.serialize_entry(
+                key,
+                &CountyOut {
+                    indicators: CountyValues(key, by_code),
+                    name_en: en,
+                    name_zh: zh,
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+struct CountyValues<'a>(&'a str, &'a [&'a IndicatorFigures]);
+
+impl Serialize for CountyValues<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.1.len()))?;
+        for f in self.1 {
+            let split = f.by_county.get(self.0).copied().unwrap_or_default();
+            map.serialize_entry(&f.definition.code, &split_out(split, f.unit()))?;
+        }
+        map.end()
+    }
+}
+
+struct BySource<'a>(&'a [&'a IndicatorFigures]);
+
+impl Serialize for BySource<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut keys: Vec<&str> = SourceKind::ALL.iter().map(|s| s.code()).collect();
+        keys.push(UNSPECIFIED);
+        keys.sort_unstable();
+        let mut map = s.serialize_map(Some(keys.len()))?;
+        for key in keys {
+            map.serialize_entry(key, &SourceValues(key, self.0))?;
+        }
+        map.end()
+    }
+}
+
+struct SourceValues<'a>(&'a str, &'a [&'a IndicatorFigures]);
+
+impl Serialize for SourceValues<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let present: Vec<_> = self
+            .1
+            .iter()
+            .filter_map(|f| f.by_source.get(self.0).map(|split| (f, *split)))
+            .collect();
+        let mut map = s.serialize_map(Some(present.len()))?;
+        for (f, split) in present {
+            map.serialize_entry(&f.definition.code, &split_out(split, f.unit()))?;
+        }
+        map.end()
+    }
 }
 
 impl Yearbook {
@@ -293,66 +448,12 @@ impl Yearbook {
 
     /// The yearbook as JSON: amounts in displayed units (money in yuan).
     pub fn to_json(&self) -> Value {
-        let mut indicators = Map::new();
-        for f in &self.indicators {
-            let unit = f.unit();
-            let to = |raw: Option<i64>| raw.map_or(Value::Null, |r| raw_to_json(r, unit));
-            indicators.insert(
-                f.definition.code.clone(),
-                json!({
-                    "name_zh": f.definition.name_zh,
-                    "name_en": f.definition.name_en,
-                    "unit": unit.code(),
-                    "year": raw_to_json(f.year, unit),
-                    "cumulative": raw_to_json(f.cumulative, unit),
-                    "previous_year": to(f.previous_year),
-                    "change": to(f.change()),
-                    "change_pct": f.change_pct(),
-                    "from_records": split_json(f.from_records, unit),
-                    "from_aggregates": split_json(f.from_aggregates, unit),
-                }),
-            );
-        }
-        let mut by_county = Map::new();
-        for key in self.county_keys() {
-            let (zh, en) = self
-                .region_names
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| (key.clone(), key.clone()));
-            let mut values = Map::new();
-            for f in &self.indicators {
-                let split = f.by_county.get(&key).copied().unwrap_or_default();
-                values.insert(f.definition.code.clone(), split_json(split, f.unit()));
-            }
-            by_county.insert(
-                key,
-                json!({"name_zh": zh, "name_en": en, "indicators": values}),
-            );
-        }
-        let mut by_source = Map::new();
-        let sources = SourceKind::ALL
-            .iter()
-            .map(|s| s.code().to_string())
-            .chain([UNSPECIFIED.to_string()]);
-        for key in sources {
-            let mut values = Map::new();
-            for f in &self.indicators {
-                if let Some(split) = f.by_source.get(&key) {
-                    values.insert(f.definition.code.clone(), split_json(*split, f.unit()));
-                }
-            }
-            by_source.insert(key, Value::Object(values));
-        }
-        json!({
-            "program": self.program,
-            "program_name_zh": self.program_name_zh,
-            "program_name_en": self.program_name_en,
-            "year": self.year,
-            "indicators": indicators,
-            "by_county": by_county,
-            "by_source": by_source,
-        })
+        serde_json::to_value(YearbookOut(self)).unwrap_or(Value::Null)
+    }
+
+    /// The same JSON as text, written without building it as values first.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&YearbookOut(self)).unwrap_or_default()
     }
 }
 
@@ -361,6 +462,7 @@ mod tests {
     use super::*;
     use crate::indicator::built_in;
     use crate::program::Program;
+    use serde_json::json;
 
     fn contribution(
         year_from: i32,
@@ -436,6 +538,25 @@ mod tests {
             json["indicators"]["aid_funds"]["cumulative"],
             json!(416_000_000)
         );
+        assert_eq!(
+            json["indicators"]["aid_funds"]["previous_year"],
+            json!(null)
+        );
+        assert_eq!(
+            json["by_county"]["510822"]["indicators"]["aid_funds"],
+            json!({"year": 36_200_000, "cumulative": 36_200_000})
+        );
+        assert_eq!(
+            json["by_source"]["cities"]["aid_funds"]["year"],
+            json!(36_200_000)
+        );
+        assert_eq!(
+            json["by_source"]["unspecified"]["aid_funds"],
+            json!({"year": 0, "cumulative": 379_800_000}),
+            "aggregate values with no source"
+        );
+        let text: Value = serde_json::from_slice(&yb.to_json_bytes()).unwrap();
+        assert_eq!(text, json, "the text and the values are the same JSON");
     }
 
     #[test]

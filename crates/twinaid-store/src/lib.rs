@@ -249,6 +249,7 @@ mod tests {
 #[doc(hidden)]
 pub mod testing {
     use super::*;
+    use sqlx::Row;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -262,7 +263,6 @@ pub mod testing {
 
     /// Creates an empty database on the server at `admin_url` and returns its URL.
     pub async fn fresh_postgres_database(admin_url: &str) -> Result<String, StoreError> {
-        install_default_drivers();
         let name = format!(
             "twinaid_test_{}_{}_{}",
             std::process::id(),
@@ -272,9 +272,65 @@ pub mod testing {
                 .unwrap_or(0),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
+        named_postgres_database(admin_url, &name).await
+    }
+
+    /// Every row of the figure summary's tables for a program, as text, in order.
+    pub async fn summary_rows(url: &str, program: &str) -> Result<Vec<String>, StoreError> {
+        let store = Store::open(url).await?;
+        let mut rows = Vec::new();
+        for (table, columns) in [
+            ("figure_summary", "part, year, county, source, value"),
+            ("figure_county", "part, year, county, value"),
+            ("figure_county_total", "part, county, value, years"),
+            ("figure_source", "part, year, source, value"),
+        ] {
+            let sql =
+                format!("SELECT {columns} FROM {table} WHERE program_code = $1 ORDER BY {columns}");
+            for r in sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(program.to_string())
+                .fetch_all(&store.pool)
+                .await?
+            {
+                let mut line = table.to_string();
+                for i in 0..r.columns().len() {
+                    let cell = r
+                        .try_get::<String, _>(i)
+                        .or_else(|_| r.try_get::<i64, _>(i).map(|v| v.to_string()))?;
+                    line.push_str(&format!(" {cell}"));
+                }
+                rows.push(line);
+            }
+        }
+        store.close().await;
+        Ok(rows)
+    }
+
+    /// Recomputes the whole figure summary from the records.
+    pub async fn rebuild_summary(url: &str) -> Result<(), StoreError> {
+        let store = Store::open(url).await?;
+        let mut tx = store.pool.begin().await?;
+        summary::rebuild_all(&mut tx).await?;
+        tx.commit().await?;
+        store.close().await;
+        Ok(())
+    }
+
+    /// The URL of database `name` on the server at `admin_url`, created if it is not there.
+    pub async fn named_postgres_database(
+        admin_url: &str,
+        name: &str,
+    ) -> Result<String, StoreError> {
+        install_default_drivers();
         let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
-        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(name)
+            .fetch_optional(&mut conn)
             .await?;
+        if exists.is_none() {
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .await?;
+        }
         conn.close().await?;
         let (base, query) = match admin_url.split_once('?') {
             Some((b, q)) => (b, format!("?{q}")),

@@ -137,6 +137,11 @@ async fn refresh_slice(
         }
         q
     };
+    // A county's old detail, to carry its difference into the sources' totals.
+    let before = match county {
+        Some(c) => Some(county_detail(conn, program, year, c, &keys).await?),
+        None => None,
+    };
     // The slice's detail and the county roll-ups it feeds.
     for table in ["figure_summary", "figure_county"] {
         let delete = match county {
@@ -219,7 +224,13 @@ async fn refresh_slice(
         q = q.bind(c.to_string());
     }
     bind_keys(q).execute(&mut *conn).await?;
-    // The year's total of each source over counties.
+    // The year's total of each source over counties: for one county, its
+    // difference (a write costs the same however many counties there are);
+    // for the whole year, recomputed.
+    if let (Some(c), Some(before)) = (county, before) {
+        let after = county_detail(conn, program, year, c, &keys).await?;
+        return carry_to_sources(conn, program, year, &before, &after).await;
+    }
     let delete = format!(
         "DELETE FROM figure_source WHERE program_code = $1 AND year = $2 AND {}",
         part_in(3)
@@ -239,6 +250,80 @@ async fn refresh_slice(
         .bind(program.to_string())
         .bind(year);
     bind_keys(q).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// A county's detail of a year: (part, source) → value.
+async fn county_detail(
+    conn: &mut AnyConnection,
+    program: &str,
+    year: i64,
+    county: &str,
+    keys: &[&String],
+) -> Result<std::collections::BTreeMap<(String, String), i64>, StoreError> {
+    let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 4)).collect();
+    let sql = format!(
+        "SELECT part, source, value FROM figure_summary \
+         WHERE program_code = $1 AND year = $2 AND county = $3 AND part IN ({})",
+        params.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.to_string())
+        .bind(year)
+        .bind(county.to_string());
+    for k in keys {
+        q = q.bind((*k).clone());
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
+        .collect()
+}
+
+/// Adds a county's change of detail to the year's totals by source. A
+/// source total is there while some county has detail for it.
+async fn carry_to_sources(
+    conn: &mut AnyConnection,
+    program: &str,
+    year: i64,
+    before: &std::collections::BTreeMap<(String, String), i64>,
+    after: &std::collections::BTreeMap<(String, String), i64>,
+) -> Result<(), StoreError> {
+    let keys: BTreeSet<&(String, String)> = before.keys().chain(after.keys()).collect();
+    for key in keys {
+        let (old, new) = (before.get(key), after.get(key));
+        let (part, source) = key;
+        let delta = new.copied().unwrap_or(0) - old.copied().unwrap_or(0);
+        if delta != 0 || (old.is_none() && new.is_some()) {
+            sqlx::query(
+                "INSERT INTO figure_source (program_code, part, year, source, value) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (program_code, part, source, year) \
+                 DO UPDATE SET value = figure_source.value + excluded.value",
+            )
+            .bind(program.to_string())
+            .bind(part.clone())
+            .bind(year)
+            .bind(source.clone())
+            .bind(delta)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if new.is_none() {
+            sqlx::query(
+                "DELETE FROM figure_source WHERE program_code = $1 AND part = $2 AND year = $3 \
+                 AND source = $4 AND NOT EXISTS (SELECT 1 FROM figure_summary s \
+                   WHERE s.program_code = $1 AND s.part = $2 AND s.year = $3 AND s.source = $4)",
+            )
+            .bind(program.to_string())
+            .bind(part.clone())
+            .bind(year)
+            .bind(source.clone())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
     Ok(())
 }
 

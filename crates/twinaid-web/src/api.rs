@@ -2,10 +2,11 @@
 //! browser session may read), JSON errors with a code and a message.
 
 use crate::AppState;
+use crate::kept::kept;
 use crate::session::{SESSION_COOKIE, cookie, lang_of};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -88,6 +89,13 @@ pub struct Caller {
     lang: Lang,
 }
 
+impl Caller {
+    /// Who this is for a kept report: the actor and the language of messages.
+    fn kept_key(&self) -> String {
+        format!("{:?}|{}", self.actor, self.lang.pick("zh", "en"))
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
     async fn from_request_parts(
@@ -159,29 +167,65 @@ async fn programs(State(state): State<AppState>, c: Caller) -> Result<Json<Value
 async fn yearbook(
     State(state): State<AppState>,
     c: Caller,
+    uri: Uri,
     Path((program, year)): Path<(String, i32)>,
-) -> Result<Json<Value>, ApiError> {
-    let yb = state
-        .app
-        .yearbook(&c.actor, &program, year)
-        .await
-        .map_err(|e| ApiError::from_app(e, c.lang))?;
-    Ok(Json(yb.to_json()))
+) -> Result<Response, ApiError> {
+    let made = async {
+        let yb = state
+            .app
+            .yearbook(&c.actor, &program, year)
+            .await
+            .map_err(|e| ApiError::from_app(e, c.lang))?;
+        Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            yb.to_json_bytes(),
+        )
+            .into_response())
+    };
+    kept(
+        &state,
+        &c.actor,
+        c.kept_key(),
+        &program,
+        uri.to_string(),
+        made,
+    )
+    .await
 }
 
 /// An indicator by county and year: `{indicator, unit, cells: {county: {year: value}}}`, values as in the yearbook.
 async fn pivot(
     State(state): State<AppState>,
     c: Caller,
+    uri: Uri,
     Path((program, indicator)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
+    let made =
+        async { Ok(Json(pivot_json(&state, &c, &program, &indicator).await?).into_response()) };
+    kept(
+        &state,
+        &c.actor,
+        c.kept_key(),
+        &program,
+        uri.to_string(),
+        made,
+    )
+    .await
+}
+
+async fn pivot_json(
+    state: &AppState,
+    c: &Caller,
+    program: &str,
+    indicator: &str,
+) -> Result<Value, ApiError> {
     let Some((def, cells)) = state
         .app
-        .pivot(&c.actor, &program, &indicator, false)
+        .pivot(&c.actor, program, indicator, false)
         .await
         .map_err(|e| ApiError::from_app(e, c.lang))?
     else {
-        return Ok(Json(json!({})));
+        return Ok(json!({}));
     };
     let mut by_county = serde_json::Map::new();
     for (county, year, raw) in cells {
@@ -197,12 +241,12 @@ async fn pivot(
             );
         }
     }
-    Ok(Json(json!({
+    Ok(json!({
         "program": program,
         "indicator": def.code,
         "unit": def.unit.code(),
         "cells": by_county,
-    })))
+    }))
 }
 
 async fn indicators(State(state): State<AppState>, c: Caller) -> Result<Json<Value>, ApiError> {

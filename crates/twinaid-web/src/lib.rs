@@ -5,6 +5,7 @@
 mod api;
 mod error;
 mod i18n;
+mod kept;
 mod openapi;
 mod pages;
 mod session;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub app: App,
     /// Annotated copies of refused imports, kept a while for their download.
     pub copies: pages::files::Copies,
+    /// Pages and reports kept at the data version they were made at.
+    pub responses: kept::Responses,
 }
 
 /// Builds the router of every page, the API and the assets.
@@ -28,6 +31,7 @@ pub fn router(app: App) -> Router {
     let state = AppState {
         app,
         copies: Default::default(),
+        responses: kept::responses(),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -80,6 +80,13 @@ pub struct SignedIn {
     pub lang: Lang,
 }
 
+impl SignedIn {
+    /// Who this is for a kept page: the session (its form token) and language.
+    pub fn kept_key(&self) -> String {
+        format!("{}|{}", self.csrf, self.lang.pick("zh", "en"))
+    }
+}
+
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
     async fn from_request_parts(

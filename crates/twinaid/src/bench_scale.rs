@@ -212,7 +212,10 @@ async fn load(
                 let ok = match (&writes, i % 10) {
                     (Some((program, token, body)), 0) => {
                         let mut body = body.clone();
-                        body["code"] = serde_json::Value::from(format!("LOAD-{w}-{i}"));
+                        body["code"] = serde_json::Value::from(format!(
+                            "LOAD-{}-{w}-{i}",
+                            body["code"].as_str().unwrap_or_default()
+                        ));
                         write_one(&client, &base, program, body, token)
                             .await
                             .is_ok()
@@ -264,25 +267,34 @@ async fn measure(
     let structure = synthetic
         .structure(&REGISTRY)
         .map_err(AppError::BadRequest)?;
-    let total = synthetic.plan.total_records();
-    let bar = indicatif::ProgressBar::new(total as u64);
-    let started = Instant::now();
-    let written = app
-        .generate_synthetic(&operator, &structure, synthetic.batches(10_000), &|n| {
-            bar.inc(n as u64)
-        })
-        .await?;
-    bar.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
-    row(
-        &mut rows,
-        "generate",
-        format!(
-            "{written} records in {seconds:.1} s ({:.0}/s)",
-            written as f64 / seconds
-        ),
-        "",
-    );
+    let kept = app
+        .programs(&operator)
+        .await?
+        .iter()
+        .any(|p| p.code == synthetic.program_code);
+    if kept {
+        row(&mut rows, "generate", "kept from an earlier run".into(), "");
+    } else {
+        let total = synthetic.plan.total_records();
+        let bar = indicatif::ProgressBar::new(total as u64);
+        let started = Instant::now();
+        let written = app
+            .generate_synthetic(&operator, &structure, synthetic.batches(10_000), &|n| {
+                bar.inc(n as u64)
+            })
+            .await?;
+        bar.finish_and_clear();
+        let seconds = started.elapsed().as_secs_f64();
+        row(
+            &mut rows,
+            "generate",
+            format!(
+                "{written} records in {seconds:.1} s ({:.0}/s)",
+                written as f64 / seconds
+            ),
+            "",
+        );
+    }
     let program = synthetic.program_code.clone();
     let year = synthetic.plan.first_year + synthetic.plan.years - 1;
     let office = Actor {
@@ -291,9 +303,15 @@ async fn measure(
             program: program.clone(),
         },
     };
-    app.add_user(&operator, "bench", "bench", PASSWORD, &office.role)
+    // A kept database already has earlier runs' accounts and records: this run's are its own.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let user = format!("bench{run}");
+    app.add_user(&operator, &user, "bench", PASSWORD, &office.role)
         .await?;
-    let (secret, _) = app.sign_in("bench", PASSWORD).await?;
+    let (secret, _) = app.sign_in(&user, PASSWORD).await?;
     let token = app.create_api_token(&office, "bench").await?.0;
     let cookie = format!("twinaid_session={}", secret.0);
     // The raw SQL statement the pivot is compared with, timed in this process.
@@ -375,7 +393,16 @@ async fn measure(
     let dashboard = format!("/?program={program}&year={year}");
     for i in 0..requests.min(100) {
         let before = aid_funds(&client, &base, &program, year, &token).await?;
-        writes.push(write_one(&client, &base, &program, body(format!("BENCH-{i}")), &token).await?);
+        writes.push(
+            write_one(
+                &client,
+                &base,
+                &program,
+                body(format!("BENCH-{run}-{i}")),
+                &token,
+            )
+            .await?,
+        );
         // Alternately the dashboard and the yearbook first after the write: each computed afresh.
         if i % 2 == 0 {
             dashboards.push(time_once(&client, &base, &dashboard, &cookie).await?);
@@ -425,7 +452,7 @@ async fn measure(
         format!("{rps:.0} req/s · {}", tail(&times)),
         "≥ 1,000 req/s, p99 < 200 ms",
     );
-    let template = body(String::new());
+    let template = body(format!("{run}"));
     let (rps, times) = load(
         &base,
         &mix,
@@ -454,8 +481,16 @@ pub async fn run(
     scales: &[Scale],
     requests: usize,
     postgres: Option<&str>,
+    keep: Option<&std::path::Path>,
 ) -> Result<(), AppError> {
-    let dir = tempfile::tempdir().map_err(internal)?;
+    let temporary = tempfile::tempdir().map_err(internal)?;
+    let dir = match keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(internal)?;
+            dir.to_path_buf()
+        }
+        None => temporary.path().to_path_buf(),
+    };
     println!(
         "\ntwinaid bench --scales: synthetic programs (seed 1), served by a separate `twinaid serve` process, requests over loopback\n"
     );
@@ -466,11 +501,20 @@ pub async fn run(
             "SQLite".to_string(),
             format!(
                 "sqlite://{}",
-                dir.path().join(format!("{}.db", scale.code())).display()
+                dir.join(format!("{}.db", scale.code())).display()
             ),
         )];
         if let Some(admin) = postgres {
-            let url = twinaid_store::testing::fresh_postgres_database(admin).await?;
+            let url = match keep {
+                Some(_) => {
+                    twinaid_store::testing::named_postgres_database(
+                        admin,
+                        &format!("twinaid_bench_{}", scale.code()),
+                    )
+                    .await?
+                }
+                None => twinaid_store::testing::fresh_postgres_database(admin).await?,
+            };
             engines.push(("PostgreSQL".to_string(), url));
         }
         for (engine, url) in &engines {

@@ -96,6 +96,9 @@ enum Command {
         /// 另在这些规模的合成数据上测量（如 county,province,national）· Also measure synthetic programs of these sizes (e.g. county,province,national)
         #[arg(long, value_delimiter = ',', value_parser = parse_scale)]
         scales: Vec<Scale>,
+        /// 合成数据库保存在此目录并在下次复用（PostgreSQL 上为 twinaid_bench_规模 数据库）· Keep the synthetic databases in this folder and reuse them next time (on PostgreSQL: databases named twinaid_bench_SCALE)
+        #[arg(long)]
+        keep: Option<PathBuf>,
     },
     /// 生成某类记录的 Excel 导入模板 · Write the Excel import template of a kind of record
     Template {
@@ -287,12 +290,13 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         postgres,
         import_rows,
         scales,
+        keep,
     } = cli.command
     {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
         bench::run(requests, postgres.clone(), import_rows, lang).await?;
         if !scales.is_empty() {
-            bench_scale::run(&scales, requests, postgres.as_deref()).await?;
+            bench_scale::run(&scales, requests, postgres.as_deref(), keep.as_deref()).await?;
         }
         return Ok(());
     }

@@ -5,10 +5,12 @@ use super::yearbook::{Row, drill_href, row};
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
+use crate::kept::kept;
 use crate::session::SignedIn;
 use crate::view::{Page, url_encode};
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::Uri;
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
@@ -63,14 +65,13 @@ pub struct DashboardQuery {
     map: Option<String>,
 }
 
-/// The dashboard page.
+/// The dashboard page, kept until the program's data changes.
 pub async fn page(
     State(state): State<AppState>,
     user: SignedIn,
+    uri: Uri,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
-    let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let (program, year) = resolve(
         &state,
         &user,
@@ -80,6 +81,26 @@ pub async fn page(
         },
     )
     .await?;
+    kept(
+        &state,
+        &user.actor,
+        user.kept_key(),
+        &program,
+        format!("{program}|{year}|{uri}"),
+        make(&state, &user, program.clone(), year, q),
+    )
+    .await
+}
+
+async fn make(
+    state: &AppState,
+    user: &SignedIn,
+    program: String,
+    year: i32,
+    q: DashboardQuery,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
     let app = &state.app;
     let yb = app
         .yearbook(&user.actor, &program, year)
@@ -217,7 +238,7 @@ pub async fn page(
     };
     let here = format!("/?program={}&year={year}", url_encode(&program));
     let page = DashboardPage {
-        page: Page::new(&user, &title, &here, &program, year),
+        page: Page::new(user, &title, &here, &program, year),
         years,
         headline,
         funds_by_source,

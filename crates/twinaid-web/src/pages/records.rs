@@ -5,12 +5,13 @@
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
+use crate::kept::kept;
 use crate::session::SignedIn;
 use crate::view::{Page, cell, label, sees_people, url_encode};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::{BTreeMap, HashMap};
 use twinaid_app::{AppError, ListRequest, Role};
@@ -201,12 +202,11 @@ fn writer(role: &Role, kind: RecordKind) -> bool {
 pub async fn list(
     State(state): State<AppState>,
     user: SignedIn,
+    uri: Uri,
     Path(kind): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
-    let kind = kind_of(&kind, lang)?;
+    let kind = kind_of(&kind, user.lang)?;
     let (request, program) = list_request(&params);
     let (program, year) = resolve(
         &state,
@@ -217,6 +217,29 @@ pub async fn list(
         },
     )
     .await?;
+    kept(
+        &state,
+        &user.actor,
+        user.kept_key(),
+        &program,
+        format!("{program}|{year}|{uri}"),
+        make_list(&state, &user, kind, params, request, program.clone(), year),
+    )
+    .await
+}
+
+/// The list page itself.
+async fn make_list(
+    state: &AppState,
+    user: &SignedIn,
+    kind: RecordKind,
+    params: Vec<(String, String)>,
+    request: ListRequest,
+    program: String,
+    year: i32,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let err = |e| WebError::from_app(e, lang);
     let app = &state.app;
     let page = app
         .list_records(&user.actor, &program, kind, &request)
@@ -254,7 +277,7 @@ pub async fn list(
             }
         })
         .collect();
-    let names = Names::load(&state, &user, &program, year).await?;
+    let names = Names::load(state, user, &program, year).await?;
     let places = &names.places;
     let display = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang, show_people);
     let rows = page
@@ -410,7 +433,7 @@ pub async fn list(
     };
     let here = format!("/records/{}?{}", kind.code(), query_string(&params, &[]));
     let list = ListPage {
-        page: Page::new(&user, kind.name(lang), &here, &program, year),
+        page: Page::new(user, kind.name(lang), &here, &program, year),
         kind: kind.code().to_string(),
         columns,
         rows,

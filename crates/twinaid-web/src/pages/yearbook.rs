@@ -4,10 +4,12 @@
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
+use crate::kept::kept;
 use crate::session::SignedIn;
 use crate::view::{Page, url_encode};
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::Uri;
 use axum::response::Response;
 use twinaid_domain::Lang;
 use twinaid_domain::quantity::{figure, figure_unit};
@@ -202,13 +204,31 @@ fn split_tables(yb: &Yearbook, lang: Lang) -> (SplitTable, SplitTable) {
     (by_source, by_county)
 }
 
-/// The yearbook page.
+/// The yearbook page, kept until the program's data changes.
 pub async fn page(
     State(state): State<AppState>,
     user: SignedIn,
+    uri: Uri,
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
     let (program, year) = resolve(&state, &user, &scope).await?;
+    kept(
+        &state,
+        &user.actor,
+        user.kept_key(),
+        &program,
+        format!("{program}|{year}|{uri}"),
+        make(&state, &user, program.clone(), year),
+    )
+    .await
+}
+
+async fn make(
+    state: &AppState,
+    user: &SignedIn,
+    program: String,
+    year: i32,
+) -> Result<Response, WebError> {
     let yb = state
         .app
         .yearbook(&user.actor, &program, year)
@@ -227,7 +247,7 @@ pub async fn page(
         .collect();
     let (by_source, by_county) = split_tables(&yb, lang);
     let page = YearbookPage {
-        page: Page::new(&user, &title, &here, &program, year),
+        page: Page::new(user, &title, &here, &program, year),
         rows,
         by_source,
         by_county,
