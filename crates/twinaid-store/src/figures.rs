@@ -4,7 +4,7 @@
 use crate::rows::AnyQuery;
 use crate::{Store, StoreError};
 use sqlx::Row;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
@@ -226,14 +226,35 @@ impl Store {
                         .join(", ")
                 };
                 if !flows.is_empty() && counts_in == CountsIn::CountyOnly {
-                    // By county: the rows of the year before and on, and each
-                    // county's total over all years; the years before are the
-                    // total less those. Reads two years' rows, not all of them.
-                    let mut near: HashMap<(String, String), [(i64, i64); 3]> = HashMap::new();
+                    // By county only the year and the cumulative count (the
+                    // totals' previous year comes with the sources): one row
+                    // per county with the year's value and what the years
+                    // after it add, against the county's total over all years.
+                    // The driver hands rows over one at a time (a few µs
+                    // each); 600 counties × every part would be most of the
+                    // yearbook's time, so each part's counties come packed
+                    // in one text, "county:year:before:flags;...".
+                    let concat = match self.engine() {
+                        crate::Engine::Sqlite => "group_concat",
+                        crate::Engine::Postgres => "string_agg",
+                    };
                     let sql = format!(
-                        "SELECT part, county, year, value FROM figure_county \
-                         WHERE program_code = $1 AND part IN ({}) AND year >= $2 - 1",
-                        keys(&flows)
+                        "SELECT part, {concat}(county || ':' || CAST(this AS TEXT) || ':' \
+                           || CAST(older AS TEXT) || ':' || CAST(flags AS TEXT), ';') FROM ( \
+                         SELECT t.part AS part, t.county AS county, COALESCE(y.value, 0) AS this, \
+                           t.value - COALESCE(y.value, 0) - COALESCE(a.value, 0) AS older, \
+                           CASE WHEN y.value IS NULL THEN 0 ELSE 1 END \
+                             + CASE WHEN t.years - COALESCE(a.years, 0) \
+                                 - CASE WHEN y.value IS NULL THEN 0 ELSE 1 END > 0 THEN 2 ELSE 0 END AS flags \
+                         FROM figure_county_total t \
+                         LEFT JOIN figure_county y ON y.program_code = t.program_code \
+                           AND y.part = t.part AND y.year = $2 AND y.county = t.county \
+                         LEFT JOIN (SELECT part, county, CAST(SUM(value) AS BIGINT) AS value, COUNT(*) AS years \
+                           FROM figure_county WHERE program_code = $1 AND year > $2 AND part IN ({keys}) \
+                           GROUP BY part, county) a ON a.part = t.part AND a.county = t.county \
+                         WHERE t.program_code = $1 AND t.part IN ({keys}) \
+                         ) AS c GROUP BY part",
+                        keys = keys(&flows)
                     );
                     let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(program_code.to_string())
@@ -242,51 +263,22 @@ impl Store {
                         q = q.bind(key.clone());
                     }
                     for row in q.fetch_all(&self.pool).await? {
-                        let y: i64 = row.try_get(2)?;
-                        // [this year, the year before, the years after] as (value, rows).
-                        let slot = match y - i64::from(year) {
-                            0 => 0,
-                            -1 => 1,
-                            _ => 2,
-                        };
-                        let e = near
-                            .entry((row.try_get(0)?, row.try_get(1)?))
-                            .or_insert([(0, 0); 3]);
-                        e[slot].0 += row.try_get::<i64, _>(3)?;
-                        e[slot].1 += 1;
-                    }
-                    let sql = format!(
-                        "SELECT part, county, value, years FROM figure_county_total \
-                         WHERE program_code = $1 AND part IN ({})",
-                        (0..flows.len())
-                            .map(|i| format!("${}", i + 2))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    let mut q: AnyQuery =
-                        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
-                    for (key, _) in &flows {
-                        q = q.bind(key.clone());
-                    }
-                    for row in q.fetch_all(&self.pool).await? {
                         let part: String = row.try_get(0)?;
-                        let county: String = row.try_get(1)?;
-                        let (total, years): (i64, i64) = (row.try_get(2)?, row.try_get(3)?);
-                        let [this, before, after] = near
-                            .get(&(part.clone(), county.clone()))
-                            .copied()
-                            .unwrap_or([(0, 0); 3]);
-                        let older = (
-                            total - this.0 - before.0 - after.0,
-                            years - this.1 - before.1 - after.1,
-                        );
-                        for (from, to, (raw, rows)) in [
-                            (year, year, this),
-                            (year - 1, year - 1, before),
-                            (first, year - 2, older),
-                        ] {
-                            if rows > 0 {
-                                out.push(piece(&part, county.clone(), from, to, raw)?);
+                        let packed: String = row.try_get(1)?;
+                        for entry in packed.split(';') {
+                            let bad = || StoreError::Corrupt(format!("county figures {entry}"));
+                            let mut fields = entry.split(':');
+                            let county = fields.next().ok_or_else(bad)?.to_string();
+                            let mut number = || -> Result<i64, StoreError> {
+                                fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)
+                            };
+                            let (this, older, flags) = (number()?, number()?, number()?);
+                            // 1: a row for the year; 2: rows for years before it.
+                            if flags & 1 != 0 {
+                                out.push(piece(&part, county.clone(), year, year, this)?);
+                            }
+                            if flags & 2 != 0 {
+                                out.push(piece(&part, county, first, year - 1, older)?);
                             }
                         }
                     }

@@ -198,39 +198,31 @@ async fn refresh_slice(
         q = q.bind(c.to_string());
     }
     bind_keys(q).execute(&mut *conn).await?;
-    // Each county's total over all years, with how many years it has.
-    let (county_clause, first) = match county {
-        Some(_) => ("AND county = $2", 3),
-        None => ("", 2),
-    };
-    let delete = format!(
-        "DELETE FROM figure_county_total WHERE program_code = $1 {county_clause} AND {}",
-        part_in(first)
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(delete)).bind(program.to_string());
-    if let Some(c) = county {
-        q = q.bind(c.to_string());
+    // For one county, its difference carried into the county's total over
+    // all years and the year's totals by source: a write costs the same
+    // however many counties and years there are.
+    if let (Some(c), Some(before)) = (county, before) {
+        let after = county_detail(conn, program, year, c, &keys).await?;
+        carry_to_county_total(conn, program, c, &before, &after).await?;
+        return carry_to_sources(conn, program, year, &before, &after).await;
     }
+    // For the whole year, recomputed: each county's total over all years,
+    // with how many years it has, and the year's total of each source.
+    let delete = format!(
+        "DELETE FROM figure_county_total WHERE program_code = $1 AND {}",
+        part_in(2)
+    );
+    let q = sqlx::query(sqlx::AssertSqlSafe(delete)).bind(program.to_string());
     bind_keys(q).execute(&mut *conn).await?;
     let totals = format!(
         "INSERT INTO figure_county_total (program_code, part, county, value, years) \
          SELECT program_code, part, county, CAST(SUM(value) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
-         FROM figure_county WHERE program_code = $1 {county_clause} AND {} \
+         FROM figure_county WHERE program_code = $1 AND {} \
          GROUP BY program_code, part, county",
-        part_in(first)
+        part_in(2)
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(totals)).bind(program.to_string());
-    if let Some(c) = county {
-        q = q.bind(c.to_string());
-    }
+    let q = sqlx::query(sqlx::AssertSqlSafe(totals)).bind(program.to_string());
     bind_keys(q).execute(&mut *conn).await?;
-    // The year's total of each source over counties: for one county, its
-    // difference (a write costs the same however many counties there are);
-    // for the whole year, recomputed.
-    if let (Some(c), Some(before)) = (county, before) {
-        let after = county_detail(conn, program, year, c, &keys).await?;
-        return carry_to_sources(conn, program, year, &before, &after).await;
-    }
     let delete = format!(
         "DELETE FROM figure_source WHERE program_code = $1 AND year = $2 AND {}",
         part_in(3)
@@ -279,6 +271,60 @@ async fn county_detail(
         .iter()
         .map(|r| Ok(((r.try_get(0)?, r.try_get(1)?), r.try_get(2)?)))
         .collect()
+}
+
+/// Adds a county's change of detail in a year to its total over all years
+/// (the value, and how many years have any).
+async fn carry_to_county_total(
+    conn: &mut AnyConnection,
+    program: &str,
+    county: &str,
+    before: &std::collections::BTreeMap<(String, String), i64>,
+    after: &std::collections::BTreeMap<(String, String), i64>,
+) -> Result<(), StoreError> {
+    let by_part = |detail: &std::collections::BTreeMap<(String, String), i64>| {
+        let mut sums: std::collections::BTreeMap<String, i64> = Default::default();
+        for ((part, _), value) in detail {
+            *sums.entry(part.clone()).or_default() += value;
+        }
+        sums
+    };
+    let (before, after) = (by_part(before), by_part(after));
+    let parts: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for part in parts {
+        let (old, new) = (before.get(part), after.get(part));
+        let delta = new.copied().unwrap_or(0) - old.copied().unwrap_or(0);
+        let years = i64::from(new.is_some()) - i64::from(old.is_some());
+        if delta == 0 && years == 0 {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO figure_county_total (program_code, part, county, value, years) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (program_code, part, county) \
+             DO UPDATE SET value = figure_county_total.value + excluded.value, \
+               years = figure_county_total.years + excluded.years",
+        )
+        .bind(program.to_string())
+        .bind(part.clone())
+        .bind(county.to_string())
+        .bind(delta)
+        .bind(years)
+        .execute(&mut *conn)
+        .await?;
+        if years < 0 {
+            sqlx::query(
+                "DELETE FROM figure_county_total \
+                 WHERE program_code = $1 AND part = $2 AND county = $3 AND years <= 0",
+            )
+            .bind(program.to_string())
+            .bind(part.clone())
+            .bind(county.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Adds a county's change of detail to the year's totals by source. A
