@@ -31,10 +31,20 @@ impl App {
             _ => return Err(AppError::Forbidden),
         };
         let started = std::time::Instant::now();
-        let stored: HashMap<String, Record> = self
-            .store
-            .records(program, kind)
-            .await?
+        // The stored records the file names, by code: at national scale a
+        // kind holds millions, which a small file should not read.
+        let codes: Vec<String> = records
+            .iter()
+            .map(|r| r.item.code().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let stored = if codes.len() <= 50_000 {
+            self.store.records_with_codes(program, kind, &codes).await?
+        } else {
+            self.store.records(program, kind).await?
+        };
+        let stored: HashMap<String, Record> = stored
             .into_iter()
             .map(|r| (r.code().to_string(), r))
             .collect();

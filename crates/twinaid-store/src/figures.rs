@@ -4,7 +4,7 @@
 use crate::rows::AnyQuery;
 use crate::{Store, StoreError};
 use sqlx::Row;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
@@ -127,6 +127,33 @@ fn parse_source(kind: Option<String>) -> Option<SourceKind> {
         .map(UnitKind::source)
 }
 
+/// The entries of a packed text, "county:value[:years];...".
+fn unpack(text: &str) -> impl Iterator<Item = Result<(&str, i64, Option<i64>), StoreError>> {
+    text.split(';').filter(|e| !e.is_empty()).map(|entry| {
+        let bad = || StoreError::Corrupt(format!("packed figures {entry}"));
+        let mut fields = entry.split(':');
+        let county = fields.next().ok_or_else(bad)?;
+        let value = fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)?;
+        let years = match fields.next() {
+            Some(f) => Some(f.parse().map_err(|_| bad())?),
+            None => None,
+        };
+        Ok((county, value, years))
+    })
+}
+
+/// Packed entries by (part, county): (value, years; a year's entry is one).
+fn by_county(packed: &[(String, String)]) -> Result<HashMap<(&str, &str), (i64, i64)>, StoreError> {
+    let mut map = HashMap::new();
+    for (part, text) in packed {
+        for entry in unpack(text) {
+            let (county, value, years) = entry?;
+            map.insert((part.as_str(), county), (value, years.unwrap_or(1)));
+        }
+    }
+    Ok(map)
+}
+
 impl Store {
     /// Every piece of the given indicators up to `year`, recomputed from the
     /// records themselves (grouped per year, region and source) and from
@@ -227,58 +254,62 @@ impl Store {
                 };
                 if !flows.is_empty() && counts_in == CountsIn::CountyOnly {
                     // By county only the year and the cumulative count (the
-                    // totals' previous year comes with the sources): one row
-                    // per county with the year's value and what the years
-                    // after it add, against the county's total over all years.
-                    // The driver hands rows over one at a time (a few µs
-                    // each); 600 counties × every part would be most of the
-                    // yearbook's time, so each part's counties come packed
-                    // in one text, "county:year:before:flags;...".
-                    let concat = match self.engine() {
-                        crate::Engine::Sqlite => "group_concat",
-                        crate::Engine::Postgres => "string_agg",
-                    };
-                    let sql = format!(
-                        "SELECT part, {concat}(county || ':' || CAST(this AS TEXT) || ':' \
-                           || CAST(older AS TEXT) || ':' || CAST(flags AS TEXT), ';') FROM ( \
-                         SELECT t.part AS part, t.county AS county, COALESCE(y.value, 0) AS this, \
-                           t.value - COALESCE(y.value, 0) - COALESCE(a.value, 0) AS older, \
-                           CASE WHEN y.value IS NULL THEN 0 ELSE 1 END \
-                             + CASE WHEN t.years - COALESCE(a.years, 0) \
-                                 - CASE WHEN y.value IS NULL THEN 0 ELSE 1 END > 0 THEN 2 ELSE 0 END AS flags \
-                         FROM figure_county_total t \
-                         LEFT JOIN figure_county y ON y.program_code = t.program_code \
-                           AND y.part = t.part AND y.year = $2 AND y.county = t.county \
-                         LEFT JOIN (SELECT part, county, CAST(SUM(value) AS BIGINT) AS value, COUNT(*) AS years \
-                           FROM figure_county WHERE program_code = $1 AND year > $2 AND part IN ({keys}) \
-                           GROUP BY part, county) a ON a.part = t.part AND a.county = t.county \
-                         WHERE t.program_code = $1 AND t.part IN ({keys}) \
-                         ) AS c GROUP BY part",
-                        keys = keys(&flows)
-                    );
-                    let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(program_code.to_string())
-                        .bind(i64::from(year));
-                    for (key, _) in &flows {
-                        q = q.bind(key.clone());
-                    }
-                    for row in q.fetch_all(&self.pool).await? {
-                        let part: String = row.try_get(0)?;
-                        let packed: String = row.try_get(1)?;
-                        for entry in packed.split(';') {
-                            let bad = || StoreError::Corrupt(format!("county figures {entry}"));
-                            let mut fields = entry.split(':');
-                            let county = fields.next().ok_or_else(bad)?.to_string();
-                            let mut number = || -> Result<i64, StoreError> {
-                                fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)
-                            };
-                            let (this, older, flags) = (number()?, number()?, number()?);
-                            // 1: a row for the year; 2: rows for years before it.
-                            if flags & 1 != 0 {
-                                out.push(piece(&part, county.clone(), year, year, this)?);
+                    // totals' previous year comes with the sources): each
+                    // county's value of the year, its total over all years
+                    // and what the years after the year add to it, merged
+                    // here. Each is read in its key order, and packed: the
+                    // driver hands rows over one at a time (a few µs each),
+                    // so each part's counties come in one text.
+                    let flow_keys: Vec<String> = flows.iter().map(|(k, _)| k.clone()).collect();
+                    let this = self
+                        .packed(
+                            "county || ':' || CAST(value AS TEXT)",
+                            "figure_county WHERE program_code = $1 AND year = $2",
+                            Some(year),
+                            program_code,
+                            &flow_keys,
+                        )
+                        .await?;
+                    let totals = self
+                        .packed(
+                            "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
+                            "figure_county_total WHERE program_code = $1",
+                            None,
+                            program_code,
+                            &flow_keys,
+                        )
+                        .await?;
+                    let after = self
+                        .packed(
+                            "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
+                            "(SELECT program_code, part, county, CAST(SUM(value) AS BIGINT) AS value, \
+                               CAST(COUNT(*) AS BIGINT) AS years FROM figure_county \
+                               WHERE program_code = $1 AND year > $2 AND {parts} \
+                               GROUP BY program_code, part, county) AS a \
+                             WHERE program_code = $1",
+                            Some(year),
+                            program_code,
+                            &flow_keys,
+                        )
+                        .await?;
+                    let (this, after) = (by_county(&this)?, by_county(&after)?);
+                    for (part, text) in &totals {
+                        for entry in unpack(text) {
+                            let (county, total, years) = entry?;
+                            let key = (part.as_str(), county);
+                            let (value, present) = this.get(&key).copied().unwrap_or((0, 0));
+                            let (later, later_years) = after.get(&key).copied().unwrap_or((0, 0));
+                            if present > 0 {
+                                out.push(piece(part, county.to_string(), year, year, value)?);
                             }
-                            if flags & 2 != 0 {
-                                out.push(piece(&part, county, first, year - 1, older)?);
+                            if years.unwrap_or(0) - present - later_years > 0 {
+                                out.push(piece(
+                                    part,
+                                    county.to_string(),
+                                    first,
+                                    year - 1,
+                                    total - value - later,
+                                )?);
                             }
                         }
                     }
@@ -339,6 +370,45 @@ impl Store {
         }
         out.extend(self.aggregate_contributions(program_code, year).await?);
         Ok(out)
+    }
+
+    /// `SELECT part, packed(entry)` over `from` (which binds the program as
+    /// `$1` and, when given, the year as `$2`, and may say `{parts}` where
+    /// the parts are to be chosen inside it) for the given parts: each
+    /// part's entries joined by ';' in one text. See [`unpack`].
+    async fn packed(
+        &self,
+        entry: &str,
+        from: &str,
+        year: Option<i32>,
+        program_code: &str,
+        parts: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let concat = match self.engine() {
+            crate::Engine::Sqlite => "group_concat",
+            crate::Engine::Postgres => "string_agg",
+        };
+        let first = if year.is_some() { 3 } else { 2 };
+        let params: Vec<String> = (0..parts.len())
+            .map(|i| format!("${}", i + first))
+            .collect();
+        let parts_in = format!("part IN ({})", params.join(", "));
+        let sql = format!(
+            "SELECT part, {concat}({entry}, ';') FROM {} AND {parts_in} GROUP BY part",
+            from.replace("{parts}", &parts_in)
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+        if let Some(y) = year {
+            q = q.bind(i64::from(y));
+        }
+        for p in parts {
+            q = q.bind(p.clone());
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// The pieces of aggregate values up to `year`.

@@ -369,6 +369,33 @@ impl Store {
             .collect()
     }
 
+    /// The records of a kind in a program with the given codes (those stored).
+    pub async fn records_with_codes(
+        &self,
+        program_code: &str,
+        kind: RecordKind,
+        codes: &[String],
+    ) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in codes.chunks(500) {
+            let params: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT {} FROM {} WHERE program_code = $1 AND code IN ({})",
+                columns(kind),
+                kind.code(),
+                params.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                out.push(crate::rows::read_record(kind, &r)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The audit events of one entity, newest first.
     pub async fn audit_of(&self, entity: &str, key: &str) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
