@@ -40,11 +40,19 @@ fn record_sql(
 pub(crate) fn measure_sql(kind: RecordKind, measure: &Measure) -> Result<String, StoreError> {
     Ok(match measure {
         Measure::Count => "COUNT(*)".to_string(),
+        Measure::Sum(_) => format!("COALESCE(SUM({}), 0)", measure_term(kind, measure)?),
+    })
+}
+
+/// What one record `r` adds to an indicator part, as SQL.
+pub(crate) fn measure_term(kind: RecordKind, measure: &Measure) -> Result<String, StoreError> {
+    Ok(match measure {
+        Measure::Count => "1".to_string(),
         Measure::Sum(field) => {
             let spec = kind.field(field).ok_or_else(|| {
                 StoreError::Corrupt(format!("{} has no field {field}", kind.code()))
             })?;
-            format!("COALESCE(SUM(r.{}), 0)", spec.name)
+            format!("r.{}", spec.name)
         }
     })
 }
@@ -605,5 +613,32 @@ impl Store {
             years.insert(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX));
         }
         Ok(years)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_entries_read_back_and_a_damaged_one_is_refused() {
+        let entries: Vec<_> = unpack("510822:120:3;:5;510823:-7:1")
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            entries,
+            vec![
+                ("510822", 120, Some(3)),
+                ("", 5, None),
+                ("510823", -7, Some(1))
+            ]
+        );
+        assert_eq!(unpack("").count(), 0);
+        assert!(unpack("510822:x").next().unwrap().is_err());
+        let packed = vec![("aid_funds#0".to_string(), "510822:10:2".to_string())];
+        assert_eq!(
+            by_county(&packed).unwrap()[&("aid_funds#0", "510822")],
+            (10, 2)
+        );
     }
 }

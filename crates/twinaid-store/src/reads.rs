@@ -54,6 +54,18 @@ fn year(value: i64) -> i32 {
 impl Store {
     /// A program with its helped regions, if it exists.
     pub async fn program(&self, code: &str) -> Result<Option<Program>, StoreError> {
+        self.program_in(code, None).await
+    }
+
+    /// A program with, when `provinces` are given (two-digit prefixes), only
+    /// its helped regions in those provinces: enough to check records placed
+    /// there, since a helped region and a place inside it or around it share
+    /// a province. A national program helps 600 counties; a write needs a few.
+    async fn program_in(
+        &self,
+        code: &str,
+        provinces: Option<&std::collections::BTreeSet<String>>,
+    ) -> Result<Option<Program>, StoreError> {
         let Some(row) = sqlx::query(
             "SELECT code, name_zh, name_en, start_year, end_year, helping_region FROM program WHERE code = $1",
         )
@@ -73,12 +85,36 @@ impl Store {
             helping_region: helping.as_deref().map(region).transpose()?,
             helped: Vec::new(),
         };
-        let rows = sqlx::query(
-            "SELECT region_code, confirmed, note FROM program_region WHERE program_code = $1 ORDER BY region_code",
-        )
-        .bind(code.to_string())
-        .fetch_all(&self.pool)
-        .await?;
+        let mut within = String::new();
+        let mut bounds = Vec::new();
+        if let Some(provinces) = provinces {
+            let ranges: Vec<String> = provinces
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    bounds.push(p.clone());
+                    bounds.push(crate::summary::prefix_end(p));
+                    format!(
+                        "(region_code >= ${} AND region_code < ${})",
+                        2 * i + 2,
+                        2 * i + 3
+                    )
+                })
+                .collect();
+            within = if ranges.is_empty() {
+                " AND 1 = 0".to_string()
+            } else {
+                format!(" AND ({})", ranges.join(" OR "))
+            };
+        }
+        let sql = format!(
+            "SELECT region_code, confirmed, note FROM program_region WHERE program_code = $1{within} ORDER BY region_code"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(code.to_string());
+        for b in bounds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
         for r in rows {
             program.helped.push(HelpedRegion {
                 region: region(&r.try_get::<String, _>(0)?)?,
@@ -176,8 +212,13 @@ impl Store {
             }
             records.insert(*kind, strings(q.fetch_all(&self.pool).await?)?);
         }
+        let provinces = mentions
+            .regions
+            .iter()
+            .map(|r| r.chars().take(2).collect())
+            .collect();
         Ok(Stored {
-            program: self.program(program_code).await?,
+            program: self.program_in(program_code, Some(&provinces)).await?,
             regions,
             units,
             records,

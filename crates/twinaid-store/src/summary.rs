@@ -4,7 +4,7 @@
 //! transaction, so a report never sees a figure older than the last write.
 
 use crate::StoreError;
-use crate::figures::{filter_conditions, measure_sql};
+use crate::figures::{filter_conditions, measure_term};
 use crate::rows::AnyQuery;
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
@@ -67,31 +67,55 @@ fn parts_of(kind: RecordKind, defs: &[IndicatorDefinition]) -> Vec<(String, Part
     parts
 }
 
-/// `SELECT program, part, year, county, unit kind, value` over the records
-/// of a part, for `$1` program and `$2` year, optionally `$3 <= region < $4`.
-/// Field names come from the record specs, never from input.
-fn select_sql(
+/// `INSERT INTO figure_summary` every part of a kind for `$1` program and
+/// `$2` year, optionally `$3 <= region < $4`, in one pass over the records:
+/// each part's value and how many records it counts, per county and
+/// source, then a row per part where it counts any. Binds after those: the
+/// part keys, then the filters' values. Field names come from the record
+/// specs, never from input.
+fn insert_sql(
     kind: RecordKind,
-    part: &Part,
+    parts: &[(String, Part)],
     by_county: bool,
 ) -> Result<(String, Vec<String>), StoreError> {
-    let measure = measure_sql(kind, &part.measure)?;
     let mut conditions = vec!["r.program_code = $1".to_string(), "r.year = $2".to_string()];
-    let mut binds = Vec::new();
-    let mut offset = 3;
-    if by_county {
-        conditions.push("r.region_code >= $4 AND r.region_code < $5".to_string());
-        offset = 5;
+    let fixed = if by_county {
+        conditions.push("r.region_code >= $3 AND r.region_code < $4".to_string());
+        4
+    } else {
+        2
+    };
+    let mut binds: Vec<String> = parts.iter().map(|(k, _)| k.clone()).collect();
+    let mut columns = Vec::new();
+    let mut selects = Vec::new();
+    for (i, (_, part)) in parts.iter().enumerate() {
+        let filters = filter_conditions(kind, &part.filters, &mut binds, fixed)?;
+        let when = if filters.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            filters.join(" AND ")
+        };
+        let term = measure_term(kind, &part.measure)?;
+        columns.push(format!(
+            "SUM(CASE WHEN {when} THEN {term} ELSE 0 END) AS v{i}, \
+             SUM(CASE WHEN {when} THEN 1 ELSE 0 END) AS n{i}"
+        ));
+        selects.push(format!(
+            "SELECT $1, ${}, $2, county, source, CAST(COALESCE(v{i}, 0) AS BIGINT) FROM g WHERE n{i} > 0",
+            fixed + 1 + i
+        ));
     }
-    conditions.extend(filter_conditions(kind, &part.filters, &mut binds, offset)?);
     let county = "COALESCE(SUBSTR(r.region_code, 1, 6), '')";
     let source = source_case();
     let sql = format!(
-        "SELECT $1, $3, r.year, {county}, {source}, CAST({measure} AS BIGINT) \
-         FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
-         WHERE {} GROUP BY r.year, {county}, {source}",
+        "WITH g AS (SELECT {county} AS county, {source} AS source, {} \
+           FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
+           WHERE {} GROUP BY {county}, {source}) \
+         INSERT INTO figure_summary (program_code, part, year, county, source, value) {}",
+        columns.join(", "),
         kind.code(),
-        conditions.join(" AND ")
+        conditions.join(" AND "),
+        selects.join(" UNION ALL ")
     );
     Ok((sql, binds))
 }
@@ -106,11 +130,11 @@ fn source_case() -> String {
     format!("(CASE u.kind{whens} ELSE '' END)")
 }
 
-/// The first code after every code that starts with `county`.
-fn county_end(county: &str) -> String {
-    match county.parse::<u64>() {
-        Ok(n) => format!("{:0width$}", n + 1, width = county.len()),
-        Err(_) => format!("{county}\u{10FFFF}"),
+/// The first code after every code that starts with `prefix`.
+pub(crate) fn prefix_end(prefix: &str) -> String {
+    match prefix.parse::<u64>() {
+        Ok(n) => format!("{:0width$}", n + 1, width = prefix.len()),
+        Err(_) => format!("{prefix}\u{10FFFF}"),
     }
 }
 
@@ -162,23 +186,17 @@ async fn refresh_slice(
         }
         bind_keys(q).execute(&mut *conn).await?;
     }
-    for (key, part) in parts {
-        let (select, binds) = select_sql(kind, part, county.is_some())?;
-        let insert = format!(
-            "INSERT INTO figure_summary (program_code, part, year, county, source, value) {select}"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert))
-            .bind(program.to_string())
-            .bind(year)
-            .bind(key.clone());
-        if let Some(c) = county {
-            q = q.bind(c.to_string()).bind(county_end(c));
-        }
-        for b in binds {
-            q = q.bind(b);
-        }
-        q.execute(&mut *conn).await?;
+    let (insert, binds) = insert_sql(kind, parts, county.is_some())?;
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(insert))
+        .bind(program.to_string())
+        .bind(year);
+    if let Some(c) = county {
+        q = q.bind(c.to_string()).bind(prefix_end(c));
     }
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.execute(&mut *conn).await?;
     // A county's total over sources.
     let (county_clause, first) = match county {
         Some(_) => ("AND county = $3", 4),
@@ -464,9 +482,9 @@ mod tests {
 
     #[test]
     fn a_county_range_holds_its_villages_and_nothing_else() {
-        assert_eq!(county_end("510822"), "510823");
-        assert_eq!(county_end("510899"), "510900");
-        let (lo, hi) = ("510822", county_end("510822"));
+        assert_eq!(prefix_end("510822"), "510823");
+        assert_eq!(prefix_end("510899"), "510900");
+        let (lo, hi) = ("510822", prefix_end("510822"));
         for inside in ["510822", "510822101001"] {
             assert!(inside >= lo && inside < hi.as_str());
         }

@@ -80,10 +80,13 @@ pub async fn resolve(
     scope: &Scope,
 ) -> Result<(String, i32), WebError> {
     let err = |e| WebError::from_app(e, user.lang);
-    let programs = state.app.programs(&user.actor).await.map_err(err)?;
     let program = match &scope.program {
         Some(p) if !p.is_empty() => p.clone(),
-        _ => programs
+        _ => state
+            .app
+            .programs(&user.actor)
+            .await
+            .map_err(err)?
             .first()
             .map(|p| p.code.clone())
             .ok_or_else(|| WebError::not_found(user.lang))?,
