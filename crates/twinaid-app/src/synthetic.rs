@@ -36,6 +36,8 @@ impl App {
                 .insert_generated(program, kind, year, chunks, &actor.name, progress)
                 .await?;
         }
+        // The planner's statistics still describe empty tables.
+        self.store.analyze().await?;
         Ok(records)
     }
 }

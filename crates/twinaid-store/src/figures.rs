@@ -287,8 +287,18 @@ impl Store {
                             &flow_keys,
                         )
                         .await?;
-                    let after = self
-                        .packed(
+                    // Nothing comes after the latest year with data (the usual yearbook).
+                    let later: Option<(i64,)> = sqlx::query_as(
+                        "SELECT CAST(1 AS BIGINT) FROM figure_source WHERE program_code = $1 AND year > $2 LIMIT 1",
+                    )
+                    .bind(program_code.to_string())
+                    .bind(i64::from(year))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    let after = if later.is_none() {
+                        Vec::new()
+                    } else {
+                        self.packed(
                             "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
                             "(SELECT program_code, part, county, CAST(SUM(value) AS BIGINT) AS value, \
                                CAST(COUNT(*) AS BIGINT) AS years FROM figure_county \
@@ -299,7 +309,8 @@ impl Store {
                             program_code,
                             &flow_keys,
                         )
-                        .await?;
+                        .await?
+                    };
                     let (this, after) = (by_county(&this)?, by_county(&after)?);
                     for (part, text) in &totals {
                         for entry in unpack(text) {

@@ -11,6 +11,13 @@ use crate::{Store, StoreError};
 use twinaid_domain::record::{Record, RecordKind};
 
 impl Store {
+    /// Refreshes the query planner's statistics (after a bulk write: plans
+    /// made for empty tables scan whole indexes).
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Inserts generated records of one kind and year, which must not exist
     /// yet; `progress` hears how many rows each chunk wrote.
     pub async fn insert_generated(
