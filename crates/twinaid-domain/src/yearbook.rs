@@ -105,15 +105,38 @@ pub struct YearbookInput<'a> {
     pub region_names: BTreeMap<String, (String, String)>,
 }
 
-fn county_key(region: &Option<RegionCode>) -> String {
+/// The county a region lies in (its first six digits), or [`UNALLOCATED`];
+/// borrowed, since a national yearbook folds tens of thousands of pieces.
+fn county_key(region: &Option<RegionCode>) -> &str {
     match region {
-        Some(r) => r.county().to_string(),
-        None => UNALLOCATED.to_string(),
+        Some(r) => {
+            let code = r.as_str();
+            code.get(..6).unwrap_or(code)
+        }
+        None => UNALLOCATED,
     }
 }
 
-fn source_key(source: Option<SourceKind>) -> String {
-    source.map_or(UNSPECIFIED, |s| s.code()).to_string()
+fn source_key(source: Option<SourceKind>) -> &'static str {
+    source.map_or(UNSPECIFIED, |s| s.code())
+}
+
+impl Split {
+    fn add(&mut self, year: i64, cumulative: i64) {
+        self.year += year;
+        self.cumulative += cumulative;
+    }
+}
+
+/// Adds to the split of `key` in `map`, made when it is not there yet
+/// (the key is copied only then).
+fn add_to(map: &mut BTreeMap<String, Split>, key: &str, year: i64, cumulative: i64) {
+    match map.get_mut(key) {
+        Some(split) => split.add(year, cumulative),
+        None => {
+            map.insert(key.to_string(), Split { year, cumulative });
+        }
+    }
 }
 
 /// Which of a yearbook's figures a contribution counts in.
@@ -162,7 +185,6 @@ fn fold(
     for c in contributions {
         let year_part = if in_year(c, year) { c.raw } else { 0 };
         let cumulative_part = if in_cumulative(c) { c.raw } else { 0 };
-        let mut splits: Vec<&mut Split> = Vec::with_capacity(3);
         if c.counts_in != CountsIn::CountyOnly {
             if let Some(prev) = figures.previous_year.as_mut()
                 && in_year(c, year - 1)
@@ -171,18 +193,25 @@ fn fold(
             }
             figures.year += year_part;
             figures.cumulative += cumulative_part;
-            splits.push(match c.origin {
+            match c.origin {
                 Origin::Records => &mut figures.from_records,
                 Origin::Aggregates => &mut figures.from_aggregates,
-            });
-            splits.push(figures.by_source.entry(source_key(c.source)).or_default());
+            }
+            .add(year_part, cumulative_part);
+            add_to(
+                &mut figures.by_source,
+                source_key(c.source),
+                year_part,
+                cumulative_part,
+            );
         }
         if c.counts_in != CountsIn::TotalsAndSource {
-            splits.push(figures.by_county.entry(county_key(&c.region)).or_default());
-        }
-        for split in splits {
-            split.year += year_part;
-            split.cumulative += cumulative_part;
+            add_to(
+                &mut figures.by_county,
+                county_key(&c.region),
+                year_part,
+                cumulative_part,
+            );
         }
     }
     figures
@@ -242,16 +271,21 @@ fn evaluate_formula(
 /// over the figures they name.
 pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
     let mut figures: Vec<IndicatorFigures> = Vec::new();
+    // Each indicator's pieces, sorted out once (a national yearbook has tens of thousands).
+    let mut by_indicator: std::collections::HashMap<&str, Vec<&Contribution>> =
+        std::collections::HashMap::new();
+    for c in input.contributions {
+        by_indicator
+            .entry(c.indicator.as_str())
+            .or_default()
+            .push(c);
+    }
     for def in input
         .definitions
         .iter()
         .filter(|d| !matches!(d.rule, Rule::Formula(_)))
     {
-        let mine: Vec<&Contribution> = input
-            .contributions
-            .iter()
-            .filter(|c| c.indicator == def.code)
-            .collect();
+        let mine = by_indicator.remove(def.code.as_str()).unwrap_or_default();
         figures.push(fold(def, &mine, input.year, input.covered_years));
     }
     for def in input.definitions {

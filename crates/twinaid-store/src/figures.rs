@@ -150,8 +150,11 @@ fn unpack(text: &str) -> impl Iterator<Item = Result<(&str, i64, Option<i64>), S
     })
 }
 
+/// (part, county) → (value, years).
+type ByCounty<'a> = HashMap<(&'a str, &'a str), (i64, i64)>;
+
 /// Packed entries by (part, county): (value, years; a year's entry is one).
-fn by_county(packed: &[(String, String)]) -> Result<HashMap<(&str, &str), (i64, i64)>, StoreError> {
+fn by_county(packed: &[(String, String)]) -> Result<ByCounty<'_>, StoreError> {
     let mut map = HashMap::new();
     for (part, text) in packed {
         for entry in unpack(text) {
