@@ -90,9 +90,17 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Who this is for a kept report: the actor and the language of messages.
-    fn kept_key(&self) -> String {
-        format!("{:?}|{}", self.actor, self.lang.pick("zh", "en"))
+    /// A report kept for this caller (actor and language of messages) until
+    /// the program's data changes (see [`crate::kept`]).
+    async fn kept(
+        &self,
+        state: &AppState,
+        program: &str,
+        uri: &Uri,
+        made: impl std::future::Future<Output = Result<Response, ApiError>>,
+    ) -> Result<Response, ApiError> {
+        let who = format!("{:?}|{}", self.actor, self.lang.pick("zh", "en"));
+        kept(state, &self.actor, who, program, uri.to_string(), made).await
     }
 }
 
@@ -182,15 +190,7 @@ async fn yearbook(
         )
             .into_response())
     };
-    kept(
-        &state,
-        &c.actor,
-        c.kept_key(),
-        &program,
-        uri.to_string(),
-        made,
-    )
-    .await
+    c.kept(&state, &program, &uri, made).await
 }
 
 /// An indicator by county and year: `{indicator, unit, cells: {county: {year: value}}}`, values as in the yearbook.
@@ -202,15 +202,7 @@ async fn pivot(
 ) -> Result<Response, ApiError> {
     let made =
         async { Ok(Json(pivot_json(&state, &c, &program, &indicator).await?).into_response()) };
-    kept(
-        &state,
-        &c.actor,
-        c.kept_key(),
-        &program,
-        uri.to_string(),
-        made,
-    )
-    .await
+    c.kept(&state, &program, &uri, made).await
 }
 
 async fn pivot_json(

@@ -2,10 +2,9 @@
 //! previous year, chart data, and the helped counties by a chosen indicator.
 
 use super::yearbook::{Row, drill_href, row};
-use super::{Scope, render, resolve};
+use super::{Scope, kept_page, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
-use crate::kept::kept;
 use crate::session::SignedIn;
 use crate::view::{Page, url_encode};
 use askama::Template;
@@ -81,15 +80,8 @@ pub async fn page(
         },
     )
     .await?;
-    kept(
-        &state,
-        &user.actor,
-        user.kept_key(),
-        &program,
-        format!("{program}|{year}|{uri}"),
-        make(&state, &user, program.clone(), year, q),
-    )
-    .await
+    let make = make(&state, &user, program.clone(), year, q);
+    kept_page(&state, &user, &program, year, &uri, make).await
 }
 
 async fn make(

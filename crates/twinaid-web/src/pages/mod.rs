@@ -65,6 +65,20 @@ pub fn back_to(
     }
 }
 
+/// A page of a program and year, kept until the program's data changes
+/// (see [`crate::kept`]).
+pub async fn kept_page(
+    state: &AppState,
+    user: &SignedIn,
+    program: &str,
+    year: i32,
+    uri: &axum::http::Uri,
+    make: impl std::future::Future<Output = Result<Response, WebError>>,
+) -> Result<Response, WebError> {
+    let what = format!("{program}|{year}|{uri}");
+    crate::kept::kept(state, &user.actor, user.kept_key(), program, what, make).await
+}
+
 /// The program and year a page is about.
 #[derive(Debug, Deserialize, Default)]
 pub struct Scope {

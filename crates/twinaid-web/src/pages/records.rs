@@ -2,10 +2,9 @@
 //! totals of the filtered rows (and, from a figure, what makes it up), a
 //! detail page, and forms that say what is wrong next to the field.
 
-use super::{Scope, render, resolve};
+use super::{Scope, kept_page, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
-use crate::kept::kept;
 use crate::session::SignedIn;
 use crate::view::{Page, cell, label, sees_people, url_encode};
 use askama::Template;
@@ -217,15 +216,8 @@ pub async fn list(
         },
     )
     .await?;
-    kept(
-        &state,
-        &user.actor,
-        user.kept_key(),
-        &program,
-        format!("{program}|{year}|{uri}"),
-        make_list(&state, &user, kind, params, request, program.clone(), year),
-    )
-    .await
+    let make = make_list(&state, &user, kind, params, request, program.clone(), year);
+    kept_page(&state, &user, &program, year, &uri, make).await
 }
 
 /// The list page itself.

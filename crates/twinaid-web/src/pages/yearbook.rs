@@ -1,10 +1,9 @@
 //! The yearbook page: the same figures as `twinaid report yearbook`, each a
 //! link to the records and aggregate values behind it; printable.
 
-use super::{Scope, render, resolve};
+use super::{Scope, kept_page, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
-use crate::kept::kept;
 use crate::session::SignedIn;
 use crate::view::{Page, url_encode};
 use askama::Template;
@@ -212,15 +211,8 @@ pub async fn page(
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
     let (program, year) = resolve(&state, &user, &scope).await?;
-    kept(
-        &state,
-        &user.actor,
-        user.kept_key(),
-        &program,
-        format!("{program}|{year}|{uri}"),
-        make(&state, &user, program.clone(), year),
-    )
-    .await
+    let make = make(&state, &user, program.clone(), year);
+    kept_page(&state, &user, &program, year, &uri, make).await
 }
 
 async fn make(
