@@ -163,7 +163,7 @@ async fn refresh_slice(
     };
     // A county's old detail, to carry its difference into the sources' totals.
     let before = match county {
-        Some(c) => Some(county_detail(conn, program, year, c, &keys).await?),
+        Some(c) => Some((c, county_detail(conn, program, year, c, &keys).await?)),
         None => None,
     };
     // The slice's detail and the county roll-ups it feeds.
@@ -219,7 +219,7 @@ async fn refresh_slice(
     // For one county, its difference carried into the county's total over
     // all years and the year's totals by source: a write costs the same
     // however many counties and years there are.
-    if let (Some(c), Some(before)) = (county, before) {
+    if let Some((c, before)) = before {
         let after = county_detail(conn, program, year, c, &keys).await?;
         carry_to_county_total(conn, program, c, &before, &after).await?;
         return carry_to_sources(conn, program, year, &before, &after).await;
@@ -264,13 +264,16 @@ async fn refresh_slice(
 }
 
 /// A county's detail of a year: (part, source) → value.
+type Detail = std::collections::BTreeMap<(String, String), i64>;
+
+/// A county's detail of a year, as the summary holds it.
 async fn county_detail(
     conn: &mut AnyConnection,
     program: &str,
     year: i64,
     county: &str,
     keys: &[&String],
-) -> Result<std::collections::BTreeMap<(String, String), i64>, StoreError> {
+) -> Result<Detail, StoreError> {
     let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "SELECT part, source, value FROM figure_summary \
@@ -297,10 +300,10 @@ async fn carry_to_county_total(
     conn: &mut AnyConnection,
     program: &str,
     county: &str,
-    before: &std::collections::BTreeMap<(String, String), i64>,
-    after: &std::collections::BTreeMap<(String, String), i64>,
+    before: &Detail,
+    after: &Detail,
 ) -> Result<(), StoreError> {
-    let by_part = |detail: &std::collections::BTreeMap<(String, String), i64>| {
+    let by_part = |detail: &Detail| {
         let mut sums: std::collections::BTreeMap<String, i64> = Default::default();
         for ((part, _), value) in detail {
             *sums.entry(part.clone()).or_default() += value;
@@ -351,8 +354,8 @@ async fn carry_to_sources(
     conn: &mut AnyConnection,
     program: &str,
     year: i64,
-    before: &std::collections::BTreeMap<(String, String), i64>,
-    after: &std::collections::BTreeMap<(String, String), i64>,
+    before: &Detail,
+    after: &Detail,
 ) -> Result<(), StoreError> {
     let keys: BTreeSet<&(String, String)> = before.keys().chain(after.keys()).collect();
     for key in keys {
