@@ -76,6 +76,49 @@ impl<K: Eq + Hash + Clone, V: Clone> VersionedCache<K, V> {
     }
 }
 
+/// Values by key that all hold while one version does (the region
+/// registry's names at the shared data version, say): a new version empties it.
+#[derive(Debug, Default)]
+pub struct KeptAt<V> {
+    entries: Mutex<(i64, HashMap<String, V>)>,
+}
+
+impl<V: Clone> KeptAt<V> {
+    /// The values held at `version` for `keys`, and the keys not held.
+    pub fn get_many<'k>(
+        &self,
+        version: i64,
+        keys: &'k [String],
+    ) -> (Vec<(String, V)>, Vec<&'k String>) {
+        let Ok(entries) = self.entries.lock() else {
+            return (Vec::new(), keys.iter().collect());
+        };
+        if entries.0 != version {
+            return (Vec::new(), keys.iter().collect());
+        }
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for k in keys {
+            match entries.1.get(k) {
+                Some(v) => found.push((k.clone(), v.clone())),
+                None => missing.push(k),
+            }
+        }
+        (found, missing)
+    }
+
+    /// Holds `values`, read at `version`.
+    pub fn put_many(&self, version: i64, values: impl IntoIterator<Item = (String, V)>) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.0 != version {
+            *entries = (version, HashMap::new());
+        }
+        entries.1.extend(values);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +147,20 @@ mod tests {
         }
         assert_eq!(cache.get(&0, (1, 1)), None, "the oldest went to make room");
         assert_eq!(cache.get(&4, (1, 1)), Some(vec![0; 10]));
+    }
+
+    #[test]
+    fn kept_values_hold_at_their_version_only() {
+        let kept: KeptAt<u32> = KeptAt::default();
+        let keys = ["a".to_string(), "b".to_string()];
+        kept.put_many(3, [("a".to_string(), 1)]);
+        let (found, missing) = kept.get_many(3, &keys);
+        assert_eq!(found, vec![("a".to_string(), 1)]);
+        assert_eq!(missing, vec![&keys[1]]);
+        let (found, missing) = kept.get_many(4, &keys);
+        assert!(found.is_empty(), "the version moved on");
+        assert_eq!(missing.len(), 2);
+        kept.put_many(4, [("b".to_string(), 2)]);
+        assert_eq!(kept.get_many(4, &keys).0, vec![("b".to_string(), 2)], "the old version's values went");
     }
 }

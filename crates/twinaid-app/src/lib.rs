@@ -26,7 +26,7 @@ pub use plans::{PlanView, Progress, TargetInput, Task};
 pub use records::{DrillDown, ListRequest};
 pub use satisfaction::SatisfactionRow;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use twinaid_domain::bundle::ProgramBundle;
 use twinaid_domain::indicator::{IndicatorDefinition, built_in};
 use twinaid_domain::quantity::UnitOfMeasure;
@@ -41,7 +41,12 @@ pub struct App {
     store: Store,
     throttle: std::sync::Arc<accounts::Throttle>,
     /// Yearbooks by program and year, at the data version they were computed at.
-    yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), Yearbook>>,
+    yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<Yearbook>>>,
+    /// The years each program has data for, at its data version.
+    covered: std::sync::Arc<cache::VersionedCache<String, BTreeSet<i32>>>,
+    /// The registry's names by region code, at the shared data version: a
+    /// national yearbook names 600 counties, and a record write leaves them be.
+    region_names: std::sync::Arc<cache::KeptAt<Vec<RegionName>>>,
     /// A list's totals by program, kind and filters: paging through a list
     /// counts its rows once, and again only after a write.
     list_totals: std::sync::Arc<cache::VersionedCache<(String, String), twinaid_store::ListTotals>>,
@@ -61,6 +66,8 @@ impl App {
             store: Store::open(url).await?,
             throttle: Default::default(),
             yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
+            covered: std::sync::Arc::new(cache::VersionedCache::new(64)),
+            region_names: Default::default(),
             list_totals: std::sync::Arc::new(cache::VersionedCache::new(256)),
         })
     }
@@ -234,7 +241,7 @@ impl App {
         actor: &Actor,
         program_code: &str,
         year: i32,
-    ) -> Result<Yearbook, AppError> {
+    ) -> Result<std::sync::Arc<Yearbook>, AppError> {
         self.yearbook_from(actor, program_code, year, false).await
     }
 
@@ -245,7 +252,7 @@ impl App {
         actor: &Actor,
         program_code: &str,
         year: i32,
-    ) -> Result<Yearbook, AppError> {
+    ) -> Result<std::sync::Arc<Yearbook>, AppError> {
         self.yearbook_from(actor, program_code, year, true).await
     }
 
@@ -266,7 +273,7 @@ impl App {
         program_code: &str,
         year: i32,
         from_records: bool,
-    ) -> Result<Yearbook, AppError> {
+    ) -> Result<std::sync::Arc<Yearbook>, AppError> {
         actor.require_reader()?;
         let key = (program_code.to_string(), year);
         // The version is read before the data, so a kept yearbook holds every write up to it.
@@ -294,19 +301,17 @@ impl App {
                 .contributions(program_code, year, &definitions)
                 .await?
         };
-        let covered = self.store.covered_years(program_code).await?;
-        let mut codes: std::collections::BTreeSet<String> = program
-            .helped
-            .iter()
-            .map(|h| h.region.to_string())
-            .collect();
-        codes.extend(
-            contributions
-                .iter()
-                .filter_map(|c| c.region.as_ref().map(|r| r.county().to_string())),
-        );
+        let covered = self.covered(program_code, version).await?;
+        // Borrowed while gathered: a national yearbook has 30,000 pieces over 600 counties.
+        let mut codes: BTreeSet<&str> = program.helped.iter().map(|h| h.region.as_str()).collect();
+        codes.extend(contributions.iter().filter_map(|c| {
+            c.region
+                .as_ref()
+                .map(|r| r.as_str().get(..6).unwrap_or(r.as_str()))
+        }));
+        let codes = codes.into_iter().map(str::to_string).collect();
         let region_names = self
-            .names_in_year(codes.into_iter().collect(), year)
+            .names_in_year(codes, year, version.map(|v| v.1))
             .await?;
         let yb = assemble(YearbookInput {
             program: &program,
@@ -316,6 +321,7 @@ impl App {
             covered_years: &covered,
             region_names,
         });
+        let yb = std::sync::Arc::new(yb);
         if let Some(v) = version {
             self.yearbooks.put(key, v, yb.clone());
         }
@@ -340,12 +346,30 @@ impl App {
         program_code: &str,
     ) -> Result<Vec<i32>, AppError> {
         actor.require_reader()?;
+        let version = self.store.data_version(program_code).await?;
         Ok(self
-            .store
-            .covered_years(program_code)
+            .covered(program_code, Some(version))
             .await?
             .into_iter()
             .collect())
+    }
+
+    /// The years a program has data for, kept at `version` when given (read
+    /// before the data): the dashboard asks once for itself and once for its yearbook.
+    async fn covered(
+        &self,
+        program_code: &str,
+        version: Option<cache::Version>,
+    ) -> Result<BTreeSet<i32>, AppError> {
+        let key = program_code.to_string();
+        if let Some(years) = version.and_then(|v| self.covered.get(&key, v)) {
+            return Ok(years);
+        }
+        let years = self.store.covered_years(program_code).await?;
+        if let Some(v) = version {
+            self.covered.put(key, v, years.clone());
+        }
+        Ok(years)
     }
 
     /// Names, in a year, of the regions a program helps and the prefectures holding them.
@@ -370,28 +394,45 @@ impl App {
                 .iter()
                 .filter_map(|h| h.region.parent().map(|p| p.to_string())),
         );
-        self.names_in_year(codes, year).await
+        let shared = self.store.data_version(program_code).await?.1;
+        self.names_in_year(codes, year, Some(shared)).await
     }
 
-    /// The Chinese and English names regions had in a year, by code.
+    /// The Chinese and English names regions had in a year, by code; the
+    /// registry's names are kept at the `shared` data version when given
+    /// (read before the names).
     async fn names_in_year(
         &self,
         mut codes: Vec<String>,
         year: i32,
+        shared: Option<i64>,
     ) -> Result<BTreeMap<String, (String, String)>, AppError> {
         codes.sort();
         codes.dedup();
-        let names = self.store.region_names(&codes).await?;
+        let (mut held, missing) = match shared {
+            Some(v) => self.region_names.get_many(v, &codes),
+            None => (Vec::new(), codes.iter().collect()),
+        };
+        if !missing.is_empty() {
+            let missing: Vec<String> = missing.into_iter().cloned().collect();
+            let names = self.store.region_names(&missing).await?;
+            // The store gives each code's names together (ordered by code);
+            // a code without names is kept too, so it is not asked again.
+            let mut read: BTreeMap<String, Vec<RegionName>> =
+                missing.into_iter().map(|c| (c, Vec::new())).collect();
+            for mine in names.chunk_by(|a, b| a.code == b.code) {
+                read.insert(mine[0].code.to_string(), mine.to_vec());
+            }
+            if let Some(v) = shared {
+                self.region_names.put_many(v, read.clone());
+            }
+            held.extend(read);
+        }
         let mut out = BTreeMap::new();
-        for code in &codes {
-            let mine: Vec<RegionName> = names
-                .iter()
-                .filter(|n| n.code.as_str() == code)
-                .cloned()
-                .collect();
-            if let Some(n) = name_in_year(&mine, year) {
+        for (code, names) in held {
+            if let Some(n) = name_in_year(&names, year) {
                 let en = n.name_en.clone().unwrap_or_else(|| n.name_zh.clone());
-                out.insert(code.clone(), (n.name_zh.clone(), en));
+                out.insert(code, (n.name_zh.clone(), en));
             }
         }
         Ok(out)

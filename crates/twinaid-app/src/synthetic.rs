@@ -36,8 +36,7 @@ impl App {
                 .insert_generated(program, kind, year, chunks, &actor.name, progress)
                 .await?;
         }
-        // The planner's statistics still describe empty tables.
-        self.store.analyze().await?;
+        self.store.tidy_after_bulk_write().await?;
         Ok(records)
     }
 }

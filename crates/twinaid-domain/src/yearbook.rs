@@ -400,13 +400,8 @@ impl Serialize for ByCounty<'_> {
         let (yb, by_code) = (self.0, self.1);
         let keys = yb.county_keys();
         let mut map = s.serialize_map(Some(keys.len()))?;
-        for key in &keys {
-            let (zh, en) = yb
-                .region_names
-                .get(key)
-                .map_or((key.as_str(), key.as_str()), |(zh, en)| {
-                    (zh.as_str(), en.as_str())
-                });
+        for key in keys {
+            let (zh, en) = yb.county_names(key);
             map.serialize_entry(
                 key,
                 &CountyOut {
@@ -471,12 +466,20 @@ impl Yearbook {
         self.indicators.iter().find(|f| f.definition.code == code)
     }
 
+    /// A county's names (Chinese, English); its code when the registry has none.
+    pub fn county_names<'a>(&'a self, key: &'a str) -> (&'a str, &'a str) {
+        self.region_names
+            .get(key)
+            .map_or((key, key), |(zh, en)| (zh.as_str(), en.as_str()))
+    }
+
     /// The regions that appear in any indicator's county split, helped counties first.
-    pub fn county_keys(&self) -> BTreeSet<String> {
+    pub fn county_keys(&self) -> BTreeSet<&str> {
         self.indicators
             .iter()
-            .flat_map(|f| f.by_county.keys().cloned())
-            .chain(self.region_names.keys().cloned())
+            .flat_map(|f| f.by_county.keys())
+            .chain(self.region_names.keys())
+            .map(String::as_str)
             .collect()
     }
 

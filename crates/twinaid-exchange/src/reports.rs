@@ -187,7 +187,7 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
             .collect(),
         totals: None,
     };
-    let counties: Vec<String> = yb.county_keys().into_iter().collect();
+    let counties: Vec<&str> = yb.county_keys().into_iter().collect();
     let county_name = |c: &str| county_name(yb, c, lang, true);
     let by_county = ExportTable {
         name: lang.pick("按受帮扶县", "by county").into(),
@@ -197,6 +197,7 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
             .collect(),
         rows: counties
             .iter()
+            .copied()
             .map(|c| {
                 std::iter::once(text(county_name(c)))
                     .chain(yb.indicators.iter().map(|f| {

@@ -61,6 +61,12 @@ pub(crate) async fn write_many<'e>(
     Ok(())
 }
 
+/// Raises the shared data version, for a change made under one program to
+/// what every program reads (a region's names).
+pub(crate) async fn bump_shared(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    bump(conn, "").await
+}
+
 /// Raises the data version of a program ("" for what all programs share),
 /// in the transaction of the change: caches keyed by it then miss.
 async fn bump(conn: &mut AnyConnection, program: &str) -> Result<(), StoreError> {

@@ -11,10 +11,22 @@ use crate::{Store, StoreError};
 use twinaid_domain::record::{Record, RecordKind};
 
 impl Store {
-    /// Refreshes the query planner's statistics (after a bulk write: plans
-    /// made for empty tables scan whole indexes).
-    pub async fn analyze(&self) -> Result<(), StoreError> {
-        sqlx::query("ANALYZE").execute(&self.pool).await?;
+    /// Tidies up after a bulk write. On PostgreSQL: the roll-ups, rewritten
+    /// year after year while records were added, are compacted (a national
+    /// program left its county totals at ten times their size, and every
+    /// report reads them whole), and the planner's statistics refreshed
+    /// (plans made for empty tables scan whole indexes). SQLite is left as
+    /// it is: its statistics (STAT4) make it prepare statements again for
+    /// every new value bound, and its plans were no better for them.
+    pub async fn tidy_after_bulk_write(&self) -> Result<(), StoreError> {
+        if self.engine() == crate::Engine::Postgres {
+            sqlx::query(
+                "VACUUM FULL figure_summary, figure_county, figure_county_total, figure_source, data_version",
+            )
+            .execute(&self.pool)
+            .await?;
+            sqlx::query("ANALYZE").execute(&self.pool).await?;
+        }
         Ok(())
     }
 

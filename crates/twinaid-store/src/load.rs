@@ -457,6 +457,8 @@ async fn replace_region_names(
     for n in names {
         crate::regions::insert_name(&mut *conn, n).await?;
     }
+    // Every program shows the registry's names, not only this one.
+    audit::bump_shared(conn).await?;
     let (before_v, after_v) = (Value::from(before.clone()), Value::from(after));
     audit::write(
         conn,

@@ -210,17 +210,13 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
         let label = if key == UNALLOCATED {
             lang.pick("未分地区", "no region").to_string()
         } else {
-            let (zh, en) = yb
-                .region_names
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| (key.clone(), key.clone()));
+            let (zh, en) = yb.county_names(key);
             format!("{} {key}", if lang == Lang::Zh { zh } else { en })
         };
         let mut r = vec![label];
         r.extend(shown.iter().map(|f| {
             value(
-                f.by_county.get(&key).map_or(0, |s| s.year),
+                f.by_county.get(key).map_or(0, |s| s.year),
                 f.definition.unit,
                 lang,
             )

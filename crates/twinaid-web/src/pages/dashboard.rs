@@ -189,18 +189,14 @@ async fn make(
     let mut counties = Vec::new();
     let mut map_values = Vec::new();
     if let Some(f) = yb.indicator(&map_indicator) {
-        for key in yb.county_keys().into_iter().filter(|k| k != UNALLOCATED) {
-            let raw = f.by_county.get(&key).map_or(0, |s| s.year);
-            let (zh, en) = yb
-                .region_names
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(|| (key.clone(), key.clone()));
-            map_values.push(json!({"code": key, "name": zh, "label": lang.pick(&zh, &en), "value": raw as f64 / f.definition.unit.scale() as f64}));
+        for key in yb.county_keys().into_iter().filter(|k| *k != UNALLOCATED) {
+            let raw = f.by_county.get(key).map_or(0, |s| s.year);
+            let (zh, en) = yb.county_names(key);
+            map_values.push(json!({"code": key, "name": zh, "label": lang.pick(zh, en), "value": raw as f64 / f.definition.unit.scale() as f64}));
             counties.push(Bar {
-                label: format!("{} {key}", lang.pick(&zh, &en)),
+                label: format!("{} {key}", lang.pick(zh, en)),
                 value: figure(raw, f.definition.unit, lang),
-                href: drill_href(&program, f, year, false, Some(&key), None),
+                href: drill_href(&program, f, year, false, Some(key), None),
             });
         }
     }

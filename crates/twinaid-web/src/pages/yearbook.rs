@@ -178,22 +178,18 @@ fn split_tables(yb: &Yearbook, lang: Lang) -> (SplitTable, SplitTable) {
                 let label = if key == UNALLOCATED {
                     lang.pick("未分地区", "no region").to_string()
                 } else {
-                    let (zh, en) = yb
-                        .region_names
-                        .get(&key)
-                        .cloned()
-                        .unwrap_or_else(|| (key.clone(), key.clone()));
-                    format!("{} {key}", lang.pick(&zh, &en))
+                    let (zh, en) = yb.county_names(key);
+                    format!("{} {key}", lang.pick(zh, en))
                 };
                 let cells = shown
                     .iter()
                     .map(|f| Linked {
                         text: figure(
-                            f.by_county.get(&key).map_or(0, |s| s.year),
+                            f.by_county.get(key).map_or(0, |s| s.year),
                             f.definition.unit,
                             lang,
                         ),
-                        href: drill_href(program, f, yb.year, false, Some(&key), None),
+                        href: drill_href(program, f, yb.year, false, Some(key), None),
                     })
                     .collect();
                 (label, cells)
