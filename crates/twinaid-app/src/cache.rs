@@ -161,6 +161,10 @@ mod tests {
         assert!(found.is_empty(), "the version moved on");
         assert_eq!(missing.len(), 2);
         kept.put_many(4, [("b".to_string(), 2)]);
-        assert_eq!(kept.get_many(4, &keys).0, vec![("b".to_string(), 2)], "the old version's values went");
+        assert_eq!(
+            kept.get_many(4, &keys).0,
+            vec![("b".to_string(), 2)],
+            "the old version's values went"
+        );
     }
 }

@@ -53,10 +53,18 @@ fn actor(role: Role) -> Actor {
 }
 
 async fn load(app: &App, who: &Actor) -> Result<(), AppError> {
+    load_files(app, who, PROGRAM).await
+}
+
+async fn load_files(
+    app: &App,
+    who: &Actor,
+    files: &'static [(&'static str, &'static str)],
+) -> Result<(), AppError> {
     let units = app.indicator_units().await.unwrap();
     let source = StaticSource {
         name: "test",
-        files: PROGRAM,
+        files,
     };
     let bundle = read_program(&source, &|c| units.get(c).copied()).unwrap();
     app.load(who, &bundle).await.map(|_| ())
@@ -117,5 +125,59 @@ async fn the_audit_log_is_for_administrators_and_experts_read_no_reports_yet() {
         app.yearbook(&actor(Role::Viewer), "zj-sc", 2009)
             .await
             .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_region_renamed_by_one_program_is_named_so_in_every_programs_yearbook() {
+    let (app, _dir) = app().await;
+    let admin = Actor::local_operator();
+    load(&app, &admin).await.unwrap();
+    const OTHER: &[(&str, &str)] = &[
+        (
+            "program.toml",
+            "code = \"gd-sc\"\nname_zh = \"粤川\"\nname_en = \"GD-SC\"\nstart_year = 2000\n",
+        ),
+        ("helped_regions.csv", "region_code\n510822\n"),
+        (
+            "units.csv",
+            "code,name_zh,kind,side\ngz,广州市,city,helping\n",
+        ),
+        (
+            "fund_transactions.csv",
+            "code,year,helper_unit,region_code,kind,amount\ng1,2009,gz,510822,disbursement,5\n",
+        ),
+    ];
+    load_files(&app, &admin, OTHER).await.unwrap();
+    let name = |yb: &twinaid_domain::yearbook::Yearbook| yb.county_names("510822").0.to_string();
+    // Both yearbooks are kept with the registry's names as they were.
+    assert_eq!(
+        name(&app.yearbook(&admin, "gd-sc", 2009).await.unwrap()),
+        "510822"
+    );
+    assert_eq!(
+        name(&app.yearbook(&admin, "zj-sc", 2009).await.unwrap()),
+        "510822"
+    );
+    const RENAMED: &[(&str, &str)] = &[
+        (
+            "program.toml",
+            "code = \"zj-sc\"\nname_zh = \"浙川\"\nname_en = \"ZJ-SC\"\nstart_year = 1996\n",
+        ),
+        ("helped_regions.csv", "region_code\n510822\n"),
+        (
+            "regions.csv",
+            "code,name_zh,name_en\n510822,青川县,Qingchuan\n",
+        ),
+    ];
+    load_files(&app, &admin, RENAMED).await.unwrap();
+    assert_eq!(
+        name(&app.yearbook(&admin, "zj-sc", 2009).await.unwrap()),
+        "青川县"
+    );
+    assert_eq!(
+        name(&app.yearbook(&admin, "gd-sc", 2009).await.unwrap()),
+        "青川县",
+        "the other program's kept yearbook and names went with the shared version"
     );
 }
