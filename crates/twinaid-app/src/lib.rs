@@ -42,6 +42,10 @@ pub struct App {
     throttle: std::sync::Arc<accounts::Throttle>,
     /// Yearbooks by program and year, at the data version they were computed at.
     yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<Yearbook>>>,
+    /// One computation at a time of each program's yearbook of a year: the
+    /// requests that miss together after a write wait for the first and take
+    /// what it made, rather than each making it again.
+    making: std::sync::Arc<std::sync::Mutex<Making>>,
     /// The years each program has data for, at its data version.
     covered: std::sync::Arc<cache::VersionedCache<String, BTreeSet<i32>>>,
     /// The registry's names by region code, at the shared data version: a
@@ -51,6 +55,9 @@ pub struct App {
     /// counts its rows once, and again only after a write.
     list_totals: std::sync::Arc<cache::VersionedCache<(String, String), twinaid_store::ListTotals>>,
 }
+
+/// The gates of yearbooks being made, by program and year.
+type Making = std::collections::HashMap<(String, i32), std::sync::Arc<tokio::sync::Mutex<()>>>;
 
 /// What `init` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +74,7 @@ impl App {
             throttle: Default::default(),
             yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
             covered: std::sync::Arc::new(cache::VersionedCache::new(64)),
+            making: Default::default(),
             region_names: Default::default(),
             list_totals: std::sync::Arc::new(cache::VersionedCache::new(256)),
         })
@@ -285,6 +293,19 @@ impl App {
         if let Some(yb) = version.and_then(|v| self.yearbooks.get(&key, v)) {
             return Ok(yb);
         }
+        let gate = version.map(|_| self.gate(&key));
+        let _turn = match &gate {
+            Some(g) => Some(g.lock().await),
+            None => None,
+        };
+        // Read again in turn: the request before may have made it at this version.
+        let version = match version {
+            Some(_) => Some(self.store.data_version(program_code).await?),
+            None => None,
+        };
+        if let Some(yb) = version.and_then(|v| self.yearbooks.get(&key, v)) {
+            return Ok(yb);
+        }
         let program = self.store.program(program_code).await?.ok_or_else(|| {
             AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
                 program_code.to_string(),
@@ -326,6 +347,15 @@ impl App {
             self.yearbooks.put(key, v, yb.clone());
         }
         Ok(yb)
+    }
+
+    /// The gate the making of a program's yearbook of a year goes through.
+    fn gate(&self, key: &(String, i32)) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        match self.making.lock() {
+            Ok(mut making) => making.entry(key.clone()).or_default().clone(),
+            // A poisoned map only loses the sharing, not the yearbook.
+            Err(_) => Default::default(),
+        }
     }
 
     /// The latest year the program has data for (its start year when it has none).

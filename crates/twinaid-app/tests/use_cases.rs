@@ -181,3 +181,24 @@ async fn a_region_renamed_by_one_program_is_named_so_in_every_programs_yearbook(
         "the other program's kept yearbook and names went with the shared version"
     );
 }
+
+#[tokio::test]
+async fn requests_that_miss_together_share_one_making_of_the_yearbook() {
+    let (app, _dir) = app().await;
+    let admin = Actor::local_operator();
+    load(&app, &admin).await.unwrap();
+    let mut asking = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let app = app.clone();
+        asking.spawn(async move {
+            app.yearbook(&Actor::local_operator(), "zj-sc", 2009)
+                .await
+                .unwrap()
+        });
+    }
+    let made = asking.join_all().await;
+    assert!(
+        made.iter().all(|yb| std::sync::Arc::ptr_eq(yb, &made[0])),
+        "one request made the yearbook and the others waited for it"
+    );
+}
