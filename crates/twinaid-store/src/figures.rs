@@ -264,76 +264,16 @@ impl Store {
                         .join(", ")
                 };
                 if !flows.is_empty() && counts_in == CountsIn::CountyOnly {
-                    // By county only the year and the cumulative count (the
-                    // totals' previous year comes with the sources): each
-                    // county's value of the year, its total over all years
-                    // and what the years after the year add to it, merged
-                    // here. Each is read in its key order, and packed: the
-                    // driver hands rows over one at a time (a few µs each),
-                    // so each part's counties come in one text.
                     let flow_keys: Vec<String> = flows.iter().map(|(k, _)| k.clone()).collect();
-                    let this = self
-                        .packed(
-                            "county || ':' || CAST(value AS TEXT)",
-                            "figure_county WHERE program_code = $1 AND year = $2",
-                            Some(year),
-                            program_code,
-                            &flow_keys,
-                        )
-                        .await?;
-                    let totals = self
-                        .packed(
-                            "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
-                            "figure_county_total WHERE program_code = $1",
-                            None,
-                            program_code,
-                            &flow_keys,
-                        )
-                        .await?;
-                    // Nothing comes after the latest year with data (the usual yearbook).
-                    let later: Option<(i64,)> = sqlx::query_as(
-                        "SELECT CAST(1 AS BIGINT) FROM figure_source WHERE program_code = $1 AND year > $2 LIMIT 1",
-                    )
-                    .bind(program_code.to_string())
-                    .bind(i64::from(year))
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    let after = if later.is_none() {
-                        Vec::new()
-                    } else {
-                        self.packed(
-                            "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
-                            "(SELECT program_code, part, county, CAST(SUM(value) AS BIGINT) AS value, \
-                               CAST(COUNT(*) AS BIGINT) AS years FROM figure_county \
-                               WHERE program_code = $1 AND year > $2 AND {parts} \
-                               GROUP BY program_code, part, county) AS a \
-                             WHERE program_code = $1",
-                            Some(year),
-                            program_code,
-                            &flow_keys,
-                        )
-                        .await?
-                    };
-                    let (this, after) = (by_county(&this)?, by_county(&after)?);
-                    for (part, text) in &totals {
-                        for entry in unpack(text) {
-                            let (county, total, years) = entry?;
-                            let key = (part.as_str(), county);
-                            let (value, present) = this.get(&key).copied().unwrap_or((0, 0));
-                            let (later, later_years) = after.get(&key).copied().unwrap_or((0, 0));
-                            if present > 0 {
-                                out.push(piece(part, county.to_string(), year, year, value)?);
-                            }
-                            if years.unwrap_or(0) - present - later_years > 0 {
-                                out.push(piece(
-                                    part,
-                                    county.to_string(),
-                                    first,
-                                    year - 1,
-                                    total - value - later,
-                                )?);
-                            }
-                        }
+                    for (part, county, of_year, raw) in
+                        self.county_flows(program_code, year, &flow_keys).await?
+                    {
+                        let (from, to) = if of_year {
+                            (year, year)
+                        } else {
+                            (first, year - 1)
+                        };
+                        out.push(piece(&part, county, from, to, raw)?);
                     }
                 } else if !flows.is_empty() {
                     let sql = format!(
@@ -392,6 +332,123 @@ impl Store {
         }
         out.extend(self.aggregate_contributions(program_code, year).await?);
         Ok(out)
+    }
+
+    /// Each county's value of the year and its sum over the years before,
+    /// for flow parts, as (part, county, of the year rather than before, value).
+    ///
+    /// The years before are read whole when they are fewer than those
+    /// after; otherwise they are what the county's total over all years
+    /// leaves when the year and the years after are taken away (in the
+    /// latest year, the usual yearbook, nothing comes after). Each read is in
+    /// its key order, and packed: the driver hands rows over one at a time
+    /// (a few µs each), so each part's counties come in one text.
+    async fn county_flows(
+        &self,
+        program_code: &str,
+        year: i32,
+        parts: &[String],
+    ) -> Result<Vec<(String, String, bool, i64)>, StoreError> {
+        let this = self
+            .packed(
+                "county || ':' || CAST(value AS TEXT)",
+                "figure_county WHERE program_code = $1 AND year = $2",
+                Some(year),
+                program_code,
+                parts,
+            )
+            .await?;
+        let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT CAST(MIN(year) AS BIGINT), CAST(MAX(year) AS BIGINT) FROM figure_source WHERE program_code = $1",
+        )
+        .bind(program_code.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        let year64 = i64::from(year);
+        let (before_years, after_years) = (
+            year64 - first.unwrap_or(year64),
+            last.unwrap_or(year64) - year64,
+        );
+        let mut out = Vec::new();
+        if before_years < after_years {
+            for (part, text) in &this {
+                for entry in unpack(text) {
+                    let (county, value, _) = entry?;
+                    out.push((part.clone(), county.to_string(), true, value));
+                }
+            }
+            for (part, text) in &self.sums_beside(program_code, year, parts, true).await? {
+                for entry in unpack(text) {
+                    let (county, value, years) = entry?;
+                    if years.unwrap_or(0) > 0 {
+                        out.push((part.clone(), county.to_string(), false, value));
+                    }
+                }
+            }
+            return Ok(out);
+        }
+        let totals = self
+            .packed(
+                "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
+                "figure_county_total WHERE program_code = $1",
+                None,
+                program_code,
+                parts,
+            )
+            .await?;
+        let after = if after_years > 0 {
+            self.sums_beside(program_code, year, parts, false).await?
+        } else {
+            Vec::new()
+        };
+        let (this, after) = (by_county(&this)?, by_county(&after)?);
+        for (part, text) in &totals {
+            for entry in unpack(text) {
+                let (county, total, years) = entry?;
+                let key = (part.as_str(), county);
+                let (value, present) = this.get(&key).copied().unwrap_or((0, 0));
+                let (later, later_years) = after.get(&key).copied().unwrap_or((0, 0));
+                if present > 0 {
+                    out.push((part.clone(), county.to_string(), true, value));
+                }
+                if years.unwrap_or(0) - present - later_years > 0 {
+                    out.push((
+                        part.clone(),
+                        county.to_string(),
+                        false,
+                        total - value - later,
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each county's sum over the years before `year` (or after it), with
+    /// how many years it has, packed by part.
+    async fn sums_beside(
+        &self,
+        program_code: &str,
+        year: i32,
+        parts: &[String],
+        before: bool,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let op = if before { "<" } else { ">" };
+        let from = format!(
+            "(SELECT program_code, part, county, CAST(SUM(value) AS BIGINT) AS value, \
+               CAST(COUNT(*) AS BIGINT) AS years FROM figure_county \
+               WHERE program_code = $1 AND year {op} $2 AND {{parts}} \
+               GROUP BY program_code, part, county) AS a \
+             WHERE program_code = $1"
+        );
+        self.packed(
+            "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
+            &from,
+            Some(year),
+            program_code,
+            parts,
+        )
+        .await
     }
 
     /// `SELECT part, packed(entry)` over `from` (which binds the program as
