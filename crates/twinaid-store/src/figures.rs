@@ -342,22 +342,15 @@ impl Store {
     /// leaves when the year and the years after are taken away (in the
     /// latest year, the usual yearbook, nothing comes after). Each read is in
     /// its key order, and packed: the driver hands rows over one at a time
-    /// (a few µs each), so each part's counties come in one text.
+    /// (a few µs each), so each part's counties come in one text. The reads
+    /// go to the database together, and the years of a side in two halves:
+    /// they take most of a fresh national yearbook's time.
     async fn county_flows(
         &self,
         program_code: &str,
         year: i32,
         parts: &[String],
     ) -> Result<Vec<(String, String, bool, i64)>, StoreError> {
-        let this = self
-            .packed(
-                "county || ':' || CAST(value AS TEXT)",
-                "figure_county WHERE program_code = $1 AND year = $2",
-                Some(year),
-                program_code,
-                parts,
-            )
-            .await?;
         let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT CAST(MIN(year) AS BIGINT), CAST(MAX(year) AS BIGINT) FROM figure_source WHERE program_code = $1",
         )
@@ -365,49 +358,73 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let year64 = i64::from(year);
-        let (before_years, after_years) = (
-            year64 - first.unwrap_or(year64),
-            last.unwrap_or(year64) - year64,
+        let (first, last) = (first.unwrap_or(year64), last.unwrap_or(year64));
+        let read_before = year64 - first < last - year64;
+        let this = self.packed(
+            "county || ':' || CAST(value AS TEXT)",
+            "figure_county WHERE program_code = $1 AND year = $2",
+            Some(year),
+            program_code,
+            parts,
         );
-        let mut out = Vec::new();
-        if before_years < after_years {
-            for (part, text) in &this {
-                for entry in unpack(text) {
-                    let (county, value, _) = entry?;
-                    out.push((part.clone(), county.to_string(), true, value));
-                }
+        let totals = async {
+            if read_before {
+                return Ok(Vec::new());
             }
-            for (part, text) in &self.sums_beside(program_code, year, parts, true).await? {
-                for entry in unpack(text) {
-                    let (county, value, years) = entry?;
-                    if years.unwrap_or(0) > 0 {
-                        out.push((part.clone(), county.to_string(), false, value));
-                    }
-                }
-            }
-            return Ok(out);
-        }
-        let totals = self
-            .packed(
+            self.packed(
                 "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
                 "figure_county_total WHERE program_code = $1",
                 None,
                 program_code,
                 parts,
             )
-            .await?;
-        let after = if after_years > 0 {
-            self.sums_beside(program_code, year, parts, false).await?
-        } else {
-            Vec::new()
+            .await
         };
-        let (this, after) = (by_county(&this)?, by_county(&after)?);
+        let (from, to) = if read_before {
+            (first, year64 - 1)
+        } else {
+            (year64 + 1, last)
+        };
+        // Two halves of the side, both empty when it has no years.
+        let middle = if to < from {
+            to
+        } else {
+            from + (to - from) / 2
+        };
+        let (this, totals, early, late) = tokio::try_join!(
+            this,
+            totals,
+            self.sums_between(program_code, parts, from, middle),
+            self.sums_between(program_code, parts, middle + 1, to),
+        )?;
+        let mut side = by_county(&early)?;
+        for (key, (value, years)) in by_county(&late)? {
+            let sum = side.entry(key).or_insert((0, 0));
+            sum.0 += value;
+            sum.1 += years;
+        }
+        let mut out = Vec::new();
+        if read_before {
+            for (part, text) in &this {
+                for entry in unpack(text) {
+                    let (county, value, _) = entry?;
+                    out.push((part.clone(), county.to_string(), true, value));
+                }
+            }
+            for ((part, county), (value, years)) in side {
+                if years > 0 {
+                    out.push((part.to_string(), county.to_string(), false, value));
+                }
+            }
+            return Ok(out);
+        }
+        let this = by_county(&this)?;
         for (part, text) in &totals {
             for entry in unpack(text) {
                 let (county, total, years) = entry?;
                 let key = (part.as_str(), county);
                 let (value, present) = this.get(&key).copied().unwrap_or((0, 0));
-                let (later, later_years) = after.get(&key).copied().unwrap_or((0, 0));
+                let (later, later_years) = side.get(&key).copied().unwrap_or((0, 0));
                 if present > 0 {
                     out.push((part.clone(), county.to_string(), true, value));
                 }
@@ -424,27 +441,30 @@ impl Store {
         Ok(out)
     }
 
-    /// Each county's sum over the years before `year` (or after it), with
-    /// how many years it has, packed by part.
-    async fn sums_beside(
+    /// Each county's sum over the years `from` to `to` (none when `to` is
+    /// before `from`), with how many years it has, packed by part.
+    async fn sums_between(
         &self,
         program_code: &str,
-        year: i32,
         parts: &[String],
-        before: bool,
+        from: i64,
+        to: i64,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let op = if before { "<" } else { ">" };
-        let from = format!(
+        if to < from {
+            return Ok(Vec::new());
+        }
+        // The bounds are numbers made here, not input.
+        let within = format!(
             "(SELECT program_code, part, county, CAST(SUM(value) AS BIGINT) AS value, \
                CAST(COUNT(*) AS BIGINT) AS years FROM figure_county \
-               WHERE program_code = $1 AND year {op} $2 AND {{parts}} \
+               WHERE program_code = $1 AND year >= {from} AND year <= {to} AND {{parts}} \
                GROUP BY program_code, part, county) AS a \
              WHERE program_code = $1"
         );
         self.packed(
             "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
-            &from,
-            Some(year),
+            &within,
+            None,
             program_code,
             parts,
         )
