@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use twinaid_domain::bundle::ProgramBundle;
 use twinaid_domain::indicator::{IndicatorDefinition, built_in};
 use twinaid_domain::quantity::UnitOfMeasure;
-use twinaid_domain::region::{RegionName, name_in_year};
+use twinaid_domain::region::{RegionCode, RegionName, name_in_year};
 use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
 use twinaid_store::Store;
 pub use twinaid_store::{AggregateRow, AuditEntry, LoadSummary, RecordPage, TableCount, UnitRow};
@@ -293,19 +293,32 @@ impl App {
         if let Some(yb) = version.and_then(|v| self.yearbooks.get(&key, v)) {
             return Ok(yb);
         }
-        let gate = version.map(|_| self.gate(&key));
-        let _turn = match &gate {
-            Some(g) => Some(g.lock().await),
-            None => None,
+        // The turn is held until the yearbook is made and kept.
+        let (version, _turn) = match version {
+            None => (None, None),
+            Some(v) => {
+                let gate = self.gate(&key);
+                match gate.clone().try_lock_owned() {
+                    Ok(turn) => {
+                        // One made just before this turn was taken.
+                        if let Some(yb) = self.yearbooks.get(&key, v) {
+                            return Ok(yb);
+                        }
+                        (Some(v), Some(turn))
+                    }
+                    Err(_) => {
+                        // Another request is making it: wait, then take it
+                        // if it was made at the version that holds now.
+                        let turn = gate.lock_owned().await;
+                        let now = self.store.data_version(program_code).await?;
+                        if let Some(yb) = self.yearbooks.get(&key, now) {
+                            return Ok(yb);
+                        }
+                        (Some(now), Some(turn))
+                    }
+                }
+            }
         };
-        // Read again in turn: the request before may have made it at this version.
-        let version = match version {
-            Some(_) => Some(self.store.data_version(program_code).await?),
-            None => None,
-        };
-        if let Some(yb) = version.and_then(|v| self.yearbooks.get(&key, v)) {
-            return Ok(yb);
-        }
         let program = self.store.program(program_code).await?.ok_or_else(|| {
             AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
                 program_code.to_string(),
@@ -325,11 +338,11 @@ impl App {
         let covered = self.covered(program_code, version).await?;
         // Borrowed while gathered: a national yearbook has 30,000 pieces over 600 counties.
         let mut codes: BTreeSet<&str> = program.helped.iter().map(|h| h.region.as_str()).collect();
-        codes.extend(contributions.iter().filter_map(|c| {
-            c.region
-                .as_ref()
-                .map(|r| r.as_str().get(..6).unwrap_or(r.as_str()))
-        }));
+        codes.extend(
+            contributions
+                .iter()
+                .filter_map(|c| c.region.as_ref().map(RegionCode::county_code)),
+        );
         let codes = codes.into_iter().map(str::to_string).collect();
         let region_names = self
             .names_in_year(codes, year, version.map(|v| v.1))

@@ -85,11 +85,12 @@ impl RegionCode {
 
     /// The county a township or village lies in; a county or higher is itself.
     pub fn county(&self) -> RegionCode {
-        if self.0.len() > 6 {
-            RegionCode(self.0[..6].to_string())
-        } else {
-            self.clone()
-        }
+        RegionCode(self.county_code().to_string())
+    }
+
+    /// The code of [`RegionCode::county`], borrowed.
+    pub fn county_code(&self) -> &str {
+        self.0.get(..6).unwrap_or(&self.0)
     }
 
     /// The region one level up, by the code's shape (villages → township → county → prefecture → province).

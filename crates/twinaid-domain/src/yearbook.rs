@@ -108,13 +108,7 @@ pub struct YearbookInput<'a> {
 /// The county a region lies in (its first six digits), or [`UNALLOCATED`];
 /// borrowed, since a national yearbook folds tens of thousands of pieces.
 fn county_key(region: &Option<RegionCode>) -> &str {
-    match region {
-        Some(r) => {
-            let code = r.as_str();
-            code.get(..6).unwrap_or(code)
-        }
-        None => UNALLOCATED,
-    }
+    region.as_ref().map_or(UNALLOCATED, RegionCode::county_code)
 }
 
 fn source_key(source: Option<SourceKind>) -> &'static str {

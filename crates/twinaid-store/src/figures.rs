@@ -1,7 +1,7 @@
 //! The aggregate queries behind indicators: sums grouped by year, place and
 //! source, computed in the database, never by loading all rows.
 
-use crate::rows::AnyQuery;
+use crate::rows::{AnyQuery, placeholders};
 use crate::{Store, StoreError};
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
@@ -115,11 +115,10 @@ fn parts_in(def: &IndicatorDefinition, first: usize) -> (String, Vec<String>) {
     let keys: Vec<String> = (0..def.parts().len())
         .map(|i| crate::summary::part_key(&def.code, i))
         .collect();
-    let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + first)).collect();
-    let clause = if params.is_empty() {
+    let clause = if keys.is_empty() {
         "1 = 0".to_string()
     } else {
-        format!("part IN ({})", params.join(", "))
+        format!("part IN ({})", placeholders(first, keys.len()))
     };
     (clause, keys)
 }
@@ -257,12 +256,7 @@ impl Store {
                         counts_in,
                     })
                 };
-                let keys = |group: &[&(String, &IndicatorDefinition)]| {
-                    (0..group.len())
-                        .map(|i| format!("${}", i + 3))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
+                let keys = |group: &[&(String, &IndicatorDefinition)]| placeholders(3, group.len());
                 if !flows.is_empty() && counts_in == CountsIn::CountyOnly {
                     let flow_keys: Vec<String> = flows.iter().map(|(k, _)| k.clone()).collect();
                     for (part, county, of_year, raw) in
@@ -488,10 +482,7 @@ impl Store {
             crate::Engine::Postgres => "string_agg",
         };
         let first = if year.is_some() { 3 } else { 2 };
-        let params: Vec<String> = (0..parts.len())
-            .map(|i| format!("${}", i + first))
-            .collect();
-        let parts_in = format!("part IN ({})", params.join(", "));
+        let parts_in = format!("part IN ({})", placeholders(first, parts.len()));
         let sql = format!(
             "SELECT part, {concat}({entry}, ';') FROM {} AND {parts_in} GROUP BY part",
             from.replace("{parts}", &parts_in)

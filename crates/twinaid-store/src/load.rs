@@ -278,11 +278,10 @@ impl Writer<'_> {
             None => {
                 let all: Vec<&Col> = key.iter().chain(values).collect();
                 let names: Vec<&str> = all.iter().map(|c| c.name).collect();
-                let params: Vec<String> = (1..=all.len()).map(|i| format!("${i}")).collect();
                 let insert = format!(
                     "INSERT INTO {table} ({}) VALUES ({})",
                     names.join(", "),
-                    params.join(", ")
+                    crate::rows::placeholders(1, all.len())
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(insert));
                 for c in &all {
@@ -387,8 +386,10 @@ async fn stored_records(
         names.join(", ")
     );
     if let Some(codes) = only {
-        let params: Vec<String> = (0..codes.len()).map(|i| format!("${}", i + 2)).collect();
-        sql.push_str(&format!(" AND code IN ({})", params.join(", ")));
+        sql.push_str(&format!(
+            " AND code IN ({})",
+            crate::rows::placeholders(2, codes.len())
+        ));
     }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
     for c in only.unwrap_or_default() {

@@ -147,10 +147,7 @@ impl Store {
             return self.stored(program_code).await;
         }
         let list = |codes: &std::collections::BTreeSet<String>, offset: usize| {
-            (0..codes.len())
-                .map(|i| format!("${}", i + 1 + offset))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::rows::placeholders(offset + 1, codes.len())
         };
         let strings = |rows: Vec<sqlx::any::AnyRow>| -> Result<HashSet<String>, StoreError> {
             rows.iter()
@@ -290,10 +287,9 @@ impl Store {
         if codes.is_empty() {
             return Ok(Vec::new());
         }
-        let params: Vec<String> = (1..=codes.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT code, name_zh, name_en, valid_from, valid_to FROM region WHERE code IN ({}) ORDER BY code, valid_from",
-            params.join(", ")
+            crate::rows::placeholders(1, codes.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for c in codes {
@@ -419,12 +415,11 @@ impl Store {
     ) -> Result<Vec<Record>, StoreError> {
         let mut out = Vec::new();
         for chunk in codes.chunks(500) {
-            let params: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "SELECT {} FROM {} WHERE program_code = $1 AND code IN ({})",
                 columns(kind),
                 kind.code(),
-                params.join(", ")
+                crate::rows::placeholders(2, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
             for c in chunk {

@@ -23,6 +23,14 @@ pub(crate) fn bind_field<'q>(
     }
 }
 
+/// `$first, $first+1, …`: the placeholders of `count` values bound one after another.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The column list of a kind, in spec order.
 pub(crate) fn columns(kind: RecordKind) -> String {
     kind.fields()
@@ -46,4 +54,13 @@ pub(crate) fn read_record(kind: RecordKind, row: &AnyRow) -> Result<Record, Stor
         values.push(value);
     }
     Ok(Record { kind, values })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_count_on_from_the_first() {
+        assert_eq!(super::placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(super::placeholders(1, 0), "");
+    }
 }

@@ -5,7 +5,7 @@
 
 use crate::StoreError;
 use crate::figures::{filter_conditions, measure_term};
-use crate::rows::AnyQuery;
+use crate::rows::{AnyQuery, placeholders};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
 use twinaid_domain::indicator::{IndicatorDefinition, Measure, Part};
@@ -151,10 +151,7 @@ async fn refresh_slice(
 ) -> Result<(), StoreError> {
     let keys: Vec<&String> = parts.iter().map(|(k, _)| k).collect();
     // `part IN ($first, ...)`, with the keys bound from `first` on.
-    let part_in = |first: usize| {
-        let p: Vec<String> = (0..keys.len()).map(|i| format!("${}", first + i)).collect();
-        format!("part IN ({})", p.join(", "))
-    };
+    let part_in = |first: usize| format!("part IN ({})", placeholders(first, keys.len()));
     let bind_keys = |mut q: AnyQuery<'static>| {
         for k in &keys {
             q = q.bind((*k).clone());
@@ -274,11 +271,10 @@ async fn county_detail(
     county: &str,
     keys: &[&String],
 ) -> Result<Detail, StoreError> {
-    let params: Vec<String> = (0..keys.len()).map(|i| format!("${}", i + 4)).collect();
     let sql = format!(
         "SELECT part, source, value FROM figure_summary \
          WHERE program_code = $1 AND year = $2 AND county = $3 AND part IN ({})",
-        params.join(", ")
+        placeholders(4, keys.len())
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(program.to_string())
