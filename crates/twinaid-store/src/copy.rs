@@ -32,6 +32,7 @@ pub const TABLES: &[&str] = &[
     "figure_summary",
     "figure_county",
     "figure_county_total",
+    "figure_county_through",
     "figure_source",
     "data_version",
     "audit_event",

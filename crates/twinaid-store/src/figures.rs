@@ -4,7 +4,7 @@
 use crate::rows::{AnyQuery, placeholders};
 use crate::{Store, StoreError};
 use sqlx::Row;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
@@ -134,34 +134,14 @@ fn parse_source(kind: Option<String>) -> Option<SourceKind> {
         .map(UnitKind::source)
 }
 
-/// The entries of a packed text, "county:value[:years];...".
-fn unpack(text: &str) -> impl Iterator<Item = Result<(&str, i64, Option<i64>), StoreError>> {
+/// The entries of a packed text, "county:value;...".
+fn unpack(text: &str) -> impl Iterator<Item = Result<(&str, i64), StoreError>> {
     text.split(';').filter(|e| !e.is_empty()).map(|entry| {
-        let bad = || StoreError::Corrupt(format!("packed figures {entry}"));
-        let mut fields = entry.split(':');
-        let county = fields.next().ok_or_else(bad)?;
-        let value = fields.next().and_then(|f| f.parse().ok()).ok_or_else(bad)?;
-        let years = match fields.next() {
-            Some(f) => Some(f.parse().map_err(|_| bad())?),
-            None => None,
-        };
-        Ok((county, value, years))
+        entry
+            .split_once(':')
+            .and_then(|(county, value)| Some((county, value.parse().ok()?)))
+            .ok_or_else(|| StoreError::Corrupt(format!("packed figures {entry}")))
     })
-}
-
-/// (part, county) → (value, years).
-type ByCounty<'a> = HashMap<(&'a str, &'a str), (i64, i64)>;
-
-/// Packed entries by (part, county): (value, years; a year's entry is one).
-fn by_county(packed: &[(String, String)]) -> Result<ByCounty<'_>, StoreError> {
-    let mut map = HashMap::new();
-    for (part, text) in packed {
-        for entry in unpack(text) {
-            let (county, value, years) = entry?;
-            map.insert((part.as_str(), county), (value, years.unwrap_or(1)));
-        }
-    }
-    Ok(map)
 }
 
 impl Store {
@@ -331,143 +311,56 @@ impl Store {
     /// Each county's value of the year and its sum over the years before,
     /// for flow parts, as (part, county, of the year rather than before, value).
     ///
-    /// The years before are read whole when they are fewer than those
-    /// after; otherwise they are what the county's total over all years
-    /// leaves when the year and the years after are taken away (in the
-    /// latest year, the usual yearbook, nothing comes after). Each read is in
-    /// its key order, and packed: the driver hands rows over one at a time
-    /// (a few µs each), so each part's counties come in one text. The reads
-    /// go to the database together, and the years of a side in two halves:
-    /// they take most of a fresh national yearbook's time.
+    /// The years before are the cumulative roll-up's row of the year before,
+    /// or, for a county whose last year came before that, its total. Each
+    /// read is in its key order, and packed: the driver hands rows over one
+    /// at a time (a few µs each), so each part's counties come in one text.
+    /// The three reads go to the database together.
     async fn county_flows(
         &self,
         program_code: &str,
         year: i32,
         parts: &[String],
     ) -> Result<Vec<(String, String, bool, i64)>, StoreError> {
-        let (first, last): (Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT CAST(MIN(year) AS BIGINT), CAST(MAX(year) AS BIGINT) FROM figure_source WHERE program_code = $1",
-        )
-        .bind(program_code.to_string())
-        .fetch_one(&self.pool)
-        .await?;
-        let year64 = i64::from(year);
-        let (first, last) = (first.unwrap_or(year64), last.unwrap_or(year64));
-        let read_before = year64 - first < last - year64;
-        let this = self.packed(
-            "county || ':' || CAST(value AS TEXT)",
-            "figure_county WHERE program_code = $1 AND year = $2",
-            Some(year),
-            program_code,
-            parts,
-        );
-        let totals = async {
-            if read_before {
-                return Ok(Vec::new());
-            }
+        let value = "county || ':' || CAST(value AS TEXT)";
+        let before = year.saturating_sub(1);
+        let (this, through, ended) = tokio::try_join!(
             self.packed(
-                "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
-                "figure_county_total WHERE program_code = $1",
-                None,
+                value,
+                "figure_county WHERE program_code = $1 AND year = $2",
+                Some(year),
                 program_code,
                 parts,
-            )
-            .await
-        };
-        let (from, to) = if read_before {
-            (first, year64 - 1)
-        } else {
-            (year64 + 1, last)
-        };
-        // Two halves of the side, both empty when it has no years.
-        let middle = if to < from {
-            to
-        } else {
-            from + (to - from) / 2
-        };
-        let (this, totals, early, late) = tokio::try_join!(
-            this,
-            totals,
-            self.sums_between(program_code, parts, from, middle),
-            self.sums_between(program_code, parts, middle + 1, to),
+            ),
+            self.packed(
+                value,
+                "figure_county_through WHERE program_code = $1 AND year = $2",
+                Some(before),
+                program_code,
+                parts,
+            ),
+            self.packed(
+                value,
+                "figure_county_total WHERE program_code = $1 AND last_year < $2",
+                Some(before),
+                program_code,
+                parts,
+            ),
         )?;
-        let mut side = by_county(&early)?;
-        for (key, (value, years)) in by_county(&late)? {
-            let sum = side.entry(key).or_insert((0, 0));
-            sum.0 += value;
-            sum.1 += years;
-        }
         let mut out = Vec::new();
-        if read_before {
-            for (part, text) in &this {
+        for (packed, of_year) in [(&this, true), (&through, false), (&ended, false)] {
+            for (part, text) in packed {
                 for entry in unpack(text) {
-                    let (county, value, _) = entry?;
-                    out.push((part.clone(), county.to_string(), true, value));
-                }
-            }
-            for ((part, county), (value, years)) in side {
-                if years > 0 {
-                    out.push((part.to_string(), county.to_string(), false, value));
-                }
-            }
-            return Ok(out);
-        }
-        let this = by_county(&this)?;
-        for (part, text) in &totals {
-            for entry in unpack(text) {
-                let (county, total, years) = entry?;
-                let key = (part.as_str(), county);
-                let (value, present) = this.get(&key).copied().unwrap_or((0, 0));
-                let (later, later_years) = side.get(&key).copied().unwrap_or((0, 0));
-                if present > 0 {
-                    out.push((part.clone(), county.to_string(), true, value));
-                }
-                if years.unwrap_or(0) - present - later_years > 0 {
-                    out.push((
-                        part.clone(),
-                        county.to_string(),
-                        false,
-                        total - value - later,
-                    ));
+                    let (county, value) = entry?;
+                    out.push((part.clone(), county.to_string(), of_year, value));
                 }
             }
         }
         Ok(out)
     }
 
-    /// Each county's sum over the years `from` to `to` (none when `to` is
-    /// before `from`), with how many years it has, packed by part.
-    async fn sums_between(
-        &self,
-        program_code: &str,
-        parts: &[String],
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        if to < from {
-            return Ok(Vec::new());
-        }
-        // The bounds are numbers made here, not input.
-        let within = format!(
-            "(SELECT program_code, part, county, CAST(SUM(value) AS BIGINT) AS value, \
-               CAST(COUNT(*) AS BIGINT) AS years FROM figure_county \
-               WHERE program_code = $1 AND year >= {from} AND year <= {to} AND {{parts}} \
-               GROUP BY program_code, part, county) AS a \
-             WHERE program_code = $1"
-        );
-        self.packed(
-            "county || ':' || CAST(value AS TEXT) || ':' || CAST(years AS TEXT)",
-            &within,
-            None,
-            program_code,
-            parts,
-        )
-        .await
-    }
-
     /// `SELECT part, packed(entry)` over `from` (which binds the program as
-    /// `$1` and, when given, the year as `$2`, and may say `{parts}` where
-    /// the parts are to be chosen inside it) for the given parts: each
+    /// `$1` and, when given, the year as `$2`) for the given parts: each
     /// part's entries joined by ';' in one text. See [`unpack`].
     async fn packed(
         &self,
@@ -484,8 +377,7 @@ impl Store {
         let first = if year.is_some() { 3 } else { 2 };
         let parts_in = format!("part IN ({})", placeholders(first, parts.len()));
         let sql = format!(
-            "SELECT part, {concat}({entry}, ';') FROM {} AND {parts_in} GROUP BY part",
-            from.replace("{parts}", &parts_in)
+            "SELECT part, {concat}({entry}, ';') FROM {from} AND {parts_in} GROUP BY part"
         );
         let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
         if let Some(y) = year {
@@ -704,23 +596,12 @@ mod tests {
 
     #[test]
     fn packed_entries_read_back_and_a_damaged_one_is_refused() {
-        let entries: Vec<_> = unpack("510822:120:3;:5;510823:-7:1")
+        let entries: Vec<_> = unpack("510822:120;:5;510823:-7")
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(
-            entries,
-            vec![
-                ("510822", 120, Some(3)),
-                ("", 5, None),
-                ("510823", -7, Some(1))
-            ]
-        );
+        assert_eq!(entries, vec![("510822", 120), ("", 5), ("510823", -7)]);
         assert_eq!(unpack("").count(), 0);
         assert!(unpack("510822:x").next().unwrap().is_err());
-        let packed = vec![("aid_funds#0".to_string(), "510822:10:2".to_string())];
-        assert_eq!(
-            by_county(&packed).unwrap()[&("aid_funds#0", "510822")],
-            (10, 2)
-        );
+        assert!(unpack("510822").next().unwrap().is_err());
     }
 }

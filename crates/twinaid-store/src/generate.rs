@@ -21,7 +21,7 @@ impl Store {
     pub async fn tidy_after_bulk_write(&self) -> Result<(), StoreError> {
         if self.engine() == crate::Engine::Postgres {
             sqlx::query(
-                "VACUUM FULL figure_summary, figure_county, figure_county_total, figure_source, data_version",
+                "VACUUM FULL figure_summary, figure_county, figure_county_total, figure_county_through, figure_source, data_version",
             )
             .execute(&self.pool)
             .await?;

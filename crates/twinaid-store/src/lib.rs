@@ -21,6 +21,7 @@ mod regions;
 mod rows;
 mod satisfaction;
 mod summary;
+mod through;
 
 pub use accounts::{NewUser, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
@@ -282,7 +283,8 @@ pub mod testing {
         for (table, columns) in [
             ("figure_summary", "part, year, county, source, value"),
             ("figure_county", "part, year, county, value"),
-            ("figure_county_total", "part, county, value, years"),
+            ("figure_county_total", "part, county, value, years, last_year"),
+            ("figure_county_through", "part, county, year, value, years"),
             ("figure_source", "part, year, source, value"),
         ] {
             let sql =

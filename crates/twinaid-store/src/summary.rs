@@ -218,7 +218,7 @@ async fn refresh_slice(
     // however many counties and years there are.
     if let Some((c, before)) = before {
         let after = county_detail(conn, program, year, c, &keys).await?;
-        carry_to_county_total(conn, program, c, &before, &after).await?;
+        carry_to_county_total(conn, program, year, c, &before, &after).await?;
         return carry_to_sources(conn, program, year, &before, &after).await;
     }
     // For the whole year, recomputed: each county's total over all years,
@@ -230,14 +230,16 @@ async fn refresh_slice(
     let q = sqlx::query(sqlx::AssertSqlSafe(delete)).bind(program.to_string());
     bind_keys(q).execute(&mut *conn).await?;
     let totals = format!(
-        "INSERT INTO figure_county_total (program_code, part, county, value, years) \
-         SELECT program_code, part, county, CAST(SUM(value) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+        "INSERT INTO figure_county_total (program_code, part, county, value, years, last_year) \
+         SELECT program_code, part, county, CAST(SUM(value) AS BIGINT), CAST(COUNT(*) AS BIGINT), \
+           CAST(MAX(year) AS BIGINT) \
          FROM figure_county WHERE program_code = $1 AND {} \
          GROUP BY program_code, part, county",
         part_in(2)
     );
     let q = sqlx::query(sqlx::AssertSqlSafe(totals)).bind(program.to_string());
     bind_keys(q).execute(&mut *conn).await?;
+    crate::through::rebuild(conn, program, &keys).await?;
     let delete = format!(
         "DELETE FROM figure_source WHERE program_code = $1 AND year = $2 AND {}",
         part_in(3)
@@ -261,7 +263,7 @@ async fn refresh_slice(
 }
 
 /// A county's detail of a year: (part, source) → value.
-type Detail = std::collections::BTreeMap<(String, String), i64>;
+pub(crate) type Detail = std::collections::BTreeMap<(String, String), i64>;
 
 /// A county's detail of a year, as the summary holds it.
 async fn county_detail(
@@ -291,10 +293,11 @@ async fn county_detail(
 }
 
 /// Adds a county's change of detail in a year to its total over all years
-/// (the value, and how many years have any).
-async fn carry_to_county_total(
+/// (the value, and how many years have any) and to its sums up to each year.
+pub(crate) async fn carry_to_county_total(
     conn: &mut AnyConnection,
     program: &str,
+    year: i64,
     county: &str,
     before: &Detail,
     after: &Detail,
@@ -316,8 +319,8 @@ async fn carry_to_county_total(
             continue;
         }
         sqlx::query(
-            "INSERT INTO figure_county_total (program_code, part, county, value, years) \
-             VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO figure_county_total (program_code, part, county, value, years, last_year) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (program_code, part, county) \
              DO UPDATE SET value = figure_county_total.value + excluded.value, \
                years = figure_county_total.years + excluded.years",
@@ -327,6 +330,7 @@ async fn carry_to_county_total(
         .bind(county.to_string())
         .bind(delta)
         .bind(years)
+        .bind(year)
         .execute(&mut *conn)
         .await?;
         if years < 0 {
@@ -340,6 +344,16 @@ async fn carry_to_county_total(
             .execute(&mut *conn)
             .await?;
         }
+        let change = crate::through::Change {
+            program,
+            part,
+            county,
+            year,
+            delta,
+            years,
+            value: new.copied().unwrap_or(0),
+        };
+        crate::through::carry(conn, &change).await?;
     }
     Ok(())
 }
@@ -431,6 +445,7 @@ pub(crate) async fn rebuild_program(
         "figure_summary",
         "figure_county",
         "figure_county_total",
+        "figure_county_through",
         "figure_source",
     ] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
