@@ -376,9 +376,8 @@ impl Store {
         };
         let first = if year.is_some() { 3 } else { 2 };
         let parts_in = format!("part IN ({})", placeholders(first, parts.len()));
-        let sql = format!(
-            "SELECT part, {concat}({entry}, ';') FROM {from} AND {parts_in} GROUP BY part"
-        );
+        let sql =
+            format!("SELECT part, {concat}({entry}, ';') FROM {from} AND {parts_in} GROUP BY part");
         let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
         if let Some(y) = year {
             q = q.bind(i64::from(y));

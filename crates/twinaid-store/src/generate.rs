@@ -14,14 +14,22 @@ impl Store {
     /// Tidies up after a bulk write. On PostgreSQL: the roll-ups, rewritten
     /// year after year while records were added, are compacted (a national
     /// program left its county totals at ten times their size, and every
-    /// report reads them whole), and the planner's statistics refreshed
-    /// (plans made for empty tables scan whole indexes). SQLite is left as
+    /// report reads them whole), then vacuumed so that reads may come from
+    /// their indexes alone (a compacted table has no visibility map: one
+    /// year of the cumulative roll-up took 35 ms instead of 19), and the
+    /// planner's statistics refreshed (plans made for empty tables scan
+    /// whole indexes). SQLite is left as
     /// it is: its statistics (STAT4) make it prepare statements again for
     /// every new value bound, and its plans were no better for them.
     pub async fn tidy_after_bulk_write(&self) -> Result<(), StoreError> {
         if self.engine() == crate::Engine::Postgres {
             sqlx::query(
                 "VACUUM FULL figure_summary, figure_county, figure_county_total, figure_county_through, figure_source, data_version",
+            )
+            .execute(&self.pool)
+            .await?;
+            sqlx::query(
+                "VACUUM figure_summary, figure_county, figure_county_total, figure_county_through, figure_source",
             )
             .execute(&self.pool)
             .await?;

@@ -283,7 +283,10 @@ pub mod testing {
         for (table, columns) in [
             ("figure_summary", "part, year, county, source, value"),
             ("figure_county", "part, year, county, value"),
-            ("figure_county_total", "part, county, value, years, last_year"),
+            (
+                "figure_county_total",
+                "part, county, value, years, last_year",
+            ),
             ("figure_county_through", "part, county, year, value, years"),
             ("figure_source", "part, year, source, value"),
         ] {

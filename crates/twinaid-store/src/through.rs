@@ -31,8 +31,10 @@ pub(crate) async fn carry(conn: &mut AnyConnection, c: &Change<'_>) -> Result<()
             .bind(c.part.to_string())
             .bind(c.county.to_string())
     };
-    key("UPDATE figure_county_through SET value = value + $4, years = years + $5 \
-         WHERE program_code = $1 AND part = $2 AND county = $3 AND year >= $6")
+    key(
+        "UPDATE figure_county_through SET value = value + $4, years = years + $5 \
+         WHERE program_code = $1 AND part = $2 AND county = $3 AND year >= $6",
+    )
     .bind(c.delta)
     .bind(c.years)
     .bind(c.year)
@@ -52,10 +54,8 @@ pub(crate) async fn carry(conn: &mut AnyConnection, c: &Change<'_>) -> Result<()
         match (first, last) {
             (Some(_), Some(last)) if c.year > last => {
                 // The rows before the new year carry the old last row on.
-                let row = key(
-                    "SELECT value, years FROM figure_county_through \
-                     WHERE program_code = $1 AND part = $2 AND county = $3 AND year = $4",
-                )
+                let row = key("SELECT value, years FROM figure_county_through \
+                     WHERE program_code = $1 AND part = $2 AND county = $3 AND year = $4")
                 .bind(last)
                 .fetch_one(&mut *conn)
                 .await?;
@@ -196,7 +196,9 @@ mod tests {
         let mut model: BTreeMap<(String, i64), i64> = BTreeMap::new();
         let mut seed: u64 = 7;
         for step in 0..120 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let county = ["510822", "510823"][(seed >> 33) as usize % 2].to_string();
             let year = 2008 + (seed >> 40) as i64 % 10;
             // Removals now and then, so that counties empty out too.
@@ -247,7 +249,8 @@ mod tests {
                 let t = totals.entry(c.clone()).or_insert([0; 3]);
                 *t = [t[0].max(*y), t[1] + v, t[2] + 1];
             }
-            let sql = "SELECT county, last_year, value, years FROM figure_county_total ORDER BY county";
+            let sql =
+                "SELECT county, last_year, value, years FROM figure_county_total ORDER BY county";
             let totals: Vec<_> = totals.into_iter().collect();
             assert_eq!(kept(&mut conn, sql).await, totals, "step {step}");
         }
