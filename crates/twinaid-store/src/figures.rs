@@ -322,27 +322,23 @@ impl Store {
         year: i32,
         parts: &[String],
     ) -> Result<Vec<(String, String, bool, i64)>, StoreError> {
-        let value = "county || ':' || CAST(value AS TEXT)";
         let before = year.saturating_sub(1);
         let (this, through, ended) = tokio::try_join!(
             self.packed(
-                value,
                 "figure_county WHERE program_code = $1 AND year = $2",
-                Some(year),
+                year,
                 program_code,
                 parts,
             ),
             self.packed(
-                value,
                 "figure_county_through WHERE program_code = $1 AND year = $2",
-                Some(before),
+                before,
                 program_code,
                 parts,
             ),
             self.packed(
-                value,
                 "figure_county_total WHERE program_code = $1 AND last_year < $2",
-                Some(before),
+                before,
                 program_code,
                 parts,
             ),
@@ -359,14 +355,13 @@ impl Store {
         Ok(out)
     }
 
-    /// `SELECT part, packed(entry)` over `from` (which binds the program as
-    /// `$1` and, when given, the year as `$2`) for the given parts: each
-    /// part's entries joined by ';' in one text. See [`unpack`].
+    /// Each part's `county:value` entries over `from` (which binds the
+    /// program as `$1` and the year as `$2`) for the given parts, joined by
+    /// ';' in one text. See [`unpack`].
     async fn packed(
         &self,
-        entry: &str,
         from: &str,
-        year: Option<i32>,
+        year: i32,
         program_code: &str,
         parts: &[String],
     ) -> Result<Vec<(String, String)>, StoreError> {
@@ -374,14 +369,14 @@ impl Store {
             crate::Engine::Sqlite => "group_concat",
             crate::Engine::Postgres => "string_agg",
         };
-        let first = if year.is_some() { 3 } else { 2 };
-        let parts_in = format!("part IN ({})", placeholders(first, parts.len()));
-        let sql =
-            format!("SELECT part, {concat}({entry}, ';') FROM {from} AND {parts_in} GROUP BY part");
-        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
-        if let Some(y) = year {
-            q = q.bind(i64::from(y));
-        }
+        let parts_in = format!("part IN ({})", placeholders(3, parts.len()));
+        let sql = format!(
+            "SELECT part, {concat}(county || ':' || CAST(value AS TEXT), ';') \
+             FROM {from} AND {parts_in} GROUP BY part"
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(i64::from(year));
         for p in parts {
             q = q.bind(p.clone());
         }

@@ -138,6 +138,40 @@ pub(crate) fn prefix_end(prefix: &str) -> String {
     }
 }
 
+/// Whether a whole-year refresh remakes the county roll-ups over all years
+/// now, or leaves them to its caller, which remakes them once after many years.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AllYears {
+    Now,
+    Later,
+}
+
+/// Remakes each county's total over all years (with how many years it has
+/// and its last) and its sums up to each year, for the given parts.
+async fn remake_all_years(
+    conn: &mut AnyConnection,
+    program: &str,
+    keys: &[&String],
+) -> Result<(), StoreError> {
+    let parts_in = format!("part IN ({})", placeholders(2, keys.len()));
+    let delete = format!("DELETE FROM figure_county_total WHERE program_code = $1 AND {parts_in}");
+    let totals = format!(
+        "INSERT INTO figure_county_total (program_code, part, county, value, years, last_year) \
+         SELECT program_code, part, county, CAST(SUM(value) AS BIGINT), CAST(COUNT(*) AS BIGINT), \
+           CAST(MAX(year) AS BIGINT) \
+         FROM figure_county WHERE program_code = $1 AND {parts_in} \
+         GROUP BY program_code, part, county"
+    );
+    for sql in [delete, totals] {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
+        for k in keys {
+            q = q.bind((*k).clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    crate::through::rebuild(conn, program, keys).await
+}
+
 /// Recomputes one slice of every part of `kind` (the whole year, or one
 /// county of it) from the records, then its roll-ups: the county's totals
 /// over sources and the year's totals by source.
@@ -148,6 +182,7 @@ async fn refresh_slice(
     year: i64,
     county: Option<&str>,
     parts: &[(String, Part)],
+    all_years: AllYears,
 ) -> Result<(), StoreError> {
     let keys: Vec<&String> = parts.iter().map(|(k, _)| k).collect();
     // `part IN ($first, ...)`, with the keys bound from `first` on.
@@ -221,25 +256,12 @@ async fn refresh_slice(
         carry_to_county_total(conn, program, year, c, &before, &after).await?;
         return carry_to_sources(conn, program, year, &before, &after).await;
     }
-    // For the whole year, recomputed: each county's total over all years,
-    // with how many years it has, and the year's total of each source.
-    let delete = format!(
-        "DELETE FROM figure_county_total WHERE program_code = $1 AND {}",
-        part_in(2)
-    );
-    let q = sqlx::query(sqlx::AssertSqlSafe(delete)).bind(program.to_string());
-    bind_keys(q).execute(&mut *conn).await?;
-    let totals = format!(
-        "INSERT INTO figure_county_total (program_code, part, county, value, years, last_year) \
-         SELECT program_code, part, county, CAST(SUM(value) AS BIGINT), CAST(COUNT(*) AS BIGINT), \
-           CAST(MAX(year) AS BIGINT) \
-         FROM figure_county WHERE program_code = $1 AND {} \
-         GROUP BY program_code, part, county",
-        part_in(2)
-    );
-    let q = sqlx::query(sqlx::AssertSqlSafe(totals)).bind(program.to_string());
-    bind_keys(q).execute(&mut *conn).await?;
-    crate::through::rebuild(conn, program, &keys).await?;
+    // For the whole year, recomputed: the year's total of each source and
+    // (unless the caller does it once for many years) each county's sums
+    // over all years and up to each year.
+    if all_years == AllYears::Now {
+        remake_all_years(conn, program, &keys).await?;
+    }
     let delete = format!(
         "DELETE FROM figure_source WHERE program_code = $1 AND year = $2 AND {}",
         part_in(3)
@@ -425,10 +447,19 @@ pub(crate) async fn refresh(
     for ((kind, year), counties) in by_year {
         let parts = parts_of(kind, &defs);
         if counties.len() > COUNTIES_PER_SLICE || counties.contains(&"") {
-            refresh_slice(conn, program, kind, year, None, &parts).await?;
+            refresh_slice(conn, program, kind, year, None, &parts, AllYears::Now).await?;
         } else {
             for county in counties {
-                refresh_slice(conn, program, kind, year, Some(county), &parts).await?;
+                refresh_slice(
+                    conn,
+                    program,
+                    kind,
+                    year,
+                    Some(county),
+                    &parts,
+                    AllYears::Now,
+                )
+                .await?;
             }
         }
     }
@@ -468,8 +499,12 @@ pub(crate) async fn rebuild_program(
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()?;
         let parts = parts_of(*kind, defs);
-        for year in years {
-            refresh_slice(conn, program, *kind, year, None, &parts).await?;
+        for year in &years {
+            refresh_slice(conn, program, *kind, *year, None, &parts, AllYears::Later).await?;
+        }
+        if !years.is_empty() {
+            let keys: Vec<&String> = parts.iter().map(|(k, _)| k).collect();
+            remake_all_years(conn, program, &keys).await?;
         }
     }
     Ok(())
