@@ -228,18 +228,12 @@ impl App {
         indicators: &[&str],
     ) -> Result<BTreeMap<String, BTreeMap<i32, i64>>, AppError> {
         actor.require_reader()?;
-        let mut out = BTreeMap::new();
-        for def in self
-            .store
-            .indicators()
-            .await?
+        let definitions = self.store.indicators().await?;
+        let asked: Vec<&IndicatorDefinition> = definitions
             .iter()
             .filter(|d| indicators.contains(&d.code.as_str()))
-        {
-            let by_year = self.store.series(program_code, def).await?;
-            out.insert(def.code.clone(), by_year.into_iter().collect());
-        }
-        Ok(out)
+            .collect();
+        Ok(self.store.series(program_code, &asked).await?)
     }
 
     /// The yearbook of a program for a year, computed from current data
@@ -319,25 +313,30 @@ impl App {
                 }
             }
         };
-        let program = self.store.program(program_code).await?.ok_or_else(|| {
+        let (program, definitions) =
+            tokio::try_join!(self.store.program(program_code), self.store.indicators())?;
+        let program = program.ok_or_else(|| {
             AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
                 program_code.to_string(),
             ))
         })?;
         program.check_year(year).map_err(AppError::BadRequest)?;
-        let definitions = self.store.indicators().await?;
-        let contributions = if from_records {
-            self.store
-                .contributions_from_records(program_code, year, &definitions)
-                .await?
-        } else {
-            self.store
-                .contributions(program_code, year, &definitions)
-                .await?
+        let contributions = async {
+            Ok::<_, AppError>(if from_records {
+                self.store
+                    .contributions_from_records(program_code, year, &definitions)
+                    .await?
+            } else {
+                self.store
+                    .contributions(program_code, year, &definitions)
+                    .await?
+            })
         };
-        let covered = self.covered(program_code, version).await?;
+        let (contributions, covered) =
+            tokio::try_join!(contributions, self.covered(program_code, version))?;
         // Borrowed while gathered: a national yearbook has 30,000 pieces over 600 counties.
-        let mut codes: BTreeSet<&str> = program.helped.iter().map(|h| h.region.as_str()).collect();
+        let mut codes: std::collections::HashSet<&str> =
+            program.helped.iter().map(|h| h.region.as_str()).collect();
         codes.extend(
             contributions
                 .iter()

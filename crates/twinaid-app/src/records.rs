@@ -328,27 +328,34 @@ impl App {
                 )
             })?;
         self.require_writer(actor, program, &record, before.as_ref())?;
-        correcting |= self
-            .correction_needed(program, record.year(), reason.as_deref())
-            .await?;
-        if before.is_none()
-            && self
-                .store
-                .record(program, kind, record.code())
-                .await?
-                .is_some()
-        {
-            return Err(AppError::Field(
-                "code",
-                DomainError::DuplicateKey(record.code().to_string()),
-            ));
-        }
         let bundle = ProgramBundle {
             program_code: program.to_string(),
             records: vec![Located::new(Location::default(), record.clone())],
             ..ProgramBundle::default()
         };
-        let stored = self.store.stored_for(program, &bundle.mentions()).await?;
+        let mentions = bundle.mentions();
+        // The checks' reads go to the database together; their refusals
+        // still come in this order.
+        let taken = async {
+            if before.is_some() {
+                return Ok::<_, AppError>(false);
+            }
+            let found = self.store.record(program, kind, record.code()).await?;
+            Ok(found.is_some())
+        };
+        let (needed, taken, stored) = tokio::join!(
+            self.correction_needed(program, record.year(), reason.as_deref()),
+            taken,
+            self.store.stored_for(program, &mentions),
+        );
+        correcting |= needed?;
+        if taken? {
+            return Err(AppError::Field(
+                "code",
+                DomainError::DuplicateKey(record.code().to_string()),
+            ));
+        }
+        let stored = stored?;
         let problems = bundle.check(&stored);
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));

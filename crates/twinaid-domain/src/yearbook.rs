@@ -10,7 +10,7 @@ use crate::unit::SourceKind;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Where a part of a figure came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +22,8 @@ pub enum Origin {
 /// One summed piece of an indicator, as the store returns it already grouped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contribution {
-    pub indicator: String,
+    /// Shared: a national yearbook has tens of thousands of pieces of a few dozen indicators.
+    pub indicator: std::sync::Arc<str>,
     pub year_from: i32,
     pub year_to: i32,
     pub region: Option<RegionCode>,
@@ -122,17 +123,6 @@ impl Split {
     }
 }
 
-/// Adds to the split of `key` in `map`, made when it is not there yet
-/// (the key is copied only then).
-fn add_to(map: &mut BTreeMap<String, Split>, key: &str, year: i64, cumulative: i64) {
-    match map.get_mut(key) {
-        Some(split) => split.add(year, cumulative),
-        None => {
-            map.insert(key.to_string(), Split { year, cumulative });
-        }
-    }
-}
-
 /// Which of a yearbook's figures a contribution counts in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CountsIn {
@@ -176,6 +166,10 @@ fn fold(
         by_county: BTreeMap::new(),
         by_source: BTreeMap::new(),
     };
+    // Summed under borrowed keys and ordered once at the end: a national
+    // indicator folds tens of thousands of pieces into 600 counties.
+    let mut by_county: HashMap<&str, Split> = HashMap::new();
+    let mut by_source: HashMap<&str, Split> = HashMap::new();
     for c in contributions {
         let year_part = if in_year(c, year) { c.raw } else { 0 };
         let cumulative_part = if in_cumulative(c) { c.raw } else { 0 };
@@ -192,22 +186,22 @@ fn fold(
                 Origin::Aggregates => &mut figures.from_aggregates,
             }
             .add(year_part, cumulative_part);
-            add_to(
-                &mut figures.by_source,
-                source_key(c.source),
-                year_part,
-                cumulative_part,
-            );
+            by_source
+                .entry(source_key(c.source))
+                .or_default()
+                .add(year_part, cumulative_part);
         }
         if c.counts_in != CountsIn::TotalsAndSource {
-            add_to(
-                &mut figures.by_county,
-                county_key(&c.region),
-                year_part,
-                cumulative_part,
-            );
+            by_county
+                .entry(county_key(&c.region))
+                .or_default()
+                .add(year_part, cumulative_part);
         }
     }
+    let owned =
+        |map: HashMap<&str, Split>| map.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    figures.by_county = owned(by_county);
+    figures.by_source = owned(by_source);
     figures
 }
 
@@ -269,10 +263,7 @@ pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
     let mut by_indicator: std::collections::HashMap<&str, Vec<&Contribution>> =
         std::collections::HashMap::new();
     for c in input.contributions {
-        by_indicator
-            .entry(c.indicator.as_str())
-            .or_default()
-            .push(c);
+        by_indicator.entry(&*c.indicator).or_default().push(c);
     }
     for def in input
         .definitions
@@ -469,12 +460,16 @@ impl Yearbook {
 
     /// The regions that appear in any indicator's county split, helped counties first.
     pub fn county_keys(&self) -> BTreeSet<&str> {
-        self.indicators
+        // Hashed first: every indicator has much the same counties, and
+        // ordering them all would compare tens of thousands of codes.
+        let distinct: std::collections::HashSet<&str> = self
+            .indicators
             .iter()
             .flat_map(|f| f.by_county.keys())
             .chain(self.region_names.keys())
             .map(String::as_str)
-            .collect()
+            .collect();
+        distinct.into_iter().collect()
     }
 
     /// The yearbook as JSON: amounts in displayed units (money in yuan).

@@ -4,7 +4,8 @@
 use crate::rows::{AnyQuery, placeholders};
 use crate::{Store, StoreError};
 use sqlx::Row;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
@@ -128,6 +129,16 @@ fn parse_region(code: Option<String>) -> Result<Option<RegionCode>, StoreError> 
         .transpose()
 }
 
+/// A county of the summary; "" for records of no county.
+fn parse_county(code: &str) -> Result<Option<RegionCode>, StoreError> {
+    if code.is_empty() {
+        return Ok(None);
+    }
+    RegionCode::parse(code)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("region {code}: {e}")))
+}
+
 fn parse_source(kind: Option<String>) -> Option<SourceKind> {
     kind.as_deref()
         .and_then(UnitKind::parse)
@@ -173,7 +184,7 @@ impl Store {
             for row in q.fetch_all(&self.pool).await? {
                 let y = i32::try_from(row.try_get::<i64, _>(0)?).unwrap_or(i32::MAX);
                 out.push(Contribution {
-                    indicator: def.code.clone(),
+                    indicator: def.code.as_str().into(),
                     year_from: y,
                     year_to: y,
                     region: parse_region(row.try_get(1)?)?,
@@ -191,125 +202,191 @@ impl Store {
     /// Every piece of the given indicators up to `year`, from the figure
     /// summary (kept current by every write) and from aggregate values. For
     /// flows, the years before the previous one come as one piece: the
-    /// yearbook needs their sum, not each of them.
+    /// yearbook needs their sum, not each of them. The reads are independent
+    /// and go to the database together.
     pub async fn contributions(
         &self,
         program_code: &str,
         year: i32,
         defs: &[IndicatorDefinition],
     ) -> Result<Vec<Contribution>, StoreError> {
-        let mut parts: Vec<(String, &IndicatorDefinition)> = Vec::new();
+        use twinaid_domain::yearbook::CountsIn;
+        let (mut flows, mut stocks) = (Vec::new(), Vec::new());
         for d in defs {
             for i in 0..d.parts().len() {
-                parts.push((crate::summary::part_key(&d.code, i), d));
+                let key = crate::summary::part_key(&d.code, i);
+                if d.stock {
+                    stocks.push(key)
+                } else {
+                    flows.push(key)
+                }
             }
         }
+        let first = i32::MIN / 2;
+        // Flows need this year, the year before and the sum of all before
+        // that; stocks need their years as they are.
+        let (county_flows, county_stocks, source_flows, source_stocks, aggregates) = tokio::try_join!(
+            self.county_flows(program_code, year, &flows),
+            self.stocks("figure_county", "county", program_code, year, &stocks),
+            self.source_flows(program_code, year, &flows),
+            self.stocks("figure_source", "source", program_code, year, &stocks),
+            self.aggregate_contributions(program_code, year),
+        )?;
+        // One shared code per indicator, and the county's code parsed once
+        // per piece: a national yearbook has tens of thousands of them.
+        let mut codes: HashMap<String, Arc<str>> = HashMap::new();
+        let mut indicator = |part: &str| {
+            let code = part.rsplit_once('#').map_or(part, |(c, _)| c);
+            codes
+                .entry(code.to_string())
+                .or_insert_with(|| code.into())
+                .clone()
+        };
+        let piece = |indicator: Arc<str>, place: &str, from: i32, to: i32, raw: i64, counts_in| {
+            let (region, source) = match counts_in {
+                CountsIn::CountyOnly => (parse_county(place)?, None),
+                _ => (None, SourceKind::parse(place)),
+            };
+            Ok::<_, StoreError>(Contribution {
+                indicator,
+                year_from: from,
+                year_to: to,
+                region,
+                source,
+                origin: Origin::Records,
+                raw,
+                counts_in,
+            })
+        };
         let mut out = Vec::new();
-        if !parts.is_empty() {
-            use twinaid_domain::yearbook::CountsIn;
-            let first = i32::MIN / 2;
-            // Flows need this year, the year before and the sum of all before
-            // that: one row per county (or source) with the three, read in the
-            // roll-up's key order. Stocks need their years as they are.
-            let (stocks, flows): (Vec<&(String, &IndicatorDefinition)>, Vec<_>) =
-                parts.iter().partition(|(_, d)| d.stock);
-            for (column, table, counts_in) in [
-                ("county", "figure_county", CountsIn::CountyOnly),
-                ("source", "figure_source", CountsIn::TotalsAndSource),
-            ] {
-                let piece = |part: &str, place: String, from: i32, to: i32, raw: i64| {
-                    let indicator = part.rsplit_once('#').map_or(part, |(c, _)| c);
-                    let (region, source) = match counts_in {
-                        CountsIn::CountyOnly => {
-                            (parse_region((!place.is_empty()).then_some(place))?, None)
-                        }
-                        _ => (None, SourceKind::parse(&place)),
-                    };
-                    Ok::<_, StoreError>(Contribution {
-                        indicator: indicator.to_string(),
-                        year_from: from,
-                        year_to: to,
-                        region,
-                        source,
-                        origin: Origin::Records,
-                        raw,
-                        counts_in,
-                    })
-                };
-                let keys = |group: &[&(String, &IndicatorDefinition)]| placeholders(3, group.len());
-                if !flows.is_empty() && counts_in == CountsIn::CountyOnly {
-                    let flow_keys: Vec<String> = flows.iter().map(|(k, _)| k.clone()).collect();
-                    for (part, county, of_year, raw) in
-                        self.county_flows(program_code, year, &flow_keys).await?
-                    {
-                        let (from, to) = if of_year {
-                            (year, year)
-                        } else {
-                            (first, year - 1)
-                        };
-                        out.push(piece(&part, county, from, to, raw)?);
-                    }
-                } else if !flows.is_empty() {
-                    let sql = format!(
-                        "SELECT part, {column}, \
-                           CAST(SUM(CASE WHEN year = $2 THEN value ELSE 0 END) AS BIGINT), \
-                           CAST(SUM(CASE WHEN year = $2 THEN 1 ELSE 0 END) AS BIGINT), \
-                           CAST(SUM(CASE WHEN year = $2 - 1 THEN value ELSE 0 END) AS BIGINT), \
-                           CAST(SUM(CASE WHEN year = $2 - 1 THEN 1 ELSE 0 END) AS BIGINT), \
-                           CAST(SUM(CASE WHEN year < $2 - 1 THEN value ELSE 0 END) AS BIGINT), \
-                           CAST(SUM(CASE WHEN year < $2 - 1 THEN 1 ELSE 0 END) AS BIGINT) \
-                         FROM {table} WHERE program_code = $1 AND part IN ({}) AND year <= $2 \
-                         GROUP BY part, {column}",
-                        keys(&flows)
-                    );
-                    let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(program_code.to_string())
-                        .bind(i64::from(year));
-                    for (key, _) in &flows {
-                        q = q.bind(key.clone());
-                    }
-                    for row in q.fetch_all(&self.pool).await? {
-                        let part: String = row.try_get(0)?;
-                        let place: String = row.try_get(1)?;
-                        // (years, value column); a piece where the roll-up has rows.
-                        for (from, to, at) in [
-                            (year, year, 2),
-                            (year - 1, year - 1, 4),
-                            (first, year - 2, 6),
-                        ] {
-                            if row.try_get::<i64, _>(at + 1)? > 0 {
-                                out.push(piece(&part, place.clone(), from, to, row.try_get(at)?)?);
-                            }
-                        }
-                    }
-                }
-                if !stocks.is_empty() {
-                    let sql = format!(
-                        "SELECT part, {column}, year, CAST(SUM(value) AS BIGINT) \
-                         FROM {table} WHERE program_code = $1 AND part IN ({}) AND year <= $2 \
-                         GROUP BY part, {column}, year",
-                        keys(&stocks)
-                    );
-                    let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .bind(program_code.to_string())
-                        .bind(i64::from(year));
-                    for (key, _) in &stocks {
-                        q = q.bind(key.clone());
-                    }
-                    for row in q.fetch_all(&self.pool).await? {
-                        let part: String = row.try_get(0)?;
-                        let y = i32::try_from(row.try_get::<i64, _>(2)?).unwrap_or(i32::MAX);
-                        out.push(piece(&part, row.try_get(1)?, y, y, row.try_get(3)?)?);
-                    }
-                }
+        for (part, of_year, text) in county_flows {
+            let code = indicator(&part);
+            let (from, to) = if of_year {
+                (year, year)
+            } else {
+                (first, year - 1)
+            };
+            for entry in unpack(&text) {
+                let (county, raw) = entry?;
+                out.push(piece(
+                    code.clone(),
+                    county,
+                    from,
+                    to,
+                    raw,
+                    CountsIn::CountyOnly,
+                )?);
             }
         }
-        out.extend(self.aggregate_contributions(program_code, year).await?);
+        for (part, source, from, raw) in source_flows {
+            let to = if from == first { year - 2 } else { from };
+            out.push(piece(
+                indicator(&part),
+                &source,
+                from,
+                to,
+                raw,
+                CountsIn::TotalsAndSource,
+            )?);
+        }
+        for (stocks, counts_in) in [
+            (county_stocks, CountsIn::CountyOnly),
+            (source_stocks, CountsIn::TotalsAndSource),
+        ] {
+            for (part, place, y, raw) in stocks {
+                out.push(piece(indicator(&part), &place, y, y, raw, counts_in)?);
+            }
+        }
+        out.extend(aggregates);
         Ok(out)
     }
 
+    /// Each source's value of flow parts in the year, the year before and
+    /// summed over the years before that, as (part, source, first year of
+    /// the piece, value); the years before start at `i32::MIN / 2`.
+    async fn source_flows(
+        &self,
+        program_code: &str,
+        year: i32,
+        parts: &[String],
+    ) -> Result<Vec<(String, String, i32, i64)>, StoreError> {
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT part, source, \
+               CAST(SUM(CASE WHEN year = $2 THEN value ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN year = $2 THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN year = $2 - 1 THEN value ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN year = $2 - 1 THEN 1 ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN year < $2 - 1 THEN value ELSE 0 END) AS BIGINT), \
+               CAST(SUM(CASE WHEN year < $2 - 1 THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM figure_source WHERE program_code = $1 AND part IN ({}) AND year <= $2 \
+             GROUP BY part, source",
+            placeholders(3, parts.len())
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(i64::from(year));
+        for p in parts {
+            q = q.bind(p.clone());
+        }
+        let mut out = Vec::new();
+        for row in q.fetch_all(&self.pool).await? {
+            let part: String = row.try_get(0)?;
+            let source: String = row.try_get(1)?;
+            // (first year, value column); a piece where the roll-up has rows.
+            for (from, at) in [(year, 2), (year - 1, 4), (i32::MIN / 2, 6)] {
+                if row.try_get::<i64, _>(at + 1)? > 0 {
+                    out.push((part.clone(), source.clone(), from, row.try_get(at)?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stock parts' values per `column` (of `table`) and year up to `year`,
+    /// as (part, place, year, value).
+    async fn stocks(
+        &self,
+        table: &str,
+        column: &str,
+        program_code: &str,
+        year: i32,
+        parts: &[String],
+    ) -> Result<Vec<(String, String, i32, i64)>, StoreError> {
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT part, {column}, year, CAST(SUM(value) AS BIGINT) \
+             FROM {table} WHERE program_code = $1 AND part IN ({}) AND year <= $2 \
+             GROUP BY part, {column}, year",
+            placeholders(3, parts.len())
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(i64::from(year));
+        for p in parts {
+            q = q.bind(p.clone());
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    i32::try_from(row.try_get::<i64, _>(2)?).unwrap_or(i32::MAX),
+                    row.try_get(3)?,
+                ))
+            })
+            .collect()
+    }
+
     /// Each county's value of the year and its sum over the years before,
-    /// for flow parts, as (part, county, of the year rather than before, value).
+    /// for flow parts, as (part, of the year rather than before, packed
+    /// `county:value` entries, see [`unpack`]).
     ///
     /// The years before are the cumulative roll-up's row of the year before,
     /// or, for a county whose last year came before that, its total. Each
@@ -321,7 +398,10 @@ impl Store {
         program_code: &str,
         year: i32,
         parts: &[String],
-    ) -> Result<Vec<(String, String, bool, i64)>, StoreError> {
+    ) -> Result<Vec<(String, bool, String)>, StoreError> {
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
         let before = year.saturating_sub(1);
         let (this, through, ended) = tokio::try_join!(
             self.packed(
@@ -344,13 +424,8 @@ impl Store {
             ),
         )?;
         let mut out = Vec::new();
-        for (packed, of_year) in [(&this, true), (&through, false), (&ended, false)] {
-            for (part, text) in packed {
-                for entry in unpack(text) {
-                    let (county, value) = entry?;
-                    out.push((part.clone(), county.to_string(), of_year, value));
-                }
-            }
+        for (packed, of_year) in [(this, true), (through, false), (ended, false)] {
+            out.extend(packed.into_iter().map(|(part, text)| (part, of_year, text)));
         }
         Ok(out)
     }
@@ -407,7 +482,7 @@ impl Store {
         for row in rows {
             let year_of = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
             out.push(Contribution {
-                indicator: row.try_get(0)?,
+                indicator: row.try_get::<String, _>(0)?.into(),
                 year_from: year_of(row.try_get(1)?),
                 year_to: year_of(row.try_get(2)?),
                 region: parse_region(row.try_get(3)?)?,
@@ -454,37 +529,55 @@ impl Store {
             .collect()
     }
 
-    /// An indicator's figure for each year over all counties (records and
-    /// single-year aggregate values), from the summary's roll-ups by source.
+    /// Each given indicator's figure for each year over all counties
+    /// (records and single-year aggregate values), from the summary's
+    /// roll-ups by source: code → year → value, in one statement.
     pub async fn series(
         &self,
         program_code: &str,
-        def: &IndicatorDefinition,
-    ) -> Result<Vec<(i32, i64)>, StoreError> {
-        let (parts_clause, keys) = parts_in(def, 3);
+        defs: &[&IndicatorDefinition],
+    ) -> Result<BTreeMap<String, BTreeMap<i32, i64>>, StoreError> {
+        let mut out: BTreeMap<String, BTreeMap<i32, i64>> = defs
+            .iter()
+            .map(|d| (d.code.clone(), BTreeMap::new()))
+            .collect();
+        if defs.is_empty() {
+            return Ok(out);
+        }
+        let keys: Vec<String> = defs
+            .iter()
+            .flat_map(|d| (0..d.parts().len()).map(|i| crate::summary::part_key(&d.code, i)))
+            .collect();
+        let parts = if keys.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("part IN ({})", placeholders(2, keys.len()))
+        };
+        let codes = placeholders(2 + keys.len(), defs.len());
+        // A part's key is its indicator's code, '#' and its index.
         let sql = format!(
-            "SELECT year, CAST(SUM(value) AS BIGINT) FROM ( \
-               SELECT year, value FROM figure_source WHERE program_code = $1 AND {parts_clause} \
-               UNION ALL SELECT year_from, value FROM aggregate_value \
-                 WHERE program_code = $1 AND indicator = $2 AND year_from = year_to \
-             ) AS pieces GROUP BY year ORDER BY year"
+            "SELECT part, year, CAST(SUM(value) AS BIGINT) FROM figure_source \
+               WHERE program_code = $1 AND {parts} GROUP BY part, year \
+             UNION ALL SELECT indicator, year_from, CAST(SUM(value) AS BIGINT) FROM aggregate_value \
+               WHERE program_code = $1 AND indicator IN ({codes}) AND year_from = year_to \
+               GROUP BY indicator, year_from"
         );
-        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(program_code.to_string())
-            .bind(def.code.clone());
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
         for k in keys {
             q = q.bind(k);
         }
-        q.fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX),
-                    r.try_get(1)?,
-                ))
-            })
-            .collect()
+        for d in defs {
+            q = q.bind(d.code.clone());
+        }
+        for r in q.fetch_all(&self.pool).await? {
+            let key: String = r.try_get(0)?;
+            let code = key.rsplit_once('#').map_or(key.as_str(), |(c, _)| c);
+            let year = i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
+            if let Some(by_year) = out.get_mut(code) {
+                *by_year.entry(year).or_default() += r.try_get::<i64, _>(2)?;
+            }
+        }
+        Ok(out)
     }
 
     /// The same figure by county and year as one SQL statement over the
@@ -551,36 +644,46 @@ impl Store {
 
     /// The years in which the program has any record or single-year aggregate value.
     pub async fn covered_years(&self, program_code: &str) -> Result<BTreeSet<i32>, StoreError> {
-        let mut years = BTreeSet::new();
         // Each kind's count rows, stepped through year by year on the primary key
-        // (a skip scan): a handful of lookups however many counties and units there are.
-        for kind in RecordKind::ALL.iter().filter(|k| k.is_yearly()) {
-            let rows = sqlx::query(
-                "WITH RECURSIVE y(v) AS ( \
-                   SELECT MIN(year) FROM figure_source WHERE program_code = $1 AND part = $2 \
+        // (a skip scan): a handful of lookups however many counties and units
+        // there are. All kinds in one statement: one round trip, not one per kind.
+        let kinds: Vec<RecordKind> = RecordKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.is_yearly())
+            .collect();
+        let mut steps = Vec::new();
+        let mut reads = Vec::new();
+        for (i, _) in kinds.iter().enumerate() {
+            let part = format!("${}", i + 2);
+            steps.push(format!(
+                "y{i}(v) AS ( \
+                   SELECT MIN(year) FROM figure_source WHERE program_code = $1 AND part = {part} \
                    UNION ALL \
-                   SELECT (SELECT MIN(year) FROM figure_source WHERE program_code = $1 AND part = $2 AND year > y.v) \
-                   FROM y WHERE y.v IS NOT NULL) \
-                 SELECT CAST(v AS BIGINT) FROM y WHERE v IS NOT NULL",
-            )
-            .bind(program_code.to_string())
-            .bind(crate::summary::count_key(*kind))
-            .fetch_all(&self.pool)
-            .await?;
-            for r in rows {
-                years.insert(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX));
-            }
+                   SELECT (SELECT MIN(year) FROM figure_source \
+                     WHERE program_code = $1 AND part = {part} AND year > y{i}.v) \
+                   FROM y{i} WHERE y{i}.v IS NOT NULL)"
+            ));
+            reads.push(format!("SELECT v FROM y{i} WHERE v IS NOT NULL"));
         }
-        let rows = sqlx::query(
-            "SELECT DISTINCT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to",
-        )
-        .bind(program_code.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        for r in rows {
-            years.insert(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX));
+        reads.push(
+            "SELECT year_from FROM aggregate_value WHERE program_code = $1 AND year_from = year_to"
+                .to_string(),
+        );
+        let sql = format!(
+            "WITH RECURSIVE {} SELECT CAST(v AS BIGINT) FROM ({}) AS covered",
+            steps.join(", "),
+            reads.join(" UNION ")
+        );
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+        for kind in kinds {
+            q = q.bind(crate::summary::count_key(kind));
         }
-        Ok(years)
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX)))
+            .collect()
     }
 }
 

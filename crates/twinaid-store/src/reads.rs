@@ -154,68 +154,88 @@ impl Store {
                 .map(|r| Ok(r.try_get::<String, _>(0)?))
                 .collect()
         };
-        let mut regions = HashSet::new();
-        if !mentions.regions.is_empty() {
-            let sql = format!(
-                "SELECT DISTINCT code FROM region WHERE code IN ({})",
-                list(&mentions.regions, 0)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for c in &mentions.regions {
-                q = q.bind(c.clone());
-            }
-            for c in strings(q.fetch_all(&self.pool).await?)? {
-                regions.insert(region(&c)?);
-            }
-        }
-        let mut units = HashMap::new();
-        if !mentions.units.is_empty() {
-            let sql = format!(
-                "SELECT u.code, pu.side FROM unit u \
-                 LEFT JOIN program_unit pu ON pu.unit_code = u.code AND pu.program_code = $1 \
-                 WHERE u.code IN ({})",
-                list(&mentions.units, 1)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
-            for c in &mentions.units {
-                q = q.bind(c.clone());
-            }
-            for r in q.fetch_all(&self.pool).await? {
-                let side: Option<String> = r.try_get(1)?;
-                units.insert(
-                    r.try_get::<String, _>(0)?,
-                    side.as_deref().and_then(Side::parse),
+        // Each read is independent: they go to the database together, so a
+        // single write waits for one round trip here, not five.
+        let regions = async {
+            let mut regions = HashSet::new();
+            if !mentions.regions.is_empty() {
+                let sql = format!(
+                    "SELECT DISTINCT code FROM region WHERE code IN ({})",
+                    list(&mentions.regions, 0)
                 );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for c in &mentions.regions {
+                    q = q.bind(c.clone());
+                }
+                for c in strings(q.fetch_all(&self.pool).await?)? {
+                    regions.insert(region(&c)?);
+                }
             }
-        }
-        let indicators = strings(
-            sqlx::query("SELECT code FROM indicator")
-                .fetch_all(&self.pool)
-                .await?,
-        )?;
-        let mut records = HashMap::new();
-        for (kind, codes) in &mentions.records {
-            if codes.is_empty() {
-                continue;
+            Ok::<_, StoreError>(regions)
+        };
+        let units = async {
+            let mut units = HashMap::new();
+            if !mentions.units.is_empty() {
+                let sql = format!(
+                    "SELECT u.code, pu.side FROM unit u \
+                     LEFT JOIN program_unit pu ON pu.unit_code = u.code AND pu.program_code = $1 \
+                     WHERE u.code IN ({})",
+                    list(&mentions.units, 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+                for c in &mentions.units {
+                    q = q.bind(c.clone());
+                }
+                for r in q.fetch_all(&self.pool).await? {
+                    let side: Option<String> = r.try_get(1)?;
+                    units.insert(
+                        r.try_get::<String, _>(0)?,
+                        side.as_deref().and_then(Side::parse),
+                    );
+                }
             }
-            let sql = format!(
-                "SELECT code FROM {} WHERE program_code = $1 AND code IN ({})",
-                kind.code(),
-                list(codes, 1)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
-            for c in codes {
-                q = q.bind(c.clone());
+            Ok::<_, StoreError>(units)
+        };
+        let indicators = async {
+            strings(
+                sqlx::query("SELECT code FROM indicator")
+                    .fetch_all(&self.pool)
+                    .await?,
+            )
+        };
+        let records = async {
+            let mut records = HashMap::new();
+            for (kind, codes) in &mentions.records {
+                if codes.is_empty() {
+                    continue;
+                }
+                let sql = format!(
+                    "SELECT code FROM {} WHERE program_code = $1 AND code IN ({})",
+                    kind.code(),
+                    list(codes, 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program_code.to_string());
+                for c in codes {
+                    q = q.bind(c.clone());
+                }
+                records.insert(*kind, strings(q.fetch_all(&self.pool).await?)?);
             }
-            records.insert(*kind, strings(q.fetch_all(&self.pool).await?)?);
-        }
+            Ok::<_, StoreError>(records)
+        };
         let provinces = mentions
             .regions
             .iter()
             .map(|r| r.chars().take(2).collect())
             .collect();
+        let (program, regions, units, records, indicators) = tokio::try_join!(
+            self.program_in(program_code, Some(&provinces)),
+            regions,
+            units,
+            records,
+            indicators,
+        )?;
         Ok(Stored {
-            program: self.program_in(program_code, Some(&provinces)).await?,
+            program,
             regions,
             units,
             records,

@@ -333,39 +333,63 @@ pub(crate) async fn carry_to_county_total(
     };
     let (before, after) = (by_part(before), by_part(after));
     let parts: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    for part in parts {
-        let (old, new) = (before.get(part), after.get(part));
-        let delta = new.copied().unwrap_or(0) - old.copied().unwrap_or(0);
-        let years = i64::from(new.is_some()) - i64::from(old.is_some());
-        if delta == 0 && years == 0 {
-            continue;
-        }
+    // (part, change of value, change of years with the part, value after).
+    let changes: Vec<(&String, i64, i64, i64)> = parts
+        .into_iter()
+        .filter_map(|part| {
+            let (old, new) = (before.get(part), after.get(part));
+            let delta = new.copied().unwrap_or(0) - old.copied().unwrap_or(0);
+            let years = i64::from(new.is_some()) - i64::from(old.is_some());
+            (delta != 0 || years != 0).then(|| (part, delta, years, new.copied().unwrap_or(0)))
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    // All parts' totals in one statement: a write waits for one round trip, not one per part.
+    let rows: Vec<String> = (0..changes.len())
+        .map(|i| {
+            let at = 4 + 3 * i;
+            format!("($1, ${at}, $2, ${}, ${}, $3)", at + 1, at + 2)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO figure_county_total (program_code, part, county, value, years, last_year) \
+         VALUES {} \
+         ON CONFLICT (program_code, part, county) \
+         DO UPDATE SET value = figure_county_total.value + excluded.value, \
+           years = figure_county_total.years + excluded.years",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.to_string())
+        .bind(county.to_string())
+        .bind(year);
+    for (part, delta, years, _) in &changes {
+        q = q.bind((*part).clone()).bind(*delta).bind(*years);
+    }
+    q.execute(&mut *conn).await?;
+    for (part, _, _, _) in changes.iter().filter(|(_, _, years, _)| *years < 0) {
         sqlx::query(
-            "INSERT INTO figure_county_total (program_code, part, county, value, years, last_year) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (program_code, part, county) \
-             DO UPDATE SET value = figure_county_total.value + excluded.value, \
-               years = figure_county_total.years + excluded.years",
+            "DELETE FROM figure_county_total \
+             WHERE program_code = $1 AND part = $2 AND county = $3 AND years <= 0",
         )
         .bind(program.to_string())
-        .bind(part.clone())
+        .bind((*part).clone())
         .bind(county.to_string())
-        .bind(delta)
-        .bind(years)
-        .bind(year)
         .execute(&mut *conn)
         .await?;
-        if years < 0 {
-            sqlx::query(
-                "DELETE FROM figure_county_total \
-                 WHERE program_code = $1 AND part = $2 AND county = $3 AND years <= 0",
-            )
-            .bind(program.to_string())
-            .bind(part.clone())
-            .bind(county.to_string())
-            .execute(&mut *conn)
-            .await?;
-        }
+    }
+    // Years that keep the part move each part's sums by its change alone;
+    // a year that gains or loses it reshapes the part's rows.
+    let (same_years, reshaped): (Vec<_>, Vec<_>) =
+        changes.iter().partition(|(_, _, years, _)| *years == 0);
+    let deltas: Vec<(&str, i64)> = same_years
+        .iter()
+        .map(|(part, delta, _, _)| (part.as_str(), *delta))
+        .collect();
+    crate::through::carry_deltas(conn, program, county, year, &deltas).await?;
+    for (part, delta, years, value) in reshaped {
         let change = crate::through::Change {
             program,
             part,
@@ -373,7 +397,7 @@ pub(crate) async fn carry_to_county_total(
             year,
             delta,
             years,
-            value: new.copied().unwrap_or(0),
+            value,
         };
         crate::through::carry(conn, &change).await?;
     }
@@ -390,38 +414,48 @@ async fn carry_to_sources(
     after: &Detail,
 ) -> Result<(), StoreError> {
     let keys: BTreeSet<&(String, String)> = before.keys().chain(after.keys()).collect();
-    for key in keys {
-        let (old, new) = (before.get(key), after.get(key));
-        let (part, source) = key;
-        let delta = new.copied().unwrap_or(0) - old.copied().unwrap_or(0);
-        if delta != 0 || (old.is_none() && new.is_some()) {
-            sqlx::query(
-                "INSERT INTO figure_source (program_code, part, year, source, value) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (program_code, part, source, year) \
-                 DO UPDATE SET value = figure_source.value + excluded.value",
-            )
+    // Sources with a change, or newly with detail: all in one statement.
+    let raised: Vec<(&(String, String), i64)> = keys
+        .iter()
+        .filter_map(|key| {
+            let (old, new) = (before.get(*key), after.get(*key));
+            let delta = new.copied().unwrap_or(0) - old.copied().unwrap_or(0);
+            (delta != 0 || (old.is_none() && new.is_some())).then_some((*key, delta))
+        })
+        .collect();
+    if !raised.is_empty() {
+        let rows: Vec<String> = (0..raised.len())
+            .map(|i| {
+                let at = 3 + 3 * i;
+                format!("($1, ${at}, $2, ${}, ${})", at + 1, at + 2)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO figure_source (program_code, part, year, source, value) VALUES {} \
+             ON CONFLICT (program_code, part, source, year) \
+             DO UPDATE SET value = figure_source.value + excluded.value",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(program.to_string())
-            .bind(part.clone())
-            .bind(year)
-            .bind(source.clone())
-            .bind(delta)
-            .execute(&mut *conn)
-            .await?;
+            .bind(year);
+        for ((part, source), delta) in &raised {
+            q = q.bind(part.clone()).bind(source.clone()).bind(*delta);
         }
-        if new.is_none() {
-            sqlx::query(
-                "DELETE FROM figure_source WHERE program_code = $1 AND part = $2 AND year = $3 \
-                 AND source = $4 AND NOT EXISTS (SELECT 1 FROM figure_summary s \
-                   WHERE s.program_code = $1 AND s.part = $2 AND s.year = $3 AND s.source = $4)",
-            )
-            .bind(program.to_string())
-            .bind(part.clone())
-            .bind(year)
-            .bind(source.clone())
-            .execute(&mut *conn)
-            .await?;
-        }
+        q.execute(&mut *conn).await?;
+    }
+    for (part, source) in keys.into_iter().filter(|k| !after.contains_key(*k)) {
+        sqlx::query(
+            "DELETE FROM figure_source WHERE program_code = $1 AND part = $2 AND year = $3 \
+             AND source = $4 AND NOT EXISTS (SELECT 1 FROM figure_summary s \
+               WHERE s.program_code = $1 AND s.part = $2 AND s.year = $3 AND s.source = $4)",
+        )
+        .bind(program.to_string())
+        .bind(part.clone())
+        .bind(year)
+        .bind(source.clone())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

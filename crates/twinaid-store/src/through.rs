@@ -95,6 +95,40 @@ pub(crate) async fn carry(conn: &mut AnyConnection, c: &Change<'_>) -> Result<()
     Ok(())
 }
 
+/// Carries changes of parts whose years stay as they were (the common
+/// write) into the county's rows from `year` on, all parts in one statement.
+pub(crate) async fn carry_deltas(
+    conn: &mut AnyConnection,
+    program: &str,
+    county: &str,
+    year: i64,
+    deltas: &[(&str, i64)],
+) -> Result<(), StoreError> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let whens: String = (0..deltas.len())
+        .map(|i| format!(" WHEN ${} THEN ${}", 4 + 2 * i, 5 + 2 * i))
+        .collect();
+    let parts = (0..deltas.len())
+        .map(|i| format!("${}", 4 + 2 * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE figure_county_through SET value = value + CASE part{whens} ELSE 0 END \
+         WHERE program_code = $1 AND county = $2 AND year >= $3 AND part IN ({parts})"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.to_string())
+        .bind(county.to_string())
+        .bind(year);
+    for (part, delta) in deltas {
+        q = q.bind(part.to_string()).bind(*delta);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Rows for the years `from` to `to` (none when `to` is before `from`),
 /// each with the same value and count of years.
 async fn insert_span(

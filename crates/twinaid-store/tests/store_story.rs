@@ -200,14 +200,14 @@ async fn contributions_are_summed_in_the_database_by_year_place_and_source() {
         // Records come twice, split by source (with the totals) and by county.
         let total = |code: &str, origin: Origin| -> i64 {
             cs.iter()
-                .filter(|c| c.indicator == code && c.origin == origin)
+                .filter(|c| &*c.indicator == code && c.origin == origin)
                 .filter(|c| c.counts_in != CountsIn::CountyOnly)
                 .map(|c| c.raw)
                 .sum()
         };
         let by_county: i64 = cs
             .iter()
-            .filter(|c| c.indicator == "aid_funds" && c.counts_in == CountsIn::CountyOnly)
+            .filter(|c| &*c.indicator == "aid_funds" && c.counts_in == CountsIn::CountyOnly)
             .map(|c| c.raw)
             .sum();
         assert_eq!(by_county, 380_000_050, "the counties add up to the same");
@@ -224,7 +224,7 @@ async fn contributions_are_summed_in_the_database_by_year_place_and_source() {
         assert_eq!(total("aid_funds_cities", Origin::Records), 250_000_050);
         assert!(
             cs.iter()
-                .filter(|c| c.indicator == "aid_funds_cities")
+                .filter(|c| &*c.indicator == "aid_funds_cities")
                 .filter(|c| c.counts_in != CountsIn::CountyOnly)
                 .all(|c| c.source == Some(SourceKind::Cities))
         );

@@ -94,14 +94,18 @@ async fn make(
     let lang = user.lang;
     let err = |e| WebError::from_app(e, lang);
     let app = &state.app;
-    let yb = app
-        .yearbook(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
-    let years = app
-        .covered_years(&user.actor, &program)
-        .await
-        .map_err(err)?;
+    // Independent reads, made at once: after a write each is made afresh.
+    let (yb, years, series, counts) = tokio::try_join!(
+        app.yearbook(&user.actor, &program, year),
+        app.covered_years(&user.actor, &program),
+        app.series(
+            &user.actor,
+            &program,
+            &["aid_funds", "practical_trainees", "labour_transferred"],
+        ),
+        app.count_by(&user.actor, &program, RecordKind::Project, "category", year),
+    )
+    .map_err(err)?;
     let headline = HEADLINE
         .iter()
         .filter_map(|c| yb.indicator(c))
@@ -121,15 +125,6 @@ async fn make(
             .collect(),
         None => Vec::new(),
     };
-    // Earlier years from the figure summary: one query per indicator, not a yearbook per year.
-    let series = app
-        .series(
-            &user.actor,
-            &program,
-            &["aid_funds", "practical_trainees", "labour_transferred"],
-        )
-        .await
-        .map_err(err)?;
     let mut funds_by_year = Vec::new();
     let mut people_by_year = Vec::new();
     let mut chart_years = Vec::new();
@@ -163,10 +158,6 @@ async fn make(
         ));
         chart_years.push(json!({"year": y, "aid_funds": value("aid_funds") as f64 / 100.0, "practical_trainees": value("practical_trainees"), "labour_transferred": value("labour_transferred")}));
     }
-    let counts = app
-        .count_by(&user.actor, &program, RecordKind::Project, "category", year)
-        .await
-        .map_err(err)?;
     let projects_by_category: Vec<Bar> = PROJECT_CATEGORIES
         .iter()
         .filter_map(|c| {
