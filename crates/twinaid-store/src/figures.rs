@@ -155,6 +155,18 @@ fn unpack(text: &str) -> impl Iterator<Item = Result<(&str, i64), StoreError>> {
     })
 }
 
+/// A statement over the summary binding the program as `$1`, the year as
+/// `$2` and the parts from `$3` on.
+fn parts_query(sql: String, program_code: &str, year: i32, parts: &[String]) -> AnyQuery<'static> {
+    let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program_code.to_string())
+        .bind(i64::from(year));
+    for p in parts {
+        q = q.bind(p.clone());
+    }
+    q
+}
+
 impl Store {
     /// Every piece of the given indicators up to `year`, recomputed from the
     /// records themselves (grouped per year, region and source) and from
@@ -325,12 +337,7 @@ impl Store {
              GROUP BY part, source",
             placeholders(3, parts.len())
         );
-        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(program_code.to_string())
-            .bind(i64::from(year));
-        for p in parts {
-            q = q.bind(p.clone());
-        }
+        let q = parts_query(sql, program_code, year, parts);
         let mut out = Vec::new();
         for row in q.fetch_all(&self.pool).await? {
             let part: String = row.try_get(0)?;
@@ -364,12 +371,7 @@ impl Store {
              GROUP BY part, {column}, year",
             placeholders(3, parts.len())
         );
-        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(program_code.to_string())
-            .bind(i64::from(year));
-        for p in parts {
-            q = q.bind(p.clone());
-        }
+        let q = parts_query(sql, program_code, year, parts);
         q.fetch_all(&self.pool)
             .await?
             .iter()
@@ -449,12 +451,7 @@ impl Store {
             "SELECT part, {concat}(county || ':' || CAST(value AS TEXT), ';') \
              FROM {from} AND {parts_in} GROUP BY part"
         );
-        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(program_code.to_string())
-            .bind(i64::from(year));
-        for p in parts {
-            q = q.bind(p.clone());
-        }
+        let q = parts_query(sql, program_code, year, parts);
         q.fetch_all(&self.pool)
             .await?
             .iter()
