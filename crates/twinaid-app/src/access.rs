@@ -77,6 +77,15 @@ impl Actor {
         }
     }
 
+    /// Whether the actor runs the program: its office, or an administrator.
+    pub fn is_office(&self, program: &str) -> bool {
+        match &self.role {
+            Role::Administrator => true,
+            Role::ProgramOffice { program: p } => p == program,
+            _ => false,
+        }
+    }
+
     pub(crate) fn require_admin(&self) -> Result<(), AppError> {
         match self.role {
             Role::Administrator => Ok(()),

@@ -70,6 +70,28 @@ impl App {
                 }
             }
         }
+        if !office {
+            // Work stays inside the pairings; a counted project moved to
+            // another unit, place or year goes back to "verified".
+            let saves: Vec<(&twinaid_domain::error::Location, &Record, Option<&Record>)> = records
+                .iter()
+                .map(|l| (&l.location, &l.item, stored.get(l.item.code())))
+                .collect();
+            problems.extend(
+                self.unpaired(program, saves)
+                    .await?
+                    .iter()
+                    .map(|u| u.refusal()),
+            );
+            for located in &mut records {
+                let before = stored.get(located.item.code());
+                if crate::pairing_scope::steps_back(&located.item, before).is_some() {
+                    located
+                        .item
+                        .set("status", FieldValue::Text("verified".into()));
+                }
+            }
+        }
         let bundle = ProgramBundle {
             program_code: program.to_string(),
             records,

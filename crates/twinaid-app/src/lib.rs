@@ -10,6 +10,7 @@ mod error;
 mod imports;
 mod inspections;
 mod lifecycle;
+mod pairing_scope;
 mod plans;
 mod records;
 mod satisfaction;
@@ -332,8 +333,17 @@ impl App {
                     .await?
             })
         };
-        let (contributions, covered) =
-            tokio::try_join!(contributions, self.covered(program_code, version))?;
+        let pending = async {
+            Ok::<_, AppError>(if from_records {
+                self.store
+                    .pending_from_records(program_code, year, &definitions)
+                    .await?
+            } else {
+                self.store.pending(program_code, year, &definitions).await?
+            })
+        };
+        let (contributions, covered, pending) =
+            tokio::try_join!(contributions, self.covered(program_code, version), pending)?;
         // Borrowed while gathered: a national yearbook has 30,000 pieces over 600 counties.
         let mut codes: std::collections::HashSet<&str> =
             program.helped.iter().map(|h| h.region.as_str()).collect();
@@ -353,6 +363,7 @@ impl App {
             contributions: &contributions,
             covered_years: &covered,
             region_names,
+            pending: &pending,
         });
         let yb = std::sync::Arc::new(yb);
         if let Some(v) = version {

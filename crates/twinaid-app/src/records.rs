@@ -9,10 +9,14 @@ use std::collections::BTreeMap;
 use twinaid_domain::bundle::{Located, ProgramBundle};
 use twinaid_domain::error::{DomainError, Location, Problem};
 use twinaid_domain::indicator::{IndicatorDefinition, Measure, SOURCE_FIELD};
+use twinaid_domain::lifecycle::Standing;
 use twinaid_domain::record::{FieldValue, Record, RecordKind};
 use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::{UNALLOCATED, UNSPECIFIED};
 use twinaid_store::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
+
+/// Why a project went back to "verified" when its helper moved it.
+const STEP_BACK_REASON: &str = "帮扶单位、县或年份已改动，待办公室重新登记 / unit, county or year changed: awaiting registration by the office";
 
 /// What a list page asks for.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +32,9 @@ pub struct ListRequest {
     pub source: Option<String>,
     /// Keep only the records an indicator counts.
     pub indicator: Option<String>,
+    /// Keep only records of this standing; with an indicator, the counted
+    /// ones unless another standing is asked for.
+    pub standing: Option<Standing>,
     pub search: Option<String>,
     pub sort: Option<String>,
     pub descending: bool,
@@ -48,6 +55,10 @@ pub struct DrillDown {
     pub parts: Vec<(RecordKind, i64)>,
     /// The records part of the figure (in the indicator's stored scale).
     pub from_records: i64,
+    /// Each record kind's records awaiting verification, not in the figure.
+    pub pending_parts: Vec<(RecordKind, i64)>,
+    /// Their sum: shown beside the figure, never in it.
+    pub pending: i64,
     pub aggregates: Vec<AggregateRow>,
     pub from_aggregates: i64,
 }
@@ -125,6 +136,10 @@ impl App {
         actor.require_program_reader(program)?;
         let mut q = RecordQuery {
             search: request.search.clone(),
+            standing: match (&request.indicator, request.standing) {
+                (Some(_), None) => Some(Standing::Counted),
+                (_, standing) => standing,
+            },
             limit: if request.unpaged {
                 i64::MAX
             } else {
@@ -328,6 +343,42 @@ impl App {
                 )
             })?;
         self.require_writer(actor, program, &record, before.as_ref())?;
+        let mut record = record;
+        // Work stays inside the pairings: helpers and counties are refused,
+        // the office says why it records work outside them.
+        let here = Location::default();
+        let unpaired = self
+            .unpaired(program, [(&here, &record, before.as_ref())])
+            .await?;
+        let unpaired_reason = cells
+            .get("unpaired_reason")
+            .map(|r| r.trim())
+            .filter(|r| !r.is_empty());
+        if let Some(u) = unpaired.first() {
+            if crate::pairing_scope::bound_by_pairings(actor) {
+                return Err(AppError::Invalid(vec![u.refusal()]));
+            }
+            if unpaired_reason.is_none() {
+                return Err(AppError::Field(
+                    "unpaired_reason",
+                    DomainError::UnpairedReasonRequired {
+                        unit: u.unit.clone(),
+                        region: u.region.clone(),
+                        year: u.year,
+                    },
+                ));
+            }
+        }
+        // A counted project moved to another unit, place or year by anyone
+        // but the office stops counting until the office registers it again.
+        let step_back = if actor.is_office(program) {
+            None
+        } else {
+            crate::pairing_scope::steps_back(&record, before.as_ref())
+        };
+        if step_back.is_some() {
+            record.set("status", FieldValue::Text("verified".into()));
+        }
         let bundle = ProgramBundle {
             program_code: program.to_string(),
             records: vec![Located::new(Location::default(), record.clone())],
@@ -360,12 +411,15 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
+        let notes = twinaid_store::WriteNotes {
+            correction: reason.as_deref().filter(|_| correcting),
+            unpaired: unpaired_reason.filter(|_| !unpaired.is_empty()),
+            step_back: step_back
+                .as_deref()
+                .map(|from| (from, "verified", STEP_BACK_REASON)),
+        };
         self.store
-            .apply_bundle_correcting(
-                &bundle,
-                &actor.name,
-                reason.as_deref().filter(|_| correcting),
-            )
+            .apply_bundle_noted(&bundle, &actor.name, notes)
             .await?;
         Ok(record)
     }
@@ -469,26 +523,35 @@ impl App {
             .ok_or_else(|| AppError::BadRequest(DomainError::UnknownIndicator(String::new())))?;
         let definition = self.indicator(&code).await?;
         let kind = definition.record_kind();
-        let mut parts = Vec::new();
+        let (mut parts, mut pending_parts) = (Vec::new(), Vec::new());
         for part in definition.parts() {
             let Some(part_kind) = RecordKind::parse(&part.kind) else {
                 continue;
             };
-            let mut all = request.clone();
-            all.per_page = 1;
-            all.page = 1;
-            let page = self.list_records(actor, program, part_kind, &all).await?;
-            let value = match &part.measure {
-                Measure::Count => page.total_rows,
-                Measure::Sum(field) => page
-                    .sums
-                    .iter()
-                    .find(|(f, _)| f == field)
-                    .map_or(0, |(_, v)| *v),
-            };
-            parts.push((part_kind, value));
+            for (standing, out) in [
+                (Standing::Counted, &mut parts),
+                (Standing::Pending, &mut pending_parts),
+            ] {
+                let mut all = request.clone();
+                all.per_page = 1;
+                all.page = 1;
+                all.standing = Some(standing);
+                let page = self.list_records(actor, program, part_kind, &all).await?;
+                let value = match &part.measure {
+                    Measure::Count => page.total_rows,
+                    Measure::Sum(field) => page
+                        .sums
+                        .iter()
+                        .find(|(f, _)| f == field)
+                        .map_or(0, |(_, v)| *v),
+                };
+                if standing == Standing::Counted || value != 0 {
+                    out.push((part_kind, value));
+                }
+            }
         }
         let from_records = parts.iter().map(|(_, v)| v).sum();
+        let pending = pending_parts.iter().map(|(_, v)| v).sum();
         let mut q = AggregateQuery {
             indicator: Some(code),
             ..AggregateQuery::default()
@@ -521,6 +584,8 @@ impl App {
             kind,
             parts,
             from_records,
+            pending_parts,
+            pending,
             aggregates,
             from_aggregates,
         })

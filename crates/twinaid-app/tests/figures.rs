@@ -6,7 +6,7 @@
 //! project steps. On SQLite, and on PostgreSQL when `TWINAID_TEST_POSTGRES_URL` is set.
 
 use std::collections::BTreeMap;
-use twinaid_app::{Actor, App};
+use twinaid_app::{Actor, App, AppError};
 use twinaid_domain::record::RecordKind;
 use twinaid_exchange::synthetic::{Scale, Synthetic};
 
@@ -73,6 +73,21 @@ async fn check(url: &str) {
         .find(|c| !here.starts_with(c.as_str()))
         .unwrap();
     cells.insert("region_code".into(), other_county);
+    // The office moves work outside the pairings only with a reason.
+    let refused = app
+        .save_record(
+            &actor,
+            program,
+            RecordKind::Project,
+            &cells,
+            Some("P-2015-0000003"),
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(AppError::Field("unpaired_reason", _))),
+        "{refused:?}"
+    );
+    cells.insert("unpaired_reason".into(), "moved by the office".into());
     app.save_record(
         &actor,
         program,

@@ -116,6 +116,18 @@ pub enum DomainError {
     AttachmentType(String),
     #[error("record {0} is not yours to write")]
     RowNotYours(String),
+    #[error("{unit} is not paired with {region} in {year}")]
+    OutsidePairing {
+        unit: String,
+        region: String,
+        year: i32,
+    },
+    #[error("a reason is needed to record work outside the pairings")]
+    UnpairedReasonRequired {
+        unit: String,
+        region: String,
+        year: i32,
+    },
     #[error("destination has {rows} rows in {table}")]
     DestinationNotEmpty { table: String, rows: i64 },
     #[error("the copy of {0} differs from its source")]
@@ -400,6 +412,18 @@ impl DomainError {
             ),
             (RowNotYours(c), Lang::En) => format!(
                 "record {c} is not yours to write (you may import your own unit's records): remove the row or ask the program office"
+            ),
+            (OutsidePairing { unit, region, year }, Lang::Zh) => format!(
+                "{year}年没有 {unit} 与 {region} 的结对关系：帮扶单位只能为与其结对的县（市、区）填报；请改正县或年份，或请帮扶协作办公室先登记结对"
+            ),
+            (OutsidePairing { unit, region, year }, Lang::En) => format!(
+                "there is no pairing of {unit} with {region} in {year}: a helper unit records work only for the counties it is paired with; correct the county or the year, or ask the program office to record the pairing first"
+            ),
+            (UnpairedReasonRequired { unit, region, year }, Lang::Zh) => format!(
+                "{year}年没有 {unit} 与 {region} 的结对关系：如确需记录，请在“结对外理由”中写明原因（将记入审计日志）"
+            ),
+            (UnpairedReasonRequired { unit, region, year }, Lang::En) => format!(
+                "there is no pairing of {unit} with {region} in {year}: to record it all the same, give a reason under \"reason outside the pairings\" (kept in the audit log)"
             ),
             (SheetFormat(f), Lang::Zh) => {
                 format!("“{f}”不是可导入的表格：请上传 .xlsx、.xls、.ods 或 .csv 文件")

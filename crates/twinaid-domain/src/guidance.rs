@@ -5,6 +5,7 @@
 
 use crate::assessment::{Rules, ScoreFormula};
 use crate::error::DomainError;
+use crate::lifecycle::{DEFAULT_COUNTS_FROM, FORWARD, Status};
 use serde::{Deserialize, Serialize};
 
 /// What a document is: the guidance the year's assessment follows, or a
@@ -54,6 +55,13 @@ pub struct Guidance {
     pub bands: (f64, f64, f64),
     /// The experts' rubric: items and weights.
     pub rubric: Vec<(String, f64)>,
+    /// The step from which the year's projects count in the official figures.
+    #[serde(default = "default_counts_from")]
+    pub counts_from: Status,
+}
+
+fn default_counts_from() -> Status {
+    DEFAULT_COUNTS_FROM
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -125,6 +133,8 @@ pub struct GuidanceForm {
     pub weights: String,
     pub bands: String,
     pub rubric: String,
+    /// A forward project status; empty for the default (`registered`).
+    pub counts_from: String,
 }
 
 impl Guidance {
@@ -148,6 +158,22 @@ impl Guidance {
                 ));
                 None
             }
+        };
+        let counts_from = match form.counts_from.trim() {
+            "" => Some(DEFAULT_COUNTS_FROM),
+            code => match Status::parse(code).filter(|s| s.is_forward()) {
+                Some(s) => Some(s),
+                None => {
+                    errors.push((
+                        "counts_from",
+                        DomainError::UnknownChoice {
+                            value: code.to_string(),
+                            allowed: FORWARD.iter().map(|s| s.code()).collect(),
+                        },
+                    ));
+                    None
+                }
+            },
         };
         let title = form.title.trim().to_string();
         if title.is_empty() {
@@ -221,7 +247,15 @@ impl Guidance {
             errors.push(("year_to", DomainError::ReversedYears { from: f, to: t }));
         }
         match (
-            kind, year_from, year_to, indicators, rubric, cap, weights, bands,
+            kind,
+            year_from,
+            year_to,
+            indicators,
+            rubric,
+            cap,
+            weights,
+            bands,
+            counts_from,
         ) {
             (
                 Some(kind),
@@ -232,6 +266,7 @@ impl Guidance {
                 Some(cap),
                 Some(weights),
                 Some(bands),
+                Some(counts_from),
             ) if errors.is_empty() => Ok(Guidance {
                 kind,
                 title,
@@ -244,6 +279,7 @@ impl Guidance {
                 weights,
                 bands,
                 rubric,
+                counts_from,
             }),
             _ => Err(errors),
         }
@@ -269,6 +305,7 @@ impl Guidance {
             weights: format!("{}, {}, {}", self.weights.0, self.weights.1, self.weights.2),
             bands: format!("{}, {}, {}", self.bands.0, self.bands.1, self.bands.2),
             rubric: weighted(&self.rubric),
+            counts_from: self.counts_from.code().to_string(),
         }
     }
 
@@ -299,6 +336,33 @@ impl Guidance {
         self.year_from <= year && year <= self.year_to
     }
 
+    /// The counting rule of a program from its guidance versions (any
+    /// order): each year counts from the step of the newest guidance that
+    /// governs it.
+    pub fn counting_rule<'a>(
+        versions: impl IntoIterator<Item = (i64, &'a Guidance)>,
+    ) -> crate::lifecycle::CountingRule {
+        let mut newest: std::collections::BTreeMap<i32, (i64, Status)> = Default::default();
+        for (version, g) in versions {
+            if g.kind != DocumentKind::Guidance {
+                continue;
+            }
+            for year in g.year_from..=g.year_to {
+                let e = newest.entry(year).or_insert((version, g.counts_from));
+                if version >= e.0 {
+                    *e = (version, g.counts_from);
+                }
+            }
+        }
+        crate::lifecycle::CountingRule {
+            by_year: newest
+                .into_iter()
+                .filter(|(_, (_, s))| *s != DEFAULT_COUNTS_FROM)
+                .map(|(y, (_, s))| (y, s))
+                .collect(),
+        }
+    }
+
     /// Whether this is the guidance the year's assessment follows.
     pub fn governs(&self, year: i32) -> bool {
         self.kind == DocumentKind::Guidance && self.covers(year)
@@ -322,6 +386,7 @@ mod tests {
             weights: "0.5, 0.3, 0.2".into(),
             bands: "90 75 60".into(),
             rubric: "组织领导 = 30\n项目管理 = 40\n资金管理：30".into(),
+            counts_from: String::new(),
         }
     }
 
@@ -338,6 +403,7 @@ mod tests {
             ]
         );
         assert_eq!(g.rubric[2], ("资金管理".to_string(), 30.0));
+        assert_eq!(g.counts_from, Status::Registered);
         assert_eq!(Guidance::parse(&g.to_form(), &|_| true).unwrap(), g);
         let total = g
             .rubric_total(r#"{"组织领导": 90, "项目管理": 80, "资金管理": 70}"#)
@@ -352,11 +418,15 @@ mod tests {
         f.bands = "60 75 90".into();
         f.weights = "0.5 0.5".into();
         f.title = " ".into();
+        f.counts_from = "returned".into();
         let fields: Vec<&str> = Guidance::parse(&f, &|c| c == "aid_funds")
             .unwrap_err()
             .into_iter()
             .map(|(f, _)| f)
             .collect();
-        assert_eq!(fields, vec!["title", "indicators", "weights", "bands"]);
+        assert_eq!(
+            fields,
+            vec!["counts_from", "title", "indicators", "weights", "bands"]
+        );
     }
 }

@@ -7,7 +7,8 @@ use crate::error::DomainError;
 use crate::lang::Lang;
 
 /// A project status (the codes of [`crate::record::PROJECT_STATUSES`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Proposed,
     Verified,
@@ -79,6 +80,122 @@ impl Status {
     /// Whether a step to this status must say why.
     pub fn needs_reason(self) -> bool {
         matches!(self, Status::Returned | Status::Cancelled)
+    }
+}
+
+/// Where a record stands in the official figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Standing {
+    /// Counted in the yearbook, dashboard, assessment and exports.
+    Counted,
+    /// On its way to being counted (proposed, verified but not yet
+    /// registered): shown beside a figure as "awaiting verification".
+    Pending,
+    /// Never counted: returned or cancelled.
+    Excluded,
+}
+
+impl Standing {
+    /// The code used in the summary's SQL and in request parameters.
+    pub fn code(self) -> &'static str {
+        match self {
+            Standing::Counted => "counted",
+            Standing::Pending => "pending",
+            Standing::Excluded => "excluded",
+        }
+    }
+
+    /// Reads a standing code.
+    pub fn parse(code: &str) -> Option<Standing> {
+        [Standing::Counted, Standing::Pending, Standing::Excluded]
+            .into_iter()
+            .find(|s| s.code() == code.trim())
+    }
+}
+
+/// The statuses a project passes through on its way forward, in order.
+pub const FORWARD: [Status; 6] = [
+    Status::Proposed,
+    Status::Verified,
+    Status::Registered,
+    Status::InProgress,
+    Status::Completed,
+    Status::Inspected,
+];
+
+/// The step from which projects count when the guidance says nothing.
+pub const DEFAULT_COUNTS_FROM: Status = Status::Registered;
+
+impl Status {
+    /// Where a project of this status stands when projects count from `counts_from`.
+    pub fn standing(self, counts_from: Status) -> Standing {
+        let at = |s: Status| FORWARD.iter().position(|f| *f == s);
+        match (at(self), at(counts_from)) {
+            (Some(here), Some(from)) if here >= from => Standing::Counted,
+            (Some(_), Some(_)) => Standing::Pending,
+            // A rule that is no forward step counts from the default.
+            (Some(here), None) => Status::standing(FORWARD[here], DEFAULT_COUNTS_FROM),
+            (None, _) => Standing::Excluded,
+        }
+    }
+
+    /// Whether a project may be counted from this step (a step forward).
+    pub fn is_forward(self) -> bool {
+        FORWARD.contains(&self)
+    }
+}
+
+/// From which step a program's projects count, year by year: the guidance
+/// in force for a year decides, and years no guidance covers count from
+/// [`DEFAULT_COUNTS_FROM`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CountingRule {
+    /// Years whose guidance names another step than the default.
+    pub by_year: std::collections::BTreeMap<i32, Status>,
+}
+
+impl CountingRule {
+    /// The step from which projects of `year` count.
+    pub fn counts_from(&self, year: i32) -> Status {
+        self.by_year
+            .get(&year)
+            .copied()
+            .unwrap_or(DEFAULT_COUNTS_FROM)
+    }
+
+    /// Where a project of `year` with `status` stands.
+    pub fn standing(&self, year: i32, status: Status) -> Standing {
+        status.standing(self.counts_from(year))
+    }
+
+    /// The years for which two rules differ.
+    pub fn differs(&self, other: &CountingRule) -> Vec<i32> {
+        let years: std::collections::BTreeSet<i32> = self
+            .by_year
+            .keys()
+            .chain(other.by_year.keys())
+            .copied()
+            .collect();
+        years
+            .into_iter()
+            .filter(|y| self.counts_from(*y) != other.counts_from(*y))
+            .collect()
+    }
+
+    /// The years of each step other than the default, for building a
+    /// condition per step.
+    pub fn exceptions(&self) -> Vec<(Status, Vec<i32>)> {
+        let mut out: Vec<(Status, Vec<i32>)> = Vec::new();
+        for (year, status) in &self.by_year {
+            if *status == DEFAULT_COUNTS_FROM {
+                continue;
+            }
+            match out.iter_mut().find(|(s, _)| s == status) {
+                Some((_, years)) => years.push(*year),
+                None => out.push((*status, vec![*year])),
+            }
+        }
+        out
     }
 }
 
@@ -198,6 +315,33 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn projects_count_from_the_guidance_step_and_never_when_returned_or_cancelled() {
+        let from = Status::Registered;
+        assert_eq!(Status::Proposed.standing(from), Standing::Pending);
+        assert_eq!(Status::Verified.standing(from), Standing::Pending);
+        for s in [
+            Status::Registered,
+            Status::InProgress,
+            Status::Completed,
+            Status::Inspected,
+        ] {
+            assert_eq!(s.standing(from), Standing::Counted, "{s:?}");
+        }
+        assert_eq!(Status::Returned.standing(from), Standing::Excluded);
+        assert_eq!(Status::Cancelled.standing(from), Standing::Excluded);
+        assert_eq!(
+            Status::Registered.standing(Status::Completed),
+            Standing::Pending
+        );
+        let mut rule = CountingRule::default();
+        rule.by_year.insert(2011, Status::Completed);
+        assert_eq!(rule.standing(2010, Status::InProgress), Standing::Counted);
+        assert_eq!(rule.standing(2011, Status::InProgress), Standing::Pending);
+        assert_eq!(rule.differs(&CountingRule::default()), vec![2011]);
+        assert_eq!(rule.exceptions(), vec![(Status::Completed, vec![2011])]);
     }
 
     #[test]

@@ -85,20 +85,38 @@ fn live(r: &Record) -> bool {
     )
 }
 
+/// The pairing under which `unit` helps the place `region` in `year`: the
+/// helped region holds the place, and the year lies in the pairing's years
+/// (an open end holds every year on that side).
+pub fn pairing_for<'a>(
+    pairings: &'a [Record],
+    unit: &str,
+    region: &str,
+    year: Option<i32>,
+) -> Option<&'a Record> {
+    let place = RegionCode::parse(region).ok()?;
+    let in_years = |pairing: &Record| {
+        let bound = |f: &str| pairing.get(f).as_int().and_then(|y| i32::try_from(y).ok());
+        year.is_none_or(|y| {
+            bound("from_year").is_none_or(|from| from <= y)
+                && bound("to_year").is_none_or(|to| y <= to)
+        })
+    };
+    pairings.iter().find(|r| {
+        text(r, "helper_unit") == unit
+            && RegionCode::parse(&text(r, "helped_region")).is_ok_and(|h| h.contains(&place))
+            && in_years(r)
+    })
+}
+
 /// Runs every check; the project may be verified when no blocking check failed.
 pub fn verify(input: &VerificationInput<'_>) -> Vec<Check> {
     let p = input.project;
     let unit = text(p, "helper_unit");
     let region = text(p, "region_code");
     let place = RegionCode::parse(&region).ok();
-    let covers = |pairing: &Record| {
-        let helped = RegionCode::parse(&text(pairing, "helped_region")).ok();
-        matches!((&helped, &place), (Some(h), Some(p)) if h.contains(p))
-    };
-    let pairing = input
-        .pairings
-        .iter()
-        .find(|r| text(r, "helper_unit") == unit && covers(r));
+    let year = p.year();
+    let pairing = pairing_for(input.pairings, &unit, &region, year);
     let mut checks = vec![Check {
         kind: CheckKind::Paired,
         passed: pairing.is_some(),

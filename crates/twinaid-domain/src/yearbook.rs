@@ -62,6 +62,11 @@ pub struct IndicatorFigures {
     pub by_county: BTreeMap<String, Split>,
     /// Keyed by source code, or [`UNSPECIFIED`].
     pub by_source: BTreeMap<String, Split>,
+    /// The year's records on their way to being counted (proposed or
+    /// verified projects and their money): not in any figure above.
+    pub pending: i64,
+    /// The pending share by county, keyed as `by_county`.
+    pub pending_by_county: BTreeMap<String, i64>,
 }
 
 impl IndicatorFigures {
@@ -104,6 +109,8 @@ pub struct YearbookInput<'a> {
     /// Years in which the program has any record or single-year aggregate value.
     pub covered_years: &'a BTreeSet<i32>,
     pub region_names: BTreeMap<String, (String, String)>,
+    /// The year's pending share: (indicator, county or "", value).
+    pub pending: &'a [(String, String, i64)],
 }
 
 /// The county a region lies in (its first six digits), or [`UNALLOCATED`];
@@ -165,6 +172,8 @@ fn fold(
         from_aggregates: Split::default(),
         by_county: BTreeMap::new(),
         by_source: BTreeMap::new(),
+        pending: 0,
+        pending_by_county: BTreeMap::new(),
     };
     // Summed under borrowed keys and ordered once at the end: a national
     // indicator folds tens of thousands of pieces into 600 counties.
@@ -252,6 +261,8 @@ fn evaluate_formula(
         from_aggregates: split(&|f| f.from_aggregates),
         by_county: by(&|f| &f.by_county),
         by_source: by(&|f| &f.by_source),
+        pending: 0,
+        pending_by_county: BTreeMap::new(),
     }
 }
 
@@ -272,6 +283,17 @@ pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
     {
         let mine = by_indicator.remove(def.code.as_str()).unwrap_or_default();
         figures.push(fold(def, &mine, input.year, input.covered_years));
+    }
+    for (code, county, value) in input.pending {
+        if let Some(f) = figures.iter_mut().find(|f| f.definition.code == *code) {
+            f.pending += value;
+            let key = if county.is_empty() {
+                UNALLOCATED
+            } else {
+                county
+            };
+            *f.pending_by_county.entry(key.to_string()).or_default() += value;
+        }
     }
     for def in input.definitions {
         if let Rule::Formula(text) = &def.rule {
@@ -317,6 +339,8 @@ struct IndicatorOut<'a> {
     from_records: SplitOut,
     name_en: &'a str,
     name_zh: &'a str,
+    /// The year's records awaiting verification, not counted in `year`.
+    pending: Amount,
     previous_year: Option<Amount>,
     unit: &'static str,
     year: Amount,
@@ -368,6 +392,7 @@ impl Serialize for Indicators<'_> {
                     from_records: split_out(f.from_records, unit),
                     name_en: &f.definition.name_en,
                     name_zh: &f.definition.name_zh,
+                    pending: Amount(f.pending, unit),
                     previous_year: amount(f.previous_year),
                     unit: unit.code(),
                     year: Amount(f.year, unit),
@@ -524,6 +549,7 @@ mod tests {
             contributions,
             covered_years: &covered,
             region_names: BTreeMap::new(),
+            pending: &[],
         })
     }
 

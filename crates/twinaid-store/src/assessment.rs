@@ -40,6 +40,7 @@ impl Store {
         actor: &str,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
+        let rule_before = crate::standing::counting_rule(&mut tx, program).await?;
         let version: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM guidance WHERE program_code = $1")
             .bind(program.to_string())
             .fetch_one(&mut *tx)
@@ -57,6 +58,17 @@ impl Store {
         .bind(at.clone())
         .execute(&mut *tx)
         .await?;
+        // Years whose projects now count from another step are counted afresh.
+        let rule_after = crate::standing::counting_rule(&mut tx, program).await?;
+        let mut touched = crate::summary::Touched::default();
+        for year in rule_before.differs(&rule_after) {
+            touched.add(
+                twinaid_domain::record::RecordKind::Project,
+                Some(i64::from(year)),
+                None,
+            );
+        }
+        crate::summary::refresh(&mut tx, program, &touched).await?;
         let after: serde_json::Value =
             serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
         let key = format!("v{version}");

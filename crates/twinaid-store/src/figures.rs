@@ -7,6 +7,7 @@ use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
+use twinaid_domain::lifecycle::{CountingRule, Standing};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
 use twinaid_domain::unit::{SourceKind, UnitKind};
@@ -18,6 +19,7 @@ fn record_sql(
     kind: RecordKind,
     measure: &Measure,
     filters: &[twinaid_domain::indicator::Filter],
+    (rule, want): (&CountingRule, Standing),
 ) -> Result<(String, Vec<String>), StoreError> {
     let measure_sql = measure_sql(kind, measure)?;
     let mut conditions = vec![
@@ -26,6 +28,12 @@ fn record_sql(
     ];
     let mut binds = Vec::new();
     conditions.extend(filter_conditions(kind, filters, &mut binds, 2)?);
+    match crate::standing::standing_is(kind, rule, want) {
+        Some(c) => conditions.push(c),
+        // Records of kinds without a lifecycle always count.
+        None if want != Standing::Counted => conditions.push("1 = 0".to_string()),
+        None => {}
+    }
     let sql = format!(
         "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) AS value \
          FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
@@ -179,6 +187,7 @@ impl Store {
         defs: &[IndicatorDefinition],
     ) -> Result<Vec<Contribution>, StoreError> {
         let mut out = Vec::new();
+        let rule = self.counting_rule(program_code).await?;
         for (def, part) in defs
             .iter()
             .flat_map(|d| d.parts().into_iter().map(move |p| (d, p)))
@@ -186,7 +195,12 @@ impl Store {
             let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
                 StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
             })?;
-            let (sql, binds) = record_sql(kind, &part.measure, &part.filters)?;
+            let (sql, binds) = record_sql(
+                kind,
+                &part.measure,
+                &part.filters,
+                (&rule, Standing::Counted),
+            )?;
             let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(program_code.to_string())
                 .bind(i64::from(year));
@@ -592,7 +606,13 @@ impl Store {
         let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
             StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
         })?;
-        let (inner, binds) = record_sql(kind, &part.measure, &part.filters)?;
+        let rule = self.counting_rule(program_code).await?;
+        let (inner, binds) = record_sql(
+            kind,
+            &part.measure,
+            &part.filters,
+            (&rule, Standing::Counted),
+        )?;
         let sql = format!(
             "SELECT COALESCE(SUBSTR(x.region_code, 1, 6), ''), x.year, CAST(SUM(x.value) AS BIGINT) \
              FROM ({inner}) AS x GROUP BY COALESCE(SUBSTR(x.region_code, 1, 6), ''), x.year \
@@ -615,6 +635,90 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()
             .map(Some)
+    }
+
+    /// The pending share of the given indicators in `year`, from the
+    /// summary: records on their way to being counted (a project proposed
+    /// or verified but not yet at the step its guidance counts from, and
+    /// the money linked to it), as (indicator, county, value).
+    pub async fn pending(
+        &self,
+        program_code: &str,
+        year: i32,
+        defs: &[IndicatorDefinition],
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let keys: Vec<String> = defs
+            .iter()
+            .flat_map(|d| (0..d.parts().len()).map(|i| crate::summary::pending_key(&d.code, i)))
+            .collect();
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT part, county, CAST(SUM(value) AS BIGINT) FROM figure_county \
+             WHERE program_code = $1 AND year = $2 AND part IN ({}) GROUP BY part, county",
+            placeholders(3, keys.len())
+        );
+        let q = parts_query(sql, program_code, year, &keys);
+        let mut out = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let part: String = r.try_get(0)?;
+            let code = part
+                .strip_prefix(crate::summary::PENDING)
+                .and_then(|p| p.rsplit_once('#'))
+                .map_or(part.as_str(), |(c, _)| c)
+                .to_string();
+            out.push((code, r.try_get(1)?, r.try_get(2)?));
+        }
+        Ok(out)
+    }
+
+    /// The same pending share recomputed from the records themselves: what
+    /// [`Store::pending`] is checked against.
+    pub async fn pending_from_records(
+        &self,
+        program_code: &str,
+        year: i32,
+        defs: &[IndicatorDefinition],
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rule = self.counting_rule(program_code).await?;
+        let mut out: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for (def, part) in defs
+            .iter()
+            .flat_map(|d| d.parts().into_iter().map(move |p| (d, p)))
+        {
+            let Some(kind) = RecordKind::parse(&part.kind) else {
+                continue;
+            };
+            if !crate::standing::has_standing(kind) {
+                continue;
+            }
+            let (sql, binds) = record_sql(
+                kind,
+                &part.measure,
+                &part.filters,
+                (&rule, Standing::Pending),
+            )?;
+            let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(program_code.to_string())
+                .bind(i64::from(year));
+            for b in binds {
+                q = q.bind(b);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                if row.try_get::<i64, _>(0)? != i64::from(year) {
+                    continue;
+                }
+                let region: Option<String> = row.try_get(1)?;
+                let county: String = region.unwrap_or_default().chars().take(6).collect();
+                *out.entry((def.code.clone(), county)).or_default() += row.try_get::<i64, _>(3)?;
+            }
+        }
+        Ok(out
+            .into_iter()
+            .filter(|(_, v)| *v != 0)
+            .map(|((code, county), v)| (code, county, v))
+            .collect())
     }
 
     /// The data versions of a program and of what all programs share: every

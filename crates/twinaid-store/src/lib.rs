@@ -20,6 +20,7 @@ mod reads;
 mod regions;
 mod rows;
 mod satisfaction;
+mod standing;
 mod summary;
 mod through;
 
@@ -30,7 +31,7 @@ pub use copy::{CopyError, TABLES, TableCopy};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, ListTotals, RecordPage, RecordQuery, UnitRow};
-pub use load::LoadSummary;
+pub use load::{LoadSummary, WriteNotes};
 pub use plans::PlanRow;
 pub use reads::{AuditEntry, TableCount};
 pub use satisfaction::SatisfactionRow;

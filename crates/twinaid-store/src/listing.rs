@@ -6,6 +6,7 @@ use crate::rows::{AnyQuery, columns, read_record};
 use crate::{Store, StoreError};
 use sqlx::Row;
 use twinaid_domain::indicator::EMPTY;
+use twinaid_domain::lifecycle::{CountingRule, Standing};
 use twinaid_domain::record::{FieldType, Record, RecordKind};
 
 /// Which records of a kind to list.
@@ -24,6 +25,9 @@ pub struct RecordQuery {
     pub region_exact: Option<String>,
     /// Text anywhere in the record's code or text fields.
     pub search: Option<String>,
+    /// Only records of this standing in the official figures (kinds
+    /// without a lifecycle: every record is counted).
+    pub standing: Option<Standing>,
     /// A spec field to sort by, descending if true.
     pub sort: Option<(String, bool)>,
     pub offset: i64,
@@ -84,12 +88,20 @@ fn conditions(
     kind: RecordKind,
     program: &str,
     q: &RecordQuery,
+    rule: &CountingRule,
 ) -> Result<(String, Binds), StoreError> {
     let mut b = Binds::default();
     let mut parts = vec![format!(
         "r.program_code = {}",
         b.push(Bind::Text(program.to_string()))
     )];
+    if let Some(want) = q.standing {
+        match crate::standing::standing_is(kind, rule, want) {
+            Some(c) => parts.push(c),
+            None if want != Standing::Counted => parts.push("1 = 0".to_string()),
+            None => {}
+        }
+    }
     let in_list = |b: &mut Binds, column: &str, values: Vec<Bind>| -> String {
         let ps: Vec<String> = values.into_iter().map(|v| b.push(v)).collect();
         if ps.is_empty() {
@@ -208,7 +220,8 @@ impl Store {
         kind: RecordKind,
         q: &RecordQuery,
     ) -> Result<ListTotals, StoreError> {
-        let (where_sql, binds) = conditions(kind, program, q)?;
+        let rule = self.rule_for(program, q).await?;
+        let (where_sql, binds) = conditions(kind, program, q, &rule)?;
         let number_fields: Vec<&'static str> = kind
             .fields()
             .iter()
@@ -246,7 +259,8 @@ impl Store {
         q: &RecordQuery,
         totals: ListTotals,
     ) -> Result<RecordPage, StoreError> {
-        let (where_sql, binds) = conditions(kind, program, q)?;
+        let rule = self.rule_for(program, q).await?;
+        let (where_sql, binds) = conditions(kind, program, q, &rule)?;
         let order_by = match &q.sort {
             Some((field, desc)) => format!(
                 "r.{} {}, r.code",
@@ -282,7 +296,15 @@ impl Store {
         })
     }
 
-    /// How many records of a kind a program has in a year, per value of a field.
+    /// The counting rule a list needs: only when it asks for a standing.
+    async fn rule_for(&self, program: &str, q: &RecordQuery) -> Result<CountingRule, StoreError> {
+        match q.standing {
+            Some(_) => self.counting_rule(program).await,
+            None => Ok(CountingRule::default()),
+        }
+    }
+
+    /// How many counted records of a kind a program has in a year, per value of a field.
     pub async fn count_by(
         &self,
         program: &str,
@@ -291,8 +313,16 @@ impl Store {
         year: i32,
     ) -> Result<Vec<(String, i64)>, StoreError> {
         let name = field_exists(kind, field)?;
+        let rule = if crate::standing::has_standing(kind) {
+            self.counting_rule(program).await?
+        } else {
+            CountingRule::default()
+        };
+        let counted = crate::standing::standing_is(kind, &rule, Standing::Counted)
+            .map_or(String::new(), |c| format!(" AND {c}"));
         let sql = format!(
-            "SELECT r.{name}, COUNT(*) FROM {} r WHERE r.program_code = $1 AND r.year = $2 GROUP BY r.{name} ORDER BY r.{name}",
+            "SELECT r.{name}, COUNT(*) FROM {} r WHERE r.program_code = $1 AND r.year = $2{counted} \
+             GROUP BY r.{name} ORDER BY r.{name}",
             kind.code()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

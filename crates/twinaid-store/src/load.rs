@@ -137,8 +137,33 @@ struct Writer<'a> {
     at: String,
     program: &'a str,
     summary: LoadSummary,
-    /// Why a record of a published year is changed; kept with the audit event.
-    correction: Option<&'a str>,
+    /// Why the records are written as they are, kept with their audit events.
+    notes: WriteNotes<'a>,
+}
+
+/// Reasons a write gives for itself, kept with its audit events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteNotes<'a> {
+    /// Why a record of a published year is changed (the events are corrections).
+    pub correction: Option<&'a str>,
+    /// Why the office records work outside the pairings.
+    pub unpaired: Option<&'a str>,
+    /// A project sent back a step by the write: (from status, to status, why).
+    pub step_back: Option<(&'a str, &'a str, &'a str)>,
+}
+
+impl WriteNotes<'_> {
+    /// Adds the reasons to an event's after-image.
+    fn annotate(&self, after: &mut Value) {
+        if let Value::Object(map) = after {
+            if let Some(reason) = self.correction {
+                map.insert("correction_reason".to_string(), Value::from(reason));
+            }
+            if let Some(reason) = self.unpaired {
+                map.insert("unpaired_reason".to_string(), Value::from(reason));
+            }
+        }
+    }
 }
 
 /// Rows per multi-row INSERT, by engine. On SQLite more is slower, not
@@ -197,13 +222,11 @@ impl Writer<'_> {
                 })
                 .collect();
             let mut after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
-            if let (Some(reason), Value::Object(map)) = (self.correction, &mut after) {
-                map.insert("correction_reason".to_string(), Value::from(reason));
-            }
+            self.notes.annotate(&mut after);
             events.push((key_text.join("/"), after));
             self.summary.add(table, Outcome::Created);
         }
-        let action = if self.correction.is_some() {
+        let action = if self.notes.correction.is_some() {
             "correction"
         } else {
             "create"
@@ -328,9 +351,7 @@ impl Writer<'_> {
                 })
                 .collect();
             let mut after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
-            if let (Some(reason), Value::Object(map)) = (self.correction, &mut after) {
-                map.insert("correction_reason".to_string(), Value::from(reason));
-            }
+            self.notes.annotate(&mut after);
             let before_json = before
                 .as_ref()
                 .map(|b| to_json(&key.iter().chain(b.iter()).collect::<Vec<_>>()));
@@ -339,7 +360,7 @@ impl Writer<'_> {
                 &self.at,
                 AuditEvent {
                     actor: self.actor,
-                    action: match (outcome, self.correction) {
+                    action: match (outcome, self.notes.correction) {
                         (_, Some(_)) => "correction",
                         (Outcome::Created, None) => "create",
                         _ => "update",
@@ -497,16 +518,18 @@ impl Store {
         bundle: &ProgramBundle,
         actor: &str,
     ) -> Result<LoadSummary, StoreError> {
-        self.apply_bundle_correcting(bundle, actor, None).await
+        self.apply_bundle_noted(bundle, actor, WriteNotes::default())
+            .await
     }
 
-    /// Writes a checked bundle; with a reason, each change is recorded as a
-    /// correction of a published year, the reason kept with it.
-    pub async fn apply_bundle_correcting(
+    /// Writes a checked bundle with the reasons it gives: a correction of a
+    /// published year, work outside the pairings, a project sent back a
+    /// step (recorded as one of its steps, in the same transaction).
+    pub async fn apply_bundle_noted(
         &self,
         bundle: &ProgramBundle,
         actor: &str,
-        correction: Option<&str>,
+        notes: WriteNotes<'_>,
     ) -> Result<LoadSummary, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
@@ -516,7 +539,7 @@ impl Store {
             at: audit::now(),
             program: program_code,
             summary: LoadSummary::default(),
-            correction,
+            notes,
         };
         let pk = || text("program_code", program_code);
         if let Some(p) = &bundle.program {
@@ -735,6 +758,21 @@ impl Store {
             .counts
             .get("indicator")
             .is_some_and(|(c, u, _)| c + u > 0);
+        if let (Some((from, to, reason)), [only]) = (notes.step_back, bundle.records.as_slice()) {
+            sqlx::query(
+                "INSERT INTO project_transition (program_code, project_code, from_status, to_status, actor, at, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(program_code.to_string())
+            .bind(only.item.code().to_string())
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .bind(actor.to_string())
+            .bind(w.at.clone())
+            .bind(reason.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
         if indicators_changed {
             crate::summary::rebuild_all(conn).await?;
         } else {
@@ -758,7 +796,7 @@ impl Store {
             at: audit::now(),
             program: "",
             summary: LoadSummary::default(),
-            correction: None,
+            notes: WriteNotes::default(),
         };
         for (n, def) in defs.iter().enumerate() {
             // Built-in definitions follow the code: a changed one is updated (and audited), an unchanged one left alone.

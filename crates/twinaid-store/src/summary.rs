@@ -9,6 +9,7 @@ use crate::rows::{AnyQuery, placeholders};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeSet;
 use twinaid_domain::indicator::{IndicatorDefinition, Measure, Part};
+use twinaid_domain::lifecycle::{CountingRule, Standing};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::unit::UnitKind;
 
@@ -37,47 +38,103 @@ impl Touched {
     }
 }
 
-/// The summary key of a part of an indicator.
+/// The summary key of a part of an indicator: what the official figures count.
 pub(crate) fn part_key(indicator: &str, index: usize) -> String {
     format!("{indicator}#{index}")
 }
+
+/// The summary key of the pending share of a part of an indicator: records
+/// on their way to being counted, shown beside the figure.
+pub(crate) fn pending_key(indicator: &str, index: usize) -> String {
+    format!("{PENDING}{indicator}#{index}")
+}
+
+/// What a pending key starts with.
+pub(crate) const PENDING: &str = "pending:";
 
 /// The summary key of a kind's record count.
 pub(crate) fn count_key(kind: RecordKind) -> String {
     format!("#{}", kind.code())
 }
 
-/// The parts to keep for records of `kind`: (key, part), the count first.
-fn parts_of(kind: RecordKind, defs: &[IndicatorDefinition]) -> Vec<(String, Part)> {
-    let mut parts = vec![(
-        count_key(kind),
-        Part {
-            kind: kind.code().to_string(),
-            measure: Measure::Count,
-            filters: Vec::new(),
-        },
-    )];
+/// One kept part of a kind: its key, the column of the grouped pass that
+/// adds it up, and which records it keeps (all of them when None).
+struct Kept {
+    key: String,
+    column: usize,
+    standing: Option<Standing>,
+}
+
+/// The parts to keep for records of `kind`, the count first, and the
+/// columns they are added up in: a part's counted and pending shares
+/// share one column, split by the records' standing.
+fn parts_of(kind: RecordKind, defs: &[IndicatorDefinition]) -> (Vec<Kept>, Vec<Part>) {
+    let lifecycle = crate::standing::has_standing(kind);
+    let mut kept = vec![Kept {
+        key: count_key(kind),
+        column: 0,
+        standing: None,
+    }];
+    let mut columns = vec![Part {
+        kind: kind.code().to_string(),
+        measure: Measure::Count,
+        filters: Vec::new(),
+    }];
     for d in defs {
         for (i, p) in d.parts().into_iter().enumerate() {
-            if p.kind == kind.code() {
-                parts.push((part_key(&d.code, i), p));
+            if p.kind != kind.code() {
+                continue;
+            }
+            let column = columns.len();
+            columns.push(p);
+            if lifecycle {
+                kept.push(Kept {
+                    key: part_key(&d.code, i),
+                    column,
+                    standing: Some(Standing::Counted),
+                });
+                kept.push(Kept {
+                    key: pending_key(&d.code, i),
+                    column,
+                    standing: Some(Standing::Pending),
+                });
+            } else {
+                kept.push(Kept {
+                    key: part_key(&d.code, i),
+                    column,
+                    standing: None,
+                });
             }
         }
     }
-    parts
+    (kept, columns)
+}
+
+/// What a slice's pass adds up: the kept parts, their columns and the
+/// rule that decides which records count.
+#[derive(Clone, Copy)]
+struct Slicing<'a> {
+    kept: &'a [Kept],
+    columns: &'a [Part],
+    rule: &'a CountingRule,
 }
 
 /// `INSERT INTO figure_summary` every part of a kind for `$1` program and
 /// `$2` year, optionally `$3 <= region < $4`, in one pass over the records:
-/// each part's value and how many records it counts, per county and
-/// source, then a row per part where it counts any. Binds after those: the
-/// part keys, then the filters' values. Field names come from the record
-/// specs, never from input.
+/// each part's value and how many records it counts, per county, source
+/// and (for kinds with a lifecycle) standing, then a row per kept part
+/// where it counts any. Binds after those: the part keys, then the
+/// filters' values. Field names come from the record specs, never from input.
 fn insert_sql(
     kind: RecordKind,
-    parts: &[(String, Part)],
+    parts: Slicing<'_>,
     by_county: bool,
 ) -> Result<(String, Vec<String>), StoreError> {
+    let Slicing {
+        kept,
+        columns: parts,
+        rule,
+    } = parts;
     let mut conditions = vec!["r.program_code = $1".to_string(), "r.year = $2".to_string()];
     let fixed = if by_county {
         conditions.push("r.region_code >= $3 AND r.region_code < $4".to_string());
@@ -85,10 +142,9 @@ fn insert_sql(
     } else {
         2
     };
-    let mut binds: Vec<String> = parts.iter().map(|(k, _)| k.clone()).collect();
+    let mut binds: Vec<String> = kept.iter().map(|k| k.key.clone()).collect();
     let mut columns = Vec::new();
-    let mut selects = Vec::new();
-    for (i, (_, part)) in parts.iter().enumerate() {
+    for (i, part) in parts.iter().enumerate() {
         let filters = filter_conditions(kind, &part.filters, &mut binds, fixed)?;
         let when = if filters.is_empty() {
             "1 = 1".to_string()
@@ -100,17 +156,36 @@ fn insert_sql(
             "SUM(CASE WHEN {when} THEN {term} ELSE 0 END) AS v{i}, \
              SUM(CASE WHEN {when} THEN 1 ELSE 0 END) AS n{i}"
         ));
-        selects.push(format!(
-            "SELECT $1, ${}, $2, county, source, CAST(COALESCE(v{i}, 0) AS BIGINT) FROM g WHERE n{i} > 0",
-            fixed + 1 + i
-        ));
+    }
+    let standing = crate::standing::standing_sql(kind, rule);
+    let mut selects = Vec::new();
+    for (i, k) in kept.iter().enumerate() {
+        let (key, c) = (fixed + 1 + i, k.column);
+        selects.push(match (&standing, k.standing) {
+            (Some(_), None) => format!(
+                "SELECT $1, ${key}, $2, county, source, CAST(SUM(v{c}) AS BIGINT) FROM g \
+                 GROUP BY county, source HAVING SUM(n{c}) > 0"
+            ),
+            (Some(_), Some(want)) => format!(
+                "SELECT $1, ${key}, $2, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT) FROM g \
+                 WHERE n{c} > 0 AND st = '{}'",
+                want.code()
+            ),
+            (None, _) => format!(
+                "SELECT $1, ${key}, $2, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT) FROM g WHERE n{c} > 0"
+            ),
+        });
     }
     let county = "COALESCE(SUBSTR(r.region_code, 1, 6), '')";
     let source = source_case();
+    let (st_column, st_group) = match &standing {
+        Some(st) => (format!("{st} AS st, "), format!(", {st}")),
+        None => (String::new(), String::new()),
+    };
     let sql = format!(
-        "WITH g AS (SELECT {county} AS county, {source} AS source, {} \
+        "WITH g AS (SELECT {county} AS county, {source} AS source, {st_column}{} \
            FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
-           WHERE {} GROUP BY {county}, {source}) \
+           WHERE {} GROUP BY {county}, {source}{st_group}) \
          INSERT INTO figure_summary (program_code, part, year, county, source, value) {}",
         columns.join(", "),
         kind.code(),
@@ -181,10 +256,10 @@ async fn refresh_slice(
     kind: RecordKind,
     year: i64,
     county: Option<&str>,
-    parts: &[(String, Part)],
+    parts: Slicing<'_>,
     all_years: AllYears,
 ) -> Result<(), StoreError> {
-    let keys: Vec<&String> = parts.iter().map(|(k, _)| k).collect();
+    let keys: Vec<&String> = parts.kept.iter().map(|k| &k.key).collect();
     // `part IN ($first, ...)`, with the keys bound from `first` on.
     let part_in = |first: usize| format!("part IN ({})", placeholders(first, keys.len()));
     let bind_keys = |mut q: AnyQuery<'static>| {
@@ -470,18 +545,28 @@ pub(crate) async fn refresh(
         return Ok(());
     }
     let defs = crate::reads::read_indicators(conn).await?;
+    let rule = crate::standing::counting_rule(conn, program).await?;
     if touched.everything {
-        return rebuild_program(conn, program, &defs).await;
+        return rebuild_program(conn, program, &defs, &rule).await;
     }
+    let linked = linked_slices(conn, program, touched).await?;
     let mut by_year: std::collections::BTreeMap<(RecordKind, i64), Vec<&str>> =
         std::collections::BTreeMap::new();
-    for (kind, year, county) in &touched.slices {
-        by_year.entry((*kind, *year)).or_default().push(county);
+    for (kind, year, county) in touched.slices.iter().chain(linked.slices.iter()) {
+        let counties = by_year.entry((*kind, *year)).or_default();
+        if !counties.contains(&county.as_str()) {
+            counties.push(county);
+        }
     }
     for ((kind, year), counties) in by_year {
-        let parts = parts_of(kind, &defs);
+        let (kept, columns) = parts_of(kind, &defs);
+        let parts = Slicing {
+            kept: &kept,
+            columns: &columns,
+            rule: &rule,
+        };
         if counties.len() > COUNTIES_PER_SLICE || counties.contains(&"") {
-            refresh_slice(conn, program, kind, year, None, &parts, AllYears::Now).await?;
+            refresh_slice(conn, program, kind, year, None, parts, AllYears::Now).await?;
         } else {
             for county in counties {
                 refresh_slice(
@@ -490,7 +575,7 @@ pub(crate) async fn refresh(
                     kind,
                     year,
                     Some(county),
-                    &parts,
+                    parts,
                     AllYears::Now,
                 )
                 .await?;
@@ -500,11 +585,47 @@ pub(crate) async fn refresh(
     Ok(())
 }
 
+/// The slices of the fund transactions linked to the projects of the
+/// touched project slices: they count as their project does, so a
+/// project's step moves them too.
+async fn linked_slices(
+    conn: &mut AnyConnection,
+    program: &str,
+    touched: &Touched,
+) -> Result<Touched, StoreError> {
+    let mut linked = Touched::default();
+    for (kind, year, county) in &touched.slices {
+        if *kind != RecordKind::Project {
+            continue;
+        }
+        let mut sql = "SELECT DISTINCT f.year, COALESCE(SUBSTR(f.region_code, 1, 6), '') \
+             FROM project p JOIN fund_transaction f \
+               ON f.program_code = p.program_code AND f.project_code = p.code \
+             WHERE p.program_code = $1 AND p.year = $2"
+            .to_string();
+        if !county.is_empty() {
+            sql.push_str(" AND p.region_code >= $3 AND p.region_code < $4");
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program.to_string())
+            .bind(*year);
+        if !county.is_empty() {
+            q = q.bind(county.clone()).bind(prefix_end(county));
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            let (y, c): (i64, String) = (r.try_get(0)?, r.try_get(1)?);
+            linked.add(RecordKind::FundTransaction, Some(y), Some(&c));
+        }
+    }
+    Ok(linked)
+}
+
 /// Recomputes every figure of a program.
 pub(crate) async fn rebuild_program(
     conn: &mut AnyConnection,
     program: &str,
     defs: &[IndicatorDefinition],
+    rule: &CountingRule,
 ) -> Result<(), StoreError> {
     for table in [
         "figure_summary",
@@ -532,12 +653,17 @@ pub(crate) async fn rebuild_program(
             .iter()
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()?;
-        let parts = parts_of(*kind, defs);
+        let (kept, columns) = parts_of(*kind, defs);
+        let parts = Slicing {
+            kept: &kept,
+            columns: &columns,
+            rule,
+        };
         for year in &years {
-            refresh_slice(conn, program, *kind, *year, None, &parts, AllYears::Later).await?;
+            refresh_slice(conn, program, *kind, *year, None, parts, AllYears::Later).await?;
         }
         if !years.is_empty() {
-            let keys: Vec<&String> = parts.iter().map(|(k, _)| k).collect();
+            let keys: Vec<&String> = kept.iter().map(|k| &k.key).collect();
             remake_all_years(conn, program, &keys).await?;
         }
     }
@@ -554,7 +680,8 @@ pub(crate) async fn rebuild_all(conn: &mut AnyConnection) -> Result<(), StoreErr
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
     for p in programs {
-        rebuild_program(conn, &p, &defs).await?;
+        let rule = crate::standing::counting_rule(conn, &p).await?;
+        rebuild_program(conn, &p, &defs, &rule).await?;
     }
     Ok(())
 }

@@ -266,6 +266,7 @@ fn list_request(params: &BTreeMap<String, String>) -> ListRequest {
         region: get("region"),
         source: get("source"),
         indicator: get("indicator"),
+        standing: get("standing").and_then(|s| twinaid_domain::lifecycle::Standing::parse(&s)),
         search: get("q"),
         sort: get("sort"),
         descending: get("desc").is_some_and(|v| v == "1" || v == "true"),
@@ -706,6 +707,7 @@ async fn guidance_issue(
         weights: text_of(&body, "weights"),
         bands: text_of(&body, "bands"),
         rubric: text_of(&body, "rubric"),
+        counts_from: text_of(&body, "counts_from"),
     };
     let version = state
         .app

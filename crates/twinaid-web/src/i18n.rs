@@ -88,6 +88,46 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Lowest totals of good / fairly good / average",
     ),
     (
+        "of_which_pending",
+        "另有待核查",
+        "Also awaiting verification:",
+    ),
+    (
+        "pending_not_counted",
+        "（未计入上述数字）",
+        " (not in the figure above)",
+    ),
+    (
+        "showing_pending",
+        "下列记录尚待核查登记，未计入统计。",
+        "The records below await verification and registration; they are not counted.",
+    ),
+    (
+        "show_counted",
+        "查看已计入的记录",
+        "Show the counted records",
+    ),
+    (
+        "step_back_notice",
+        "注意：如改动帮扶单位、所在县或年份，本项目将退回“已核查”，在帮扶协作办公室重新登记前不计入统计。",
+        "Note: changing the helper unit, the county or the year sends this project back to \"verified\"; it stops counting until the program office registers it again.",
+    ),
+    (
+        "unpaired_reason",
+        "结对外理由（仅当该单位当年与该县无结对关系时填写，记入审计日志）",
+        "Reason outside the pairings (only when the unit is not paired with the county that year; kept in the audit log)",
+    ),
+    (
+        "counts_from",
+        "项目自此状态起计入统计",
+        "Projects count in the figures from",
+    ),
+    (
+        "counts_from_hint",
+        "之前状态的项目显示为“待核查”，退回和取消的项目不计入。",
+        "Projects before this step show as awaiting verification; returned and cancelled projects never count.",
+    ),
+    (
         "rubric",
         "专家评分细则（项目 = 权重）",
         "Experts' rubric (item = weight)",

@@ -875,14 +875,33 @@ async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
             "every step with who and when"
         );
 
-        // A project in a county the helper is not paired with fails verification; returning needs a reason.
-        let elsewhere = serde_json::json!({"code": "2010-nb-x", "year": 2010, "helper_unit": "hangzhou", "region_code": "511321", "category": "school", "name_zh": "南部县某校", "amount": 100000});
+        // A helper cannot propose a project in a county it is not paired with:
+        // the refusal names the missing pairing.
+        let elsewhere = serde_json::json!({"code": "2010-nb-x", "year": 2010, "helper_unit": "hangzhou", "region_code": "511321", "category": "school", "name_zh": "南部县某校", "amount": 100000, "status": "proposed"});
+        let r = call(
+            "hz",
+            reqwest::Method::POST,
+            "/records/project",
+            Some(elsewhere.clone()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("hangzhou") && body.contains("511321") && body.contains("2010"),
+            "{body}"
+        );
+        // The office may record it, with a reason; it then fails verification,
+        // and returning it needs a reason.
+        let mut with_reason = elsewhere;
+        with_reason["unpaired_reason"] = Value::from("proposed at the joint meeting");
         assert_eq!(
             call(
-                "hz",
+                "office",
                 reqwest::Method::POST,
                 "/records/project",
-                Some(elsewhere)
+                Some(with_reason)
             )
             .await
             .unwrap()
@@ -2494,4 +2513,181 @@ async fn the_api_gives_templates_and_imports_files_refusing_them_whole_with_prob
         Some(1),
         "again: nothing duplicated"
     );
+}
+
+#[tokio::test]
+async fn only_registered_projects_count_and_records_stay_inside_their_pairing() {
+    for server in servers().await {
+        let operator = Actor::local_operator();
+        let roles = [
+            (
+                "hz2",
+                Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            ),
+            (
+                "office2",
+                Role::ProgramOffice {
+                    program: "zj-sc".into(),
+                },
+            ),
+        ];
+        let mut tokens = std::collections::HashMap::new();
+        for (name, role) in &roles {
+            server
+                .app
+                .add_user(&operator, name, name, "counting password", role)
+                .await
+                .unwrap();
+            let actor = Actor {
+                name: name.to_string(),
+                role: role.clone(),
+            };
+            tokens.insert(
+                *name,
+                server.app.create_api_token(&actor, "t").await.unwrap().0,
+            );
+        }
+        let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {
+            let mut r = server
+                .client
+                .request(
+                    method,
+                    format!("{}/api/v1/programs/zj-sc{path}", server.base),
+                )
+                .bearer_auth(&tokens[who]);
+            if let Some(b) = body {
+                r = r.json(&b);
+            }
+            r.send()
+        };
+        let aid_funds_2010 = || async {
+            let yb: Value = call("office2", reqwest::Method::GET, "/yearbook/2010", None)
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let f = &yb["indicators"]["aid_funds"];
+            (f["year"].as_f64().unwrap(), f["pending"].as_f64().unwrap())
+        };
+        let step = |code: &'static str, to: &'static str, reason: &'static str| {
+            call(
+                "office2",
+                reqwest::Method::POST,
+                &format!("/projects/{code}/steps"),
+                Some(serde_json::json!({"to": to, "reason": reason})),
+            )
+        };
+        let (counted, pending) = aid_funds_2010().await;
+
+        // Proposed: awaiting verification, beside the figure, not in it.
+        let new = serde_json::json!({"code": "2010-count-1", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "青川县某校", "amount": 250000});
+        let r = call("hz2", reqwest::Method::POST, "/records/project", Some(new))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        assert_eq!(aid_funds_2010().await, (counted, pending + 250000.0));
+        // Verified: still pending.
+        assert_eq!(
+            step("2010-count-1", "verified", "").await.unwrap().status(),
+            StatusCode::OK
+        );
+        assert_eq!(aid_funds_2010().await, (counted, pending + 250000.0));
+        // Registered: counted, by exactly its amount.
+        assert_eq!(
+            step("2010-count-1", "registered", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(aid_funds_2010().await, (counted + 250000.0, pending));
+
+        // The helper moves it to a county it is not paired with: refused,
+        // the missing pairing named, nothing changed.
+        let mut moved: Value = call(
+            "hz2",
+            reqwest::Method::GET,
+            "/records/project/2010-count-1",
+            None,
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        moved["region_code"] = Value::from("511321");
+        let r = call(
+            "hz2",
+            reqwest::Method::PUT,
+            "/records/project/2010-count-1",
+            Some(moved.clone()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("hangzhou") && body.contains("511321"),
+            "{body}"
+        );
+        assert_eq!(aid_funds_2010().await, (counted + 250000.0, pending));
+
+        // Moved to another county it is paired with: back to verified, not counted.
+        moved["region_code"] = Value::from("510812");
+        let r = call(
+            "hz2",
+            reqwest::Method::PUT,
+            "/records/project/2010-count-1",
+            Some(moved),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        let now: Value = call(
+            "hz2",
+            reqwest::Method::GET,
+            "/records/project/2010-count-1",
+            None,
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(now["status"], "verified");
+        assert_eq!(aid_funds_2010().await, (counted, pending + 250000.0));
+        // Registered again, then cancelled: it moves back.
+        assert_eq!(
+            step("2010-count-1", "registered", "")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(aid_funds_2010().await, (counted + 250000.0, pending));
+        assert_eq!(
+            step("2010-count-1", "cancelled", "duplicate of another school")
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(aid_funds_2010().await, (counted, pending));
+
+        // The summary still equals the records, pending share included.
+        let office = Actor {
+            name: "office2".into(),
+            role: roles[1].1.clone(),
+        };
+        let kept = server.app.yearbook(&office, "zj-sc", 2010).await.unwrap();
+        let fresh = server
+            .app
+            .yearbook_recomputed(&office, "zj-sc", 2010)
+            .await
+            .unwrap();
+        assert_eq!(kept, fresh);
+    }
 }

@@ -137,6 +137,7 @@ pub async fn run_cycle(
         weights: "0.5, 0.3, 0.2".into(),
         bands: "90, 75, 60".into(),
         rubric: "组织领导 = 30\n项目管理 = 40\n资金管理 = 30".into(),
+        counts_from: "registered".into(),
     };
     app.issue_guidance(operator, PROGRAM, &form).await?;
     // The national guidance for 2009–2010 the report names, as the outline the year's guidance follows.

@@ -44,6 +44,8 @@ struct GuidancePage {
     versions: Vec<(i64, String, String, String)>,
     may_issue: bool,
     form: GuidanceForm,
+    /// The steps projects may count from: (code, name).
+    steps: Vec<(&'static str, &'static str)>,
     errors: BTreeMap<String, String>,
     error: String,
 }
@@ -116,6 +118,15 @@ async fn guidance_page(
         versions: list,
         may_issue: office(user, program),
         form,
+        steps: twinaid_domain::lifecycle::FORWARD
+            .iter()
+            .filter_map(|s| {
+                twinaid_domain::record::PROJECT_STATUSES
+                    .iter()
+                    .find(|c| c.code == s.code())
+                    .map(|c| (c.code, lang.pick(c.zh, c.en)))
+            })
+            .collect(),
         errors,
         error,
     };
@@ -171,6 +182,7 @@ pub async fn issue_guidance(
         weights: get("weights"),
         bands: get("bands"),
         rubric: get("rubric"),
+        counts_from: get("counts_from"),
     };
     match state.app.issue_guidance(&user.actor, &program, &form).await {
         Ok(_) => {

@@ -51,6 +51,14 @@ pub struct Breakdown {
     pub reads_records: bool,
     /// Each record kind's share, with the link to its list: (kind, value, href).
     pub parts: Vec<(String, String, String)>,
+    /// The records awaiting verification beside the figure (not in it):
+    /// empty when there are none, with the link to their list.
+    pub pending: String,
+    pub pending_href: String,
+    /// Whether the list below shows those pending records.
+    pub showing_pending: bool,
+    /// The link back to the counted records.
+    pub counted_href: String,
     pub aggregates: Vec<(String, String, String, String)>,
 }
 
@@ -159,6 +167,7 @@ fn list_request(params: &[(String, String)]) -> (ListRequest, Option<String>) {
             "region" => r.region = Some(v.to_string()),
             "source" => r.source = Some(v.to_string()),
             "indicator" => r.indicator = Some(v.to_string()),
+            "standing" => r.standing = twinaid_domain::lifecycle::Standing::parse(v),
             "q" => r.search = Some(v.to_string()),
             "sort" => r.sort = Some(v.to_string()),
             "desc" => r.descending = v == "1",
@@ -390,6 +399,31 @@ async fn make_list(
                 from_records: fig(d.from_records),
                 from_aggregates: fig(d.from_aggregates),
                 reads_records: d.parts.iter().any(|(k, _)| *k == kind),
+                pending: if d.pending == 0 {
+                    String::new()
+                } else {
+                    fig(d.pending)
+                },
+                pending_href: d.pending_parts.first().map_or(String::new(), |(k, _)| {
+                    format!(
+                        "/records/{}?{}",
+                        k.code(),
+                        query_string(
+                            &params,
+                            &[("page", String::new()), ("standing", "pending".to_string())]
+                        )
+                    )
+                }),
+                showing_pending: request.standing
+                    == Some(twinaid_domain::lifecycle::Standing::Pending),
+                counted_href: format!(
+                    "/records/{}?{}",
+                    kind.code(),
+                    query_string(
+                        &params,
+                        &[("page", String::new()), ("standing", String::new())]
+                    )
+                ),
                 parts: d
                     .parts
                     .iter()
@@ -639,6 +673,8 @@ struct FormPage {
     inputs: Vec<Input>,
     error: String,
     cancel: String,
+    /// Said before saving: what the save will do to the project's standing.
+    notice: String,
 }
 
 fn inputs(
@@ -728,6 +764,7 @@ fn form_page(
     filled: Filled<'_>,
 ) -> FormPage {
     let lang = user.lang;
+    let office = user.actor.is_office(program);
     let (title, action, cancel) = match code {
         Some(c) => (
             format!("{} · {c}", crate::i18n::Tr { lang }.s("edit")),
@@ -759,31 +796,43 @@ fn form_page(
         action,
         inputs: {
             let mut list = inputs(kind, filled.values, filled.errors, code.is_some(), lang);
+            let reason = |name: &str| Input {
+                name: name.into(),
+                label: crate::i18n::Tr { lang }.s(name).into(),
+                value: filled.values.get(name).cloned().unwrap_or_default(),
+                required: false,
+                readonly: false,
+                widget: "text".into(),
+                options: Vec::new(),
+                error: filled.errors.get(name).cloned().unwrap_or_default(),
+            };
             if code.is_some() {
                 // Only needed, and then required, for a year whose assessment is published.
-                list.push(Input {
-                    name: "correction_reason".into(),
-                    label: crate::i18n::Tr { lang }.s("correction_reason").into(),
-                    value: filled
-                        .values
-                        .get("correction_reason")
-                        .cloned()
-                        .unwrap_or_default(),
-                    required: false,
-                    readonly: false,
-                    widget: "text".into(),
-                    options: Vec::new(),
-                    error: filled
-                        .errors
-                        .get("correction_reason")
-                        .cloned()
-                        .unwrap_or_default(),
-                });
+                list.push(reason("correction_reason"));
+            }
+            // Only needed, and then required, for work outside the pairings.
+            if office && kind.is_yearly() && kind.field("helper_unit").is_some() {
+                list.push(reason("unpaired_reason"));
             }
             list
         },
         error: filled.general,
         cancel,
+        notice: {
+            let counted = filled
+                .values
+                .get("status")
+                .and_then(|s| twinaid_domain::lifecycle::Status::parse(s))
+                .is_some_and(|s| {
+                    s.standing(twinaid_domain::lifecycle::Status::Registered)
+                        == twinaid_domain::lifecycle::Standing::Counted
+                });
+            if kind == RecordKind::Project && code.is_some() && !office && counted {
+                crate::i18n::Tr { lang }.s("step_back_notice").to_string()
+            } else {
+                String::new()
+            }
+        },
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Row {
     pub name: String,
     pub unit: String,
     pub year: Linked,
+    /// The year's records awaiting verification, beside (not in) the figure.
+    pub pending: Option<Linked>,
     pub cumulative: Linked,
     pub previous: String,
     pub change: String,
@@ -103,6 +105,10 @@ pub fn row(program: &str, year: i32, f: &IndicatorFigures, lang: Lang) -> Row {
             text: fig(f.year),
             href: drill_href(program, f, year, false, None, None),
         },
+        pending: (f.pending != 0).then(|| Linked {
+            text: fig(f.pending),
+            href: drill_href(program, f, year, false, None, None) + "&standing=pending",
+        }),
         cumulative: Linked {
             text: fig(f.cumulative),
             href: drill_href(program, f, year, true, None, None),
