@@ -143,10 +143,13 @@ impl App {
 
     /// Checks a password and opens a session; a wrong name or password gives
     /// the same answer, later each time it is repeated.
+    /// Every attempt is an audit event with the client's address: the name
+    /// tried on failure, never the password.
     pub async fn sign_in(
         &self,
         username: &str,
         password: &str,
+        client: &str,
     ) -> Result<(Secret, Session), AppError> {
         tokio::time::sleep(self.throttle.delay(username)).await;
         let user = self.store.user_by_username(username.trim()).await?;
@@ -168,6 +171,11 @@ impl App {
         .map_err(|e| AppError::Internal(e.to_string()))?;
         self.throttle.record(username, verified);
         let (true, Some(user)) = (verified, user) else {
+            // What was typed as a name, cut to a sane length.
+            let tried: String = username.trim().chars().take(100).collect();
+            self.store
+                .record_access(&tried, "sign_in_failed", client)
+                .await?;
             return Err(AppError::BadCredentials);
         };
         let actor = actor_of(&user)?;
@@ -176,7 +184,7 @@ impl App {
         let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         self.store
-            .insert_session(&hash_secret(&token), user.id, &csrf_token, &expires)
+            .insert_session(&hash_secret(&token), &user, &csrf_token, &expires, client)
             .await?;
         tracing::info!(user = %user.username, "signed in");
         Ok((Secret(token), Session { actor, csrf_token }))
@@ -193,16 +201,21 @@ impl App {
         }
     }
 
-    /// Ends a session.
-    pub async fn sign_out(&self, token: &str) -> Result<(), AppError> {
+    /// Ends a session; the sign-out is an audit event with the client's address.
+    pub async fn sign_out(&self, token: &str, client: &str) -> Result<(), AppError> {
         Ok(self
             .store
-            .delete_session(&hash_secret(token), &now())
+            .delete_session(&hash_secret(token), &now(), client)
             .await?)
     }
 
     /// Creates an API token for the acting user; the token is shown once.
-    pub async fn create_api_token(&self, actor: &Actor, name: &str) -> Result<Secret, AppError> {
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        client: &str,
+    ) -> Result<Secret, AppError> {
         let user = self
             .store
             .user_by_username(&actor.name)
@@ -210,7 +223,13 @@ impl App {
             .ok_or(AppError::Forbidden)?;
         let token = format!("twa_{}", random_hex(32)?);
         self.store
-            .insert_api_token(&hash_secret(&token), user.id, name.trim(), &actor.name)
+            .insert_api_token(
+                &hash_secret(&token),
+                user.id,
+                name.trim(),
+                &actor.name,
+                client,
+            )
             .await?;
         Ok(Secret(token))
     }

@@ -5,6 +5,7 @@
 mod access;
 mod accounts;
 mod assessment;
+mod audit;
 pub mod cache;
 mod error;
 mod imports;
@@ -19,6 +20,7 @@ mod synthetic;
 pub use access::{Actor, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
+pub use audit::AuditVerification;
 pub use error::AppError;
 pub use imports::TemplateChoices;
 pub use inspections::{ATTACHMENT_MAX_BYTES, AttachmentRow, Finding, InspectionRow, RoundRow};
@@ -34,7 +36,10 @@ use twinaid_domain::quantity::UnitOfMeasure;
 use twinaid_domain::region::{RegionCode, RegionName, name_in_year};
 use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
 use twinaid_store::Store;
-pub use twinaid_store::{AggregateRow, AuditEntry, LoadSummary, RecordPage, TableCount, UnitRow};
+pub use twinaid_store::{
+    AggregateRow, AuditEntry, ChainCheck, LoadSummary, RecordPage, TableCount, Unexplained,
+    UnitRow, Why,
+};
 
 /// The application: use cases over one store.
 #[derive(Clone, Debug)]

@@ -122,6 +122,8 @@ pub enum DomainError {
         region: String,
         year: i32,
     },
+    #[error("the audit log did not verify")]
+    AuditBroken,
     #[error("a reason is needed to record work outside the pairings")]
     UnpairedReasonRequired {
         unit: String,
@@ -413,6 +415,8 @@ impl DomainError {
             (RowNotYours(c), Lang::En) => format!(
                 "record {c} is not yours to write (you may import your own unit's records): remove the row or ask the program office"
             ),
+            (AuditBroken, Lang::Zh) => "审计日志校验未通过（见上）：请保留数据库的副本，并把上面所列的问题交给审计人员".to_string(),
+            (AuditBroken, Lang::En) => "the audit log did not verify (see above): keep a copy of the database and give the findings above to the auditor".to_string(),
             (OutsidePairing { unit, region, year }, Lang::Zh) => format!(
                 "{year}年没有 {unit} 与 {region} 的结对关系：帮扶单位只能为与其结对的县（市、区）填报；请改正县或年份，或请帮扶协作办公室先登记结对"
             ),

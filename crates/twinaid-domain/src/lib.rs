@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod assessment;
+pub mod audit_chain;
 pub mod bundle;
 pub mod crossexam;
 pub mod error;

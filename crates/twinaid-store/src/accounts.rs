@@ -123,24 +123,43 @@ impl Store {
         rows.iter().map(user).collect()
     }
 
-    /// Stores a new session.
+    /// Stores a new session, with its sign-in event (who, from where).
     pub async fn insert_session(
         &self,
         id_hash: &str,
-        user_id: i64,
+        user: &UserRow,
         csrf_token: &str,
         expires_at: &str,
+        client: &str,
     ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let at = audit::now();
         sqlx::query(
             "INSERT INTO user_session (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id_hash.to_string())
-        .bind(user_id)
+        .bind(user.id)
         .bind(csrf_token.to_string())
-        .bind(audit::now())
+        .bind(at.clone())
         .bind(expires_at.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        access_event(&mut tx, &at, &user.username, "sign_in", client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records who came or went, or tried to (a failed sign-in names the
+    /// user name tried, never the password), and from where.
+    pub async fn record_access(
+        &self,
+        username: &str,
+        action: &str,
+        client: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        access_event(&mut tx, &audit::now(), username, action, client).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -165,13 +184,29 @@ impl Store {
         }
     }
 
-    /// Ends a session, and any that have expired.
-    pub async fn delete_session(&self, id_hash: &str, now: &str) -> Result<(), StoreError> {
+    /// Ends a session (with its sign-out event), and any that have expired.
+    pub async fn delete_session(
+        &self,
+        id_hash: &str,
+        now: &str,
+        client: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let who: Option<String> = sqlx::query_scalar(
+            "SELECT u.username FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.id_hash = $1",
+        )
+        .bind(id_hash.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM user_session WHERE id_hash = $1 OR expires_at <= $2")
             .bind(id_hash.to_string())
             .bind(now.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if let Some(who) = who {
+            access_event(&mut tx, now, &who, "sign_out", client).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -182,6 +217,7 @@ impl Store {
         user_id: i64,
         name: &str,
         actor: &str,
+        client: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         let at = audit::now();
@@ -194,8 +230,8 @@ impl Store {
         .bind(at.clone())
         .execute(&mut *tx)
         .await?;
-        let after = serde_json::json!({ "name": name, "user_id": user_id });
-        audit::write(
+        let after = serde_json::json!({ "name": name, "user_id": user_id, "client": client });
+        audit::write_access(
             &mut tx,
             &at,
             AuditEvent {
@@ -224,4 +260,29 @@ impl Store {
             .await?;
         row.as_ref().map(user).transpose()
     }
+}
+
+/// One access event: `action` by `username` from `client`.
+async fn access_event(
+    conn: &mut sqlx::AnyConnection,
+    at: &str,
+    username: &str,
+    action: &str,
+    client: &str,
+) -> Result<(), StoreError> {
+    let after = serde_json::json!({ "client": client });
+    audit::write_access(
+        conn,
+        at,
+        AuditEvent {
+            actor: username,
+            action,
+            entity: "account",
+            entity_key: username,
+            program: None,
+            before: None,
+            after: Some(&after),
+        },
+    )
+    .await
 }

@@ -1,8 +1,10 @@
-//! Writing audit events inside the transaction of the change they record.
+//! Writing audit events inside the transaction of the change they record,
+//! each chained to the one before it (see `twinaid_domain::audit_chain`).
 
 use crate::StoreError;
 use serde_json::Value;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
+use twinaid_domain::audit_chain::{EventContent, GENESIS, event_hash};
 
 /// One change to record: who did what to which entity, before and after.
 pub(crate) struct AuditEvent<'a> {
@@ -20,38 +22,16 @@ pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Writes audit events of one moment, many to a statement.
+/// Writes audit events of one moment, many to a statement, each chained
+/// to the one before it, and raises the data version of each program they
+/// name.
 pub(crate) async fn write_many<'e>(
     conn: &mut AnyConnection,
     at: &str,
     events: impl Iterator<Item = AuditEvent<'e>>,
 ) -> Result<(), StoreError> {
     let events: Vec<AuditEvent<'e>> = events.collect();
-    for chunk in events.chunks(25) {
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=8).map(|i| format!("${}", r * 8 + i)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json) VALUES {}",
-            tuples.join(", ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for event in chunk {
-            q = q
-                .bind(at.to_string())
-                .bind(event.actor.to_string())
-                .bind(event.action.to_string())
-                .bind(event.entity.to_string())
-                .bind(event.entity_key.to_string())
-                .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
-                .bind(event.before.map(Value::to_string))
-                .bind(event.after.map(Value::to_string));
-        }
-        q.execute(&mut *conn).await?;
-    }
+    insert_chained(conn, at, &events).await?;
     let mut programs: Vec<&str> = events.iter().map(|e| e.program.unwrap_or("")).collect();
     programs.sort_unstable();
     programs.dedup();
@@ -59,6 +39,182 @@ pub(crate) async fn write_many<'e>(
         bump(conn, p).await?;
     }
     Ok(())
+}
+
+/// Writes an event that changes no data (a sign-in, a sign-out): chained
+/// like any other, leaving every data version, and so every kept report, as
+/// it is.
+pub(crate) async fn write_access(
+    conn: &mut AnyConnection,
+    at: &str,
+    event: AuditEvent<'_>,
+) -> Result<(), StoreError> {
+    insert_chained(conn, at, &[event]).await
+}
+
+async fn insert_chained(
+    conn: &mut AnyConnection,
+    at: &str,
+    events: &[AuditEvent<'_>],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let texts: Vec<(Option<String>, Option<String>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.before.map(Value::to_string),
+                e.after.map(Value::to_string),
+            )
+        })
+        .collect();
+    // The head is locked from here to the commit: events are chained in the
+    // order their transactions commit.
+    let (mut seq, mut prev) = lock_head(conn).await?;
+    let mut links = Vec::with_capacity(events.len());
+    for (event, (before, after)) in events.iter().zip(&texts) {
+        seq += 1;
+        let hash = event_hash(
+            &EventContent {
+                seq,
+                at,
+                actor: event.actor,
+                action: event.action,
+                entity: event.entity,
+                entity_key: event.entity_key,
+                program: event.program.filter(|p| !p.is_empty()),
+                before: before.as_deref(),
+                after: after.as_deref(),
+            },
+            &prev,
+        );
+        links.push((seq, prev, hash.clone()));
+        prev = hash;
+    }
+    const WIDTH: usize = 11;
+    for (chunk, (text_chunk, link_chunk)) in events
+        .chunks(25)
+        .zip(texts.chunks(25).zip(links.chunks(25)))
+    {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=WIDTH).map(|i| format!("${}", r * WIDTH + i)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json, seq, prev_hash, hash) VALUES {}",
+            tuples.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for ((event, (before, after)), (seq, prev, hash)) in
+            chunk.iter().zip(text_chunk).zip(link_chunk)
+        {
+            q = q
+                .bind(at.to_string())
+                .bind(event.actor.to_string())
+                .bind(event.action.to_string())
+                .bind(event.entity.to_string())
+                .bind(event.entity_key.to_string())
+                .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
+                .bind(before.clone())
+                .bind(after.clone())
+                .bind(*seq)
+                .bind(prev.clone())
+                .bind(hash.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    set_head(conn, seq, &prev).await
+}
+
+/// The chain's last place and hash, its row locked until the transaction
+/// ends (made at the genesis on the first event).
+async fn lock_head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO audit_chain (chain, seq, hash) VALUES (1, 0, $1) \
+         ON CONFLICT (chain) DO UPDATE SET seq = audit_chain.seq RETURNING seq, hash",
+    )
+    .bind(GENESIS.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+async fn set_head(conn: &mut AnyConnection, seq: i64, hash: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE audit_chain SET seq = $1, hash = $2 WHERE chain = 1")
+        .bind(seq)
+        .bind(hash.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Chains the events stored before the chain existed, in the order they
+/// were written; the number chained. Only for a database with no chain yet.
+pub(crate) async fn chain_existing(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let has_head: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_chain")
+        .fetch_one(&mut *conn)
+        .await?;
+    let unchained: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM audit_event WHERE seq IS NULL")
+            .fetch_one(&mut *conn)
+            .await?;
+    // An empty database starts its chain with its first event (and stays
+    // empty, so a copy may fill it).
+    if has_head > 0 || unchained == 0 {
+        return Ok(0);
+    }
+    let (mut seq, mut prev) = lock_head(conn).await?;
+    let mut chained = 0;
+    let mut after_id = i64::MIN;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, action, entity, entity_key, program_code, before_json, after_json \
+             FROM audit_event WHERE seq IS NULL AND id > $1 ORDER BY id LIMIT 5000",
+        )
+        .bind(after_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let texts: Vec<Option<String>> = (1..9)
+                .map(|i| r.try_get::<Option<String>, _>(i))
+                .collect::<Result<_, _>>()?;
+            let text = |i: usize| texts[i].as_deref().unwrap_or("");
+            seq += 1;
+            let hash = event_hash(
+                &EventContent {
+                    seq,
+                    at: text(0),
+                    actor: text(1),
+                    action: text(2),
+                    entity: text(3),
+                    entity_key: text(4),
+                    program: texts[5].as_deref(),
+                    before: texts[6].as_deref(),
+                    after: texts[7].as_deref(),
+                },
+                &prev,
+            );
+            sqlx::query("UPDATE audit_event SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4")
+                .bind(seq)
+                .bind(prev.clone())
+                .bind(hash.clone())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            prev = hash;
+            after_id = id;
+            chained += 1;
+        }
+    }
+    set_head(conn, seq, &prev).await?;
+    Ok(chained)
 }
 
 /// Raises the shared data version, for a change made under one program to
@@ -80,25 +236,11 @@ async fn bump(conn: &mut AnyConnection, program: &str) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Writes one audit event on the transaction's connection.
+/// Writes one audit event on the transaction's connection, chained.
 pub(crate) async fn write(
     conn: &mut AnyConnection,
     at: &str,
     event: AuditEvent<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(at.to_string())
-    .bind(event.actor.to_string())
-    .bind(event.action.to_string())
-    .bind(event.entity.to_string())
-    .bind(event.entity_key.to_string())
-    .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
-    .bind(event.before.map(Value::to_string))
-    .bind(event.after.map(Value::to_string))
-    .execute(&mut *conn)
-    .await?;
-    bump(conn, event.program.unwrap_or("")).await
+    write_many(conn, at, std::iter::once(event)).await
 }

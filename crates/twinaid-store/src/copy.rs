@@ -36,6 +36,7 @@ pub const TABLES: &[&str] = &[
     "figure_source",
     "data_version",
     "audit_event",
+    "audit_chain",
     "app_user",
     "user_session",
     "api_token",

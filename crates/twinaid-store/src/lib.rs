@@ -23,6 +23,7 @@ mod satisfaction;
 mod standing;
 mod summary;
 mod through;
+mod verify;
 
 pub use accounts::{NewUser, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
@@ -35,6 +36,7 @@ pub use load::{LoadSummary, WriteNotes};
 pub use plans::PlanRow;
 pub use reads::{AuditEntry, TableCount};
 pub use satisfaction::SatisfactionRow;
+pub use verify::{ChainCheck, Unexplained, Why};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Connection, Executor};
@@ -87,6 +89,9 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     engine: Engine,
+    /// How many events written before the audit chain existed opening the
+    /// database chained (a person should hear of it once).
+    chained_on_open: u64,
 }
 
 impl std::fmt::Debug for Store {
@@ -184,12 +189,18 @@ impl Store {
             })
         };
         let pool = options.connect(&sqlx_url).await.map_err(unreachable)?;
-        let store = Store { pool, engine };
-        store.migrate().await?;
+        let mut store = Store {
+            pool,
+            engine,
+            chained_on_open: 0,
+        };
+        store.chained_on_open = store.migrate().await?;
         Ok(store)
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
+    /// Brings the schema and what is derived from it up to date; the number
+    /// of events it chained.
+    async fn migrate(&self) -> Result<u64, StoreError> {
         let migrator = match self.engine {
             Engine::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Engine::Postgres => sqlx::migrate!("./migrations/postgres"),
@@ -215,8 +226,16 @@ impl Store {
         if unfilled == 1 {
             summary::rebuild_all(&mut tx).await?;
         }
+        // A database from before the audit chain gets its events chained once.
+        let chained = audit::chain_existing(&mut tx).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(chained)
+    }
+
+    /// How many events written before the audit chain existed were chained
+    /// when this store opened the database: 0 but once in its life.
+    pub fn chained_on_open(&self) -> u64 {
+        self.chained_on_open
     }
 
     /// The engine this store runs on.
@@ -268,6 +287,18 @@ pub mod testing {
         std::env::var("TWINAID_TEST_POSTGRES_URL")
             .ok()
             .filter(|s| !s.trim().is_empty())
+    }
+
+    /// Runs one statement on a database directly, as someone going around
+    /// the system would (tests of what the audit log catches).
+    pub async fn execute(url: &str, sql: &str) -> Result<u64, StoreError> {
+        let store = Store::open(url).await?;
+        let n = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&store.pool)
+            .await?
+            .rows_affected();
+        store.close().await;
+        Ok(n)
     }
 
     /// Creates an empty database on the server at `admin_url` and returns its URL.

@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 use twinaid_domain::bundle::ProgramBundle;
 use twinaid_domain::indicator::IndicatorDefinition;
-use twinaid_domain::record::{FieldSpec, FieldType, FieldValue};
+use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record};
 use twinaid_domain::region::RegionName;
 
 /// How many items of each entity a load created, updated or left as they were.
@@ -129,6 +129,22 @@ fn to_json(cols: &[&Col]) -> Value {
         map.insert(c.name.to_string(), v);
     }
     Value::Object(map)
+}
+
+/// A record as its audit events hold it: the program, its code and every
+/// other field, money in yuan. A stored record must read back as the image
+/// its last event wrote.
+pub(crate) fn record_image(program: &str, record: &Record) -> Value {
+    let key = [text("program_code", program), text("code", record.code())];
+    let cols: Vec<Col> = record
+        .kind
+        .fields()
+        .iter()
+        .zip(&record.values)
+        .filter(|(spec, _)| spec.name != "code")
+        .map(|(spec, value)| from_spec(spec, value))
+        .collect();
+    to_json(&key.iter().chain(&cols).collect::<Vec<_>>())
 }
 
 /// Who is writing and when, shared by every event of one load.

@@ -22,6 +22,8 @@ pub struct TableCount {
 /// One row of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
+    /// The event's place in the hash chain.
+    pub seq: Option<i64>,
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -40,6 +42,7 @@ fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
         entity_key: r.try_get(4)?,
         before_json: r.try_get(5)?,
         after_json: r.try_get(6)?,
+        seq: r.try_get(7)?,
     })
 }
 
@@ -455,7 +458,7 @@ impl Store {
     /// The audit events of one entity, newest first.
     pub async fn audit_of(&self, entity: &str, key: &str) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, actor, action, entity, entity_key, before_json, after_json FROM audit_event \
+            "SELECT at, actor, action, entity, entity_key, before_json, after_json, seq FROM audit_event \
              WHERE entity = $1 AND entity_key = $2 ORDER BY id DESC",
         )
         .bind(entity.to_string())
@@ -468,7 +471,8 @@ impl Store {
     /// The newest audit events, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, actor, action, entity, entity_key, before_json, after_json FROM audit_event ORDER BY id DESC LIMIT $1",
+            "SELECT at, actor, action, entity, entity_key, before_json, after_json, seq FROM audit_event \
+             ORDER BY seq DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)

@@ -330,3 +330,37 @@ async fn the_copy_knows_every_table_the_migrations_make() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_database_from_before_the_chain_gets_its_events_chained_once_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!("sqlite://{}", dir.path().join("old.db").display())];
+    if let Some(admin) = testing::postgres_admin_url() {
+        urls.push(testing::fresh_postgres_database(&admin).await.unwrap());
+    }
+    for url in urls {
+        let store = Store::open(&url).await.unwrap();
+        store.ensure_indicators(&built_in(), "test").await.unwrap();
+        let (events, _) = store.checkpoint().await.unwrap().unwrap();
+        assert!(events > 0);
+        store.close().await;
+        // As the log was before it had a chain.
+        testing::execute(
+            &url,
+            "UPDATE audit_event SET seq = NULL, prev_hash = NULL, hash = NULL",
+        )
+        .await
+        .unwrap();
+        testing::execute(&url, "DELETE FROM audit_chain")
+            .await
+            .unwrap();
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.chained_on_open(), u64::try_from(events).unwrap());
+        let check = store.verify_chain().await.unwrap();
+        assert_eq!((check.events, check.broken), (events as u64, None));
+        store.close().await;
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.chained_on_open(), 0, "said once");
+        store.close().await;
+    }
+}

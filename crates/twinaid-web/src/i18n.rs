@@ -117,6 +117,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "结对外理由（仅当该单位当年与该县无结对关系时填写，记入审计日志）",
         "Reason outside the pairings (only when the unit is not paired with the county that year; kept in the audit log)",
     ),
+    ("audit_checkpoint", "审计检查点", "Audit checkpoint"),
+    (
+        "audit_checkpoint_hint",
+        "最新一条审计事件的序号与哈希。请在系统之外保存；日后运行 twinaid audit verify --checkpoint 序号:哈希，即可证明此前的事件未被改动、删除或插入。",
+        "The latest audit event's number and hash. Keep them outside the system: later, twinaid audit verify --checkpoint NUMBER:HASH proves that no event up to it was edited, deleted or inserted.",
+    ),
     (
         "counts_from",
         "项目自此状态起计入统计",

@@ -73,6 +73,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     }
 }
 
+/// Where a request came from (the peer's address), for the audit log of
+/// who came and went; "unknown" when the server was not told.
+pub struct Client(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
 /// The signed-in user of a page; without a session the browser goes to the sign-in page.
 pub struct SignedIn {
     pub actor: Actor,

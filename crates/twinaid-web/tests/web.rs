@@ -355,6 +355,20 @@ async fn sign_in_edit_a_project_and_every_figure_moves_by_exactly_that_amount() 
             StatusCode::SEE_OTHER,
             "the old session id no longer works"
         );
+        // Who came and went is in the audit log, with the client's address.
+        let log = server
+            .app
+            .audit_log(&Actor::local_operator(), 50)
+            .await
+            .unwrap();
+        for action in ["sign_in", "sign_out"] {
+            assert!(
+                log.iter().any(|e| e.action == action
+                    && e.actor == "admin"
+                    && e.after_json.as_deref().unwrap_or("").contains("127.0.0.1")),
+                "{action}: {log:?}"
+            );
+        }
     }
 }
 
@@ -427,6 +441,26 @@ async fn wrong_passwords_are_refused_without_saying_which_part_was_wrong() {
     );
     let (status, _, _) = b.get("/").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    // Each failure is an audit event naming the user name tried, never the password.
+    let log = server
+        .app
+        .audit_log(&Actor::local_operator(), 50)
+        .await
+        .unwrap();
+    let failed: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "sign_in_failed")
+        .collect();
+    assert_eq!(failed.len(), 2, "{log:?}");
+    assert!(failed.iter().any(|e| e.entity_key == "nobody"));
+    assert!(
+        log.iter().all(|e| !e
+            .after_json
+            .as_deref()
+            .unwrap_or("")
+            .contains("wrong password")),
+        "{log:?}"
+    );
 }
 
 #[tokio::test]
@@ -495,6 +529,7 @@ async fn a_helper_unit_sees_and_changes_only_its_own_records_by_page_and_by_api(
                     },
                 },
                 "script",
+                "127.0.0.1",
             )
             .await
             .unwrap()
@@ -747,7 +782,12 @@ async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
             };
             tokens.insert(
                 *name,
-                server.app.create_api_token(&actor, "t").await.unwrap().0,
+                server
+                    .app
+                    .create_api_token(&actor, "t", "127.0.0.1")
+                    .await
+                    .unwrap()
+                    .0,
             );
         }
         let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {
@@ -1262,6 +1302,7 @@ async fn the_cross_examination_is_drawn_once_and_each_party_does_its_part() {
                 },
             },
             "t",
+            "127.0.0.1",
         )
         .await
         .unwrap()
@@ -1356,6 +1397,7 @@ async fn the_cross_examination_is_drawn_once_and_each_party_does_its_part() {
                 role: Role::Expert,
             },
             "t",
+            "127.0.0.1",
         )
         .await
         .unwrap()
@@ -1954,6 +1996,7 @@ async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api
                         role: role.clone(),
                     },
                     "t",
+                    "127.0.0.1",
                 )
                 .await
                 .unwrap()
@@ -2467,7 +2510,12 @@ async fn the_api_gives_templates_and_imports_files_refusing_them_whole_with_prob
         )
         .await
         .unwrap();
-    let token = server.app.create_api_token(&office, "t").await.unwrap().0;
+    let token = server
+        .app
+        .create_api_token(&office, "t", "127.0.0.1")
+        .await
+        .unwrap()
+        .0;
     let api = |path: &str| format!("{}/api/v1/programs/zj-sc{path}", server.base);
     let r = server
         .client
@@ -2546,7 +2594,12 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
             };
             tokens.insert(
                 *name,
-                server.app.create_api_token(&actor, "t").await.unwrap().0,
+                server
+                    .app
+                    .create_api_token(&actor, "t", "127.0.0.1")
+                    .await
+                    .unwrap()
+                    .0,
             );
         }
         let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {

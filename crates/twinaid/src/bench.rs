@@ -45,7 +45,7 @@ async fn measure(url: &str, requests: usize, lang: Lang) -> Result<Vec<String>, 
         },
     )
     .await?;
-    let (secret, _) = app.sign_in("bench", PASSWORD).await?;
+    let (secret, _) = app.sign_in("bench", PASSWORD, "127.0.0.1").await?;
     let server = twinaid_web::Server::bind(app.clone(), "127.0.0.1:0")
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -311,8 +311,8 @@ async fn measure(
     };
     app.add_user(&operator, &user, "bench", PASSWORD, &office.role)
         .await?;
-    let (secret, _) = app.sign_in(&user, PASSWORD).await?;
-    let token = app.create_api_token(&office, "bench").await?.0;
+    let (secret, _) = app.sign_in(&user, PASSWORD, "127.0.0.1").await?;
+    let token = app.create_api_token(&office, "bench", "127.0.0.1").await?.0;
     let cookie = format!("twinaid_session={}", secret.0);
     // The raw SQL statement the pivot is compared with, timed in this process.
     // Five times, or once when one takes the better part of a minute (national).

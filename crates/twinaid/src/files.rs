@@ -229,7 +229,10 @@ pub(crate) async fn export_iati(
     output: Option<PathBuf>,
 ) -> Result<(), AppError> {
     let program = program_of(app, actor, program).await?;
+    // What the official figures count: a proposed, returned or cancelled
+    // project (and money linked to it) is not published as done.
     let all = twinaid_app::ListRequest {
+        standing: Some(twinaid_domain::lifecycle::Standing::Counted),
         unpaged: true,
         page: 1,
         per_page: 1,

@@ -68,8 +68,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// 查看审计日志（最新在前）· Show the newest audit events
+    /// 审计日志：最新事件、校验哈希链、检查点 · The audit log: the newest events, verifying its hash chain, its checkpoint
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        action: Option<AuditCommand>,
+        /// 显示的最新事件数 · How many of the newest events to show
         #[arg(long, default_value_t = 20)]
         limit: i64,
     },
@@ -213,6 +217,18 @@ enum Report {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验哈希链、每条记录与其审计事件、统计汇总与记录是否一致；不一致时退出码为 1 · Walk the hash chain, check every record against its events and the figure summary against the records; exit 1 naming what is wrong
+    Verify {
+        /// 审计人员保存的检查点（序号:哈希），校验其仍然成立 · A checkpoint an auditor kept ("NUMBER:HASH" as `audit checkpoint` printed it): check that it still holds
+        #[arg(long, value_parser = parse_checkpoint)]
+        checkpoint: Option<(i64, String)>,
+    },
+    /// 打印最新事件的序号和哈希，供审计人员在系统外保存 · Print the latest event's number and hash, for an auditor to keep outside the system
+    Checkpoint,
+}
+
+#[derive(Subcommand)]
 enum Export {
     /// 按 IATI 2.03 标准导出项目（活动）· The program's projects as IATI 2.03 activities (XML)
     Iati {
@@ -242,6 +258,22 @@ enum Format {
 
 fn parse_scale(s: &str) -> Result<Scale, String> {
     Scale::parse(s).ok_or_else(|| format!("unknown scale {s:?}; use county, province or national"))
+}
+
+/// A checkpoint as `audit checkpoint` prints it: "NUMBER:HASH".
+fn parse_checkpoint(s: &str) -> Result<(i64, String), String> {
+    let bad = || {
+        format!(
+            "checkpoint {s:?}: write it as NUMBER:HASH, as `twinaid audit checkpoint` prints it"
+        )
+    };
+    let (seq, hash) = s.trim().split_once([':', ' ']).ok_or_else(bad)?;
+    let seq = seq.trim().parse().map_err(|_| bad())?;
+    let hash = hash.trim();
+    if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((seq, hash.to_ascii_lowercase()))
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
@@ -329,6 +361,20 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         _ => {}
     }
     let app = App::open(&cli.database_url).await?;
+    let chained = app.chained_on_open();
+    if chained > 0 {
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Zh => format!(
+                    "审计日志：已将原有的 {chained} 条事件按写入顺序连成哈希链（SHA-256），此后可用 twinaid audit verify 校验"
+                ),
+                Lang::En => format!(
+                    "audit log: the {chained} events already stored were chained (SHA-256) in the order they were written; `twinaid audit verify` checks them from now on"
+                ),
+            }
+        );
+    }
     let result = match cli.command {
         Command::Init => init(&app, &actor, lang).await,
         Command::Demo {
@@ -486,7 +532,38 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             )
             .await
         }
-        Command::Audit { limit } => {
+        Command::Audit {
+            action: Some(AuditCommand::Verify { checkpoint }),
+            ..
+        } => {
+            let found = app.verify_audit(&actor, checkpoint).await?;
+            let intact = found.intact();
+            let text = render::audit_verification(&found, lang);
+            if intact {
+                println!("{text}");
+                Ok(())
+            } else {
+                eprintln!("{text}");
+                app.close().await;
+                return Err(AppError::BadRequest(
+                    twinaid_domain::DomainError::AuditBroken,
+                ));
+            }
+        }
+        Command::Audit {
+            action: Some(AuditCommand::Checkpoint),
+            ..
+        } => {
+            match app.audit_checkpoint(&actor).await? {
+                Some((seq, hash)) => println!("{seq}:{hash}"),
+                None => println!("0:{}", twinaid_domain::audit_chain::GENESIS),
+            }
+            Ok(())
+        }
+        Command::Audit {
+            action: None,
+            limit,
+        } => {
             for e in app.audit_log(&actor, limit).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",

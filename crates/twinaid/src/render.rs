@@ -380,6 +380,87 @@ pub fn assessment(
     out
 }
 
+/// What `twinaid audit verify` found, for a person: one line when all is
+/// well, else each finding on its own line.
+pub fn audit_verification(found: &twinaid_app::AuditVerification, lang: Lang) -> String {
+    use twinaid_app::Why;
+    let mut lines = Vec::new();
+    let events = found.chain.events;
+    let chain = match &found.chain.broken {
+        None => lang.pick("哈希链完整", "chain intact").to_string(),
+        Some(b) => b.message(lang),
+    };
+    lines.push(match lang {
+        Lang::Zh => format!("审计事件 {events} 条，{chain}"),
+        Lang::En => format!("{events} events, {chain}"),
+    });
+    // Many findings are one cause: the first ones say what it is.
+    const SHOWN: usize = 20;
+    for u in found.unexplained.iter().take(SHOWN) {
+        let what = format!("{} {}/{}", u.kind.code(), u.program, u.code);
+        lines.push(match (&u.why, lang) {
+            (Why::NoEvent, Lang::Zh) => format!("  {what}：没有审计事件写入过此记录"),
+            (Why::NoEvent, Lang::En) => format!("  {what}: no audit event wrote this record"),
+            (Why::Differs, Lang::Zh) => {
+                format!("  {what}：存储的值与最后一条写入它的审计事件不符（被绕过系统改动）")
+            }
+            (Why::Differs, Lang::En) => format!(
+                "  {what}: the stored value is not what its last audit event wrote (changed around the system)"
+            ),
+            (Why::Gone, Lang::Zh) => format!("  {what}：审计事件记载此记录存在，但它已不在数据库中"),
+            (Why::Gone, Lang::En) => {
+                format!("  {what}: its audit events say it exists, but it is not stored")
+            }
+        });
+    }
+    if found.unexplained.len() > SHOWN {
+        let more = found.unexplained.len() - SHOWN;
+        lines.push(match lang {
+            Lang::Zh => format!("  ……另有 {more} 条记录"),
+            Lang::En => format!("  … and {more} more records"),
+        });
+    }
+    for (program, year) in &found.figures_differ {
+        lines.push(match lang {
+            Lang::Zh => format!("  {program} {year} 年：统计汇总与记录不符"),
+            Lang::En => {
+                format!("  {program} {year}: the figure summary does not match the records")
+            }
+        });
+    }
+    if let Some((seq, hash, held)) = &found.checkpoint {
+        lines.push(match (held, lang) {
+            (true, Lang::Zh) => format!("  检查点 {seq}:{hash} 成立：此前的事件未被改动"),
+            (true, Lang::En) => {
+                format!("  checkpoint {seq}:{hash} holds: nothing up to it changed")
+            }
+            (false, Lang::Zh) => format!(
+                "  检查点 {seq}:{hash} 不成立：第 {seq} 条事件的哈希已不同，此前的审计日志被重写过"
+            ),
+            (false, Lang::En) => format!(
+                "  checkpoint {seq}:{hash} does not hold: event {seq} has another hash now, so the log up to it was rewritten"
+            ),
+        });
+    }
+    if found.intact() {
+        lines[0] = match lang {
+            Lang::Zh => format!("审计事件 {events} 条，哈希链完整，统计汇总与记录一致"),
+            Lang::En => {
+                format!("{events} events, chain intact, figure summary matches the records")
+            }
+        };
+    } else if found.unexplained.is_empty() && found.figures_differ.is_empty() {
+        lines.push(
+            lang.pick(
+                "  每条记录与其审计事件一致，统计汇总与记录一致",
+                "  every record matches its events; the figure summary matches the records",
+            )
+            .to_string(),
+        );
+    }
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,9 @@ use axum::response::Response;
 struct AuditPage {
     page: Page,
     entries: Vec<twinaid_app::AuditEntry>,
+    /// The chain's head: the latest event's place and hash, for an auditor
+    /// to keep outside the system.
+    checkpoint: Option<(i64, String)>,
 }
 
 /// The newest 500 audit events.
@@ -24,11 +27,17 @@ pub async fn page(State(state): State<AppState>, user: SignedIn) -> Result<Respo
         .audit_log(&user.actor, 500)
         .await
         .map_err(|e| WebError::from_app(e, lang))?;
+    let checkpoint = state
+        .app
+        .audit_checkpoint(&user.actor)
+        .await
+        .map_err(|e| WebError::from_app(e, lang))?;
     let title = crate::i18n::Tr { lang }.s("audit");
     Ok(render(
         &AuditPage {
             page: Page::new(&user, title, "/audit", "", 0),
             entries,
+            checkpoint,
         },
         lang,
     ))

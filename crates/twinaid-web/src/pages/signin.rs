@@ -5,8 +5,8 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::session::{
-    LANG_COOKIE, PageLang, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, SignedIn, cookie, random_token,
-    set_cookie,
+    Client, LANG_COOKIE, PageLang, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, SignedIn, cookie,
+    random_token, set_cookie,
 };
 use crate::view::Page;
 use askama::Template;
@@ -68,6 +68,7 @@ pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     PageLang(lang): PageLang,
+    Client(client): Client,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
@@ -82,7 +83,7 @@ pub async fn submit(
     }
     match state
         .app
-        .sign_in(field("username"), field("password"))
+        .sign_in(field("username"), field("password"), &client)
         .await
     {
         Ok((secret, _session)) => {
@@ -105,6 +106,7 @@ pub async fn submit(
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Client(client): Client,
     user: SignedIn,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
@@ -112,7 +114,7 @@ pub async fn sign_out(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state
             .app
-            .sign_out(&token)
+            .sign_out(&token, &client)
             .await
             .map_err(|e| WebError::from_app(e, user.lang))?;
     }

@@ -3,7 +3,7 @@
 use super::render;
 use crate::AppState;
 use crate::error::WebError;
-use crate::session::SignedIn;
+use crate::session::{Client, SignedIn};
 use crate::view::Page;
 use askama::Template;
 use axum::Form;
@@ -33,6 +33,7 @@ pub async fn page(user: SignedIn) -> Response {
 /// Creates a token and shows it once.
 pub async fn create(
     State(state): State<AppState>,
+    Client(client): Client,
     user: SignedIn,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
@@ -40,7 +41,7 @@ pub async fn create(
     let name = form.get("name").map(String::as_str).unwrap_or("script");
     let secret = state
         .app
-        .create_api_token(&user.actor, name)
+        .create_api_token(&user.actor, name, &client)
         .await
         .map_err(|e| WebError::from_app(e, user.lang))?;
     let title = crate::i18n::Tr { lang: user.lang }.s("api_tokens");
