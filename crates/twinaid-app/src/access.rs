@@ -1,6 +1,7 @@
 //! Who is acting, and what each role may do.
 
 use crate::error::AppError;
+use twinaid_domain::record::RecordKind;
 
 /// A role of `DOMAIN.md`, scoped where the role is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,105 @@ pub enum Role {
     Expert,
     /// Reads what is published.
     Viewer,
+}
+
+/// The kinds helper-unit staff may write for their own unit.
+pub(crate) const HELPER_KINDS: [RecordKind; 7] = [
+    RecordKind::Project,
+    RecordKind::FundTransaction,
+    RecordKind::CooperationAgreement,
+    RecordKind::Training,
+    RecordKind::LabourTransfer,
+    RecordKind::StudentAid,
+    RecordKind::CadreExchange,
+];
+
+/// Fields helped-county staff may change on a project in their county.
+pub(crate) const COUNTY_FIELDS: [&str; 2] = ["beneficiaries", "note"];
+
+/// What an actor may do and see in one program. Decided here, once: pages
+/// and the API show what it says and never derive a rule of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Permissions {
+    /// Runs the program: guidance, pairings, verification, experts,
+    /// assessment and publishing.
+    pub office: bool,
+    /// Reads the program's records and reports.
+    pub reads: bool,
+    /// Sees person references (students, workers) unmasked.
+    pub sees_people: bool,
+    /// Kinds of record the actor may add (within its scope).
+    pub adds: Vec<RecordKind>,
+    /// Kinds of record the actor may change (within its scope; a county only
+    /// a project's beneficiaries and note).
+    pub edits: Vec<RecordKind>,
+    /// Kinds of record the actor may delete (within its scope).
+    pub deletes: Vec<RecordKind>,
+    /// The helper unit whose records alone the actor writes and sees.
+    pub own_unit: Option<String>,
+    /// The county whose records alone the actor sees, and which rates its helpers.
+    pub own_county: Option<String>,
+}
+
+impl Permissions {
+    /// What `actor` may do and see in `program`.
+    pub fn of(actor: &Actor, program: &str) -> Permissions {
+        let all = RecordKind::ALL.to_vec();
+        match &actor.role {
+            Role::Administrator => Permissions {
+                office: true,
+                reads: true,
+                sees_people: true,
+                adds: all.clone(),
+                edits: all.clone(),
+                deletes: all,
+                ..Permissions::default()
+            },
+            Role::ProgramOffice { program: p } if p == program => Permissions {
+                office: true,
+                reads: true,
+                sees_people: true,
+                adds: all.clone(),
+                edits: all.clone(),
+                deletes: all,
+                ..Permissions::default()
+            },
+            Role::HelperUnit { unit } => Permissions {
+                reads: true,
+                adds: HELPER_KINDS.to_vec(),
+                edits: HELPER_KINDS.to_vec(),
+                deletes: HELPER_KINDS.to_vec(),
+                own_unit: Some(unit.clone()),
+                ..Permissions::default()
+            },
+            Role::HelpedCounty { region } => Permissions {
+                reads: true,
+                edits: vec![RecordKind::Project],
+                own_county: Some(region.clone()),
+                ..Permissions::default()
+            },
+            Role::Viewer => Permissions {
+                reads: true,
+                ..Permissions::default()
+            },
+            Role::ProgramOffice { .. } | Role::Expert => Permissions::default(),
+        }
+    }
+
+    /// Whether the actor may add records of a kind.
+    pub fn adds(&self, kind: RecordKind) -> bool {
+        self.adds.contains(&kind)
+    }
+
+    /// Whether the actor may change records of a kind (those it sees).
+    pub fn edits(&self, kind: RecordKind) -> bool {
+        self.edits.contains(&kind)
+    }
+
+    /// Whether the actor may delete records of a kind (those it sees).
+    pub fn deletes(&self, kind: RecordKind) -> bool {
+        self.deletes.contains(&kind)
+    }
 }
 
 /// Someone acting through an adapter.
@@ -113,6 +213,40 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_role_may_do_and_see_what_its_place_gives_it() {
+        let actor = |role: Role| Actor {
+            name: "a".into(),
+            role,
+        };
+        let office = Permissions::of(
+            &actor(Role::ProgramOffice {
+                program: "zj-sc".into(),
+            }),
+            "zj-sc",
+        );
+        assert!(office.office && office.sees_people && office.adds(RecordKind::Pairing));
+        let other = Permissions::of(
+            &actor(Role::ProgramOffice {
+                program: "fj-nx".into(),
+            }),
+            "zj-sc",
+        );
+        assert_eq!(other, Permissions::default());
+        let helper = Permissions::of(&actor(Role::HelperUnit { unit: "hz".into() }), "zj-sc");
+        assert!(!helper.office && !helper.sees_people);
+        assert!(helper.adds(RecordKind::Project) && !helper.adds(RecordKind::Pairing));
+        let county = Permissions::of(
+            &actor(Role::HelpedCounty {
+                region: "510822".into(),
+            }),
+            "zj-sc",
+        );
+        assert!(county.edits(RecordKind::Project) && !county.adds(RecordKind::Project));
+        assert!(!county.deletes(RecordKind::Project));
+        assert!(!Permissions::of(&actor(Role::Expert), "zj-sc").reads);
+    }
 
     #[test]
     fn only_the_programs_office_may_load_into_it() {

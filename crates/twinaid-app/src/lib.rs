@@ -17,7 +17,7 @@ mod records;
 mod satisfaction;
 mod synthetic;
 
-pub use access::{Actor, Role};
+pub use access::{Actor, Permissions, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use audit::AuditVerification;
@@ -387,7 +387,12 @@ impl App {
     }
 
     /// The latest year the program has data for (its start year when it has none).
-    pub async fn latest_year(&self, _actor: &Actor, program_code: &str) -> Result<i32, AppError> {
+    pub async fn latest_year(&self, actor: &Actor, program_code: &str) -> Result<i32, AppError> {
+        // Every role finds its way in by the latest year, an expert too; the
+        // office of another program does not.
+        if matches!(&actor.role, Role::ProgramOffice { program } if program != program_code) {
+            return Err(AppError::Forbidden);
+        }
         let program = self.store.program(program_code).await?.ok_or_else(|| {
             AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
                 program_code.to_string(),

@@ -3,7 +3,7 @@
 //! what the actor's role may see; every write is checked against its role.
 
 use crate::App;
-use crate::access::{Actor, Role};
+use crate::access::{Actor, COUNTY_FIELDS, HELPER_KINDS, Permissions, Role};
 use crate::error::AppError;
 use std::collections::BTreeMap;
 use twinaid_domain::bundle::{Located, ProgramBundle};
@@ -69,20 +69,6 @@ impl DrillDown {
         self.from_records + self.from_aggregates
     }
 }
-
-/// The kinds helper-unit staff may write for their own unit.
-const HELPER_KINDS: [RecordKind; 7] = [
-    RecordKind::Project,
-    RecordKind::FundTransaction,
-    RecordKind::CooperationAgreement,
-    RecordKind::Training,
-    RecordKind::LabourTransfer,
-    RecordKind::StudentAid,
-    RecordKind::CadreExchange,
-];
-
-/// Fields helped-county staff may change on a project in their county.
-const COUNTY_FIELDS: [&str; 2] = ["beneficiaries", "note"];
 
 impl Actor {
     /// May this actor read the program's records at all?
@@ -253,11 +239,53 @@ impl App {
                 t
             }
         };
-        Ok(self.store.list_page(program, kind, &q, totals).await?)
+        let mut page = self.store.list_page(program, kind, &q, totals).await?;
+        if !Permissions::of(actor, program).sees_people {
+            page.records = page.records.into_iter().map(Record::masked).collect();
+        }
+        Ok(page)
     }
 
-    /// One record, if the actor may see it.
+    /// What the actor may do and see in the program: pages and the API
+    /// show this and derive nothing of their own.
+    pub fn permissions(&self, actor: &Actor, program: &str) -> Permissions {
+        Permissions::of(actor, program)
+    }
+
+    /// One record, if the actor may see it; person references masked
+    /// unless the actor's role needs them.
     pub async fn record(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        code: &str,
+    ) -> Result<Record, AppError> {
+        let record = self.record_as_stored(actor, program, kind, code).await?;
+        Ok(if Permissions::of(actor, program).sees_people {
+            record
+        } else {
+            record.masked()
+        })
+    }
+
+    /// One record as its edit form needs it, unmasked: only for an actor
+    /// who may change it.
+    pub async fn record_to_edit(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        code: &str,
+    ) -> Result<Record, AppError> {
+        if !Permissions::of(actor, program).edits(kind) {
+            return Err(AppError::Forbidden);
+        }
+        self.record_as_stored(actor, program, kind, code).await
+    }
+
+    /// One record as stored, if the actor may see it.
+    async fn record_as_stored(
         &self,
         actor: &Actor,
         program: &str,
@@ -309,7 +337,7 @@ impl App {
         let before = match existing {
             Some(code) => {
                 cells.insert("code".into(), code.to_string());
-                Some(self.record(actor, program, kind, code).await?)
+                Some(self.record_as_stored(actor, program, kind, code).await?)
             }
             None => None,
         };
@@ -432,10 +460,10 @@ impl App {
         kind: RecordKind,
         code: &str,
     ) -> Result<(), AppError> {
-        let record = self.record(actor, program, kind, code).await?;
+        let record = self.record_as_stored(actor, program, kind, code).await?;
         self.require_writer(actor, program, &record, Some(&record))?;
         self.require_open_year(program, record.year()).await?;
-        if matches!(actor.role, Role::HelpedCounty { .. }) {
+        if !Permissions::of(actor, program).deletes(kind) {
             return Err(AppError::Forbidden);
         }
         if self.store.references_to(program, kind, code).await? > 0 {
@@ -657,11 +685,15 @@ impl App {
     /// The programs in the database.
     pub async fn programs(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
     ) -> Result<Vec<twinaid_domain::program::Program>, AppError> {
-        // Which programs exist is no secret: every role, experts too, needs it to find its work.
+        // Which programs exist is no secret: every role, experts too, needs
+        // it to find its work; a program's office works in its own.
         let mut out = Vec::new();
         for code in self.store.program_codes().await? {
+            if matches!(&actor.role, Role::ProgramOffice { program } if *program != code) {
+                continue;
+            }
             if let Some(p) = self.store.program(&code).await? {
                 out.push(p);
             }

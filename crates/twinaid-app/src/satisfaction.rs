@@ -10,8 +10,22 @@ use twinaid_domain::{DomainError, RegionCode};
 pub use twinaid_store::SatisfactionRow;
 
 impl App {
+    /// The helper units the actor (a helped county) rates for a year: those
+    /// paired with it; none for any other role.
+    pub async fn units_to_rate(
+        &self,
+        actor: &Actor,
+        program: &str,
+        year: i32,
+    ) -> Result<Vec<String>, AppError> {
+        match crate::access::Permissions::of(actor, program).own_county {
+            Some(region) => self.units_paired_with(program, &region, year).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// The helper units paired with a county in a year (pairings with the county or a place containing it).
-    pub async fn units_paired_with(
+    async fn units_paired_with(
         &self,
         program: &str,
         region: &str,

@@ -775,7 +775,30 @@ pub struct Record {
     pub values: Vec<FieldValue>,
 }
 
+/// Hides all but the last two characters of a person reference.
+pub fn mask(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let keep = chars.len().min(2);
+    let hidden = chars.len() - keep;
+    format!(
+        "{}{}",
+        "•".repeat(hidden.max(3)),
+        chars[hidden..].iter().collect::<String>()
+    )
+}
+
 impl Record {
+    /// The record with its person references (students, workers) masked,
+    /// for those whose role does not need them.
+    pub fn masked(mut self) -> Record {
+        for (spec, value) in self.kind.fields().iter().zip(self.values.iter_mut()) {
+            if let (FieldType::PersonRef, FieldValue::Text(t)) = (spec.ty, &*value) {
+                *value = FieldValue::Text(mask(t));
+            }
+        }
+        self
+    }
+
     /// Reads a record from cells looked up by field name; every bad field is reported.
     pub fn parse<'a>(
         kind: RecordKind,
@@ -926,6 +949,26 @@ fn check_region(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn person_references_are_masked_and_nothing_else() {
+        assert_eq!(mask("GY-2009-0042"), "••••••••••42");
+        assert_eq!(mask("a"), "•••a");
+        let r = Record::parse(RecordKind::StudentAid, |n| match n {
+            "code" => Some("s1"),
+            "year" => Some("2009"),
+            "helper_unit" => Some("hz"),
+            "region_code" => Some("510822"),
+            "school" => Some("青川中学"),
+            "student_ref" => Some("GY-2009-0042"),
+            _ => None,
+        })
+        .unwrap()
+        .masked();
+        assert_eq!(r.get("student_ref").as_text(), Some("••••••••••42"));
+        assert_eq!(r.get("school").as_text(), Some("青川中学"));
+    }
+
     use super::*;
 
     #[test]

@@ -160,6 +160,24 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
             .collect(),
         totals: None,
     };
+    let mut headline = headline;
+    // Records on their way to being counted, beside the figures, where there are any.
+    if yb.indicators.iter().any(|f| f.pending != 0) {
+        headline.header.push(
+            lang.pick(
+                "另有待核查（未计入）",
+                "awaiting verification (not counted)",
+            )
+            .into(),
+        );
+        for (row, f) in headline.rows.iter_mut().zip(&yb.indicators) {
+            row.push(if f.pending == 0 {
+                ExportCell::Empty
+            } else {
+                fig(f, f.pending)
+            });
+        }
+    }
     let sources = SOURCES;
     let source_name = |s: &str| source_name(s, lang);
     let money: Vec<&IndicatorFigures> = yb

@@ -276,21 +276,6 @@ fn list_request(params: &BTreeMap<String, String>) -> ListRequest {
     }
 }
 
-fn masked(record: &twinaid_domain::record::Record, actor: &Actor) -> Value {
-    let mut json = record.to_json();
-    if !crate::view::sees_people(&actor.role) {
-        for f in record.kind.fields() {
-            if f.ty == twinaid_domain::record::FieldType::PersonRef
-                && let Some(v) = json.get_mut(f.name)
-                && let Some(text) = v.as_str()
-            {
-                *v = Value::from(crate::view::mask(text));
-            }
-        }
-    }
-    json
-}
-
 async fn list(
     State(state): State<AppState>,
     c: Caller,
@@ -322,7 +307,7 @@ async fn list(
         "sums": sums,
         "page": request.page.max(1),
         "per_page": request.per_page.clamp(1, 500),
-        "records": page.records.iter().map(|r| masked(r, &c.actor)).collect::<Vec<_>>(),
+        "records": page.records.iter().map(twinaid_domain::record::Record::to_json).collect::<Vec<_>>(),
     });
     if request.indicator.is_some() {
         let d = state
@@ -355,7 +340,7 @@ async fn get_one(
         .record(&c.actor, &program, kind, &code)
         .await
         .map_err(|e| ApiError::from_app(e, c.lang))?;
-    Ok(Json(masked(&record, &c.actor)))
+    Ok(Json(record.to_json()))
 }
 
 /// A JSON object of written values (money in yuan) as form cells.

@@ -2,7 +2,6 @@
 
 use crate::i18n::Tr;
 use crate::session::SignedIn;
-use twinaid_app::Role;
 use twinaid_domain::Lang;
 use twinaid_domain::money::{format_decimal, group_thousands};
 use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, RecordKind};
@@ -89,25 +88,9 @@ pub fn url_encode(text: &str) -> String {
     out
 }
 
-/// Whether the role may see person-level references unmasked.
-pub fn sees_people(role: &Role) -> bool {
-    matches!(role, Role::Administrator | Role::ProgramOffice { .. })
-}
-
-/// Hides all but the last two characters of a person reference.
-pub fn mask(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let keep = chars.len().min(2);
-    let hidden = chars.len() - keep;
-    format!(
-        "{}{}",
-        "•".repeat(hidden.max(3)),
-        chars[hidden..].iter().collect::<String>()
-    )
-}
-
 /// A stored value as a cell shows it: choices by name, money in yuan with separators.
-pub fn cell(spec: &FieldSpec, value: &FieldValue, lang: Lang, show_people: bool) -> String {
+/// Person references come from the app already masked where the role needs it.
+pub fn cell(spec: &FieldSpec, value: &FieldValue, lang: Lang) -> String {
     match (spec.ty, value) {
         (_, FieldValue::Null) => String::new(),
         (FieldType::Choice(choices), FieldValue::Text(code)) => choices
@@ -121,7 +104,6 @@ pub fn cell(spec: &FieldSpec, value: &FieldValue, lang: Lang, show_people: bool)
             )
             .to_string(),
         (FieldType::ProgramYear, FieldValue::Int(i)) => i.to_string(),
-        (FieldType::PersonRef, FieldValue::Text(t)) if !show_people => mask(t),
         (ty, FieldValue::Int(i)) => group_thousands(&format_decimal(*i, ty.scale().unwrap_or(1))),
         (_, FieldValue::Text(t)) => t.clone(),
     }
@@ -169,12 +151,6 @@ pub fn file_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn person_references_are_masked() {
-        assert_eq!(mask("GY-2009-0042"), "••••••••••42");
-        assert_eq!(mask("a"), "•••a");
-    }
 
     #[test]
     fn query_values_are_encoded() {

@@ -2642,6 +2642,32 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
         assert_eq!(aid_funds_2010().await, (counted, pending + 250000.0));
+        // The yearbook page and the dashboard say so beside the figure, and
+        // the drill-down lists the pending records apart.
+        let mut b = Browser::new(&server);
+        assert_eq!(
+            b.sign_in("office2", "counting password").await,
+            StatusCode::SEE_OTHER
+        );
+        let (_, page, _) = b.get("/yearbook?program=zj-sc&year=2010").await;
+        assert!(page.contains("另有待核查"), "{page}");
+        let (_, page, _) = b.get("/?program=zj-sc&year=2010").await;
+        assert!(page.contains("另有待核查"), "{page}");
+        let (_, page, _) = b
+            .get("/records/project?program=zj-sc&indicator=aid_funds&year=2010")
+            .await;
+        assert!(page.contains("id=\"drill-pending\""), "{page}");
+        assert!(
+            !page.contains("2010-count-1"),
+            "not among the counted records"
+        );
+        let (_, page, _) = b
+            .get("/records/project?program=zj-sc&indicator=aid_funds&year=2010&standing=pending")
+            .await;
+        assert!(
+            page.contains("id=\"showing-pending\"") && page.contains("2010-count-1"),
+            "{page}"
+        );
         // Verified: still pending.
         assert_eq!(
             step("2010-count-1", "verified", "").await.unwrap().status(),

@@ -151,11 +151,29 @@ pub fn yearbook_table(yb: &Yearbook, lang: Lang, markdown: bool) -> String {
             "from aggregates (year / cumulative)".into(),
         ],
     };
-    let rows: Vec<Vec<String>> = yb
+    let mut header = header;
+    let mut rows: Vec<Vec<String>> = yb
         .indicators
         .iter()
         .map(|f| headline_row(f, lang))
         .collect();
+    // Records on their way to being counted, beside the figures, where there are any.
+    if yb.indicators.iter().any(|f| f.pending != 0) {
+        header.push(
+            lang.pick(
+                "另有待核查（未计入）",
+                "awaiting verification (not counted)",
+            )
+            .into(),
+        );
+        for (r, f) in rows.iter_mut().zip(&yb.indicators) {
+            r.push(if f.pending == 0 {
+                String::new()
+            } else {
+                value(f.pending, f.definition.unit, lang)
+            });
+        }
+    }
     out.push_str(&table(&header, &rows, markdown));
 
     out.push_str(&title(

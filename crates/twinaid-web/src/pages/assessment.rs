@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, HashMap};
-use twinaid_app::{AppError, Role};
+use twinaid_app::AppError;
 use twinaid_domain::Lang;
 use twinaid_domain::assessment::Trace;
 use twinaid_domain::guidance::{DocumentKind, GuidanceForm};
@@ -24,9 +24,9 @@ pub struct PageQuery {
     error: Option<String>,
 }
 
-fn office(user: &SignedIn, program: &str) -> bool {
-    matches!(&user.actor.role, Role::Administrator)
-        || matches!(&user.actor.role, Role::ProgramOffice { program: p } if p == program)
+/// Whether the user runs the program, as the app decides.
+fn office(state: &AppState, user: &SignedIn, program: &str) -> bool {
+    state.app.permissions(&user.actor, program).office
 }
 
 /// Where a form of the cycle goes back to.
@@ -116,7 +116,7 @@ async fn guidance_page(
         current,
         outlines,
         versions: list,
-        may_issue: office(user, program),
+        may_issue: office(state, user, program),
         form,
         steps: twinaid_domain::lifecycle::FORWARD
             .iter()
@@ -257,7 +257,7 @@ pub async fn experts(
         .await
         .map_err(err)?;
     let guidance = guidance.map(|(_, g)| g);
-    let names: HashMap<String, String> = if office(&user, &program) {
+    let names: HashMap<String, String> = if office(&state, &user, &program) {
         state
             .app
             .units(&user.actor, &program)
@@ -305,7 +305,7 @@ pub async fn experts(
     let here = format!("/experts?program={}&year={year}", url_encode(&program));
     let page = ExpertsPage {
         page: Page::new(&user, title, &here, &program, year),
-        may_assign: office(&user, &program),
+        may_assign: office(&state, &user, &program),
         units: names
             .into_iter()
             .collect::<BTreeMap<_, _>>()
@@ -477,21 +477,22 @@ pub async fn assessment(
         Err(AppError::Forbidden) => Vec::new(),
         Err(e) => return Err(err(e)),
     };
-    let may_rate = match &user.actor.role {
-        Role::HelpedCounty { region } if open => state
+    let may_rate = if open {
+        state
             .app
-            .units_paired_with(&program, region, year)
+            .units_to_rate(&user.actor, &program, year)
             .await
             .map_err(err)?
             .into_iter()
             .map(|u| (u.clone(), name(&u)))
-            .collect(),
-        _ => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     };
     let page = AssessmentPage {
         page: Page::new(&user, title, &here, &program, year),
         published,
-        may_publish: open && office(&user, &program),
+        may_publish: open && office(&state, &user, &program),
         rows,
         error,
         ratings,

@@ -10,7 +10,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use std::collections::{BTreeMap, HashMap};
-use twinaid_app::{Finding, Role};
+use twinaid_app::Finding;
 use twinaid_domain::Lang;
 
 /// One inspection as the page shows it.
@@ -82,12 +82,8 @@ pub async fn page(
         .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
     let name = |c: &str| units.get(c).cloned().unwrap_or(c.to_string());
-    let office = matches!(&user.actor.role, Role::Administrator)
-        || matches!(&user.actor.role, Role::ProgramOffice { program: p } if *p == program);
-    let own = match &user.actor.role {
-        Role::HelperUnit { unit } => Some(unit.clone()),
-        _ => None,
-    };
+    let perms = state.app.permissions(&user.actor, &program);
+    let (office, own) = (perms.office, perms.own_unit);
     let mut files: BTreeMap<String, Vec<(i64, String, String)>> = BTreeMap::new();
     for a in state
         .app

@@ -65,16 +65,14 @@ pub async fn page(
         .into_iter()
         .map(|d| (d.code.clone(), d))
         .collect();
+    let own_unit = app.permissions(&user.actor, &program).own_unit;
     let helping: Vec<(String, String)> = app
         .units(&user.actor, &program)
         .await
         .map_err(err)?
         .into_iter()
         .filter(|u| u.side == "helping")
-        .filter(|u| match &user.actor.role {
-            twinaid_app::Role::HelperUnit { unit } => *unit == u.code,
-            _ => true,
-        })
+        .filter(|u| own_unit.as_ref().is_none_or(|own| *own == u.code))
         .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
     let units: HashMap<String, String> = helping.iter().cloned().collect();

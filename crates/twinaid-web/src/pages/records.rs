@@ -6,14 +6,14 @@ use super::{Scope, kept_page, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
 use crate::session::SignedIn;
-use crate::view::{Page, cell, label, sees_people, url_encode};
+use crate::view::{Page, cell, label, url_encode};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::{BTreeMap, HashMap};
-use twinaid_app::{AppError, ListRequest, Role};
+use twinaid_app::{AppError, ListRequest};
 use twinaid_domain::Lang;
 use twinaid_domain::quantity::{figure, figure_unit};
 use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record, RecordKind};
@@ -126,14 +126,8 @@ impl Names {
     }
 
     /// A cell with units and helped places by name.
-    fn display(
-        &self,
-        spec: &FieldSpec,
-        value: &FieldValue,
-        lang: Lang,
-        show_people: bool,
-    ) -> String {
-        let text = cell(spec, value, lang, show_people);
+    fn display(&self, spec: &FieldSpec, value: &FieldValue, lang: Lang) -> String {
+        let text = cell(spec, value, lang);
         match spec.ty {
             FieldType::HelperUnit | FieldType::HelpedUnit => {
                 self.units.get(&text).cloned().unwrap_or(text)
@@ -198,14 +192,6 @@ fn query_string(params: &[(String, String)], replace: &[(&str, String)]) -> Stri
     out.join("&")
 }
 
-fn writer(role: &Role, kind: RecordKind) -> bool {
-    match role {
-        Role::Administrator | Role::ProgramOffice { .. } => true,
-        Role::HelperUnit { .. } => kind != RecordKind::Pairing,
-        _ => false,
-    }
-}
-
 /// The list of a kind (and, with `indicator`, the drill-down of a figure).
 pub async fn list(
     State(state): State<AppState>,
@@ -246,7 +232,6 @@ async fn make_list(
         .list_records(&user.actor, &program, kind, &request)
         .await
         .map_err(err)?;
-    let show_people = sees_people(&user.actor.role);
     let fields: Vec<FieldSpec> = kind
         .fields()
         .into_iter()
@@ -280,7 +265,7 @@ async fn make_list(
         .collect();
     let names = Names::load(state, user, &program, year).await?;
     let places = &names.places;
-    let display = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang, show_people);
+    let display = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang);
     let rows = page
         .records
         .iter()
@@ -300,7 +285,7 @@ async fn make_list(
     let totals = fields
         .iter()
         .map(|f| match page.sums.iter().find(|(n, _)| *n == f.name) {
-            Some((_, sum)) => cell(f, &FieldValue::Int(*sum), lang, true),
+            Some((_, sum)) => cell(f, &FieldValue::Int(*sum), lang),
             None => String::new(),
         })
         .collect();
@@ -477,7 +462,7 @@ async fn make_list(
         sources,
         choices,
         breakdown,
-        can_write: writer(&user.actor.role, kind),
+        can_write: app.permissions(&user.actor, &program).adds(kind),
         notice: params
             .iter()
             .find(|(k, _)| k == "notice")
@@ -514,7 +499,9 @@ struct DetailPage {
     code: String,
     fields: Vec<(String, String)>,
     illustrative: bool,
-    can_write: bool,
+    /// What the app lets this actor do to the record (it is one they see).
+    can_edit: bool,
+    can_delete: bool,
     saved: bool,
     history: Vec<(String, String, String, String, String)>,
 }
@@ -550,7 +537,6 @@ pub async fn detail(
         .record(&user.actor, &program, kind, &code)
         .await
         .map_err(err)?;
-    let show_people = sees_people(&user.actor.role);
     let names = Names::load(&state, &user, &program, year).await?;
     let fields = kind
         .fields()
@@ -558,7 +544,7 @@ pub async fn detail(
         .map(|f| {
             (
                 label(f, lang).to_string(),
-                names.display(f, record.get(f.name), lang, show_people),
+                names.display(f, record.get(f.name), lang),
             )
         })
         .collect();
@@ -631,6 +617,7 @@ pub async fn detail(
     } else {
         None
     };
+    let perms = state.app.permissions(&user.actor, &program);
     let page = DetailPage {
         steps,
         step_error: q.step_error.clone().unwrap_or_default(),
@@ -645,7 +632,8 @@ pub async fn detail(
         code: code.clone(),
         fields,
         illustrative: record.get("illustrative").as_int() == Some(1),
-        can_write: writer(&user.actor.role, kind),
+        can_edit: perms.edits(kind),
+        can_delete: perms.deletes(kind),
         saved: q.saved.is_some(),
         history,
     };
@@ -849,8 +837,8 @@ pub async fn new_form(
     if kind.is_yearly() {
         values.insert("year".to_string(), year.to_string());
     }
-    if let Role::HelperUnit { unit } = &user.actor.role {
-        values.insert("helper_unit".to_string(), unit.clone());
+    if let Some(unit) = state.app.permissions(&user.actor, &program).own_unit {
+        values.insert("helper_unit".to_string(), unit);
     }
     let page = form_page(
         &user,
@@ -878,7 +866,7 @@ pub async fn edit_form(
     let (program, year) = resolve(&state, &user, &scope).await?;
     let record = state
         .app
-        .record(&user.actor, &program, kind, &code)
+        .record_to_edit(&user.actor, &program, kind, &code)
         .await
         .map_err(|e| WebError::from_app(e, user.lang))?;
     let page = form_page(
@@ -1075,7 +1063,6 @@ async fn export(
         .list_records(&user.actor, &program, kind, &request)
         .await
         .map_err(err)?;
-    let show_people = sees_people(&user.actor.role);
     let names = Names::load(state, user, &program, year).await?;
     let fields = kind.fields();
     let number = |f: &FieldSpec, raw: i64| -> ExportCell {
@@ -1101,7 +1088,7 @@ async fn export(
                         | FieldType::ProgramYear,
                         FieldValue::Int(i),
                     ) => number(f, *i),
-                    (_, v) => ExportCell::Text(names.display(f, v, lang, show_people)),
+                    (_, v) => ExportCell::Text(names.display(f, v, lang)),
                 })
                 .collect()
         })

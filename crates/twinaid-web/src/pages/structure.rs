@@ -57,7 +57,7 @@ pub async fn page(
     let spec = |name: &str| fields.iter().find(|f| f.name == name).copied();
     let text = |r: &twinaid_domain::record::Record, name: &str| {
         spec(name)
-            .map(|s| cell(&s, r.get(name), lang, true))
+            .map(|s| cell(&s, r.get(name), lang))
             .unwrap_or_default()
     };
     let mut nodes: Vec<serde_json::Value> = Vec::new();
