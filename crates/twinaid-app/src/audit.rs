@@ -44,7 +44,10 @@ impl App {
         let checkpoint = match kept {
             None => None,
             Some((seq, hash)) => {
-                let now = self.store.hash_at(seq).await?;
+                let now = match seq {
+                    0 => Some(twinaid_domain::audit_chain::GENESIS.to_string()),
+                    _ => self.store.hash_at(seq).await?,
+                };
                 let held = now.is_some_and(|h| h.eq_ignore_ascii_case(hash.trim()));
                 Some((seq, hash, held))
             }

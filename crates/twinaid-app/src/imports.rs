@@ -49,6 +49,7 @@ impl App {
             .map(|r| (r.code().to_string(), r))
             .collect();
         let mut problems = read_problems;
+        let mut steps_back = Vec::new();
         if !office {
             for located in &mut records {
                 let before = stored.get(located.item.code());
@@ -83,12 +84,22 @@ impl App {
                     .iter()
                     .map(|u| u.refusal()),
             );
-            for located in &mut records {
-                let before = stored.get(located.item.code());
-                if crate::pairing_scope::steps_back(&located.item, before).is_some() {
-                    located
-                        .item
-                        .set("status", FieldValue::Text("verified".into()));
+            if kind == RecordKind::Project {
+                let rule = self.store.counting_rule(program).await?;
+                for located in &mut records {
+                    let before = stored.get(located.item.code());
+                    if let Some((from, to)) =
+                        crate::pairing_scope::steps_back(&located.item, before, &rule)
+                    {
+                        located
+                            .item
+                            .set("status", FieldValue::Text(to.code().into()));
+                        steps_back.push((
+                            located.item.code().to_string(),
+                            from.code().to_string(),
+                            to.code().to_string(),
+                        ));
+                    }
                 }
             }
         }
@@ -110,7 +121,15 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
         tracing::info!(program, kind = kind.code(), rows = bundle.records.len(), actor = %actor.name, "importing records");
-        Ok(self.store.apply_bundle(&bundle, &actor.name).await?)
+        let notes = twinaid_store::WriteNotes {
+            steps_back: &steps_back,
+            step_back_reason: crate::records::STEP_BACK_REASON,
+            ..Default::default()
+        };
+        Ok(self
+            .store
+            .apply_bundle_noted(&bundle, &actor.name, notes)
+            .await?)
     }
 }
 

@@ -25,6 +25,7 @@ pub use error::AppError;
 pub use imports::TemplateChoices;
 pub use inspections::{ATTACHMENT_MAX_BYTES, AttachmentRow, Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
+pub use pairing_scope::EditTerms;
 pub use plans::{PlanView, Progress, TargetInput, Task};
 pub use records::{DrillDown, ListRequest};
 pub use satisfaction::SatisfactionRow;
@@ -522,14 +523,14 @@ impl App {
     pub async fn history(
         &self,
         actor: &Actor,
+        program: &str,
         entity: &str,
         key: &str,
     ) -> Result<Vec<AuditEntry>, AppError> {
-        match actor.role {
-            crate::Role::Administrator | crate::Role::ProgramOffice { .. } => {
-                Ok(self.store.audit_of(entity, key).await?)
-            }
-            _ => Ok(Vec::new()),
+        if actor.is_office(program) {
+            Ok(self.store.audit_of(program, entity, key).await?)
+        } else {
+            Ok(Vec::new())
         }
     }
 
@@ -599,6 +600,8 @@ impl App {
     ) -> Result<YearbookText, AppError> {
         let request = ListRequest {
             year: Some(year),
+            // What the figures count: a proposed or cancelled project is not named as done.
+            standing: Some(twinaid_domain::lifecycle::Standing::Counted),
             unpaged: true,
             page: 1,
             per_page: 1,

@@ -7,7 +7,7 @@ use crate::App;
 use crate::access::{Actor, Role};
 use crate::error::AppError;
 use twinaid_domain::error::{DomainError, Location, Problem};
-use twinaid_domain::lifecycle::{DEFAULT_COUNTS_FROM, Standing, Status};
+use twinaid_domain::lifecycle::{CountingRule, DEFAULT_COUNTS_FROM, FORWARD, Standing, Status};
 use twinaid_domain::record::{Record, RecordKind};
 use twinaid_domain::verification::pairing_for;
 
@@ -31,11 +31,15 @@ pub(crate) fn placement_changed(record: &Record, before: Option<&Record>) -> boo
     before.is_none_or(|b| placement(b) != placement(record))
 }
 
-/// When a save by anyone but the office moves a project at "registered" or
-/// later to another unit, place or year, the status it leaves: the project
-/// goes back to "verified" and stops counting until the office registers
-/// it again.
-pub(crate) fn steps_back(record: &Record, before: Option<&Record>) -> Option<String> {
+/// When a save by anyone but the office moves a counted project to another
+/// unit, place or year: the status it leaves and the one it goes back to,
+/// the step just before the one its (new) year counts from ("verified" by
+/// default). It stops counting until the office takes that step again.
+pub(crate) fn steps_back(
+    record: &Record,
+    before: Option<&Record>,
+    rule: &CountingRule,
+) -> Option<(Status, Status)> {
     let before = before?;
     if record.kind != RecordKind::Project || !placement_changed(record, Some(before)) {
         return None;
@@ -43,10 +47,13 @@ pub(crate) fn steps_back(record: &Record, before: Option<&Record>) -> Option<Str
     let from = before
         .get("status")
         .as_text()
-        .unwrap_or(DEFAULT_COUNTS_FROM.code());
-    let registered =
-        Status::parse(from).is_some_and(|s| s.standing(Status::Registered) == Standing::Counted);
-    registered.then(|| from.to_string())
+        .and_then(Status::parse)
+        .unwrap_or(DEFAULT_COUNTS_FROM);
+    let counted = rule.standing(before.year().unwrap_or_default(), from) == Standing::Counted;
+    let counts_from = rule.counts_from(record.year().unwrap_or_default());
+    let at = FORWARD.iter().position(|s| *s == counts_from)?;
+    let to = *FORWARD.get(at.checked_sub(1)?)?;
+    counted.then_some((from, to))
 }
 
 /// A record outside the pairings: where it is, and the pairing it lacks.
@@ -83,7 +90,46 @@ pub(crate) fn bound_by_pairings(actor: &Actor) -> bool {
     )
 }
 
+/// What a record's form tells before saving, as the app decides it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EditTerms {
+    /// The form asks for a reason to record work outside the pairings
+    /// (the office; others are refused).
+    pub asks_unpaired_reason: bool,
+    /// Moving the record to another unit, place or year sends it back a
+    /// step, out of the figures, until the office takes the step again.
+    pub steps_back_if_moved: bool,
+}
+
 impl App {
+    /// What the form of a record (a new one, or `code`) tells the actor
+    /// before saving.
+    pub async fn edit_terms(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        code: Option<&str>,
+    ) -> Result<EditTerms, AppError> {
+        let office = actor.is_office(program);
+        let mut terms = EditTerms {
+            asks_unpaired_reason: office && kind.is_yearly() && kind.field("helper_unit").is_some(),
+            steps_back_if_moved: false,
+        };
+        if let (Some(code), RecordKind::Project, false) = (code, kind, office) {
+            let before = self.record_to_edit(actor, program, kind, code).await?;
+            let rule = self.store.counting_rule(program).await?;
+            let status = before
+                .get("status")
+                .as_text()
+                .and_then(Status::parse)
+                .unwrap_or(DEFAULT_COUNTS_FROM);
+            terms.steps_back_if_moved =
+                rule.standing(before.year().unwrap_or_default(), status) == Standing::Counted;
+        }
+        Ok(terms)
+    }
+
     /// The records, among those whose unit, place or year a save sets,
     /// whose helper unit is not paired with their place in their year.
     pub(crate) async fn unpaired<'a>(

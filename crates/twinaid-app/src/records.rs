@@ -15,8 +15,8 @@ use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::{UNALLOCATED, UNSPECIFIED};
 use twinaid_store::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
 
-/// Why a project went back to "verified" when its helper moved it.
-const STEP_BACK_REASON: &str = "帮扶单位、县或年份已改动，待办公室重新登记 / unit, county or year changed: awaiting registration by the office";
+/// Why a project went back a step when its helper moved it.
+pub(crate) const STEP_BACK_REASON: &str = "帮扶单位、县或年份已改动，待办公室重新登记 / unit, county or year changed: awaiting registration by the office";
 
 /// What a list page asks for.
 #[derive(Debug, Clone, Default)]
@@ -399,13 +399,19 @@ impl App {
         }
         // A counted project moved to another unit, place or year by anyone
         // but the office stops counting until the office registers it again.
-        let step_back = if actor.is_office(program) {
-            None
-        } else {
-            crate::pairing_scope::steps_back(&record, before.as_ref())
-        };
-        if step_back.is_some() {
-            record.set("status", FieldValue::Text("verified".into()));
+        let mut steps_back = Vec::new();
+        if !actor.is_office(program) && kind == RecordKind::Project && before.is_some() {
+            let rule = self.store.counting_rule(program).await?;
+            if let Some((from, to)) =
+                crate::pairing_scope::steps_back(&record, before.as_ref(), &rule)
+            {
+                record.set("status", FieldValue::Text(to.code().into()));
+                steps_back.push((
+                    record.code().to_string(),
+                    from.code().to_string(),
+                    to.code().to_string(),
+                ));
+            }
         }
         let bundle = ProgramBundle {
             program_code: program.to_string(),
@@ -442,9 +448,8 @@ impl App {
         let notes = twinaid_store::WriteNotes {
             correction: reason.as_deref().filter(|_| correcting),
             unpaired: unpaired_reason.filter(|_| !unpaired.is_empty()),
-            step_back: step_back
-                .as_deref()
-                .map(|from| (from, "verified", STEP_BACK_REASON)),
+            steps_back: &steps_back,
+            step_back_reason: STEP_BACK_REASON,
         };
         self.store
             .apply_bundle_noted(&bundle, &actor.name, notes)
@@ -643,6 +648,7 @@ impl App {
                     let request = ListRequest {
                         filters: vec![(field.to_string(), c.code.to_string())],
                         year: Some(year),
+                        standing: Some(Standing::Counted),
                         page: 1,
                         per_page: 1,
                         ..ListRequest::default()

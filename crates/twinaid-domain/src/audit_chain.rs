@@ -44,6 +44,11 @@ pub fn event_hash(event: &EventContent<'_>, prev_hash: &str) -> String {
     hex(&Sha256::digest(canonical.as_bytes()))
 }
 
+/// SHA-256 (hex) of a text.
+pub fn digest(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -73,6 +78,8 @@ pub enum Break {
     /// The chain's head names another last event: events at the end were
     /// deleted (or the head was changed).
     Head { head_seq: i64, last_seq: i64 },
+    /// The head's hash is not the last event's: the head was changed.
+    HeadHash { seq: i64 },
 }
 
 impl Break {
@@ -150,6 +157,12 @@ impl Break {
             (Break::Head { head_seq, last_seq }, En) => format!(
                 "the chain's head says event {head_seq} is the last, but the last event is {last_seq}: events at the end were deleted"
             ),
+            (Break::HeadHash { seq }, Zh) => {
+                format!("哈希链末端记录的哈希与第 {seq} 条事件的不同：末端被改动过")
+            }
+            (Break::HeadHash { seq }, En) => format!(
+                "the chain's head holds another hash than event {seq}'s: the head was changed"
+            ),
         }
     }
 }
@@ -217,10 +230,7 @@ impl Walk {
                 last_seq: self.last_seq,
             });
         } else if head_hash != self.last_hash {
-            self.broken = Some(Break::Edited {
-                seq: self.last_seq,
-                id: 0,
-            });
+            self.broken = Some(Break::HeadHash { seq: self.last_seq });
         }
     }
 

@@ -284,7 +284,9 @@ pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
         let mine = by_indicator.remove(def.code.as_str()).unwrap_or_default();
         figures.push(fold(def, &mine, input.year, input.covered_years));
     }
-    for (code, county, value) in input.pending {
+    // A pending share that adds up to nothing is no share (a proposed
+    // project without an amount): the summary and the records agree on that.
+    for (code, county, value) in input.pending.iter().filter(|(_, _, v)| *v != 0) {
         if let Some(f) = figures.iter_mut().find(|f| f.definition.code == *code) {
             f.pending += value;
             let key = if county.is_empty() {
@@ -294,6 +296,9 @@ pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
             };
             *f.pending_by_county.entry(key.to_string()).or_default() += value;
         }
+    }
+    for f in &mut figures {
+        f.pending_by_county.retain(|_, v| *v != 0);
     }
     for def in input.definitions {
         if let Rule::Formula(text) = &def.rule {

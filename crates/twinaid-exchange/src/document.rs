@@ -99,6 +99,7 @@ fn context(
                     (false, Lang::En) => "less",
                 }),
                 "change_pct": i.change_pct().map(|p| format!("{p:.1}")),
+                "pending": (i.pending != 0).then(|| fig(i.pending)),
             }),
         );
     }

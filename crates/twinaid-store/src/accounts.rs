@@ -192,17 +192,26 @@ impl Store {
         client: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let who: Option<String> = sqlx::query_scalar(
-            "SELECT u.username FROM user_session s JOIN app_user u ON u.id = s.user_id WHERE s.id_hash = $1",
-        )
-        .bind(id_hash.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM user_session WHERE id_hash = $1 OR expires_at <= $2")
-            .bind(id_hash.to_string())
+        // The write first: on SQLite a transaction that read before writing
+        // may find the database moved on and fail.
+        let user_id: Option<i64> =
+            sqlx::query_scalar("DELETE FROM user_session WHERE id_hash = $1 RETURNING user_id")
+                .bind(id_hash.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        sqlx::query("DELETE FROM user_session WHERE expires_at <= $1")
             .bind(now.to_string())
             .execute(&mut *tx)
             .await?;
+        let who: Option<String> = match user_id {
+            Some(id) => {
+                sqlx::query_scalar("SELECT username FROM app_user WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            }
+            None => None,
+        };
         if let Some(who) = who {
             access_event(&mut tx, now, &who, "sign_out", client).await?;
         }

@@ -1,5 +1,12 @@
 //! Writing audit events inside the transaction of the change they record,
 //! each chained to the one before it (see `twinaid_domain::audit_chain`).
+//!
+//! The chain has one head for the whole database. A write takes it (and
+//! then the data versions it raises) only as its last step before the
+//! commit, after every row it changes: whoever holds the head waits for no
+//! row another writer holds, so concurrent writers on PostgreSQL never wait
+//! for each other in a circle, and the head is held for the time of the
+//! audit insert and the commit alone.
 
 use crate::StoreError;
 use serde_json::Value;
@@ -129,6 +136,131 @@ async fn insert_chained(
     set_head(conn, seq, &prev).await
 }
 
+/// Writes events of one moment outside the chain for now, many to a
+/// statement; their ids, to chain with [`chain`] at the end of the
+/// transaction. A long write (a load) takes the chain's head only then, after
+/// its last row: a transaction that holds the head waits for nothing but
+/// data versions, so writers never wait for each other in a circle.
+pub(crate) async fn write_unchained(
+    conn: &mut AnyConnection,
+    at: &str,
+    events: &[AuditEvent<'_>],
+) -> Result<Vec<i64>, StoreError> {
+    const WIDTH: usize = 8;
+    let mut ids = Vec::with_capacity(events.len());
+    for chunk in events.chunks(25) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=WIDTH).map(|i| format!("${}", r * WIDTH + i)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json) \
+             VALUES {} RETURNING id",
+            tuples.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            q = q
+                .bind(at.to_string())
+                .bind(event.actor.to_string())
+                .bind(event.action.to_string())
+                .bind(event.entity.to_string())
+                .bind(event.entity_key.to_string())
+                .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
+                .bind(event.before.map(Value::to_string))
+                .bind(event.after.map(Value::to_string));
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            ids.push(r.try_get::<i64, _>(0)?);
+        }
+    }
+    Ok(ids)
+}
+
+/// Chains events this transaction wrote with [`write_unchained`], in the
+/// order they were written, and raises the data versions of `programs`
+/// ("" for what all programs share). The last thing a write does before it
+/// commits.
+pub(crate) async fn chain(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    programs: &[&str],
+) -> Result<(), StoreError> {
+    if !ids.is_empty() {
+        let (mut seq, mut prev) = lock_head(conn).await?;
+        for chunk in ids.chunks(200) {
+            let sql = format!(
+                "SELECT id, at, actor, action, entity, entity_key, program_code, before_json, after_json \
+                 FROM audit_event WHERE id IN ({}) ORDER BY id",
+                crate::rows::placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            let rows = q.fetch_all(&mut *conn).await?;
+            let mut links: Vec<(i64, i64, String, String)> = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let texts: Vec<Option<String>> = (1..9)
+                    .map(|i| r.try_get::<Option<String>, _>(i))
+                    .collect::<Result<_, _>>()?;
+                let text = |i: usize| texts[i].as_deref().unwrap_or("");
+                seq += 1;
+                let hash = event_hash(
+                    &EventContent {
+                        seq,
+                        at: text(0),
+                        actor: text(1),
+                        action: text(2),
+                        entity: text(3),
+                        entity_key: text(4),
+                        program: texts[5].as_deref(),
+                        before: texts[6].as_deref(),
+                        after: texts[7].as_deref(),
+                    },
+                    &prev,
+                );
+                links.push((r.try_get(0)?, seq, prev.clone(), hash.clone()));
+                prev = hash;
+            }
+            // One statement per chunk: (id, seq, previous, hash) rows joined in.
+            let rows_sql: Vec<String> = (0..links.len())
+                .map(|i| {
+                    let at = 4 * i;
+                    format!(
+                        "SELECT CAST(${} AS BIGINT) AS id, CAST(${} AS BIGINT) AS seq, \
+                           CAST(${} AS TEXT) AS prev_hash, CAST(${} AS TEXT) AS hash",
+                        at + 1,
+                        at + 2,
+                        at + 3,
+                        at + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "UPDATE audit_event SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash \
+                 FROM ({}) AS v WHERE audit_event.id = v.id",
+                rows_sql.join(" UNION ALL ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, seq, prev, hash) in links {
+                q = q.bind(id).bind(seq).bind(prev).bind(hash);
+            }
+            q.execute(&mut *conn).await?;
+        }
+        set_head(conn, seq, &prev).await?;
+    }
+    let mut programs = programs.to_vec();
+    programs.sort_unstable();
+    programs.dedup();
+    for p in programs {
+        bump(conn, p).await?;
+    }
+    Ok(())
+}
+
 /// The chain's last place and hash, its row locked until the transaction
 /// ends (made at the genesis on the first event).
 async fn lock_head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
@@ -215,12 +347,6 @@ pub(crate) async fn chain_existing(conn: &mut AnyConnection) -> Result<u64, Stor
     }
     set_head(conn, seq, &prev).await?;
     Ok(chained)
-}
-
-/// Raises the shared data version, for a change made under one program to
-/// what every program reads (a region's names).
-pub(crate) async fn bump_shared(conn: &mut AnyConnection) -> Result<(), StoreError> {
-    bump(conn, "").await
 }
 
 /// Raises the data version of a program ("" for what all programs share),

@@ -546,6 +546,8 @@ impl Store {
             .bind(code.to_string())
             .execute(&mut *tx)
             .await?;
+        crate::summary::refresh(&mut tx, program, &touched).await?;
+        // The audit event last: its chain's head is held only to the commit.
         crate::audit::write(
             &mut tx,
             &crate::audit::now(),
@@ -560,7 +562,6 @@ impl Store {
             },
         )
         .await?;
-        crate::summary::refresh(&mut tx, program, &touched).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -155,6 +155,10 @@ struct Writer<'a> {
     summary: LoadSummary,
     /// Why the records are written as they are, kept with their audit events.
     notes: WriteNotes<'a>,
+    /// The events written so far, chained when the write ends.
+    events: Vec<i64>,
+    /// Whether what all programs share (region names) changed.
+    shared: bool,
 }
 
 /// Reasons a write gives for itself, kept with its audit events.
@@ -164,8 +168,11 @@ pub struct WriteNotes<'a> {
     pub correction: Option<&'a str>,
     /// Why the office records work outside the pairings.
     pub unpaired: Option<&'a str>,
-    /// A project sent back a step by the write: (from status, to status, why).
-    pub step_back: Option<(&'a str, &'a str, &'a str)>,
+    /// Projects sent back a step by the write, recorded as steps with why:
+    /// (code, from status, to status).
+    pub steps_back: &'a [(String, String, String)],
+    /// Why they were sent back.
+    pub step_back_reason: &'a str,
 }
 
 impl WriteNotes<'_> {
@@ -247,10 +254,9 @@ impl Writer<'_> {
         } else {
             "create"
         };
-        audit::write_many(
-            conn,
-            &self.at,
-            events.iter().map(|(key, after)| AuditEvent {
+        let events: Vec<AuditEvent> = events
+            .iter()
+            .map(|(key, after)| AuditEvent {
                 actor: self.actor,
                 action,
                 entity: table,
@@ -258,9 +264,33 @@ impl Writer<'_> {
                 program: Some(self.program),
                 before: None,
                 after: Some(after),
-            }),
-        )
-        .await
+            })
+            .collect();
+        self.record(conn, &events).await
+    }
+
+    /// Writes events now, to be chained when the write ends.
+    async fn record(
+        &mut self,
+        conn: &mut AnyConnection,
+        events: &[AuditEvent<'_>],
+    ) -> Result<(), StoreError> {
+        let ids = audit::write_unchained(conn, &self.at, events).await?;
+        self.events.extend(ids);
+        Ok(())
+    }
+
+    /// Chains the write's events and raises the data versions it moved:
+    /// the last thing before the commit.
+    async fn finish(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        let mut programs = vec![self.program];
+        if self.shared {
+            programs.push("");
+        }
+        if self.events.is_empty() && !self.shared {
+            return Ok(());
+        }
+        audit::chain(conn, &self.events, &programs).await
     }
 
     /// Inserts or updates one row identified by `key`, writing an audit event when it changes.
@@ -371,24 +401,21 @@ impl Writer<'_> {
             let before_json = before
                 .as_ref()
                 .map(|b| to_json(&key.iter().chain(b.iter()).collect::<Vec<_>>()));
-            audit::write(
-                conn,
-                &self.at,
-                AuditEvent {
-                    actor: self.actor,
-                    action: match (outcome, self.notes.correction) {
-                        (_, Some(_)) => "correction",
-                        (Outcome::Created, None) => "create",
-                        _ => "update",
-                    },
-                    entity: table,
-                    entity_key: &key_text.join("/"),
-                    program: Some(self.program),
-                    before: before_json.as_ref(),
-                    after: Some(&after),
+            let entity_key = key_text.join("/");
+            let event = AuditEvent {
+                actor: self.actor,
+                action: match (outcome, self.notes.correction) {
+                    (_, Some(_)) => "correction",
+                    (Outcome::Created, None) => "create",
+                    _ => "update",
                 },
-            )
-            .await?;
+                entity: table,
+                entity_key: &entity_key,
+                program: Some(self.program),
+                before: before_json.as_ref(),
+                after: Some(&after),
+            };
+            self.record(conn, &[event]).await?;
         }
         self.summary.add(table, outcome);
         Ok(())
@@ -496,26 +523,22 @@ async fn replace_region_names(
         crate::regions::insert_name(&mut *conn, n).await?;
     }
     // Every program shows the registry's names, not only this one.
-    audit::bump_shared(conn).await?;
+    writer.shared = true;
     let (before_v, after_v) = (Value::from(before.clone()), Value::from(after));
-    audit::write(
-        conn,
-        &writer.at,
-        AuditEvent {
-            actor: writer.actor,
-            action: if before.is_empty() {
-                "create"
-            } else {
-                "update"
-            },
-            entity: "region",
-            entity_key: code,
-            program: Some(writer.program),
-            before: (!before.is_empty()).then_some(&before_v),
-            after: Some(&after_v),
+    let event = AuditEvent {
+        actor: writer.actor,
+        action: if before.is_empty() {
+            "create"
+        } else {
+            "update"
         },
-    )
-    .await?;
+        entity: "region",
+        entity_key: code,
+        program: Some(writer.program),
+        before: (!before.is_empty()).then_some(&before_v),
+        after: Some(&after_v),
+    };
+    writer.record(conn, &[event]).await?;
     writer.summary.add(
         "region",
         if before.is_empty() {
@@ -556,6 +579,8 @@ impl Store {
             program: program_code,
             summary: LoadSummary::default(),
             notes,
+            events: Vec::new(),
+            shared: false,
         };
         let pk = || text("program_code", program_code);
         if let Some(p) = &bundle.program {
@@ -774,18 +799,18 @@ impl Store {
             .counts
             .get("indicator")
             .is_some_and(|(c, u, _)| c + u > 0);
-        if let (Some((from, to, reason)), [only]) = (notes.step_back, bundle.records.as_slice()) {
+        for (code, from, to) in notes.steps_back {
             sqlx::query(
                 "INSERT INTO project_transition (program_code, project_code, from_status, to_status, actor, at, reason) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(program_code.to_string())
-            .bind(only.item.code().to_string())
-            .bind(from.to_string())
-            .bind(to.to_string())
+            .bind(code.clone())
+            .bind(from.clone())
+            .bind(to.clone())
             .bind(actor.to_string())
             .bind(w.at.clone())
-            .bind(reason.to_string())
+            .bind(notes.step_back_reason.to_string())
             .execute(&mut *conn)
             .await?;
         }
@@ -794,6 +819,7 @@ impl Store {
         } else {
             crate::summary::refresh(conn, program_code, &touched).await?;
         }
+        w.finish(conn).await?;
         tx.commit().await?;
         Ok(w.summary)
     }
@@ -813,6 +839,8 @@ impl Store {
             program: "",
             summary: LoadSummary::default(),
             notes: WriteNotes::default(),
+            events: Vec::new(),
+            shared: false,
         };
         for (n, def) in defs.iter().enumerate() {
             // Built-in definitions follow the code: a changed one is updated (and audited), an unchanged one left alone.
@@ -823,6 +851,7 @@ impl Store {
         if w.summary.changed() > 0 {
             crate::summary::rebuild_all(conn).await?;
         }
+        w.finish(conn).await?;
         tx.commit().await?;
         Ok(w.summary.changed())
     }

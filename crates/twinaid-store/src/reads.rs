@@ -456,13 +456,19 @@ impl Store {
     }
 
     /// The audit events of one entity, newest first.
-    pub async fn audit_of(&self, entity: &str, key: &str) -> Result<Vec<AuditEntry>, StoreError> {
+    pub async fn audit_of(
+        &self,
+        program: &str,
+        entity: &str,
+        key: &str,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT at, actor, action, entity, entity_key, before_json, after_json, seq FROM audit_event \
-             WHERE entity = $1 AND entity_key = $2 ORDER BY id DESC",
+             WHERE entity = $1 AND entity_key = $2 AND program_code = $3 ORDER BY id DESC",
         )
         .bind(entity.to_string())
         .bind(key.to_string())
+        .bind(program.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(audit_entry).collect()
@@ -472,7 +478,7 @@ impl Store {
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT at, actor, action, entity, entity_key, before_json, after_json, seq FROM audit_event \
-             ORDER BY seq DESC LIMIT $1",
+             ORDER BY COALESCE(seq, 9223372036854775807) DESC, id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)

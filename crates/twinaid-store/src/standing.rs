@@ -22,9 +22,12 @@ pub(crate) async fn counting_rule(
     for r in rows {
         let version: i64 = r.try_get(0)?;
         let body: String = r.try_get(1)?;
-        let g: Guidance = serde_json::from_str(&body)
-            .map_err(|e| StoreError::Corrupt(format!("guidance v{version}: {e}")))?;
-        versions.push((version, g));
+        // A version that does not read says nothing on counting; the
+        // guidance pages report it, and writes go on.
+        match serde_json::from_str::<Guidance>(&body) {
+            Ok(g) => versions.push((version, g)),
+            Err(e) => tracing::warn!(program, version, error = %e, "guidance does not read"),
+        }
     }
     Ok(Guidance::counting_rule(
         versions.iter().map(|(v, g)| (*v, g)),

@@ -2738,6 +2738,24 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
         .unwrap();
         assert_eq!(now["status"], "verified");
         assert_eq!(aid_funds_2010().await, (counted, pending + 250000.0));
+        // The step back is in the project's history, with why.
+        let steps: Value = call(
+            "office2",
+            reqwest::Method::GET,
+            "/projects/2010-count-1/steps",
+            None,
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let last = steps["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["to"], "verified", "{steps}");
+        assert!(
+            last["reason"].as_str().unwrap_or("").contains("重新登记"),
+            "{steps}"
+        );
         // Registered again, then cancelled: it moves back.
         assert_eq!(
             step("2010-count-1", "registered", "")

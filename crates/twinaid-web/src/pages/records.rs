@@ -550,7 +550,7 @@ pub async fn detail(
         .collect();
     let history = state
         .app
-        .history(&user.actor, kind.code(), &code)
+        .history(&user.actor, &program, kind.code(), &code)
         .await
         .map_err(err)?
         .into_iter()
@@ -750,9 +750,9 @@ fn form_page(
     kind: RecordKind,
     code: Option<&str>,
     filled: Filled<'_>,
+    terms: twinaid_app::EditTerms,
 ) -> FormPage {
     let lang = user.lang;
-    let office = user.actor.is_office(program);
     let (title, action, cancel) = match code {
         Some(c) => (
             format!("{} · {c}", crate::i18n::Tr { lang }.s("edit")),
@@ -799,27 +799,17 @@ fn form_page(
                 list.push(reason("correction_reason"));
             }
             // Only needed, and then required, for work outside the pairings.
-            if office && kind.is_yearly() && kind.field("helper_unit").is_some() {
+            if terms.asks_unpaired_reason {
                 list.push(reason("unpaired_reason"));
             }
             list
         },
         error: filled.general,
         cancel,
-        notice: {
-            let counted = filled
-                .values
-                .get("status")
-                .and_then(|s| twinaid_domain::lifecycle::Status::parse(s))
-                .is_some_and(|s| {
-                    s.standing(twinaid_domain::lifecycle::Status::Registered)
-                        == twinaid_domain::lifecycle::Standing::Counted
-                });
-            if kind == RecordKind::Project && code.is_some() && !office && counted {
-                crate::i18n::Tr { lang }.s("step_back_notice").to_string()
-            } else {
-                String::new()
-            }
+        notice: if terms.steps_back_if_moved {
+            crate::i18n::Tr { lang }.s("step_back_notice").to_string()
+        } else {
+            String::new()
         },
     }
 }
@@ -833,6 +823,11 @@ pub async fn new_form(
 ) -> Result<Response, WebError> {
     let kind = kind_of(&kind, user.lang)?;
     let (program, year) = resolve(&state, &user, &scope).await?;
+    let terms = state
+        .app
+        .edit_terms(&user.actor, &program, kind, None)
+        .await
+        .map_err(|e| WebError::from_app(e, user.lang))?;
     let mut values = BTreeMap::new();
     if kind.is_yearly() {
         values.insert("year".to_string(), year.to_string());
@@ -851,6 +846,7 @@ pub async fn new_form(
             errors: &BTreeMap::new(),
             general: String::new(),
         },
+        terms,
     );
     Ok(render(&page, user.lang))
 }
@@ -869,6 +865,11 @@ pub async fn edit_form(
         .record_to_edit(&user.actor, &program, kind, &code)
         .await
         .map_err(|e| WebError::from_app(e, user.lang))?;
+    let terms = state
+        .app
+        .edit_terms(&user.actor, &program, kind, Some(&code))
+        .await
+        .map_err(|e| WebError::from_app(e, user.lang))?;
     let page = form_page(
         &user,
         &program,
@@ -880,6 +881,7 @@ pub async fn edit_form(
             errors: &BTreeMap::new(),
             general: String::new(),
         },
+        terms,
     );
     Ok(render(&page, user.lang))
 }
@@ -934,6 +936,11 @@ async fn save(
             if !general.is_empty() {
                 message = format!("{message}：{}", general.join("；"));
             }
+            let terms = state
+                .app
+                .edit_terms(&user.actor, &program, kind, code.as_deref())
+                .await
+                .unwrap_or_default();
             let page = form_page(
                 &user,
                 &program,
@@ -945,6 +952,7 @@ async fn save(
                     errors: &errors,
                     general: message,
                 },
+                terms,
             );
             let mut response = render(&page, lang);
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
