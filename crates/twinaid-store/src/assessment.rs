@@ -40,6 +40,7 @@ impl Store {
         actor: &str,
     ) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin().await?;
+        audit::lock_version(&mut tx, program).await?;
         let rule_before = crate::standing::counting_rule(&mut tx, program).await?;
         let version: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM guidance WHERE program_code = $1")
             .bind(program.to_string())

@@ -1,12 +1,12 @@
 //! Writing audit events inside the transaction of the change they record,
 //! each chained to the one before it (see `twinaid_domain::audit_chain`).
 //!
-//! The chain has one head for the whole database. A write takes it (and
-//! then the data versions it raises) only as its last step before the
-//! commit, after every row it changes: whoever holds the head waits for no
-//! row another writer holds, so concurrent writers on PostgreSQL never wait
-//! for each other in a circle, and the head is held for the time of the
-//! audit insert and the commit alone.
+//! Every write takes its program's data version first (one writer at a time
+//! per program, as its figures need) and the chain's one head last, after
+//! every row it changes, just before it commits: whoever holds the head
+//! waits for no row another writer holds, so concurrent writers on
+//! PostgreSQL never wait for each other in a circle, and the head is held
+//! for the time of the audit insert and the commit alone.
 
 use crate::StoreError;
 use serde_json::Value;
@@ -38,13 +38,31 @@ pub(crate) async fn write_many<'e>(
     events: impl Iterator<Item = AuditEvent<'e>>,
 ) -> Result<(), StoreError> {
     let events: Vec<AuditEvent<'e>> = events.collect();
-    insert_chained(conn, at, &events).await?;
+    // Data versions before the chain's head, as every write takes them.
     let mut programs: Vec<&str> = events.iter().map(|e| e.program.unwrap_or("")).collect();
     programs.sort_unstable();
     programs.dedup();
     for p in programs {
         bump(conn, p).await?;
     }
+    insert_chained(conn, at, &events).await
+}
+
+/// Takes a program's data version ("" for what all programs share) for the
+/// rest of the transaction without raising it: the first step of a write,
+/// so writes to one program's records and figures go one at a time, and
+/// every writer takes the versions before the chain's head.
+pub(crate) async fn lock_version(
+    conn: &mut AnyConnection,
+    program: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO data_version (program_code, version) VALUES ($1, 0) \
+         ON CONFLICT (program_code) DO UPDATE SET version = data_version.version",
+    )
+    .bind(program.to_string())
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -137,10 +155,9 @@ async fn insert_chained(
 }
 
 /// Writes events of one moment outside the chain for now, many to a
-/// statement; their ids, to chain with [`chain`] at the end of the
-/// transaction. A long write (a load) takes the chain's head only then, after
-/// its last row: a transaction that holds the head waits for nothing but
-/// data versions, so writers never wait for each other in a circle.
+/// statement, and raises the data versions they name; their ids, to chain
+/// with [`chain`] at the end of the transaction. A long write (a load)
+/// takes the chain's head only then, after its last row.
 pub(crate) async fn write_unchained(
     conn: &mut AnyConnection,
     at: &str,
@@ -176,18 +193,18 @@ pub(crate) async fn write_unchained(
             ids.push(r.try_get::<i64, _>(0)?);
         }
     }
+    let mut programs: Vec<&str> = events.iter().map(|e| e.program.unwrap_or("")).collect();
+    programs.sort_unstable();
+    programs.dedup();
+    for p in programs {
+        bump(conn, p).await?;
+    }
     Ok(ids)
 }
 
 /// Chains events this transaction wrote with [`write_unchained`], in the
-/// order they were written, and raises the data versions of `programs`
-/// ("" for what all programs share). The last thing a write does before it
-/// commits.
-pub(crate) async fn chain(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-    programs: &[&str],
-) -> Result<(), StoreError> {
+/// order they were written: the last thing a write does before it commits.
+pub(crate) async fn chain(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), StoreError> {
     if !ids.is_empty() {
         let (mut seq, mut prev) = lock_head(conn).await?;
         for chunk in ids.chunks(200) {
@@ -251,12 +268,6 @@ pub(crate) async fn chain(
             q.execute(&mut *conn).await?;
         }
         set_head(conn, seq, &prev).await?;
-    }
-    let mut programs = programs.to_vec();
-    programs.sort_unstable();
-    programs.dedup();
-    for p in programs {
-        bump(conn, p).await?;
     }
     Ok(())
 }
@@ -351,7 +362,7 @@ pub(crate) async fn chain_existing(conn: &mut AnyConnection) -> Result<u64, Stor
 
 /// Raises the data version of a program ("" for what all programs share),
 /// in the transaction of the change: caches keyed by it then miss.
-async fn bump(conn: &mut AnyConnection, program: &str) -> Result<(), StoreError> {
+pub(crate) async fn bump(conn: &mut AnyConnection, program: &str) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO data_version (program_code, version) VALUES ($1, 1) \
          ON CONFLICT (program_code) DO UPDATE SET version = data_version.version + 1",

@@ -69,6 +69,7 @@ impl Store {
         // The statement for a full batch is made once and prepared once.
         let full = sql_for(batch);
         let mut tx = self.pool.begin().await?;
+        audit::lock_version(&mut tx, program).await?;
         let mut written = 0;
         for chunk in chunks {
             for rows in chunk.chunks(batch) {

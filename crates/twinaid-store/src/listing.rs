@@ -518,6 +518,7 @@ impl Store {
         actor: &str,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
+        crate::audit::lock_version(&mut tx, program).await?;
         let sql = format!(
             "SELECT {} FROM {} WHERE program_code = $1 AND code = $2",
             columns(kind),

@@ -157,8 +157,6 @@ struct Writer<'a> {
     notes: WriteNotes<'a>,
     /// The events written so far, chained when the write ends.
     events: Vec<i64>,
-    /// Whether what all programs share (region names) changed.
-    shared: bool,
 }
 
 /// Reasons a write gives for itself, kept with its audit events.
@@ -280,17 +278,9 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Chains the write's events and raises the data versions it moved:
-    /// the last thing before the commit.
+    /// Chains the write's events: the last thing before the commit.
     async fn finish(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        let mut programs = vec![self.program];
-        if self.shared {
-            programs.push("");
-        }
-        if self.events.is_empty() && !self.shared {
-            return Ok(());
-        }
-        audit::chain(conn, &self.events, &programs).await
+        audit::chain(conn, &self.events).await
     }
 
     /// Inserts or updates one row identified by `key`, writing an audit event when it changes.
@@ -523,7 +513,7 @@ async fn replace_region_names(
         crate::regions::insert_name(&mut *conn, n).await?;
     }
     // Every program shows the registry's names, not only this one.
-    writer.shared = true;
+    audit::bump(conn, "").await?;
     let (before_v, after_v) = (Value::from(before.clone()), Value::from(after));
     let event = AuditEvent {
         actor: writer.actor,
@@ -573,6 +563,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
         let program_code = bundle.program_code.as_str();
+        audit::lock_version(conn, program_code).await?;
         let mut w = Writer {
             actor,
             at: audit::now(),
@@ -580,7 +571,6 @@ impl Store {
             summary: LoadSummary::default(),
             notes,
             events: Vec::new(),
-            shared: false,
         };
         let pk = || text("program_code", program_code);
         if let Some(p) = &bundle.program {
@@ -833,6 +823,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
         let conn: &mut AnyConnection = &mut tx;
+        audit::lock_version(conn, "").await?;
         let mut w = Writer {
             actor,
             at: audit::now(),
@@ -840,7 +831,6 @@ impl Store {
             summary: LoadSummary::default(),
             notes: WriteNotes::default(),
             events: Vec::new(),
-            shared: false,
         };
         for (n, def) in defs.iter().enumerate() {
             // Built-in definitions follow the code: a changed one is updated (and audited), an unchanged one left alone.

@@ -35,6 +35,7 @@ impl Store {
         actor: &str,
     ) -> Result<usize, StoreError> {
         let mut tx = self.pool.begin().await?;
+        audit::lock_version(&mut tx, "").await?;
         let conn: &mut AnyConnection = &mut tx;
         let existing: std::collections::HashSet<String> =
             sqlx::query("SELECT DISTINCT code FROM region")

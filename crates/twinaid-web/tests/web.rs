@@ -2788,3 +2788,68 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
         assert_eq!(kept, fresh);
     }
 }
+
+#[tokio::test]
+async fn writers_at_once_leave_one_unbroken_audit_chain() {
+    // PostgreSQL takes concurrent writes for real; SQLite queues them.
+    let Some(admin) = twinaid_store::testing::postgres_admin_url() else {
+        return;
+    };
+    let url = twinaid_store::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let server = spawn(Some(url)).await;
+    let office = Actor {
+        name: "admin".into(),
+        role: Role::Administrator,
+    };
+    let token = server
+        .app
+        .create_api_token(&office, "t", "127.0.0.1")
+        .await
+        .unwrap()
+        .0;
+    let base = format!("{}/api/v1/programs/zj-sc", server.base);
+    // New projects and edits of one project, 24 at once: rows of their own
+    // and rows they share, each write with its audit event.
+    let writes = (0..24).map(|i| {
+        let client = server.client.clone();
+        let (base, token) = (base.clone(), token.clone());
+        async move {
+            let r = if i % 2 == 0 {
+                let body = serde_json::json!({"code": format!("2010-at-once-{i}"), "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "并发写入", "amount": 1000 + i});
+                client
+                    .post(format!("{base}/records/project"))
+                    .bearer_auth(&token)
+                    .json(&body)
+            } else {
+                let body = serde_json::json!({"code": "2009-510822-school", "year": 2009, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "青川希望小学", "status": "completed", "amount": 400000 + i});
+                client
+                    .put(format!("{base}/records/project/2009-510822-school"))
+                    .bearer_auth(&token)
+                    .json(&body)
+            };
+            r.send().await.unwrap().status()
+        }
+    });
+    let statuses = futures_join_all(writes).await;
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    let found = server.app.verify_audit(&office, None).await.unwrap();
+    assert!(found.intact(), "{found:?}");
+}
+
+/// Runs futures together (no extra dependency for one test).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+    F: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
