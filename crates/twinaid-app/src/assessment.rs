@@ -149,6 +149,21 @@ impl App {
                     .collect(),
             )
         })?;
+        // A year whose assessment is published keeps the step its figures
+        // were counted from.
+        let rule = self.store.counting_rule(program).await?;
+        if guidance.kind == twinaid_domain::guidance::DocumentKind::Guidance {
+            for year in guidance.year_from..=guidance.year_to {
+                if rule.counts_from(year) != guidance.counts_from
+                    && self.store.publication(program, year).await?.is_some()
+                {
+                    return Err(AppError::Field(
+                        "counts_from",
+                        DomainError::CountingFixed(year),
+                    ));
+                }
+            }
+        }
         let body =
             serde_json::to_string(&guidance).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(self

@@ -124,6 +124,8 @@ pub enum DomainError {
     },
     #[error("the audit log did not verify")]
     AuditBroken,
+    #[error("the {0} assessment is published: its counting step stays")]
+    CountingFixed(i32),
     #[error("a reason is needed to record work outside the pairings")]
     UnpairedReasonRequired {
         unit: String,
@@ -414,6 +416,12 @@ impl DomainError {
             ),
             (RowNotYours(c), Lang::En) => format!(
                 "record {c} is not yours to write (you may import your own unit's records): remove the row or ask the program office"
+            ),
+            (CountingFixed(y), Lang::Zh) => format!(
+                "{y} 年的考核结果已公布，该年项目的计入起点不能再改：请保持原来的状态，或只对以后的年份发布新的指导意见"
+            ),
+            (CountingFixed(y), Lang::En) => format!(
+                "the {y} assessment is published, so the step its projects count from stays: keep it, or issue the new guidance for later years only"
             ),
             (AuditBroken, Lang::Zh) => "审计日志校验未通过（见上）：请保留数据库的副本，并把上面所列的问题交给审计人员".to_string(),
             (AuditBroken, Lang::En) => "the audit log did not verify (see above): keep a copy of the database and give the findings above to the auditor".to_string(),

@@ -1685,6 +1685,14 @@ async fn guidance_expert_scores_assessment_and_publishing_lock_the_year() {
     );
     let (_, published, _) = o.get("/assessment?program=zj-sc&year=2009").await;
     assert!(published.contains("id=\"published\""));
+    // The published year keeps the step its projects count from.
+    let mut recount = guidance("aid_funds = 60\nnew_villages = 40");
+    recount.push(("counts_from", "completed"));
+    let csrf_o = o.csrf().await;
+    recount.push(("csrf", &csrf_o));
+    let (status, html, _) = o.post("/guidance?program=zj-sc&year=2009", &recount).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("计入起点不能再改"), "{html}");
     let f = rate("hangzhou", "50", &csrf_c);
     let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (_, _, location) = c.post(to, &f).await;
@@ -2773,6 +2781,26 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
             StatusCode::OK
         );
         assert_eq!(aid_funds_2010().await, (counted, pending));
+
+        // A guidance that counts 2010's projects only once completed: 2010
+        // is counted afresh.
+        let guidance = |year: i32| serde_json::json!({"kind": "guidance", "title": format!("{year} guidance"), "year_from": year, "year_to": year, "indicators": "aid_funds = 100", "counts_from": "completed"});
+        let r = call(
+            "office2",
+            reqwest::Method::POST,
+            "/guidance",
+            Some(guidance(2010)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap()
+        );
+        let (counted_2010, _) = aid_funds_2010().await;
+        assert!(counted_2010 <= counted, "{counted_2010} {counted}");
 
         // The summary still equals the records, pending share included.
         let office = Actor {

@@ -409,18 +409,23 @@ async fn make_list(
                         &[("page", String::new()), ("standing", String::new())]
                     )
                 ),
-                parts: d
-                    .parts
-                    .iter()
-                    .map(|(k, v)| {
-                        let href = format!(
-                            "/records/{}?{}",
-                            k.code(),
-                            query_string(&params, &[("page", String::new())])
-                        );
-                        (k.name(lang).to_string(), fig(*v), href)
-                    })
-                    .collect(),
+                // Each kind's share of what the list below shows: the
+                // counted records, or those awaiting verification.
+                parts: if request.standing == Some(twinaid_domain::lifecycle::Standing::Pending) {
+                    &d.pending_parts
+                } else {
+                    &d.parts
+                }
+                .iter()
+                .map(|(k, v)| {
+                    let href = format!(
+                        "/records/{}?{}",
+                        k.code(),
+                        query_string(&params, &[("page", String::new())])
+                    );
+                    (k.name(lang).to_string(), fig(*v), href)
+                })
+                .collect(),
                 aggregates: d
                     .aggregates
                     .iter()
