@@ -63,16 +63,7 @@ impl Permissions {
     pub fn of(actor: &Actor, program: &str) -> Permissions {
         let all = RecordKind::ALL.to_vec();
         match &actor.role {
-            Role::Administrator => Permissions {
-                office: true,
-                reads: true,
-                sees_people: true,
-                adds: all.clone(),
-                edits: all.clone(),
-                deletes: all,
-                ..Permissions::default()
-            },
-            Role::ProgramOffice { program: p } if p == program => Permissions {
+            _ if actor.is_office(program) => Permissions {
                 office: true,
                 reads: true,
                 sees_people: true,
@@ -99,7 +90,9 @@ impl Permissions {
                 reads: true,
                 ..Permissions::default()
             },
-            Role::ProgramOffice { .. } | Role::Expert => Permissions::default(),
+            Role::Administrator | Role::ProgramOffice { .. } | Role::Expert => {
+                Permissions::default()
+            }
         }
     }
 

@@ -209,8 +209,7 @@ pub(crate) async fn chain(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), S
         let (mut seq, mut prev) = lock_head(conn).await?;
         for chunk in ids.chunks(200) {
             let sql = format!(
-                "SELECT id, at, actor, action, entity, entity_key, program_code, before_json, after_json \
-                 FROM audit_event WHERE id IN ({}) ORDER BY id",
+                "SELECT id, {CONTENT_COLUMNS} FROM audit_event WHERE id IN ({}) ORDER BY id",
                 crate::rows::placeholders(1, chunk.len())
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -220,25 +219,8 @@ pub(crate) async fn chain(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), S
             let rows = q.fetch_all(&mut *conn).await?;
             let mut links: Vec<(i64, i64, String, String)> = Vec::with_capacity(rows.len());
             for r in &rows {
-                let texts: Vec<Option<String>> = (1..9)
-                    .map(|i| r.try_get::<Option<String>, _>(i))
-                    .collect::<Result<_, _>>()?;
-                let text = |i: usize| texts[i].as_deref().unwrap_or("");
                 seq += 1;
-                let hash = event_hash(
-                    &EventContent {
-                        seq,
-                        at: text(0),
-                        actor: text(1),
-                        action: text(2),
-                        entity: text(3),
-                        entity_key: text(4),
-                        program: texts[5].as_deref(),
-                        before: texts[6].as_deref(),
-                        after: texts[7].as_deref(),
-                    },
-                    &prev,
-                );
+                let hash = event_hash(&StoredContent::read(r, 1)?.content(seq), &prev);
                 links.push((r.try_get(0)?, seq, prev.clone(), hash.clone()));
                 prev = hash;
             }
@@ -270,6 +252,40 @@ pub(crate) async fn chain(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), S
         set_head(conn, seq, &prev).await?;
     }
     Ok(())
+}
+
+/// The columns an event's hash covers, in the order [`StoredContent`] reads them.
+pub(crate) const CONTENT_COLUMNS: &str =
+    "at, actor, action, entity, entity_key, program_code, before_json, after_json";
+
+/// An event's stored texts, as its hash covers them.
+pub(crate) struct StoredContent(Vec<Option<String>>);
+
+impl StoredContent {
+    /// Reads [`CONTENT_COLUMNS`] from `row`, the first at `first`.
+    pub(crate) fn read(row: &sqlx::any::AnyRow, first: usize) -> Result<Self, StoreError> {
+        Ok(StoredContent(
+            (first..first + 8)
+                .map(|i| row.try_get::<Option<String>, _>(i))
+                .collect::<Result<_, _>>()?,
+        ))
+    }
+
+    /// The content at a place in the chain.
+    pub(crate) fn content(&self, seq: i64) -> EventContent<'_> {
+        let t = |i: usize| self.0[i].as_deref().unwrap_or("");
+        EventContent {
+            seq,
+            at: t(0),
+            actor: t(1),
+            action: t(2),
+            entity: t(3),
+            entity_key: t(4),
+            program: self.0[5].as_deref(),
+            before: self.0[6].as_deref(),
+            after: self.0[7].as_deref(),
+        }
+    }
 }
 
 /// The chain's last place and hash, its row locked until the transaction
@@ -309,55 +325,12 @@ pub(crate) async fn chain_existing(conn: &mut AnyConnection) -> Result<u64, Stor
     if has_head > 0 || unchained == 0 {
         return Ok(0);
     }
-    let (mut seq, mut prev) = lock_head(conn).await?;
-    let mut chained = 0;
-    let mut after_id = i64::MIN;
-    loop {
-        let rows = sqlx::query(
-            "SELECT id, at, actor, action, entity, entity_key, program_code, before_json, after_json \
-             FROM audit_event WHERE seq IS NULL AND id > $1 ORDER BY id LIMIT 5000",
-        )
-        .bind(after_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for r in &rows {
-            let id: i64 = r.try_get(0)?;
-            let texts: Vec<Option<String>> = (1..9)
-                .map(|i| r.try_get::<Option<String>, _>(i))
-                .collect::<Result<_, _>>()?;
-            let text = |i: usize| texts[i].as_deref().unwrap_or("");
-            seq += 1;
-            let hash = event_hash(
-                &EventContent {
-                    seq,
-                    at: text(0),
-                    actor: text(1),
-                    action: text(2),
-                    entity: text(3),
-                    entity_key: text(4),
-                    program: texts[5].as_deref(),
-                    before: texts[6].as_deref(),
-                    after: texts[7].as_deref(),
-                },
-                &prev,
-            );
-            sqlx::query("UPDATE audit_event SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4")
-                .bind(seq)
-                .bind(prev.clone())
-                .bind(hash.clone())
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-            prev = hash;
-            after_id = id;
-            chained += 1;
-        }
-    }
-    set_head(conn, seq, &prev).await?;
-    Ok(chained)
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM audit_event WHERE seq IS NULL ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
+    chain(conn, &ids).await?;
+    Ok(ids.len() as u64)
 }
 
 /// Raises the data version of a program ("" for what all programs share),

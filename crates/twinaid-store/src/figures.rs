@@ -176,6 +176,26 @@ fn parts_query(sql: String, program_code: &str, year: i32, parts: &[String]) -> 
 }
 
 impl Store {
+    /// One indicator part's records of a standing up to `year`, summed per
+    /// year, region and helper unit kind (see [`record_sql`]).
+    async fn part_rows(
+        &self,
+        program_code: &str,
+        year: i32,
+        kind: RecordKind,
+        part: &twinaid_domain::indicator::Part,
+        standing: (&CountingRule, Standing),
+    ) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+        let (sql, binds) = record_sql(kind, &part.measure, &part.filters, standing)?;
+        let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(i64::from(year));
+        for b in binds {
+            q = q.bind(b);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
     /// Every piece of the given indicators up to `year`, recomputed from the
     /// records themselves (grouped per year, region and source) and from
     /// aggregate values. Reports read [`Store::contributions`]; this is the
@@ -195,19 +215,10 @@ impl Store {
             let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
                 StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
             })?;
-            let (sql, binds) = record_sql(
-                kind,
-                &part.measure,
-                &part.filters,
-                (&rule, Standing::Counted),
-            )?;
-            let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(program_code.to_string())
-                .bind(i64::from(year));
-            for b in binds {
-                q = q.bind(b);
-            }
-            for row in q.fetch_all(&self.pool).await? {
+            let rows = self
+                .part_rows(program_code, year, kind, &part, (&rule, Standing::Counted))
+                .await?;
+            for row in rows {
                 let y = i32::try_from(row.try_get::<i64, _>(0)?).unwrap_or(i32::MAX);
                 out.push(Contribution {
                     indicator: def.code.as_str().into(),
@@ -693,19 +704,10 @@ impl Store {
             if !crate::standing::has_standing(kind) {
                 continue;
             }
-            let (sql, binds) = record_sql(
-                kind,
-                &part.measure,
-                &part.filters,
-                (&rule, Standing::Pending),
-            )?;
-            let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(program_code.to_string())
-                .bind(i64::from(year));
-            for b in binds {
-                q = q.bind(b);
-            }
-            for row in q.fetch_all(&self.pool).await? {
+            let rows = self
+                .part_rows(program_code, year, kind, &part, (&rule, Standing::Pending))
+                .await?;
+            for row in rows {
                 if row.try_get::<i64, _>(0)? != i64::from(year) {
                     continue;
                 }

@@ -2,12 +2,13 @@
 //! to its head, and every stored record against the last event that wrote
 //! it. All reads come from one snapshot, while the server goes on writing.
 
+use crate::audit::{CONTENT_COLUMNS, StoredContent};
 use crate::rows::{columns, read_record};
 use crate::{Engine, Store, StoreError};
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
-use twinaid_domain::audit_chain::{Break, EventContent, Link, Walk, digest};
+use twinaid_domain::audit_chain::{Break, Link, Walk, digest};
 use twinaid_domain::record::RecordKind;
 
 /// Events read per round trip while walking the chain.
@@ -115,36 +116,24 @@ async fn walk(conn: &mut AnyConnection) -> Result<ChainCheck, StoreError> {
     let mut w = Walk::default();
     let mut after = 0i64;
     loop {
-        let rows = sqlx::query(
-            "SELECT id, seq, at, actor, action, entity, entity_key, program_code, before_json, \
-               after_json, prev_hash, hash \
-             FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(after)
-        .bind(PAGE)
-        .fetch_all(&mut *conn)
-        .await?;
+        let sql = format!(
+            "SELECT id, seq, prev_hash, hash, {CONTENT_COLUMNS} \
+             FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(&mut *conn)
+            .await?;
         for r in &rows {
-            let texts: Vec<Option<String>> = (2..12)
-                .map(|i| r.try_get::<Option<String>, _>(i))
-                .collect::<Result<_, _>>()?;
-            let t = |i: usize| texts[i].as_deref().unwrap_or("");
             let seq: i64 = r.try_get(1)?;
+            let (prev, hash): (Option<String>, Option<String>) = (r.try_get(2)?, r.try_get(3)?);
+            let stored = StoredContent::read(r, 4)?;
             w.step(&Link {
                 id: r.try_get(0)?,
-                content: EventContent {
-                    seq,
-                    at: t(0),
-                    actor: t(1),
-                    action: t(2),
-                    entity: t(3),
-                    entity_key: t(4),
-                    program: texts[5].as_deref(),
-                    before: texts[6].as_deref(),
-                    after: texts[7].as_deref(),
-                },
-                prev_hash: texts[8].as_deref(),
-                hash: texts[9].as_deref(),
+                content: stored.content(seq),
+                prev_hash: prev.as_deref(),
+                hash: hash.as_deref(),
             });
             after = seq;
         }

@@ -748,7 +748,6 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
 #[tokio::test]
 async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
     for server in servers().await {
-        let operator = Actor::local_operator();
         let roles = [
             (
                 "hz",
@@ -769,27 +768,7 @@ async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
                 },
             ),
         ];
-        let mut tokens = std::collections::HashMap::new();
-        for (name, role) in &roles {
-            server
-                .app
-                .add_user(&operator, name, name, "lifecycle password", role)
-                .await
-                .unwrap();
-            let actor = Actor {
-                name: name.to_string(),
-                role: role.clone(),
-            };
-            tokens.insert(
-                *name,
-                server
-                    .app
-                    .create_api_token(&actor, "t", "127.0.0.1")
-                    .await
-                    .unwrap()
-                    .0,
-            );
-        }
+        let tokens = api_tokens(&server, &roles, "lifecycle password").await;
         let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {
             let mut r = server
                 .client
@@ -1958,7 +1937,6 @@ async fn an_annual_plan_is_drafted_submitted_returned_approved_and_revised_with_
 #[tokio::test]
 async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api() {
     let server = spawn(None).await;
-    let operator = Actor::local_operator();
     let roles = [
         (
             "office",
@@ -1987,30 +1965,7 @@ async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api
             },
         ),
     ];
-    let mut tokens = std::collections::HashMap::new();
-    for (name, role) in &roles {
-        server
-            .app
-            .add_user(&operator, name, name, "cycle password!", role)
-            .await
-            .unwrap();
-        tokens.insert(
-            *name,
-            server
-                .app
-                .create_api_token(
-                    &Actor {
-                        name: name.to_string(),
-                        role: role.clone(),
-                    },
-                    "t",
-                    "127.0.0.1",
-                )
-                .await
-                .unwrap()
-                .0,
-        );
-    }
+    let tokens = api_tokens(&server, &roles, "cycle password!").await;
     let post = |who: &str, path: &str, body: Value| {
         server
             .client
@@ -2574,7 +2529,6 @@ async fn the_api_gives_templates_and_imports_files_refusing_them_whole_with_prob
 #[tokio::test]
 async fn only_registered_projects_count_and_records_stay_inside_their_pairing() {
     for server in servers().await {
-        let operator = Actor::local_operator();
         let roles = [
             (
                 "hz2",
@@ -2589,27 +2543,7 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
                 },
             ),
         ];
-        let mut tokens = std::collections::HashMap::new();
-        for (name, role) in &roles {
-            server
-                .app
-                .add_user(&operator, name, name, "counting password", role)
-                .await
-                .unwrap();
-            let actor = Actor {
-                name: name.to_string(),
-                role: role.clone(),
-            };
-            tokens.insert(
-                *name,
-                server
-                    .app
-                    .create_api_token(&actor, "t", "127.0.0.1")
-                    .await
-                    .unwrap()
-                    .0,
-            );
-        }
+        let tokens = api_tokens(&server, &roles, "counting password").await;
         let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {
             let mut r = server
                 .client
@@ -2878,4 +2812,32 @@ where
         out.push(h.await.unwrap());
     }
     out
+}
+
+/// An account and an API token for each (name, role), all with one password.
+async fn api_tokens(
+    server: &TestServer,
+    roles: &[(&'static str, Role)],
+    password: &str,
+) -> std::collections::HashMap<&'static str, String> {
+    let operator = Actor::local_operator();
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role) in roles {
+        server
+            .app
+            .add_user(&operator, name, name, password, role)
+            .await
+            .unwrap();
+        let actor = Actor {
+            name: name.to_string(),
+            role: role.clone(),
+        };
+        let token = server
+            .app
+            .create_api_token(&actor, "t", "127.0.0.1")
+            .await
+            .unwrap();
+        tokens.insert(*name, token.0);
+    }
+    tokens
 }
