@@ -462,7 +462,10 @@ pub fn audit_verification(found: &twinaid_app::AuditVerification, lang: Lang) ->
     }
     if found.intact() {
         lines[0] = match lang {
-            Lang::Zh => format!("审计事件 {events} 条，哈希链完整，统计汇总与记录一致"),
+            // The line an auditor's script looks for reads the same in both languages.
+            Lang::Zh => format!(
+                "审计事件 {events} 条，哈希链完整，统计汇总与记录一致 · {events} events, chain intact, figure summary matches the records"
+            ),
             Lang::En => {
                 format!("{events} events, chain intact, figure summary matches the records")
             }
