@@ -6,7 +6,7 @@
 use crate::App;
 use crate::access::{Actor, Role};
 use crate::error::AppError;
-use twinaid_domain::error::{DomainError, Location, Problem};
+use twinaid_domain::error::{DomainError, Location, Named, PairingGap, Problem};
 use twinaid_domain::lifecycle::{CountingRule, DEFAULT_COUNTS_FROM, FORWARD, Standing, Status};
 use twinaid_domain::record::{Record, RecordKind};
 use twinaid_domain::verification::pairing_for;
@@ -59,25 +59,27 @@ pub(crate) fn steps_back(
 /// A record outside the pairings: where it is, and the pairing it lacks.
 pub(crate) struct Unpaired {
     pub location: Location,
-    pub unit: String,
-    pub region: String,
+    pub unit: Named,
+    pub region: Named,
     pub year: i32,
 }
 
 impl Unpaired {
+    /// The pairing it lacks.
+    pub(crate) fn gap(&self) -> PairingGap {
+        PairingGap {
+            unit: self.unit.clone(),
+            region: self.region.clone(),
+            year: self.year,
+        }
+    }
+
     /// The refusal a helper unit or county gets.
     pub(crate) fn refusal(&self) -> Problem {
         let mut location = self.location.clone();
         location.column = Some("region_code".into());
-        location.value = Some(self.region.clone());
-        Problem::at(
-            location,
-            DomainError::OutsidePairing {
-                unit: self.unit.clone(),
-                region: self.region.clone(),
-                year: self.year,
-            },
-        )
+        location.value = Some(self.region.code.clone());
+        Problem::at(location, DomainError::OutsidePairing(Box::new(self.gap())))
     }
 }
 
@@ -153,10 +155,36 @@ impl App {
             if pairing_for(all, &unit, &region, year).is_none() {
                 out.push(Unpaired {
                     location: location.clone(),
-                    unit,
-                    region,
+                    unit: Named {
+                        code: unit,
+                        ..Named::default()
+                    },
+                    region: Named {
+                        code: region,
+                        ..Named::default()
+                    },
                     year: year.unwrap_or_default(),
                 });
+            }
+        }
+        // A refusal names the unit and the place as people know them.
+        if !out.is_empty() {
+            let units = self.store.units(program).await?;
+            let mut places: std::collections::HashMap<(String, i32), Option<(String, String)>> =
+                std::collections::HashMap::new();
+            for u in &mut out {
+                if let Some(row) = units.iter().find(|r| r.code == u.unit.code) {
+                    u.unit.zh = row.name_zh.clone();
+                    u.unit.en = row.name(twinaid_domain::Lang::En).to_string();
+                }
+                let key = (u.region.code.clone(), u.year);
+                if !places.contains_key(&key) {
+                    let names = self.names_in_year(vec![key.0.clone()], key.1, None).await?;
+                    places.insert(key.clone(), names.get(&key.0).cloned());
+                }
+                if let Some(Some((zh, en))) = places.get(&key) {
+                    (u.region.zh, u.region.en) = (zh.clone(), en.clone());
+                }
             }
         }
         Ok(out)

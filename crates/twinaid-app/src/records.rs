@@ -389,11 +389,7 @@ impl App {
             if unpaired_reason.is_none() {
                 return Err(AppError::Field(
                     "unpaired_reason",
-                    DomainError::UnpairedReasonRequired {
-                        unit: u.unit.clone(),
-                        region: u.region.clone(),
-                        year: u.year,
-                    },
+                    DomainError::UnpairedReasonRequired(Box::new(u.gap())),
                 ));
             }
         }

@@ -3,6 +3,40 @@
 use crate::lang::Lang;
 use std::fmt;
 
+/// A code with its Chinese and English names, for messages that name it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Named {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Named {
+    /// "name (code)" in a language; the code alone when there is no name.
+    pub fn show(&self, lang: Lang) -> String {
+        let name = lang.pick(&self.zh, &self.en);
+        match (name.is_empty(), lang) {
+            (true, _) => self.code.clone(),
+            (false, Lang::Zh) => format!("{name}（{}）", self.code),
+            (false, Lang::En) => format!("{name} ({})", self.code),
+        }
+    }
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.code)
+    }
+}
+
+/// A pairing a record would need and does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairingGap {
+    pub unit: Named,
+    pub region: Named,
+    pub year: i32,
+}
+
 /// A rule of the domain that a value breaks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
@@ -116,22 +150,14 @@ pub enum DomainError {
     AttachmentType(String),
     #[error("record {0} is not yours to write")]
     RowNotYours(String),
-    #[error("{unit} is not paired with {region} in {year}")]
-    OutsidePairing {
-        unit: String,
-        region: String,
-        year: i32,
-    },
+    #[error("{} is not paired with {} in {}", .0.unit, .0.region, .0.year)]
+    OutsidePairing(Box<PairingGap>),
     #[error("the audit log did not verify")]
     AuditBroken,
     #[error("the {0} assessment is published: its counting step stays")]
     CountingFixed(i32),
     #[error("a reason is needed to record work outside the pairings")]
-    UnpairedReasonRequired {
-        unit: String,
-        region: String,
-        year: i32,
-    },
+    UnpairedReasonRequired(Box<PairingGap>),
     #[error("destination has {rows} rows in {table}")]
     DestinationNotEmpty { table: String, rows: i64 },
     #[error("the copy of {0} differs from its source")]
@@ -425,17 +451,29 @@ impl DomainError {
             ),
             (AuditBroken, Lang::Zh) => "审计日志校验未通过（见上）：请保留数据库的副本，并把上面所列的问题交给审计人员".to_string(),
             (AuditBroken, Lang::En) => "the audit log did not verify (see above): keep a copy of the database and give the findings above to the auditor".to_string(),
-            (OutsidePairing { unit, region, year }, Lang::Zh) => format!(
-                "{year}年没有 {unit} 与 {region} 的结对关系：帮扶单位只能为与其结对的县（市、区）填报；请改正县或年份，或请帮扶协作办公室先登记结对"
+            (OutsidePairing(g), Lang::Zh) => format!(
+                "{}年没有 {} 与 {} 的结对关系：帮扶单位只能为与其结对的县（市、区）填报；请改正县或年份，或请帮扶协作办公室先登记结对",
+                g.year,
+                g.unit.show(Lang::Zh),
+                g.region.show(Lang::Zh)
             ),
-            (OutsidePairing { unit, region, year }, Lang::En) => format!(
-                "there is no pairing of {unit} with {region} in {year}: a helper unit records work only for the counties it is paired with; correct the county or the year, or ask the program office to record the pairing first"
+            (OutsidePairing(g), Lang::En) => format!(
+                "there is no pairing of {} with {} in {}: a helper unit records work only for the counties it is paired with; correct the county or the year, or ask the program office to record the pairing first",
+                g.unit.show(Lang::En),
+                g.region.show(Lang::En),
+                g.year
             ),
-            (UnpairedReasonRequired { unit, region, year }, Lang::Zh) => format!(
-                "{year}年没有 {unit} 与 {region} 的结对关系：如确需记录，请在“结对外理由”中写明原因（将记入审计日志）"
+            (UnpairedReasonRequired(g), Lang::Zh) => format!(
+                "{}年没有 {} 与 {} 的结对关系：如确需记录，请在“结对外理由”中写明原因（将记入审计日志）",
+                g.year,
+                g.unit.show(Lang::Zh),
+                g.region.show(Lang::Zh)
             ),
-            (UnpairedReasonRequired { unit, region, year }, Lang::En) => format!(
-                "there is no pairing of {unit} with {region} in {year}: to record it all the same, give a reason under \"reason outside the pairings\" (kept in the audit log)"
+            (UnpairedReasonRequired(g), Lang::En) => format!(
+                "there is no pairing of {} with {} in {}: to record it all the same, give a reason under \"reason outside the pairings\" (kept in the audit log)",
+                g.unit.show(Lang::En),
+                g.region.show(Lang::En),
+                g.year
             ),
             (SheetFormat(f), Lang::Zh) => {
                 format!("“{f}”不是可导入的表格：请上传 .xlsx、.xls、.ods 或 .csv 文件")

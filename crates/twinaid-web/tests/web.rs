@@ -911,6 +911,10 @@ async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
             body.contains("hangzhou") && body.contains("511321") && body.contains("2010"),
             "{body}"
         );
+        assert!(
+            body.contains("杭州市人民政府") && body.contains("南部县"),
+            "the pairing is named as people know it: {body}"
+        );
         // The office may record it, with a reason; it then fails verification,
         // and returning it needs a reason.
         let mut with_reason = elsewhere;
