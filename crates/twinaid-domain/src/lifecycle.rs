@@ -72,8 +72,8 @@ impl Status {
             Status::InProgress => lang.pick("开工实施", "start"),
             Status::Completed => lang.pick("报告完工", "report completion"),
             Status::Inspected => lang.pick("验收", "inspect"),
-            Status::Returned => lang.pick("退回", "return"),
-            Status::Cancelled => lang.pick("取消", "cancel"),
+            Status::Returned => lang.pick("退回修改", "return for changes"),
+            Status::Cancelled => lang.pick("取消项目", "cancel the project"),
         }
     }
 
