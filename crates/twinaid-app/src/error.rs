@@ -22,7 +22,7 @@ pub enum AppError {
     #[error("wrong username or password")]
     BadCredentials,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// Something that should not happen; details go to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,6 +71,16 @@ impl AppError {
     }
 }
 
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            // A code another writer took first is the input's problem, on its field.
+            StoreError::Duplicate(code) => AppError::Field("code", DomainError::DuplicateKey(code)),
+            e => AppError::Store(e),
+        }
+    }
+}
+
 fn store_message(e: &StoreError, lang: Lang) -> String {
     match e {
         StoreError::BadUrl(url) => match lang {
@@ -84,6 +94,7 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
         StoreError::Migrate(_) => lang
             .pick("无法更新数据库结构，请确认该数据库属于 twinaid 且当前用户有权限", "cannot update the database schema; check the database belongs to twinaid and you may change it")
             .to_string(),
+        StoreError::Duplicate(code) => DomainError::DuplicateKey(code.clone()).message(lang),
         StoreError::Database(_) | StoreError::Corrupt(_) => lang
             .pick("数据库操作失败，未写入任何数据；详情见日志", "a database operation failed and nothing was written; see the log for details")
             .to_string(),

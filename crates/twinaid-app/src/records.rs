@@ -446,7 +446,10 @@ impl App {
             unpaired: unpaired_reason.filter(|_| !unpaired.is_empty()),
             steps_back: &steps_back,
             step_back_reason: STEP_BACK_REASON,
+            create_only: before.is_none(),
         };
+        // Two clerks saving one new code at once: the second is told on the
+        // code's field, as if it had been taken before it was typed.
         self.store
             .apply_bundle_noted(&bundle, &actor.name, notes)
             .await?;

@@ -57,7 +57,7 @@ impl Store {
         new: &NewUser<'_>,
         actor: &str,
     ) -> Result<Option<i64>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let taken = sqlx::query("SELECT 1 FROM app_user WHERE username = $1")
             .bind(new.username.to_string())
             .fetch_optional(&mut *tx)
@@ -132,7 +132,7 @@ impl Store {
         expires_at: &str,
         client: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = audit::now();
         sqlx::query(
             "INSERT INTO user_session (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
@@ -157,7 +157,7 @@ impl Store {
         action: &str,
         client: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         access_event(&mut tx, &audit::now(), username, action, client).await?;
         tx.commit().await?;
         Ok(())
@@ -191,7 +191,7 @@ impl Store {
         now: &str,
         client: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // The write first: on SQLite a transaction that read before writing
         // may find the database moved on and fail.
         let user_id: Option<i64> =
@@ -228,7 +228,7 @@ impl Store {
         actor: &str,
         client: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = audit::now();
         sqlx::query(
             "INSERT INTO api_token (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",

@@ -39,7 +39,7 @@ impl Store {
         body: &str,
         actor: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         audit::lock_version(&mut tx, program).await?;
         let rule_before = crate::standing::counting_rule(&mut tx, program).await?;
         let version: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM guidance WHERE program_code = $1")
@@ -136,7 +136,7 @@ impl Store {
         snapshot: &str,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists = sqlx::query(
             "SELECT 1 FROM assessment_publication WHERE program_code = $1 AND year = $2",
         )
@@ -187,7 +187,7 @@ impl Store {
         unit: &str,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists = sqlx::query("SELECT 1 FROM expert_assignment WHERE program_code = $1 AND year = $2 AND expert = $3 AND unit_code = $4")
             .bind(program.to_string())
             .bind(i64::from(year))
@@ -268,7 +268,7 @@ impl Store {
         unit: &str,
         scores: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = audit::now();
         let changed = sqlx::query(
             "UPDATE expert_assignment SET scores = $1, submitted_at = $2 \

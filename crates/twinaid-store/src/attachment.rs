@@ -56,7 +56,7 @@ impl Store {
         file: &NewAttachment<'_>,
         actor: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = audit::now();
         let size = i64::try_from(file.data.len()).unwrap_or(i64::MAX);
         let id: i64 = sqlx::query_scalar(

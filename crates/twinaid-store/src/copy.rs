@@ -221,7 +221,7 @@ impl Store {
                 .execute(&mut *source)
                 .await?;
         }
-        let mut dest = to.pool.begin().await?;
+        let mut dest = to.begin_write().await?;
         for table in TABLES {
             let cols = columns(&mut dest, to.engine, table).await?;
             let (rows, _) = tally(&mut dest, table, &cols).await?;

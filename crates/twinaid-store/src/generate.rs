@@ -68,7 +68,7 @@ impl Store {
         let batch = insert_batch(self.engine);
         // The statement for a full batch is made once and prepared once.
         let full = sql_for(batch);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         audit::lock_version(&mut tx, program).await?;
         let mut written = 0;
         for chunk in chunks {

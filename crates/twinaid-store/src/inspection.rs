@@ -98,7 +98,7 @@ impl Store {
         assignments: &[(String, String, String)],
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let exists =
             sqlx::query("SELECT 1 FROM inspection_round WHERE program_code = $1 AND year = $2")
                 .bind(program.to_string())
@@ -206,7 +206,7 @@ impl Store {
         action: &str,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!(
             "SELECT {COLUMNS} FROM inspection WHERE program_code = $1 AND year = $2 AND project_code = $3"
         );

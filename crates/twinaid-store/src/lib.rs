@@ -79,6 +79,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error")]
     Database(#[from] sqlx::Error),
+    /// A record meant to be new has a code another record took first.
+    #[error("code {0} is taken")]
+    Duplicate(String),
     /// A stored value does not read back as the domain expects.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
@@ -171,7 +174,8 @@ impl Store {
                 Box::pin(async move {
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    // A writer waits this long for its turn before giving up.
+                    conn.execute("PRAGMA busy_timeout = 30000").await?;
                     // With WAL, NORMAL never corrupts the file; a power cut may
                     // lose the last commits, not more. Commits stop waiting on fsync.
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
@@ -210,7 +214,7 @@ impl Store {
             .await
             .map_err(StoreError::Migrate)?;
         // A database from before the figure summary existed gets it filled once.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let kinds: Vec<String> = twinaid_domain::record::RecordKind::ALL
             .iter()
             .filter(|k| k.is_yearly())
@@ -236,6 +240,19 @@ impl Store {
     /// when this store opened the database: 0 but once in its life.
     pub fn chained_on_open(&self) -> u64 {
         self.chained_on_open
+    }
+
+    /// Begins a write. On SQLite the write lock is taken at once
+    /// (`BEGIN IMMEDIATE`): writers then wait their turn (up to the busy
+    /// timeout) instead of failing when a transaction that read first finds
+    /// another writer ahead of it.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// The engine this store runs on.

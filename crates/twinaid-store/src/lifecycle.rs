@@ -27,7 +27,7 @@ impl Store {
         reason: &str,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         audit::lock_version(&mut tx, program).await?;
         let changed = sqlx::query(
             "UPDATE project SET status = $1 WHERE program_code = $2 AND code = $3 AND status = $4",

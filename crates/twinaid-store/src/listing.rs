@@ -517,7 +517,7 @@ impl Store {
         code: &str,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         crate::audit::lock_version(&mut tx, program).await?;
         let sql = format!(
             "SELECT {} FROM {} WHERE program_code = $1 AND code = $2",

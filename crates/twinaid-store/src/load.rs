@@ -171,6 +171,9 @@ pub struct WriteNotes<'a> {
     pub steps_back: &'a [(String, String, String)],
     /// Why they were sent back.
     pub step_back_reason: &'a str,
+    /// The records are new: one whose code is stored by the time the write
+    /// runs (another clerk's, saved a moment before) is refused, not changed.
+    pub create_only: bool,
 }
 
 impl WriteNotes<'_> {
@@ -230,7 +233,19 @@ impl Writer<'_> {
                 q = bind_col(q, c);
             }
         }
-        q.execute(&mut *conn).await?;
+        // Another writer took a code between this write's read and its
+        // insert (PostgreSQL runs them side by side): the code is taken.
+        q.execute(&mut *conn).await.map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                let code = rows
+                    .first()
+                    .and_then(|(key, _)| key.iter().find(|c| c.name == "code"))
+                    .and_then(|c| c.value.as_text().map(str::to_string))
+                    .unwrap_or_default();
+                StoreError::Duplicate(code)
+            }
+            _ => StoreError::from(e),
+        })?;
         let mut events = Vec::with_capacity(rows.len());
         for (key, values) in rows {
             let key_text: Vec<String> = key
@@ -560,7 +575,7 @@ impl Store {
         actor: &str,
         notes: WriteNotes<'_>,
     ) -> Result<LoadSummary, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
         let program_code = bundle.program_code.as_str();
         audit::lock_version(conn, program_code).await?;
@@ -720,6 +735,9 @@ impl Store {
                 record.year().map(i64::from),
                 record.get("region_code").as_text(),
             );
+            if notes.create_only && codes.get(record.code()).is_some_and(Option::is_some) {
+                return Err(StoreError::Duplicate(record.code().to_string()));
+            }
             let (is_new, unchanged) = match codes.get(record.code()) {
                 None => (true, false),
                 Some(Some(values)) => (
@@ -821,7 +839,7 @@ impl Store {
         defs: &[IndicatorDefinition],
         actor: &str,
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
         audit::lock_version(conn, "").await?;
         let mut w = Writer {

@@ -57,7 +57,7 @@ impl Store {
         keep_approved: bool,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let current: Option<String> = sqlx::query_scalar("SELECT status FROM annual_plan WHERE program_code = $1 AND unit_code = $2 AND year = $3")
             .bind(program.to_string())
             .bind(unit.to_string())
@@ -147,7 +147,7 @@ impl Store {
         key: &str,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query("SELECT helper_unit, year, indicator, region_code, target FROM plan_target WHERE program_code = $1 AND target_key = $2")
             .bind(program.to_string())
             .bind(key.to_string())

@@ -34,7 +34,7 @@ impl Store {
         names: &[RegionName],
         actor: &str,
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         audit::lock_version(&mut tx, "").await?;
         let conn: &mut AnyConnection = &mut tx;
         let existing: std::collections::HashSet<String> =

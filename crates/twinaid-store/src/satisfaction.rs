@@ -25,7 +25,7 @@ impl Store {
         year: i32,
         row: &SatisfactionRow,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let at = audit::now();
         let before = sqlx::query(
             "SELECT rating, comment FROM satisfaction WHERE program_code = $1 AND year = $2 AND unit_code = $3 AND region_code = $4",

@@ -2757,14 +2757,14 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
 
 #[tokio::test]
 async fn writers_at_once_leave_one_unbroken_audit_chain() {
-    // PostgreSQL takes concurrent writes for real; SQLite queues them.
-    let Some(admin) = twinaid_store::testing::postgres_admin_url() else {
-        return;
-    };
-    let url = twinaid_store::testing::fresh_postgres_database(&admin)
-        .await
-        .unwrap();
-    let server = spawn(Some(url)).await;
+    for server in servers().await {
+        writers_at_once(server).await;
+    }
+}
+
+/// 200 creates and 20 edits of one record at once: every one is taken, and
+/// the audit chain and the figures verify after.
+async fn writers_at_once(server: TestServer) {
     let office = Actor {
         name: "admin".into(),
         role: Role::Administrator,
@@ -2776,13 +2776,13 @@ async fn writers_at_once_leave_one_unbroken_audit_chain() {
         .unwrap()
         .0;
     let base = format!("{}/api/v1/programs/zj-sc", server.base);
-    // New projects and edits of one project, 24 at once: rows of their own
+    // New projects and edits of one project, 220 at once: rows of their own
     // and rows they share, each write with its audit event.
-    let writes = (0..24).map(|i| {
+    let writes = (0..220).map(|i| {
         let client = server.client.clone();
         let (base, token) = (base.clone(), token.clone());
         async move {
-            let r = if i % 2 == 0 {
+            let r = if i % 11 != 0 {
                 let body = serde_json::json!({"code": format!("2010-at-once-{i}"), "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "并发写入", "amount": 1000 + i});
                 client
                     .post(format!("{base}/records/project"))
@@ -2800,6 +2800,37 @@ async fn writers_at_once_leave_one_unbroken_audit_chain() {
     });
     let statuses = futures_join_all(writes).await;
     assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    // Two clerks saving one new code at once: one is taken, the other is
+    // told the code is taken, on its field; never a 500.
+    for pair in 0..5 {
+        let same = (0..2).map(|_| {
+            let client = server.client.clone();
+            let (base, token) = (base.clone(), token.clone());
+            async move {
+                let body = serde_json::json!({"code": format!("2010-same-{pair}"), "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "同一编号", "amount": 1});
+                let r = client
+                    .post(format!("{base}/records/project"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status(), r.text().await.unwrap())
+            }
+        });
+        let mut answers = futures_join_all(same).await;
+        answers.sort_by_key(|(s, _)| s.as_u16());
+        assert_eq!(answers[0].0, StatusCode::CREATED, "{answers:?}");
+        assert_eq!(
+            answers[1].0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{answers:?}"
+        );
+        assert!(
+            answers[1].1.contains(&format!("2010-same-{pair}")),
+            "{answers:?}"
+        );
+    }
     let found = server.app.verify_audit(&office, None).await.unwrap();
     assert!(found.intact(), "{found:?}");
 }
