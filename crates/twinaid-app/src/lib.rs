@@ -554,6 +554,12 @@ impl App {
     pub async fn close(&self) {
         self.store.close().await;
     }
+
+    /// Closes the database leaving it as one self-contained file (SQLite):
+    /// what a backup must be.
+    pub async fn close_as_one_file(&self) -> Result<(), AppError> {
+        Ok(self.store.close_as_one_file().await?)
+    }
 }
 
 impl App {

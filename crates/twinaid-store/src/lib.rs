@@ -95,6 +95,8 @@ pub struct Store {
     /// How many events written before the audit chain existed opening the
     /// database chained (a person should hear of it once).
     chained_on_open: u64,
+    /// Where the database is, as the driver takes it (to reopen it alone).
+    sqlx_url: String,
 }
 
 impl std::fmt::Debug for Store {
@@ -197,6 +199,7 @@ impl Store {
             pool,
             engine,
             chained_on_open: 0,
+            sqlx_url: sqlx_url.clone(),
         };
         store.chained_on_open = store.migrate().await?;
         Ok(store)
@@ -258,6 +261,20 @@ impl Store {
     /// The engine this store runs on.
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Closes the pool and, on SQLite, leaves the database as one file:
+    /// its write-ahead log folded in and switched off, so a copy of the file
+    /// alone is the whole database (a backup). Opening it again turns the
+    /// log back on.
+    pub async fn close_as_one_file(&self) -> Result<(), StoreError> {
+        self.pool.close().await;
+        if self.engine == Engine::Sqlite {
+            let mut conn = sqlx::AnyConnection::connect(&self.sqlx_url).await?;
+            conn.execute("PRAGMA journal_mode = DELETE").await?;
+            conn.close().await?;
+        }
+        Ok(())
     }
 
     /// Closes the pool, waiting for connections to finish.

@@ -190,6 +190,9 @@ pub(crate) async fn copy(from: &str, to: &str, lang: Lang) -> Result<(), AppErro
     let source = App::open(from).await?;
     let dest = App::open(to).await?;
     let report = source.copy_to(&actor, &dest).await?;
+    source.close().await;
+    // A backup (or any copy into a SQLite file) is one file on its own.
+    dest.close_as_one_file().await?;
     let mut rows = 0;
     for t in &report {
         rows += t.rows;

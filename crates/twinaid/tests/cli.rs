@@ -1253,3 +1253,33 @@ fn audit_verify_names_what_was_changed_around_the_system_and_holds_across_engine
         }
     }
 }
+
+#[test]
+fn a_backup_is_one_file_that_a_plain_copy_carries_whole() {
+    for db in databases() {
+        let db = db.url.as_str();
+        ok(db, &["demo"]);
+        let dir = tempfile::tempdir().unwrap();
+        let backup = dir.path().join("b.db");
+        ok(db, &["backup", backup.to_str().unwrap()]);
+        let beside: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(
+            beside,
+            vec!["b.db".to_string()],
+            "no -wal or -shm beside it"
+        );
+        // What anyone would do with a backup: copy the file alone.
+        let copy = dir.path().join("c.db");
+        std::fs::copy(&backup, &copy).unwrap();
+        std::fs::remove_file(&backup).unwrap();
+        let copy_url = format!("sqlite://{}", copy.display());
+        assert_eq!(
+            ok(&copy_url, &["audit", "checkpoint"]),
+            ok(db, &["audit", "checkpoint"])
+        );
+        assert!(twinaid(&copy_url, &["audit", "verify"]).status.success());
+    }
+}
