@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 const WITHOUT_ACTOR: &[(&str, &str)] = &[
     ("open", "opens the database: nobody acts yet"),
     ("close", "closes the database"),
-    ("close_as_one_file", "closes the database, leaving it one file"),
+    (
+        "close_as_one_file",
+        "closes the database, leaving it one file",
+    ),
     ("engine", "names the database engine"),
     ("chained_on_open", "what opening the database did"),
     ("sign_in", "who acts is what it finds out"),
