@@ -172,6 +172,8 @@ pub enum DomainError {
     UnknownSheetKind(String),
     #[error("file of {size} bytes is larger than {max}")]
     AttachmentTooLarge { size: usize, max: usize },
+    #[error("the workbook unpacks to {unpacked} bytes, more than {max}")]
+    WorkbookTooLarge { unpacked: u64, max: u64 },
 }
 
 impl DomainError {
@@ -509,6 +511,16 @@ impl DomainError {
             (AttachmentTooLarge { size, max }, Lang::En) => format!(
                 "the file is {:.1} MB, more than the {} MB allowed: shrink the photo or split the document",
                 *size as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+            (WorkbookTooLarge { unpacked, max }, Lang::Zh) => format!(
+                "表格解压后有 {:.0} MB，超过上限 {} MB（填报表格远小于此）：请只保留要导入的工作表和行，或拆成几个文件分别导入",
+                *unpacked as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+            (WorkbookTooLarge { unpacked, max }, Lang::En) => format!(
+                "the workbook unpacks to {:.0} MB, more than the {} MB allowed (a filled-in template is far smaller): keep only the sheet and rows to import, or split it into several files",
+                *unpacked as f64 / 1_048_576.0,
                 max / 1_048_576
             ),
             (NothingToAnswer(p), Lang::Zh) => format!("项目 {p} 没有待答复的整改要求"),

@@ -91,6 +91,40 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// The most a workbook may unpack to. A filled-in template of 100,000 rows
+/// unpacks to about 30 MB; a file that claims more is refused before any of
+/// it is unpacked (a small file of a few MB can unpack to gigabytes).
+pub const WORKBOOK_UNPACKED_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Refuses a zipped workbook (.xlsx, .ods) whose entries add up to more
+/// than [`WORKBOOK_UNPACKED_MAX_BYTES`], from its directory alone, before
+/// any of it is unpacked. (A directory that understates its entries is not
+/// caught here: limiting the unpacking itself is still to do.)
+fn check_unpacked(file_name: &str, bytes: &[u8]) -> Result<(), Problem> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| problem(file_name, DomainError::Unreadable(e.to_string())))?;
+    let mut unpacked: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| problem(file_name, DomainError::Unreadable(e.to_string())))?;
+        unpacked = unpacked.saturating_add(entry.size());
+    }
+    if unpacked > WORKBOOK_UNPACKED_MAX_BYTES {
+        return Err(problem(
+            file_name,
+            DomainError::WorkbookTooLarge {
+                unpacked,
+                max: WORKBOOK_UNPACKED_MAX_BYTES,
+            },
+        ));
+    }
+    Ok(())
+}
+
 /// Reads every sheet of a file (a CSV file is one sheet named after the file).
 pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Problem> {
     let format = SheetFormat::of(file_name)
@@ -98,6 +132,7 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Problem>
     match format {
         SheetFormat::Csv => Ok(vec![read_csv(file_name, &decode_text(bytes))?]),
         SheetFormat::Workbook => {
+            check_unpacked(file_name, bytes)?;
             let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
                 .map_err(|e| problem(file_name, DomainError::Unreadable(e.to_string())))?;
             let mut sheets = Vec::new();
@@ -221,6 +256,37 @@ fn read_csv(file_name: &str, text: &str) -> Result<Sheet, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workbook_that_unpacks_to_more_than_the_limit_is_refused_unread() {
+        use std::io::Write;
+        // A sheet of zeros that packs to about 300 KB and unpacks to 300 MB.
+        let mut packed = Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut packed);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..300 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap();
+        let bytes = packed.into_inner();
+        assert!(bytes.len() < 2 * 1024 * 1024, "{}", bytes.len());
+        let refused = read_sheets("projects.xlsx", &bytes).unwrap_err();
+        assert!(
+            matches!(
+                refused.error,
+                DomainError::WorkbookTooLarge {
+                    max: WORKBOOK_UNPACKED_MAX_BYTES,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        let said = refused.error.message(twinaid_domain::Lang::En);
+        assert!(said.contains("300 MB") && said.contains("256 MB"), "{said}");
+    }
 
     #[test]
     fn gb18030_csv_reads_as_utf8() {
