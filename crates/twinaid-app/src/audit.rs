@@ -89,6 +89,16 @@ impl App {
         Ok(self.store.checkpoint().await?)
     }
 
+    /// Every table's rows and integer totals, after the database file's own
+    /// integrity check (the operator's job: checking a backup).
+    pub async fn tally_tables(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(&'static str, i64, i128)>, AppError> {
+        actor.require_admin()?;
+        Ok(self.store.tally_all().await?)
+    }
+
     /// How many events written before the audit chain existed opening the
     /// database chained: said once, by whoever opened it.
     pub fn chained_on_open(&self) -> u64 {

@@ -277,6 +277,28 @@ impl Store {
         Ok(report)
     }
 
+    /// Every table's rows and the sum of its integer columns, as a copy
+    /// compares them; on SQLite after the file's own integrity check, whose
+    /// first complaint is an error.
+    pub async fn tally_all(&self) -> Result<Vec<(&'static str, i64, i128)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        if self.engine == Engine::Sqlite {
+            let said: String = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(&mut *conn)
+                .await?;
+            if said != "ok" {
+                return Err(StoreError::Corrupt(format!("integrity check: {said}")));
+            }
+        }
+        let mut out = Vec::new();
+        for table in TABLES {
+            let cols = columns(&mut conn, self.engine, table).await?;
+            let (rows, total) = tally(&mut conn, table, &cols).await?;
+            out.push((*table, rows, total));
+        }
+        Ok(out)
+    }
+
     /// The tables the database has, for checking [`TABLES`] against the migrations.
     pub async fn table_names(&self) -> Result<Vec<String>, StoreError> {
         let sql = match self.engine {

@@ -223,6 +223,40 @@ pub(crate) async fn copy(from: &str, to: &str, lang: Lang) -> Result<(), AppErro
     Ok(())
 }
 
+/// Opens a backup file alone and checks it: the file's integrity, every
+/// table's rows and totals (printed), and the audit chain against its
+/// records and figures. The file is left as one file again.
+pub(crate) async fn verify_backup(file: &std::path::Path, lang: Lang) -> Result<(), AppError> {
+    if !file.is_file() {
+        return Err(AppError::BadRequest(
+            twinaid_domain::DomainError::Unreadable(file.display().to_string()),
+        ));
+    }
+    let actor = Actor::local_operator();
+    let app = App::open(&format!("sqlite://{}", file.display())).await?;
+    let checked = async {
+        for (table, rows, total) in app.tally_tables(&actor).await? {
+            if rows > 0 {
+                eprintln!("{table:<24} {rows:>10}  {total}");
+            }
+        }
+        app.verify_audit(&actor, None).await
+    }
+    .await;
+    app.close_as_one_file().await?;
+    let found = checked?;
+    let text = crate::render::audit_verification(&found, lang);
+    if found.intact() {
+        println!("{text}");
+        Ok(())
+    } else {
+        eprintln!("{text}");
+        Err(AppError::BadRequest(
+            twinaid_domain::DomainError::AuditBroken,
+        ))
+    }
+}
+
 /// Writes the program's projects as IATI 2.03 activities.
 pub(crate) async fn export_iati(
     app: &App,

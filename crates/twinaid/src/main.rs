@@ -139,7 +139,12 @@ enum Command {
         export: Export,
     },
     /// 备份整个数据库到一个 SQLite 文件（服务运行中也一致）· Back up the whole database to a new SQLite file, consistent while the server runs
-    Backup { file: PathBuf },
+    Backup {
+        file: PathBuf,
+        /// 不备份，而是单独打开已有的备份文件，检查其完整性、审计哈希链与各表行数和合计 · Instead of backing up, open an existing backup file alone: its integrity, its audit chain and every table's rows and totals
+        #[arg(long)]
+        verify: bool,
+    },
     /// 从备份文件恢复到空数据库 · Restore a backup file into an empty database
     Restore { file: PathBuf },
     /// 整库复制（SQLite ⇄ PostgreSQL），核对两边行数与合计 · Copy a whole database (SQLite ⇄ PostgreSQL), checking rows and totals on both sides
@@ -333,7 +338,10 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         return Ok(());
     }
     match &cli.command {
-        Command::Backup { file } => {
+        Command::Backup { file, verify: true } => {
+            return files::verify_backup(file, lang).await;
+        }
+        Command::Backup { file, .. } => {
             if file.exists() {
                 return Err(AppError::BadRequest(
                     twinaid_domain::DomainError::DestinationNotEmpty {

@@ -1281,5 +1281,13 @@ fn a_backup_is_one_file_that_a_plain_copy_carries_whole() {
             ok(db, &["audit", "checkpoint"])
         );
         assert!(twinaid(&copy_url, &["audit", "verify"]).status.success());
+        // The backup checked on its own: integrity, tables, chain.
+        let out = twinaid(db, &["backup", "--verify", copy.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("audit_event"));
     }
 }
