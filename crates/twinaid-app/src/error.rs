@@ -29,6 +29,12 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// Whether the database was out of reach for a moment: nothing was
+    /// written and the same request may succeed soon.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Store(StoreError::Unavailable(_)))
+    }
+
     /// The error as the user reads it, with what to do.
     pub fn message(&self, lang: Lang) -> String {
         match self {
@@ -95,6 +101,9 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
             .pick("无法更新数据库结构，请确认该数据库属于 twinaid 且当前用户有权限", "cannot update the database schema; check the database belongs to twinaid and you may change it")
             .to_string(),
         StoreError::Duplicate(code) => DomainError::DuplicateKey(code.clone()).message(lang),
+        StoreError::Unavailable(_) => lang
+            .pick("数据库暂时无法连接，本次未写入任何数据：请稍候片刻再试一次", "the database cannot be reached for the moment and nothing was written: wait a moment and try again")
+            .to_string(),
         StoreError::Database(_) | StoreError::Corrupt(_) => lang
             .pick("数据库操作失败，未写入任何数据；详情见日志", "a database operation failed and nothing was written; see the log for details")
             .to_string(),

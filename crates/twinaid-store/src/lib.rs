@@ -78,13 +78,37 @@ pub enum StoreError {
     Migrate(#[source] sqlx::migrate::MigrateError),
     /// A query failed.
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
+    /// The database could not be reached in the middle of work (it was
+    /// restarted, the network dropped): nothing was written, and the same
+    /// request may succeed in a moment.
+    #[error("the database is unavailable for the moment")]
+    Unavailable(#[source] sqlx::Error),
     /// A record meant to be new has a code another record took first.
     #[error("code {0} is taken")]
     Duplicate(String),
     /// A stored value does not read back as the domain expects.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        // PostgreSQL's classes 08 (connection exception) and 57P (operator
+        // intervention: shut down, restarting) say the server went away.
+        let gone = match &e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            sqlx::Error::Database(d) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        };
+        if gone {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
 }
 
 /// A handle on the database: a connection pool and its engine.
@@ -286,6 +310,18 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_told_apart_from_a_failed_query() {
+        assert!(matches!(
+            StoreError::from(sqlx::Error::PoolTimedOut),
+            StoreError::Unavailable(_)
+        ));
+        assert!(matches!(
+            StoreError::from(sqlx::Error::RowNotFound),
+            StoreError::Database(_)
+        ));
+    }
 
     #[test]
     fn urls_choose_the_engine_and_hide_passwords() {

@@ -29,8 +29,11 @@ impl ApiError {
         let status = crate::error::status_of(&e);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = ?e, "api request failed");
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = ?e, "database out of reach");
         }
         let code = match &e {
+            e if e.is_unavailable() => "unavailable",
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::BadCredentials => "unauthorized",

@@ -34,6 +34,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::BadRequest(_) | AppError::Invalid(_) | AppError::Field(..) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
+        e if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -44,6 +45,8 @@ impl WebError {
         let status = status_of(&e);
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = ?e, "request failed");
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = ?e, "database out of reach");
         }
         WebError {
             status,
