@@ -35,11 +35,6 @@ pub struct Assessment {
     pub guidance_version: i64,
 }
 
-fn is_office(actor: &Actor, program: &str) -> bool {
-    matches!(&actor.role, Role::Administrator)
-        || matches!(&actor.role, Role::ProgramOffice { program: p } if p == program)
-}
-
 fn grade_code(g: twinaid_domain::assessment::Grade) -> &'static str {
     use twinaid_domain::assessment::Grade::*;
     match g {
@@ -123,7 +118,7 @@ impl App {
         program: &str,
         form: &GuidanceForm,
     ) -> Result<i64, AppError> {
-        if !is_office(actor, program) {
+        if !actor.is_office(program) {
             return Err(AppError::Forbidden);
         }
         let known: BTreeSet<String> = self
@@ -219,7 +214,7 @@ impl App {
         expert: &str,
         unit: &str,
     ) -> Result<(), AppError> {
-        if !is_office(actor, program) {
+        if !actor.is_office(program) {
             return Err(AppError::Forbidden);
         }
         let user = self.store.user_by_username(expert.trim()).await?;
@@ -254,7 +249,7 @@ impl App {
     ) -> Result<Vec<ExpertRow>, AppError> {
         let expert = match &actor.role {
             Role::Expert => Some(actor.name.as_str()),
-            _ if is_office(actor, program) => None,
+            _ if actor.is_office(program) => None,
             _ => return Err(AppError::Forbidden),
         };
         Ok(self.store.expert_assignments(program, year, expert).await?)
@@ -464,7 +459,7 @@ impl App {
         program: &str,
         year: i32,
     ) -> Result<(), AppError> {
-        if !is_office(actor, program) {
+        if !actor.is_office(program) {
             return Err(AppError::Forbidden);
         }
         let assessment = self.assessment(actor, program, year).await?;

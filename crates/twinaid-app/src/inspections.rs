@@ -25,14 +25,6 @@ pub struct Finding {
     pub rectification_required: bool,
 }
 
-fn is_office(actor: &Actor, program: &str) -> bool {
-    match &actor.role {
-        Role::Administrator => true,
-        Role::ProgramOffice { program: p } => p == program,
-        _ => false,
-    }
-}
-
 fn own_unit(actor: &Actor) -> Option<&str> {
     match &actor.role {
         Role::HelperUnit { unit } => Some(unit),
@@ -49,7 +41,7 @@ impl App {
         year: i32,
         seed: u64,
     ) -> Result<usize, AppError> {
-        if !is_office(actor, program) {
+        if !actor.is_office(program) {
             return Err(AppError::Forbidden);
         }
         let all = ListRequest {
@@ -173,7 +165,7 @@ impl App {
         finding: &Finding,
     ) -> Result<(), AppError> {
         let row = self.inspection_for(program, year, project).await?;
-        if !(is_office(actor, program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
+        if !(actor.is_office(program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
             return Err(AppError::Forbidden);
         }
         if row.closed {
@@ -227,7 +219,7 @@ impl App {
         answer: &str,
     ) -> Result<(), AppError> {
         let row = self.inspection_for(program, year, project).await?;
-        if !(is_office(actor, program) || own_unit(actor) == Some(row.inspected_unit.as_str())) {
+        if !(actor.is_office(program) || own_unit(actor) == Some(row.inspected_unit.as_str())) {
             return Err(AppError::Forbidden);
         }
         if !row.rectification_required || row.closed {
@@ -264,7 +256,7 @@ impl App {
         project: &str,
     ) -> Result<(), AppError> {
         let row = self.inspection_for(program, year, project).await?;
-        if !(is_office(actor, program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
+        if !(actor.is_office(program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
             return Err(AppError::Forbidden);
         }
         if row.rating.is_none()
@@ -324,7 +316,7 @@ impl App {
     ) -> Result<i64, AppError> {
         use sha2::{Digest, Sha256};
         let row = self.inspection_for(program, year, project).await?;
-        if !(is_office(actor, program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
+        if !(actor.is_office(program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
             return Err(AppError::Forbidden);
         }
         if row.closed {

@@ -39,12 +39,7 @@ pub(crate) async fn write_many<'e>(
 ) -> Result<(), StoreError> {
     let events: Vec<AuditEvent<'e>> = events.collect();
     // Data versions before the chain's head, as every write takes them.
-    let mut programs: Vec<&str> = events.iter().map(|e| e.program.unwrap_or("")).collect();
-    programs.sort_unstable();
-    programs.dedup();
-    for p in programs {
-        bump(conn, p).await?;
-    }
+    bump_named(conn, &events).await?;
     insert_chained(conn, at, &events).await
 }
 
@@ -56,14 +51,7 @@ pub(crate) async fn lock_version(
     conn: &mut AnyConnection,
     program: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO data_version (program_code, version) VALUES ($1, 0) \
-         ON CONFLICT (program_code) DO UPDATE SET version = data_version.version",
-    )
-    .bind(program.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    raise_version(conn, program, 0).await
 }
 
 /// Writes an event that changes no data (a sign-in, a sign-out): chained
@@ -193,12 +181,7 @@ pub(crate) async fn write_unchained(
             ids.push(r.try_get::<i64, _>(0)?);
         }
     }
-    let mut programs: Vec<&str> = events.iter().map(|e| e.program.unwrap_or("")).collect();
-    programs.sort_unstable();
-    programs.dedup();
-    for p in programs {
-        bump(conn, p).await?;
-    }
+    bump_named(conn, events).await?;
     Ok(ids)
 }
 
@@ -333,14 +316,31 @@ pub(crate) async fn chain_existing(conn: &mut AnyConnection) -> Result<u64, Stor
     Ok(ids.len() as u64)
 }
 
+/// Raises the data version of each program the events name, once each.
+async fn bump_named(conn: &mut AnyConnection, events: &[AuditEvent<'_>]) -> Result<(), StoreError> {
+    let mut programs: Vec<&str> = events.iter().map(|e| e.program.unwrap_or("")).collect();
+    programs.sort_unstable();
+    programs.dedup();
+    for p in programs {
+        bump(conn, p).await?;
+    }
+    Ok(())
+}
+
 /// Raises the data version of a program ("" for what all programs share),
 /// in the transaction of the change: caches keyed by it then miss.
 pub(crate) async fn bump(conn: &mut AnyConnection, program: &str) -> Result<(), StoreError> {
+    raise_version(conn, program, 1).await
+}
+
+/// Raises a data version by `by` (0 takes its row without changing it).
+async fn raise_version(conn: &mut AnyConnection, program: &str, by: i64) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO data_version (program_code, version) VALUES ($1, 1) \
-         ON CONFLICT (program_code) DO UPDATE SET version = data_version.version + 1",
+        "INSERT INTO data_version (program_code, version) VALUES ($1, $2) \
+         ON CONFLICT (program_code) DO UPDATE SET version = data_version.version + $2",
     )
     .bind(program.to_string())
+    .bind(by)
     .execute(&mut *conn)
     .await?;
     Ok(())

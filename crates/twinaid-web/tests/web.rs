@@ -770,17 +770,7 @@ async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
         ];
         let tokens = api_tokens(&server, &roles, "lifecycle password").await;
         let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {
-            let mut r = server
-                .client
-                .request(
-                    method,
-                    format!("{}/api/v1/programs/zj-sc{path}", server.base),
-                )
-                .bearer_auth(&tokens[who]);
-            if let Some(b) = body {
-                r = r.json(&b);
-            }
-            r.send()
+            api_request(&server, &tokens[who], method, path, body).send()
         };
         let step =
             |who: &'static str, code: &'static str, to: &'static str, reason: &'static str| {
@@ -2549,17 +2539,7 @@ async fn only_registered_projects_count_and_records_stay_inside_their_pairing() 
         ];
         let tokens = api_tokens(&server, &roles, "counting password").await;
         let call = |who: &str, method: reqwest::Method, path: &str, body: Option<Value>| {
-            let mut r = server
-                .client
-                .request(
-                    method,
-                    format!("{}/api/v1/programs/zj-sc{path}", server.base),
-                )
-                .bearer_auth(&tokens[who]);
-            if let Some(b) = body {
-                r = r.json(&b);
-            }
-            r.send()
+            api_request(&server, &tokens[who], method, path, body).send()
         };
         let aid_funds_2010 = || async {
             let yb: Value = call("office2", reqwest::Method::GET, "/yearbook/2010", None)
@@ -2875,4 +2855,25 @@ async fn api_tokens(
         tokens.insert(*name, token.0);
     }
     tokens
+}
+
+/// A request to the demo program's API with a bearer token, and a JSON body if any.
+fn api_request(
+    server: &TestServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::RequestBuilder {
+    let r = server
+        .client
+        .request(
+            method,
+            format!("{}/api/v1/programs/zj-sc{path}", server.base),
+        )
+        .bearer_auth(token);
+    match body {
+        Some(b) => r.json(&b),
+        None => r,
+    }
 }
