@@ -70,9 +70,6 @@ async fn insert_chained(
     at: &str,
     events: &[AuditEvent<'_>],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
     let texts: Vec<(Option<String>, Option<String>)> = events
         .iter()
         .map(|e| {
@@ -82,58 +79,106 @@ async fn insert_chained(
             )
         })
         .collect();
+    let contents: Vec<EventContent> = events
+        .iter()
+        .zip(&texts)
+        .map(|(event, (before, after))| EventContent {
+            seq: 0,
+            at,
+            actor: event.actor,
+            action: event.action,
+            entity: event.entity,
+            entity_key: event.entity_key,
+            program: event.program.filter(|p| !p.is_empty()),
+            before: before.as_deref(),
+            after: after.as_deref(),
+        })
+        .collect();
+    insert_contents(conn, contents).await
+}
+
+/// An event of a long write (a load), kept until the write ends.
+pub(crate) struct HeldEvent {
+    pub action: &'static str,
+    pub entity: &'static str,
+    pub entity_key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Stores the events of a long write by one actor on one program ("" for
+/// what all programs share) at one moment, chained, after raising the
+/// program's data version once: the last thing the write does, so the
+/// chain's head is held only for this insert and the commit.
+pub(crate) async fn write_held(
+    conn: &mut AnyConnection,
+    at: &str,
+    actor: &str,
+    program: &str,
+    events: &[HeldEvent],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    bump(conn, program).await?;
+    let program = Some(program).filter(|p| !p.is_empty());
+    let contents = events
+        .iter()
+        .map(|e| EventContent {
+            seq: 0,
+            at,
+            actor,
+            action: e.action,
+            entity: e.entity,
+            entity_key: &e.entity_key,
+            program,
+            before: e.before.as_deref(),
+            after: e.after.as_deref(),
+        })
+        .collect();
+    insert_contents(conn, contents).await
+}
+
+/// Inserts events, each given its place in the chain and hashed with the
+/// one before it, many to a statement.
+async fn insert_contents(
+    conn: &mut AnyConnection,
+    mut contents: Vec<EventContent<'_>>,
+) -> Result<(), StoreError> {
+    if contents.is_empty() {
+        return Ok(());
+    }
     // The head is locked from here to the commit: events are chained in the
     // order their transactions commit.
     let (mut seq, mut prev) = lock_head(conn).await?;
-    let mut links = Vec::with_capacity(events.len());
-    for (event, (before, after)) in events.iter().zip(&texts) {
+    let mut links = Vec::with_capacity(contents.len());
+    for content in &mut contents {
         seq += 1;
-        let hash = event_hash(
-            &EventContent {
-                seq,
-                at,
-                actor: event.actor,
-                action: event.action,
-                entity: event.entity,
-                entity_key: event.entity_key,
-                program: event.program.filter(|p| !p.is_empty()),
-                before: before.as_deref(),
-                after: after.as_deref(),
-            },
-            &prev,
-        );
-        links.push((seq, prev, hash.clone()));
+        content.seq = seq;
+        let hash = event_hash(content, &prev);
+        links.push((prev, hash.clone()));
         prev = hash;
     }
     const WIDTH: usize = 11;
-    for (chunk, (text_chunk, link_chunk)) in events
-        .chunks(25)
-        .zip(texts.chunks(25).zip(links.chunks(25)))
-    {
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=WIDTH).map(|i| format!("${}", r * WIDTH + i)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
+    let sequential = crate::rows::sequential_params(conn);
+    let chunk = if sequential { 200 } else { 500 };
+    for (contents, links) in contents.chunks(chunk).zip(links.chunks(chunk)) {
         let sql = format!(
             "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json, seq, prev_hash, hash) VALUES {}",
-            tuples.join(", ")
+            crate::rows::value_tuples(sequential, contents.len(), WIDTH)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for ((event, (before, after)), (seq, prev, hash)) in
-            chunk.iter().zip(text_chunk).zip(link_chunk)
-        {
+        for (c, (prev, hash)) in contents.iter().zip(links) {
             q = q
-                .bind(at.to_string())
-                .bind(event.actor.to_string())
-                .bind(event.action.to_string())
-                .bind(event.entity.to_string())
-                .bind(event.entity_key.to_string())
-                .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
-                .bind(before.clone())
-                .bind(after.clone())
-                .bind(*seq)
+                .bind(c.at.to_string())
+                .bind(c.actor.to_string())
+                .bind(c.action.to_string())
+                .bind(c.entity.to_string())
+                .bind(c.entity_key.to_string())
+                .bind(c.program.map(str::to_string))
+                .bind(c.before.map(str::to_string))
+                .bind(c.after.map(str::to_string))
+                .bind(c.seq)
                 .bind(prev.clone())
                 .bind(hash.clone());
         }
@@ -142,52 +187,9 @@ async fn insert_chained(
     set_head(conn, seq, &prev).await
 }
 
-/// Writes events of one moment outside the chain for now, many to a
-/// statement, and raises the data versions they name; their ids, to chain
-/// with [`chain`] at the end of the transaction. A long write (a load)
-/// takes the chain's head only then, after its last row.
-pub(crate) async fn write_unchained(
-    conn: &mut AnyConnection,
-    at: &str,
-    events: &[AuditEvent<'_>],
-) -> Result<Vec<i64>, StoreError> {
-    const WIDTH: usize = 8;
-    let mut ids = Vec::with_capacity(events.len());
-    for chunk in events.chunks(25) {
-        let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let p: Vec<String> = (1..=WIDTH).map(|i| format!("${}", r * WIDTH + i)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json) \
-             VALUES {} RETURNING id",
-            tuples.join(", ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for event in chunk {
-            q = q
-                .bind(at.to_string())
-                .bind(event.actor.to_string())
-                .bind(event.action.to_string())
-                .bind(event.entity.to_string())
-                .bind(event.entity_key.to_string())
-                .bind(event.program.filter(|p| !p.is_empty()).map(str::to_string))
-                .bind(event.before.map(Value::to_string))
-                .bind(event.after.map(Value::to_string));
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            ids.push(r.try_get::<i64, _>(0)?);
-        }
-    }
-    bump_named(conn, events).await?;
-    Ok(ids)
-}
-
-/// Chains events this transaction wrote with [`write_unchained`], in the
-/// order they were written: the last thing a write does before it commits.
-pub(crate) async fn chain(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), StoreError> {
+/// Chains events stored unchained (before the chain existed), in the order
+/// they were written.
+async fn chain(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), StoreError> {
     if !ids.is_empty() {
         let (mut seq, mut prev) = lock_head(conn).await?;
         for chunk in ids.chunks(200) {

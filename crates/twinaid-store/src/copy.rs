@@ -177,13 +177,7 @@ async fn insert(
     if rows.is_empty() {
         return Ok(());
     }
-    let width = cols.len();
-    let tuples: Vec<String> = (0..rows.len())
-        .map(|r| {
-            let p: Vec<String> = (1..=width).map(|i| format!("${}", r * width + i)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect();
+    let tuples = crate::rows::value_tuples(engine == Engine::Sqlite, rows.len(), cols.len());
     let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
     // Ids are kept, so references and the order of the audit log survive the move.
     let overriding = if engine == Engine::Postgres && names.contains(&"id") {
@@ -194,7 +188,7 @@ async fn insert(
     let sql = format!(
         "INSERT INTO {table} ({}){overriding} VALUES {}",
         names.join(", "),
-        tuples.join(", ")
+        tuples
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for row in rows {
@@ -229,7 +223,7 @@ impl Store {
                 return Err(CopyError::NotEmpty { table, rows });
             }
         }
-        let batch = crate::load::insert_batch(to.engine);
+        let batch = crate::load::insert_batch();
         let mut report = Vec::new();
         for table in TABLES {
             let cols = columns(&mut dest, to.engine, table).await?;

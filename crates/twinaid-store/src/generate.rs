@@ -50,22 +50,16 @@ impl Store {
         let names: Vec<&str> = std::iter::once("program_code")
             .chain(fields.iter().map(|f| f.name))
             .collect();
+        let sequential = self.engine == crate::Engine::Sqlite;
         let sql_for = |rows: usize| {
-            let tuples: Vec<String> = (0..rows)
-                .map(|r| {
-                    let p: Vec<String> =
-                        (1..=width).map(|i| format!("${}", r * width + i)).collect();
-                    format!("({})", p.join(", "))
-                })
-                .collect();
             format!(
                 "INSERT INTO {} ({}) VALUES {}",
                 kind.code(),
                 names.join(", "),
-                tuples.join(", ")
+                crate::rows::value_tuples(sequential, rows, width)
             )
         };
-        let batch = insert_batch(self.engine);
+        let batch = insert_batch();
         // The statement for a full batch is made once and prepared once.
         let full = sql_for(batch);
         let mut tx = self.begin_write().await?;

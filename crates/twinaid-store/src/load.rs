@@ -1,7 +1,7 @@
 //! Writing a whole program bundle in one transaction, each change with its
 //! audit event; loading the same bundle again changes nothing.
 
-use crate::audit::{self, AuditEvent};
+use crate::audit::{self, HeldEvent};
 use crate::rows::{AnyQuery, bind_field};
 use crate::{Store, StoreError};
 use serde_json::{Map, Value};
@@ -49,6 +49,13 @@ struct Col {
     value: FieldValue,
     integer: bool,
     scale: i64,
+}
+
+/// A stored row to change: its key, its new values and its stored ones.
+struct Changed {
+    key: Vec<Col>,
+    values: Vec<Col>,
+    stored: Vec<Col>,
 }
 
 fn text(name: &'static str, value: impl Into<String>) -> Col {
@@ -155,8 +162,8 @@ struct Writer<'a> {
     summary: LoadSummary,
     /// Why the records are written as they are, kept with their audit events.
     notes: WriteNotes<'a>,
-    /// The events written so far, chained when the write ends.
-    events: Vec<i64>,
+    /// The write's events, chained and stored when it ends.
+    events: Vec<HeldEvent>,
 }
 
 /// Reasons a write gives for itself, kept with its audit events.
@@ -190,15 +197,11 @@ impl WriteNotes<'_> {
     }
 }
 
-/// Rows per multi-row INSERT, by engine. On SQLite more is slower, not
-/// faster: binding cost grows with the statement's size (100,000 rows: 20 a
-/// statement 3.5 s, 50 4.1 s, 250 10.3 s); PostgreSQL gains from fewer round
-/// trips (100 a statement 3.7 s, 20 4.9 s).
-pub(crate) fn insert_batch(engine: crate::Engine) -> usize {
-    match engine {
-        crate::Engine::Sqlite => 20,
-        crate::Engine::Postgres => 100,
-    }
+/// Rows per multi-row INSERT or UPDATE (100,000 new rows on PostgreSQL:
+/// 100 a statement 4.7 s, 500 4.4 s, but 500-row updates were planned as
+/// scans).
+pub(crate) fn insert_batch() -> usize {
+    100
 }
 
 impl Writer<'_> {
@@ -214,18 +217,14 @@ impl Writer<'_> {
             return Ok(());
         };
         let names: Vec<&str> = key.iter().chain(values).map(|c| c.name).collect();
-        let width = names.len();
-        let tuples: Vec<String> = (0..rows.len())
-            .map(|r| {
-                let params: Vec<String> =
-                    (1..=width).map(|i| format!("${}", r * width + i)).collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
         let insert = format!(
             "INSERT INTO {table} ({}) VALUES {}",
             names.join(", "),
-            tuples.join(", ")
+            crate::rows::value_tuples(
+                crate::rows::sequential_params(conn),
+                rows.len(),
+                names.len()
+            )
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(insert));
         for (key, values) in rows {
@@ -246,56 +245,121 @@ impl Writer<'_> {
             }
             _ => StoreError::from(e),
         })?;
-        let mut events = Vec::with_capacity(rows.len());
-        for (key, values) in rows {
-            let key_text: Vec<String> = key
-                .iter()
-                .filter(|c| c.name != "program_code")
-                .map(|c| match &c.value {
-                    FieldValue::Text(t) => t.clone(),
-                    FieldValue::Int(i) => i.to_string(),
-                    FieldValue::Null => String::new(),
-                })
-                .collect();
-            let mut after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
-            self.notes.annotate(&mut after);
-            events.push((key_text.join("/"), after));
-            self.summary.add(table, Outcome::Created);
-        }
         let action = if self.notes.correction.is_some() {
             "correction"
         } else {
             "create"
         };
-        let events: Vec<AuditEvent> = events
-            .iter()
-            .map(|(key, after)| AuditEvent {
-                actor: self.actor,
-                action,
-                entity: table,
-                entity_key: key,
-                program: Some(self.program),
-                before: None,
-                after: Some(after),
-            })
-            .collect();
-        self.record(conn, &events).await
-    }
-
-    /// Writes events now, to be chained when the write ends.
-    async fn record(
-        &mut self,
-        conn: &mut AnyConnection,
-        events: &[AuditEvent<'_>],
-    ) -> Result<(), StoreError> {
-        let ids = audit::write_unchained(conn, &self.at, events).await?;
-        self.events.extend(ids);
+        for (key, values) in rows {
+            let (entity_key, after, _) = self.images(key, values, None);
+            self.record(action, table, entity_key, None, Some(&after));
+            self.summary.add(table, Outcome::Created);
+        }
         Ok(())
     }
 
-    /// Chains the write's events: the last thing before the commit.
+    /// An event's entity key, after-image (with the write's reasons) and
+    /// before-image of a row.
+    fn images(
+        &self,
+        key: &[Col],
+        values: &[Col],
+        before: Option<&[Col]>,
+    ) -> (String, Value, Option<Value>) {
+        let key_text: Vec<String> = key
+            .iter()
+            .filter(|c| c.name != "program_code")
+            .map(|c| match &c.value {
+                FieldValue::Text(t) => t.clone(),
+                FieldValue::Int(i) => i.to_string(),
+                FieldValue::Null => String::new(),
+            })
+            .collect();
+        let mut after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
+        self.notes.annotate(&mut after);
+        let before = before.map(|b| to_json(&key.iter().chain(b).collect::<Vec<_>>()));
+        (key_text.join("/"), after, before)
+    }
+
+    /// Updates stored rows whose values changed, many to a statement, with
+    /// their audit events; each row is (key, new values, stored values). A
+    /// file of 100,000 changed rows is then a thousand statements, not
+    /// 300,000 (a read, an update and an event each).
+    async fn update_many(
+        &mut self,
+        conn: &mut AnyConnection,
+        table: &'static str,
+        rows: &[Changed],
+    ) -> Result<(), StoreError> {
+        let Some(first) = rows.first() else {
+            return Ok(());
+        };
+        let width = first.key.len() + first.values.len();
+        // The new values as a VALUES list, whose columns both engines name
+        // column1, column2, … in order: key columns first, then the values.
+        let column = |c: &Col, i: usize| {
+            let ty = if c.integer { "BIGINT" } else { "TEXT" };
+            format!("CAST(v.column{} AS {ty})", i + 1)
+        };
+        let sets: Vec<String> = first
+            .values
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} = {}", c.name, column(c, first.key.len() + i)))
+            .collect();
+        let wheres: Vec<String> = first
+            .key
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{table}.{} = {}", c.name, column(c, i)))
+            .collect();
+        let update = format!(
+            "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {}",
+            sets.join(", "),
+            crate::rows::value_tuples(crate::rows::sequential_params(conn), rows.len(), width),
+            wheres.join(" AND ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
+        for row in rows {
+            for c in row.key.iter().chain(&row.values) {
+                q = bind_col(q, c);
+            }
+        }
+        q.execute(&mut *conn).await?;
+        let action = if self.notes.correction.is_some() {
+            "correction"
+        } else {
+            "update"
+        };
+        for r in rows {
+            let (entity_key, after, before) = self.images(&r.key, &r.values, Some(&r.stored));
+            self.record(action, table, entity_key, before.as_ref(), Some(&after));
+            self.summary.add(table, Outcome::Updated);
+        }
+        Ok(())
+    }
+
+    /// Keeps an event of the write, to be chained and stored when it ends.
+    fn record(
+        &mut self,
+        action: &'static str,
+        entity: &'static str,
+        entity_key: String,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) {
+        self.events.push(HeldEvent {
+            action,
+            entity,
+            entity_key,
+            before: before.map(Value::to_string),
+            after: after.map(Value::to_string),
+        });
+    }
+
+    /// Stores the write's events, chained: the last thing before the commit.
     async fn finish(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        audit::chain(conn, &self.events).await
+        audit::write_held(conn, &self.at, self.actor, self.program, &self.events).await
     }
 
     /// Inserts or updates one row identified by `key`, writing an audit event when it changes.
@@ -392,35 +456,19 @@ impl Writer<'_> {
             }
         };
         if outcome != Outcome::Unchanged {
-            let key_text: Vec<String> = key
-                .iter()
-                .filter(|c| c.name != "program_code")
-                .map(|c| match &c.value {
-                    FieldValue::Text(t) => t.clone(),
-                    FieldValue::Int(i) => i.to_string(),
-                    FieldValue::Null => String::new(),
-                })
-                .collect();
-            let mut after = to_json(&key.iter().chain(values).collect::<Vec<_>>());
-            self.notes.annotate(&mut after);
-            let before_json = before
-                .as_ref()
-                .map(|b| to_json(&key.iter().chain(b.iter()).collect::<Vec<_>>()));
-            let entity_key = key_text.join("/");
-            let event = AuditEvent {
-                actor: self.actor,
-                action: match (outcome, self.notes.correction) {
-                    (_, Some(_)) => "correction",
-                    (Outcome::Created, None) => "create",
-                    _ => "update",
-                },
-                entity: table,
-                entity_key: &entity_key,
-                program: Some(self.program),
-                before: before_json.as_ref(),
-                after: Some(&after),
+            let (entity_key, after, before_json) = self.images(key, values, before.as_deref());
+            let action = match (outcome, self.notes.correction) {
+                (_, Some(_)) => "correction",
+                (Outcome::Created, None) => "create",
+                _ => "update",
             };
-            self.record(conn, &[event]).await?;
+            self.record(
+                action,
+                table,
+                entity_key,
+                before_json.as_ref(),
+                Some(&after),
+            );
         }
         self.summary.add(table, outcome);
         Ok(())
@@ -450,10 +498,15 @@ async fn stored_records(
 ) -> Result<HashMap<String, Option<Vec<FieldValue>>>, StoreError> {
     let others: Vec<&FieldSpec> = fields.iter().filter(|f| f.name != "code").collect();
     let names: Vec<&str> = others.iter().map(|f| f.name).collect();
-    let mut sql = format!(
-        "SELECT code, {} FROM {table} WHERE program_code = $1",
-        names.join(", ")
-    );
+    // Each row's values as one JSON array: a file of 100,000 changed rows
+    // reads 200,000 values instead of 1.5 million, each costing the driver
+    // more than parsing it does.
+    let array = if crate::rows::sequential_params(conn) {
+        format!("json_array({})", names.join(", "))
+    } else {
+        format!("CAST(json_build_array({}) AS TEXT)", names.join(", "))
+    };
+    let mut sql = format!("SELECT code, {array} FROM {table} WHERE program_code = $1");
     if let Some(codes) = only {
         sql.push_str(&format!(
             " AND code IN ({})",
@@ -466,16 +519,24 @@ async fn stored_records(
     }
     let rows = q.fetch_all(&mut *conn).await?;
     let mut out = HashMap::with_capacity(rows.len());
+    let corrupt =
+        |code: &str| StoreError::Corrupt(format!("{table} {code}: its values do not read"));
     for row in &rows {
         let code: String = row.try_get(0)?;
+        let json: String = row.try_get(1)?;
+        let array: Vec<Value> = serde_json::from_str(&json).map_err(|_| corrupt(&code))?;
+        if array.len() != others.len() {
+            return Err(corrupt(&code));
+        }
         let mut values = Vec::with_capacity(others.len());
-        for (i, f) in others.iter().enumerate() {
-            values.push(if f.ty.is_integer() {
-                row.try_get::<Option<i64>, _>(i + 1)?
-                    .map_or(FieldValue::Null, FieldValue::Int)
-            } else {
-                row.try_get::<Option<String>, _>(i + 1)?
-                    .map_or(FieldValue::Null, FieldValue::Text)
+        for (f, v) in others.iter().zip(array) {
+            values.push(match v {
+                Value::Null => FieldValue::Null,
+                Value::String(t) if !f.ty.is_integer() => FieldValue::Text(t),
+                Value::Number(n) if !f.ty.is_integer() => FieldValue::Text(n.to_string()),
+                Value::Number(n) => FieldValue::Int(n.as_i64().ok_or_else(|| corrupt(&code))?),
+                Value::String(t) => FieldValue::Int(t.parse().map_err(|_| corrupt(&code))?),
+                _ => return Err(corrupt(&code)),
             });
         }
         out.insert(code, Some(values));
@@ -530,20 +591,17 @@ async fn replace_region_names(
     // Every program shows the registry's names, not only this one.
     audit::bump(conn, "").await?;
     let (before_v, after_v) = (Value::from(before.clone()), Value::from(after));
-    let event = AuditEvent {
-        actor: writer.actor,
-        action: if before.is_empty() {
+    writer.record(
+        if before.is_empty() {
             "create"
         } else {
             "update"
         },
-        entity: "region",
-        entity_key: code,
-        program: Some(writer.program),
-        before: (!before.is_empty()).then_some(&before_v),
-        after: Some(&after_v),
-    };
-    writer.record(conn, &[event]).await?;
+        "region",
+        code.to_string(),
+        (!before.is_empty()).then_some(&before_v),
+        Some(&after_v),
+    );
     writer.summary.add(
         "region",
         if before.is_empty() {
@@ -575,6 +633,7 @@ impl Store {
         actor: &str,
         notes: WriteNotes<'_>,
     ) -> Result<LoadSummary, StoreError> {
+        let started = std::time::Instant::now();
         let mut tx = self.begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
         let program_code = bundle.program_code.as_str();
@@ -690,7 +749,8 @@ impl Store {
         let mut touched = crate::summary::Touched::default();
         // A unit that changes kind moves its records between fund sources.
         touched.everything = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
-        let mut pending: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
+        let mut inserts: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
+        let mut updates: Vec<Changed> = Vec::new();
         let mut pending_table = "";
         for r in &bundle.records {
             let record = &r.item;
@@ -708,6 +768,7 @@ impl Store {
                 let only = (mine.len() <= 500).then_some(mine.as_slice());
                 let stored = stored_records(conn, table, program_code, &fields, only).await?;
                 existing.insert(table, stored);
+                tracing::debug!(elapsed = ?started.elapsed(), table, "load: stored records read");
             }
             let cols: Vec<Col> = fields
                 .iter()
@@ -738,35 +799,56 @@ impl Store {
             if notes.create_only && codes.get(record.code()).is_some_and(Option::is_some) {
                 return Err(StoreError::Duplicate(record.code().to_string()));
             }
-            let (is_new, unchanged) = match codes.get(record.code()) {
-                None => (true, false),
-                Some(Some(values)) => (
-                    false,
-                    values.len() == cols.len()
-                        && values.iter().zip(&cols).all(|(v, c)| *v == c.value),
-                ),
-                // Written by this bundle already (a repeated code): the slow path decides.
-                Some(None) => (false, false),
+            // New, stored (and then as it was, or changed), or written by
+            // this bundle already (a repeated code, left to the slow path).
+            let stored = match codes.get(record.code()) {
+                None => None,
+                Some(Some(values)) => {
+                    if values.len() == cols.len()
+                        && values.iter().zip(&cols).all(|(v, c)| *v == c.value)
+                    {
+                        w.summary.add(table, Outcome::Unchanged);
+                        continue;
+                    }
+                    Some(true)
+                }
+                Some(None) => Some(false),
             };
-            if is_new {
-                codes.insert(record.code().to_string(), None);
-            }
-            if unchanged {
-                w.summary.add(table, Outcome::Unchanged);
-                continue;
-            }
-            if pending_table != table || pending.len() >= insert_batch(self.engine) || !is_new {
-                w.insert_many(conn, pending_table, &pending).await?;
-                pending.clear();
+            let batch_full = inserts.len() + updates.len() >= insert_batch();
+            if pending_table != table || batch_full || stored == Some(false) {
+                w.insert_many(conn, pending_table, &inserts).await?;
+                w.update_many(conn, pending_table, &updates).await?;
+                inserts.clear();
+                updates.clear();
                 pending_table = table;
             }
-            if is_new {
-                pending.push((key, cols));
-            } else {
-                w.upsert(conn, table, &key, &cols).await?;
+            // Marked as written: a repeat of the code takes the slow path.
+            let before = codes.insert(record.code().to_string(), None);
+            match (stored, before) {
+                (None, _) => inserts.push((key, cols)),
+                (Some(true), Some(Some(values))) => {
+                    let stored = cols
+                        .iter()
+                        .zip(values)
+                        .map(|(c, value)| Col {
+                            name: c.name,
+                            value,
+                            integer: c.integer,
+                            scale: c.scale,
+                        })
+                        .collect();
+                    updates.push(Changed {
+                        key,
+                        values: cols,
+                        stored,
+                    });
+                }
+                _ => w.upsert(conn, table, &key, &cols).await?,
             }
         }
-        w.insert_many(conn, pending_table, &pending).await?;
+        w.insert_many(conn, pending_table, &inserts).await?;
+        w.update_many(conn, pending_table, &updates).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "load: records written");
         for a in &bundle.aggregates {
             let a = &a.item;
             w.upsert(
@@ -822,13 +904,34 @@ impl Store {
             .execute(&mut *conn)
             .await?;
         }
+        // PostgreSQL plans the summary's queries from the table's statistics:
+        // after a large write they describe a table a fraction of its size,
+        // and the plans they give take seconds instead of a fraction of one.
+        if self.engine == crate::Engine::Postgres {
+            let written: Vec<&str> = w
+                .summary
+                .counts
+                .iter()
+                .filter(|(_, (c, u, _))| c + u > 10_000)
+                .map(|(t, _)| t.as_str())
+                .collect();
+            for t in written {
+                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {t}")))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            tracing::debug!(elapsed = ?started.elapsed(), "load: analyzed");
+        }
         if indicators_changed {
             crate::summary::rebuild_all(conn).await?;
         } else {
             crate::summary::refresh(conn, program_code, &touched).await?;
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "load: summary refreshed");
         w.finish(conn).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "load: events chained");
         tx.commit().await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "load: committed");
         Ok(w.summary)
     }
 

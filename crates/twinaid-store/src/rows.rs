@@ -31,6 +31,33 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Whether values are bound to `?` one after another (SQLite) rather than
+/// to `$n`: SQLite looks a numbered parameter up by walking the list of
+/// them, so binding a many-row statement by number grows with the square
+/// of its values.
+pub(crate) fn sequential_params(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
+}
+
+/// `(…), (…)`: `rows` tuples of `width` values, bound in order, for a
+/// many-row INSERT.
+pub(crate) fn value_tuples(sequential: bool, rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", params(sequential, r * width + 1, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The placeholders of `count` values bound one after another from the
+/// `first`: `?` each (SQLite) or `$first, …`.
+pub(crate) fn params(sequential: bool, first: usize, count: usize) -> String {
+    if sequential {
+        vec!["?"; count].join(", ")
+    } else {
+        placeholders(first, count)
+    }
+}
+
 /// The column list of a kind, in spec order.
 pub(crate) fn columns(kind: RecordKind) -> String {
     kind.fields()
