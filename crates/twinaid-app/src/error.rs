@@ -23,6 +23,10 @@ pub enum AppError {
     BadCredentials,
     #[error(transparent)]
     Store(StoreError),
+    /// Too much at once (imports running, say): nothing was done, and the
+    /// same request may succeed in a moment.
+    #[error("busy: {0}")]
+    Busy(DomainError),
     /// Something that should not happen; details go to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -44,7 +48,7 @@ impl AppError {
                     "you are not allowed to do this; ask the program office",
                 )
                 .to_string(),
-            AppError::NotFound(e) | AppError::BadRequest(e) => e.message(lang),
+            AppError::NotFound(e) | AppError::BadRequest(e) | AppError::Busy(e) => e.message(lang),
             AppError::Invalid(problems) => {
                 let head = match lang {
                     Lang::Zh => format!("输入有 {} 处问题，未写入任何数据：", problems.len()),

@@ -29,6 +29,7 @@ pub use pairing_scope::EditTerms;
 pub use plans::{PlanView, Progress, TargetInput, Task};
 pub use records::{DrillDown, ListRequest};
 pub use satisfaction::SatisfactionRow;
+pub use synthetic::Generated;
 
 use std::collections::{BTreeMap, BTreeSet};
 use twinaid_domain::bundle::ProgramBundle;

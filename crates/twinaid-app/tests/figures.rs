@@ -42,7 +42,7 @@ async fn check(url: &str) {
         .generate_synthetic(&actor, &structure, synthetic.batches(1_000), &|_| {})
         .await
         .unwrap();
-    assert_eq!(written, synthetic.plan.total_records());
+    assert_eq!(written.records, synthetic.plan.total_records());
     let program = synthetic.program_code.as_str();
     let years = synthetic.plan.first_year..synthetic.plan.first_year + synthetic.plan.years;
     same_figures(&app, &actor, program, years.clone()).await;

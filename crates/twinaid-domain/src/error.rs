@@ -174,6 +174,18 @@ pub enum DomainError {
     AttachmentTooLarge { size: usize, max: usize },
     #[error("the workbook unpacks to {unpacked} bytes, more than {max}")]
     WorkbookTooLarge { unpacked: u64, max: u64 },
+    #[error("the sheet has more than {max} rows")]
+    TooManyRows { max: usize },
+    #[error("the sheet has {found} columns, more than {max}")]
+    TooManyColumns { found: usize, max: usize },
+    #[error("a cell of {chars} characters, more than {max}")]
+    CellTooLong { chars: usize, max: usize },
+    #[error("the upload is larger than {max} bytes")]
+    UploadTooLarge { max: usize },
+    #[error("{max} imports are running already")]
+    ImportsBusy { max: usize },
+    #[error("deleting {0} was not confirmed")]
+    NotConfirmed(String),
 }
 
 impl DomainError {
@@ -522,6 +534,44 @@ impl DomainError {
                 "the workbook unpacks to {:.0} MB, more than the {} MB allowed (a filled-in template is far smaller): keep only the sheet and rows to import, or split it into several files",
                 *unpacked as f64 / 1_048_576.0,
                 max / 1_048_576
+            ),
+            (TooManyRows { max }, Lang::Zh) => format!(
+                "表格超过 {max} 行（上限，设置 --max-rows）：请拆成几个文件分别导入"
+            ),
+            (TooManyRows { max }, Lang::En) => format!(
+                "the sheet has more than {max} rows (the limit, setting --max-rows): split it into several files"
+            ),
+            (TooManyColumns { found, max }, Lang::Zh) => format!(
+                "表格有 {found} 列，超过上限 {max} 列（设置 --max-columns）：请删去模板以外的列"
+            ),
+            (TooManyColumns { found, max }, Lang::En) => format!(
+                "the sheet has {found} columns, more than the {max} allowed (setting --max-columns): delete the columns the template does not have"
+            ),
+            (CellTooLong { chars, max }, Lang::Zh) => format!(
+                "单元格有 {chars} 个字符，超过上限 {max} 个（设置 --max-cell-chars）：请缩短内容"
+            ),
+            (CellTooLong { chars, max }, Lang::En) => format!(
+                "the cell holds {chars} characters, more than the {max} allowed (setting --max-cell-chars): shorten it"
+            ),
+            (UploadTooLarge { max }, Lang::Zh) => format!(
+                "上传的文件超过上限 {} MB（设置 --max-upload-mb）：请拆成几个文件分别导入",
+                max / 1_048_576
+            ),
+            (UploadTooLarge { max }, Lang::En) => format!(
+                "the upload is larger than the {} MB allowed (setting --max-upload-mb): split it into several files",
+                max / 1_048_576
+            ),
+            (NotConfirmed(p), Lang::Zh) => format!(
+                "未删除 {p}：请在终端输入编号 {p} 确认，或加 --yes"
+            ),
+            (NotConfirmed(p), Lang::En) => format!(
+                "{p} was not deleted: type its code on the terminal to confirm, or add --yes"
+            ),
+            (ImportsBusy { max }, Lang::Zh) => format!(
+                "已有 {max} 个导入正在进行（同时导入上限，设置 --imports-at-once），未写入任何数据：请稍候片刻再试"
+            ),
+            (ImportsBusy { max }, Lang::En) => format!(
+                "{max} imports are running already (the limit of imports at once, setting --imports-at-once) and nothing was written: try again in a moment"
             ),
             (NothingToAnswer(p), Lang::Zh) => format!("项目 {p} 没有待答复的整改要求"),
             (NothingToAnswer(p), Lang::En) => {

@@ -17,4 +17,4 @@ mod table;
 pub mod workbook;
 
 pub use folder::{FolderSource, ProgramSource, StaticSource, read_program};
-pub use sheet::{Sheet, SheetRow, read_sheets};
+pub use sheet::{ReadLimits, Sheet, SheetRow, read_sheets, read_sheets_within};

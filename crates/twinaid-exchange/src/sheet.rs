@@ -91,17 +91,96 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
-/// The most a workbook may unpack to. A filled-in template of 100,000 rows
-/// unpacks to about 30 MB; a file that claims more is refused before any of
-/// it is unpacked (a small file of a few MB can unpack to gigabytes).
+/// The most a workbook may unpack to by default. A filled-in template of
+/// 100,000 rows unpacks to about 30 MB; a file that claims more is refused
+/// before any of it is unpacked (a small file of a few MB can unpack to
+/// gigabytes).
 pub const WORKBOOK_UNPACKED_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How much of a file is read before it is refused: the size a workbook
+/// unpacks to, the rows and columns of a sheet, the characters of a cell.
+/// Each refusal names its limit and the setting that raises it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    pub unpacked_bytes: u64,
+    pub rows: usize,
+    pub columns: usize,
+    pub cell_chars: usize,
+}
+
+impl Default for ReadLimits {
+    /// Room for a million-row file of any kind's template, and for a long
+    /// note in a cell.
+    fn default() -> Self {
+        ReadLimits {
+            unpacked_bytes: WORKBOOK_UNPACKED_MAX_BYTES,
+            rows: 1_000_000,
+            columns: 200,
+            cell_chars: 10_000,
+        }
+    }
+}
+
+/// A 1-based column as a spreadsheet names it: A … Z, AA, AB, ….
+fn column_letters(mut n: usize) -> String {
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+impl ReadLimits {
+    /// Refuses a row past the limits: the `count`th row read, with its cells.
+    fn check(&self, file_name: &str, count: usize, row: &SheetRow) -> Result<(), Problem> {
+        let at = |column: Option<usize>| Location {
+            file: Some(file_name.to_string()),
+            row: Some(row.number),
+            column: column.map(column_letters),
+            ..Location::default()
+        };
+        if count > self.rows {
+            return Err(Problem::at(
+                at(None),
+                DomainError::TooManyRows { max: self.rows },
+            ));
+        }
+        if row.cells.len() > self.columns {
+            return Err(Problem::at(
+                at(None),
+                DomainError::TooManyColumns {
+                    found: row.cells.len(),
+                    max: self.columns,
+                },
+            ));
+        }
+        // Bytes bound characters from above: most cells are not counted.
+        for (i, cell) in row.cells.iter().enumerate() {
+            if cell.len() > self.cell_chars {
+                let chars = cell.chars().count();
+                if chars > self.cell_chars {
+                    return Err(Problem::at(
+                        at(Some(i + 1)),
+                        DomainError::CellTooLong {
+                            chars,
+                            max: self.cell_chars,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Refuses a zipped workbook (.xlsx, .ods) whose entries add up to more
 /// than [`WORKBOOK_UNPACKED_MAX_BYTES`], from its directory alone, before
 /// any of it is unpacked. A directory that understates an entry does not
 /// get further: the zip reader stops the entry at its declared size (seen
 /// with three such files at once: refused, the server's peak under 45 MB).
-fn check_unpacked(file_name: &str, bytes: &[u8]) -> Result<(), Problem> {
+fn check_unpacked(file_name: &str, bytes: &[u8], max: u64) -> Result<(), Problem> {
     if !bytes.starts_with(b"PK") {
         return Ok(());
     }
@@ -114,26 +193,33 @@ fn check_unpacked(file_name: &str, bytes: &[u8]) -> Result<(), Problem> {
             .map_err(|e| problem(file_name, DomainError::Unreadable(e.to_string())))?;
         unpacked = unpacked.saturating_add(entry.size());
     }
-    if unpacked > WORKBOOK_UNPACKED_MAX_BYTES {
+    if unpacked > max {
         return Err(problem(
             file_name,
-            DomainError::WorkbookTooLarge {
-                unpacked,
-                max: WORKBOOK_UNPACKED_MAX_BYTES,
-            },
+            DomainError::WorkbookTooLarge { unpacked, max },
         ));
     }
     Ok(())
 }
 
-/// Reads every sheet of a file (a CSV file is one sheet named after the file).
+/// Reads every sheet of a file (a CSV file is one sheet named after the
+/// file) within the default limits.
 pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Problem> {
+    read_sheets_within(file_name, bytes, &ReadLimits::default())
+}
+
+/// Reads every sheet of a file, refusing it at the first thing past `limits`.
+pub fn read_sheets_within(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &ReadLimits,
+) -> Result<Vec<Sheet>, Problem> {
     let format = SheetFormat::of(file_name)
         .ok_or_else(|| problem(file_name, DomainError::SheetFormat(file_name.to_string())))?;
     match format {
-        SheetFormat::Csv => Ok(vec![read_csv(file_name, &decode_text(bytes))?]),
+        SheetFormat::Csv => Ok(vec![read_csv(file_name, &decode_text(bytes), limits)?]),
         SheetFormat::Workbook => {
-            check_unpacked(file_name, bytes)?;
+            check_unpacked(file_name, bytes, limits.unpacked_bytes)?;
             let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
                 .map_err(|e| problem(file_name, DomainError::Unreadable(e.to_string())))?;
             let mut sheets = Vec::new();
@@ -162,10 +248,16 @@ pub fn read_sheets(file_name: &str, bytes: &[u8]) -> Result<Vec<Sheet>, Problem>
                     });
                     continue;
                 };
+                limits.check(file_name, 0, &header)?;
+                let mut kept = Vec::new();
+                for row in rows {
+                    limits.check(file_name, kept.len() + 1, &row)?;
+                    kept.push(row);
+                }
                 sheets.push(Sheet {
                     name,
                     header: header.cells,
-                    rows: rows.collect(),
+                    rows: kept,
                 });
             }
             Ok(sheets)
@@ -202,7 +294,7 @@ impl LineCounter<'_> {
     }
 }
 
-fn read_csv(file_name: &str, text: &str) -> Result<Sheet, Problem> {
+fn read_csv(file_name: &str, text: &str, limits: &ReadLimits) -> Result<Sheet, Problem> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
@@ -234,6 +326,7 @@ fn read_csv(file_name: &str, text: &str) -> Result<Sheet, Problem> {
             number,
             cells: record.iter().map(|c| c.trim().to_string()).collect(),
         };
+        limits.check(file_name, rows.len() + usize::from(header.is_some()), &row)?;
         if header.is_none() {
             if !row.is_blank() {
                 header = Some(row.cells);
@@ -257,6 +350,41 @@ fn read_csv(file_name: &str, text: &str) -> Result<Sheet, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sheet_past_a_limit_is_refused_naming_the_limit() {
+        let limits = ReadLimits {
+            rows: 2,
+            columns: 3,
+            cell_chars: 5,
+            ..ReadLimits::default()
+        };
+        let ok = "a,b,c\n1,2,3\n4,5,6\n";
+        assert_eq!(
+            read_sheets_within("x.csv", ok.as_bytes(), &limits).unwrap()[0]
+                .rows
+                .len(),
+            2
+        );
+        let rows =
+            read_sheets_within("x.csv", format!("{ok}7,8,9\n").as_bytes(), &limits).unwrap_err();
+        assert_eq!(rows.error, DomainError::TooManyRows { max: 2 });
+        assert_eq!(rows.location.row, Some(4));
+        assert!(
+            rows.error
+                .message(twinaid_domain::Lang::Zh)
+                .contains("--max-rows")
+        );
+        let wide = read_sheets_within("x.csv", b"a,b,c,d\n", &limits).unwrap_err();
+        assert_eq!(wide.error, DomainError::TooManyColumns { found: 4, max: 3 });
+        let long = read_sheets_within("x.csv", "a,b,c\n1,长长长长长长,3\n".as_bytes(), &limits)
+            .unwrap_err();
+        assert_eq!(long.error, DomainError::CellTooLong { chars: 6, max: 5 });
+        assert_eq!(long.location.column.as_deref(), Some("B"));
+        // Five characters of three bytes each are within five characters.
+        assert!(read_sheets_within("x.csv", "a,b,c\n1,长长长长长,3\n".as_bytes(), &limits).is_ok());
+        assert_eq!(column_letters(28), "AB");
+    }
 
     #[test]
     fn a_workbook_that_unpacks_to_more_than_the_limit_is_refused_unread() {

@@ -226,8 +226,11 @@ impl Synthetic {
         let last = self.plan.first_year + self.plan.years - 1;
         let mut program = Program::new(
             &self.program_code,
-            &format!("东西部协作（合成数据，{zh}）"),
-            &format!("East-West cooperation (synthetic data, {en})"),
+            &format!("东西部协作（合成数据，{zh}，种子 {}）", self.seed),
+            &format!(
+                "East-West cooperation (synthetic data, {en}, seed {})",
+                self.seed
+            ),
             self.plan.first_year,
             Some(last),
         )?;

@@ -53,7 +53,7 @@ pub const TABLES: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Int,
     Text,
     Blob,
@@ -92,7 +92,7 @@ impl From<sqlx::Error> for CopyError {
     }
 }
 
-async fn columns(
+pub(crate) async fn columns(
     conn: &mut AnyConnection,
     engine: Engine,
     table: &str,

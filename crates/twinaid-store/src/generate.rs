@@ -8,6 +8,7 @@ use crate::load::insert_batch;
 use crate::rows::{AnyQuery, bind_field};
 use crate::summary::Touched;
 use crate::{Store, StoreError};
+use sqlx::Row;
 use twinaid_domain::record::{Record, RecordKind};
 
 impl Store {
@@ -32,6 +33,32 @@ impl Store {
             sqlx::query("VACUUM ANALYZE").execute(&self.pool).await?;
         }
         Ok(())
+    }
+
+    /// The kinds and years of a program written by bulk generation (since
+    /// the program was last removed, if it was), as (kind code, year).
+    pub async fn generated(
+        &self,
+        program: &str,
+    ) -> Result<std::collections::HashSet<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT entity, entity_key FROM audit_event \
+             WHERE program_code = $1 AND action = 'generate' AND seq > COALESCE(( \
+               SELECT MAX(seq) FROM audit_event \
+               WHERE entity = 'program' AND action = 'delete' AND entity_key = $1), 0)",
+        )
+        .bind(program.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = std::collections::HashSet::new();
+        for r in &rows {
+            let kind: String = r.try_get(0)?;
+            let year: String = r.try_get(1)?;
+            if let Ok(year) = year.parse() {
+                out.insert((kind, year));
+            }
+        }
+        Ok(out)
     }
 
     /// Inserts generated records of one kind and year, which must not exist

@@ -18,6 +18,7 @@ mod load;
 mod plans;
 mod reads;
 mod regions;
+mod removal;
 mod rows;
 mod satisfaction;
 mod standing;
@@ -115,6 +116,10 @@ impl From<sqlx::Error> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where writes begin. On SQLite one connection: writers queue for it in
+    /// order, without holding a reader's connection or polling the file's
+    /// lock; on PostgreSQL the same pool as reads.
+    writer: AnyPool,
     engine: Engine,
     /// How many events written before the audit chain existed opening the
     /// database chained (a person should hear of it once).
@@ -218,9 +223,22 @@ impl Store {
                 })
             })
         };
+        let writer_options = options
+            .clone()
+            .max_connections(1)
+            // As long as SQLite's own wait for another process's write.
+            .acquire_timeout(Duration::from_secs(30));
         let pool = options.connect(&sqlx_url).await.map_err(unreachable)?;
+        let writer = match engine {
+            Engine::Sqlite => writer_options
+                .connect(&sqlx_url)
+                .await
+                .map_err(unreachable)?,
+            Engine::Postgres => pool.clone(),
+        };
         let mut store = Store {
             pool,
+            writer,
             engine,
             chained_on_open: 0,
             sqlx_url: sqlx_url.clone(),
@@ -277,8 +295,8 @@ impl Store {
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
         Ok(match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.pool.begin().await?,
+            Engine::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.writer.begin().await?,
         })
     }
 
@@ -293,6 +311,7 @@ impl Store {
     /// log back on.
     pub async fn close_as_one_file(&self) -> Result<(), StoreError> {
         self.pool.close().await;
+        self.writer.close().await;
         if self.engine == Engine::Sqlite {
             let mut conn = sqlx::AnyConnection::connect(&self.sqlx_url).await?;
             conn.execute("PRAGMA journal_mode = DELETE").await?;
@@ -301,9 +320,10 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool, waiting for connections to finish.
+    /// Closes the pools, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

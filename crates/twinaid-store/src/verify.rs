@@ -225,6 +225,25 @@ async fn expected(
 ) -> Result<(Expected, HashMap<(String, i64), i64>), StoreError> {
     let mut by_key: Expected = HashMap::new();
     let mut generated: HashMap<(String, i64), i64> = HashMap::new();
+    // A program removed whole takes every record of it written before.
+    let mut removals: Vec<(i64, String)> = Vec::new();
+    for r in sqlx::query(
+        "SELECT seq, entity_key FROM audit_event \
+         WHERE entity = 'program' AND action = 'delete' AND seq IS NOT NULL ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        removals.push((r.try_get(0)?, r.try_get(1)?));
+    }
+    let mut removals = removals.into_iter().peekable();
+    let mut remove_until =
+        |seq: i64, by_key: &mut Expected, generated: &mut HashMap<(String, i64), i64>| {
+            while let Some((_, program)) = removals.next_if(|(at, _)| *at < seq) {
+                by_key.retain(|(p, _), _| *p != program);
+                generated.retain(|(p, _), _| *p != program);
+            }
+        };
     let mut after = 0i64;
     loop {
         let rows = sqlx::query(
@@ -238,6 +257,7 @@ async fn expected(
         .await?;
         for r in &rows {
             after = r.try_get(0)?;
+            remove_until(after, &mut by_key, &mut generated);
             let program: String = r.try_get(1)?;
             let key: String = r.try_get(2)?;
             let action: String = r.try_get(3)?;
@@ -258,6 +278,7 @@ async fn expected(
             break;
         }
     }
+    remove_until(i64::MAX, &mut by_key, &mut generated);
     Ok((by_key, generated))
 }
 

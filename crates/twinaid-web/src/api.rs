@@ -37,6 +37,7 @@ impl ApiError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::BadCredentials => "unauthorized",
+            AppError::Busy(_) => "busy",
             AppError::BadRequest(_) => "bad_request",
             AppError::Invalid(_) | AppError::Field(..) => "invalid",
             AppError::Store(_) | AppError::Internal(_) => "internal",
@@ -522,11 +523,26 @@ async fn import(
     c: Caller,
     Path((program, kind)): Path<(String, String)>,
     Query(q): Query<FileName>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let kind = self::kind(&kind, c.lang)?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let max = state.limits.upload_bytes;
+            ApiError::new(
+                e.status(),
+                "too_large",
+                &twinaid_domain::DomainError::UploadTooLarge { max }.message(c.lang),
+            )
+        } else {
+            ApiError::new(e.status(), "bad_request", &e.body_text())
+        }
+    })?;
+    let _turn = state
+        .import_turn()
+        .map_err(|e| ApiError::from_app(e, c.lang))?;
     let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
-    let (_, read) = crate::pages::files::read_upload(name, body, kind)
+    let (_, read) = crate::pages::files::read_upload(name, body, kind, state.limits.read)
         .await
         .map_err(|e| ApiError::from_app(e, c.lang))?
         .map_err(|p| ApiError::from_app(AppError::Invalid(vec![p]), c.lang))?;
@@ -914,7 +930,7 @@ async fn docs() -> Html<&'static str> {
 }
 
 /// The routes under `/api/v1`.
-pub fn router() -> Router<AppState> {
+pub fn router(limits: &crate::Limits) -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/docs", get(docs))
@@ -956,9 +972,8 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/programs/{program}/records/{kind}/import",
-            axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(
-                crate::pages::files::IMPORT_MAX_BYTES,
-            )),
+            axum::routing::post(import)
+                .layer(axum::extract::DefaultBodyLimit::max(limits.upload_bytes)),
         )
         .route(
             "/programs/{program}/records/{kind}/{code}",

@@ -31,6 +31,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::BadRequest(_) | AppError::Invalid(_) | AppError::Field(..) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
@@ -56,14 +57,15 @@ impl WebError {
     }
 
     /// An upload that could not be read: too large, or not a well-formed form.
-    pub fn upload(e: axum::extract::multipart::MultipartError, lang: Lang) -> WebError {
+    /// `too_large` says what a body past the limit is told.
+    pub fn upload(
+        e: axum::extract::multipart::MultipartError,
+        lang: Lang,
+        too_large: &twinaid_domain::DomainError,
+    ) -> WebError {
         let status = e.status();
         let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            twinaid_domain::DomainError::AttachmentTooLarge {
-                size: twinaid_app::ATTACHMENT_MAX_BYTES + 1,
-                max: twinaid_app::ATTACHMENT_MAX_BYTES,
-            }
-            .message(lang)
+            too_large.message(lang)
         } else {
             format!("{}: {}", Tr { lang }.s("error"), e.body_text())
         };

@@ -16,6 +16,30 @@ use axum::routing::{get, post};
 use std::net::SocketAddr;
 use twinaid_app::App;
 
+/// How much one upload may bring and how many imports may run at once:
+/// settings of the server, each refusal naming its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest request body an import takes, in bytes.
+    pub upload_bytes: usize,
+    /// What of a file is read before it is refused.
+    pub read: twinaid_exchange::ReadLimits,
+    /// Imports read and written at once; one more is answered 429.
+    pub imports_at_once: usize,
+}
+
+impl Default for Limits {
+    /// A million-row CSV is about 70 MB; two imports at once fit the
+    /// server's memory target with room for pages.
+    fn default() -> Self {
+        Limits {
+            upload_bytes: 256 * 1024 * 1024,
+            read: twinaid_exchange::ReadLimits::default(),
+            imports_at_once: 2,
+        }
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -24,14 +48,38 @@ pub struct AppState {
     pub copies: pages::files::Copies,
     /// Pages and reports kept at the data version they were made at.
     pub responses: kept::Responses,
+    pub limits: Limits,
+    /// One permit for each import that may run.
+    pub imports: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// A turn to import, or a refusal naming the limit when every turn is taken.
+    pub(crate) fn import_turn(
+        &self,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, twinaid_app::AppError> {
+        self.imports.clone().try_acquire_owned().map_err(|_| {
+            twinaid_app::AppError::Busy(twinaid_domain::DomainError::ImportsBusy {
+                max: self.limits.imports_at_once,
+            })
+        })
+    }
+}
+
+/// Builds the router of every page, the API and the assets, with the
+/// default limits.
+pub fn router(app: App) -> Router {
+    router_within(app, Limits::default())
 }
 
 /// Builds the router of every page, the API and the assets.
-pub fn router(app: App) -> Router {
+pub fn router_within(app: App, limits: Limits) -> Router {
     let state = AppState {
         app,
         copies: Default::default(),
         responses: kept::responses(),
+        limits,
+        imports: std::sync::Arc::new(tokio::sync::Semaphore::new(limits.imports_at_once)),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -105,9 +153,7 @@ pub fn router(app: App) -> Router {
             "/records/{kind}/import",
             get(pages::files::import_page)
                 .post(pages::files::import)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    pages::files::IMPORT_MAX_BYTES,
-                )),
+                .layer(axum::extract::DefaultBodyLimit::max(limits.upload_bytes)),
         )
         .route("/imports/{token}", get(pages::files::copy))
         .route(
@@ -123,7 +169,7 @@ pub fn router(app: App) -> Router {
             post(pages::records::delete),
         )
         .route("/records/project/{code}/step", post(pages::records::step))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router(&limits))
         .fallback(pages::not_found)
         .with_state(state)
 }
@@ -136,12 +182,17 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the address.
+    /// Binds the address, with the default limits.
     pub async fn bind(app: App, addr: &str) -> std::io::Result<Server> {
+        Self::bind_within(app, addr, Limits::default()).await
+    }
+
+    /// Binds the address.
+    pub async fn bind_within(app: App, addr: &str, limits: Limits) -> std::io::Result<Server> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         Ok(Server {
             listener,
-            router: router(app),
+            router: router_within(app, limits),
         })
     }
 

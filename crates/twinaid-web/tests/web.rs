@@ -2877,3 +2877,136 @@ fn api_request(
         None => r,
     }
 }
+
+/// A server with the given limits on a demo database, and an office token.
+async fn limited(limits: twinaid_web::Limits) -> (String, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("limits.db").display());
+    let app = common::demo_app(&url).await;
+    let office = Actor {
+        name: "office".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    app.add_user(
+        &Actor::local_operator(),
+        "office",
+        "Office",
+        ADMIN_PASSWORD,
+        &office.role,
+    )
+    .await
+    .unwrap();
+    let token = app
+        .create_api_token(&office, "t", "127.0.0.1")
+        .await
+        .unwrap()
+        .0;
+    let server = twinaid_web::Server::bind_within(app, "127.0.0.1:0", limits)
+        .await
+        .unwrap();
+    let base = format!("http://{}", server.local_addr().unwrap());
+    tokio::spawn(server.run(std::future::pending()));
+    (base, token, dir)
+}
+
+#[tokio::test]
+async fn an_import_past_a_limit_is_refused_naming_the_limit_and_nothing_is_written() {
+    let limits = twinaid_web::Limits {
+        upload_bytes: 64 * 1024,
+        read: twinaid_exchange::ReadLimits {
+            rows: 2,
+            ..Default::default()
+        },
+        imports_at_once: 1,
+    };
+    let (base, token, _dir) = limited(limits).await;
+    let client = reqwest::Client::new();
+    let import = format!("{base}/api/v1/programs/zj-sc/records/project/import?filename=p.csv");
+    let row = |i: usize| format!("2010-lim-{i},2010,hangzhou,510822,school,限额小学{i},100000\n");
+    let csv = |rows: usize| {
+        let mut text = "code,year,helper_unit,region_code,category,name_zh,amount\n".to_string();
+        (0..rows).for_each(|i| text.push_str(&row(i)));
+        text
+    };
+    let post = |body: String, lang: &'static str| {
+        client
+            .post(&import)
+            .bearer_auth(&token)
+            .header("accept-language", lang)
+            .body(body)
+            .send()
+    };
+    // Three rows where two are allowed: the row past the limit, the setting named.
+    let r = post(csv(3), "zh").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    let text = v.to_string();
+    assert!(
+        text.contains("2 行") && text.contains("--max-rows"),
+        "{text}"
+    );
+    assert_eq!(v["error"]["problems"][0]["row"], 4, "{text}");
+    // A body past the upload limit: 413 in JSON, the limit in MB named.
+    let r = post("x".repeat(200 * 1024), "en").await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "too_large", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-upload-mb"),
+        "{v}"
+    );
+    // Within the limits it goes in.
+    let r = post(csv(2), "en").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let listed: Value = client
+        .get(format!(
+            "{base}/api/v1/programs/zj-sc/records/project?q=2010-lim"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed = listed.to_string();
+    assert!(
+        listed.contains("2010-lim-0") && listed.contains("2010-lim-1"),
+        "{listed}"
+    );
+}
+
+#[tokio::test]
+async fn an_import_past_the_imports_at_once_is_answered_429() {
+    // No turn at all: every import is one too many.
+    let limits = twinaid_web::Limits {
+        imports_at_once: 0,
+        ..Default::default()
+    };
+    let (base, token, _dir) = limited(limits).await;
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{base}/api/v1/programs/zj-sc/records/project/import?filename=p.csv"
+        ))
+        .bearer_auth(&token)
+        .header("accept-language", "en")
+        .body("code,year\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "busy", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--imports-at-once"),
+        "{v}"
+    );
+}

@@ -245,6 +245,80 @@ async fn load(
     Ok((all.len() as f64 / elapsed, all))
 }
 
+/// Many clients saving at once for `seconds`: each creates a disbursement,
+/// then changes its amount, and again. Writes per second, sorted times of
+/// the writes answered 2xx, and how many were not.
+async fn write_load(
+    base: &str,
+    program: &str,
+    token: &str,
+    template: &serde_json::Value,
+    clients: usize,
+    seconds: u64,
+) -> Result<(f64, Vec<Duration>, usize), AppError> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .map_err(internal)?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for w in 0..clients {
+        let (client, base, program, token) = (
+            client.clone(),
+            base.to_string(),
+            program.to_string(),
+            token.to_string(),
+        );
+        let template = template.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut times, mut errors) = (Vec::new(), 0usize);
+            let mut i = 0;
+            while Instant::now() < deadline {
+                let mut body = template.clone();
+                let code = format!(
+                    "WRITE-{}-{w}-{i}",
+                    template["code"].as_str().unwrap_or_default()
+                );
+                body["code"] = serde_json::Value::from(code.clone());
+                let records = format!("{base}/api/v1/programs/{program}/records/fund_transaction");
+                for update in [false, true] {
+                    let start = Instant::now();
+                    let request = if update {
+                        body["amount"] = serde_json::Value::from(200);
+                        client.put(format!("{records}/{code}"))
+                    } else {
+                        client.post(&records)
+                    };
+                    let ok = request
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .is_ok_and(|r| r.status().is_success());
+                    if ok {
+                        times.push(start.elapsed());
+                    } else {
+                        errors += 1;
+                        break;
+                    }
+                }
+                i += 1;
+            }
+            (times, errors)
+        }));
+    }
+    let started = Instant::now();
+    let (mut all, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (times, e) = t.await.map_err(internal)?;
+        all.extend(times);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort();
+    Ok((all.len() as f64 / elapsed, all, errors))
+}
+
 /// One scale on one engine: the table rows it measured.
 async fn measure(
     engine: &str,
@@ -282,7 +356,8 @@ async fn measure(
             .generate_synthetic(&operator, &structure, synthetic.batches(10_000), &|n| {
                 bar.inc(n as u64)
             })
-            .await?;
+            .await?
+            .records;
         bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
         row(
@@ -529,6 +604,13 @@ async fn measure(
         "mix with 10 % writes, 16 connections, 10 s",
         format!("{rps:.0} req/s · {}", tail(&times)),
         "",
+    );
+    let (wps, times, errors) = write_load(&base, &program, &token, &template, 64, 10).await?;
+    row(
+        &mut rows,
+        "writes: 64 clients each creating a disbursement then changing it, 10 s (fresh: every write computes)",
+        format!("{wps:.0} writes/s · {} · {errors} errors", tail(&times)),
+        "0 errors; p99 < 250 ms SQLite, < 150 ms PostgreSQL",
     );
     row(
         &mut rows,

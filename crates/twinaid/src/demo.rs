@@ -84,10 +84,19 @@ pub async fn synthetic(
     let structure = synthetic
         .structure(&REGISTRY)
         .map_err(twinaid_app::AppError::BadRequest)?;
-    let records = app
+    let twinaid_app::Generated { records, resumed } = app
         .generate_synthetic(actor, &structure, synthetic.batches(10_000), &progress)
         .await?;
     bar.finish_and_clear();
+    if resumed > 0 {
+        eprintln!(
+            "{}",
+            lang.pick(
+                &format!("接着上次中断处继续：已有 {resumed} 组（类别×年度）写好，未重写"),
+                &format!("resumed where an earlier run stopped: {resumed} kind-years were written already and were left as they are"),
+            )
+        );
+    }
     let seconds = started.elapsed().as_secs_f64();
     let rate = records as f64 / seconds.max(0.001);
     eprintln!(

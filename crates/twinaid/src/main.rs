@@ -37,6 +37,44 @@ struct Cli {
     command: Command,
 }
 
+/// What one upload may bring and how many imports run at once (`serve`).
+#[derive(clap::Args, Debug, Clone)]
+struct LimitArgs {
+    /// 导入上传的最大大小（MB）· Largest upload an import takes, in MB
+    #[arg(long, env = "TWINAID_MAX_UPLOAD_MB", default_value_t = 256)]
+    max_upload_mb: usize,
+    /// .xlsx/.ods 解压后的最大大小（MB）· Most an .xlsx/.ods may unpack to, in MB
+    #[arg(long, env = "TWINAID_MAX_UNPACKED_MB", default_value_t = 256)]
+    max_unpacked_mb: u64,
+    /// 每个工作表的最多行数 · Most rows of a sheet
+    #[arg(long, env = "TWINAID_MAX_ROWS", default_value_t = 1_000_000)]
+    max_rows: usize,
+    /// 每个工作表的最多列数 · Most columns of a sheet
+    #[arg(long, env = "TWINAID_MAX_COLUMNS", default_value_t = 200)]
+    max_columns: usize,
+    /// 每个单元格的最多字符数 · Most characters in a cell
+    #[arg(long, env = "TWINAID_MAX_CELL_CHARS", default_value_t = 10_000)]
+    max_cell_chars: usize,
+    /// 同时进行的导入数，再多的请求得到 429 · Imports at once; one more is answered 429
+    #[arg(long, env = "TWINAID_IMPORTS_AT_ONCE", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    imports_at_once: u16,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> twinaid_web::Limits {
+        twinaid_web::Limits {
+            upload_bytes: self.max_upload_mb.saturating_mul(1024 * 1024),
+            read: twinaid_exchange::ReadLimits {
+                unpacked_bytes: self.max_unpacked_mb.saturating_mul(1024 * 1024),
+                rows: self.max_rows,
+                columns: self.max_columns,
+                cell_chars: self.max_cell_chars,
+            },
+            imports_at_once: usize::from(self.imports_at_once),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// 初始化数据库：全国行政区划与内置指标 · Create the database with the national region registry and built-in indicators
@@ -85,6 +123,8 @@ enum Command {
         /// 空数据库时载入演示数据并创建管理员 · Load the demo program into an empty database and create an administrator
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// 测量页面速度（演示数据，HTTP）· Measure page speed on the demo data over HTTP (p50/p95)
     Bench {
@@ -160,6 +200,23 @@ enum Command {
     User {
         #[command(subcommand)]
         user: UserCommand,
+    },
+    /// 管理帮扶协作 · Manage programs
+    Program {
+        #[command(subcommand)]
+        program: ProgramCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProgramCommand {
+    /// 删除一个帮扶协作及其全部数据，一个事务完成（审计日志保留其事件）· Delete a program and everything of it in one transaction (the audit log keeps its events)
+    Delete {
+        /// 帮扶协作编号 · Program code
+        code: String,
+        /// 不再询问确认 · Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -517,7 +574,11 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         | Command::Backup { .. }
         | Command::Restore { .. }
         | Command::Copy { .. } => Ok(()),
-        Command::Serve { listen, demo } => serve::run(&app, &actor, &listen, demo, lang).await,
+        Command::Serve {
+            listen,
+            demo,
+            limits,
+        } => serve::run(&app, &actor, &listen, demo, limits.limits(), lang).await,
         Command::User {
             user:
                 UserCommand::Add {
@@ -539,6 +600,29 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 lang,
             )
             .await
+        }
+        Command::Program {
+            program: ProgramCommand::Delete { code, yes },
+        } => {
+            if !yes && !confirmed(&code, lang) {
+                app.close().await;
+                return Err(AppError::BadRequest(
+                    twinaid_domain::DomainError::NotConfirmed(code),
+                ));
+            }
+            let removed = app.delete_program(&actor, &code).await?;
+            let total: u64 = removed.values().sum();
+            println!(
+                "{}",
+                lang.pick(
+                    &format!("已删除帮扶协作 {code}：共 {total} 行"),
+                    &format!("deleted program {code}: {total} rows"),
+                )
+            );
+            for (table, rows) in removed {
+                println!("  {table}: {rows}");
+            }
+            Ok(())
         }
         Command::Audit {
             action: Some(AuditCommand::Verify { checkpoint }),
@@ -655,4 +739,23 @@ pub(crate) async fn load(
         }
     );
     Ok(())
+}
+
+/// Asks on the terminal for the program code before deleting it; no
+/// terminal, no confirmation.
+fn confirmed(code: &str, lang: Lang) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!(
+        "{}",
+        lang.pick(
+            &format!("将删除帮扶协作 {code} 的全部数据。请输入编号 {code} 确认："),
+            &format!("This deletes program {code} and everything of it. Type {code} to confirm: "),
+        )
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).is_ok() && answer.trim() == code
 }

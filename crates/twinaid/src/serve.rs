@@ -83,6 +83,7 @@ pub async fn run(
     actor: &Actor,
     listen: &str,
     with_demo: bool,
+    limits: twinaid_web::Limits,
     lang: Lang,
 ) -> Result<(), AppError> {
     if with_demo {
@@ -115,7 +116,7 @@ pub async fn run(
             );
         }
     }
-    let server = twinaid_web::Server::bind(app.clone(), listen)
+    let server = twinaid_web::Server::bind_within(app.clone(), listen, limits)
         .await
         .map_err(|e| AppError::Internal(format!("cannot listen on {listen}: {e}")))?;
     let addr = server

@@ -1291,3 +1291,85 @@ fn a_backup_is_one_file_that_a_plain_copy_carries_whole() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("audit_event"));
     }
 }
+
+#[test]
+fn a_synthetic_program_run_again_resumes_and_a_program_is_deleted_whole() {
+    for db in databases() {
+        let db = db.url.as_str();
+        let generate = ["--lang", "en", "demo", "--synthetic", "--scale", "county"];
+        let first = twinaid(db, &generate);
+        assert!(
+            first.status.success(),
+            "{}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        let count = |db: &str| {
+            let v: Value = serde_json::from_str(&ok(
+                db,
+                &[
+                    "report",
+                    "yearbook",
+                    "--program",
+                    "syn-county",
+                    "--year",
+                    "2020",
+                    "--format",
+                    "json",
+                ],
+            ))
+            .unwrap();
+            v["indicators"]["aid_funds"]["year"].clone()
+        };
+        let funds = count(db);
+        // The same command again writes nothing twice: every kind and year is there.
+        let again = twinaid(db, &generate);
+        let said = String::from_utf8_lossy(&again.stderr);
+        assert!(again.status.success(), "{said}");
+        assert!(
+            said.contains("resumed") && said.contains(": 0 records"),
+            "{said}"
+        );
+        assert_eq!(count(db), funds);
+        // Another seed is another program: refused, nothing changed.
+        let other = twinaid(
+            db,
+            &["demo", "--synthetic", "--scale", "county", "--seed", "2"],
+        );
+        assert!(!other.status.success());
+        // Deleting asks for confirmation; without a terminal it is refused.
+        let unconfirmed = twinaid(db, &["--lang", "en", "program", "delete", "syn-county"]);
+        assert!(!unconfirmed.status.success());
+        assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("--yes"));
+        assert_eq!(count(db), funds);
+        let deleted = ok(
+            db,
+            &["--lang", "en", "program", "delete", "syn-county", "--yes"],
+        );
+        assert!(deleted.contains("deleted program syn-county"), "{deleted}");
+        assert!(deleted.contains("project:"), "{deleted}");
+        let gone = twinaid(
+            db,
+            &[
+                "report",
+                "yearbook",
+                "--program",
+                "syn-county",
+                "--year",
+                "2020",
+            ],
+        );
+        assert!(!gone.status.success());
+        // The chain and the figures still agree with what is stored, and the
+        // removal is in the log.
+        let verified = ok(db, &["--lang", "en", "audit", "verify"]);
+        assert!(verified.contains("chain intact"), "{verified}");
+        assert!(ok(db, &["audit", "--limit", "3"]).contains("syn-county"));
+        // Generating again after the removal starts afresh.
+        ok(db, &["demo"]);
+        let regenerated = twinaid(db, &generate);
+        assert!(regenerated.status.success());
+        assert!(!String::from_utf8_lossy(&regenerated.stderr).contains("resumed"));
+        assert_eq!(count(db), funds);
+        assert!(ok(db, &["--lang", "en", "audit", "verify"]).contains("chain intact"));
+    }
+}

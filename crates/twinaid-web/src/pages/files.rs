@@ -15,13 +15,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use twinaid_app::AppError;
-use twinaid_domain::Lang;
 use twinaid_domain::record::RecordKind;
+use twinaid_domain::{DomainError, Lang};
 use twinaid_exchange::import::{choose_sheet, records_from_sheet};
 use twinaid_exchange::workbook::{TemplateLists, annotated_copy, template as write_template};
-
-/// The largest file the import form takes (a million-row CSV is about 70 MB).
-pub const IMPORT_MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// How long an annotated copy stays downloadable.
 const COPY_LIFETIME: Duration = Duration::from_secs(3600);
@@ -130,9 +127,15 @@ pub async fn import(
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let kind = kind_of(&kind, lang)?;
-    let (csrf, file) = upload_form(&mut form, lang).await?;
+    let too_large = DomainError::UploadTooLarge {
+        max: state.limits.upload_bytes,
+    };
+    let (csrf, file) = upload_form(&mut form, lang, too_large).await?;
     user.check_csrf(csrf.as_ref())?;
     let (program, year) = resolve(&state, &user, &scope).await?;
+    let _turn = state
+        .import_turn()
+        .map_err(|e| WebError::from_app(e, lang))?;
     let (name, bytes) = file.unwrap_or_default();
     let refused = |problems: Vec<twinaid_domain::Problem>, copy_href: String| {
         let page = import_page_for(
@@ -147,7 +150,7 @@ pub async fn import(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         response
     };
-    let read = read_upload(name.clone(), bytes.clone(), kind)
+    let read = read_upload(name.clone(), bytes.clone(), kind, state.limits.read)
         .await
         .map_err(|e| WebError::from_app(e, lang))?;
     let (index, read) = match read {
@@ -181,7 +184,7 @@ pub async fn import(
         }
         Err(AppError::Invalid(problems)) => {
             // The rows were let go while they were read: the copy reads the file again.
-            let sheets = twinaid_exchange::read_sheets(&name, &bytes)
+            let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, &state.limits.read)
                 .map_err(|p| WebError::from_app(AppError::Invalid(vec![p]), lang))?;
             let sheet = sheets.get(index).ok_or_else(|| WebError::not_found(lang))?;
             let copy = annotated_copy(sheet, &problems, lang)
@@ -209,10 +212,11 @@ pub(crate) async fn read_upload(
     name: String,
     bytes: axum::body::Bytes,
     kind: RecordKind,
+    limits: twinaid_exchange::ReadLimits,
 ) -> Result<Result<(usize, twinaid_exchange::import::SheetImport), twinaid_domain::Problem>, AppError>
 {
     tokio::task::spawn_blocking(move || {
-        let sheets = twinaid_exchange::read_sheets(&name, &bytes)?;
+        let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, &limits)?;
         let (index, kind) = choose_sheet(&sheets, &name, Some(kind))?;
         let sheet = sheets
             .into_iter()
@@ -232,18 +236,29 @@ pub(crate) async fn read_upload(
 pub(crate) async fn upload_form(
     form: &mut Multipart,
     lang: Lang,
+    too_large: DomainError,
 ) -> Result<(Option<String>, Option<(String, axum::body::Bytes)>), WebError> {
     let (mut csrf, mut file) = (None, None);
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| WebError::upload(e, lang))?
+        .map_err(|e| WebError::upload(e, lang, &too_large))?
     {
         match field.name() {
-            Some("csrf") => csrf = Some(field.text().await.map_err(|e| WebError::upload(e, lang))?),
+            Some("csrf") => {
+                csrf = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| WebError::upload(e, lang, &too_large))?,
+                )
+            }
             Some("file") => {
                 let name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field.bytes().await.map_err(|e| WebError::upload(e, lang))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| WebError::upload(e, lang, &too_large))?;
                 file = Some((name, bytes));
             }
             _ => {}

@@ -223,7 +223,11 @@ pub async fn attach(
     mut form: axum::extract::Multipart,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let (csrf, file) = super::files::upload_form(&mut form, lang).await?;
+    let too_large = twinaid_domain::DomainError::AttachmentTooLarge {
+        size: twinaid_app::ATTACHMENT_MAX_BYTES + 1,
+        max: twinaid_app::ATTACHMENT_MAX_BYTES,
+    };
+    let (csrf, file) = super::files::upload_form(&mut form, lang, too_large).await?;
     user.check_csrf(csrf.as_ref())?;
     let (program, year) = resolve(&state, &user, &scope).await?;
     let (name, bytes) = file.unwrap_or_default();
