@@ -21,8 +21,23 @@ impl App {
         actor: &Actor,
         program: &str,
         kind: RecordKind,
+        records: Vec<Located<Record>>,
+        read_problems: Vec<Problem>,
+    ) -> Result<LoadSummary, AppError> {
+        self.import_records_heard(actor, program, kind, records, read_problems, None)
+            .await
+    }
+
+    /// [`App::import_records`], telling `written` how many more records were
+    /// written as the write goes on.
+    pub async fn import_records_heard(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
         mut records: Vec<Located<Record>>,
         read_problems: Vec<Problem>,
+        written: Option<&(dyn Fn(usize) + Sync)>,
     ) -> Result<LoadSummary, AppError> {
         let office = match &actor.role {
             Role::Administrator => true,
@@ -127,6 +142,7 @@ impl App {
         let notes = twinaid_store::WriteNotes {
             steps_back: &steps_back,
             step_back_reason: crate::records::STEP_BACK_REASON,
+            progress: written.map(twinaid_store::RecordsDone),
             ..Default::default()
         };
         Ok(self

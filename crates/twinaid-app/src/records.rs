@@ -447,6 +447,7 @@ impl App {
             steps_back: &steps_back,
             step_back_reason: STEP_BACK_REASON,
             create_only: before.is_none(),
+            progress: None,
         };
         // Two clerks saving one new code at once: the second is told on the
         // code's field, as if it had been taken before it was typed.

@@ -122,69 +122,86 @@ pub(crate) async fn write_held(
     }
     bump(conn, program).await?;
     let program = Some(program).filter(|p| !p.is_empty());
-    let contents = events
-        .iter()
-        .map(|e| EventContent {
-            seq: 0,
-            at,
-            actor,
-            action: e.action,
-            entity: e.entity,
-            entity_key: &e.entity_key,
-            program,
-            before: e.before.as_deref(),
-            after: e.after.as_deref(),
-        })
-        .collect();
-    insert_contents(conn, contents).await
+    // A chunk at a time: a load of a million rows holds one chunk's hashes, not all.
+    let mut head = lock_head(conn).await?;
+    for chunk in events.chunks(CHUNK) {
+        let contents = chunk
+            .iter()
+            .map(|e| EventContent {
+                seq: 0,
+                at,
+                actor,
+                action: e.action,
+                entity: e.entity,
+                entity_key: &e.entity_key,
+                program,
+                before: e.before.as_deref(),
+                after: e.after.as_deref(),
+            })
+            .collect();
+        insert_linked(conn, &mut head, contents).await?;
+    }
+    set_head(conn, head.0, &head.1).await
 }
+
+/// Events per statement.
+const CHUNK: usize = 200;
 
 /// Inserts events, each given its place in the chain and hashed with the
 /// one before it, many to a statement.
 async fn insert_contents(
     conn: &mut AnyConnection,
-    mut contents: Vec<EventContent<'_>>,
+    contents: Vec<EventContent<'_>>,
 ) -> Result<(), StoreError> {
     if contents.is_empty() {
         return Ok(());
     }
     // The head is locked from here to the commit: events are chained in the
     // order their transactions commit.
-    let (mut seq, mut prev) = lock_head(conn).await?;
+    let mut head = lock_head(conn).await?;
+    for chunk in contents.chunks(CHUNK) {
+        insert_linked(conn, &mut head, chunk.to_vec()).await?;
+    }
+    set_head(conn, head.0, &head.1).await
+}
+
+/// Inserts events after `head` (the chain's last place and hash), moving it
+/// to the last of them.
+async fn insert_linked(
+    conn: &mut AnyConnection,
+    head: &mut (i64, String),
+    mut contents: Vec<EventContent<'_>>,
+) -> Result<(), StoreError> {
     let mut links = Vec::with_capacity(contents.len());
     for content in &mut contents {
-        seq += 1;
-        content.seq = seq;
-        let hash = event_hash(content, &prev);
-        links.push((prev, hash.clone()));
-        prev = hash;
+        head.0 += 1;
+        content.seq = head.0;
+        let hash = event_hash(content, &head.1);
+        links.push(std::mem::replace(&mut head.1, hash.clone()));
     }
     const WIDTH: usize = 11;
-    let sequential = crate::rows::sequential_params(conn);
-    let chunk = if sequential { 200 } else { 500 };
-    for (contents, links) in contents.chunks(chunk).zip(links.chunks(chunk)) {
-        let sql = format!(
-            "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json, seq, prev_hash, hash) VALUES {}",
-            crate::rows::value_tuples(sequential, contents.len(), WIDTH)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (c, (prev, hash)) in contents.iter().zip(links) {
-            q = q
-                .bind(c.at.to_string())
-                .bind(c.actor.to_string())
-                .bind(c.action.to_string())
-                .bind(c.entity.to_string())
-                .bind(c.entity_key.to_string())
-                .bind(c.program.map(str::to_string))
-                .bind(c.before.map(str::to_string))
-                .bind(c.after.map(str::to_string))
-                .bind(c.seq)
-                .bind(prev.clone())
-                .bind(hash.clone());
-        }
-        q.execute(&mut *conn).await?;
+    let sql = format!(
+        "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json, seq, prev_hash, hash) VALUES {}",
+        crate::rows::value_tuples(crate::rows::sequential_params(conn), contents.len(), WIDTH)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let hashes = links.iter().skip(1).chain(std::iter::once(&head.1));
+    for ((c, prev), hash) in contents.iter().zip(&links).zip(hashes) {
+        q = q
+            .bind(c.at.to_string())
+            .bind(c.actor.to_string())
+            .bind(c.action.to_string())
+            .bind(c.entity.to_string())
+            .bind(c.entity_key.to_string())
+            .bind(c.program.map(str::to_string))
+            .bind(c.before.map(str::to_string))
+            .bind(c.after.map(str::to_string))
+            .bind(c.seq)
+            .bind(prev.clone())
+            .bind(hash.clone());
     }
-    set_head(conn, seq, &prev).await
+    q.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Chains events stored unchained (before the chain existed), in the order

@@ -33,7 +33,7 @@ pub use copy::{CopyError, TABLES, TableCopy};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, ListTotals, RecordPage, RecordQuery, UnitRow};
-pub use load::{LoadSummary, WriteNotes};
+pub use load::{LoadSummary, RecordsDone, WriteNotes};
 pub use plans::PlanRow;
 pub use reads::{AuditEntry, TableCount};
 pub use satisfaction::SatisfactionRow;
@@ -229,12 +229,14 @@ impl Store {
             // As long as SQLite's own wait for another process's write.
             .acquire_timeout(Duration::from_secs(30));
         let pool = options.connect(&sqlx_url).await.map_err(unreachable)?;
+        // Each connection to an in-memory database is a database of its own.
+        let in_memory = sqlx_url.contains(":memory:") || sqlx_url.contains("mode=memory");
         let writer = match engine {
-            Engine::Sqlite => writer_options
+            Engine::Sqlite if !in_memory => writer_options
                 .connect(&sqlx_url)
                 .await
                 .map_err(unreachable)?,
-            Engine::Postgres => pool.clone(),
+            _ => pool.clone(),
         };
         let mut store = Store {
             pool,

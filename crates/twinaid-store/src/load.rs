@@ -181,6 +181,19 @@ pub struct WriteNotes<'a> {
     /// The records are new: one whose code is stored by the time the write
     /// runs (another clerk's, saved a moment before) is refused, not changed.
     pub create_only: bool,
+    /// Hears how many more of the bundle's records were written (or found
+    /// as stored), a batch at a time.
+    pub progress: Option<RecordsDone<'a>>,
+}
+
+/// A listener for a long write's progress: records done since it last heard.
+#[derive(Clone, Copy)]
+pub struct RecordsDone<'a>(pub &'a (dyn Fn(usize) + Sync));
+
+impl std::fmt::Debug for RecordsDone<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordsDone")
+    }
 }
 
 impl WriteNotes<'_> {
@@ -752,6 +765,8 @@ impl Store {
         let mut inserts: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
         let mut updates: Vec<Changed> = Vec::new();
         let mut pending_table = "";
+        // Records dealt with, and how many of them the listener heard of.
+        let (mut done, mut told) = (0, 0);
         for r in &bundle.records {
             let record = &r.item;
             let table = record.kind.code();
@@ -808,6 +823,7 @@ impl Store {
                         && values.iter().zip(&cols).all(|(v, c)| *v == c.value)
                     {
                         w.summary.add(table, Outcome::Unchanged);
+                        done += 1;
                         continue;
                     }
                     Some(true)
@@ -821,7 +837,12 @@ impl Store {
                 inserts.clear();
                 updates.clear();
                 pending_table = table;
+                if let Some(RecordsDone(heard)) = notes.progress {
+                    heard(done - told);
+                    told = done;
+                }
             }
+            done += 1;
             // Marked as written: a repeat of the code takes the slow path.
             let before = codes.insert(record.code().to_string(), None);
             match (stored, before) {
@@ -848,6 +869,9 @@ impl Store {
         }
         w.insert_many(conn, pending_table, &inserts).await?;
         w.update_many(conn, pending_table, &updates).await?;
+        if let Some(RecordsDone(heard)) = notes.progress {
+            heard(done - told);
+        }
         tracing::debug!(elapsed = ?started.elapsed(), "load: records written");
         for a in &bundle.aggregates {
             let a = &a.item;
@@ -923,6 +947,8 @@ impl Store {
             tracing::debug!(elapsed = ?started.elapsed(), "load: analyzed");
         }
         if indicators_changed {
+            // Every program's figures are made again: none may be served as kept.
+            audit::bump(conn, "").await?;
             crate::summary::rebuild_all(conn).await?;
         } else {
             crate::summary::refresh(conn, program_code, &touched).await?;

@@ -523,24 +523,21 @@ async fn import(
     c: Caller,
     Path((program, kind)): Path<(String, String)>,
     Query(q): Query<FileName>,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
     let kind = self::kind(&kind, c.lang)?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            let max = state.limits.upload_bytes;
-            ApiError::new(
-                e.status(),
-                "too_large",
-                &twinaid_domain::DomainError::UploadTooLarge { max }.message(c.lang),
-            )
-        } else {
-            ApiError::new(e.status(), "bad_request", &e.body_text())
-        }
-    })?;
+    // The turn first: an import past the limit is refused before its body is read.
     let _turn = state
         .import_turn()
         .map_err(|e| ApiError::from_app(e, c.lang))?;
+    let max = state.limits.upload_bytes;
+    let body = axum::body::to_bytes(body, max).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            &twinaid_domain::DomainError::UploadTooLarge { max }.message(c.lang),
+        )
+    })?;
     let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
     let (_, read) = crate::pages::files::read_upload(name, body, kind, state.limits.read)
         .await

@@ -78,6 +78,41 @@ fn stage(bar: &ProgressBar, zh: &str, en: &str, lang: Lang) {
     bar.set_message(lang.pick(zh, en).to_string());
 }
 
+/// Where the bar cannot be drawn (output to a file or a pipe), a line with
+/// its stage and count every five seconds while the import runs; stops
+/// when dropped.
+fn progress_lines(bar: &ProgressBar) -> Lines {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        return Lines(None);
+    }
+    let bar = bar.clone();
+    Lines(Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match bar.length() {
+                Some(len) if len > 0 => {
+                    eprintln!("{} {}/{len}", bar.message(), bar.position())
+                }
+                _ => eprintln!("{}", bar.message()),
+            }
+        }
+    })))
+}
+
+/// The task printing progress lines, stopped when dropped.
+struct Lines(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
 pub(crate) async fn import(
     app: &App,
     actor: &Actor,
@@ -99,6 +134,7 @@ pub(crate) async fn import(
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
+    let _lines = progress_lines(&bar);
     stage(&bar, "读取文件…", "reading the file…", lang);
     let bytes = std::fs::read(file).map_err(|e| {
         AppError::BadRequest(twinaid_domain::DomainError::Unreadable(format!(
@@ -126,14 +162,24 @@ pub(crate) async fn import(
     tracing::debug!("import: rows parsed");
     let (rows_read, examples) = (read.rows_read, read.examples_skipped);
     bar.set_position(rows);
-    stage(
-        &bar,
-        "核对并写入…",
-        "checking references and writing…",
-        lang,
-    );
+    stage(&bar, "核对引用…", "checking references…", lang);
+    let writing = std::sync::atomic::AtomicBool::new(false);
+    let written = |n: usize| {
+        if !writing.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            bar.set_position(0);
+            stage(&bar, "写入…", "writing…", lang);
+        }
+        bar.inc(n as u64);
+    };
     let result = app
-        .import_records(actor, &program, kind, read.records, read.problems)
+        .import_records_heard(
+            actor,
+            &program,
+            kind,
+            read.records,
+            read.problems,
+            Some(&written),
+        )
         .await;
     bar.finish_and_clear();
     match result {

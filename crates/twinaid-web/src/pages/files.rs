@@ -127,15 +127,16 @@ pub async fn import(
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let kind = kind_of(&kind, lang)?;
+    // The turn first: an import past the limit is refused before its file is read.
+    let _turn = state
+        .import_turn()
+        .map_err(|e| WebError::from_app(e, lang))?;
     let too_large = DomainError::UploadTooLarge {
         max: state.limits.upload_bytes,
     };
     let (csrf, file) = upload_form(&mut form, lang, too_large).await?;
     user.check_csrf(csrf.as_ref())?;
     let (program, year) = resolve(&state, &user, &scope).await?;
-    let _turn = state
-        .import_turn()
-        .map_err(|e| WebError::from_app(e, lang))?;
     let (name, bytes) = file.unwrap_or_default();
     let refused = |problems: Vec<twinaid_domain::Problem>, copy_href: String| {
         let page = import_page_for(
