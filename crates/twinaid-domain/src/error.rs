@@ -568,10 +568,10 @@ impl DomainError {
                 "{p} was not deleted: type its code on the terminal to confirm, or add --yes"
             ),
             (ImportsBusy { max }, Lang::Zh) => format!(
-                "已有 {max} 个导入正在进行（同时导入上限，设置 --imports-at-once），未写入任何数据：请稍候片刻再试"
+                "已有 {max} 个导入正在进行，排队等候已超时（同时导入上限，设置 --imports-at-once），未写入任何数据：请稍候片刻再试"
             ),
             (ImportsBusy { max }, Lang::En) => format!(
-                "{max} imports are running already (the limit of imports at once, setting --imports-at-once) and nothing was written: try again in a moment"
+                "{max} imports are running and the wait for a turn ran out (the limit of imports at once, setting --imports-at-once); nothing was written: try again in a moment"
             ),
             (NothingToAnswer(p), Lang::Zh) => format!("项目 {p} 没有待答复的整改要求"),
             (NothingToAnswer(p), Lang::En) => {

@@ -529,6 +529,7 @@ async fn import(
     // The turn first: an import past the limit is refused before its body is read.
     let _turn = state
         .import_turn()
+        .await
         .map_err(|e| ApiError::from_app(e, c.lang))?;
     let max = state.limits.upload_bytes;
     let body = axum::body::to_bytes(body, max).await.map_err(|_| {

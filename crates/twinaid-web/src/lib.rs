@@ -24,8 +24,10 @@ pub struct Limits {
     pub upload_bytes: usize,
     /// What of a file is read before it is refused.
     pub read: twinaid_exchange::ReadLimits,
-    /// Imports read and written at once; one more is answered 429.
+    /// Imports read and written at once; one more waits for a turn.
     pub imports_at_once: usize,
+    /// How long an import waits for a turn before it is answered 429.
+    pub import_wait: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -36,6 +38,7 @@ impl Default for Limits {
             upload_bytes: 256 * 1024 * 1024,
             read: twinaid_exchange::ReadLimits::default(),
             imports_at_once: 2,
+            import_wait: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -54,15 +57,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A turn to import, or a refusal naming the limit when every turn is taken.
-    pub(crate) fn import_turn(
+    /// A turn to import, waited for a while; a refusal naming the limit when
+    /// every turn stays taken. Nothing of the upload is read while it waits.
+    pub(crate) async fn import_turn(
         &self,
     ) -> Result<tokio::sync::OwnedSemaphorePermit, twinaid_app::AppError> {
-        self.imports.clone().try_acquire_owned().map_err(|_| {
-            twinaid_app::AppError::Busy(twinaid_domain::DomainError::ImportsBusy {
-                max: self.limits.imports_at_once,
-            })
-        })
+        let turn = self.imports.clone().acquire_owned();
+        match tokio::time::timeout(self.limits.import_wait, turn).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(twinaid_app::AppError::Busy(
+                twinaid_domain::DomainError::ImportsBusy {
+                    max: self.limits.imports_at_once,
+                },
+            )),
+        }
     }
 }
 

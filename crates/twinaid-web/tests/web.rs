@@ -2920,6 +2920,7 @@ async fn an_import_past_a_limit_is_refused_naming_the_limit_and_nothing_is_writt
             ..Default::default()
         },
         imports_at_once: 1,
+        import_wait: std::time::Duration::from_secs(10),
     };
     let (base, token, _dir) = limited(limits).await;
     let client = reqwest::Client::new();
@@ -2986,6 +2987,7 @@ async fn an_import_past_the_imports_at_once_is_answered_429() {
     // No turn at all: every import is one too many.
     let limits = twinaid_web::Limits {
         imports_at_once: 0,
+        import_wait: std::time::Duration::from_millis(200),
         ..Default::default()
     };
     let (base, token, _dir) = limited(limits).await;

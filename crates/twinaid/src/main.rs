@@ -55,9 +55,12 @@ struct LimitArgs {
     /// 每个单元格的最多字符数 · Most characters in a cell
     #[arg(long, env = "TWINAID_MAX_CELL_CHARS", default_value_t = 10_000)]
     max_cell_chars: usize,
-    /// 同时进行的导入数，再多的请求得到 429 · Imports at once; one more is answered 429
+    /// 同时进行的导入数，再多的排队等候 · Imports at once; one more waits for a turn
     #[arg(long, env = "TWINAID_IMPORTS_AT_ONCE", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
     imports_at_once: u16,
+    /// 导入排队最多等候的秒数，超时得到 429 · Seconds an import waits for a turn before it is answered 429
+    #[arg(long, env = "TWINAID_IMPORT_WAIT_SECONDS", default_value_t = 10)]
+    import_wait_seconds: u64,
 }
 
 impl LimitArgs {
@@ -71,6 +74,7 @@ impl LimitArgs {
                 cell_chars: self.max_cell_chars,
             },
             imports_at_once: usize::from(self.imports_at_once),
+            import_wait: std::time::Duration::from_secs(self.import_wait_seconds),
         }
     }
 }

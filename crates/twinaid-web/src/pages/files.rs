@@ -130,6 +130,7 @@ pub async fn import(
     // The turn first: an import past the limit is refused before its file is read.
     let _turn = state
         .import_turn()
+        .await
         .map_err(|e| WebError::from_app(e, lang))?;
     let too_large = DomainError::UploadTooLarge {
         max: state.limits.upload_bytes,
