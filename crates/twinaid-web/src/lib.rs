@@ -35,7 +35,7 @@ impl Default for Limits {
     /// server's memory target with room for pages.
     fn default() -> Self {
         Limits {
-            upload_bytes: 256 * 1024 * 1024,
+            upload_bytes: 100 * 1024 * 1024,
             read: twinaid_exchange::ReadLimits::default(),
             imports_at_once: 2,
             import_wait: std::time::Duration::from_secs(10),

@@ -41,7 +41,7 @@ struct Cli {
 #[derive(clap::Args, Debug, Clone)]
 struct LimitArgs {
     /// 导入上传的最大大小（MB）· Largest upload an import takes, in MB
-    #[arg(long, env = "TWINAID_MAX_UPLOAD_MB", default_value_t = 256)]
+    #[arg(long, env = "TWINAID_MAX_UPLOAD_MB", default_value_t = 100)]
     max_upload_mb: usize,
     /// .xlsx/.ods 解压后的最大大小（MB）· Most an .xlsx/.ods may unpack to, in MB
     #[arg(long, env = "TWINAID_MAX_UNPACKED_MB", default_value_t = 256)]
