@@ -124,7 +124,12 @@ pub(crate) async fn write_held(
     let program = Some(program).filter(|p| !p.is_empty());
     // A chunk at a time: a load of a million rows holds one chunk's hashes, not all.
     let mut head = lock_head(conn).await?;
-    for chunk in events.chunks(CHUNK) {
+    let chunk_size = if crate::rows::sequential_params(conn) {
+        CHUNK
+    } else {
+        2_000
+    };
+    for chunk in events.chunks(chunk_size) {
         let contents = chunk
             .iter()
             .map(|e| EventContent {
@@ -180,12 +185,46 @@ async fn insert_linked(
         links.push(std::mem::replace(&mut head.1, hash.clone()));
     }
     const WIDTH: usize = 11;
+    const COLUMNS: &str = "at, actor, action, entity, entity_key, program_code, before_json, after_json, seq, prev_hash, hash";
+    let hashes = links.iter().skip(1).chain(std::iter::once(&head.1));
+    if !crate::rows::sequential_params(conn) {
+        use crate::rows::JsonCell;
+        let types: Vec<(&str, bool)> = COLUMNS
+            .split(", ")
+            .map(|name| (name, name == "seq"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit_event ({COLUMNS}) SELECT {COLUMNS} FROM {}",
+            crate::rows::json_rows(1, &types)
+        );
+        let json = crate::rows::rows_json(contents.iter().zip(&links).zip(hashes).map(
+            |((c, prev), hash)| {
+                [
+                    JsonCell::Text(c.at),
+                    JsonCell::Text(c.actor),
+                    JsonCell::Text(c.action),
+                    JsonCell::Text(c.entity),
+                    JsonCell::Text(c.entity_key),
+                    c.program.into(),
+                    c.before.into(),
+                    c.after.into(),
+                    JsonCell::Int(c.seq),
+                    JsonCell::Text(prev),
+                    JsonCell::Text(hash),
+                ]
+            },
+        ));
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(json)
+            .execute(&mut *conn)
+            .await?;
+        return Ok(());
+    }
     let sql = format!(
-        "INSERT INTO audit_event (at, actor, action, entity, entity_key, program_code, before_json, after_json, seq, prev_hash, hash) VALUES {}",
-        crate::rows::value_tuples(crate::rows::sequential_params(conn), contents.len(), WIDTH)
+        "INSERT INTO audit_event ({COLUMNS}) VALUES {}",
+        crate::rows::value_tuples(true, contents.len(), WIDTH)
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    let hashes = links.iter().skip(1).chain(std::iter::once(&head.1));
     for ((c, prev), hash) in contents.iter().zip(&links).zip(hashes) {
         q = q
             .bind(c.at.to_string())

@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 use twinaid_domain::bundle::ProgramBundle;
 use twinaid_domain::indicator::IndicatorDefinition;
-use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record};
+use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record, RecordKind};
 use twinaid_domain::region::RegionName;
 
 /// How many items of each entity a load created, updated or left as they were.
@@ -210,11 +210,21 @@ impl WriteNotes<'_> {
     }
 }
 
-/// Rows per multi-row INSERT or UPDATE (100,000 new rows on PostgreSQL:
-/// 100 a statement 4.7 s, 500 4.4 s, but 500-row updates were planned as
-/// scans).
+/// Rows per multi-row INSERT or UPDATE with bound values (100,000 new rows
+/// on PostgreSQL: 100 a statement 4.7 s, 500 4.4 s, but 500-row updates
+/// were planned as scans).
 pub(crate) fn insert_batch() -> usize {
     100
+}
+
+/// Rows per statement of a load: on SQLite bound values, on PostgreSQL one
+/// JSON parameter, which takes many more rows to a statement.
+fn load_batch(conn: &AnyConnection) -> usize {
+    if crate::rows::sequential_params(conn) {
+        insert_batch()
+    } else {
+        2_000
+    }
 }
 
 impl Writer<'_> {
@@ -230,21 +240,36 @@ impl Writer<'_> {
             return Ok(());
         };
         let names: Vec<&str> = key.iter().chain(values).map(|c| c.name).collect();
-        let insert = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            names.join(", "),
-            crate::rows::value_tuples(
-                crate::rows::sequential_params(conn),
-                rows.len(),
-                names.len()
-            )
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(insert));
-        for (key, values) in rows {
-            for c in key.iter().chain(values) {
-                q = bind_col(q, c);
+        let q = if crate::rows::sequential_params(conn) {
+            let insert = format!(
+                "INSERT INTO {table} ({}) VALUES {}",
+                names.join(", "),
+                crate::rows::value_tuples(true, rows.len(), names.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(insert));
+            for (key, values) in rows {
+                for c in key.iter().chain(values) {
+                    q = bind_col(q, c);
+                }
             }
-        }
+            q
+        } else {
+            let columns: Vec<(&str, bool)> = key
+                .iter()
+                .chain(values)
+                .map(|c| (c.name, c.integer))
+                .collect();
+            let insert = format!(
+                "INSERT INTO {table} ({names}) SELECT {names} FROM {}",
+                crate::rows::json_rows(1, &columns),
+                names = names.join(", "),
+            );
+            let json = crate::rows::rows_json(
+                rows.iter()
+                    .map(|(key, values)| key.iter().chain(values).map(|c| (&c.value).into())),
+            );
+            sqlx::query(sqlx::AssertSqlSafe(insert)).bind(json)
+        };
         // Another writer took a code between this write's read and its
         // insert (PostgreSQL runs them side by side): the code is taken.
         q.execute(&mut *conn).await.map_err(|e| match &e {
@@ -308,9 +333,14 @@ impl Writer<'_> {
             return Ok(());
         };
         let width = first.key.len() + first.values.len();
-        // The new values as a VALUES list, whose columns both engines name
-        // column1, column2, … in order: key columns first, then the values.
+        let sequential = crate::rows::sequential_params(conn);
+        // The new values as a VALUES list, whose columns SQLite names
+        // column1, column2, … in order: key columns first, then the values;
+        // on PostgreSQL as JSON taken apart into columns of their own names.
         let column = |c: &Col, i: usize| {
+            if !sequential {
+                return format!("v.{}", c.name);
+            }
             let ty = if c.integer { "BIGINT" } else { "TEXT" };
             format!("CAST(v.column{} AS {ty})", i + 1)
         };
@@ -326,18 +356,39 @@ impl Writer<'_> {
             .enumerate()
             .map(|(i, c)| format!("{table}.{} = {}", c.name, column(c, i)))
             .collect();
-        let update = format!(
-            "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {}",
-            sets.join(", "),
-            crate::rows::value_tuples(crate::rows::sequential_params(conn), rows.len(), width),
-            wheres.join(" AND ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
-        for row in rows {
-            for c in row.key.iter().chain(&row.values) {
-                q = bind_col(q, c);
+        let q = if sequential {
+            let update = format!(
+                "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {}",
+                sets.join(", "),
+                crate::rows::value_tuples(true, rows.len(), width),
+                wheres.join(" AND ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
+            for row in rows {
+                for c in row.key.iter().chain(&row.values) {
+                    q = bind_col(q, c);
+                }
             }
-        }
+            q
+        } else {
+            let columns: Vec<(&str, bool)> = first
+                .key
+                .iter()
+                .chain(&first.values)
+                .map(|c| (c.name, c.integer))
+                .collect();
+            let update = format!(
+                "UPDATE {table} SET {} FROM {} WHERE {}",
+                sets.join(", "),
+                crate::rows::json_rows(1, &columns),
+                wheres.join(" AND ")
+            );
+            let json = crate::rows::rows_json(
+                rows.iter()
+                    .map(|row| row.key.iter().chain(&row.values).map(|c| (&c.value).into())),
+            );
+            sqlx::query(sqlx::AssertSqlSafe(update)).bind(json)
+        };
         q.execute(&mut *conn).await?;
         let action = if self.notes.correction.is_some() {
             "correction"
@@ -762,11 +813,22 @@ impl Store {
         let mut touched = crate::summary::Touched::default();
         // A unit that changes kind moves its records between fund sources.
         touched.everything = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
+        if !touched.everything && bundle.records.len() <= crate::summary::RECORDS_BY_DIFFERENCE {
+            let mut records: BTreeMap<RecordKind, Vec<String>> = BTreeMap::new();
+            for r in &bundle.records {
+                records
+                    .entry(r.item.kind)
+                    .or_default()
+                    .push(r.item.code().to_string());
+            }
+            touched.before_writing(conn, program_code, records).await?;
+        }
         let mut inserts: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
         let mut updates: Vec<Changed> = Vec::new();
         let mut pending_table = "";
         // Records dealt with, and how many of them the listener heard of.
         let (mut done, mut told) = (0, 0);
+        let batch = load_batch(conn);
         for r in &bundle.records {
             let record = &r.item;
             let table = record.kind.code();
@@ -830,7 +892,7 @@ impl Store {
                 }
                 Some(None) => Some(false),
             };
-            let batch_full = inserts.len() + updates.len() >= insert_batch();
+            let batch_full = inserts.len() + updates.len() >= batch;
             if pending_table != table || batch_full || stored == Some(false) {
                 w.insert_many(conn, pending_table, &inserts).await?;
                 w.update_many(conn, pending_table, &updates).await?;

@@ -39,6 +39,77 @@ pub(crate) fn sequential_params(conn: &sqlx::AnyConnection) -> bool {
     conn.backend_name().eq_ignore_ascii_case("sqlite")
 }
 
+/// On PostgreSQL, many rows travel as one parameter `$param`: a JSON array
+/// of arrays, taken apart by the server, which is quicker than binding and
+/// planning thousands of values. The rows as a table `v` whose columns are
+/// `columns` (name, whether an integer), cast to BIGINT or TEXT.
+pub(crate) fn json_rows(param: usize, columns: &[(&str, bool)]) -> String {
+    let cols: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (name, integer))| {
+            let ty = if *integer { "BIGINT" } else { "TEXT" };
+            format!("CAST(e.value ->> {i} AS {ty}) AS {name}")
+        })
+        .collect();
+    format!(
+        "(SELECT {} FROM jsonb_array_elements(CAST(${param} AS JSONB)) AS e(value)) AS v",
+        cols.join(", ")
+    )
+}
+
+/// Rows of values as the JSON array of arrays [`json_rows`] takes apart.
+pub(crate) fn rows_json<'a, R, C>(rows: R) -> String
+where
+    R: IntoIterator<Item = C>,
+    C: IntoIterator<Item = JsonCell<'a>>,
+{
+    let mut out = String::from("[");
+    for (r, row) in rows.into_iter().enumerate() {
+        if r > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        for (i, cell) in row.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match cell {
+                JsonCell::Int(n) => out.push_str(&n.to_string()),
+                JsonCell::Text(t) => out.push_str(&serde_json::Value::from(t).to_string()),
+                JsonCell::Null => out.push_str("null"),
+            }
+        }
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
+/// One value of a row sent as JSON.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum JsonCell<'a> {
+    Int(i64),
+    Text(&'a str),
+    Null,
+}
+
+impl<'a> From<&'a FieldValue> for JsonCell<'a> {
+    fn from(v: &'a FieldValue) -> JsonCell<'a> {
+        match v {
+            FieldValue::Int(i) => JsonCell::Int(*i),
+            FieldValue::Text(t) => JsonCell::Text(t),
+            FieldValue::Null => JsonCell::Null,
+        }
+    }
+}
+
+impl<'a> From<Option<&'a str>> for JsonCell<'a> {
+    fn from(v: Option<&'a str>) -> JsonCell<'a> {
+        v.map_or(JsonCell::Null, JsonCell::Text)
+    }
+}
+
 /// `(…), (…)`: `rows` tuples of `width` values, bound in order, for a
 /// many-row INSERT.
 pub(crate) fn value_tuples(sequential: bool, rows: usize, width: usize) -> String {

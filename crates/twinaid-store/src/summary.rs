@@ -7,7 +7,7 @@ use crate::StoreError;
 use crate::figures::{filter_conditions, measure_term};
 use crate::rows::{AnyQuery, placeholders};
 use sqlx::{AnyConnection, Row};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use twinaid_domain::indicator::{IndicatorDefinition, Measure, Part};
 use twinaid_domain::lifecycle::{CountingRule, Standing};
 use twinaid_domain::record::RecordKind;
@@ -17,12 +17,38 @@ use twinaid_domain::unit::UnitKind;
 /// whole year of the kind: one grouped pass instead of many small ones.
 const COUNTIES_PER_SLICE: usize = 40;
 
+/// Up to this many records, a write reads what they add to the summary
+/// before and after it and adds the difference: a save costs the same
+/// however many records its county has in the year. More records are
+/// recomputed by slice, one grouped pass each.
+pub(crate) const RECORDS_BY_DIFFERENCE: usize = 50;
+
+/// A slice of the summary: record kind, year and county ("" for none).
+type Slice = (RecordKind, i64, String);
+
+/// What some records add to the summary, per slice: (part, source) →
+/// (value, how many records the part counts there).
+type Contributions = BTreeMap<Slice, BTreeMap<(String, String), (i64, i64)>>;
+
 /// What a write touched: record kind, year and county ("" for none).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Touched {
-    slices: BTreeSet<(RecordKind, i64, String)>,
+    slices: BTreeSet<Slice>,
     /// Units or indicators changed: every figure of the program may move.
     pub everything: bool,
+    /// The written records by kind, and what they added to the summary
+    /// before the write: their slices change by the difference.
+    before: Option<Before>,
+}
+
+/// The records a write names and what they added to the summary before it,
+/// with the definitions and rule that said so (the write changes neither).
+#[derive(Debug, Clone)]
+struct Before {
+    records: BTreeMap<RecordKind, Vec<String>>,
+    contributions: Contributions,
+    defs: Vec<IndicatorDefinition>,
+    rule: CountingRule,
 }
 
 impl Touched {
@@ -36,6 +62,87 @@ impl Touched {
     pub fn is_empty(&self) -> bool {
         self.slices.is_empty() && !self.everything
     }
+
+    /// Reads what `records` (codes by kind, few) add to the summary now,
+    /// before the write changes them: their slices are then changed by the
+    /// difference instead of recomputed.
+    pub async fn before_writing(
+        &mut self,
+        conn: &mut AnyConnection,
+        program: &str,
+        records: BTreeMap<RecordKind, Vec<String>>,
+    ) -> Result<(), StoreError> {
+        let defs = crate::reads::read_indicators(conn).await?;
+        let rule = crate::standing::counting_rule(conn, program).await?;
+        let contributions = contributions(conn, program, &records, &defs, &rule).await?;
+        self.before = Some(Before {
+            records,
+            contributions,
+            defs,
+            rule,
+        });
+        Ok(())
+    }
+}
+
+/// What the records with the given codes add to the summary, read from them.
+async fn contributions(
+    conn: &mut AnyConnection,
+    program: &str,
+    records: &BTreeMap<RecordKind, Vec<String>>,
+    defs: &[IndicatorDefinition],
+    rule: &CountingRule,
+) -> Result<Contributions, StoreError> {
+    let mut all = Contributions::new();
+    for (kind, codes) in records.iter().filter(|(k, _)| k.is_yearly()) {
+        let (kept, columns) = parts_of(*kind, defs);
+        let parts = Slicing {
+            kept: &kept,
+            columns: &columns,
+            rule,
+        };
+        for chunk in codes.chunks(100) {
+            let (sql, binds) = pass_sql(*kind, parts, Scope::Codes(chunk.len()))?;
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
+            for c in chunk.iter().chain(&binds) {
+                q = q.bind(c.clone());
+            }
+            for r in q.fetch_all(&mut *conn).await? {
+                let slice = (*kind, r.try_get(1)?, r.try_get(2)?);
+                let at = (r.try_get(0)?, r.try_get(3)?);
+                let (value, records): (i64, i64) = (r.try_get(4)?, r.try_get(5)?);
+                let e = all.entry(slice).or_default().entry(at).or_default();
+                e.0 += value;
+                e.1 += records;
+            }
+        }
+    }
+    Ok(all)
+}
+
+/// `after - before`, per slice, leaving out what did not change.
+fn difference(before: &Contributions, after: &Contributions) -> Contributions {
+    let mut diff = Contributions::new();
+    for slice in before.keys().chain(after.keys()) {
+        if diff.contains_key(slice) {
+            continue;
+        }
+        let empty = BTreeMap::new();
+        let (b, a) = (
+            before.get(slice).unwrap_or(&empty),
+            after.get(slice).unwrap_or(&empty),
+        );
+        let mut changes = BTreeMap::new();
+        for at in b.keys().chain(a.keys()) {
+            let (bv, bn) = b.get(at).copied().unwrap_or((0, 0));
+            let (av, an) = a.get(at).copied().unwrap_or((0, 0));
+            if (av - bv, an - bn) != (0, 0) {
+                changes.insert(at.clone(), (av - bv, an - bn));
+            }
+        }
+        diff.insert(slice.clone(), changes);
+    }
+    diff
 }
 
 /// The summary key of a part of an indicator: what the official figures count.
@@ -119,29 +226,53 @@ struct Slicing<'a> {
     rule: &'a CountingRule,
 }
 
-/// `INSERT INTO figure_summary` every part of a kind for `$1` program and
-/// `$2` year, optionally `$3 <= region < $4`, in one pass over the records:
-/// each part's value and how many records it counts, per county, source
-/// and (for kinds with a lifecycle) standing, then a row per kept part
-/// where it counts any. Binds after those: the part keys, then the
-/// filters' values. Field names come from the record specs, never from input.
-fn insert_sql(
+/// Which records one grouped pass adds up.
+#[derive(Clone, Copy)]
+enum Scope {
+    /// A whole year (`$1` program, `$2` year), written into the summary.
+    Year,
+    /// One county of a year (`$3 <= region < $4`), written into the summary.
+    County,
+    /// The records with these many codes (`$2` on), read back per year:
+    /// what they add to the summary.
+    Codes(usize),
+}
+
+/// One grouped pass over the records of a kind in `scope`: each part's
+/// value and how many records it counts, per county, source and (for kinds
+/// with a lifecycle) standing, then a row per kept part where it counts
+/// any. For a slice, `INSERT INTO figure_summary` those rows; for codes,
+/// `SELECT part, year, county, source, value, records`. Binds after the
+/// scope's: the part keys, then the filters' values. Field names come from
+/// the record specs, never from input.
+fn pass_sql(
     kind: RecordKind,
     parts: Slicing<'_>,
-    by_county: bool,
+    scope: Scope,
 ) -> Result<(String, Vec<String>), StoreError> {
     let Slicing {
         kept,
         columns: parts,
         rule,
     } = parts;
-    let mut conditions = vec!["r.program_code = $1".to_string(), "r.year = $2".to_string()];
-    let fixed = if by_county {
-        conditions.push("r.region_code >= $3 AND r.region_code < $4".to_string());
-        4
-    } else {
-        2
+    let mut conditions = vec!["r.program_code = $1".to_string()];
+    let fixed = match scope {
+        Scope::Year => {
+            conditions.push("r.year = $2".to_string());
+            2
+        }
+        Scope::County => {
+            conditions.push("r.year = $2".to_string());
+            conditions.push("r.region_code >= $3 AND r.region_code < $4".to_string());
+            4
+        }
+        Scope::Codes(n) => {
+            conditions.push("r.year IS NOT NULL".to_string());
+            conditions.push(format!("r.code IN ({})", placeholders(2, n)));
+            1 + n
+        }
     };
+    let codes = matches!(scope, Scope::Codes(_));
     let mut binds: Vec<String> = kept.iter().map(|k| k.key.clone()).collect();
     let mut columns = Vec::new();
     for (i, part) in parts.iter().enumerate() {
@@ -161,18 +292,39 @@ fn insert_sql(
     let mut selects = Vec::new();
     for (i, k) in kept.iter().enumerate() {
         let (key, c) = (fixed + 1 + i, k.column);
+        // What a row names: for the summary its program and year, for codes the year it counts in.
+        let (head, group) = if codes {
+            (format!("${key}, year"), "year, county, source")
+        } else {
+            (format!("$1, ${key}, $2"), "county, source")
+        };
         selects.push(match (&standing, k.standing) {
             (Some(_), None) => format!(
-                "SELECT $1, ${key}, $2, county, source, CAST(SUM(v{c}) AS BIGINT) FROM g \
-                 GROUP BY county, source HAVING SUM(n{c}) > 0"
+                "SELECT {head}, county, source, CAST(SUM(v{c}) AS BIGINT){} FROM g \
+                 GROUP BY {group} HAVING SUM(n{c}) > 0",
+                if codes {
+                    format!(", CAST(SUM(n{c}) AS BIGINT)")
+                } else {
+                    String::new()
+                }
             ),
             (Some(_), Some(want)) => format!(
-                "SELECT $1, ${key}, $2, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT) FROM g \
+                "SELECT {head}, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT){} FROM g \
                  WHERE n{c} > 0 AND st = '{}'",
+                if codes {
+                    format!(", CAST(n{c} AS BIGINT)")
+                } else {
+                    String::new()
+                },
                 want.code()
             ),
             (None, _) => format!(
-                "SELECT $1, ${key}, $2, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT) FROM g WHERE n{c} > 0"
+                "SELECT {head}, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT){} FROM g WHERE n{c} > 0",
+                if codes {
+                    format!(", CAST(n{c} AS BIGINT)")
+                } else {
+                    String::new()
+                }
             ),
         });
     }
@@ -182,16 +334,27 @@ fn insert_sql(
         Some(st) => (format!("{st} AS st, "), format!(", {st}")),
         None => (String::new(), String::new()),
     };
-    let sql = format!(
-        "WITH g AS (SELECT {county} AS county, {source} AS source, {st_column}{} \
+    let (year_column, year_group) = if codes {
+        ("r.year AS year, ", "r.year, ")
+    } else {
+        ("", "")
+    };
+    let with = format!(
+        "WITH g AS (SELECT {year_column}{county} AS county, {source} AS source, {st_column}{} \
            FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
-           WHERE {} GROUP BY {county}, {source}{st_group}) \
-         INSERT INTO figure_summary (program_code, part, year, county, source, value) {}",
+           WHERE {} GROUP BY {year_group}{county}, {source}{st_group})",
         columns.join(", "),
         kind.code(),
         conditions.join(" AND "),
-        selects.join(" UNION ALL ")
     );
+    let sql = if codes {
+        format!("{with} {}", selects.join(" UNION ALL "))
+    } else {
+        format!(
+            "{with} INSERT INTO figure_summary (program_code, part, year, county, source, value) {}",
+            selects.join(" UNION ALL ")
+        )
+    };
     Ok((sql, binds))
 }
 
@@ -293,7 +456,12 @@ async fn refresh_slice(
         }
         bind_keys(q).execute(&mut *conn).await?;
     }
-    let (insert, binds) = insert_sql(kind, parts, county.is_some())?;
+    let scope = if county.is_some() {
+        Scope::County
+    } else {
+        Scope::Year
+    };
+    let (insert, binds) = pass_sql(kind, parts, scope)?;
     let mut q = sqlx::query(sqlx::AssertSqlSafe(insert))
         .bind(program.to_string())
         .bind(year);
@@ -544,45 +712,160 @@ pub(crate) async fn refresh(
     if touched.is_empty() {
         return Ok(());
     }
-    let defs = crate::reads::read_indicators(conn).await?;
-    let rule = crate::standing::counting_rule(conn, program).await?;
+    let read;
+    let (defs, rule) = match &touched.before {
+        Some(b) => (b.defs.as_slice(), &b.rule),
+        None => {
+            read = (
+                crate::reads::read_indicators(conn).await?,
+                crate::standing::counting_rule(conn, program).await?,
+            );
+            (read.0.as_slice(), &read.1)
+        }
+    };
     if touched.everything {
-        return rebuild_program(conn, program, &defs, &rule).await;
+        return rebuild_program(conn, program, defs, rule).await;
     }
     let linked = linked_slices(conn, program, touched).await?;
+    // The slices that the written records alone changed, by how much.
+    let mut by_difference = match &touched.before {
+        Some(b) => {
+            let after = contributions(conn, program, &b.records, defs, rule).await?;
+            difference(&b.contributions, &after)
+        }
+        None => Contributions::new(),
+    };
+    by_difference.retain(|slice, _| !linked.slices.contains(slice));
     let mut by_year: std::collections::BTreeMap<(RecordKind, i64), Vec<&str>> =
         std::collections::BTreeMap::new();
-    for (kind, year, county) in touched.slices.iter().chain(linked.slices.iter()) {
+    for (kind, year, county) in touched
+        .slices
+        .iter()
+        .chain(linked.slices.iter())
+        .chain(by_difference.keys())
+    {
         let counties = by_year.entry((*kind, *year)).or_default();
         if !counties.contains(&county.as_str()) {
             counties.push(county);
         }
     }
     for ((kind, year), counties) in by_year {
-        let (kept, columns) = parts_of(kind, &defs);
+        let (kept, columns) = parts_of(kind, defs);
         let parts = Slicing {
             kept: &kept,
             columns: &columns,
-            rule: &rule,
+            rule,
         };
         if counties.len() > COUNTIES_PER_SLICE || counties.contains(&"") {
             refresh_slice(conn, program, kind, year, None, parts, AllYears::Now).await?;
-        } else {
-            for county in counties {
-                refresh_slice(
-                    conn,
-                    program,
-                    kind,
-                    year,
-                    Some(county),
-                    parts,
-                    AllYears::Now,
-                )
-                .await?;
+            continue;
+        }
+        for county in counties {
+            let slice = (kind, year, county.to_string());
+            let changes = match (&touched.before, by_difference.get(&slice)) {
+                // Written records that left the slice alone.
+                (Some(_), None)
+                    if touched.slices.contains(&slice) && !linked.slices.contains(&slice) =>
+                {
+                    continue;
+                }
+                (Some(_), Some(changes)) => Some(changes),
+                _ => None,
+            };
+            // A part some record left may have no record left: only a pass knows.
+            match changes.filter(|c| c.values().all(|(_, records)| *records >= 0)) {
+                Some(changes) => {
+                    let keys: Vec<&String> = kept.iter().map(|k| &k.key).collect();
+                    add_difference(conn, program, year, county, &keys, changes).await?
+                }
+                None => {
+                    refresh_slice(
+                        conn,
+                        program,
+                        kind,
+                        year,
+                        Some(county),
+                        parts,
+                        AllYears::Now,
+                    )
+                    .await?
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Adds a county's difference in a year to its detail and the county's
+/// roll-up, then carries it on like a recomputed slice. Every part it
+/// changes still counts some record, so no row goes.
+async fn add_difference(
+    conn: &mut AnyConnection,
+    program: &str,
+    year: i64,
+    county: &str,
+    keys: &[&String],
+    changes: &BTreeMap<(String, String), (i64, i64)>,
+) -> Result<(), StoreError> {
+    let rows: Vec<(&(String, String), i64)> = changes
+        .iter()
+        .filter(|(_, (value, records))| *value != 0 || *records > 0)
+        .map(|(at, (value, _))| (at, *value))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let before = county_detail(conn, program, year, county, keys).await?;
+    let tuples: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let at = 4 + 3 * i;
+            format!("($1, ${at}, $2, $3, ${}, ${})", at + 1, at + 2)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO figure_summary (program_code, part, year, county, source, value) VALUES {} \
+         ON CONFLICT (program_code, part, year, county, source) \
+         DO UPDATE SET value = figure_summary.value + excluded.value",
+        tuples.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.to_string())
+        .bind(year)
+        .bind(county.to_string());
+    for ((part, source), value) in &rows {
+        q = q.bind(part.clone()).bind(source.clone()).bind(*value);
+    }
+    q.execute(&mut *conn).await?;
+    let mut by_part: BTreeMap<&String, i64> = BTreeMap::new();
+    for ((part, _), value) in &rows {
+        *by_part.entry(part).or_default() += value;
+    }
+    let tuples: Vec<String> = (0..by_part.len())
+        .map(|i| {
+            let at = 4 + 2 * i;
+            format!("($1, ${at}, $2, $3, ${})", at + 1)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO figure_county (program_code, part, year, county, value) VALUES {} \
+         ON CONFLICT (program_code, part, year, county) \
+         DO UPDATE SET value = figure_county.value + excluded.value",
+        tuples.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(program.to_string())
+        .bind(year)
+        .bind(county.to_string());
+    for (part, value) in &by_part {
+        q = q.bind((*part).clone()).bind(*value);
+    }
+    q.execute(&mut *conn).await?;
+    let mut after = before.clone();
+    for ((part, source), value) in &rows {
+        *after.entry((part.clone(), source.clone())).or_default() += value;
+    }
+    carry_to_county_total(conn, program, year, county, &before, &after).await?;
+    carry_to_sources(conn, program, year, &before, &after).await
 }
 
 /// The slices of the fund transactions linked to the projects of the

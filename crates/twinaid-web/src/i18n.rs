@@ -29,6 +29,17 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Download the copy with an error column",
     ),
     ("import_file", "文件", "File"),
+    (
+        "import_reading",
+        "读取文件并检查各行…",
+        "reading the file and checking rows…",
+    ),
+    (
+        "import_checking_references",
+        "核对引用…",
+        "checking references…",
+    ),
+    ("import_writing", "写入…", "writing…"),
     ("attach", "上传照片或文档", "Attach a photo or document"),
     ("document_kind", "文件类型", "Kind of document"),
     (

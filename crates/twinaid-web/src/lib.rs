@@ -54,6 +54,8 @@ pub struct AppState {
     pub limits: Limits,
     /// One permit for each import that may run.
     pub imports: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How far the pages' running imports are.
+    pub progress: pages::progress::Imports,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ pub fn router_within(app: App, limits: Limits) -> Router {
         responses: kept::responses(),
         limits,
         imports: std::sync::Arc::new(tokio::sync::Semaphore::new(limits.imports_at_once)),
+        progress: Default::default(),
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -164,6 +167,7 @@ pub fn router_within(app: App, limits: Limits) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(limits.upload_bytes)),
         )
         .route("/imports/{token}", get(pages::files::copy))
+        .route("/imports/progress/{token}", get(pages::progress::show))
         .route(
             "/records/{kind}/{code}",
             get(pages::records::detail).post(pages::records::update),

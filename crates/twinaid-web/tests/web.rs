@@ -3012,3 +3012,105 @@ async fn an_import_past_the_imports_at_once_is_answered_429() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn a_page_import_tells_its_page_how_far_it_is_and_no_one_else() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    for name in ["office", "other"] {
+        server
+            .app
+            .add_user(
+                &operator,
+                name,
+                name,
+                "progress password",
+                &Role::ProgramOffice {
+                    program: "zj-sc".into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let mut o = Browser::new(&server);
+    o.sign_in("office", "progress password").await;
+    let csrf = o.csrf().await;
+    let mut someone = Browser::new(&server);
+    someone.sign_in("other", "progress password").await;
+    // Enough rows that the import is seen running.
+    let mut csv = String::from("code,year,helper_unit,region_code,kind,title_zh,participants\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!(
+            "2010-progress-{i},2010,hangzhou,510822,practical,进度培训{i},3\n"
+        ));
+    }
+    let token = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    let progress = format!("{}/imports/progress/{token}", server.base);
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("trainings.csv"),
+    );
+    let import = server
+        .client
+        .post(format!(
+            "{}/records/training/import?program=zj-sc&progress={token}",
+            server.base
+        ))
+        .header(COOKIE, o.cookie_header())
+        .multipart(form)
+        .send();
+    let watch = async {
+        let (mut seen, mut others) = (Vec::new(), Vec::new());
+        for _ in 0..3_000 {
+            let r = server
+                .client
+                .get(&progress)
+                .header(COOKIE, o.cookie_header())
+                .send()
+                .await
+                .unwrap();
+            if r.status() == StatusCode::OK {
+                let v: Value = r.json().await.unwrap();
+                assert!(!v["label"].as_str().unwrap_or("").is_empty(), "{v}");
+                seen.push((
+                    v["stage"].as_str().unwrap_or("").to_string(),
+                    v["done"].as_u64(),
+                ));
+                let r = server
+                    .client
+                    .get(&progress)
+                    .header(COOKIE, someone.cookie_header())
+                    .send()
+                    .await
+                    .unwrap();
+                others.push(r.status());
+            } else if !seen.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        (seen, others)
+    };
+    let (r, (seen, others)) = tokio::join!(import, watch);
+    let r = r.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "imported, to the list");
+    assert!(!seen.is_empty(), "the import was seen while it ran");
+    assert!(
+        seen.iter()
+            .all(|(s, _)| ["reading", "checking_references", "writing"].contains(&s.as_str())),
+        "{seen:?}"
+    );
+    assert!(
+        others.iter().all(|s| *s == StatusCode::NOT_FOUND),
+        "another user is not shown it: {others:?}"
+    );
+    // Once done, it is forgotten.
+    let r = server
+        .client
+        .get(&progress)
+        .header(COOKIE, o.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

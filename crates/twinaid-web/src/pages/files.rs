@@ -2,6 +2,7 @@
 //! import form (whole file checked, nothing written unless all is right) and
 //! the annotated copy of a refused file.
 
+use super::progress::{Stage, Tracker};
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
@@ -116,6 +117,12 @@ pub async fn import_page(
     Ok(render(&page, user.lang))
 }
 
+/// The token a page names its import by, to ask how far it is.
+#[derive(serde::Deserialize)]
+pub struct Tracked {
+    progress: Option<String>,
+}
+
 /// Imports an uploaded file: on success back to the list with what was done;
 /// on problems the page lists them and offers the annotated copy.
 pub async fn import(
@@ -123,6 +130,7 @@ pub async fn import(
     user: SignedIn,
     Path(kind): Path<String>,
     Query(scope): Query<Scope>,
+    Query(tracked): Query<Tracked>,
     mut form: Multipart,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
@@ -132,6 +140,11 @@ pub async fn import(
         .import_turn()
         .await
         .map_err(|e| WebError::from_app(e, lang))?;
+    let tracker = Tracker::start(
+        &state.progress,
+        &user.actor.name,
+        tracked.progress.as_deref(),
+    );
     let too_large = DomainError::UploadTooLarge {
         max: state.limits.upload_bytes,
     };
@@ -160,9 +173,19 @@ pub async fn import(
         Err(problem) => return Ok(refused(vec![problem], String::new())),
     };
     let (rows, examples) = (read.rows_read, read.examples_skipped);
+    let total = read.records.len() as u64;
+    tracker.stage(Stage::CheckingReferences, total, total);
+    let written = |n: usize| tracker.written(n);
     match state
         .app
-        .import_records(&user.actor, &program, kind, read.records, read.problems)
+        .import_records_heard(
+            &user.actor,
+            &program,
+            kind,
+            read.records,
+            read.problems,
+            Some(&written),
+        )
         .await
     {
         Ok(summary) => {

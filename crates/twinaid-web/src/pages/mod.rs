@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod files;
 pub mod inspections;
 pub mod plans;
+pub mod progress;
 pub mod records;
 pub mod registry;
 pub mod signin;
