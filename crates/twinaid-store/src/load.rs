@@ -812,7 +812,8 @@ impl Store {
             BTreeMap::new();
         let mut touched = crate::summary::Touched::default();
         // A unit that changes kind moves its records between fund sources.
-        touched.everything = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
+        let units_changed = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
+        touched.everything = units_changed;
         if !touched.everything && bundle.records.len() <= crate::summary::RECORDS_BY_DIFFERENCE {
             let mut records: BTreeMap<RecordKind, Vec<String>> = BTreeMap::new();
             for r in &bundle.records {
@@ -1014,6 +1015,14 @@ impl Store {
             crate::summary::rebuild_all(conn).await?;
         } else {
             crate::summary::refresh(conn, program_code, &touched).await?;
+            if units_changed {
+                let units: Vec<&str> = bundle
+                    .units
+                    .iter()
+                    .map(|u| u.item.0.code.as_str())
+                    .collect();
+                crate::summary::rebuild_sharing(conn, program_code, &units).await?;
+            }
         }
         tracing::debug!(elapsed = ?started.elapsed(), "load: summary refreshed");
         w.finish(conn).await?;

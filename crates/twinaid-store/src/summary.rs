@@ -95,6 +95,8 @@ async fn contributions(
 ) -> Result<Contributions, StoreError> {
     let mut all = Contributions::new();
     for (kind, codes) in records.iter().filter(|(k, _)| k.is_yearly()) {
+        // Each record once: a code named twice would count twice.
+        let codes: Vec<&String> = codes.iter().collect::<BTreeSet<_>>().into_iter().collect();
         let (kept, columns) = parts_of(*kind, defs);
         let parts = Slicing {
             kept: &kept,
@@ -104,7 +106,7 @@ async fn contributions(
         for chunk in codes.chunks(100) {
             let (sql, binds) = pass_sql(*kind, parts, Scope::Codes(chunk.len()))?;
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
-            for c in chunk.iter().chain(&binds) {
+            for c in chunk.iter().copied().chain(&binds) {
                 q = q.bind(c.clone());
             }
             for r in q.fetch_all(&mut *conn).await? {
@@ -949,6 +951,41 @@ pub(crate) async fn rebuild_program(
             let keys: Vec<&String> = kept.iter().map(|k| &k.key).collect();
             remake_all_years(conn, program, &keys).await?;
         }
+    }
+    Ok(())
+}
+
+/// Recomputes every program other than `program` that lists one of
+/// `units`, raising its data version: a unit's kind decides the fund source
+/// its records count under in every program it serves.
+pub(crate) async fn rebuild_sharing(
+    conn: &mut AnyConnection,
+    program: &str,
+    units: &[&str],
+) -> Result<(), StoreError> {
+    let mut programs = BTreeSet::new();
+    for chunk in units.chunks(500) {
+        let sql = format!(
+            "SELECT DISTINCT program_code FROM program_unit \
+             WHERE program_code <> $1 AND unit_code IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
+        for u in chunk {
+            q = q.bind(u.to_string());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            programs.insert(r.try_get::<String, _>(0)?);
+        }
+    }
+    if programs.is_empty() {
+        return Ok(());
+    }
+    let defs = crate::reads::read_indicators(conn).await?;
+    for p in programs {
+        let rule = crate::standing::counting_rule(conn, &p).await?;
+        rebuild_program(conn, &p, &defs, &rule).await?;
+        crate::audit::bump(conn, &p).await?;
     }
     Ok(())
 }

@@ -364,3 +364,49 @@ async fn a_database_from_before_the_chain_gets_its_events_chained_once_on_open()
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_unit_changing_kind_moves_its_records_source_in_every_program_it_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![format!("sqlite://{}", dir.path().join("u.db").display())];
+    if let Some(admin) = testing::postgres_admin_url() {
+        urls.push(testing::fresh_postgres_database(&admin).await.unwrap());
+    }
+    for url in urls {
+        let store = Store::open(&url).await.unwrap();
+        store.ensure_indicators(&built_in(), "test").await.unwrap();
+        store.apply_bundle(&bundle(), "test").await.unwrap();
+        // A second program served by the same city.
+        let mut other = bundle();
+        other.program_code = "other".into();
+        if let Some(p) = other.program.as_mut() {
+            p.code = "other".into();
+        }
+        other.aggregates.clear();
+        other.units.retain(|u| u.item.0.code == "hz");
+        other.records = vec![fund("o1", "2009", "hz", "700")];
+        store.apply_bundle(&other, "test").await.unwrap();
+        // The city is recorded as an enterprise by the first program.
+        let mut changed = bundle();
+        for u in &mut changed.units {
+            if u.item.0.code == "hz" {
+                u.item.0.kind = UnitKind::Enterprise;
+            }
+        }
+        store.apply_bundle(&changed, "test").await.unwrap();
+        // And the other program then changes one amount (by its difference).
+        other.units.clear();
+        other.records = vec![fund("o1", "2009", "hz", "900")];
+        store.apply_bundle(&other, "test").await.unwrap();
+        store.close().await;
+        let kept = testing::summary_rows(&url, "other").await.unwrap();
+        testing::rebuild_summary(&url).await.unwrap();
+        let rebuilt = testing::summary_rows(&url, "other").await.unwrap();
+        assert_eq!(kept, rebuilt, "{url}");
+        assert!(
+            kept.iter()
+                .any(|r| r.contains("social") || r.contains("enterprise")),
+            "{kept:?}"
+        );
+    }
+}

@@ -135,8 +135,17 @@
       stage.textContent = zh ? '正在检查并写入…' : 'Checking and writing…';
       polling = window.setInterval(ask, 500);
     };
-    xhr.onload = function () {
+    var stop = function () {
       if (polling) { window.clearInterval(polling); polling = null; }
+    };
+    xhr.onerror = xhr.onabort = xhr.ontimeout = function () {
+      stop();
+      bar.hidden = true;
+      stage.textContent = zh ? '上传中断，请重试。' : 'The upload was interrupted; please try again.';
+      form.querySelector('button[type=submit]').disabled = false;
+    };
+    xhr.onload = function () {
+      stop();
       // Success redirects to the list; a refusal is the import page with its problems.
       if (xhr.responseURL && xhr.responseURL.indexOf('/import') < 0) {
         window.location.href = xhr.responseURL;

@@ -140,16 +140,16 @@ pub async fn import(
         .import_turn()
         .await
         .map_err(|e| WebError::from_app(e, lang))?;
-    let tracker = Tracker::start(
-        &state.progress,
-        &user.actor.name,
-        tracked.progress.as_deref(),
-    );
     let too_large = DomainError::UploadTooLarge {
         max: state.limits.upload_bytes,
     };
     let (csrf, file) = upload_form(&mut form, lang, too_large).await?;
     user.check_csrf(csrf.as_ref())?;
+    let tracker = Tracker::start(
+        &state.progress,
+        &user.actor.name,
+        tracked.progress.as_deref(),
+    );
     let (program, year) = resolve(&state, &user, &scope).await?;
     let (name, bytes) = file.unwrap_or_default();
     let refused = |problems: Vec<twinaid_domain::Problem>, copy_href: String| {

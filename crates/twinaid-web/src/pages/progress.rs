@@ -56,53 +56,48 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    /// Tracks the import named `token` (when the page gave an acceptable one) for `user`.
+    /// Tracks the import named `token` (when the page gave an acceptable
+    /// one, not in use by another import) for `user`.
     pub fn start(imports: &Imports, user: &str, token: Option<&str>) -> Tracker {
-        let token = token.filter(|t| acceptable(t)).map(str::to_string);
-        let tracker = Tracker {
+        let token = token.filter(|t| acceptable(t)).and_then(|t| {
+            let mut running = imports.lock().ok()?;
+            // A token already running is someone's: it is neither taken over nor ended by this import.
+            if running.contains_key(t) {
+                return None;
+            }
+            let start = Progress {
+                stage: Stage::Reading,
+                done: 0,
+                total: 0,
+            };
+            running.insert(t.to_string(), (user.to_string(), start));
+            Some(t.to_string())
+        });
+        Tracker {
             imports: imports.clone(),
             token,
-        };
-        tracker.update(|entry| {
-            *entry = (
-                user.to_string(),
-                Progress {
-                    stage: Stage::Reading,
-                    done: 0,
-                    total: 0,
-                },
-            )
-        });
-        tracker
+        }
     }
 
-    fn update(&self, change: impl FnOnce(&mut (String, Progress))) {
+    fn update(&self, change: impl FnOnce(&mut Progress)) {
         let Some(token) = &self.token else {
             return;
         };
-        if let Ok(mut imports) = self.imports.lock() {
-            let entry = imports.entry(token.clone()).or_insert_with(|| {
-                (
-                    String::new(),
-                    Progress {
-                        stage: Stage::Reading,
-                        done: 0,
-                        total: 0,
-                    },
-                )
-            });
-            change(entry);
+        if let Ok(mut imports) = self.imports.lock()
+            && let Some((_, progress)) = imports.get_mut(token)
+        {
+            change(progress);
         }
     }
 
     /// The import moved on to `stage`, with `done` of `total` rows.
     pub fn stage(&self, stage: Stage, done: u64, total: u64) {
-        self.update(|(_, p)| *p = Progress { stage, done, total });
+        self.update(|p| *p = Progress { stage, done, total });
     }
 
     /// `n` more rows written.
     pub fn written(&self, n: usize) {
-        self.update(|(_, p)| {
+        self.update(|p| {
             if p.stage != Stage::Writing {
                 *p = Progress {
                     stage: Stage::Writing,
@@ -173,5 +168,11 @@ mod tests {
         // A token too short to be the page's own is not kept at all.
         let _t = Tracker::start(&imports, "clerk", Some("abc"));
         assert!(imports.lock().unwrap().is_empty());
+        // Another import naming a running token neither takes it over nor ends it.
+        let first = Tracker::start(&imports, "clerk", Some(token));
+        first.written(2);
+        drop(Tracker::start(&imports, "intruder", Some(token)));
+        let (who, p) = imports.lock().unwrap().get(token).cloned().unwrap();
+        assert_eq!((who.as_str(), p.done), ("clerk", 2));
     }
 }
