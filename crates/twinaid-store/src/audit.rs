@@ -106,47 +106,97 @@ pub(crate) struct HeldEvent {
     pub after: Option<String>,
 }
 
-/// Stores the events of a long write by one actor on one program ("" for
-/// what all programs share) at one moment, chained, after raising the
-/// program's data version once: the last thing the write does, so the
-/// chain's head is held only for this insert and the commit.
-pub(crate) async fn write_held(
-    conn: &mut AnyConnection,
-    at: &str,
-    actor: &str,
-    program: &str,
-    events: &[HeldEvent],
-) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
+/// Beyond this many held events, a long write stores them as it goes: a
+/// load of a million rows holds a chunk of its events, not all of them.
+const HELD_AT_MOST: usize = 20_000;
+
+/// The events of a long write by one actor on one program ("" for what all
+/// programs share) at one moment, stored chained. While they are few they
+/// are held to the end, so the chain's head is locked only for their insert
+/// and the commit; once they are many they are stored as they come, the
+/// head then locked until the commit. The program's data version is raised
+/// once, with the first events stored.
+pub(crate) struct EventLog {
+    held: Vec<HeldEvent>,
+    /// The chain's last place and hash, once events were stored.
+    head: Option<(i64, String)>,
+    at: String,
+    actor: String,
+    program: String,
+}
+
+impl EventLog {
+    /// The events `actor` writes at `at` on `program`.
+    pub fn new(at: &str, actor: &str, program: &str) -> EventLog {
+        EventLog {
+            held: Vec::new(),
+            head: None,
+            at: at.to_string(),
+            actor: actor.to_string(),
+            program: program.to_string(),
+        }
     }
-    bump(conn, program).await?;
-    let program = Some(program).filter(|p| !p.is_empty());
-    // A chunk at a time: a load of a million rows holds one chunk's hashes, not all.
-    let mut head = lock_head(conn).await?;
-    let chunk_size = if crate::rows::sequential_params(conn) {
-        CHUNK
-    } else {
-        2_000
-    };
-    for chunk in events.chunks(chunk_size) {
-        let contents = chunk
-            .iter()
-            .map(|e| EventContent {
-                seq: 0,
-                at,
-                actor,
-                action: e.action,
-                entity: e.entity,
-                entity_key: &e.entity_key,
-                program,
-                before: e.before.as_deref(),
-                after: e.after.as_deref(),
-            })
-            .collect();
-        insert_linked(conn, &mut head, contents).await?;
+
+    pub fn push(&mut self, event: HeldEvent) {
+        self.held.push(event);
     }
-    set_head(conn, head.0, &head.1).await
+
+    /// Stores the held events if they are many.
+    pub async fn spill(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.held.len() < HELD_AT_MOST {
+            return Ok(());
+        }
+        self.store_held(conn).await
+    }
+
+    /// Stores what is still held and moves the chain's head past it: the
+    /// last thing the write does before its commit.
+    pub async fn finish(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        self.store_held(conn).await?;
+        match &self.head {
+            Some((seq, hash)) => set_head(conn, *seq, hash).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn store_held(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let head = match &mut self.head {
+            Some(head) => head,
+            None => {
+                bump(conn, &self.program).await?;
+                self.head.insert(lock_head(conn).await?)
+            }
+        };
+        let (at, actor) = (self.at.as_str(), self.actor.as_str());
+        let program = Some(self.program.as_str()).filter(|p| !p.is_empty());
+        let chunk_size = if crate::rows::sequential_params(conn) {
+            CHUNK
+        } else {
+            2_000
+        };
+        for chunk in self.held.chunks(chunk_size) {
+            let contents = chunk
+                .iter()
+                .map(|e| EventContent {
+                    seq: 0,
+                    at,
+                    actor,
+                    action: e.action,
+                    entity: e.entity,
+                    entity_key: &e.entity_key,
+                    program,
+                    before: e.before.as_deref(),
+                    after: e.after.as_deref(),
+                })
+                .collect();
+            insert_linked(conn, head, contents).await?;
+        }
+        self.held.clear();
+        Ok(())
+    }
 }
 
 /// Events per statement.

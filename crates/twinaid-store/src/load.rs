@@ -1,7 +1,7 @@
 //! Writing a whole program bundle in one transaction, each change with its
 //! audit event; loading the same bundle again changes nothing.
 
-use crate::audit::{self, HeldEvent};
+use crate::audit::{self, EventLog, HeldEvent};
 use crate::rows::{AnyQuery, bind_field};
 use crate::{Store, StoreError};
 use serde_json::{Map, Value};
@@ -154,16 +154,14 @@ pub(crate) fn record_image(program: &str, record: &Record) -> Value {
     to_json(&key.iter().chain(&cols).collect::<Vec<_>>())
 }
 
-/// Who is writing and when, shared by every event of one load.
+/// When a load writes, what it did and why, shared by every event of it.
 struct Writer<'a> {
-    actor: &'a str,
     at: String,
-    program: &'a str,
     summary: LoadSummary,
     /// Why the records are written as they are, kept with their audit events.
     notes: WriteNotes<'a>,
-    /// The write's events, chained and stored when it ends.
-    events: Vec<HeldEvent>,
+    /// The write's events, chained and stored when it ends (or as it goes, when many).
+    events: EventLog,
 }
 
 /// Reasons a write gives for itself, kept with its audit events.
@@ -422,8 +420,8 @@ impl Writer<'_> {
     }
 
     /// Stores the write's events, chained: the last thing before the commit.
-    async fn finish(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        audit::write_held(conn, &self.at, self.actor, self.program, &self.events).await
+    async fn finish(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        self.events.finish(conn).await
     }
 
     /// Inserts or updates one row identified by `key`, writing an audit event when it changes.
@@ -702,13 +700,12 @@ impl Store {
         let conn: &mut AnyConnection = &mut tx;
         let program_code = bundle.program_code.as_str();
         audit::lock_version(conn, program_code).await?;
+        let at = audit::now();
         let mut w = Writer {
-            actor,
-            at: audit::now(),
-            program: program_code,
+            events: EventLog::new(&at, actor, program_code),
+            at,
             summary: LoadSummary::default(),
             notes,
-            events: Vec::new(),
         };
         let pk = || text("program_code", program_code);
         if let Some(p) = &bundle.program {
@@ -897,6 +894,7 @@ impl Store {
             if pending_table != table || batch_full || stored == Some(false) {
                 w.insert_many(conn, pending_table, &inserts).await?;
                 w.update_many(conn, pending_table, &updates).await?;
+                w.events.spill(conn).await?;
                 inserts.clear();
                 updates.clear();
                 pending_table = table;
@@ -1042,13 +1040,12 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn: &mut AnyConnection = &mut tx;
         audit::lock_version(conn, "").await?;
+        let at = audit::now();
         let mut w = Writer {
-            actor,
-            at: audit::now(),
-            program: "",
+            events: EventLog::new(&at, actor, ""),
+            at,
             summary: LoadSummary::default(),
             notes: WriteNotes::default(),
-            events: Vec::new(),
         };
         for (n, def) in defs.iter().enumerate() {
             // Built-in definitions follow the code: a changed one is updated (and audited), an unchanged one left alone.

@@ -3037,9 +3037,10 @@ async fn a_page_import_tells_its_page_how_far_it_is_and_no_one_else() {
     let csrf = o.csrf().await;
     let mut someone = Browser::new(&server);
     someone.sign_in("other", "progress password").await;
-    // Enough rows that the import is seen running.
+    // Enough rows that the import is seen running, and that it stores its
+    // audit events as it goes (past 20,000).
     let mut csv = String::from("code,year,helper_unit,region_code,kind,title_zh,participants\n");
-    for i in 0..20_000 {
+    for i in 0..30_000 {
         csv.push_str(&format!(
             "2010-progress-{i},2010,hangzhou,510822,practical,进度培训{i},3\n"
         ));
@@ -3113,4 +3114,11 @@ async fn a_page_import_tells_its_page_how_far_it_is_and_no_one_else() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Every row's event is in the chain, in order.
+    let found = server
+        .app
+        .verify_audit(&Actor::local_operator(), None)
+        .await
+        .unwrap();
+    assert!(found.intact(), "{found:?}");
 }
