@@ -30,6 +30,26 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("import_file", "文件", "File"),
     (
+        "plain_http_notice",
+        "本站通过 http 提供（未加密）：密码和登录状态在网络上以明文传输，请只在可信的办公网络内使用。",
+        "This site is served over plain http: passwords and sessions cross the network unencrypted, so use it only on a trusted office network.",
+    ),
+    (
+        "signin_form_expired",
+        "登录表单已过期，请重新输入",
+        "the sign-in form expired; please enter your details again",
+    ),
+    (
+        "cookie_dropped_over_http",
+        "浏览器没有保存登录所需的 Cookie：本站的 Cookie 只在 HTTPS 下保存，而此页面是用 http:// 地址打开的。请改用 https:// 地址；若办公网络中没有 HTTPS，请管理员以 --public-url http://（此地址）启动 twinaid。",
+        "your browser did not keep the sign-in cookie: this site's cookies are kept only over HTTPS, and this page was opened at an http:// address. Open it at its https:// address; on an office network without HTTPS, the administrator starts twinaid with --public-url http://(this address).",
+    ),
+    (
+        "cookie_dropped",
+        "浏览器没有保存登录所需的 Cookie，请允许本站使用 Cookie 后重试。",
+        "your browser did not keep the sign-in cookie; allow cookies for this site and try again.",
+    ),
+    (
         "import_reading",
         "读取文件并检查各行…",
         "reading the file and checking rows…",

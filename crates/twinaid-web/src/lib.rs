@@ -11,6 +11,8 @@ mod pages;
 mod session;
 mod view;
 
+pub use session::CookieSecurity;
+
 use axum::Router;
 use axum::routing::{get, post};
 use std::net::SocketAddr;
@@ -56,6 +58,8 @@ pub struct AppState {
     pub imports: std::sync::Arc<tokio::sync::Semaphore>,
     /// How far the pages' running imports are.
     pub progress: pages::progress::Imports,
+    /// Whether cookies are `Secure` (see `--public-url`).
+    pub cookies: session::CookieSecurity,
 }
 
 impl AppState {
@@ -82,8 +86,13 @@ pub fn router(app: App) -> Router {
     router_within(app, Limits::default())
 }
 
-/// Builds the router of every page, the API and the assets.
+/// Builds the router of every page, the API and the assets, with `Secure` cookies.
 pub fn router_within(app: App, limits: Limits) -> Router {
+    router_with(app, limits, session::CookieSecurity::Secure)
+}
+
+/// Builds the router of every page, the API and the assets.
+pub fn router_with(app: App, limits: Limits, cookies: session::CookieSecurity) -> Router {
     let state = AppState {
         app,
         copies: Default::default(),
@@ -91,6 +100,7 @@ pub fn router_within(app: App, limits: Limits) -> Router {
         limits,
         imports: std::sync::Arc::new(tokio::sync::Semaphore::new(limits.imports_at_once)),
         progress: Default::default(),
+        cookies,
     };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -199,12 +209,22 @@ impl Server {
         Self::bind_within(app, addr, Limits::default()).await
     }
 
-    /// Binds the address.
+    /// Binds the address, with `Secure` cookies.
     pub async fn bind_within(app: App, addr: &str, limits: Limits) -> std::io::Result<Server> {
+        Self::bind_with(app, addr, limits, session::CookieSecurity::Secure).await
+    }
+
+    /// Binds the address.
+    pub async fn bind_with(
+        app: App,
+        addr: &str,
+        limits: Limits,
+        cookies: session::CookieSecurity,
+    ) -> std::io::Result<Server> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         Ok(Server {
             listener,
-            router: router_within(app, limits),
+            router: router_with(app, limits, cookies),
         })
     }
 

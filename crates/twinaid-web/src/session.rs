@@ -36,17 +36,85 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-/// A `Set-Cookie` header: HttpOnly, Secure, SameSite=Lax, for the whole site.
+/// Whether the site's cookies are `Secure`, decided once from the address
+/// people reach it at (`--public-url`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CookieSecurity {
+    /// Kept and sent by browsers only over HTTPS, or on localhost: the
+    /// default, and what an `https://` public URL gives.
+    #[default]
+    Secure,
+    /// Without `Secure`: the site is reached over plain HTTP on purpose
+    /// (an `http://` public URL on an office network).
+    PlainHttp,
+}
+
+impl CookieSecurity {
+    /// From the public URL, when one is given: `https://…` or `http://…`.
+    pub fn of_public_url(url: Option<&str>) -> Result<CookieSecurity, String> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(CookieSecurity::Secure);
+        };
+        let lower = url.to_ascii_lowercase();
+        let host = |rest: &str| !rest.is_empty() && !rest.starts_with('/');
+        if let Some(rest) = lower.strip_prefix("https://")
+            && host(rest)
+        {
+            return Ok(CookieSecurity::Secure);
+        }
+        if let Some(rest) = lower.strip_prefix("http://")
+            && host(rest)
+        {
+            return Ok(CookieSecurity::PlainHttp);
+        }
+        Err(format!(
+            "公开地址 {url} 应是用户打开的地址，以 https:// 或 http:// 开头（如 http://twinaid.office:8080）· public URL {url}: give the address people open, starting with https:// or http:// (e.g. http://twinaid.office:8080)"
+        ))
+    }
+}
+
+/// Whether a request reached the server as plain HTTP at a name other
+/// than localhost: a browser there drops `Secure` cookies. A proxy in
+/// front that speaks HTTPS says so in `X-Forwarded-Proto`.
+pub fn plain_http_off_localhost(headers: &HeaderMap) -> bool {
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    // The name without its port ([::1]:8080, 127.0.0.1:8080, localhost:8080).
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let local = name.eq_ignore_ascii_case("localhost")
+        || name.to_ascii_lowercase().ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !forwarded_https && !local && !name.is_empty()
+}
+
+/// A `Set-Cookie` header: HttpOnly, SameSite=Lax, for the whole site, and
+/// `Secure` unless the site is reached over plain HTTP on purpose.
 /// `max_age` of 0 deletes the cookie.
 pub fn set_cookie(
     name: &str,
     value: &str,
     max_age: Option<i64>,
+    security: CookieSecurity,
 ) -> (axum::http::HeaderName, HeaderValue) {
     let age = max_age
         .map(|a| format!("; Max-Age={a}"))
         .unwrap_or_default();
-    let text = format!("{name}={value}; Path=/; HttpOnly; Secure; SameSite=Lax{age}");
+    let secure = match security {
+        CookieSecurity::Secure => "; Secure",
+        CookieSecurity::PlainHttp => "",
+    };
+    let text = format!("{name}={value}; Path=/; HttpOnly{secure}; SameSite=Lax{age}");
     (
         SET_COOKIE,
         HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("")),
@@ -150,6 +218,58 @@ impl SignedIn {
                     .to_string(),
                 lang: self.lang,
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_decides_whether_cookies_are_secure() {
+        use CookieSecurity::*;
+        assert_eq!(CookieSecurity::of_public_url(None), Ok(Secure));
+        assert_eq!(
+            CookieSecurity::of_public_url(Some("https://twinaid.example.org")),
+            Ok(Secure)
+        );
+        assert_eq!(
+            CookieSecurity::of_public_url(Some("HTTP://twinaid.test:8080/")),
+            Ok(PlainHttp)
+        );
+        for bad in ["twinaid.test:8080", "ftp://x", "http://", "https:///x"] {
+            assert!(CookieSecurity::of_public_url(Some(bad)).is_err(), "{bad}");
+        }
+        let (_, with) = set_cookie("a", "b", None, Secure);
+        let (_, without) = set_cookie("a", "b", Some(0), PlainHttp);
+        assert!(with.to_str().unwrap().contains("; Secure"));
+        assert!(!without.to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn a_plain_request_to_a_name_other_than_localhost_is_told_apart() {
+        let at = |host: &str, proto: Option<&str>| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                axum::http::header::HOST,
+                HeaderValue::from_str(host).unwrap(),
+            );
+            if let Some(p) = proto {
+                h.insert("x-forwarded-proto", HeaderValue::from_str(p).unwrap());
+            }
+            plain_http_off_localhost(&h)
+        };
+        assert!(at("twinaid.test:8080", None));
+        assert!(at("192.168.1.20:8080", None));
+        assert!(!at("twinaid.test", Some("https")));
+        for local in [
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "[::1]:8080",
+            "app.localhost",
+        ] {
+            assert!(!at(local, None), "{local}");
         }
     }
 }

@@ -17,13 +17,11 @@ struct TestServer {
     app: App,
 }
 
-async fn spawn(url: Option<String>) -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
-    let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("web.db").display()));
-    let app = common::demo_app(&url).await;
-    let operator = Actor::local_operator();
+/// The demo program with an administrator `admin`.
+async fn demo_with_admin(url: &str) -> App {
+    let app = common::demo_app(url).await;
     app.add_user(
-        &operator,
+        &Actor::local_operator(),
         "admin",
         "Admin",
         ADMIN_PASSWORD,
@@ -31,6 +29,13 @@ async fn spawn(url: Option<String>) -> TestServer {
     )
     .await
     .unwrap();
+    app
+}
+
+async fn spawn(url: Option<String>) -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("web.db").display()));
+    let app = demo_with_admin(&url).await;
     let server = twinaid_web::Server::bind(app.clone(), "127.0.0.1:0")
         .await
         .unwrap();
@@ -3121,4 +3126,99 @@ async fn a_page_import_tells_its_page_how_far_it_is_and_no_one_else() {
         .await
         .unwrap();
     assert!(found.intact(), "{found:?}");
+}
+
+/// A server on a free port with the given cookie rule, reached as
+/// `twinaid.test:8080` by a client that, as a browser does off localhost,
+/// keeps a `Secure` cookie only over HTTPS (here: never).
+async fn reached_as_office_host(
+    cookies: twinaid_web::CookieSecurity,
+) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("site.db").display());
+    let app = demo_with_admin(&url).await;
+    let server =
+        twinaid_web::Server::bind_with(app, "127.0.0.1:0", twinaid_web::Limits::default(), cookies)
+            .await
+            .unwrap();
+    let base = format!("http://{}", server.local_addr().unwrap());
+    tokio::spawn(server.run(std::future::pending()));
+    (base, dir)
+}
+
+/// Signs in as a browser at `http://twinaid.test:8080` would: the cookies it
+/// keeps (none that are `Secure`), and the sign-in answer's status and body.
+async fn sign_in_over_plain_http(base: &str) -> (Vec<String>, StatusCode, String) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let host = "twinaid.test:8080";
+    let kept = |r: &reqwest::Response| -> Vec<String> {
+        r.headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .filter(|c| !c.contains("; Secure"))
+            .map(|c| c.split(';').next().unwrap().to_string())
+            .collect()
+    };
+    let r = client
+        .get(format!("{base}/signin"))
+        .header("host", host)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let mut cookies = kept(&r);
+    let form = r.text().await.unwrap();
+    let r = client
+        .post(format!("{base}/signin"))
+        .header("host", host)
+        .header(COOKIE, cookies.join("; "))
+        .form(&[
+            ("csrf", hidden(&form, "csrf")),
+            ("next", "/".to_string()),
+            ("username", "admin".to_string()),
+            ("password", ADMIN_PASSWORD.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    cookies.extend(kept(&r));
+    let body = r.text().await.unwrap();
+    (cookies, status, form + &body)
+}
+
+#[tokio::test]
+async fn an_office_network_without_https_signs_in_once_its_public_url_says_http() {
+    // Cookies kept to HTTPS (the default): the browser drops them, and the
+    // page says why and what to set, not that the form expired.
+    let (base, _dir) = reached_as_office_host(twinaid_web::CookieSecurity::Secure).await;
+    let (cookies, status, page) = sign_in_over_plain_http(&base).await;
+    assert!(cookies.is_empty(), "{cookies:?}");
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("--public-url http://"), "{page}");
+    assert!(!page.contains("已过期"), "{page}");
+
+    // `--public-url http://…`: cookies without Secure, a notice on the page,
+    // and signing in leads on to the pages.
+    let (base, _dir) = reached_as_office_host(twinaid_web::CookieSecurity::PlainHttp).await;
+    let (cookies, status, page) = sign_in_over_plain_http(&base).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert!(page.contains("id=\"plain-http\""), "{page}");
+    let session = cookies
+        .iter()
+        .find(|c| c.starts_with("twinaid_session="))
+        .cloned()
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    let r = reqwest::Client::new()
+        .get(format!("{base}/"))
+        .header("host", "twinaid.test:8080")
+        .header(COOKIE, session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }

@@ -127,6 +127,9 @@ enum Command {
         /// 空数据库时载入演示数据并创建管理员 · Load the demo program into an empty database and create an administrator
         #[arg(long)]
         demo: bool,
+        /// 用户访问的地址：https://… 时 Cookie 仅限 HTTPS；http://… 时（无 HTTPS 的办公网络）不加此限制 · The address people open: https://… keeps cookies to HTTPS; http://… (an office network without HTTPS) lets them travel over plain http
+        #[arg(long, env = "TWINAID_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<String>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -320,6 +323,10 @@ enum Format {
     Docx,
     /// PDF 文档（年鉴，嵌入中文字体），需 --output · A PDF document (the yearbook, Chinese fonts embedded); needs --output
     Pdf,
+}
+
+fn parse_public_url(url: &str) -> Result<String, String> {
+    twinaid_web::CookieSecurity::of_public_url(Some(url)).map(|_| url.trim().to_string())
 }
 
 fn parse_scale(s: &str) -> Result<Scale, String> {
@@ -581,8 +588,16 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve {
             listen,
             demo,
+            public_url,
             limits,
-        } => serve::run(&app, &actor, &listen, demo, limits.limits(), lang).await,
+        } => {
+            let site = serve::Site {
+                listen: &listen,
+                public_url: public_url.as_deref(),
+                limits: limits.limits(),
+            };
+            serve::run(&app, &actor, site, demo, lang).await
+        }
         Command::User {
             user:
                 UserCommand::Add {

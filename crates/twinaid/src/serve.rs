@@ -78,14 +78,56 @@ pub async fn add_user(
 }
 
 /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+/// Where the server listens, the address people open, and its limits.
+pub struct Site<'a> {
+    pub listen: &'a str,
+    pub public_url: Option<&'a str>,
+    pub limits: twinaid_web::Limits,
+}
+
+/// Whether the cookies are `Secure`, with what to tell the operator about it.
+fn cookies_of(site: &Site<'_>, lang: Lang) -> (twinaid_web::CookieSecurity, Option<String>) {
+    use twinaid_web::CookieSecurity;
+    // Checked when the flag was read: a bad URL never gets here.
+    let cookies = CookieSecurity::of_public_url(site.public_url).unwrap_or_default();
+    let loopback = site
+        .listen
+        .parse::<std::net::SocketAddr>()
+        .is_ok_and(|a| a.ip().is_loopback())
+        || site.listen.starts_with("localhost:");
+    let warning = match (cookies, site.public_url) {
+        (CookieSecurity::PlainHttp, Some(url)) => Some(match lang {
+            Lang::Zh => format!(
+                "警告：公开地址 {url} 是 http：Cookie 不限于 HTTPS，密码和登录状态在网络上以明文传输。只在可信的办公网络内这样使用；有 HTTPS 时请设置 https:// 地址。"
+            ),
+            Lang::En => format!(
+                "warning: the public URL {url} is http: cookies are not kept to HTTPS, and passwords and sessions cross the network unencrypted. Use it so only on a trusted office network; with HTTPS, give the https:// address."
+            ),
+        }),
+        (CookieSecurity::Secure, None) if !loopback => Some(
+            lang.pick(
+                "提示：未设置 --public-url，Cookie 只在 HTTPS 下保存：用户以 http://主机名 打开时无法登录。无 HTTPS 的办公网络请设置 --public-url http://主机名:端口；在 HTTPS 反向代理之后请设置 --public-url https://……",
+                "note: without --public-url cookies are kept only over HTTPS, so people who open http://HOST cannot sign in. On an office network without HTTPS set --public-url http://HOST:PORT; behind an HTTPS reverse proxy set --public-url https://…",
+            )
+            .to_string(),
+        ),
+        _ => None,
+    };
+    (cookies, warning)
+}
+
 pub async fn run(
     app: &App,
     actor: &Actor,
-    listen: &str,
+    site: Site<'_>,
     with_demo: bool,
-    limits: twinaid_web::Limits,
     lang: Lang,
 ) -> Result<(), AppError> {
+    let (listen, limits) = (site.listen, site.limits);
+    let (cookies, warning) = cookies_of(&site, lang);
+    if let Some(w) = warning {
+        eprintln!("{w}");
+    }
     if with_demo {
         init(app, actor, lang).await?;
         if app.programs(actor).await?.is_empty() {
@@ -116,7 +158,7 @@ pub async fn run(
             );
         }
     }
-    let server = twinaid_web::Server::bind_within(app.clone(), listen, limits)
+    let server = twinaid_web::Server::bind_with(app.clone(), listen, limits, cookies)
         .await
         .map_err(|e| AppError::Internal(format!("cannot listen on {listen}: {e}")))?;
     let addr = server

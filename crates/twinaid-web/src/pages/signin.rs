@@ -5,8 +5,8 @@ use crate::AppState;
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::session::{
-    Client, LANG_COOKIE, PageLang, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, SignedIn, cookie,
-    random_token, set_cookie,
+    Client, CookieSecurity, LANG_COOKIE, PageLang, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, SignedIn,
+    cookie, plain_http_off_localhost, random_token, set_cookie,
 };
 use crate::view::Page;
 use askama::Template;
@@ -27,6 +27,8 @@ struct SignInPage {
     next: String,
     username: String,
     error: String,
+    /// Said on a site reached over plain HTTP on purpose.
+    notice: String,
 }
 
 #[derive(Deserialize)]
@@ -42,7 +44,13 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn sign_in_page(lang: Lang, next: &str, username: &str, error: &str) -> Response {
+fn sign_in_page(
+    lang: Lang,
+    cookies: CookieSecurity,
+    next: &str,
+    username: &str,
+    error: &str,
+) -> Response {
     let t = Tr { lang };
     let csrf = random_token();
     let page = SignInPage {
@@ -51,16 +59,24 @@ fn sign_in_page(lang: Lang, next: &str, username: &str, error: &str) -> Response
         next: next.to_string(),
         username: username.to_string(),
         error: error.to_string(),
+        notice: match cookies {
+            CookieSecurity::PlainHttp => t.s("plain_http_notice").to_string(),
+            CookieSecurity::Secure => String::new(),
+        },
     };
     let mut response = render(&page, lang);
-    let (name, value) = set_cookie(SIGNIN_CSRF_COOKIE, &csrf, Some(3600));
+    let (name, value) = set_cookie(SIGNIN_CSRF_COOKIE, &csrf, Some(3600), cookies);
     response.headers_mut().append(name, value);
     response
 }
 
 /// The sign-in form.
-pub async fn form(PageLang(lang): PageLang, Query(q): Query<Next>) -> Response {
-    sign_in_page(lang, &safe_next(q.next.as_deref()), "", "")
+pub async fn form(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Query(q): Query<Next>,
+) -> Response {
+    sign_in_page(lang, state.cookies, &safe_next(q.next.as_deref()), "", "")
 }
 
 /// Checks the password, opens a session with a new id, and goes on.
@@ -73,13 +89,19 @@ pub async fn submit(
 ) -> Response {
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
     let next = safe_next(Some(field("next")));
+    let cookies = state.cookies;
     let expected = cookie(&headers, SIGNIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || expected != field("csrf") {
-        let message = lang.pick(
-            "登录表单已过期，请重新输入",
-            "the sign-in form expired; please enter your details again",
-        );
-        return sign_in_page(lang, &next, field("username"), message);
+        let t = Tr { lang };
+        // No cookie at all: the browser did not keep the form's, and says why it could not.
+        let message = if !expected.is_empty() {
+            t.s("signin_form_expired")
+        } else if cookies == CookieSecurity::Secure && plain_http_off_localhost(&headers) {
+            t.s("cookie_dropped_over_http")
+        } else {
+            t.s("cookie_dropped")
+        };
+        return sign_in_page(lang, cookies, &next, field("username"), message);
     }
     match state
         .app
@@ -88,14 +110,20 @@ pub async fn submit(
     {
         Ok((secret, _session)) => {
             let mut response = Redirect::to(&next).into_response();
-            let (name, value) = set_cookie(SESSION_COOKIE, &secret.0, Some(SESSION_HOURS * 3600));
+            let (name, value) = set_cookie(
+                SESSION_COOKIE,
+                &secret.0,
+                Some(SESSION_HOURS * 3600),
+                cookies,
+            );
             response.headers_mut().append(name, value);
-            let (name, value) = set_cookie(SIGNIN_CSRF_COOKIE, "", Some(0));
+            let (name, value) = set_cookie(SIGNIN_CSRF_COOKIE, "", Some(0), cookies);
             response.headers_mut().append(name, value);
             response
         }
         Err(e) => {
-            let mut response = sign_in_page(lang, &next, field("username"), &e.message(lang));
+            let mut response =
+                sign_in_page(lang, cookies, &next, field("username"), &e.message(lang));
             *response.status_mut() = crate::error::status_of(&e);
             response
         }
@@ -119,7 +147,7 @@ pub async fn sign_out(
             .map_err(|e| WebError::from_app(e, user.lang))?;
     }
     let mut response = Redirect::to("/signin").into_response();
-    let (name, value) = set_cookie(SESSION_COOKIE, "", Some(0));
+    let (name, value) = set_cookie(SESSION_COOKIE, "", Some(0), state.cookies);
     response.headers_mut().append(name, value);
     Ok(response)
 }
@@ -130,10 +158,19 @@ pub struct Back {
 }
 
 /// Remembers the chosen language for a year and returns to the page.
-pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<Back>) -> Response {
+pub async fn switch_language(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(q): Query<Back>,
+) -> Response {
     let lang = Lang::parse(&lang).unwrap_or_default();
     let mut response = Redirect::to(&safe_next(q.back.as_deref())).into_response();
-    let (name, value) = set_cookie(LANG_COOKIE, lang.pick("zh", "en"), Some(365 * 24 * 3600));
+    let (name, value) = set_cookie(
+        LANG_COOKIE,
+        lang.pick("zh", "en"),
+        Some(365 * 24 * 3600),
+        state.cookies,
+    );
     response.headers_mut().append(name, value);
     response
 }
