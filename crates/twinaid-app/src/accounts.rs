@@ -242,6 +242,12 @@ impl App {
         }
     }
 
+    /// Whether the database answers within two seconds: what a load
+    /// balancer asks before it sends a server requests.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        Ok(self.store.ping(std::time::Duration::from_secs(2)).await?)
+    }
+
     /// Whether any account exists yet (a fresh installation has none).
     pub async fn has_users(&self) -> Result<bool, AppError> {
         Ok(!self.store.users().await?.is_empty())

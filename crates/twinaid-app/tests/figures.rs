@@ -4,6 +4,7 @@
 //! indicator of every year is the same whichever path computes it, after
 //! the generation and after edits, moves between counties, deletions and
 //! project steps. On SQLite, and on PostgreSQL when `TWINAID_TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly where it unwraps
 
 use std::collections::BTreeMap;
 use twinaid_app::{Actor, App, AppError};

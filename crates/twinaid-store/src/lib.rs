@@ -302,6 +302,16 @@ impl Store {
         })
     }
 
+    /// Asks the database one question (`SELECT 1`) within `wait`: whether
+    /// it answers now, for a readiness check.
+    pub async fn ping(&self, wait: Duration) -> Result<(), StoreError> {
+        let ask = sqlx::query("SELECT 1").execute(&self.pool);
+        match tokio::time::timeout(wait, ask).await {
+            Ok(done) => done.map(|_| ()).map_err(StoreError::from),
+            Err(_) => Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+        }
+    }
+
     /// The engine this store runs on.
     pub fn engine(&self) -> Engine {
         self.engine
@@ -391,6 +401,17 @@ pub mod testing {
             .rows_affected();
         store.close().await;
         Ok(n)
+    }
+
+    /// Runs one statement on a server's database as it is, without opening
+    /// it as a store (no migrations): administration such as refusing
+    /// connections to another database.
+    pub async fn execute_as_admin(admin_url: &str, sql: &str) -> Result<(), StoreError> {
+        install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
+        conn.execute(sqlx::AssertSqlSafe(sql.to_string())).await?;
+        conn.close().await?;
+        Ok(())
     }
 
     /// Creates an empty database on the server at `admin_url` and returns its URL.

@@ -1,5 +1,6 @@
 //! The store's behaviour, run on SQLite always and on PostgreSQL when
 //! `TWINAID_TEST_POSTGRES_URL` is set: every test runs on every engine.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly where it unwraps
 
 use std::collections::BTreeSet;
 use twinaid_domain::aggregate::AggregateValue;

@@ -8,6 +8,7 @@ mod i18n;
 mod kept;
 mod openapi;
 mod pages;
+mod requests;
 mod session;
 mod view;
 
@@ -103,7 +104,9 @@ pub fn router_with(app: App, limits: Limits, cookies: session::CookieSecurity) -
         cookies,
     };
     Router::new()
+        // Alive: the process answers. Ready: so does its database.
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
         .route("/assets/{name}", get(pages::assets::asset))
         .route(
             "/signin",
@@ -193,7 +196,26 @@ pub fn router_with(app: App, limits: Limits, cookies: session::CookieSecurity) -
         .route("/records/project/{code}/step", post(pages::records::step))
         .nest("/api/v1", api::router(&limits))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(requests::trace))
         .with_state(state)
+}
+
+/// 200 "ready" while the database answers, 503 with why while it does not.
+async fn ready(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.app.ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: {}", e.message(twinaid_domain::Lang::En)),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// A bound server, ready to run; its address is known before it runs, so

@@ -2,6 +2,7 @@
 //! through the real pages of a real server. They run where chromedriver is
 //! installed (`.ci/run` installs Debian's chromium and chromium-driver, and sets
 //! TWINAID_BROWSER_TESTS=1 so that a missing driver fails instead of skipping).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly where it unwraps
 
 mod common;
 

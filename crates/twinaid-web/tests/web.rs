@@ -1,5 +1,6 @@
 //! The web application over real HTTP: a server on a free port, a real
 //! database (SQLite file; PostgreSQL too when TWINAID_TEST_POSTGRES_URL is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly where it unwraps
 
 mod common;
 
@@ -3221,4 +3222,113 @@ async fn an_office_network_without_https_signs_in_once_its_public_url_says_http(
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn ready_is_503_while_postgresql_refuses_connections_and_200_once_it_takes_them() {
+    let Some(admin) = twinaid_store::testing::postgres_admin_url() else {
+        return;
+    };
+    let url = twinaid_store::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let name = url
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.split('?').next())
+        .unwrap()
+        .to_string();
+    let server = spawn(Some(url)).await;
+    let ready = || async {
+        let r = server
+            .client
+            .get(format!("{}/readyz", server.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    let alive = || async {
+        server
+            .client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(ready().await.0, StatusCode::OK);
+    let admin_sql = |sql: String| {
+        let admin = admin.clone();
+        async move {
+            twinaid_store::testing::execute_as_admin(&admin, &sql)
+                .await
+                .unwrap()
+        }
+    };
+    admin_sql(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await;
+    admin_sql(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ))
+    .await;
+    let (status, why) = ready().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{why}");
+    assert!(why.starts_with("not ready"), "{why}");
+    assert_eq!(alive().await, StatusCode::OK, "alive all the same");
+    admin_sql(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
+    let mut status = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..50 {
+        status = ready().await.0;
+        if status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "ready again once the database answers"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_keeps_the_one_a_proxy_sent() {
+    let server = spawn(None).await;
+    let id_of = |r: &reqwest::Response| {
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut ids = std::collections::BTreeSet::new();
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/signin",
+        "/no-such-page",
+        "/api/v1/programs",
+    ] {
+        let r = server
+            .client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        let id = id_of(&r);
+        assert!(id.len() >= 16, "{path}: {id:?}");
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 5, "each request its own id");
+    // A proxy's id comes back; one unfit for a log line is replaced.
+    for (sent, kept) in [("proxy-7f3a.1", true), ("two words", false)] {
+        let r = server
+            .client
+            .get(format!("{}/healthz", server.base))
+            .header("x-request-id", sent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(id_of(&r) == sent, kept, "{sent}");
+    }
 }

@@ -357,9 +357,14 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TWINAID_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+                // Errors, and one line for each request a server answers.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new("error,twinaid_web::requests=info")
+                }),
         )
         .with_writer(std::io::stderr)
+        // Colours on a terminal only: a log file or a collector gets plain lines.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let lang = cli.lang;

@@ -1,5 +1,6 @@
 //! The twinaid command end to end: the real binary on a real database file
 //! (and on PostgreSQL when `TWINAID_TEST_POSTGRES_URL` is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly where it unwraps
 
 use serde_json::Value;
 use std::path::Path;

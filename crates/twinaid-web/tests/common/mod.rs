@@ -1,5 +1,6 @@
 //! Setup shared by the web test suites: a database with the national region
 //! registry and the demo program, loaded through `app` like any input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly where it unwraps
 
 use std::path::Path;
 use twinaid_app::{Actor, App};
