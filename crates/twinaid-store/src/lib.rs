@@ -95,13 +95,9 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
-        // PostgreSQL's classes 08 (connection exception) and 57P (operator
-        // intervention: shut down, restarting) say the server went away.
         let gone = match &e {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
-            sqlx::Error::Database(d) => d
-                .code()
-                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            sqlx::Error::Database(d) => d.code().is_some_and(|c| out_of_reach(&c)),
             _ => false,
         };
         if gone {
@@ -110,6 +106,28 @@ impl From<sqlx::Error> for StoreError {
             StoreError::Database(e)
         }
     }
+}
+
+/// Whether a database error code says the database cannot be reached or
+/// used for now (try again later), not that a statement was wrong.
+/// PostgreSQL: classes 08 (connection exception), 53 (out of disk, memory
+/// or connections), 57P (shut down, restarting, cannot connect now), 28
+/// (the login refused), 3D000 (no such database) and 55000 (among others:
+/// the database does not accept connections now). SQLite (numeric codes,
+/// the primary code in the low byte): busy and locked past the wait, read
+/// only, I/O error, disk full, cannot open the file.
+fn out_of_reach(code: &str) -> bool {
+    // PostgreSQL's codes are five characters (some all digits); SQLite's
+    // are numbers of at most four digits.
+    if code.len() == 5 {
+        return ["08", "53", "57P", "28"]
+            .iter()
+            .any(|c| code.starts_with(c))
+            || code == "3D000"
+            || code == "55000";
+    }
+    code.parse::<u32>()
+        .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6 | 8 | 10 | 13 | 14))
 }
 
 /// A handle on the database: a connection pool and its engine.
@@ -353,6 +371,15 @@ mod tests {
             StoreError::from(sqlx::Error::RowNotFound),
             StoreError::Database(_)
         ));
+        // Not accepting connections, too many of them, no such database;
+        // SQLite's disk full and I/O error (extended code 266).
+        for code in ["55000", "53300", "3D000", "57P03", "08006", "13", "266"] {
+            assert!(out_of_reach(code), "{code}");
+        }
+        // A duplicate key, a bad value, a constraint: the statement was wrong.
+        for code in ["23505", "22P02", "2067", "19", "1"] {
+            assert!(!out_of_reach(code), "{code}");
+        }
     }
 
     #[test]

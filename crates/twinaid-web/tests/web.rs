@@ -3225,7 +3225,7 @@ async fn an_office_network_without_https_signs_in_once_its_public_url_says_http(
 }
 
 #[tokio::test]
-async fn ready_is_503_while_postgresql_refuses_connections_and_200_once_it_takes_them() {
+async fn ready_and_saves_are_503_while_postgresql_refuses_connections_and_200_once_it_takes_them() {
     let Some(admin) = twinaid_store::testing::postgres_admin_url() else {
         return;
     };
@@ -3239,6 +3239,29 @@ async fn ready_is_503_while_postgresql_refuses_connections_and_200_once_it_takes
         .unwrap()
         .to_string();
     let server = spawn(Some(url)).await;
+    let office = Actor {
+        name: "office".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    server
+        .app
+        .add_user(
+            &Actor::local_operator(),
+            "office",
+            "Office",
+            ADMIN_PASSWORD,
+            &office.role,
+        )
+        .await
+        .unwrap();
+    let token = server
+        .app
+        .create_api_token(&office, "t", "127.0.0.1")
+        .await
+        .unwrap()
+        .0;
     let ready = || async {
         let r = server
             .client
@@ -3274,6 +3297,27 @@ async fn ready_is_503_while_postgresql_refuses_connections_and_200_once_it_takes
     let (status, why) = ready().await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{why}");
     assert!(why.starts_with("not ready"), "{why}");
+    // A save meanwhile is told to try again, not that something broke.
+    for i in 0..3 {
+        let r = server
+            .client
+            .post(format!(
+                "{}/api/v1/programs/zj-sc/records/fund_transaction",
+                server.base
+            ))
+            .bearer_auth(&token)
+            .json(
+                &serde_json::json!({"code": format!("2010-outage-{i}"), "year": 2010,
+                "helper_unit": "hangzhou", "region_code": "510822",
+                "kind": "disbursement", "amount": 100}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "save {i}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "unavailable", "{v}");
+    }
     assert_eq!(alive().await, StatusCode::OK, "alive all the same");
     admin_sql(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
     let mut status = StatusCode::SERVICE_UNAVAILABLE;
