@@ -811,7 +811,11 @@ impl Store {
         // A unit that changes kind moves its records between fund sources.
         let units_changed = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
         touched.everything = units_changed;
-        if !touched.everything && bundle.records.len() <= crate::summary::RECORDS_BY_DIFFERENCE {
+        let figures_records = bundle.records.iter().any(|r| r.item.kind.is_yearly());
+        if !touched.everything
+            && figures_records
+            && bundle.records.len() <= crate::summary::RECORDS_BY_DIFFERENCE
+        {
             let mut records: BTreeMap<RecordKind, Vec<String>> = BTreeMap::new();
             for r in &bundle.records {
                 records

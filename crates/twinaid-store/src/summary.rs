@@ -125,10 +125,8 @@ async fn contributions(
 /// `after - before`, per slice, leaving out what did not change.
 fn difference(before: &Contributions, after: &Contributions) -> Contributions {
     let mut diff = Contributions::new();
-    for slice in before.keys().chain(after.keys()) {
-        if diff.contains_key(slice) {
-            continue;
-        }
+    let slices: BTreeSet<&Slice> = before.keys().chain(after.keys()).collect();
+    for slice in slices {
         let empty = BTreeMap::new();
         let (b, a) = (
             before.get(slice).unwrap_or(&empty),
@@ -142,7 +140,9 @@ fn difference(before: &Contributions, after: &Contributions) -> Contributions {
                 changes.insert(at.clone(), (av - bv, an - bn));
             }
         }
-        diff.insert(slice.clone(), changes);
+        if !changes.is_empty() {
+            diff.insert(slice.clone(), changes);
+        }
     }
     diff
 }
@@ -300,33 +300,29 @@ fn pass_sql(
         } else {
             (format!("$1, ${key}, $2"), "county, source")
         };
+        // For codes, how many records each row counts, after its value.
+        let records = |n: String| {
+            if codes {
+                format!(", CAST({n} AS BIGINT)")
+            } else {
+                String::new()
+            }
+        };
         selects.push(match (&standing, k.standing) {
             (Some(_), None) => format!(
                 "SELECT {head}, county, source, CAST(SUM(v{c}) AS BIGINT){} FROM g \
                  GROUP BY {group} HAVING SUM(n{c}) > 0",
-                if codes {
-                    format!(", CAST(SUM(n{c}) AS BIGINT)")
-                } else {
-                    String::new()
-                }
+                records(format!("SUM(n{c})"))
             ),
             (Some(_), Some(want)) => format!(
                 "SELECT {head}, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT){} FROM g \
                  WHERE n{c} > 0 AND st = '{}'",
-                if codes {
-                    format!(", CAST(n{c} AS BIGINT)")
-                } else {
-                    String::new()
-                },
+                records(format!("n{c}")),
                 want.code()
             ),
             (None, _) => format!(
                 "SELECT {head}, county, source, CAST(COALESCE(v{c}, 0) AS BIGINT){} FROM g WHERE n{c} > 0",
-                if codes {
-                    format!(", CAST(n{c} AS BIGINT)")
-                } else {
-                    String::new()
-                }
+                records(format!("n{c}"))
             ),
         });
     }

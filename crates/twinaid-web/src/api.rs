@@ -928,7 +928,7 @@ async fn docs() -> Html<&'static str> {
 }
 
 /// The routes under `/api/v1`.
-pub fn router(limits: &crate::Limits) -> Router<AppState> {
+pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/docs", get(docs))
@@ -970,8 +970,8 @@ pub fn router(limits: &crate::Limits) -> Router<AppState> {
         )
         .route(
             "/programs/{program}/records/{kind}/import",
-            axum::routing::post(import)
-                .layer(axum::extract::DefaultBodyLimit::max(limits.upload_bytes)),
+            // The handler reads the body itself, up to the upload limit.
+            axum::routing::post(import),
         )
         .route(
             "/programs/{program}/records/{kind}/{code}",

@@ -12,7 +12,7 @@ mod requests;
 mod session;
 mod view;
 
-pub use session::CookieSecurity;
+pub use session::{CookieSecurity, is_local_host};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -194,7 +194,7 @@ pub fn router_with(app: App, limits: Limits, cookies: session::CookieSecurity) -
             post(pages::records::delete),
         )
         .route("/records/project/{code}/step", post(pages::records::step))
-        .nest("/api/v1", api::router(&limits))
+        .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(requests::trace))
         .with_state(state)

@@ -85,17 +85,26 @@ pub fn plain_http_off_localhost(headers: &HeaderMap) -> bool {
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    // The name without its port ([::1]:8080, 127.0.0.1:8080, localhost:8080).
+    !forwarded_https && !host.is_empty() && !is_local_host(host)
+}
+
+/// Whether a host (with or without its port: `[::1]:8080`,
+/// `127.0.0.1:8080`, `localhost:8080`) names this machine only, where
+/// browsers keep `Secure` cookies over plain http too.
+pub fn is_local_host(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+        None => match host.rsplit_once(':') {
+            // An address of IPv6 without brackets has colons of its own.
+            Some((n, port)) if port.parse::<u16>().is_ok() && !n.contains(':') => n,
+            _ => host,
+        },
     };
-    let local = name.eq_ignore_ascii_case("localhost")
+    name.eq_ignore_ascii_case("localhost")
         || name.to_ascii_lowercase().ends_with(".localhost")
         || name
             .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    !forwarded_https && !local && !name.is_empty()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A `Set-Cookie` header: HttpOnly, SameSite=Lax, for the whole site, and

@@ -77,7 +77,6 @@ pub async fn add_user(
     Ok(())
 }
 
-/// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
 /// Where the server listens, the address people open, and its limits.
 pub struct Site<'a> {
     pub listen: &'a str,
@@ -90,11 +89,7 @@ fn cookies_of(site: &Site<'_>, lang: Lang) -> (twinaid_web::CookieSecurity, Opti
     use twinaid_web::CookieSecurity;
     // Checked when the flag was read: a bad URL never gets here.
     let cookies = CookieSecurity::of_public_url(site.public_url).unwrap_or_default();
-    let loopback = site
-        .listen
-        .parse::<std::net::SocketAddr>()
-        .is_ok_and(|a| a.ip().is_loopback())
-        || site.listen.starts_with("localhost:");
+    let loopback = twinaid_web::is_local_host(site.listen);
     let warning = match (cookies, site.public_url) {
         (CookieSecurity::PlainHttp, Some(url)) => Some(match lang {
             Lang::Zh => format!(
@@ -116,6 +111,7 @@ fn cookies_of(site: &Site<'_>, lang: Lang) -> (twinaid_web::CookieSecurity, Opti
     (cookies, warning)
 }
 
+/// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
 pub async fn run(
     app: &App,
     actor: &Actor,
