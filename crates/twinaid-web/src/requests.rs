@@ -18,7 +18,7 @@ fn acceptable(id: &str) -> bool {
 }
 
 /// Logs the request's method, route (the template, never the values in
-/// it), status, time and id, at `info` under the target
+/// it; the path of a request no route took), status, time and id, at `info` under the target
 /// `twinaid_web::requests`, and returns the id with the response.
 pub async fn trace(request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
@@ -29,11 +29,11 @@ pub async fn trace(request: Request, next: Next) -> Response {
         .filter(|v| acceptable(v))
         .map_or_else(crate::session::random_token, str::to_string);
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("(no route)", |p| p.as_str())
-        .to_string();
+    // A request no route took is logged by its path: there is no template.
+    let route = request.extensions().get::<MatchedPath>().map_or_else(
+        || format!("(no route) {}", request.uri().path()),
+        |p| p.as_str().to_string(),
+    );
     let mut response = next.run(request).await;
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -482,6 +482,13 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     .unwrap();
     d.goto(&format!("{base}/records/training/import?program=zj-sc"))
         .await;
+    // The page's script watches the form: the upload and the server's progress show on the bar.
+    let watched = d.call(reqwest::Method::POST, "/execute/sync", json!({"script": "return document.getElementById('import-form').getAttribute('data-progress')", "args": []})).await;
+    assert_eq!(
+        watched.as_str(),
+        Some("on"),
+        "the import page runs its script"
+    );
     d.choose_file("#import-file", &sheet).await;
     d.click("#import").await;
     assert!(
