@@ -161,11 +161,16 @@ impl Role {
 }
 
 impl Actor {
-    /// The operator at the command line of this machine, who owns the database file.
+    /// The operator at the command line of this machine, who owns the database file
+    /// (named "operator" when the binary does not say who is logged in).
     pub fn local_operator() -> Actor {
-        let user = std::env::var("USER").unwrap_or_else(|_| "operator".to_string());
+        Actor::operator_named("operator")
+    }
+
+    /// The operator at the command line, by the login the binary read.
+    pub fn operator_named(login: &str) -> Actor {
         Actor {
-            name: format!("cli:{user}"),
+            name: format!("cli:{login}"),
             role: Role::Administrator,
         }
     }

@@ -7,8 +7,6 @@ use crate::access::{Actor, Role};
 use crate::error::AppError;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::Duration;
 use twinaid_domain::DomainError;
 use twinaid_store::{NewUser, UserRow};
@@ -33,36 +31,15 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-/// Failed sign-ins per username, to slow down guessing.
-#[derive(Default, Debug)]
-pub(crate) struct Throttle {
-    failures: Mutex<HashMap<String, u32>>,
-}
-
-impl Throttle {
-    fn delay(&self, username: &str) -> Duration {
-        let failures = self
-            .failures
-            .lock()
-            .map(|m| m.get(username).copied().unwrap_or(0))
-            .unwrap_or(0);
-        // No wait for the first two mistakes; then half a second more each time, up to five.
-        Duration::from_millis(
-            u64::from(failures.saturating_sub(2))
-                .saturating_mul(500)
-                .min(5_000),
-        )
-    }
-
-    fn record(&self, username: &str, success: bool) {
-        if let Ok(mut map) = self.failures.lock() {
-            if success {
-                map.remove(username);
-            } else {
-                *map.entry(username.to_string()).or_insert(0) += 1;
-            }
-        }
-    }
+/// How long an attempt waits, `attempts` being those since the last
+/// success with this one: no wait for the first three, then half a second
+/// more each time, up to five.
+fn delay_after(attempts: u32) -> Duration {
+    Duration::from_millis(
+        u64::from(attempts.saturating_sub(3))
+            .saturating_mul(500)
+            .min(5_000),
+    )
 }
 
 fn random_hex(bytes: usize) -> Result<String, AppError> {
@@ -145,13 +122,19 @@ impl App {
     /// the same answer, later each time it is repeated.
     /// Every attempt is an audit event with the client's address: the name
     /// tried on failure, never the password.
+    #[tracing::instrument(level = "info", skip_all, fields(client))]
     pub async fn sign_in(
         &self,
         username: &str,
         password: &str,
         client: &str,
     ) -> Result<(Secret, Session), AppError> {
-        tokio::time::sleep(self.throttle.delay(username)).await;
+        // What was typed as a name, cut to a sane length.
+        let tried: String = username.trim().chars().take(100).collect();
+        // Counted in the database before the password is checked, so that
+        // attempts in parallel, or on another server, wait as their turn says.
+        let attempts = self.store.count_signin_attempt(&tried).await?;
+        tokio::time::sleep(delay_after(attempts)).await;
         let user = self.store.user_by_username(username.trim()).await?;
         let password = password.to_string();
         let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
@@ -169,15 +152,13 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-        self.throttle.record(username, verified);
         let (true, Some(user)) = (verified, user) else {
-            // What was typed as a name, cut to a sane length.
-            let tried: String = username.trim().chars().take(100).collect();
             self.store
                 .record_access(&tried, "sign_in_failed", client)
                 .await?;
             return Err(AppError::BadCredentials);
         };
+        self.store.clear_signin_attempts(&tried).await?;
         let actor = actor_of(&user)?;
         let token = random_hex(32)?;
         let csrf_token = random_hex(32)?;
@@ -259,16 +240,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttle_slows_down_repeated_failures_and_forgets_on_success() {
-        let t = Throttle::default();
-        assert_eq!(t.delay("a"), Duration::ZERO);
-        for _ in 0..4 {
-            t.record("a", false);
-        }
-        assert_eq!(t.delay("a"), Duration::from_millis(1_000));
-        assert_eq!(t.delay("b"), Duration::ZERO);
-        t.record("a", true);
-        assert_eq!(t.delay("a"), Duration::ZERO);
+    fn attempts_wait_longer_after_the_third_up_to_five_seconds() {
+        assert_eq!(delay_after(1), Duration::ZERO);
+        assert_eq!(delay_after(3), Duration::ZERO);
+        assert_eq!(delay_after(5), Duration::from_millis(1_000));
+        assert_eq!(delay_after(100), Duration::from_secs(5));
     }
 
     #[test]

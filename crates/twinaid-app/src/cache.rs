@@ -18,6 +18,9 @@ pub struct VersionedCache<K, V> {
     budget: usize,
     weigh: fn(&V) -> usize,
     clock: std::sync::atomic::AtomicU64,
+    /// Lookups that found a result at the version asked, and those that did not.
+    hits: std::sync::atomic::AtomicU64,
+    misses: std::sync::atomic::AtomicU64,
 }
 
 impl<K, V> std::fmt::Debug for VersionedCache<K, V> {
@@ -41,16 +44,31 @@ impl<K: Eq + Hash + Clone, V: Clone> VersionedCache<K, V> {
             budget,
             weigh,
             clock: Default::default(),
+            hits: Default::default(),
+            misses: Default::default(),
         }
+    }
+
+    /// How many lookups found a result kept at their version, and how many did not.
+    pub fn counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.hits.load(Relaxed), self.misses.load(Relaxed))
     }
 
     /// The result for `key` if it was computed at `version`.
     pub fn get(&self, key: &K, version: Version) -> Option<V> {
         let entries = self.entries.lock().ok()?;
-        entries
+        let found = entries
             .get(key)
             .filter(|(v, _, _)| *v == version)
-            .map(|(_, _, value)| value.clone())
+            .map(|(_, _, value)| value.clone());
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        found
     }
 
     pub fn put(&self, key: K, version: Version, value: V) {

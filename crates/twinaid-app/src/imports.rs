@@ -30,6 +30,7 @@ impl App {
 
     /// [`App::import_records`], telling `written` how many more records were
     /// written as the write goes on.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program, kind = kind.code(), rows = records.len()))]
     pub async fn import_records_heard(
         &self,
         actor: &Actor,

@@ -47,7 +47,6 @@ pub use twinaid_store::{
 #[derive(Clone, Debug)]
 pub struct App {
     store: Store,
-    throttle: std::sync::Arc<accounts::Throttle>,
     /// Yearbooks by program and year, at the data version they were computed at.
     yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<Yearbook>>>,
     /// One computation at a time of each program's yearbook of a year: the
@@ -77,15 +76,34 @@ pub struct InitSummary {
 impl App {
     /// Opens the database at `url`, creating and migrating it if need be.
     pub async fn open(url: &str) -> Result<App, AppError> {
+        Self::open_with(url, None).await
+    }
+
+    /// Opens the database at `url` with `pool_size` connections (`None`: the
+    /// engine's default), creating and migrating it if need be.
+    pub async fn open_with(url: &str, pool_size: Option<u32>) -> Result<App, AppError> {
         Ok(App {
-            store: Store::open(url).await?,
-            throttle: Default::default(),
+            store: Store::open_with(url, pool_size).await?,
             yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
             covered: std::sync::Arc::new(cache::VersionedCache::new(64)),
             making: Default::default(),
             region_names: Default::default(),
             list_totals: std::sync::Arc::new(cache::VersionedCache::new(256)),
         })
+    }
+
+    /// Lookups of each kept result (cache) that found it and that did not.
+    pub fn kept_counts(&self) -> [(&'static str, (u64, u64)); 3] {
+        [
+            ("yearbook", self.yearbooks.counts()),
+            ("years_covered", self.covered.counts()),
+            ("list_totals", self.list_totals.counts()),
+        ]
+    }
+
+    /// The database connections: (pool, in use, idle) for each pool.
+    pub fn connections(&self) -> Vec<(&'static str, u32, u32)> {
+        self.store.connections()
     }
 
     /// The store's engine, for messages.
@@ -124,6 +142,7 @@ impl App {
 
     /// Checks a bundle as a whole and writes it in one transaction; on any
     /// problem nothing is written and every problem is returned.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program = %bundle.program_code))]
     pub async fn load(
         &self,
         actor: &Actor,
@@ -246,6 +265,7 @@ impl App {
 
     /// The yearbook of a program for a year, computed from current data
     /// (the figure summary every write keeps current).
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program = program_code, year))]
     pub async fn yearbook(
         &self,
         actor: &Actor,

@@ -120,6 +120,7 @@ impl App {
 
     /// Takes one step of a project's life, if the lifecycle and the actor's role
     /// allow it; verification must pass its blocking checks.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program, code, to))]
     pub async fn move_project(
         &self,
         actor: &Actor,

@@ -112,6 +112,7 @@ fn source_kinds(source: &str) -> Option<Vec<String>> {
 
 impl App {
     /// A page of records, filtered, with totals over all rows the filters keep.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program, kind = kind.code()))]
     pub async fn list_records(
         &self,
         actor: &Actor,
@@ -313,6 +314,7 @@ impl App {
 
     /// Creates or updates one record from form cells, checked like a loaded file.
     /// `existing` is the code of the record being edited (its code cannot change).
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program, kind = kind.code(), code = existing))]
     pub async fn save_record(
         &self,
         actor: &Actor,
@@ -458,6 +460,7 @@ impl App {
     }
 
     /// Deletes one record that nothing refers to.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program, kind = kind.code(), code))]
     pub async fn delete_record(
         &self,
         actor: &Actor,
@@ -543,6 +546,7 @@ impl App {
 
     /// Takes a figure apart into the records and aggregate values behind it,
     /// with the same filters the yearbook used, so the parts add up to the figure.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program))]
     pub async fn drill_down(
         &self,
         actor: &Actor,

@@ -9,6 +9,18 @@ use std::collections::BTreeMap;
 /// Use cases that need no actor, and why.
 const WITHOUT_ACTOR: &[(&str, &str)] = &[
     ("open", "opens the database: nobody acts yet"),
+    (
+        "open_with",
+        "opens the database with a pool size: nobody acts yet",
+    ),
+    (
+        "connections",
+        "counts the database connections for /metrics: no data",
+    ),
+    (
+        "kept_counts",
+        "counts kept-result lookups for /metrics: no data",
+    ),
     ("close", "closes the database"),
     (
         "close_as_one_file",

@@ -166,6 +166,14 @@ pub enum DomainError {
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    /// A setting (flag, `TWINAID_…` variable or `twinaid.toml` key) that cannot be used.
+    #[error("setting {key} = {value}: {}", expected.0)]
+    BadSetting {
+        key: String,
+        value: String,
+        /// What would do, in English and Chinese.
+        expected: (String, String),
+    },
     #[error("cannot make the document: {0}")]
     Document(String),
     #[error("which kind of record the sheet holds is not known")]
@@ -501,6 +509,12 @@ impl DomainError {
             (Unreadable(e), Lang::En) => format!(
                 "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
             ),
+            (BadSetting { key, value, expected }, Lang::Zh) => {
+                format!("设置 {key} 的值“{value}”不可用：{}", expected.1)
+            }
+            (BadSetting { key, value, expected }, Lang::En) => {
+                format!("setting {key} = {value:?} cannot be used: {}", expected.0)
+            }
             (Document(e), Lang::Zh) => format!("无法生成文档：{e}"),
             (Document(e), Lang::En) => format!("the document cannot be made: {e}"),
             (UnknownSheetKind(s), Lang::Zh) => format!(

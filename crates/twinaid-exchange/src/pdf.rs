@@ -91,12 +91,10 @@ pub struct PdfFonts {
 
 impl PdfFonts {
     /// Finds the fonts in `dir` (a folder, or one font file used for
-    /// everything), else in `TWINAID_FONTS`, else where Linux distributions
+    /// everything: the `fonts` setting), else where Linux distributions
     /// install Noto CJK. Faces that are missing are replaced by one that is there.
     pub fn find(dir: Option<&Path>, lang: Lang) -> Result<PdfFonts, String> {
-        let named = dir
-            .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("TWINAID_FONTS").map(PathBuf::from));
+        let named = dir.map(Path::to_path_buf);
         if let Some(file) = named.as_ref().filter(|p| p.is_file()) {
             let f = FontFile::read(file)?;
             return Ok(PdfFonts {
@@ -123,10 +121,10 @@ impl PdfFonts {
                 .join(", ");
             match lang {
                 Lang::Zh => format!(
-                    "没有找到中文字体（查找了 {looked}）。请安装 Noto CJK 字体（Debian/Ubuntu：apt install fonts-noto-cjk），或用 TWINAID_FONTS 指向存放字体的文件夹或字体文件。"
+                    "没有找到中文字体（查找了 {looked}）。请安装 Noto CJK 字体（Debian/Ubuntu：apt install fonts-noto-cjk），或用设置 fonts（--fonts、TWINAID_FONTS）指向存放字体的文件夹或字体文件。"
                 ),
                 Lang::En => format!(
-                    "No Chinese font found (looked in {looked}). Install the Noto CJK fonts (Debian/Ubuntu: apt install fonts-noto-cjk), or point TWINAID_FONTS at a folder or font file."
+                    "No Chinese font found (looked in {looked}). Install the Noto CJK fonts (Debian/Ubuntu: apt install fonts-noto-cjk), or point the fonts setting (--fonts, TWINAID_FONTS) at a folder or font file."
                 ),
             }
         })?;

@@ -163,6 +163,35 @@ impl Store {
         Ok(())
     }
 
+    /// Counts one more sign-in attempt under `username` and gives how many
+    /// there have been since the last success, this one included. One
+    /// statement: attempts made at the same moment each count.
+    pub async fn count_signin_attempt(&self, username: &str) -> Result<u32, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let attempts: i64 = sqlx::query_scalar(
+            "INSERT INTO signin_attempt (username, attempts, last_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (username) DO UPDATE SET attempts = signin_attempt.attempts + 1, last_at = excluded.last_at \
+             RETURNING attempts",
+        )
+        .bind(username.to_string())
+        .bind(audit::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(u32::try_from(attempts).unwrap_or(u32::MAX))
+    }
+
+    /// Forgets the attempts under `username` (it signed in).
+    pub async fn clear_signin_attempts(&self, username: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM signin_attempt WHERE username = $1")
+            .bind(username.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The user and CSRF token of a session that has not expired at `now`.
     pub async fn session(
         &self,

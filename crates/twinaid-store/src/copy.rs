@@ -39,6 +39,7 @@ pub const TABLES: &[&str] = &[
     "audit_chain",
     "app_user",
     "user_session",
+    "signin_attempt",
     "api_token",
     "project_transition",
     "inspection_round",

@@ -200,6 +200,12 @@ pub fn parse_url(url: &str) -> Result<(Engine, String), StoreError> {
 impl Store {
     /// Opens (creating a SQLite file if need be) and migrates the database at `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Self::open_with(url, None).await
+    }
+
+    /// Opens and migrates the database at `url` with `pool_size` reading
+    /// connections (`None`: 4 on SQLite, 8 on PostgreSQL, where writes share them).
+    pub async fn open_with(url: &str, pool_size: Option<u32>) -> Result<Store, StoreError> {
         let (engine, sqlx_url) = parse_url(url)?;
         install_default_drivers();
         let unreachable = |source| StoreError::Unreachable {
@@ -213,10 +219,10 @@ impl Store {
             .map_err(unreachable)?;
         probe.close().await.map_err(unreachable)?;
         let options = AnyPoolOptions::new()
-            .max_connections(match engine {
+            .max_connections(pool_size.unwrap_or(match engine {
                 Engine::Sqlite => 4,
                 Engine::Postgres => 8,
-            })
+            }))
             .acquire_timeout(Duration::from_secs(10));
         let options = if engine == Engine::Sqlite {
             options.after_connect(|conn, _meta| {
@@ -328,6 +334,23 @@ impl Store {
             Ok(done) => done.map(|_| ()).map_err(StoreError::from),
             Err(_) => Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
         }
+    }
+
+    /// Each pool's connections in use and idle: `main` (reads, and on
+    /// PostgreSQL writes too) and, on SQLite, `writer`, the one connection
+    /// writes queue for.
+    pub fn connections(&self) -> Vec<(&'static str, u32, u32)> {
+        let state = |p: &AnyPool| {
+            let idle = u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+            (p.size().saturating_sub(idle), idle)
+        };
+        let (busy, idle) = state(&self.pool);
+        let mut out = vec![("main", busy, idle)];
+        if self.engine == Engine::Sqlite {
+            let (busy, idle) = state(&self.writer);
+            out.push(("writer", busy, idle));
+        }
+        out
     }
 
     /// The engine this store runs on.

@@ -133,7 +133,10 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim);
         if let Some(token) = bearer {
             return match state.app.actor_for_token(token).await {
-                Ok(Some(actor)) => Ok(Caller { actor, lang }),
+                Ok(Some(actor)) => {
+                    crate::requests::WhoAsked::set(parts, &actor.name);
+                    Ok(Caller { actor, lang })
+                }
                 Ok(None) => Err(unauthorized()),
                 Err(e) => Err(ApiError::from_app(e, lang)),
             };
@@ -143,6 +146,7 @@ impl FromRequestParts<AppState> for Caller {
             && let Some(token) = cookie(&parts.headers, SESSION_COOKIE)
             && let Ok(Some(session)) = state.app.session(&token).await
         {
+            crate::requests::WhoAsked::set(parts, &session.actor.name);
             return Ok(Caller {
                 actor: session.actor,
                 lang,

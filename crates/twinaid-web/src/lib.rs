@@ -6,6 +6,7 @@ mod api;
 mod error;
 mod i18n;
 mod kept;
+mod metrics;
 mod openapi;
 mod pages;
 mod requests;
@@ -17,6 +18,7 @@ pub use session::{CookieSecurity, is_local_host};
 use axum::Router;
 use axum::routing::{get, post};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use twinaid_app::App;
 
 /// How much one upload may bring and how many imports may run at once:
@@ -46,6 +48,48 @@ impl Default for Limits {
     }
 }
 
+/// How a server is set up: the operator's settings the pages need.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub limits: Limits,
+    /// Whether cookies are `Secure` (see `--public-url`).
+    pub cookies: session::CookieSecurity,
+    /// The folder of the office's yearbook text templates, if it has its own.
+    pub templates: Option<PathBuf>,
+    /// The Chinese fonts for PDF (a folder or one file); `None`: where
+    /// fonts-noto-cjk installs them.
+    pub fonts: Option<PathBuf>,
+    /// The zone times are shown in.
+    pub time_zone: chrono::FixedOffset,
+    /// Built-in HTTPS: the certificate chain and the private key (PEM).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Where `/metrics` is served when not beside the pages.
+    pub metrics_listen: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site {
+            limits: Limits::default(),
+            cookies: session::CookieSecurity::Secure,
+            templates: None,
+            fonts: None,
+            time_zone: CHINA_TIME,
+            tls: None,
+            metrics_listen: None,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// UTC+8, the one zone of China (checked when this is compiled).
+pub const CHINA_TIME: chrono::FixedOffset = match chrono::FixedOffset::east_opt(8 * 3600) {
+    Some(zone) => zone,
+    None => panic!("+08:00 is an offset"),
+};
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -61,6 +105,14 @@ pub struct AppState {
     pub progress: pages::progress::Imports,
     /// Whether cookies are `Secure` (see `--public-url`).
     pub cookies: session::CookieSecurity,
+    /// What the server counted, for `/metrics`.
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// The office's templates, fonts and time zone.
+    pub templates: Option<PathBuf>,
+    pub fonts: Option<PathBuf>,
+    pub time_zone: chrono::FixedOffset,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {
@@ -82,28 +134,38 @@ impl AppState {
 }
 
 /// Builds the router of every page, the API and the assets, with the
-/// default limits.
+/// default settings.
 pub fn router(app: App) -> Router {
-    router_within(app, Limits::default())
-}
-
-/// Builds the router of every page, the API and the assets, with `Secure` cookies.
-pub fn router_within(app: App, limits: Limits) -> Router {
-    router_with(app, limits, session::CookieSecurity::Secure)
+    router_for(app, &Site::default())
 }
 
 /// Builds the router of every page, the API and the assets.
-pub fn router_with(app: App, limits: Limits, cookies: session::CookieSecurity) -> Router {
-    let state = AppState {
+pub fn router_for(app: App, site: &Site) -> Router {
+    routes(state_for(app, site), site)
+}
+
+/// What the handlers of a server share.
+fn state_for(app: App, site: &Site) -> AppState {
+    let limits = site.limits;
+    AppState {
         app,
         copies: Default::default(),
         responses: kept::responses(),
         limits,
         imports: std::sync::Arc::new(tokio::sync::Semaphore::new(limits.imports_at_once)),
         progress: Default::default(),
-        cookies,
-    };
-    Router::new()
+        cookies: site.cookies,
+        metrics: Default::default(),
+        templates: site.templates.clone(),
+        fonts: site.fonts.clone(),
+        time_zone: site.time_zone,
+        trusted_proxies: site.trusted_proxies.clone().into(),
+    }
+}
+
+fn routes(state: AppState, site: &Site) -> Router {
+    let limits = site.limits;
+    let pages = Router::new()
         // Alive: the process answers. Ready: so does its database.
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
@@ -195,9 +257,52 @@ pub fn router_with(app: App, limits: Limits, cookies: session::CookieSecurity) -
         )
         .route("/records/project/{code}/step", post(pages::records::step))
         .nest("/api/v1", api::router())
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(requests::trace))
+        .fallback(pages::not_found);
+    let pages = if site.metrics_listen.is_none() {
+        pages.route("/metrics", get(show_metrics))
+    } else {
+        pages
+    };
+    pages
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            requests::trace,
+        ))
         .with_state(state)
+}
+
+/// The router of `/metrics` alone, for its own address: it reports on the
+/// pages' server, whose state it shares.
+fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(show_metrics))
+        .with_state(state)
+}
+
+/// The server's counts in the Prometheus text format.
+async fn show_metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut kept = state.app.kept_counts().to_vec();
+    kept.push(("page_or_response", state.responses.counts()));
+    let gauges = metrics::Gauges {
+        connections: state.app.connections(),
+        imports_running: state
+            .limits
+            .imports_at_once
+            .saturating_sub(state.imports.available_permits()),
+        imports_at_once: state.limits.imports_at_once,
+        kept,
+    };
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&gauges),
+    )
+        .into_response()
 }
 
 /// 200 "ready" while the database answers, 503 with why while it does not.
@@ -223,30 +328,42 @@ async fn ready(
 pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
+    /// Built-in HTTPS (HTTP/2 and HTTP/1.1, by ALPN).
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    /// `/metrics` on an address of its own.
+    metrics: Option<(tokio::net::TcpListener, Router)>,
 }
 
 impl Server {
-    /// Binds the address, with the default limits.
+    /// Binds the address, with the default settings.
     pub async fn bind(app: App, addr: &str) -> std::io::Result<Server> {
-        Self::bind_within(app, addr, Limits::default()).await
+        Self::bind_site(app, addr, Site::default()).await
     }
 
-    /// Binds the address, with `Secure` cookies.
-    pub async fn bind_within(app: App, addr: &str, limits: Limits) -> std::io::Result<Server> {
-        Self::bind_with(app, addr, limits, session::CookieSecurity::Secure).await
-    }
-
-    /// Binds the address.
-    pub async fn bind_with(
-        app: App,
-        addr: &str,
-        limits: Limits,
-        cookies: session::CookieSecurity,
-    ) -> std::io::Result<Server> {
+    /// Binds the address (and the metrics' own, if set) and reads the
+    /// certificate and key of built-in HTTPS, if set: a file that cannot be
+    /// read or used is an error here, before anyone connects.
+    pub async fn bind_site(app: App, addr: &str, site: Site) -> std::io::Result<Server> {
+        let tls = match &site.tls {
+            Some((cert, key)) => Some(tls_config(cert, key).await?),
+            None => None,
+        };
+        let state = state_for(app, &site);
+        let router = routes(state.clone(), &site);
+        let metrics = match &site.metrics_listen {
+            // The metrics' own router shares the pages' state, so their counts.
+            Some(at) => Some((
+                tokio::net::TcpListener::bind(at).await?,
+                metrics_router(state),
+            )),
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(addr).await?;
         Ok(Server {
             listener,
-            router: router_with(app, limits, cookies),
+            router,
+            tls,
+            metrics,
         })
     }
 
@@ -255,17 +372,95 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// Where `/metrics` is served apart, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// Whether it speaks HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.tls.is_some()
+    }
+
     /// Serves until `shutdown` completes, then lets requests in flight finish.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+        let stopped = {
+            let stop = stop.clone();
+            move || {
+                let mut rx = stop.subscribe();
+                async move {
+                    let _ = rx.recv().await;
+                }
+            }
+        };
+        if let Some((listener, router)) = self.metrics {
+            let until = stopped();
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router)
+                    .with_graceful_shutdown(until)
+                    .await
+                {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
+        let main = stopped();
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(());
+        });
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        match self.tls {
+            None => {
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(main)
+                    .await
+            }
+            Some(config) => {
+                let handle = axum_server::Handle::new();
+                let closing = handle.clone();
+                tokio::spawn(async move {
+                    main.await;
+                    closing.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+                });
+                axum_server::tls_rustls::from_tcp_rustls(self.listener.into_std()?, config)?
+                    .handle(handle)
+                    .serve(service)
+                    .await
+            }
+        }
     }
+}
+
+/// Makes `ring` the process's TLS provider (no C toolchain is needed to
+/// build it): before the HTTPS settings are read, and before any HTTPS
+/// client is made in the same process. A second call changes nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The HTTPS settings from PEM files.
+async fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> std::io::Result<axum_server::tls_rustls::RustlsConfig> {
+    install_tls_provider();
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "HTTPS certificate {} / key {}: {e}",
+                    cert.display(),
+                    key.display()
+                ),
+            )
+        })
 }

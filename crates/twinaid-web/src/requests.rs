@@ -1,13 +1,29 @@
 //! One line in the log for each request, and its id on the response: the
 //! id a proxy in front sent (`x-request-id`), or a new one.
 
-use axum::extract::{MatchedPath, Request};
+use crate::AppState;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::{Arc, OnceLock};
 
 /// The header that carries a request's id both ways.
 pub const REQUEST_ID: &str = "x-request-id";
+
+/// Who made a request, once a session or token says: filled in by the
+/// extractors that sign people in, read when the request is logged.
+#[derive(Clone, Default)]
+pub struct WhoAsked(Arc<OnceLock<String>>);
+
+impl WhoAsked {
+    /// Names the user of the request this slot travels with.
+    pub fn set(parts: &axum::http::request::Parts, name: &str) {
+        if let Some(slot) = parts.extensions.get::<WhoAsked>() {
+            let _ = slot.0.set(name.to_string());
+        }
+    }
+}
 
 /// An id a proxy may send: short and printable, so a log line stays one line.
 fn acceptable(id: &str) -> bool {
@@ -18,9 +34,10 @@ fn acceptable(id: &str) -> bool {
 }
 
 /// Logs the request's method, route (the template, never the values in
-/// it; the path of a request no route took), status, time and id, at `info` under the target
-/// `twinaid_web::requests`, and returns the id with the response.
-pub async fn trace(request: Request, next: Next) -> Response {
+/// it; the path of a request no route took), status, time, id and user, at
+/// `info` under the target `twinaid_web::requests`; counts it for
+/// `/metrics`; and returns the id with the response.
+pub async fn trace(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let id = request
         .headers()
@@ -29,22 +46,36 @@ pub async fn trace(request: Request, next: Next) -> Response {
         .filter(|v| acceptable(v))
         .map_or_else(crate::session::random_token, str::to_string);
     let method = request.method().clone();
+    let template = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string());
     // A request no route took is logged by its path: there is no template.
-    let route = request.extensions().get::<MatchedPath>().map_or_else(
-        || format!("(no route) {}", request.uri().path()),
-        |p| p.as_str().to_string(),
-    );
-    let mut response = next.run(request).await;
+    let route = template
+        .clone()
+        .unwrap_or_else(|| format!("(no route) {}", request.uri().path()));
+    let who = WhoAsked::default();
+    request.extensions_mut().insert(who.clone());
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut response = tracing::Instrument::instrument(next.run(request), span).await;
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    let user = who.0.get().map_or("-", String::as_str);
     tracing::info!(
         target: "twinaid_web::requests",
         %method,
         route,
         status,
-        elapsed_ms = format_args!("{elapsed_ms:.1}"),
+        elapsed_ms = (seconds * 10_000.0).round() / 10.0,
         request_id = %id,
+        user,
         "request"
+    );
+    state.metrics.record(
+        method.as_str(),
+        template.as_deref().unwrap_or("(no route)"),
+        status,
+        seconds,
     );
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);

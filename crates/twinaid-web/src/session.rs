@@ -150,20 +150,62 @@ impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     }
 }
 
-/// Where a request came from (the peer's address), for the audit log of
-/// who came and went; "unknown" when the server was not told.
+/// Where a request came from, for the audit log of who came and went:
+/// the peer's address, or, when the peer is a reverse proxy the operator
+/// trusts (`trusted_proxies`), the nearest address before it in
+/// `X-Forwarded-For` that is not itself such a proxy. "unknown" when the
+/// server was not told.
 pub struct Client(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Client {
+impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Client(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        Ok(Client(client_address(
+            peer,
+            &forwarded,
+            &state.trusted_proxies,
+        )))
     }
+}
+
+/// The client's address from the peer and the `X-Forwarded-For` chain
+/// (`client, proxy1, proxy2`, each proxy appending the address it heard):
+/// read from the right while the address is a trusted proxy, since only
+/// those could have written what is left of them.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded: &str,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(mut address) = peer else {
+        return "unknown".to_string();
+    };
+    let chain: Vec<&str> = forwarded.split(',').map(str::trim).collect();
+    for hop in chain.iter().rev() {
+        if !trusted.contains(&address) {
+            break;
+        }
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => address = ip,
+            // A hop that is no address: stop at the last one believed.
+            Err(_) => break,
+        }
+    }
+    address.to_string()
 }
 
 /// The signed-in user of a page; without a session the browser goes to the sign-in page.
@@ -191,6 +233,7 @@ impl FromRequestParts<AppState> for SignedIn {
         if let Some(token) = token {
             match state.app.session(&token).await {
                 Ok(Some(session)) => {
+                    crate::requests::WhoAsked::set(parts, &session.actor.name);
                     return Ok(SignedIn {
                         actor: session.actor,
                         csrf: session.csrf_token,
@@ -234,6 +277,38 @@ impl SignedIn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let proxy = [ip("10.0.0.2")];
+        // No proxy trusted: the peer, whatever the header says.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.2")), "203.0.113.7", &[]),
+            "10.0.0.2"
+        );
+        // The trusted proxy's word is taken.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.2")), "203.0.113.7", &proxy),
+            "203.0.113.7"
+        );
+        // A client that forged a header before the proxy appended its peer:
+        // the proxy's own entry (the rightmost) is the one believed.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.2")), "1.2.3.4, 203.0.113.7", &proxy),
+            "203.0.113.7"
+        );
+        // Straight to the server, past the proxy: the header is ignored.
+        assert_eq!(
+            client_address(Some(ip("198.51.100.1")), "1.2.3.4", &proxy),
+            "198.51.100.1"
+        );
+        assert_eq!(client_address(None, "", &proxy), "unknown");
+        assert_eq!(
+            client_address(Some(ip("10.0.0.2")), "garbage", &proxy),
+            "10.0.0.2"
+        );
+    }
 
     #[test]
     fn the_public_url_decides_whether_cookies_are_secure() {

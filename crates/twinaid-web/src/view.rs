@@ -74,6 +74,19 @@ impl Page {
     }
 }
 
+/// A stored time (RFC 3339, UTC) as people read it in the server's zone:
+/// `2026-11-29 11:48:50`. Anything else is shown as stored.
+pub fn local_time(at: &str, zone: chrono::FixedOffset) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_string(),
+        |t| {
+            t.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
+    )
+}
+
 /// Percent-encodes a query value.
 pub fn url_encode(text: &str) -> String {
     let mut out = String::new();
@@ -151,6 +164,18 @@ pub fn file_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_times_are_shown_in_the_servers_zone() {
+        assert_eq!(
+            super::local_time("2026-11-29T03:48:50.086Z", crate::CHINA_TIME),
+            "2026-11-29 11:48:50"
+        );
+        assert_eq!(
+            super::local_time("yesterday", crate::CHINA_TIME),
+            "yesterday"
+        );
+    }
 
     #[test]
     fn query_values_are_encoded() {

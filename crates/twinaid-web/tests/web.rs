@@ -2909,7 +2909,11 @@ async fn limited(limits: twinaid_web::Limits) -> (String, String, tempfile::Temp
         .await
         .unwrap()
         .0;
-    let server = twinaid_web::Server::bind_within(app, "127.0.0.1:0", limits)
+    let site = twinaid_web::Site {
+        limits,
+        ..Default::default()
+    };
+    let server = twinaid_web::Server::bind_site(app, "127.0.0.1:0", site)
         .await
         .unwrap();
     let base = format!("http://{}", server.local_addr().unwrap());
@@ -3138,10 +3142,13 @@ async fn reached_as_office_host(
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("site.db").display());
     let app = demo_with_admin(&url).await;
-    let server =
-        twinaid_web::Server::bind_with(app, "127.0.0.1:0", twinaid_web::Limits::default(), cookies)
-            .await
-            .unwrap();
+    let site = twinaid_web::Site {
+        cookies,
+        ..Default::default()
+    };
+    let server = twinaid_web::Server::bind_site(app, "127.0.0.1:0", site)
+        .await
+        .unwrap();
     let base = format!("http://{}", server.local_addr().unwrap());
     tokio::spawn(server.run(std::future::pending()));
     (base, dir)
@@ -3375,4 +3382,336 @@ async fn every_answer_carries_a_request_id_and_keeps_the_one_a_proxy_sent() {
             .unwrap();
         assert_eq!(id_of(&r) == sent, kept, "{sent}");
     }
+}
+
+/// A server with built-in HTTPS from a certificate made here, reached as
+/// `https://localhost:PORT` by a client that trusts only that certificate.
+async fn spawn_https() -> TestServer {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tls.db").display());
+    let app = demo_with_admin(&url).await;
+    let site = twinaid_web::Site {
+        tls: Some((cert, key)),
+        ..Default::default()
+    };
+    let server = twinaid_web::Server::bind_site(app.clone(), "127.0.0.1:0", site)
+        .await
+        .unwrap();
+    assert!(server.is_https());
+    let addr = server.local_addr().unwrap();
+    tokio::spawn(server.run(std::future::pending()));
+    let trusted = reqwest::Certificate::from_pem(made.cert.pem().as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([trusted])
+        .resolve("localhost", addr)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestServer {
+        base: format!("https://localhost:{}", addr.port()),
+        client,
+        _dir: dir,
+        app,
+    }
+}
+
+#[tokio::test]
+async fn built_in_https_signs_in_over_http2_with_secure_cookies() {
+    let server = spawn_https().await;
+    let r = server
+        .client
+        .get(format!("{}/signin", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.version(), reqwest::Version::HTTP_2, "ALPN offers h2");
+    // The browser of these tests refuses any cookie without `Secure`.
+    let mut b = Browser::new(&server);
+    assert_eq!(
+        b.sign_in("admin", ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    let (status, html, _) = b.get("/").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // Plain http to the HTTPS port is not served.
+    let plain = reqwest::Client::new()
+        .get(server.base.replace("https://localhost", "http://127.0.0.1"))
+        .send()
+        .await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+}
+
+#[tokio::test]
+async fn a_certificate_that_cannot_be_read_stops_the_server_before_it_listens() {
+    twinaid_web::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let app = App::open(&url).await.unwrap();
+    let cert = dir.path().join("cert.pem");
+    std::fs::write(&cert, "not a certificate").unwrap();
+    let site = twinaid_web::Site {
+        tls: Some((cert, dir.path().join("missing-key.pem"))),
+        ..Default::default()
+    };
+    let err = twinaid_web::Server::bind_site(app, "127.0.0.1:0", site)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("cert.pem"), "{err}");
+}
+
+/// The value of the sample `name{labels}` in Prometheus text; every other
+/// line must be a comment or another sample, as a scraper reads it.
+fn sample(text: &str, name_and_labels: &str) -> Option<f64> {
+    let mut found = None;
+    for line in text.lines() {
+        if line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("{line}"));
+        let name_end = series.find('{').unwrap_or(series.len());
+        assert!(
+            series[..name_end]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{line}"
+        );
+        if series == name_and_labels {
+            found = Some(value);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn metrics_count_the_requests_made_and_every_response_carries_a_request_id() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    assert_eq!(
+        b.sign_in("admin", ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    for _ in 0..3 {
+        let r = server
+            .client
+            .get(format!("{}/records/project", server.base))
+            .header(COOKIE, b.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers().contains_key("x-request-id"));
+    }
+    // An id a proxy sent comes back; a missing page has one too.
+    let r = server
+        .client
+        .get(format!("{}/no/such/page", server.base))
+        .header("x-request-id", "proxy-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(r.headers()["x-request-id"], "proxy-42");
+    let r = server
+        .client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().contains_key("x-request-id"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = r.text().await.unwrap();
+    let count = |labels: &str| sample(&text, labels).unwrap_or(0.0);
+    assert_eq!(
+        count(
+            "twinaid_http_requests_total{method=\"GET\",route=\"/records/{kind}\",status=\"200\"}"
+        ),
+        3.0,
+        "{text}"
+    );
+    assert_eq!(
+        count("twinaid_http_requests_total{method=\"POST\",route=\"/signin\",status=\"303\"}"),
+        1.0
+    );
+    assert_eq!(
+        count("twinaid_http_requests_total{method=\"GET\",route=\"(no route)\",status=\"404\"}"),
+        1.0,
+        "a missing page is counted without its path"
+    );
+    assert_eq!(
+        count("twinaid_http_request_duration_seconds_count{route=\"/records/{kind}\"}"),
+        3.0
+    );
+    assert_eq!(
+        count(
+            "twinaid_http_request_duration_seconds_bucket{route=\"/records/{kind}\",le=\"+Inf\"}"
+        ),
+        3.0
+    );
+    assert!(
+        sample(
+            &text,
+            "twinaid_db_connections{pool=\"main\",state=\"idle\"}"
+        )
+        .is_some()
+    );
+    assert!(
+        sample(
+            &text,
+            "twinaid_db_connections{pool=\"writer\",state=\"in_use\"}"
+        )
+        .is_some()
+    );
+    assert_eq!(count("twinaid_imports_running"), 0.0);
+    assert!(
+        sample(
+            &text,
+            "twinaid_kept_lookups_total{kept=\"list_totals\",outcome=\"miss\"}"
+        )
+        .is_some()
+    );
+}
+
+#[tokio::test]
+async fn metrics_on_their_own_address_leave_the_pages_address() {
+    twinaid_web::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let app = App::open(&url).await.unwrap();
+    let site = twinaid_web::Site {
+        metrics_listen: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    };
+    let server = twinaid_web::Server::bind_site(app, "127.0.0.1:0", site)
+        .await
+        .unwrap();
+    let (pages, metrics) = (server.local_addr().unwrap(), server.metrics_addr().unwrap());
+    tokio::spawn(server.run(std::future::pending()));
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("http://{pages}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client
+        .get(format!("http://{pages}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let text = client
+        .get(format!("http://{metrics}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        sample(
+            &text,
+            "twinaid_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn two_servers_on_one_postgresql_database_answer_alike() {
+    let Some(admin) = twinaid_store::testing::postgres_admin_url() else {
+        return;
+    };
+    let url = twinaid_store::testing::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    let one = spawn(Some(url.clone())).await;
+    // The second server opens the same database as a second process would.
+    let other_app = App::open(&url).await.unwrap();
+    let server = twinaid_web::Server::bind(other_app.clone(), "127.0.0.1:0")
+        .await
+        .unwrap();
+    let two = TestServer {
+        base: format!("http://{}", server.local_addr().unwrap()),
+        client: one.client.clone(),
+        _dir: tempfile::tempdir().unwrap(),
+        app: other_app,
+    };
+    tokio::spawn(server.run(std::future::pending()));
+
+    // A session made on one server works on the other.
+    let mut on_one = Browser::new(&one);
+    assert_eq!(
+        on_one.sign_in("admin", ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    let mut on_two = Browser::new(&two);
+    on_two.cookies = on_one.cookies.clone();
+    let (status, before, _) = on_two.get("/yearbook?program=zj-sc&year=2009").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(before.contains(">3,620</a>"), "{before}");
+
+    // The other has kept the yearbook; a write through one shows on the
+    // other's next request (it checks the data version in the database).
+    let (_, form, _) = on_one
+        .get("/records/project/2009-510822-school/edit?program=zj-sc")
+        .await;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for spec in twinaid_domain::record::RecordKind::Project.fields() {
+        let value = match spec.name {
+            "amount" => "500000".to_string(),
+            name if form.contains(&format!("name=\"{name}\" id=\"field-{name}\" value=\"")) => {
+                hidden_input(&form, name)
+            }
+            name => selected(&form, name),
+        };
+        fields.push((spec.name.to_string(), value));
+    }
+    let csrf = hidden(&form, "csrf");
+    let mut post: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    post.push(("csrf", &csrf));
+    let (status, body, _) = on_one
+        .post("/records/project/2009-510822-school?program=zj-sc", &post)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, after, _) = on_two.get("/yearbook?program=zj-sc&year=2009").await;
+    assert!(after.contains(">3,630</a>"), "{after}");
+
+    // Sign-in attempts are counted in the database: those made on either
+    // server slow down the next, wherever it is made.
+    for server in [&one, &two, &one, &two, &one] {
+        let mut b = Browser::new(server);
+        assert_eq!(
+            b.sign_in("admin", "wrong password!").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut b = Browser::new(&two);
+    assert_eq!(
+        b.sign_in("admin", "wrong password!").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(1_400),
+        "the sixth attempt waits 1.5 s: {:?}",
+        started.elapsed()
+    );
 }

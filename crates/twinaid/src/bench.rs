@@ -3,7 +3,7 @@
 
 use crate::{demo, init, load};
 use std::time::{Duration, Instant};
-use twinaid_app::{Actor, App, AppError, Role};
+use twinaid_app::{App, AppError, Role};
 use twinaid_domain::Lang;
 
 const PASSWORD: &str = "benchmark password";
@@ -32,7 +32,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 async fn measure(url: &str, requests: usize, lang: Lang) -> Result<Vec<String>, AppError> {
     let app = App::open(url).await?;
-    let operator = Actor::local_operator();
+    let operator = crate::operator();
     init(&app, &operator, lang).await?;
     load(&app, &operator, &demo::source(), lang).await?;
     app.add_user(

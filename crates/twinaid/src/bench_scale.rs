@@ -360,7 +360,7 @@ async fn measure(
     };
     // Generation.
     let app = App::open(url).await?;
-    let operator = Actor::local_operator();
+    let operator = crate::operator();
     crate::init(&app, &operator, twinaid_domain::Lang::En).await?;
     let synthetic = Synthetic::new(scale, 1, &REGISTRY);
     let structure = synthetic

@@ -120,8 +120,9 @@ pub(crate) async fn import(
     kind: Option<String>,
     program: Option<String>,
     errors: Option<PathBuf>,
-    lang: Lang,
+    settings: &crate::settings::Settings,
 ) -> Result<(), AppError> {
+    let (lang, limits) = (settings.lang, &settings.limits.read);
     let kind = kind.as_deref().map(kind_of).transpose()?;
     let program = program_of(app, actor, program).await?;
     let name = file
@@ -142,8 +143,8 @@ pub(crate) async fn import(
             file.display()
         )))
     })?;
-    let sheets =
-        twinaid_exchange::read_sheets(&name, &bytes).map_err(|p| AppError::Invalid(vec![p]))?;
+    let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, limits)
+        .map_err(|p| AppError::Invalid(vec![p]))?;
     let (index, kind) =
         choose_sheet(&sheets, &name, kind).map_err(|p| AppError::Invalid(vec![p]))?;
     let sheet = sheets
@@ -208,7 +209,7 @@ pub(crate) async fn import(
         Err(AppError::Invalid(problems)) => {
             if let Some(path) = errors {
                 // The rows were let go while they were read: the copy reads the file again.
-                let sheets = twinaid_exchange::read_sheets(&name, &bytes)
+                let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, limits)
                     .map_err(|p| AppError::Invalid(vec![p]))?;
                 let sheet = sheets
                     .get(index)
@@ -232,7 +233,7 @@ pub(crate) async fn import(
 /// Copies a whole database into an empty one and prints each table's rows
 /// and totals as found on both sides.
 pub(crate) async fn copy(from: &str, to: &str, lang: Lang) -> Result<(), AppError> {
-    let actor = Actor::local_operator();
+    let actor = crate::operator();
     let source = App::open(from).await?;
     let dest = App::open(to).await?;
     let report = source.copy_to(&actor, &dest).await?;
@@ -278,7 +279,7 @@ pub(crate) async fn verify_backup(file: &std::path::Path, lang: Lang) -> Result<
             twinaid_domain::DomainError::Unreadable(file.display().to_string()),
         ));
     }
-    let actor = Actor::local_operator();
+    let actor = crate::operator();
     let app = App::open(&format!("sqlite://{}", file.display())).await?;
     let checked = async {
         for (table, rows, total) in app.tally_tables(&actor).await? {

@@ -6,6 +6,7 @@ mod demo;
 mod files;
 mod render;
 mod serve;
+mod settings;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -22,61 +23,10 @@ use twinaid_exchange::{FolderSource, ProgramSource, read_program};
     about = "对口帮扶协作管理 · Run pairing-assistance programs (对口帮扶, East-West cooperation)"
 )]
 struct Cli {
-    /// 数据库地址 · Database URL: sqlite://FILE.db (default, created on first use) or postgres://USER@HOST/DB
-    #[arg(
-        long,
-        global = true,
-        env = "TWINAID_DATABASE_URL",
-        default_value = "sqlite://twinaid.db"
-    )]
-    database_url: String,
-    /// 界面语言 · Language of messages and reports: zh (default) or en
-    #[arg(long, global = true, env = "TWINAID_LANG", default_value = "zh", value_parser = parse_lang)]
-    lang: Lang,
+    #[command(flatten)]
+    global: settings::GlobalArgs,
     #[command(subcommand)]
     command: Command,
-}
-
-/// What one upload may bring and how many imports run at once (`serve`).
-#[derive(clap::Args, Debug, Clone)]
-struct LimitArgs {
-    /// 导入上传的最大大小（MB）· Largest upload an import takes, in MB
-    #[arg(long, env = "TWINAID_MAX_UPLOAD_MB", default_value_t = 100)]
-    max_upload_mb: usize,
-    /// .xlsx/.ods 解压后的最大大小（MB）· Most an .xlsx/.ods may unpack to, in MB
-    #[arg(long, env = "TWINAID_MAX_UNPACKED_MB", default_value_t = 256)]
-    max_unpacked_mb: u64,
-    /// 每个工作表的最多行数 · Most rows of a sheet
-    #[arg(long, env = "TWINAID_MAX_ROWS", default_value_t = 1_000_000)]
-    max_rows: usize,
-    /// 每个工作表的最多列数 · Most columns of a sheet
-    #[arg(long, env = "TWINAID_MAX_COLUMNS", default_value_t = 200)]
-    max_columns: usize,
-    /// 每个单元格的最多字符数 · Most characters in a cell
-    #[arg(long, env = "TWINAID_MAX_CELL_CHARS", default_value_t = 10_000)]
-    max_cell_chars: usize,
-    /// 同时进行的导入数，再多的排队等候 · Imports at once; one more waits for a turn
-    #[arg(long, env = "TWINAID_IMPORTS_AT_ONCE", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
-    imports_at_once: u16,
-    /// 导入排队最多等候的秒数，超时得到 429 · Seconds an import waits for a turn before it is answered 429
-    #[arg(long, env = "TWINAID_IMPORT_WAIT_SECONDS", default_value_t = 10)]
-    import_wait_seconds: u64,
-}
-
-impl LimitArgs {
-    fn limits(&self) -> twinaid_web::Limits {
-        twinaid_web::Limits {
-            upload_bytes: self.max_upload_mb.saturating_mul(1024 * 1024),
-            read: twinaid_exchange::ReadLimits {
-                unpacked_bytes: self.max_unpacked_mb.saturating_mul(1024 * 1024),
-                rows: self.max_rows,
-                columns: self.max_columns,
-                cell_chars: self.max_cell_chars,
-            },
-            imports_at_once: usize::from(self.imports_at_once),
-            import_wait: std::time::Duration::from_secs(self.import_wait_seconds),
-        }
-    }
 }
 
 #[derive(Subcommand)]
@@ -121,17 +71,18 @@ enum Command {
     },
     /// 启动网页服务 · Serve the web pages and the JSON API
     Serve {
-        /// 监听地址 · Address to listen on
-        #[arg(long, env = "TWINAID_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
         /// 空数据库时载入演示数据并创建管理员 · Load the demo program into an empty database and create an administrator
         #[arg(long)]
         demo: bool,
-        /// 用户访问的地址：https://… 时 Cookie 仅限 HTTPS；http://… 时（无 HTTPS 的办公网络）不加此限制 · The address people open: https://… keeps cookies to HTTPS; http://… (an office network without HTTPS) lets them travel over plain http
-        #[arg(long, env = "TWINAID_PUBLIC_URL", value_parser = parse_public_url)]
-        public_url: Option<String>,
         #[command(flatten)]
-        limits: LimitArgs,
+        server: settings::ServerArgs,
+        #[command(flatten)]
+        limits: settings::LimitArgs,
+    },
+    /// 设置：显示生效的设置及其来源（密码已遮蔽）· Settings: show those in force and where each came from (passwords masked)
+    Config {
+        #[command(subcommand)]
+        config: ConfigCommand,
     },
     /// 测量页面速度（演示数据，HTTP）· Measure page speed on the demo data over HTTP (p50/p95)
     Bench {
@@ -179,6 +130,8 @@ enum Command {
         /// IATI 文件：活动记在哪个受帮扶地区 · For an IATI file: the helped region its activities are recorded in
         #[arg(long)]
         region: Option<String>,
+        #[command(flatten)]
+        limits: settings::LimitArgs,
     },
     /// 导出 · Export
     Export {
@@ -212,6 +165,17 @@ enum Command {
     Program {
         #[command(subcommand)]
         program: ProgramCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// 显示生效的设置：命令行参数优先，其次环境变量 TWINAID_…，再次 twinaid.toml，最后默认值 · Show the settings in force: flags first, then TWINAID_… variables, then twinaid.toml, then defaults
+    Show {
+        #[command(flatten)]
+        server: settings::ServerArgs,
+        #[command(flatten)]
+        limits: settings::LimitArgs,
     },
 }
 
@@ -262,12 +226,6 @@ enum Report {
         /// 写入文件 · Write to this file (needed for xlsx, docx and pdf)
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// 年鉴文字模板所在文件夹（yearbook.zh.j2、yearbook.en.j2）· Folder of the office's own text templates
-        #[arg(long)]
-        templates: Option<PathBuf>,
-        /// PDF 用的中文字体（文件夹或字体文件；默认找 fonts-noto-cjk）· Chinese fonts for the PDF (a folder or a font file; default: where fonts-noto-cjk installs them)
-        #[arg(long, env = "TWINAID_FONTS")]
-        fonts: Option<PathBuf>,
     },
     /// 年度考核：排名、等次及每个单位的得分说明 · The year's assessment: ranking, grades and each unit's explanation
     Assessment {
@@ -325,10 +283,6 @@ enum Format {
     Pdf,
 }
 
-fn parse_public_url(url: &str) -> Result<String, String> {
-    twinaid_web::CookieSecurity::of_public_url(Some(url)).map(|_| url.trim().to_string())
-}
-
 fn parse_scale(s: &str) -> Result<Scale, String> {
     Scale::parse(s).ok_or_else(|| format!("unknown scale {s:?}; use county, province or national"))
 }
@@ -349,25 +303,30 @@ fn parse_checkpoint(s: &str) -> Result<(i64, String), String> {
     Ok((seq, hash.to_ascii_lowercase()))
 }
 
-fn parse_lang(s: &str) -> Result<Lang, String> {
-    Lang::parse(s).ok_or_else(|| format!("unknown language {s:?}; use zh or en"))
-}
-
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TWINAID_LOG")
-                // Errors, and one line for each request a server answers.
-                .unwrap_or_else(|_| {
-                    tracing_subscriber::EnvFilter::new("error,twinaid_web::requests=info")
-                }),
-        )
-        .with_writer(std::io::stderr)
-        // Colours on a terminal only: a log file or a collector gets plain lines.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    // One TLS provider for the server's HTTPS and any client the benchmark makes.
+    twinaid_web::install_tls_provider();
     let cli = Cli::parse();
-    let lang = cli.lang;
+    // `config show` shows the serve settings given with it; other commands have none.
+    let (no_server, no_limits) = Default::default();
+    let (server, limits) = match &cli.command {
+        Command::Serve { server, limits, .. }
+        | Command::Config {
+            config: ConfigCommand::Show { server, limits },
+        } => (server, limits),
+        Command::Import { limits, .. } => (&no_server, limits),
+        _ => (&no_server, &no_limits),
+    };
+    let settings = match settings::Settings::resolve(&cli.global, server, limits) {
+        Ok(s) => s,
+        Err(e) => {
+            let lang = cli.global.lang.unwrap_or(Lang::Zh);
+            eprintln!("{}{}", lang.pick("错误：", "error: "), e.message(lang));
+            return ExitCode::FAILURE;
+        }
+    };
+    init_log(&settings);
+    let lang = settings.lang;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -378,7 +337,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli.command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if matches!(e, AppError::Store(_)) {
@@ -392,16 +351,52 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), AppError> {
-    let lang = cli.lang;
-    let actor = Actor::local_operator();
+/// The operator at this machine's command line, named by the login.
+pub(crate) fn operator() -> Actor {
+    Actor::operator_named(&std::env::var("USER").unwrap_or_else(|_| "operator".to_string()))
+}
+
+/// Log lines to standard error: text, coloured on a terminal only, or one
+/// JSON object per line for a collector.
+fn init_log(settings: &settings::Settings) {
+    // Checked when the settings were resolved.
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(settings::DEFAULT_LOG));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format {
+        settings::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        settings::LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
+}
+
+async fn run(command: Command, settings: settings::Settings) -> Result<(), AppError> {
+    let lang = settings.lang;
+    // The operator at this machine's command line, named by the login.
+    let actor = operator();
+    let database_url = settings.database_url.clone();
+    if let Command::Config {
+        config: ConfigCommand::Show { .. },
+    } = command
+    {
+        print!("{}", settings.show(lang));
+        return Ok(());
+    }
     if let Command::Bench {
         requests,
         postgres,
         import_rows,
         scales,
         keep,
-    } = cli.command
+    } = command
     {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
         bench::run(requests, postgres.clone(), import_rows, lang).await?;
@@ -410,7 +405,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         }
         return Ok(());
     }
-    match &cli.command {
+    match &command {
         Command::Backup { file, verify: true } => {
             return files::verify_backup(file, lang).await;
         }
@@ -424,7 +419,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 ));
             }
             let to = format!("sqlite://{}", file.display());
-            return files::copy(&cli.database_url, &to, lang).await;
+            return files::copy(&database_url, &to, lang).await;
         }
         Command::Restore { file } => {
             if !file.is_file() {
@@ -433,15 +428,15 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                 ));
             }
             let from = format!("sqlite://{}", file.display());
-            return files::copy(&from, &cli.database_url, lang).await;
+            return files::copy(&from, &database_url, lang).await;
         }
         Command::Copy { from, to } => {
-            let from = from.clone().unwrap_or(cli.database_url.clone());
+            let from = from.clone().unwrap_or(database_url.clone());
             return files::copy(&from, to, lang).await;
         }
         _ => {}
     }
-    let app = App::open(&cli.database_url).await?;
+    let app = App::open_with(&database_url, settings.pool_size).await?;
     let chained = app.chained_on_open();
     if chained > 0 {
         eprintln!(
@@ -456,7 +451,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             }
         );
     }
-    let result = match cli.command {
+    let result = match command {
         Command::Init => init(&app, &actor, lang).await,
         Command::Demo {
             synthetic: true,
@@ -498,18 +493,19 @@ async fn run(cli: Cli) -> Result<(), AppError> {
                     year,
                     format,
                     output,
-                    templates,
-                    fonts,
                 },
         } => {
             let yearbook = app.yearbook(&actor, &program, year).await?;
             let document = match format {
                 Format::Docx => Some(files::YearbookDocument::Docx),
-                Format::Pdf => Some(files::YearbookDocument::Pdf(fonts)),
+                Format::Pdf => Some(files::YearbookDocument::Pdf(settings.fonts.clone())),
                 _ => None,
             };
             if let Some(document) = document {
-                let place = files::DocumentPlace { templates, output };
+                let place = files::DocumentPlace {
+                    templates: settings.templates.clone(),
+                    output,
+                };
                 return files::yearbook_document(&app, &actor, &yearbook, place, document, lang)
                     .await;
             }
@@ -577,7 +573,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             program,
             errors,
             ..
-        } => files::import(&app, &actor, &file, kind, program, errors, lang).await,
+        } => files::import(&app, &actor, &file, kind, program, errors, &settings).await,
         Command::Indicators { format } => {
             let defs = app.indicators(&actor).await?;
             println!(
@@ -589,20 +585,9 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Bench { .. }
         | Command::Backup { .. }
         | Command::Restore { .. }
-        | Command::Copy { .. } => Ok(()),
-        Command::Serve {
-            listen,
-            demo,
-            public_url,
-            limits,
-        } => {
-            let site = serve::Site {
-                listen: &listen,
-                public_url: public_url.as_deref(),
-                limits: limits.limits(),
-            };
-            serve::run(&app, &actor, site, demo, lang).await
-        }
+        | Command::Copy { .. }
+        | Command::Config { .. } => Ok(()),
+        Command::Serve { demo, .. } => serve::run(&app, &actor, &settings, demo).await,
         Command::User {
             user:
                 UserCommand::Add {

@@ -1,5 +1,6 @@
 //! `twinaid serve` and `twinaid user add`.
 
+use crate::settings::Settings;
 use crate::{demo, init, load};
 use std::io::BufRead;
 use twinaid_app::{Actor, App, AppError, Role};
@@ -77,20 +78,14 @@ pub async fn add_user(
     Ok(())
 }
 
-/// Where the server listens, the address people open, and its limits.
-pub struct Site<'a> {
-    pub listen: &'a str,
-    pub public_url: Option<&'a str>,
-    pub limits: twinaid_web::Limits,
-}
-
 /// Whether the cookies are `Secure`, with what to tell the operator about it.
-fn cookies_of(site: &Site<'_>, lang: Lang) -> (twinaid_web::CookieSecurity, Option<String>) {
+fn cookies_of(settings: &Settings, lang: Lang) -> (twinaid_web::CookieSecurity, Option<String>) {
     use twinaid_web::CookieSecurity;
-    // Checked when the flag was read: a bad URL never gets here.
-    let cookies = CookieSecurity::of_public_url(site.public_url).unwrap_or_default();
-    let loopback = twinaid_web::is_local_host(site.listen);
-    let warning = match (cookies, site.public_url) {
+    // Checked when the setting was read: a bad URL never gets here.
+    let public_url = settings.public_url.as_deref();
+    let cookies = CookieSecurity::of_public_url(public_url).unwrap_or_default();
+    let loopback = twinaid_web::is_local_host(&settings.listen);
+    let warning = match (cookies, public_url) {
         (CookieSecurity::PlainHttp, Some(url)) => Some(match lang {
             Lang::Zh => format!(
                 "警告：公开地址 {url} 是 http：Cookie 不限于 HTTPS，密码和登录状态在网络上以明文传输。只在可信的办公网络内这样使用；有 HTTPS 时请设置 https:// 地址。"
@@ -99,7 +94,8 @@ fn cookies_of(site: &Site<'_>, lang: Lang) -> (twinaid_web::CookieSecurity, Opti
                 "warning: the public URL {url} is http: cookies are not kept to HTTPS, and passwords and sessions cross the network unencrypted. Use it so only on a trusted office network; with HTTPS, give the https:// address."
             ),
         }),
-        (CookieSecurity::Secure, None) if !loopback => Some(
+        // Built-in HTTPS: the cookies are Secure, as they should be.
+        (CookieSecurity::Secure, None) if !loopback && settings.tls.is_none() => Some(
             lang.pick(
                 "提示：未设置 --public-url，Cookie 只在 HTTPS 下保存：用户以 http://主机名 打开时无法登录。无 HTTPS 的办公网络请设置 --public-url http://主机名:端口；在 HTTPS 反向代理之后请设置 --public-url https://……",
                 "note: without --public-url cookies are kept only over HTTPS, so people who open http://HOST cannot sign in. On an office network without HTTPS set --public-url http://HOST:PORT; behind an HTTPS reverse proxy set --public-url https://…",
@@ -115,12 +111,12 @@ fn cookies_of(site: &Site<'_>, lang: Lang) -> (twinaid_web::CookieSecurity, Opti
 pub async fn run(
     app: &App,
     actor: &Actor,
-    site: Site<'_>,
+    settings: &Settings,
     with_demo: bool,
-    lang: Lang,
 ) -> Result<(), AppError> {
-    let (listen, limits) = (site.listen, site.limits);
-    let (cookies, warning) = cookies_of(&site, lang);
+    let lang = settings.lang;
+    let listen = settings.listen.as_str();
+    let (cookies, warning) = cookies_of(settings, lang);
     if let Some(w) = warning {
         eprintln!("{w}");
     }
@@ -154,19 +150,54 @@ pub async fn run(
             );
         }
     }
-    let server = twinaid_web::Server::bind_with(app.clone(), listen, limits, cookies)
+    let site = twinaid_web::Site {
+        limits: settings.limits,
+        cookies,
+        templates: settings.templates.clone(),
+        fonts: settings.fonts.clone(),
+        time_zone: settings.time_zone,
+        tls: settings
+            .tls
+            .as_ref()
+            .map(|t| (t.cert.clone(), t.key.clone())),
+        metrics_listen: settings.metrics_listen.clone(),
+        trusted_proxies: settings.trusted_proxies.clone(),
+    };
+    let server = twinaid_web::Server::bind_site(app.clone(), listen, site)
         .await
-        .map_err(|e| AppError::Internal(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|e| {
+            AppError::BadRequest(DomainError::BadSetting {
+                key: "listen / tls_cert / tls_key / metrics_listen".into(),
+                value: listen.to_string(),
+                expected: (
+                    format!("the server cannot start: {e}"),
+                    format!("服务无法启动：{e}"),
+                ),
+            })
+        })?;
     let addr = server
         .local_addr()
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    let scheme = if server.is_https() { "https" } else { "http" };
+    // The address people open, when set; else the one bound.
+    let shown = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{addr}/"));
     println!(
         "{}",
         match lang {
-            Lang::Zh => format!("twinaid 已启动：http://{addr}/ （按 Ctrl-C 停止）"),
-            Lang::En => format!("twinaid is running at http://{addr}/ (Ctrl-C stops it)"),
+            Lang::Zh => format!("twinaid 已启动：{shown} （监听 {addr}，按 Ctrl-C 停止）"),
+            Lang::En =>
+                format!("twinaid is running at {shown} (listening on {addr}; Ctrl-C stops it)"),
         }
     );
+    if let Some(m) = server.metrics_addr() {
+        println!(
+            "{}",
+            lang.pick("监控指标：", "metrics: ").to_string() + &format!("http://{m}/metrics")
+        );
+    }
     server
         .run(shutdown_signal())
         .await

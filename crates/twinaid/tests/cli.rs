@@ -1374,3 +1374,124 @@ fn a_synthetic_program_run_again_resumes_and_a_program_is_deleted_whole() {
         assert!(ok(db, &["--lang", "en", "audit", "verify"]).contains("chain intact"));
     }
 }
+
+/// `twinaid` run in `dir` with only the given environment of its own.
+fn twinaid_in(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_twinaid"));
+    c.current_dir(dir).args(args);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TWINAID_") {
+            c.env_remove(k);
+        }
+    }
+    c.envs(env.iter().copied()).output().unwrap()
+}
+
+#[test]
+fn settings_come_from_flags_then_environment_then_twinaid_toml_and_config_show_masks_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("twinaid.toml"),
+        "database_url = \"postgres://app:s3cret@db.example/twinaid\"\n\
+         listen = \"0.0.0.0:9000\"\n\
+         max_rows = 5000\n\
+         imports_at_once = 3\n",
+    )
+    .unwrap();
+    let out = twinaid_in(
+        dir.path(),
+        &["--lang", "en", "config", "show", "--max-rows", "7"],
+        &[("TWINAID_IMPORTS_AT_ONCE", "4")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8(out.stdout).unwrap();
+    let line = |key: &str| {
+        shown
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} =")))
+            .unwrap_or_else(|| panic!("{key} in {shown}"))
+            .to_string()
+    };
+    assert!(line("database_url").contains("postgres://app:***@db.example/twinaid"));
+    assert!(!shown.contains("s3cret"), "{shown}");
+    assert!(
+        line("listen").contains("\"0.0.0.0:9000\"") && line("listen").contains("settings file")
+    );
+    assert!(line("max_rows").contains("= 7") && line("max_rows").contains("flag"));
+    assert!(
+        line("imports_at_once").contains("= 4"),
+        "the environment over the file"
+    );
+    assert!(line("max_columns").contains("= 200") && line("max_columns").contains("default"));
+
+    // A key the file should not have is refused with its line, before anything runs.
+    std::fs::write(dir.path().join("twinaid.toml"), "\n\nlisen = \"x\"\n").unwrap();
+    let out = twinaid_in(dir.path(), &["--lang", "en", "init"], &[]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("line 3") && said.contains("lisen"), "{said}");
+    assert!(!dir.path().join("twinaid.db").exists(), "nothing was made");
+
+    // Half an HTTPS pair, and an impossible time zone, name the setting.
+    std::fs::remove_file(dir.path().join("twinaid.toml")).unwrap();
+    let out = twinaid_in(
+        dir.path(),
+        &["serve", "--tls-cert", "cert.pem"],
+        &[("TWINAID_LANG", "en")],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tls_key"));
+    let out = twinaid_in(
+        dir.path(),
+        &["config", "show"],
+        &[("TWINAID_TIME_ZONE", "Mars/Olympus")],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("+08:00"));
+}
+
+#[test]
+fn every_setting_is_in_the_operators_guide_and_the_example_file_which_reads() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let example = root.join("deploy/twinaid.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = twinaid_in(
+        dir.path(),
+        &["config", "show", "--config", example.to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8(out.stdout).unwrap();
+    let guide = std::fs::read_to_string(root.join("docs/operations.md")).unwrap();
+    let example = std::fs::read_to_string(example).unwrap();
+    let keys: Vec<&str> = shown
+        .lines()
+        .filter(|l| !l.starts_with("# ") || l.contains(" ="))
+        .filter_map(|l| l.trim_start_matches("# ").split(" =").next())
+        .filter(|k| !k.is_empty() && !k.contains(' '))
+        .collect();
+    assert!(keys.len() >= 20, "{keys:?}");
+    for key in keys {
+        assert!(
+            guide.contains(&format!("| `{key}` |")),
+            "{key} is not in docs/operations.md"
+        );
+        assert!(
+            example.contains(&format!("# {key} = ")),
+            "{key} is not in deploy/twinaid.toml"
+        );
+        let flag = format!("--{}", key.replace('_', "-"));
+        let env = format!("TWINAID_{}", key.to_ascii_uppercase());
+        assert!(
+            guide.contains(&format!("`{flag}` / `{env}`")),
+            "{flag} / {env}"
+        );
+    }
+}

@@ -395,8 +395,8 @@ async fn yearbook_blocks(
         .yearbook_text(&user.actor, &program, year, lang)
         .await
         .map_err(err)?;
-    let dir = std::env::var_os("TWINAID_TEMPLATES").map(std::path::PathBuf::from);
-    let template = document::yearbook_template(dir.as_deref(), lang).map_err(refused)?;
+    let template =
+        document::yearbook_template(state.templates.as_deref(), lang).map_err(refused)?;
     let named: Vec<document::NamedProject> =
         text.named_projects.into_iter().map(Into::into).collect();
     let guidance = text.guidance.map(document::GuidanceText::from);
@@ -423,8 +423,8 @@ pub async fn yearbook_docx(
     ))
 }
 
-/// The yearbook as PDF with the Chinese fonts embedded (fonts from
-/// `TWINAID_FONTS` or where fonts-noto-cjk installs them).
+/// The yearbook as PDF with the Chinese fonts embedded (fonts from the
+/// `fonts` setting or where fonts-noto-cjk installs them).
 pub async fn yearbook_pdf(
     State(state): State<AppState>,
     user: SignedIn,
@@ -434,8 +434,9 @@ pub async fn yearbook_pdf(
     let lang = user.lang;
     let (program, year, blocks) = yearbook_blocks(&state, &user, &scope).await?;
     // Laying out and subsetting the fonts is work for a blocking thread.
+    let fonts = state.fonts.clone();
     let bytes = tokio::task::spawn_blocking(move || {
-        let fonts = pdf::PdfFonts::find(None, lang)?;
+        let fonts = pdf::PdfFonts::find(fonts.as_deref(), lang)?;
         pdf::pdf(&blocks, &document::title(&blocks), lang, &fonts)
     })
     .await

@@ -561,7 +561,7 @@ pub async fn detail(
         .into_iter()
         .map(|e| {
             (
-                e.at,
+                crate::view::local_time(&e.at, state.time_zone),
                 e.actor,
                 e.action,
                 e.before_json.unwrap_or_default(),
@@ -610,7 +610,7 @@ pub async fn detail(
                 .into_iter()
                 .map(|t| {
                     (
-                        t.at,
+                        crate::view::local_time(&t.at, state.time_zone),
                         t.actor,
                         name(&t.from_status),
                         name(&t.to_status),
