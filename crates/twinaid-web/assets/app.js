@@ -160,3 +160,19 @@
     xhr.send(new FormData(form));
   });
 })();
+
+// Forms that ask before they act (data-confirm) and print buttons
+// (data-print): here rather than in the page, which allows no inline script.
+(function () {
+  'use strict';
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener('click', function (event) {
+    var target = event.target.closest ? event.target.closest('[data-print]') : null;
+    if (target) { window.print(); }
+  });
+})();

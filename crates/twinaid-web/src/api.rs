@@ -26,12 +26,7 @@ pub struct ApiError {
 
 impl ApiError {
     fn from_app(e: AppError, lang: Lang) -> ApiError {
-        let status = crate::error::status_of(&e);
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = ?e, "api request failed");
-        } else if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::warn!(error = ?e, "database out of reach");
-        }
+        let status = crate::error::log_cause(&e);
         let code = match &e {
             e if e.is_unavailable() => "unavailable",
             AppError::Forbidden => "forbidden",

@@ -40,15 +40,39 @@ pub fn status_of(e: &AppError) -> StatusCode {
     }
 }
 
+/// Logs, once, an error a person is not shown the cause of: a failure with
+/// its whole cause chain (`outer: inner: innermost`), or a database out of
+/// reach. Refusals of input are the person's to read, not the log's.
+pub fn log_cause(e: &AppError) -> StatusCode {
+    let status = status_of(e);
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = %cause_chain(e), "request failed");
+    } else if status == StatusCode::SERVICE_UNAVAILABLE {
+        tracing::warn!(error = %cause_chain(e), "database out of reach");
+    }
+    status
+}
+
+/// An error and its sources, outermost first.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let said = s.to_string();
+        // Wrappers often repeat their source's words: say each once.
+        if !out.ends_with(&said) {
+            out.push_str(": ");
+            out.push_str(&said);
+        }
+        source = s.source();
+    }
+    out
+}
+
 impl WebError {
     /// An application error in a language; internal causes go to the log.
     pub fn from_app(e: AppError, lang: Lang) -> WebError {
-        let status = status_of(&e);
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = ?e, "request failed");
-        } else if status == StatusCode::SERVICE_UNAVAILABLE {
-            tracing::warn!(error = ?e, "database out of reach");
-        }
+        let status = log_cause(&e);
         WebError {
             status,
             message: e.message(lang),
@@ -103,4 +127,30 @@ impl IntoResponse for WebError {
 
 fn page_text(t: &Tr) -> String {
     t.s("error").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cause_chain_names_every_source_once() {
+        let inner = std::io::Error::other("disk full");
+        let e = twinaid_app::AppError::Internal(format!("cannot write: {inner}"));
+        assert_eq!(super::cause_chain(&e), e.to_string());
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("saving failed")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        assert_eq!(
+            super::cause_chain(&Outer(inner)),
+            "saving failed: disk full"
+        );
+    }
 }

@@ -45,6 +45,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "your browser did not keep the sign-in cookie: this site's cookies are kept only over HTTPS, and this page was opened at an http:// address. Open it at its https:// address; on an office network without HTTPS, the administrator starts twinaid with --public-url http://(this address).",
     ),
     (
+        "foreign_origin",
+        "此表单来自其他网站，已拒绝。请在本站页面上重新填写提交。",
+        "this form came from another site and was refused; fill it in again on this site's page.",
+    ),
+    (
         "cookie_dropped",
         "浏览器没有保存登录所需的 Cookie，请允许本站使用 Cookie 后重试。",
         "your browser did not keep the sign-in cookie; allow cookies for this site and try again.",

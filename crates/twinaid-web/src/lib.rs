@@ -4,6 +4,7 @@
 
 mod api;
 mod error;
+mod headers;
 mod i18n;
 mod kept;
 mod metrics;
@@ -67,6 +68,8 @@ pub struct Site {
     pub metrics_listen: Option<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The address people open (`--public-url`), if set.
+    pub public_url: Option<String>,
 }
 
 impl Default for Site {
@@ -80,6 +83,7 @@ impl Default for Site {
             tls: None,
             metrics_listen: None,
             trusted_proxies: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -113,6 +117,11 @@ pub struct AppState {
     pub time_zone: chrono::FixedOffset,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
+    /// The address people open, whose origin forms may come from.
+    pub public_url: Option<String>,
+    /// Whether people reach the server over HTTPS (its own, or a proxy's
+    /// per the public URL): responses then ask browsers to stay on it.
+    pub hsts: bool,
 }
 
 impl AppState {
@@ -160,6 +169,12 @@ fn state_for(app: App, site: &Site) -> AppState {
         fonts: site.fonts.clone(),
         time_zone: site.time_zone,
         trusted_proxies: site.trusted_proxies.clone().into(),
+        public_url: site.public_url.clone(),
+        hsts: site.tls.is_some()
+            || site
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://")),
     }
 }
 
@@ -266,6 +281,10 @@ fn routes(state: AppState, site: &Site) -> Router {
     pages
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            headers::secure,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             requests::trace,
         ))
         .with_state(state)
@@ -276,6 +295,10 @@ fn routes(state: AppState, site: &Site) -> Router {
 fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(show_metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            requests::trace,
+        ))
         .with_state(state)
 }
 

@@ -3613,14 +3613,13 @@ async fn metrics_on_their_own_address_leave_the_pages_address() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let text = client
+    let r = client
         .get(format!("http://{metrics}/metrics"))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert!(r.headers().contains_key("x-request-id"));
+    let text = r.text().await.unwrap();
     assert_eq!(
         sample(
             &text,
@@ -3714,4 +3713,84 @@ async fn two_servers_on_one_postgresql_database_answer_alike() {
         "the sixth attempt waits 1.5 s: {:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_foreign_forms_are_refused() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    assert_eq!(
+        b.sign_in("admin", ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    for path in [
+        "/",
+        "/signin",
+        "/records/project?program=zj-sc",
+        "/no/such/page",
+        "/api/v1/programs",
+        "/assets/app.js",
+    ] {
+        let r = server
+            .client
+            .get(format!("{}{path}", server.base))
+            .header(COOKIE, b.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        let script = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(!script.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(
+            !h.contains_key("strict-transport-security"),
+            "plain http: {path}"
+        );
+        if h["content-type"].to_str().unwrap().starts_with("text/html") {
+            let html = r.text().await.unwrap();
+            assert!(!html.contains("<script>"), "{path}: an inline script");
+            assert!(
+                !html.contains(" onclick=") && !html.contains(" onsubmit="),
+                "{path}"
+            );
+        }
+    }
+
+    // A form posted from another site is refused before it is read, even
+    // with the session's cookie and token; from this site it goes through.
+    let csrf = b.csrf().await;
+    let post = |origin: &'static str| {
+        server
+            .client
+            .post(format!("{}/tokens", server.base))
+            .header(COOKIE, b.cookie_header())
+            .header("origin", origin)
+            .form(&[("csrf", csrf.as_str()), ("name", "from elsewhere")])
+            .send()
+    };
+    let r = post("https://evil.example").await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("其他网站"));
+    let here: &'static str = Box::leak(server.base.clone().into_boxed_str());
+    let r = post(here).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the same site");
+}
+
+#[tokio::test]
+async fn https_responses_ask_browsers_to_stay_on_https() {
+    let server = spawn_https().await;
+    let r = server
+        .client
+        .get(format!("{}/signin", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
 }

@@ -162,6 +162,7 @@ pub async fn run(
             .map(|t| (t.cert.clone(), t.key.clone())),
         metrics_listen: settings.metrics_listen.clone(),
         trusted_proxies: settings.trusted_proxies.clone(),
+        public_url: settings.public_url.clone(),
     };
     let server = twinaid_web::Server::bind_site(app.clone(), listen, site)
         .await

@@ -16,6 +16,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/app.js"),
     ),
     (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/api.js"),
+    ),
+    (
         "echarts.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/vendor/echarts.min.js"),
