@@ -166,6 +166,12 @@ pub enum DomainError {
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    #[error("no file {0}")]
+    NoSuchFile(String),
+    #[error("file {0} exists already")]
+    FileExists(String),
+    #[error("{0} is not a SQLite database file")]
+    NotABackup(String),
     /// A setting (flag, `TWINAID_…` variable or `twinaid.toml` key) that cannot be used.
     #[error("setting {key} = {value}: {}", expected.0)]
     BadSetting {
@@ -508,6 +514,20 @@ impl DomainError {
             }
             (Unreadable(e), Lang::En) => format!(
                 "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
+            ),
+            (NoSuchFile(f), Lang::Zh) => format!("没有文件 {f}：请检查路径"),
+            (NoSuchFile(f), Lang::En) => format!("there is no file {f}; check the path"),
+            (FileExists(f), Lang::Zh) => {
+                format!("文件 {f} 已存在：备份不会覆盖已有文件，请换一个新文件名")
+            }
+            (FileExists(f), Lang::En) => format!(
+                "{f} exists already: a backup never overwrites a file; give a new file name"
+            ),
+            (NotABackup(f), Lang::Zh) => {
+                format!("{f} 不是 SQLite 数据库文件（twinaid backup 写出的备份是）：请检查文件")
+            }
+            (NotABackup(f), Lang::En) => format!(
+                "{f} is not a SQLite database file (a backup twinaid backup wrote is one); check the file"
             ),
             (BadSetting { key, value, expected }, Lang::Zh) => {
                 format!("设置 {key} 的值“{value}”不可用：{}", expected.1)

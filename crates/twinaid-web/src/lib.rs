@@ -468,6 +468,24 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// What is wrong with a certificate or key, said for the person who set
+/// them rather than in the TLS library's words.
+fn tls_trouble(e: &std::io::Error) -> String {
+    let said = e.to_string();
+    let has = |w: &str| said.to_ascii_lowercase().contains(w);
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "a file is not there; check the paths".to_string()
+    } else if has("no certificates") {
+        "the certificate file holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_string()
+    } else if has("no keys") || has("private key") {
+        "the key file holds no unencrypted PEM private key; an encrypted key must be decrypted first (openssl pkey -in key.pem -out plain-key.pem)".to_string()
+    } else if has("keymismatch") || has("inconsistent") {
+        "the private key does not belong to the certificate".to_string()
+    } else {
+        said
+    }
+}
+
 /// The HTTPS settings from PEM files.
 async fn tls_config(
     cert: &std::path::Path,
@@ -480,9 +498,10 @@ async fn tls_config(
             std::io::Error::new(
                 e.kind(),
                 format!(
-                    "HTTPS certificate {} / key {}: {e}",
+                    "HTTPS certificate {} and key {}: {}",
                     cert.display(),
-                    key.display()
+                    key.display(),
+                    tls_trouble(&e)
                 ),
             )
         })

@@ -34,7 +34,7 @@ fn acceptable(id: &str) -> bool {
 }
 
 /// Logs the request's method, route (the template, never the values in
-/// it; the path of a request no route took), status, time, id and user, at
+/// it), status, time, id and user (`-` when it needed no sign-in), at
 /// `info` under the target `twinaid_web::requests`; counts it for
 /// `/metrics`; and returns the id with the response.
 pub async fn trace(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -46,14 +46,12 @@ pub async fn trace(State(state): State<AppState>, mut request: Request, next: Ne
         .filter(|v| acceptable(v))
         .map_or_else(crate::session::random_token, str::to_string);
     let method = request.method().clone();
-    let template = request
+    // A request no route took has no template; its path may hold anything
+    // (a name, an id number), so it is not written down.
+    let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string());
-    // A request no route took is logged by its path: there is no template.
-    let route = template
-        .clone()
-        .unwrap_or_else(|| format!("(no route) {}", request.uri().path()));
+        .map_or_else(|| "(no route)".to_string(), |p| p.as_str().to_string());
     let who = WhoAsked::default();
     request.extensions_mut().insert(who.clone());
     let span = tracing::info_span!("request", request_id = %id);
@@ -71,12 +69,9 @@ pub async fn trace(State(state): State<AppState>, mut request: Request, next: Ne
         user,
         "request"
     );
-    state.metrics.record(
-        method.as_str(),
-        template.as_deref().unwrap_or("(no route)"),
-        status,
-        seconds,
-    );
+    state
+        .metrics
+        .record(method.as_str(), &route, status, seconds);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }

@@ -273,12 +273,28 @@ pub(crate) async fn copy(from: &str, to: &str, lang: Lang) -> Result<(), AppErro
 /// Opens a backup file alone and checks it: the file's integrity, every
 /// table's rows and totals (printed), and the audit chain against its
 /// records and figures. The file is left as one file again.
-pub(crate) async fn verify_backup(file: &std::path::Path, lang: Lang) -> Result<(), AppError> {
+/// Refuses, before any database is opened, a path that is not a SQLite
+/// database file: none there, or something else (its first 16 bytes say).
+pub(crate) fn sqlite_file(file: &std::path::Path) -> Result<(), AppError> {
+    use std::io::Read;
+    let shown = file.display().to_string();
     if !file.is_file() {
         return Err(AppError::BadRequest(
-            twinaid_domain::DomainError::Unreadable(file.display().to_string()),
+            twinaid_domain::DomainError::NoSuchFile(shown),
         ));
     }
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(file).and_then(|mut f| f.read_exact(&mut head));
+    if read.is_err() || &head != b"SQLite format 3\0" {
+        return Err(AppError::BadRequest(
+            twinaid_domain::DomainError::NotABackup(shown),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn verify_backup(file: &std::path::Path, lang: Lang) -> Result<(), AppError> {
+    sqlite_file(file)?;
     let actor = crate::operator();
     let app = App::open(&format!("sqlite://{}", file.display())).await?;
     let checked = async {

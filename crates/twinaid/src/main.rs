@@ -115,10 +115,12 @@ enum Command {
     },
     /// 导入表格（.xlsx .xls .ods .csv）：全部无误才写入 · Import a spreadsheet; nothing is written unless every row is right
     Import {
+        /// 要导入的文件：.xlsx、.xls、.ods、.csv 或 IATI .xml · The file to import: .xlsx, .xls, .ods, .csv or an IATI .xml
         file: PathBuf,
         /// 记录类别（工作表名不是类别时）· Kind of record, when the sheet's name does not say
         #[arg(long)]
         kind: Option<String>,
+        /// 帮扶协作编号（只有一个时可省略）· Program code (may be left out when there is one)
         #[arg(long)]
         program: Option<String>,
         /// 有错误时，写出带“错误”列的副本 · On problems, write a copy with an error column here
@@ -306,7 +308,11 @@ fn parse_checkpoint(s: &str) -> Result<(i64, String), String> {
 fn main() -> ExitCode {
     // One TLS provider for the server's HTTPS and any client the benchmark makes.
     twinaid_web::install_tls_provider();
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     // `config show` shows the serve settings given with it; other commands have none.
     let (no_server, no_limits) = Default::default();
     let (server, limits) = match &cli.command {
@@ -318,7 +324,7 @@ fn main() -> ExitCode {
         _ => (&no_server, &no_limits),
     };
     let settings = match settings::Settings::resolve(&cli.global, server, limits) {
-        Ok(s) => s,
+        Ok(s) => s.given_by_environment(&from_environment(&matches)),
         Err(e) => {
             let lang = cli.global.lang.unwrap_or(Lang::Zh);
             eprintln!("{}{}", lang.pick("错误：", "error: "), e.message(lang));
@@ -349,6 +355,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The arguments whose value came from a `TWINAID_…` variable, not a flag
+/// (for `config show`), at every level of subcommand.
+fn from_environment(matches: &clap::ArgMatches) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut level = Some(matches);
+    while let Some(m) = level {
+        for id in m.ids() {
+            if m.value_source(id.as_str()) == Some(clap::parser::ValueSource::EnvVariable) {
+                out.push(id.as_str().to_string());
+            }
+        }
+        level = m.subcommand().map(|(_, sub)| sub);
+    }
+    out
 }
 
 /// The operator at this machine's command line, named by the login.
@@ -412,21 +434,21 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         Command::Backup { file, .. } => {
             if file.exists() {
                 return Err(AppError::BadRequest(
-                    twinaid_domain::DomainError::DestinationNotEmpty {
-                        table: file.display().to_string(),
-                        rows: 0,
-                    },
+                    twinaid_domain::DomainError::FileExists(file.display().to_string()),
                 ));
             }
             let to = format!("sqlite://{}", file.display());
-            return files::copy(&database_url, &to, lang).await;
+            files::copy(&database_url, &to, lang).await?;
+            // A backup holds password hashes and person-level data: its owner's alone.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600));
+            }
+            return Ok(());
         }
         Command::Restore { file } => {
-            if !file.is_file() {
-                return Err(AppError::BadRequest(
-                    twinaid_domain::DomainError::Unreadable(file.display().to_string()),
-                ));
-            }
+            files::sqlite_file(file)?;
             let from = format!("sqlite://{}", file.display());
             return files::copy(&from, &database_url, lang).await;
         }

@@ -120,6 +120,42 @@ pub async fn run(
     if let Some(w) = warning {
         eprintln!("{w}");
     }
+    // Listening (and reading the certificate) first: a setting that cannot
+    // work stops here, before a demo is loaded or a password printed.
+    let site = twinaid_web::Site {
+        limits: settings.limits,
+        cookies,
+        templates: settings.templates.clone(),
+        fonts: settings.fonts.clone(),
+        time_zone: settings.time_zone,
+        tls: settings
+            .tls
+            .as_ref()
+            .map(|t| (t.cert.clone(), t.key.clone())),
+        metrics_listen: settings.metrics_listen.clone(),
+        trusted_proxies: settings.trusted_proxies.clone(),
+        public_url: settings.public_url.clone(),
+    };
+    let server = twinaid_web::Server::bind_site(app.clone(), listen, site)
+        .await
+        .map_err(|e| {
+            let said = e.to_string();
+            let (key, value) = match (&settings.tls, &settings.metrics_listen) {
+                (Some(t), _) if said.starts_with("HTTPS") => {
+                    ("tls_cert / tls_key", t.cert.display().to_string())
+                }
+                (_, Some(m)) => ("listen / metrics_listen", format!("{listen} / {m}")),
+                _ => ("listen", listen.to_string()),
+            };
+            AppError::BadRequest(DomainError::BadSetting {
+                key: key.into(),
+                value,
+                expected: (
+                    format!("the server cannot start: {said}"),
+                    format!("服务无法启动：{said}"),
+                ),
+            })
+        })?;
     if with_demo {
         init(app, actor, lang).await?;
         if app.programs(actor).await?.is_empty() {
@@ -150,32 +186,6 @@ pub async fn run(
             );
         }
     }
-    let site = twinaid_web::Site {
-        limits: settings.limits,
-        cookies,
-        templates: settings.templates.clone(),
-        fonts: settings.fonts.clone(),
-        time_zone: settings.time_zone,
-        tls: settings
-            .tls
-            .as_ref()
-            .map(|t| (t.cert.clone(), t.key.clone())),
-        metrics_listen: settings.metrics_listen.clone(),
-        trusted_proxies: settings.trusted_proxies.clone(),
-        public_url: settings.public_url.clone(),
-    };
-    let server = twinaid_web::Server::bind_site(app.clone(), listen, site)
-        .await
-        .map_err(|e| {
-            AppError::BadRequest(DomainError::BadSetting {
-                key: "listen / tls_cert / tls_key / metrics_listen".into(),
-                value: listen.to_string(),
-                expected: (
-                    format!("the server cannot start: {e}"),
-                    format!("服务无法启动：{e}"),
-                ),
-            })
-        })?;
     let addr = server
         .local_addr()
         .map_err(|e| AppError::Internal(e.to_string()))?;

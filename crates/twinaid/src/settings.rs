@@ -51,7 +51,7 @@ pub struct GlobalArgs {
     /// PDF 所用中文字体（文件夹或字体文件）· Chinese fonts for PDF: a folder or one font file
     #[arg(long, global = true, env = "TWINAID_FONTS")]
     pub fonts: Option<PathBuf>,
-    /// 网页与报告显示时间所用时区，如 +08:00（默认）· Time zone of times on pages and in reports, e.g. +08:00 (default)
+    /// 网页与报告显示时间所用时区：与 UTC 的时差，如 +08:00（默认）或 UTC · Time zone of times on pages and in reports: an offset from UTC, e.g. +08:00 (default) or UTC
     #[arg(long, global = true, env = "TWINAID_TIME_ZONE", value_parser = parse_zone)]
     pub time_zone: Option<FixedOffset>,
 }
@@ -136,8 +136,10 @@ struct FileSettings {
 /// Where a setting's value came from, for `config show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
-    /// A flag or a `TWINAID_…` variable.
+    /// A flag.
     Given,
+    /// A `TWINAID_…` variable.
+    Environment,
     File,
     Default,
 }
@@ -220,6 +222,44 @@ pub fn parse_public_url(url: &str) -> Result<String, String> {
     twinaid_web::CookieSecurity::of_public_url(Some(url)).map(|_| url.trim().to_string())
 }
 
+/// An address to listen on: `HOST:PORT` (`0.0.0.0:8080`, `[::]:8080`,
+/// `localhost:8080`).
+fn check_listen(key: &str, value: &str) -> Result<(), AppError> {
+    let port = value
+        .rsplit_once(':')
+        .filter(|(host, _)| !host.is_empty())
+        .and_then(|(_, p)| p.parse::<u16>().ok());
+    if port.is_none() {
+        return Err(bad(
+            key,
+            value,
+            "write HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080",
+            "请写成 主机:端口，如 127.0.0.1:8080 或 0.0.0.0:8080",
+        ));
+    }
+    Ok(())
+}
+
+/// A file or folder that must be there when the setting is read.
+fn check_path(key: &str, path: &Path, folder: bool) -> Result<(), AppError> {
+    let there = if folder { path.is_dir() } else { path.exists() };
+    if there {
+        return Ok(());
+    }
+    let (en, zh) = if folder {
+        (
+            "no such folder; check the path",
+            "没有这个文件夹，请检查路径",
+        )
+    } else {
+        (
+            "no such file or folder; check the path",
+            "没有这个文件或文件夹，请检查路径",
+        )
+    };
+    Err(bad(key, path.display(), en, zh))
+}
+
 /// The offset as people write it: `+08:00`.
 pub fn show_zone(z: &FixedOffset) -> String {
     let s = z.local_minus_utc();
@@ -245,18 +285,26 @@ fn read_file(named: Option<&Path>) -> Result<(Option<PathBuf>, FileSettings), Ap
     })?;
     let file = toml::from_str(&text).map_err(|e| {
         let why = e.message().to_string();
-        let line = e
-            .span()
-            .map(|s| {
-                text.get(..s.start)
-                    .map_or(1, |before| before.matches('\n').count() + 1)
-            })
-            .unwrap_or(1);
+        let at = e.span().map_or(0, |s| s.start);
+        let line = text
+            .get(..at)
+            .map_or(1, |before| before.matches('\n').count() + 1);
+        // The key and value on that line, when it has one, so the error
+        // names the setting rather than the file.
+        let (key, value) = text
+            .lines()
+            .nth(line - 1)
+            .and_then(|l| l.split_once('='))
+            .map_or_else(
+                || ("config".to_string(), path.display().to_string()),
+                |(k, v)| (k.trim().to_string(), v.trim().to_string()),
+            );
+        let file = path.display();
         bad(
-            "config",
-            path.display(),
-            &format!("line {line}: {why}; every key is documented in docs/operations.md"),
-            &format!("第 {line} 行：{why}；各项设置见 docs/operations.md"),
+            &key,
+            value,
+            &format!("{file} line {line}: {why}; every key is documented in docs/operations.md"),
+            &format!("{file} 第 {line} 行：{why}；各项设置见 docs/operations.md"),
         )
     })?;
     Ok((Some(path), file))
@@ -298,6 +346,14 @@ impl Settings {
             DEFAULT_DATABASE_URL.to_string(),
         );
         note("database_url", o);
+        if let Err(e) = twinaid_store::parse_url(&database_url) {
+            return Err(bad(
+                "database_url",
+                mask_url(&database_url),
+                &format!("{e}; write sqlite://FILE or postgres://USER@HOST/DATABASE"),
+                "请写成 sqlite://文件 或 postgres://用户@主机/数据库",
+            ));
+        }
         let (pool_size, o) = pick_opt(global.pool_size, f.pool_size);
         note("pool_size", o);
         if let Some(n) = pool_size.filter(|n| !(1..=200).contains(n)) {
@@ -332,6 +388,12 @@ impl Settings {
         note("templates", o);
         let (fonts, o) = pick_opt(global.fonts.clone(), f.fonts);
         note("fonts", o);
+        if let Some(t) = &templates {
+            check_path("templates", t, true)?;
+        }
+        if let Some(f) = &fonts {
+            check_path("fonts", f, false)?;
+        }
         let file_zone = f
             .time_zone
             .map(|s| {
@@ -344,6 +406,7 @@ impl Settings {
 
         let (listen, o) = pick(server.listen.clone(), f.listen, DEFAULT_LISTEN.to_string());
         note("listen", o);
+        check_listen("listen", &listen)?;
         let file_url = f
             .public_url
             .map(|s| {
@@ -383,8 +446,23 @@ impl Settings {
                 ));
             }
         };
+        if let Some(t) = &tls {
+            check_path("tls_cert", &t.cert, false)?;
+            check_path("tls_key", &t.key, false)?;
+        }
         let (metrics_listen, o) = pick_opt(server.metrics_listen.clone(), f.metrics_listen);
         note("metrics_listen", o);
+        if let Some(m) = &metrics_listen {
+            check_listen("metrics_listen", m)?;
+            if m.eq_ignore_ascii_case(&listen) {
+                return Err(bad(
+                    "metrics_listen",
+                    m,
+                    "give an address other than listen's (another port), or leave it unset to serve /metrics beside the pages",
+                    "请填写与 listen 不同的地址（另一个端口），或不设置以便在网页地址上提供 /metrics",
+                ));
+            }
+        }
         let file_proxies = f
             .trusted_proxies
             .map(|list| {
@@ -479,6 +557,17 @@ impl Settings {
         })
     }
 
+    /// Marks the settings whose value a `TWINAID_…` variable gave (clap
+    /// reads flags and variables alike; it tells which it was).
+    pub fn given_by_environment(mut self, keys: &[String]) -> Settings {
+        for (key, origin) in &mut self.origins {
+            if *origin == Origin::Given && keys.iter().any(|k| k == key) {
+                *origin = Origin::Environment;
+            }
+        }
+        self
+    }
+
     /// The settings as `twinaid.toml` lines, the database password masked,
     /// each with where its value came from.
     pub fn show(&self, lang: Lang) -> String {
@@ -568,16 +657,25 @@ impl Settings {
                 .find(|(k, _)| *k == key)
                 .map_or(Origin::Default, |(_, o)| *o);
             let from = match (origin, lang) {
-                (Origin::Given, Lang::Zh) => "命令行或环境变量",
-                (Origin::Given, Lang::En) => "flag or environment",
+                (Origin::Given, Lang::Zh) => "命令行参数",
+                (Origin::Given, Lang::En) => "flag",
+                (Origin::Environment, Lang::Zh) => "环境变量",
+                (Origin::Environment, Lang::En) => "environment",
                 (Origin::File, Lang::Zh) => "设置文件",
                 (Origin::File, Lang::En) => "settings file",
                 (Origin::Default, Lang::Zh) => "默认",
                 (Origin::Default, Lang::En) => "default",
             };
-            let line = match value {
-                Some(v) => format!("{key} = {v}"),
-                None => format!("# {key} ="),
+            let line = match (value, key) {
+                (Some(v), _) => format!("{key} = {v}"),
+                // Unset: the engine decides.
+                (None, "pool_size") => lang
+                    .pick(
+                        "# pool_size = （SQLite 4 读 + 1 写，PostgreSQL 8）",
+                        "# pool_size = (SQLite 4 readers + 1 writer, PostgreSQL 8)",
+                    )
+                    .to_string(),
+                (None, _) => format!("# {key} ="),
             };
             out.push_str(&format!("{line:<50} # {from}\n"));
         }

@@ -1421,9 +1421,10 @@ fn settings_come_from_flags_then_environment_then_twinaid_toml_and_config_show_m
     assert!(
         line("listen").contains("\"0.0.0.0:9000\"") && line("listen").contains("settings file")
     );
-    assert!(line("max_rows").contains("= 7") && line("max_rows").contains("flag"));
+    assert!(line("max_rows").contains("= 7") && line("max_rows").contains("# flag"));
     assert!(
-        line("imports_at_once").contains("= 4"),
+        line("imports_at_once").contains("= 4")
+            && line("imports_at_once").contains("# environment"),
         "the environment over the file"
     );
     assert!(line("max_columns").contains("= 200") && line("max_columns").contains("default"));
@@ -1435,6 +1436,29 @@ fn settings_come_from_flags_then_environment_then_twinaid_toml_and_config_show_m
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("line 3") && said.contains("lisen"), "{said}");
     assert!(!dir.path().join("twinaid.db").exists(), "nothing was made");
+
+    // A value that cannot work is refused before anything is made.
+    for (file, key) in [
+        ("listen = \"nonsense\"\n", "listen"),
+        ("database_url = \"mysql://x\"\n", "database_url"),
+        ("templates = \"/no/such/folder\"\n", "templates"),
+        ("pool_size = \"8\"\n", "pool_size"),
+        (
+            "listen = \"127.0.0.1:8080\"\nmetrics_listen = \"127.0.0.1:8080\"\n",
+            "metrics_listen",
+        ),
+    ] {
+        std::fs::write(dir.path().join("twinaid.toml"), file).unwrap();
+        let out = twinaid_in(dir.path(), &["--lang", "en", "serve", "--demo"], &[]);
+        assert!(!out.status.success(), "{file}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains(&format!("setting {key} ")), "{file}: {said}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("password"));
+        assert!(
+            !dir.path().join("twinaid.db").exists(),
+            "{file}: nothing was made"
+        );
+    }
 
     // Half an HTTPS pair, and an impossible time zone, name the setting.
     std::fs::remove_file(dir.path().join("twinaid.toml")).unwrap();
