@@ -36,16 +36,201 @@ impl App {
         actor: &Actor,
         program: &str,
         kind: RecordKind,
-        mut records: Vec<Located<Record>>,
+        records: Vec<Located<Record>>,
         read_problems: Vec<Problem>,
         written: Option<&(dyn Fn(usize) + Sync)>,
     ) -> Result<LoadSummary, AppError> {
-        let office = match &actor.role {
-            Role::Administrator => true,
-            Role::ProgramOffice { program: p } if p == program => true,
-            Role::HelperUnit { .. } | Role::HelpedCounty { .. } => false,
-            _ => return Err(AppError::Forbidden),
+        let office = import_as_office(actor, program)?;
+        let checked = self
+            .check_window(actor, program, kind, office, records, read_problems)
+            .await?;
+        if !checked.problems.is_empty() {
+            let mut problems = checked.problems;
+            problems.sort_by_key(|p| (p.location.row, p.location.column.clone()));
+            return Err(AppError::Invalid(problems));
+        }
+        let (bundle, steps_back) = (checked.bundle, checked.steps_back);
+        tracing::info!(program, kind = kind.code(), rows = bundle.records.len(), actor = %actor.name, "importing records");
+        let notes = twinaid_store::WriteNotes {
+            steps_back: &steps_back,
+            step_back_reason: crate::records::STEP_BACK_REASON,
+            progress: written.map(twinaid_store::RecordsDone),
+            ..Default::default()
         };
+        Ok(self
+            .store
+            .apply_bundle_noted(&bundle, &actor.name, notes)
+            .await?)
+    }
+}
+
+impl App {
+    /// Imports a long file a window at a time in one transaction, so that
+    /// memory holds one window of rows, not the file. Each window is
+    /// checked as a whole file is; while no problem has been found anywhere
+    /// it is written. After the first problem nothing more is written (the
+    /// transaction is let go, so nothing at all is stored) but the rest is
+    /// still checked, so every problem in the file is reported. A code
+    /// repeated in a later window is a problem too. `heard` hears how many
+    /// more rows were checked (and written) after each window.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, program, kind = kind.code()))]
+    pub async fn import_record_windows(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        windows: impl Iterator<Item = ImportWindow>,
+        heard: Option<&(dyn Fn(usize) + Sync)>,
+    ) -> Result<LoadSummary, AppError> {
+        let office = import_as_office(actor, program)?;
+        let mut writing: Option<twinaid_store::RecordImport<'_>> = None;
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut steps_back = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        let mut wrote_any = false;
+        for window in windows {
+            let ImportWindow {
+                records,
+                problems: read,
+            } = window;
+            let rows = records.len();
+            for r in &records {
+                if seen.contains(r.item.code()) {
+                    let mut place = r.location.clone();
+                    place.column = Some("code".into());
+                    place.value = Some(r.item.code().to_string());
+                    problems.push(Problem::at(
+                        place,
+                        DomainError::DuplicateKey(r.item.code().to_string()),
+                    ));
+                }
+            }
+            let codes: Vec<String> = records.iter().map(|r| r.item.code().to_string()).collect();
+            let checked = self
+                .check_window(actor, program, kind, office, records, read)
+                .await?;
+            seen.extend(codes);
+            problems.extend(checked.problems);
+            if problems.is_empty() {
+                if writing.is_none() {
+                    writing = Some(
+                        self.store
+                            .begin_record_import(program, &actor.name, None)
+                            .await?,
+                    );
+                }
+                if let Some(w) = writing.as_mut() {
+                    w.write(&checked.bundle.records).await?;
+                    wrote_any = true;
+                }
+                steps_back.extend(checked.steps_back);
+            } else {
+                // Dropped: what the earlier windows wrote is rolled back.
+                writing = None;
+            }
+            if let Some(h) = heard {
+                h(rows);
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| (p.location.row, p.location.column.clone()));
+            return Err(AppError::Invalid(problems));
+        }
+        match writing {
+            Some(w) if wrote_any => Ok(w
+                .finish(&steps_back, crate::records::STEP_BACK_REASON)
+                .await?),
+            _ => Ok(LoadSummary::default()),
+        }
+    }
+}
+
+/// What a template's drop-down lists offer: codes with their names.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateChoices {
+    /// Helped counties and the places above them, named as in `year`.
+    pub regions: Vec<(String, String)>,
+    pub helper_units: Vec<(String, String)>,
+    pub helped_units: Vec<(String, String)>,
+    /// The latest year with data, for examples.
+    pub year: i32,
+}
+
+impl App {
+    /// The codes a template of the program offers, named in a language; a
+    /// helper unit's template offers only its own unit.
+    pub async fn template_choices(
+        &self,
+        actor: &Actor,
+        program: &str,
+        lang: twinaid_domain::Lang,
+    ) -> Result<TemplateChoices, AppError> {
+        let year = self.latest_year(actor, program).await?;
+        let regions = self
+            .place_names(actor, program, year)
+            .await?
+            .into_iter()
+            .map(|(code, (zh, en))| (code, lang.pick(&zh, &en).to_string()))
+            .collect();
+        let units = self.units(actor, program).await?;
+        let side = |s: &str| -> Vec<(String, String)> {
+            units
+                .iter()
+                .filter(|u| u.side == s)
+                .filter(|u| match &actor.role {
+                    Role::HelperUnit { unit } => s != "helping" || &u.code == unit,
+                    _ => true,
+                })
+                .map(|u| (u.code.clone(), u.name(lang).to_string()))
+                .collect()
+        };
+        Ok(TemplateChoices {
+            regions,
+            helper_units: side("helping"),
+            helped_units: side("helped"),
+            year,
+        })
+    }
+}
+
+/// Whether the importer writes as the program's office (held to no one's
+/// scope) or as a helper unit or county (each row must be theirs).
+fn import_as_office(actor: &Actor, program: &str) -> Result<bool, AppError> {
+    match &actor.role {
+        Role::Administrator => Ok(true),
+        Role::ProgramOffice { program: p } if p == program => Ok(true),
+        Role::HelperUnit { .. } | Role::HelpedCounty { .. } => Ok(false),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Rows checked for writing: the bundle to write, what is wrong with them,
+/// and the projects the write sends back a step.
+struct CheckedWindow {
+    bundle: ProgramBundle,
+    problems: Vec<Problem>,
+    steps_back: Vec<(String, String, String)>,
+}
+
+/// A part of a long file: its records and the problems found reading them.
+#[derive(Debug, Default)]
+pub struct ImportWindow {
+    pub records: Vec<Located<Record>>,
+    pub problems: Vec<Problem>,
+}
+
+impl App {
+    /// Checks records read from a file (all of it, or a window of it):
+    /// the importer's scope, the pairings, references and published years.
+    async fn check_window(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        office: bool,
+        mut records: Vec<Located<Record>>,
+        read_problems: Vec<Problem>,
+    ) -> Result<CheckedWindow, AppError> {
         let started = std::time::Instant::now();
         // The stored records the file names, by code: at national scale a
         // kind holds millions, which a small file should not read.
@@ -135,68 +320,10 @@ impl App {
         tracing::debug!(elapsed = ?started.elapsed(), "import: bundle checked");
         problems.extend(self.published_year_changes(&bundle).await?);
         tracing::debug!(elapsed = ?started.elapsed(), "import: published years checked");
-        if !problems.is_empty() {
-            problems.sort_by_key(|p| (p.location.row, p.location.column.clone()));
-            return Err(AppError::Invalid(problems));
-        }
-        tracing::info!(program, kind = kind.code(), rows = bundle.records.len(), actor = %actor.name, "importing records");
-        let notes = twinaid_store::WriteNotes {
-            steps_back: &steps_back,
-            step_back_reason: crate::records::STEP_BACK_REASON,
-            progress: written.map(twinaid_store::RecordsDone),
-            ..Default::default()
-        };
-        Ok(self
-            .store
-            .apply_bundle_noted(&bundle, &actor.name, notes)
-            .await?)
-    }
-}
-
-/// What a template's drop-down lists offer: codes with their names.
-#[derive(Debug, Clone, Default)]
-pub struct TemplateChoices {
-    /// Helped counties and the places above them, named as in `year`.
-    pub regions: Vec<(String, String)>,
-    pub helper_units: Vec<(String, String)>,
-    pub helped_units: Vec<(String, String)>,
-    /// The latest year with data, for examples.
-    pub year: i32,
-}
-
-impl App {
-    /// The codes a template of the program offers, named in a language; a
-    /// helper unit's template offers only its own unit.
-    pub async fn template_choices(
-        &self,
-        actor: &Actor,
-        program: &str,
-        lang: twinaid_domain::Lang,
-    ) -> Result<TemplateChoices, AppError> {
-        let year = self.latest_year(actor, program).await?;
-        let regions = self
-            .place_names(actor, program, year)
-            .await?
-            .into_iter()
-            .map(|(code, (zh, en))| (code, lang.pick(&zh, &en).to_string()))
-            .collect();
-        let units = self.units(actor, program).await?;
-        let side = |s: &str| -> Vec<(String, String)> {
-            units
-                .iter()
-                .filter(|u| u.side == s)
-                .filter(|u| match &actor.role {
-                    Role::HelperUnit { unit } => s != "helping" || &u.code == unit,
-                    _ => true,
-                })
-                .map(|u| (u.code.clone(), u.name(lang).to_string()))
-                .collect()
-        };
-        Ok(TemplateChoices {
-            regions,
-            helper_units: side("helping"),
-            helped_units: side("helped"),
-            year,
+        Ok(CheckedWindow {
+            bundle,
+            problems,
+            steps_back,
         })
     }
 }

@@ -22,7 +22,7 @@ pub use accounts::{SESSION_HOURS, Secret, Session};
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use audit::AuditVerification;
 pub use error::AppError;
-pub use imports::TemplateChoices;
+pub use imports::{ImportWindow, TemplateChoices};
 pub use inspections::{ATTACHMENT_MAX_BYTES, AttachmentRow, Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
 pub use pairing_scope::EditTerms;

@@ -17,4 +17,6 @@ mod table;
 pub mod workbook;
 
 pub use folder::{FolderSource, ProgramSource, StaticSource, read_program};
-pub use sheet::{ReadLimits, Sheet, SheetRow, read_sheets, read_sheets_within};
+pub use sheet::{
+    CsvWindows, ReadLimits, Sheet, SheetRow, csv_windows, read_sheets, read_sheets_within,
+};

@@ -217,7 +217,7 @@ pub fn read_sheets_within(
     let format = SheetFormat::of(file_name)
         .ok_or_else(|| problem(file_name, DomainError::SheetFormat(file_name.to_string())))?;
     match format {
-        SheetFormat::Csv => Ok(vec![read_csv(file_name, &decode_text(bytes), limits)?]),
+        SheetFormat::Csv => Ok(vec![read_csv(file_name, bytes, limits)?]),
         SheetFormat::Workbook => {
             check_unpacked(file_name, bytes, limits.unpacked_bytes)?;
             let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
@@ -265,25 +265,36 @@ pub fn read_sheets_within(
     }
 }
 
+/// The text of a CSV file, shared by its reader and its line counter.
+#[derive(Clone)]
+struct SharedText(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
 /// Counts lines forward through a text, so that finding the line of each
 /// record in turn costs the length of the text once, not once per record.
-struct LineCounter<'a> {
-    text: &'a str,
+struct LineCounter {
+    text: SharedText,
     byte: usize,
     line: usize,
 }
 
-impl LineCounter<'_> {
+impl LineCounter {
     /// The 1-based line a record starting at `byte` is on, past any blank
     /// lines the reader skipped to get there.
     fn line_of(&mut self, byte: usize) -> usize {
+        let text: &str = &self.text.0;
         if byte >= self.byte {
-            let passed = self.text.get(self.byte..byte).unwrap_or_default();
+            let passed = text.get(self.byte..byte).unwrap_or_default();
             self.line += passed.matches('\n').count();
             self.byte = byte;
         }
         let mut line = self.line;
-        for c in self.text.get(byte..).unwrap_or_default().chars() {
+        for c in text.get(byte..).unwrap_or_default().chars() {
             match c {
                 '\n' => line += 1,
                 '\r' => {}
@@ -294,45 +305,135 @@ impl LineCounter<'_> {
     }
 }
 
-fn read_csv(file_name: &str, text: &str, limits: &ReadLimits) -> Result<Sheet, Problem> {
-    let mut reader = csv::ReaderBuilder::new()
+/// A CSV file read a window of rows at a time: its text is held once and
+/// the rows of one window at a time, so a file of a million rows is
+/// checked and written without holding a million rows. Each item is a
+/// sheet with the header and the window's rows (the first, even when
+/// empty, so that a file of a header alone is still seen); reading stops
+/// at the first row past a limit or that cannot be read.
+pub struct CsvWindows {
+    file_name: String,
+    name: String,
+    records: csv::StringRecordsIntoIter<Cursor<SharedText>>,
+    lines: LineCounter,
+    header: Option<Vec<String>>,
+    limits: ReadLimits,
+    window: usize,
+    /// Records read, header and blank ones included.
+    index: usize,
+    /// Rows under the header read so far.
+    kept: usize,
+    done: bool,
+    given: bool,
+}
+
+/// Reads a CSV file (UTF-8 or GB18030) `window` rows at a time.
+pub fn csv_windows(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &ReadLimits,
+    window: usize,
+) -> CsvWindows {
+    let text = SharedText(std::sync::Arc::from(decode_text(bytes)));
+    let records = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(text.as_bytes());
-    let mut header = None;
-    let mut rows = Vec::new();
-    let mut lines = LineCounter {
-        text,
-        byte: 0,
-        line: 1,
-    };
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            Problem::at(
-                Location {
-                    file: Some(file_name.to_string()),
-                    row: Some(i + 1),
-                    ..Location::default()
-                },
-                DomainError::Unreadable(e.to_string()),
-            )
-        })?;
-        // The line the row starts on: blank lines and quoted line breaks keep their place.
-        let number = record
-            .position()
-            .and_then(|p| usize::try_from(p.byte()).ok())
-            .map_or(i + 1, |byte| lines.line_of(byte));
-        let row = SheetRow {
-            number,
-            cells: record.iter().map(|c| c.trim().to_string()).collect(),
-        };
-        limits.check(file_name, rows.len() + usize::from(header.is_some()), &row)?;
-        if header.is_none() {
-            if !row.is_blank() {
-                header = Some(row.cells);
+        .from_reader(Cursor::new(text.clone()))
+        .into_records();
+    CsvWindows {
+        file_name: file_name.to_string(),
+        name: file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(file_name)
+            .to_string(),
+        records,
+        lines: LineCounter {
+            text,
+            byte: 0,
+            line: 1,
+        },
+        header: None,
+        limits: *limits,
+        window: window.max(1),
+        index: 0,
+        kept: 0,
+        done: false,
+        given: false,
+    }
+}
+
+impl Iterator for CsvWindows {
+    type Item = Result<Sheet, Problem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut rows = Vec::new();
+        while rows.len() < self.window {
+            let Some(record) = self.records.next() else {
+                self.done = true;
+                break;
+            };
+            let i = self.index;
+            self.index += 1;
+            let record = match record {
+                Ok(r) => r,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(Problem::at(
+                        Location {
+                            file: Some(self.file_name.clone()),
+                            row: Some(i + 1),
+                            ..Location::default()
+                        },
+                        DomainError::Unreadable(e.to_string()),
+                    )));
+                }
+            };
+            // The line the row starts on: blank lines and quoted line breaks keep their place.
+            let number = record
+                .position()
+                .and_then(|p| usize::try_from(p.byte()).ok())
+                .map_or(i + 1, |byte| self.lines.line_of(byte));
+            let row = SheetRow {
+                number,
+                cells: record.iter().map(|c| c.trim().to_string()).collect(),
+            };
+            let counted = self.kept + usize::from(self.header.is_some());
+            if let Err(p) = self.limits.check(&self.file_name, counted, &row) {
+                self.done = true;
+                return Some(Err(p));
             }
-        } else {
-            rows.push(row);
+            if self.header.is_none() {
+                if !row.is_blank() {
+                    self.header = Some(row.cells);
+                }
+            } else {
+                self.kept += 1;
+                rows.push(row);
+            }
+        }
+        if rows.is_empty() && self.given {
+            return None;
+        }
+        self.given = true;
+        Some(Ok(Sheet {
+            name: self.name.clone(),
+            header: self.header.clone().unwrap_or_default(),
+            rows,
+        }))
+    }
+}
+
+fn read_csv(file_name: &str, bytes: &[u8], limits: &ReadLimits) -> Result<Sheet, Problem> {
+    let mut whole: Option<Sheet> = None;
+    for window in csv_windows(file_name, bytes, limits, usize::MAX) {
+        let window = window?;
+        match whole.as_mut() {
+            Some(w) => w.rows.extend(window.rows),
+            None => whole = Some(window),
         }
     }
     let name = file_name
@@ -340,11 +441,11 @@ fn read_csv(file_name: &str, text: &str, limits: &ReadLimits) -> Result<Sheet, P
         .next()
         .unwrap_or(file_name)
         .to_string();
-    Ok(Sheet {
+    Ok(whole.unwrap_or(Sheet {
         name,
-        header: header.unwrap_or_default(),
-        rows,
-    })
+        header: Vec::new(),
+        rows: Vec::new(),
+    }))
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub use copy::{CopyError, TABLES, TableCopy};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, ListTotals, RecordPage, RecordQuery, UnitRow};
-pub use load::{LoadSummary, RecordsDone, WriteNotes};
+pub use load::{LoadSummary, RecordImport, RecordsDone, WriteNotes};
 pub use plans::PlanRow;
 pub use reads::{AuditEntry, TableCount};
 pub use satisfaction::SatisfactionRow;

@@ -569,15 +569,17 @@ async fn stored_records(
         format!("CAST(json_build_array({}) AS TEXT)", names.join(", "))
     };
     let mut sql = format!("SELECT code, {array} FROM {table} WHERE program_code = $1");
-    if let Some(codes) = only {
-        sql.push_str(&format!(
-            " AND code IN ({})",
-            crate::rows::placeholders(2, codes.len())
-        ));
+    // The codes as one JSON array: one statement however many there are.
+    if only.is_some() {
+        sql.push_str(if crate::rows::sequential_params(conn) {
+            " AND code IN (SELECT value FROM json_each($2))"
+        } else {
+            " AND code IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))"
+        });
     }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
-    for c in only.unwrap_or_default() {
-        q = q.bind(c.to_string());
+    if let Some(codes) = only {
+        q = q.bind(Value::from(codes.to_vec()).to_string());
     }
     let rows = q.fetch_all(&mut *conn).await?;
     let mut out = HashMap::with_capacity(rows.len());
@@ -801,142 +803,37 @@ impl Store {
             )
             .await?;
         }
-        // Records not stored yet are inserted many to a statement: a file of
-        // 100,000 new rows is 2,000 statements, not 300,000.
-        // What is stored of each kind, read once: a record that is already as
-        // stored costs no statement at all, so importing a file again is quick.
-        let mut existing: BTreeMap<&str, HashMap<String, Option<Vec<FieldValue>>>> =
-            BTreeMap::new();
-        let mut touched = crate::summary::Touched::default();
+        let mut records = RecordState::default();
         // A unit that changes kind moves its records between fund sources.
         let units_changed = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
-        touched.everything = units_changed;
+        records.touched.everything = units_changed;
         let figures_records = bundle.records.iter().any(|r| r.item.kind.is_yearly());
-        if !touched.everything
+        if !records.touched.everything
             && figures_records
             && bundle.records.len() <= crate::summary::RECORDS_BY_DIFFERENCE
         {
-            let mut records: BTreeMap<RecordKind, Vec<String>> = BTreeMap::new();
+            let mut codes: BTreeMap<RecordKind, Vec<String>> = BTreeMap::new();
             for r in &bundle.records {
-                records
+                codes
                     .entry(r.item.kind)
                     .or_default()
                     .push(r.item.code().to_string());
             }
-            touched.before_writing(conn, program_code, records).await?;
+            records
+                .touched
+                .before_writing(conn, program_code, codes)
+                .await?;
         }
-        let mut inserts: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
-        let mut updates: Vec<Changed> = Vec::new();
-        let mut pending_table = "";
-        // Records dealt with, and how many of them the listener heard of.
-        let (mut done, mut told) = (0, 0);
-        let batch = load_batch(conn);
-        for r in &bundle.records {
-            let record = &r.item;
-            let table = record.kind.code();
-            let fields = record.kind.fields();
-            if !existing.contains_key(table) {
-                // A few records (a form, a small file) are looked up by code; many, all read at once.
-                let mine: Vec<&str> = bundle
-                    .records
-                    .iter()
-                    .filter(|r| r.item.kind == record.kind)
-                    .map(|r| r.item.code())
-                    .take(501)
-                    .collect();
-                let only = (mine.len() <= 500).then_some(mine.as_slice());
-                let stored = stored_records(conn, table, program_code, &fields, only).await?;
-                existing.insert(table, stored);
-                tracing::debug!(elapsed = ?started.elapsed(), table, "load: stored records read");
-            }
-            let cols: Vec<Col> = fields
-                .iter()
-                .zip(&record.values)
-                .filter(|(spec, _)| spec.name != "code")
-                .map(|(spec, value)| from_spec(spec, value))
-                .collect();
-            let key = vec![pk(), text("code", record.code())];
-            let codes = existing.entry(table).or_default();
-            if let Some(Some(old)) = codes.get(record.code()) {
-                // Where the stored record counted until now.
-                let at = |name: &str| {
-                    cols.iter()
-                        .position(|c| c.name == name)
-                        .and_then(|i| old.get(i))
-                };
-                touched.add(
-                    record.kind,
-                    at("year").and_then(FieldValue::as_int),
-                    at("region_code").and_then(FieldValue::as_text),
-                );
-            }
-            touched.add(
-                record.kind,
-                record.year().map(i64::from),
-                record.get("region_code").as_text(),
-            );
-            if notes.create_only && codes.get(record.code()).is_some_and(Option::is_some) {
-                return Err(StoreError::Duplicate(record.code().to_string()));
-            }
-            // New, stored (and then as it was, or changed), or written by
-            // this bundle already (a repeated code, left to the slow path).
-            let stored = match codes.get(record.code()) {
-                None => None,
-                Some(Some(values)) => {
-                    if values.len() == cols.len()
-                        && values.iter().zip(&cols).all(|(v, c)| *v == c.value)
-                    {
-                        w.summary.add(table, Outcome::Unchanged);
-                        done += 1;
-                        continue;
-                    }
-                    Some(true)
-                }
-                Some(None) => Some(false),
-            };
-            let batch_full = inserts.len() + updates.len() >= batch;
-            if pending_table != table || batch_full || stored == Some(false) {
-                w.insert_many(conn, pending_table, &inserts).await?;
-                w.update_many(conn, pending_table, &updates).await?;
-                w.events.spill(conn).await?;
-                inserts.clear();
-                updates.clear();
-                pending_table = table;
-                if let Some(RecordsDone(heard)) = notes.progress {
-                    heard(done - told);
-                    told = done;
-                }
-            }
-            done += 1;
-            // Marked as written: a repeat of the code takes the slow path.
-            let before = codes.insert(record.code().to_string(), None);
-            match (stored, before) {
-                (None, _) => inserts.push((key, cols)),
-                (Some(true), Some(Some(values))) => {
-                    let stored = cols
-                        .iter()
-                        .zip(values)
-                        .map(|(c, value)| Col {
-                            name: c.name,
-                            value,
-                            integer: c.integer,
-                            scale: c.scale,
-                        })
-                        .collect();
-                    updates.push(Changed {
-                        key,
-                        values: cols,
-                        stored,
-                    });
-                }
-                _ => w.upsert(conn, table, &key, &cols).await?,
-            }
-        }
-        w.insert_many(conn, pending_table, &inserts).await?;
-        w.update_many(conn, pending_table, &updates).await?;
-        if let Some(RecordsDone(heard)) = notes.progress {
-            heard(done - told);
-        }
+        write_records(
+            conn,
+            &mut w,
+            &mut records,
+            program_code,
+            &bundle.records,
+            Lookup::Whole,
+        )
+        .await?;
+        let touched = records.touched;
         tracing::debug!(elapsed = ?started.elapsed(), "load: records written");
         for a in &bundle.aggregates {
             let a = &a.item;
@@ -978,39 +875,16 @@ impl Store {
             .counts
             .get("indicator")
             .is_some_and(|(c, u, _)| c + u > 0);
-        for (code, from, to) in notes.steps_back {
-            sqlx::query(
-                "INSERT INTO project_transition (program_code, project_code, from_status, to_status, actor, at, reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(program_code.to_string())
-            .bind(code.clone())
-            .bind(from.clone())
-            .bind(to.clone())
-            .bind(actor.to_string())
-            .bind(w.at.clone())
-            .bind(notes.step_back_reason.to_string())
-            .execute(&mut *conn)
-            .await?;
-        }
-        // PostgreSQL plans the summary's queries from the table's statistics:
-        // after a large write they describe a table a fraction of its size,
-        // and the plans they give take seconds instead of a fraction of one.
-        if self.engine == crate::Engine::Postgres {
-            let written: Vec<&str> = w
-                .summary
-                .counts
-                .iter()
-                .filter(|(_, (c, u, _))| c + u > 10_000)
-                .map(|(t, _)| t.as_str())
-                .collect();
-            for t in written {
-                sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {t}")))
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            tracing::debug!(elapsed = ?started.elapsed(), "load: analyzed");
-        }
+        record_steps_back(
+            conn,
+            program_code,
+            actor,
+            &w.at,
+            notes.steps_back,
+            notes.step_back_reason,
+        )
+        .await?;
+        analyze_written(conn, self.engine, &w.summary).await?;
         if indicators_changed {
             // Every program's figures are made again: none may be served as kept.
             audit::bump(conn, "").await?;
@@ -1063,5 +937,334 @@ impl Store {
         w.finish(conn).await?;
         tx.commit().await?;
         Ok(w.summary.changed())
+    }
+}
+
+/// What a write of records keeps from one batch of records to the next:
+/// the stored records read so far, by kind and code, and the slices of the
+/// figures it touched.
+#[derive(Default)]
+struct RecordState {
+    existing: BTreeMap<&'static str, HashMap<String, Option<Vec<FieldValue>>>>,
+    touched: crate::summary::Touched,
+}
+
+/// How stored records are found before they are compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// All of a kind once (many records), or by code (a few).
+    Whole,
+    /// A window of a longer import: by the window's codes only, so that
+    /// memory holds one window's stored records at a time.
+    Window,
+}
+
+/// Writes records, inserting new ones many to a statement and updating
+/// changed ones in batches; a record as stored costs no statement.
+async fn write_records(
+    conn: &mut AnyConnection,
+    w: &mut Writer<'_>,
+    state: &mut RecordState,
+    program_code: &str,
+    records: &[twinaid_domain::bundle::Located<Record>],
+    lookup: Lookup,
+) -> Result<(), StoreError> {
+    let pk = || text("program_code", program_code);
+    if lookup == Lookup::Window {
+        state.existing.clear();
+        let mut by_kind: BTreeMap<RecordKind, Vec<&str>> = BTreeMap::new();
+        for r in records {
+            by_kind.entry(r.item.kind).or_default().push(r.item.code());
+        }
+        for (kind, codes) in by_kind {
+            let stored = stored_records(
+                conn,
+                kind.code(),
+                program_code,
+                &kind.fields(),
+                Some(&codes),
+            )
+            .await?;
+            state.existing.insert(kind.code(), stored);
+        }
+    }
+    // Records not stored yet are inserted many to a statement: a file of
+    // 100,000 new rows is 2,000 statements, not 300,000.
+    // What is stored of each kind, read once: a record that is already as
+    // stored costs no statement at all, so importing a file again is quick.
+    let mut inserts: Vec<(Vec<Col>, Vec<Col>)> = Vec::new();
+    let mut updates: Vec<Changed> = Vec::new();
+    let mut pending_table = "";
+    // Records dealt with, and how many of them the listener heard of.
+    let (mut done, mut told) = (0, 0);
+    let batch = load_batch(conn);
+    for r in records {
+        let record = &r.item;
+        let table = record.kind.code();
+        let fields = record.kind.fields();
+        if !state.existing.contains_key(table) {
+            // A few records (a form, a small file) are looked up by code; many, all read at once.
+            let mine: Vec<&str> = records
+                .iter()
+                .filter(|r| r.item.kind == record.kind)
+                .map(|r| r.item.code())
+                .take(501)
+                .collect();
+            let only = (mine.len() <= 500).then_some(mine.as_slice());
+            let stored = stored_records(conn, table, program_code, &fields, only).await?;
+            state.existing.insert(table, stored);
+            tracing::debug!(table, "load: stored records read");
+        }
+        let cols: Vec<Col> = fields
+            .iter()
+            .zip(&record.values)
+            .filter(|(spec, _)| spec.name != "code")
+            .map(|(spec, value)| from_spec(spec, value))
+            .collect();
+        let key = vec![pk(), text("code", record.code())];
+        let codes = state.existing.entry(table).or_default();
+        if let Some(Some(old)) = codes.get(record.code()) {
+            // Where the stored record counted until now.
+            let at = |name: &str| {
+                cols.iter()
+                    .position(|c| c.name == name)
+                    .and_then(|i| old.get(i))
+            };
+            state.touched.add(
+                record.kind,
+                at("year").and_then(FieldValue::as_int),
+                at("region_code").and_then(FieldValue::as_text),
+            );
+        }
+        state.touched.add(
+            record.kind,
+            record.year().map(i64::from),
+            record.get("region_code").as_text(),
+        );
+        if w.notes.create_only && codes.get(record.code()).is_some_and(Option::is_some) {
+            return Err(StoreError::Duplicate(record.code().to_string()));
+        }
+        // New, stored (and then as it was, or changed), or written by
+        // this bundle already (a repeated code, left to the slow path).
+        let stored = match codes.get(record.code()) {
+            None => None,
+            Some(Some(values)) => {
+                if values.len() == cols.len()
+                    && values.iter().zip(&cols).all(|(v, c)| *v == c.value)
+                {
+                    w.summary.add(table, Outcome::Unchanged);
+                    done += 1;
+                    continue;
+                }
+                Some(true)
+            }
+            Some(None) => Some(false),
+        };
+        let batch_full = inserts.len() + updates.len() >= batch;
+        if pending_table != table || batch_full || stored == Some(false) {
+            w.insert_many(conn, pending_table, &inserts).await?;
+            w.update_many(conn, pending_table, &updates).await?;
+            w.events.spill(conn).await?;
+            inserts.clear();
+            updates.clear();
+            pending_table = table;
+            if let Some(RecordsDone(heard)) = w.notes.progress {
+                heard(done - told);
+                told = done;
+            }
+        }
+        done += 1;
+        // Marked as written: a repeat of the code takes the slow path.
+        let before = codes.insert(record.code().to_string(), None);
+        match (stored, before) {
+            (None, _) => inserts.push((key, cols)),
+            (Some(true), Some(Some(values))) => {
+                let stored = cols
+                    .iter()
+                    .zip(values)
+                    .map(|(c, value)| Col {
+                        name: c.name,
+                        value,
+                        integer: c.integer,
+                        scale: c.scale,
+                    })
+                    .collect();
+                updates.push(Changed {
+                    key,
+                    values: cols,
+                    stored,
+                });
+            }
+            _ => w.upsert(conn, table, &key, &cols).await?,
+        }
+    }
+    w.insert_many(conn, pending_table, &inserts).await?;
+    w.update_many(conn, pending_table, &updates).await?;
+    if let Some(RecordsDone(heard)) = w.notes.progress {
+        heard(done - told);
+    }
+    Ok(())
+}
+
+/// Records the projects a write sent back a step, as steps with why.
+async fn record_steps_back(
+    conn: &mut AnyConnection,
+    program_code: &str,
+    actor: &str,
+    at: &str,
+    steps_back: &[(String, String, String)],
+    reason: &str,
+) -> Result<(), StoreError> {
+    for (code, from, to) in steps_back {
+        sqlx::query(
+            "INSERT INTO project_transition (program_code, project_code, from_status, to_status, actor, at, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(program_code.to_string())
+        .bind(code.clone())
+        .bind(from.clone())
+        .bind(to.clone())
+        .bind(actor.to_string())
+        .bind(at.to_string())
+        .bind(reason.to_string())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL plans the summary's queries from the table's statistics:
+/// after a large write they describe a table a fraction of its size, and
+/// the plans they give take seconds instead of a fraction of one.
+async fn analyze_written(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    summary: &LoadSummary,
+) -> Result<(), StoreError> {
+    if engine != crate::Engine::Postgres {
+        return Ok(());
+    }
+    let written: Vec<&str> = summary
+        .counts
+        .iter()
+        .filter(|(_, (c, u, _))| c + u > 10_000)
+        .map(|(t, _)| t.as_str())
+        .collect();
+    for t in written {
+        sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {t}")))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// An import of many records written a window at a time in one
+/// transaction, so that memory holds one window, not the file: nothing is
+/// stored unless [`RecordImport::finish`] is reached; dropped before, it
+/// rolls back.
+pub struct RecordImport<'a> {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    w: Writer<'a>,
+    state: RecordState,
+    program: String,
+    actor: String,
+    engine: crate::Engine,
+    /// Rows written to each table when it was last analyzed (PostgreSQL).
+    analyzed: BTreeMap<String, u64>,
+}
+
+impl Store {
+    /// Begins an import of records into a program: the write lock and the
+    /// program's data version are taken now and held until it ends.
+    pub async fn begin_record_import<'a>(
+        &self,
+        program: &str,
+        actor: &str,
+        progress: Option<RecordsDone<'a>>,
+    ) -> Result<RecordImport<'a>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        audit::lock_version(&mut tx, program).await?;
+        let at = audit::now();
+        Ok(RecordImport {
+            w: Writer {
+                events: EventLog::new(&at, actor, program),
+                at,
+                summary: LoadSummary::default(),
+                notes: WriteNotes {
+                    progress,
+                    ..WriteNotes::default()
+                },
+            },
+            tx,
+            state: RecordState::default(),
+            program: program.to_string(),
+            actor: actor.to_string(),
+            engine: self.engine,
+            analyzed: BTreeMap::new(),
+        })
+    }
+}
+
+impl RecordImport<'_> {
+    /// Writes a window of checked records (their audit events spill to the
+    /// database as they go).
+    pub async fn write(
+        &mut self,
+        records: &[twinaid_domain::bundle::Located<Record>],
+    ) -> Result<(), StoreError> {
+        let conn: &mut AnyConnection = &mut self.tx;
+        write_records(
+            conn,
+            &mut self.w,
+            &mut self.state,
+            &self.program,
+            records,
+            Lookup::Window,
+        )
+        .await?;
+        self.w.events.spill(conn).await?;
+        // PostgreSQL plans the next windows' lookups from statistics taken
+        // before the import began: for a table that was small then, a
+        // lookup by code walks the program's rows (growing with every
+        // window) instead of the key. Analyzed again (within the
+        // transaction, which sees its own rows) whenever its rows written
+        // have doubled: a few times per import.
+        if self.engine == crate::Engine::Postgres {
+            for (table, (created, updated, _)) in &self.w.summary.counts {
+                let written = u64::try_from(created + updated).unwrap_or(0);
+                let last = self.analyzed.get(table).copied().unwrap_or(0);
+                if written >= 5_000 && written >= 2 * last {
+                    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
+                        .execute(&mut *conn)
+                        .await?;
+                    self.analyzed.insert(table.clone(), written);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the projects sent back a step, brings the figures of the
+    /// slices written up to date, chains the events and commits.
+    pub async fn finish(
+        mut self,
+        steps_back: &[(String, String, String)],
+        step_back_reason: &str,
+    ) -> Result<LoadSummary, StoreError> {
+        let conn: &mut AnyConnection = &mut self.tx;
+        record_steps_back(
+            conn,
+            &self.program,
+            &self.actor,
+            &self.w.at,
+            steps_back,
+            step_back_reason,
+        )
+        .await?;
+        analyze_written(conn, self.engine, &self.w.summary).await?;
+        crate::summary::refresh(conn, &self.program, &self.state.touched).await?;
+        self.w.finish(conn).await?;
+        self.tx.commit().await?;
+        Ok(self.w.summary)
     }
 }

@@ -138,8 +138,8 @@ pub async fn run(
         println!(
             "\n{}\n\n| engine | rows | {} | {} | {} | {} | {} |\n|---|---:|---:|---:|---:|---:|---:|",
             lang.pick(
-                "导入：`twinaid import` 子进程导入生成的项目 CSV（读取、全部检查、一个事务写入）；先全部新增，再同样的行改了金额（目标：10 万行 < 5 秒；改动 ≤ 新增的 1.5 倍；峰值 < 400 MB）",
-                "import: a `twinaid import` child process imports a generated project CSV (read, checked whole, written in one transaction); first all rows new, then the same rows with changed amounts (targets: 100,000 rows < 5 s; changed ≤ 1.5 × new; peak < 400 MB)"
+                "导入：`twinaid import` 子进程导入生成的项目 CSV（每 1 万行读取、检查并写入，整个文件一个事务）；先全部新增，再同样的行改了金额（目标：10 万行 < 5 秒；改动 ≤ 新增的 1.5 倍；峰值 < 400 MB）",
+                "import: a `twinaid import` child process imports a generated project CSV (read, checked and written 10,000 rows at a time, the whole file in one transaction); first all rows new, then the same rows with changed amounts (targets: 100,000 rows < 5 s; changed ≤ 1.5 × new; peak < 400 MB)"
             ),
             lang.pick("新增 秒", "new s"),
             lang.pick("改动 秒", "changed s"),

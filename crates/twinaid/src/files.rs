@@ -113,6 +113,9 @@ impl Drop for Lines {
     }
 }
 
+/// Rows of a CSV file read, checked and written at a time by `twinaid import`.
+const IMPORT_WINDOW: usize = 10_000;
+
 pub(crate) async fn import(
     app: &App,
     actor: &Actor,
@@ -143,45 +146,106 @@ pub(crate) async fn import(
             file.display()
         )))
     })?;
-    let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, limits)
-        .map_err(|p| AppError::Invalid(vec![p]))?;
-    let (index, kind) =
-        choose_sheet(&sheets, &name, kind).map_err(|p| AppError::Invalid(vec![p]))?;
-    let sheet = sheets
-        .into_iter()
-        .nth(index)
-        .ok_or_else(|| AppError::Internal("sheet".into()))?;
-    let rows = sheet.rows.len() as u64;
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_length(rows);
-    stage(&bar, "检查各行…", "checking rows…", lang);
-    tracing::debug!("import: file read");
-    let read = records_from_sheet(sheet, kind);
-    tracing::debug!("import: rows parsed");
-    let (rows_read, examples) = (read.rows_read, read.examples_skipped);
-    bar.set_position(rows);
-    stage(&bar, "核对引用…", "checking references…", lang);
-    let writing = std::sync::atomic::AtomicBool::new(false);
-    let written = |n: usize| {
-        if !writing.swap(true, std::sync::atomic::Ordering::Relaxed) {
-            bar.set_position(0);
-            stage(&bar, "写入…", "writing…", lang);
-        }
-        bar.inc(n as u64);
+    let csv = name.to_ascii_lowercase().ends_with(".csv");
+    let (index, kind, result, rows_read, examples) = if csv {
+        // A CSV file is read, checked and written a window of rows at a
+        // time in one transaction: memory holds its text and one window.
+        let mut windows = twinaid_exchange::csv_windows(&name, &bytes, limits, IMPORT_WINDOW);
+        drop(bytes);
+        let first = match windows.next() {
+            Some(Ok(sheet)) => sheet,
+            Some(Err(p)) => return Err(AppError::Invalid(vec![p])),
+            None => return Err(AppError::Internal("a CSV file gave no sheet".into())),
+        };
+        let (index, kind) = choose_sheet(std::slice::from_ref(&first), &name, kind)
+            .map_err(|p| AppError::Invalid(vec![p]))?;
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed} {pos} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        stage(&bar, "检查并写入各行…", "checking and writing rows…", lang);
+        let counts = std::cell::Cell::new((0usize, 0usize));
+        let stop = std::cell::Cell::new(false);
+        let windows = std::iter::once(Ok(first))
+            .chain(windows)
+            .map_while(|window| {
+                if stop.get() {
+                    return None;
+                }
+                Some(match window {
+                    Ok(sheet) => {
+                        let read = records_from_sheet(sheet, kind);
+                        let (rows, examples) = counts.get();
+                        counts.set((rows + read.rows_read, examples + read.examples_skipped));
+                        // A header that is not right is said once, not per window.
+                        if read.records.is_empty()
+                            && read.problems.iter().any(|p| p.location.row == Some(1))
+                        {
+                            stop.set(true);
+                        }
+                        twinaid_app::ImportWindow {
+                            records: read.records,
+                            problems: read.problems,
+                        }
+                    }
+                    Err(p) => {
+                        stop.set(true);
+                        twinaid_app::ImportWindow {
+                            records: Vec::new(),
+                            problems: vec![p],
+                        }
+                    }
+                })
+            });
+        let heard = |n: usize| bar.inc(n as u64);
+        let result = app
+            .import_record_windows(actor, &program, kind, windows, Some(&heard))
+            .await;
+        let (rows, examples) = counts.get();
+        (index, kind, result, rows, examples)
+    } else {
+        let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, limits)
+            .map_err(|p| AppError::Invalid(vec![p]))?;
+        drop(bytes);
+        let (index, kind) =
+            choose_sheet(&sheets, &name, kind).map_err(|p| AppError::Invalid(vec![p]))?;
+        let sheet = sheets
+            .into_iter()
+            .nth(index)
+            .ok_or_else(|| AppError::Internal("sheet".into()))?;
+        let rows = sheet.rows.len() as u64;
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_length(rows);
+        stage(&bar, "检查各行…", "checking rows…", lang);
+        tracing::debug!("import: file read");
+        let read = records_from_sheet(sheet, kind);
+        tracing::debug!("import: rows parsed");
+        let (rows_read, examples) = (read.rows_read, read.examples_skipped);
+        bar.set_position(rows);
+        stage(&bar, "核对引用…", "checking references…", lang);
+        let writing = std::sync::atomic::AtomicBool::new(false);
+        let written = |n: usize| {
+            if !writing.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                bar.set_position(0);
+                stage(&bar, "写入…", "writing…", lang);
+            }
+            bar.inc(n as u64);
+        };
+        let result = app
+            .import_records_heard(
+                actor,
+                &program,
+                kind,
+                read.records,
+                read.problems,
+                Some(&written),
+            )
+            .await;
+        (index, kind, result, rows_read, examples)
     };
-    let result = app
-        .import_records_heard(
-            actor,
-            &program,
-            kind,
-            read.records,
-            read.problems,
-            Some(&written),
-        )
-        .await;
     bar.finish_and_clear();
     match result {
         Ok(summary) => {
@@ -209,6 +273,12 @@ pub(crate) async fn import(
         Err(AppError::Invalid(problems)) => {
             if let Some(path) = errors {
                 // The rows were let go while they were read: the copy reads the file again.
+                let bytes = std::fs::read(file).map_err(|e| {
+                    AppError::BadRequest(twinaid_domain::DomainError::Unreadable(format!(
+                        "{}: {e}",
+                        file.display()
+                    )))
+                })?;
                 let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, limits)
                     .map_err(|p| AppError::Invalid(vec![p]))?;
                 let sheet = sheets
