@@ -86,6 +86,9 @@ impl From<StoreError> for AppError {
         match e {
             // A code another writer took first is the input's problem, on its field.
             StoreError::Duplicate(code) => AppError::Field("code", DomainError::DuplicateKey(code)),
+            // Text the database cannot hold (PostgreSQL refuses NUL) that
+            // a check before it let through: the input's problem, not a 500.
+            StoreError::Unstorable(_) => AppError::BadRequest(DomainError::ControlCharacter(0)),
             e => AppError::Store(e),
         }
     }
@@ -105,6 +108,7 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
             .pick("无法更新数据库结构，请确认该数据库属于 twinaid 且当前用户有权限", "cannot update the database schema; check the database belongs to twinaid and you may change it")
             .to_string(),
         StoreError::Duplicate(code) => DomainError::DuplicateKey(code.clone()).message(lang),
+        StoreError::Unstorable(_) => DomainError::ControlCharacter(0).message(lang),
         StoreError::Unavailable(_) => lang
             .pick("数据库暂时无法连接，本次未写入任何数据：请稍候片刻再试一次", "the database cannot be reached for the moment and nothing was written: wait a moment and try again")
             .to_string(),

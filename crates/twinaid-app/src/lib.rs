@@ -533,6 +533,9 @@ impl App {
         per_page: i64,
     ) -> Result<(i64, Vec<RegionName>), AppError> {
         actor.require_reader()?;
+        if let Some(s) = search {
+            twinaid_domain::record::refuse_control(s).map_err(|e| AppError::Field("q", e))?;
+        }
         let per_page = per_page.clamp(1, 500);
         Ok(self
             .store

@@ -121,6 +121,9 @@ impl App {
         request: &ListRequest,
     ) -> Result<RecordPage, AppError> {
         actor.require_program_reader(program)?;
+        if let Some(s) = &request.search {
+            twinaid_domain::record::refuse_control(s).map_err(|e| AppError::Field("q", e))?;
+        }
         let mut q = RecordQuery {
             search: request.search.clone(),
             standing: match (&request.indicator, request.standing) {

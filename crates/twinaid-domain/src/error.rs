@@ -166,6 +166,8 @@ pub enum DomainError {
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    #[error("a control character (U+{0:04X}) is in the text")]
+    ControlCharacter(u32),
     #[error("no file {0}")]
     NoSuchFile(String),
     #[error("file {0} exists already")]
@@ -514,6 +516,12 @@ impl DomainError {
             }
             (Unreadable(e), Lang::En) => format!(
                 "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
+            ),
+            (ControlCharacter(c), Lang::Zh) => format!(
+                "文字中有不可见的控制字符（U+{c:04X}），通常是从别处复制带来的：请删去后重新输入"
+            ),
+            (ControlCharacter(c), Lang::En) => format!(
+                "the text holds an invisible control character (U+{c:04X}), usually brought in by copying; delete it and type the text again"
             ),
             (NoSuchFile(f), Lang::Zh) => format!("没有文件 {f}：请检查路径"),
             (NoSuchFile(f), Lang::En) => format!("there is no file {f}; check the path"),

@@ -587,6 +587,18 @@ impl FieldValue {
 }
 
 /// Checks a record key.
+/// Refuses text holding a control character other than tab and line
+/// breaks: NUL and its kind, which no one types and some databases refuse.
+pub fn refuse_control(text: &str) -> Result<(), DomainError> {
+    match text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        Some(c) => Err(DomainError::ControlCharacter(u32::from(c))),
+        None => Ok(()),
+    }
+}
+
 pub fn parse_code(text: &str) -> Result<String, DomainError> {
     let t = text.trim();
     let ok = !t.is_empty()
@@ -647,6 +659,9 @@ impl FieldSpec {
     /// Reads one cell by this field's type; only the shape is checked here,
     /// what it refers to is checked against the program by [`Record::check`].
     pub fn parse(&self, text: Option<&str>) -> Result<FieldValue, DomainError> {
+        if let Some(t) = text {
+            refuse_control(t)?;
+        }
         let given = text.map(str::trim).filter(|t| !t.is_empty());
         let Some(t) = given.or(self.default) else {
             return if self.required {
@@ -980,6 +995,24 @@ mod tests {
             names.dedup();
             assert_eq!(before, names.len(), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn a_nul_or_other_control_character_is_refused_in_any_field() {
+        let spec = RecordKind::Project
+            .fields()
+            .into_iter()
+            .find(|f| f.name == "name_zh")
+            .unwrap();
+        assert_eq!(
+            spec.parse(Some("学校\u{0}")),
+            Err(DomainError::ControlCharacter(0))
+        );
+        assert_eq!(
+            spec.parse(Some("a\u{1b}[31m")),
+            Err(DomainError::ControlCharacter(0x1b))
+        );
+        assert!(spec.parse(Some("两行\n文字\t")).is_ok());
     }
 
     #[test]

@@ -13,7 +13,39 @@ pub enum ExportCell {
     Number(f64, &'static str),
 }
 
+/// What a spreadsheet reads as the start of a formula in a CSV cell
+/// (OWASP, CSV injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text that Excel or WPS would run as a formula (`=HYPERLINK(…)`,
+/// `@SUM(1)`) kept as text: a leading `'`, which the spreadsheet hides and
+/// `twinaid import` takes off again.
+pub fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A cell as written by [`neutralised`], given back as it was.
+pub fn unneutralised(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => text,
+    }
+}
+
 impl ExportCell {
+    /// The cell as CSV text: numbers as digits, text that a spreadsheet
+    /// would take for a formula neutralised.
+    fn csv_text(&self) -> String {
+        match self {
+            ExportCell::Text(t) => neutralised(t).into_owned(),
+            other => other.text(),
+        }
+    }
+
     fn text(&self) -> String {
         match self {
             ExportCell::Empty => String::new(),
@@ -161,18 +193,23 @@ pub fn xlsx(tables: &[ExportTable]) -> Result<Vec<u8>, XlsxError> {
 pub fn csv(table: &ExportTable) -> Vec<u8> {
     let mut out = b"\xef\xbb\xbf".to_vec();
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let rows = std::iter::once(table.header.clone())
+    let header: Vec<String> = table
+        .header
+        .iter()
+        .map(|h| neutralised(h).into_owned())
+        .collect();
+    let rows = std::iter::once(header)
         .chain(
             table
                 .rows
                 .iter()
-                .map(|r| r.iter().map(ExportCell::text).collect()),
+                .map(|r| r.iter().map(ExportCell::csv_text).collect()),
         )
         .chain(
             table
                 .totals
                 .iter()
-                .map(|r| r.iter().map(ExportCell::text).collect()),
+                .map(|r| r.iter().map(ExportCell::csv_text).collect()),
         );
     for r in rows {
         // Writing to memory cannot fail; a row that did would only be missing.
@@ -212,6 +249,41 @@ mod tests {
         let cells: Vec<Vec<String>> = sheets[0].rows.iter().map(|r| r.cells.clone()).collect();
         assert!(cells.contains(&vec!["青川县小学".to_string(), "500000".to_string()]));
         assert!(cells.contains(&vec!["合计".to_string(), "500000".to_string()]));
+    }
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_kept_as_text_and_read_back() {
+        for evil in [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "=1+2",
+            "@SUM(1)",
+            "+1",
+            "-2+3",
+            "\tx",
+            "\rx",
+        ] {
+            let safe = neutralised(evil);
+            assert!(safe.starts_with('\''), "{evil}");
+            assert_eq!(unneutralised(&safe), evil);
+        }
+        assert_eq!(neutralised("杭州市"), "杭州市");
+        assert_eq!(
+            unneutralised("'quoted"),
+            "'quoted",
+            "a quote before text stays"
+        );
+        let t = ExportTable {
+            name: "t".into(),
+            title: "t".into(),
+            header: vec!["name".into(), "amount".into()],
+            rows: vec![vec![
+                ExportCell::Text("=1+2".into()),
+                ExportCell::Number(-5.0, "#,##0"),
+            ]],
+            totals: None,
+        };
+        let text = String::from_utf8(csv(&t)).unwrap();
+        assert!(text.contains("'=1+2,-5"), "{text}");
     }
 
     #[test]

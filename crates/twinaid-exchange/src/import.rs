@@ -180,7 +180,7 @@ fn read_row(
         .map(|(f, at)| {
             let text = at
                 .and_then(|i| row.cells.get(i))
-                .map(|t| t.trim())
+                .map(|t| crate::export::unneutralised(t.trim()))
                 .filter(|t| !t.is_empty())
                 .map(|t| code_only(f, t));
             (f.name, text)

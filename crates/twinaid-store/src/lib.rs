@@ -85,6 +85,9 @@ pub enum StoreError {
     /// request may succeed in a moment.
     #[error("the database is unavailable for the moment")]
     Unavailable(#[source] sqlx::Error),
+    /// Text the database cannot hold (PostgreSQL refuses a NUL character).
+    #[error("text the database cannot store")]
+    Unstorable(#[source] sqlx::Error),
     /// A record meant to be new has a code another record took first.
     #[error("code {0} is taken")]
     Duplicate(String),
@@ -100,8 +103,14 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(d) => d.code().is_some_and(|c| out_of_reach(&c)),
             _ => false,
         };
+        let unstorable = match &e {
+            sqlx::Error::Database(d) => d.code().is_some_and(|c| c == "22021" || c == "22P05"),
+            _ => false,
+        };
         if gone {
             StoreError::Unavailable(e)
+        } else if unstorable {
+            StoreError::Unstorable(e)
         } else {
             StoreError::Database(e)
         }

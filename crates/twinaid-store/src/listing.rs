@@ -184,7 +184,7 @@ fn conditions(
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
     {
-        let p = b.push(Bind::Text(format!("%{}%", search.to_lowercase())));
+        let p = b.push(Bind::Text(crate::rows::contains_pattern(search)));
         let ors: Vec<String> = kind
             .fields()
             .iter()
@@ -194,7 +194,7 @@ fn conditions(
                     FieldType::Code | FieldType::Text | FieldType::HelperUnit
                 )
             })
-            .map(|f| format!("LOWER(COALESCE(r.{}, '')) LIKE {p}", f.name))
+            .map(|f| format!("LOWER(COALESCE(r.{}, '')) LIKE {p} ESCAPE '\\'", f.name))
             .collect();
         parts.push(format!("({})", ors.join(" OR ")));
     }

@@ -568,18 +568,29 @@ async fn stored_records(
     } else {
         format!("CAST(json_build_array({}) AS TEXT)", names.join(", "))
     };
+    let sqlite = crate::rows::sequential_params(conn);
     let mut sql = format!("SELECT code, {array} FROM {table} WHERE program_code = $1");
-    // The codes as one JSON array: one statement however many there are.
-    if only.is_some() {
-        sql.push_str(if crate::rows::sequential_params(conn) {
-            " AND code IN (SELECT value FROM json_each($2))"
-        } else {
-            " AND code IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))"
-        });
+    // SQLite probes the key for each bound code; PostgreSQL takes the
+    // codes as one JSON array, one statement however many there are.
+    match only {
+        Some(codes) if sqlite => sql.push_str(&format!(
+            " AND code IN ({})",
+            crate::rows::placeholders(2, codes.len())
+        )),
+        Some(_) => {
+            sql.push_str(" AND code IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))")
+        }
+        None => {}
     }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(program.to_string());
-    if let Some(codes) = only {
-        q = q.bind(Value::from(codes.to_vec()).to_string());
+    match only {
+        Some(codes) if sqlite => {
+            for c in codes {
+                q = q.bind(c.to_string());
+            }
+        }
+        Some(codes) => q = q.bind(Value::from(codes.to_vec()).to_string()),
+        None => {}
     }
     let rows = q.fetch_all(&mut *conn).await?;
     let mut out = HashMap::with_capacity(rows.len());
@@ -977,14 +988,19 @@ async fn write_records(
             by_kind.entry(r.item.kind).or_default().push(r.item.code());
         }
         for (kind, codes) in by_kind {
-            let stored = stored_records(
-                conn,
-                kind.code(),
-                program_code,
-                &kind.fields(),
-                Some(&codes),
-            )
-            .await?;
+            // SQLite binds each code: a few hundred to a statement.
+            let chunk = if crate::rows::sequential_params(conn) {
+                500
+            } else {
+                codes.len().max(1)
+            };
+            let mut stored = HashMap::new();
+            for part in codes.chunks(chunk) {
+                stored.extend(
+                    stored_records(conn, kind.code(), program_code, &kind.fields(), Some(part))
+                        .await?,
+                );
+            }
             state.existing.insert(kind.code(), stored);
         }
     }

@@ -343,9 +343,9 @@ impl Store {
         let mut conditions = vec!["1 = 1".to_string()];
         let mut binds = Vec::new();
         if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
-            binds.push(format!("%{}%", s.to_lowercase()));
+            binds.push(crate::rows::contains_pattern(s));
             let p = binds.len();
-            conditions.push(format!("(r.code LIKE ${p} OR LOWER(r.name_zh) LIKE ${p} OR LOWER(COALESCE(r.name_en, '')) LIKE ${p})"));
+            conditions.push(format!("(r.code LIKE ${p} ESCAPE '\\' OR LOWER(r.name_zh) LIKE ${p} ESCAPE '\\' OR LOWER(COALESCE(r.name_en, '')) LIKE ${p} ESCAPE '\\')"));
         }
         if let Some(l) = level.filter(|l| !l.is_empty()) {
             binds.push(l.to_string());

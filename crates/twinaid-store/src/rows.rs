@@ -162,3 +162,28 @@ mod tests {
         assert_eq!(super::placeholders(1, 0), "");
     }
 }
+
+/// A search term as a `LIKE … ESCAPE '\\'` pattern that finds it anywhere,
+/// lower-cased, its own `%`, `_` and `\\` taken as themselves.
+pub(crate) fn contains_pattern(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod like_tests {
+    #[test]
+    fn wildcards_in_a_search_are_searched_for() {
+        assert_eq!(super::contains_pattern("Ab"), "%ab%");
+        assert_eq!(super::contains_pattern("%"), "%\\%%");
+        assert_eq!(super::contains_pattern("a_b\\c"), "%a\\_b\\\\c%");
+    }
+}

@@ -3794,3 +3794,83 @@ async fn https_responses_ask_browsers_to_stay_on_https() {
         .unwrap();
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
 }
+
+#[tokio::test]
+async fn nul_wildcards_and_formulas_are_input_not_commands() {
+    for server in servers().await {
+        let office = Role::ProgramOffice {
+            program: "zj-sc".into(),
+        };
+        let tokens = api_tokens(&server, &[("office", office)], ADMIN_PASSWORD).await;
+        let token = &tokens["office"];
+        let project = |code: &str, name: &str| {
+            serde_json::json!({"code": code, "year": 2010, "helper_unit": "hangzhou",
+                "region_code": "510822", "category": "school", "name_zh": name, "amount": 1000})
+        };
+        // A NUL in a field is the field's problem (PostgreSQL cannot store it).
+        let r = api_request(
+            &server,
+            token,
+            reqwest::Method::POST,
+            "/records/project",
+            Some(project("2010-nul", "学校\u{0}名称")),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let v: Value = r.json().await.unwrap();
+        assert!(v.to_string().contains("name_zh"), "{v}");
+
+        // A formula as a name is stored as typed, exported so that a
+        // spreadsheet shows it rather than runs it.
+        let r = api_request(
+            &server,
+            token,
+            reqwest::Method::POST,
+            "/records/project",
+            Some(project(
+                "2010-formula",
+                "=HYPERLINK(\"http://evil.example\",\"x\")",
+            )),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let mut b = Browser::new(&server);
+        assert_eq!(
+            b.sign_in("admin", ADMIN_PASSWORD).await,
+            StatusCode::SEE_OTHER
+        );
+        let (status, csv, _) = b
+            .get("/records/project/export.csv?program=zj-sc&q=2010-formula")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(csv.contains("'=HYPERLINK("), "{csv}");
+        assert!(!csv.contains(",=HYPERLINK("), "{csv}");
+
+        // A search for % or _ finds those characters, not every row.
+        for (q, rows) in [("%25", "0"), ("_", "0"), ("2010-formula", "1")] {
+            let (status, html, _) = b
+                .get(&format!("/records/project?program=zj-sc&q={q}"))
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(number_in(&html, "total-rows"), rows, "q={q}");
+        }
+        // A NUL in the search box is a 422 naming it, not a 500.
+        let (status, html, _) = b.get("/records/project?program=zj-sc&q=a%00b").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+        let r = api_request(
+            &server,
+            token,
+            reqwest::Method::GET,
+            "/records/project?q=a%00b",
+            None,
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
