@@ -31,6 +31,32 @@ pub struct Session {
     pub csrf_token: String,
 }
 
+/// When sign-in attempts (and bad API tokens) are refused for a while:
+/// settings of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SigninLimits {
+    /// Failures under one user name before it is locked.
+    pub per_user: u32,
+    /// Failures from one address (any names, and bad tokens) before it is locked.
+    pub per_address: u32,
+    /// How long a lock lasts, and how long failures are remembered.
+    pub lock_minutes: u32,
+}
+
+impl Default for SigninLimits {
+    fn default() -> Self {
+        SigninLimits {
+            per_user: 10,
+            per_address: 30,
+            lock_minutes: 15,
+        }
+    }
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// How long an attempt waits, `attempts` being those since the last
 /// success with this one: no wait for the first three, then half a second
 /// more each time, up to five.
@@ -131,9 +157,24 @@ impl App {
     ) -> Result<(Secret, Session), AppError> {
         // What was typed as a name, cut to a sane length.
         let tried: String = username.trim().chars().take(100).collect();
+        let (user_key, address_key) = (
+            format!("user:{}", tried.to_lowercase()),
+            format!("address:{client}"),
+        );
         // Counted in the database before the password is checked, so that
-        // attempts in parallel, or on another server, wait as their turn says.
-        let attempts = self.store.count_signin_attempt(&tried).await?;
+        // attempts in parallel, or on another server, wait and are locked
+        // as their count says; a locked name or address is refused even
+        // with the right password.
+        let attempts = self
+            .guard(
+                &[
+                    (user_key.clone(), self.signin.per_user),
+                    (address_key.clone(), self.signin.per_address),
+                ],
+                &tried,
+                client,
+            )
+            .await?;
         tokio::time::sleep(delay_after(attempts)).await;
         let user = self.store.user_by_username(username.trim()).await?;
         let password = password.to_string();
@@ -158,7 +199,9 @@ impl App {
                 .await?;
             return Err(AppError::BadCredentials);
         };
-        self.store.clear_signin_attempts(&tried).await?;
+        self.store
+            .attempt_succeeded(&user_key, &address_key)
+            .await?;
         let actor = actor_of(&user)?;
         let token = random_hex(32)?;
         let csrf_token = random_hex(32)?;
@@ -216,11 +259,61 @@ impl App {
     }
 
     /// The user a bearer token stands for.
-    pub async fn actor_for_token(&self, token: &str) -> Result<Option<Actor>, AppError> {
+    /// The user an API token is for; a bad token counts against the
+    /// address it came from, which is locked as sign-ins are.
+    pub async fn actor_for_token(
+        &self,
+        token: &str,
+        client: &str,
+    ) -> Result<Option<Actor>, AppError> {
         match self.store.user_for_token(&hash_secret(token)).await? {
-            None => Ok(None),
+            None => {
+                let key = format!("token:{client}");
+                self.guard(&[(key, self.signin.per_address)], "(token)", client)
+                    .await?;
+                Ok(None)
+            }
             Some(user) => Ok(Some(actor_of(&user)?)),
         }
+    }
+
+    /// Counts an attempt under each key and refuses it while any is locked,
+    /// locking a key (with an audit event) once its attempts pass its
+    /// limit. The first key's attempts, for the delay: an address shared
+    /// by a whole office is locked past its limit, not slowed for everyone.
+    async fn guard(
+        &self,
+        keys: &[(String, u32)],
+        tried: &str,
+        client: &str,
+    ) -> Result<u32, AppError> {
+        let now = chrono::Utc::now();
+        let lock = chrono::Duration::minutes(i64::from(self.signin.lock_minutes));
+        let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+        let counts = self
+            .store
+            .count_attempts(&names, &stamp(now), &stamp(now - lock))
+            .await?;
+        let locked = |until: &str| {
+            let left = chrono::DateTime::parse_from_rfc3339(until)
+                .map(|u| (u.with_timezone(&chrono::Utc) - now).num_minutes() + 1)
+                .unwrap_or(lock.num_minutes());
+            AppError::Busy(DomainError::SigninLocked {
+                minutes: left.max(1),
+            })
+        };
+        if let Some(until) = counts.iter().filter_map(|(_, u)| u.as_deref()).max() {
+            return Err(locked(until));
+        }
+        for ((key, limit), (attempts, _)) in keys.iter().zip(&counts) {
+            if *attempts > *limit {
+                let until = stamp(now + lock);
+                self.store.lock_attempts(key, &until, tried, client).await?;
+                tracing::warn!(key, attempts, "sign-in attempts locked");
+                return Err(locked(&until));
+            }
+        }
+        Ok(counts.first().map_or(0, |(n, _)| *n))
     }
 
     /// Whether the database answers within two seconds: what a load

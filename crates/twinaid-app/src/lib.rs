@@ -18,7 +18,7 @@ mod satisfaction;
 mod synthetic;
 
 pub use access::{Actor, Permissions, Role};
-pub use accounts::{SESSION_HOURS, Secret, Session};
+pub use accounts::{SESSION_HOURS, Secret, Session, SigninLimits};
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use audit::AuditVerification;
 pub use error::AppError;
@@ -47,6 +47,8 @@ pub use twinaid_store::{
 #[derive(Clone, Debug)]
 pub struct App {
     store: Store,
+    /// When sign-ins and bad tokens are refused for a while.
+    signin: accounts::SigninLimits,
     /// Yearbooks by program and year, at the data version they were computed at.
     yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<Yearbook>>>,
     /// One computation at a time of each program's yearbook of a year: the
@@ -84,12 +86,19 @@ impl App {
     pub async fn open_with(url: &str, pool_size: Option<u32>) -> Result<App, AppError> {
         Ok(App {
             store: Store::open_with(url, pool_size).await?,
+            signin: Default::default(),
             yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
             covered: std::sync::Arc::new(cache::VersionedCache::new(64)),
             making: Default::default(),
             region_names: Default::default(),
             list_totals: std::sync::Arc::new(cache::VersionedCache::new(256)),
         })
+    }
+
+    /// The same application with other sign-in limits (a setting).
+    pub fn with_signin_limits(mut self, limits: accounts::SigninLimits) -> App {
+        self.signin = limits;
+        self
     }
 
     /// Lookups of each kept result (cache) that found it and that did not.

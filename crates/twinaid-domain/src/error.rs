@@ -166,6 +166,8 @@ pub enum DomainError {
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    #[error("too many failed attempts: locked for {minutes} minutes")]
+    SigninLocked { minutes: i64 },
     #[error("a control character (U+{0:04X}) is in the text")]
     ControlCharacter(u32),
     #[error("no file {0}")]
@@ -516,6 +518,12 @@ impl DomainError {
             }
             (Unreadable(e), Lang::En) => format!(
                 "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
+            ),
+            (SigninLocked { minutes }, Lang::Zh) => format!(
+                "失败次数过多，已暂时锁定：请在 {minutes} 分钟后再试；忘记密码请联系管理员"
+            ),
+            (SigninLocked { minutes }, Lang::En) => format!(
+                "too many failed attempts: locked for now; try again in {minutes} minutes, or ask an administrator if the password is lost"
             ),
             (ControlCharacter(c), Lang::Zh) => format!(
                 "文字中有不可见的控制字符（U+{c:04X}），通常是从别处复制带来的：请删去后重新输入"

@@ -163,31 +163,78 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one more sign-in attempt under `username` and gives how many
-    /// there have been since the last success, this one included. One
-    /// statement: attempts made at the same moment each count.
-    pub async fn count_signin_attempt(&self, username: &str) -> Result<u32, StoreError> {
+    /// Counts one more attempt under each key (`user:NAME`, `address:IP`,
+    /// …) in one transaction, and gives, for each, the attempts since
+    /// `fresh_since` (older counts start again) with this one, and the time
+    /// it is locked until, if it is (a lock that has ended is lifted and
+    /// the count starts again). One statement a key: attempts made at the
+    /// same moment each count.
+    pub async fn count_attempts(
+        &self,
+        keys: &[String],
+        now: &str,
+        fresh_since: &str,
+    ) -> Result<Vec<(u32, Option<String>)>, StoreError> {
         let mut tx = self.begin_write().await?;
-        let attempts: i64 = sqlx::query_scalar(
-            "INSERT INTO signin_attempt (username, attempts, last_at) VALUES ($1, 1, $2) \
-             ON CONFLICT (username) DO UPDATE SET attempts = signin_attempt.attempts + 1, last_at = excluded.last_at \
-             RETURNING attempts",
-        )
-        .bind(username.to_string())
-        .bind(audit::now())
-        .fetch_one(&mut *tx)
-        .await?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = sqlx::query(
+                "INSERT INTO signin_attempt (attempt_key, attempts, last_at) VALUES ($1, 1, $2) \
+                 ON CONFLICT (attempt_key) DO UPDATE SET \
+                 attempts = CASE WHEN signin_attempt.last_at < $3 OR signin_attempt.locked_until <= $2 \
+                 THEN 1 ELSE signin_attempt.attempts + 1 END, \
+                 locked_until = CASE WHEN signin_attempt.locked_until <= $2 THEN NULL ELSE signin_attempt.locked_until END, \
+                 last_at = excluded.last_at \
+                 RETURNING attempts, locked_until",
+            )
+            .bind(key.clone())
+            .bind(now.to_string())
+            .bind(fresh_since.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+            let attempts: i64 = row.try_get(0)?;
+            let locked: Option<String> = row.try_get(1)?;
+            out.push((u32::try_from(attempts).unwrap_or(u32::MAX), locked));
+        }
         tx.commit().await?;
-        Ok(u32::try_from(attempts).unwrap_or(u32::MAX))
+        Ok(out)
     }
 
-    /// Forgets the attempts under `username` (it signed in).
-    pub async fn clear_signin_attempts(&self, username: &str) -> Result<(), StoreError> {
+    /// Locks a key until a time, with an audit event of who (the name
+    /// tried) and from where.
+    pub async fn lock_attempts(
+        &self,
+        key: &str,
+        until: &str,
+        username: &str,
+        client: &str,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM signin_attempt WHERE username = $1")
-            .bind(username.to_string())
+        sqlx::query("UPDATE signin_attempt SET locked_until = $2 WHERE attempt_key = $1")
+            .bind(key.to_string())
+            .bind(until.to_string())
             .execute(&mut *tx)
             .await?;
+        access_event(&mut tx, &audit::now(), username, "sign_in_locked", client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// After a success: forgets the attempts under `forget` and takes this
+    /// one back from `uncount` (an address is not cleared by one account
+    /// signing in, but its own successful attempt does not count against it).
+    pub async fn attempt_succeeded(&self, forget: &str, uncount: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM signin_attempt WHERE attempt_key = $1")
+            .bind(forget.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE signin_attempt SET attempts = attempts - 1 WHERE attempt_key = $1 AND attempts > 0",
+        )
+        .bind(uncount.to_string())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

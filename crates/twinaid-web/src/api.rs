@@ -127,7 +127,8 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         if let Some(token) = bearer {
-            return match state.app.actor_for_token(token).await {
+            let client = crate::session::client_of(parts, state);
+            return match state.app.actor_for_token(token, &client).await {
                 Ok(Some(actor)) => {
                     crate::requests::WhoAsked::set(parts, &actor.name);
                     Ok(Caller { actor, lang })

@@ -163,6 +163,13 @@ impl FromRequestParts<AppState> for Client {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        Ok(Client(client_of(parts, state)))
+    }
+}
+
+/// The client address of a request (see [`Client`]).
+pub fn client_of(parts: &Parts, state: &AppState) -> String {
+    {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -174,11 +181,7 @@ impl FromRequestParts<AppState> for Client {
             .filter_map(|v| v.to_str().ok())
             .collect::<Vec<_>>()
             .join(",");
-        Ok(Client(client_address(
-            peer,
-            &forwarded,
-            &state.trusted_proxies,
-        )))
+        client_address(peer, &forwarded, &state.trusted_proxies)
     }
 }
 

@@ -3874,3 +3874,122 @@ async fn nul_wildcards_and_formulas_are_input_not_commands() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+/// Posts a sign-in as a fresh browser would: the form's cookie and token
+/// first. Owned arguments, so that many run at once on their own tasks.
+async fn try_sign_in(
+    base: String,
+    client: reqwest::Client,
+    username: String,
+    password: String,
+) -> (StatusCode, String) {
+    let r = client.get(format!("{base}/signin")).send().await.unwrap();
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .collect();
+    let form = r.text().await.unwrap();
+    let r = client
+        .post(format!("{base}/signin"))
+        .header(COOKIE, cookies.join("; "))
+        .form(&[
+            ("csrf", hidden(&form, "csrf")),
+            ("next", "/".to_string()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited() {
+    let server = spawn(None).await;
+    let clerk = Role::ProgramOffice {
+        program: "zj-sc".into(),
+    };
+    server
+        .app
+        .add_user(
+            &Actor::local_operator(),
+            "clerk",
+            "Clerk",
+            ADMIN_PASSWORD,
+            &clerk,
+        )
+        .await
+        .unwrap();
+    // 20 wrong passwords for one name at once: each counts, the eleventh on is locked.
+    let attempt = |name: &str, password: &str| {
+        try_sign_in(
+            server.base.clone(),
+            server.client.clone(),
+            name.to_string(),
+            password.to_string(),
+        )
+    };
+    let tries = (0..20).map(|_| attempt("clerk", "wrong password!"));
+    let answers = futures_join_all(tries).await;
+    let locked = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        locked >= 10,
+        "{:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(s, _)| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS)
+    );
+    // The right password during the lock is refused too, saying so.
+    let (status, page) = attempt("clerk", ADMIN_PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("锁定"), "{page}");
+
+    // Then 20 over 10 other names from the same address: past the
+    // address's 30 failures, every name is refused, even a right password.
+    let names: Vec<String> = (0..10).map(|i| format!("guess{i}")).collect();
+    let tries = names
+        .iter()
+        .cycle()
+        .take(20)
+        .map(|n| attempt(n, "Summer2026!"));
+    let answers = futures_join_all(tries).await;
+    assert!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::TOO_MANY_REQUESTS)
+            .count()
+            >= 9,
+        "{:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    let (status, _) = attempt("admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the address is locked"
+    );
+
+    let log = server
+        .app
+        .audit_log(&Actor::local_operator(), 500)
+        .await
+        .unwrap();
+    let locks: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "sign_in_locked")
+        .collect();
+    assert!(
+        locks.len() >= 2,
+        "a lock for the name and one for the address"
+    );
+    assert!(locks.iter().any(|e| e.actor == "clerk"));
+}

@@ -458,7 +458,9 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         }
         _ => {}
     }
-    let app = App::open_with(&database_url, settings.pool_size).await?;
+    let app = App::open_with(&database_url, settings.pool_size)
+        .await?
+        .with_signin_limits(settings.signin);
     let chained = app.chained_on_open();
     if chained > 0 {
         eprintln!(

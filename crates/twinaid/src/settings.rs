@@ -77,6 +77,15 @@ pub struct ServerArgs {
     /// 可信的反向代理地址（逗号分隔）：只有来自它们的 X-Forwarded-For 被采信 · Reverse proxies (comma-separated addresses) whose X-Forwarded-For names the client
     #[arg(long, env = "TWINAID_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_ip)]
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// 同一用户名连续登录失败多少次后锁定（默认 10）· Failed sign-ins under one user name before it is locked (default 10)
+    #[arg(long, env = "TWINAID_SIGNIN_LOCK_AFTER")]
+    pub signin_lock_after: Option<u32>,
+    /// 同一地址登录失败（任何用户名）或接口令牌错误多少次后锁定（默认 30）· Failed sign-ins (any names) or bad API tokens from one address before it is locked (default 30)
+    #[arg(long, env = "TWINAID_SIGNIN_LOCK_AFTER_ADDRESS")]
+    pub signin_lock_after_address: Option<u32>,
+    /// 锁定多少分钟，失败记录也保留这么久（默认 15）· Minutes a lock lasts, and failures are remembered (default 15)
+    #[arg(long, env = "TWINAID_SIGNIN_LOCK_MINUTES")]
+    pub signin_lock_minutes: Option<u32>,
 }
 
 /// What one upload or file may bring and how many imports run at once
@@ -124,6 +133,9 @@ struct FileSettings {
     tls_key: Option<PathBuf>,
     metrics_listen: Option<String>,
     trusted_proxies: Option<Vec<String>>,
+    signin_lock_after: Option<u32>,
+    signin_lock_after_address: Option<u32>,
+    signin_lock_minutes: Option<u32>,
     max_upload_mb: Option<usize>,
     max_unpacked_mb: Option<u64>,
     max_rows: Option<usize>,
@@ -170,6 +182,7 @@ pub struct Settings {
     pub tls: Option<Tls>,
     pub metrics_listen: Option<String>,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub signin: twinaid_app::SigninLimits,
     pub limits: twinaid_web::Limits,
     /// Each key's origin, in the order `config show` prints them.
     origins: Vec<(&'static str, Origin)>,
@@ -477,6 +490,38 @@ impl Settings {
             .transpose()?;
         let (trusted_proxies, o) = pick(server.trusted_proxies.clone(), file_proxies, Vec::new());
         note("trusted_proxies", o);
+        let signin_defaults = twinaid_app::SigninLimits::default();
+        let mut signin = signin_defaults;
+        for (key, given, file, default, slot) in [
+            (
+                "signin_lock_after",
+                server.signin_lock_after,
+                f.signin_lock_after,
+                signin_defaults.per_user,
+                &mut signin.per_user,
+            ),
+            (
+                "signin_lock_after_address",
+                server.signin_lock_after_address,
+                f.signin_lock_after_address,
+                signin_defaults.per_address,
+                &mut signin.per_address,
+            ),
+            (
+                "signin_lock_minutes",
+                server.signin_lock_minutes,
+                f.signin_lock_minutes,
+                signin_defaults.lock_minutes,
+                &mut signin.lock_minutes,
+            ),
+        ] {
+            let (value, o) = pick(given, file, default);
+            note(key, o);
+            if value == 0 {
+                return Err(bad(key, 0, "give a number above 0", "请填写大于 0 的数"));
+            }
+            *slot = value;
+        }
 
         let defaults = twinaid_web::Limits::default();
         let mb = 1024 * 1024;
@@ -552,6 +597,7 @@ impl Settings {
             tls,
             metrics_listen,
             trusted_proxies,
+            signin,
             limits,
             origins,
         })
@@ -613,6 +659,15 @@ impl Settings {
                         .collect::<Vec<_>>()
                         .join(", ")
                 )),
+            ),
+            ("signin_lock_after", Some(self.signin.per_user.to_string())),
+            (
+                "signin_lock_after_address",
+                Some(self.signin.per_address.to_string()),
+            ),
+            (
+                "signin_lock_minutes",
+                Some(self.signin.lock_minutes.to_string()),
             ),
             (
                 "max_upload_mb",
