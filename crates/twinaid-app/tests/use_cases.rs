@@ -14,6 +14,10 @@ const WITHOUT_ACTOR: &[(&str, &str)] = &[
         "opens the database with a pool size: nobody acts yet",
     ),
     (
+        "with_signin_limits",
+        "sets the sign-in limits when the server starts: nobody acts yet",
+    ),
+    (
         "connections",
         "counts the database connections for /metrics: no data",
     ),
