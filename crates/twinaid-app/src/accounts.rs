@@ -9,7 +9,7 @@ use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use twinaid_domain::DomainError;
-use twinaid_store::{NewUser, UserRow};
+use twinaid_store::{NewUser, TokenRow, UserRow};
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
@@ -29,6 +29,19 @@ impl std::fmt::Debug for Secret {
 pub struct Session {
     pub actor: Actor,
     pub csrf_token: String,
+}
+
+/// How long an API token lasts unless its maker says otherwise.
+pub const TOKEN_DAYS: i64 = 90;
+
+/// What a bearer token turned out to be.
+#[derive(Debug, Clone)]
+pub enum TokenCheck {
+    Valid(Actor),
+    /// No such token.
+    Unknown,
+    Revoked,
+    Expired,
 }
 
 /// When sign-in attempts (and bad API tokens) are refused for a while:
@@ -240,17 +253,46 @@ impl App {
         name: &str,
         client: &str,
     ) -> Result<Secret, AppError> {
+        self.create_api_token_for(actor, name, TOKEN_DAYS, client)
+            .await
+    }
+
+    /// Creates an API token that ends after `days` (1 to 3,650); it acts as
+    /// its owner, so it can do no more than they can.
+    pub async fn create_api_token_for(
+        &self,
+        actor: &Actor,
+        name: &str,
+        days: i64,
+        client: &str,
+    ) -> Result<Secret, AppError> {
+        if !(1..=3650).contains(&days) {
+            return Err(AppError::Field(
+                "days",
+                DomainError::UnknownChoice {
+                    value: days.to_string(),
+                    allowed: vec!["1 – 3650"],
+                },
+            ));
+        }
+        let name = name.trim();
+        twinaid_domain::record::refuse_control(name).map_err(|e| AppError::Field("name", e))?;
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::Field("name", DomainError::Required));
+        }
         let user = self
             .store
             .user_by_username(&actor.name)
             .await?
             .ok_or(AppError::Forbidden)?;
         let token = format!("twa_{}", random_hex(32)?);
+        let expires = stamp(chrono::Utc::now() + chrono::Duration::days(days));
         self.store
             .insert_api_token(
                 &hash_secret(&token),
                 user.id,
-                name.trim(),
+                name,
+                &expires,
                 &actor.name,
                 client,
             )
@@ -258,22 +300,79 @@ impl App {
         Ok(Secret(token))
     }
 
+    /// The tokens an actor may see: their own, or everyone's for an administrator.
+    pub async fn api_tokens(&self, actor: &Actor) -> Result<Vec<TokenRow>, AppError> {
+        let owner = self.token_owner(actor).await?;
+        Ok(self.store.api_tokens(owner).await?)
+    }
+
+    /// Revokes a token: one's own, or any for an administrator. It answers
+    /// 401 "revoked" from its next use on.
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        id: i64,
+        client: &str,
+    ) -> Result<(), AppError> {
+        let owner = self.token_owner(actor).await?;
+        if self
+            .store
+            .revoke_api_token(id, owner, &actor.name, client)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(DomainError::UnknownReference {
+                kind: "api_token",
+                code: id.to_string(),
+            }))
+        }
+    }
+
+    /// Whose tokens an actor deals with: `None` for an administrator (all).
+    async fn token_owner(&self, actor: &Actor) -> Result<Option<i64>, AppError> {
+        if matches!(actor.role, Role::Administrator) {
+            return Ok(None);
+        }
+        let user = self
+            .store
+            .user_by_username(&actor.name)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        Ok(Some(user.id))
+    }
+
     /// The user a bearer token stands for.
     /// The user an API token is for; a bad token counts against the
     /// address it came from, which is locked as sign-ins are.
-    pub async fn actor_for_token(
-        &self,
-        token: &str,
-        client: &str,
-    ) -> Result<Option<Actor>, AppError> {
+    pub async fn actor_for_token(&self, token: &str, client: &str) -> Result<TokenCheck, AppError> {
+        let now = chrono::Utc::now();
         match self.store.user_for_token(&hash_secret(token)).await? {
             None => {
                 let key = format!("token:{client}");
                 self.guard(&[(key, self.signin.per_address)], "(token)", client)
                     .await?;
-                Ok(None)
+                Ok(TokenCheck::Unknown)
             }
-            Some(user) => Ok(Some(actor_of(&user)?)),
+            Some((_, t)) if t.revoked_at.is_some() => Ok(TokenCheck::Revoked),
+            Some((_, t))
+                if t.expires_at
+                    .as_deref()
+                    .is_some_and(|e| e <= stamp(now).as_str()) =>
+            {
+                Ok(TokenCheck::Expired)
+            }
+            Some((user, t)) => {
+                // Noted to the hour: most uses read, and only a few write.
+                let hour_ago = stamp(now - chrono::Duration::hours(1));
+                if t.last_used_at
+                    .as_deref()
+                    .is_none_or(|u| u < hour_ago.as_str())
+                {
+                    self.store.token_used(t.id, &stamp(now)).await?;
+                }
+                Ok(TokenCheck::Valid(actor_of(&user)?))
+            }
         }
     }
 

@@ -18,7 +18,7 @@ mod satisfaction;
 mod synthetic;
 
 pub use access::{Actor, Permissions, Role};
-pub use accounts::{SESSION_HOURS, Secret, Session, SigninLimits};
+pub use accounts::{SESSION_HOURS, Secret, Session, SigninLimits, TOKEN_DAYS, TokenCheck};
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use audit::AuditVerification;
 pub use error::AppError;
@@ -39,8 +39,8 @@ use twinaid_domain::region::{RegionCode, RegionName, name_in_year};
 use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
 use twinaid_store::Store;
 pub use twinaid_store::{
-    AggregateRow, AuditEntry, ChainCheck, LoadSummary, RecordPage, TableCount, Unexplained,
-    UnitRow, Why,
+    AggregateRow, AuditEntry, ChainCheck, LoadSummary, RecordPage, TableCount, TokenRow,
+    Unexplained, UnitRow, Why,
 };
 
 /// The application: use cases over one store.

@@ -295,27 +295,30 @@ impl Store {
         Ok(())
     }
 
-    /// Stores an API token for a user, with its audit event (the name, never the token).
+    /// Stores an API token for a user, ending at `expires_at`, with its
+    /// audit event (the name, never the token).
     pub async fn insert_api_token(
         &self,
         token_hash: &str,
         user_id: i64,
         name: &str,
+        expires_at: &str,
         actor: &str,
         client: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let at = audit::now();
         sqlx::query(
-            "INSERT INTO api_token (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO api_token (token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash.to_string())
         .bind(user_id)
         .bind(name.to_string())
         .bind(at.clone())
+        .bind(expires_at.to_string())
         .execute(&mut *tx)
         .await?;
-        let after = serde_json::json!({ "name": name, "user_id": user_id, "client": client });
+        let after = serde_json::json!({ "name": name, "user_id": user_id, "expires_at": expires_at, "client": client });
         audit::write_access(
             &mut tx,
             &at,
@@ -334,17 +337,116 @@ impl Store {
         Ok(())
     }
 
-    /// The user an API token belongs to.
-    pub async fn user_for_token(&self, token_hash: &str) -> Result<Option<UserRow>, StoreError> {
+    /// The user an API token belongs to, with the token as stored.
+    pub async fn user_for_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(UserRow, TokenRow)>, StoreError> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM api_token t JOIN app_user u ON u.id = t.user_id WHERE t.token_hash = $1"
+            "SELECT {USER_COLUMNS}, {TOKEN_COLUMNS} FROM api_token t JOIN app_user u ON u.id = t.user_id WHERE t.token_hash = $1"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token_hash.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(user).transpose()
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((user(&r)?, token(&r, 6)?))),
+        }
     }
+
+    /// Notes that a token was used at `now`.
+    pub async fn token_used(&self, id: i64, now: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE api_token SET last_used_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now.to_string())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Tokens, newest first: one user's, or everyone's.
+    pub async fn api_tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenRow>, StoreError> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_token t JOIN app_user u ON u.id = t.user_id \
+             WHERE ($1 = 0 OR t.user_id = $1) ORDER BY t.id DESC"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id.unwrap_or(0))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| token(r, 0)).collect()
+    }
+
+    /// Revokes a token (of `owner`, unless `None`: any), with its audit
+    /// event; `false` when there is no such token still in force.
+    pub async fn revoke_api_token(
+        &self,
+        id: i64,
+        owner: Option<i64>,
+        actor: &str,
+        client: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let at = audit::now();
+        let done = sqlx::query(
+            "UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND ($3 = 0 OR user_id = $3)",
+        )
+        .bind(id)
+        .bind(at.clone())
+        .bind(owner.unwrap_or(0))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Ok(false);
+        }
+        let key = id.to_string();
+        let after = serde_json::json!({ "revoked_at": at, "client": client });
+        audit::write_access(
+            &mut tx,
+            &at,
+            AuditEvent {
+                actor,
+                action: "revoke",
+                entity: "api_token",
+                entity_key: &key,
+                program: None,
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// A token as stored (never the token itself), with its owner's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+const TOKEN_COLUMNS: &str =
+    "t.id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at, t.last_used_at";
+
+fn token(row: &AnyRow, at: usize) -> Result<TokenRow, StoreError> {
+    Ok(TokenRow {
+        id: row.try_get(at)?,
+        username: row.try_get(at + 1)?,
+        name: row.try_get(at + 2)?,
+        created_at: row.try_get(at + 3)?,
+        expires_at: row.try_get(at + 4)?,
+        revoked_at: row.try_get(at + 5)?,
+        last_used_at: row.try_get(at + 6)?,
+    })
 }
 
 /// One access event: `action` by `username` from `client`.

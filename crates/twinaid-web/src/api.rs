@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use twinaid_app::{Actor, AppError, ListRequest};
+use twinaid_app::{Actor, AppError, ListRequest, TokenCheck};
 use twinaid_domain::Lang;
 use twinaid_domain::record::RecordKind;
 
@@ -129,11 +129,27 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(token) = bearer {
             let client = crate::session::client_of(parts, state);
             return match state.app.actor_for_token(token, &client).await {
-                Ok(Some(actor)) => {
+                Ok(TokenCheck::Valid(actor)) => {
                     crate::requests::WhoAsked::set(parts, &actor.name);
                     Ok(Caller { actor, lang })
                 }
-                Ok(None) => Err(unauthorized()),
+                Ok(TokenCheck::Unknown) => Err(unauthorized()),
+                Ok(TokenCheck::Revoked) => Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "token_revoked",
+                    lang.pick(
+                        "此接口令牌已被撤销：请在 /tokens 页面生成新令牌",
+                        "this API token was revoked: create a new one on the /tokens page",
+                    ),
+                )),
+                Ok(TokenCheck::Expired) => Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "token_expired",
+                    lang.pick(
+                        "此接口令牌已过期：请在 /tokens 页面生成新令牌",
+                        "this API token has expired: create a new one on the /tokens page",
+                    ),
+                )),
                 Err(e) => Err(ApiError::from_app(e, lang)),
             };
         }

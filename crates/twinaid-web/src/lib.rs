@@ -236,6 +236,7 @@ fn routes(state: AppState, site: &Site) -> Router {
             "/tokens",
             get(pages::tokens::page).post(pages::tokens::create),
         )
+        .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
         .route(
             "/records/{kind}",
             get(pages::records::list).post(pages::records::create),

@@ -3993,3 +3993,97 @@ async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited()
     );
     assert!(locks.iter().any(|e| e.actor == "clerk"));
 }
+
+#[tokio::test]
+async fn a_revoked_or_expired_token_is_refused_saying_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tokens.db").display());
+    let server = spawn(Some(url.clone())).await;
+    let mut b = Browser::new(&server);
+    assert_eq!(
+        b.sign_in("admin", ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    let csrf = b.csrf().await;
+    let mut made = Vec::new();
+    for name in ["nightly", "old"] {
+        let (status, html, _) = b
+            .post(
+                "/tokens",
+                &[("csrf", csrf.as_str()), ("name", name), ("days", "30")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let token = html
+            .split("id=\"token\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap()
+            .to_string();
+        made.push(token);
+    }
+    let programs = |token: String| {
+        server
+            .client
+            .get(format!("{}/api/v1/programs", server.base))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(
+        programs(made[0].clone()).await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // The page lists both, in force, with when they end and were last used.
+    let (_, page, _) = b.get("/tokens").await;
+    assert!(page.contains("nightly") && page.contains("old"), "{page}");
+    assert_eq!(page.matches("有效</td>").count(), 2, "{page}");
+    let tokens = server
+        .app
+        .api_tokens(&Actor::local_operator())
+        .await
+        .unwrap();
+    let nightly = tokens.iter().find(|t| t.name == "nightly").unwrap();
+    assert!(nightly.last_used_at.is_some(), "its use was noted");
+    assert!(nightly.expires_at.is_some());
+
+    // Revoked on the page: 401 "revoked" on its next use, and audited.
+    let (status, _, _) = b
+        .post(
+            &format!("/tokens/{}/revoke", nightly.id),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let r = programs(made[0].clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "token_revoked", "{v}");
+    let log = server
+        .app
+        .audit_log(&Actor::local_operator(), 50)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "revoke" && e.entity == "api_token")
+    );
+
+    // Past its end: 401 "expired".
+    twinaid_store::testing::execute(
+        &url,
+        "UPDATE api_token SET expires_at = '2020-01-01T00:00:00.000Z' WHERE name = 'old'",
+    )
+    .await
+    .unwrap();
+    let r = programs(made[1].clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "token_expired", "{v}");
+    // A token no one made: plain 401.
+    let r = programs("twa_0000".into()).await.unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "unauthorized", "{v}");
+    let (_, page, _) = b.get("/tokens").await;
+    assert!(page.contains("已撤销") && page.contains("已过期"), "{page}");
+}

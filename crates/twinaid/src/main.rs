@@ -163,6 +163,11 @@ enum Command {
         #[command(subcommand)]
         user: UserCommand,
     },
+    /// 接口令牌：列出、撤销 · API tokens: list and revoke
+    Token {
+        #[command(subcommand)]
+        token: TokenCommand,
+    },
     /// 管理帮扶协作 · Manage programs
     Program {
         #[command(subcommand)]
@@ -179,6 +184,14 @@ enum ConfigCommand {
         #[command(flatten)]
         limits: settings::LimitArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// 列出全部接口令牌（不显示令牌本身）· List every API token (never the token itself)
+    List,
+    /// 撤销一个接口令牌（编号见 token list），下次使用即得到 401 · Revoke an API token (its number from token list); its next use is answered 401
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -612,6 +625,26 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         | Command::Copy { .. }
         | Command::Config { .. } => Ok(()),
         Command::Serve { demo, .. } => serve::run(&app, &actor, &settings, demo).await,
+        Command::Token {
+            token: TokenCommand::List,
+        } => {
+            let tokens = app.api_tokens(&actor).await?;
+            print!("{}", render::tokens(&tokens, settings.time_zone, lang));
+            Ok(())
+        }
+        Command::Token {
+            token: TokenCommand::Revoke { id },
+        } => {
+            app.revoke_api_token(&actor, id, "cli").await?;
+            eprintln!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!("已撤销接口令牌 {id}"),
+                    Lang::En => format!("API token {id} revoked"),
+                }
+            );
+            Ok(())
+        }
         Command::User {
             user:
                 UserCommand::Add {

@@ -482,6 +482,49 @@ pub fn audit_verification(found: &twinaid_app::AuditVerification, lang: Lang) ->
     lines.join("\n")
 }
 
+/// The API tokens as a table: number, owner, name, made, ends, last used,
+/// standing; times in the settings' zone.
+pub fn tokens(tokens: &[twinaid_app::TokenRow], zone: chrono::FixedOffset, lang: Lang) -> String {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let when = |t: Option<&str>| {
+        t.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or_else(
+                || "—".to_string(),
+                |t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string(),
+            )
+    };
+    let mut out = format!(
+        "{:>6}  {:<16} {:<20} {:<16} {:<16} {:<16} {}\n",
+        lang.pick("编号", "id"),
+        lang.pick("用户", "owner"),
+        lang.pick("名称", "name"),
+        lang.pick("生成", "created"),
+        lang.pick("到期", "expires"),
+        lang.pick("最近使用", "last used"),
+        lang.pick("状态", "status"),
+    );
+    for t in tokens {
+        let standing = if t.revoked_at.is_some() {
+            lang.pick("已撤销", "revoked")
+        } else if t.expires_at.as_deref().is_some_and(|e| e <= now.as_str()) {
+            lang.pick("已过期", "expired")
+        } else {
+            lang.pick("有效", "in force")
+        };
+        out.push_str(&format!(
+            "{:>6}  {:<16} {:<20} {:<16} {:<16} {:<16} {}\n",
+            t.id,
+            t.username,
+            t.name,
+            when(Some(&t.created_at)),
+            when(t.expires_at.as_deref()),
+            when(t.last_used_at.as_deref()),
+            standing
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1519,3 +1519,14 @@ fn every_setting_is_in_the_operators_guide_and_the_example_file_which_reads() {
         );
     }
 }
+
+#[test]
+fn tokens_are_listed_and_a_token_no_one_made_cannot_be_revoked() {
+    let db = &databases()[0];
+    ok(&db.url, &["init"]);
+    let listed = ok(&db.url, &["--lang", "en", "token", "list"]);
+    assert!(listed.starts_with("    id  owner"), "{listed}");
+    let out = twinaid(&db.url, &["--lang", "en", "token", "revoke", "999"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("999"));
+}
