@@ -206,6 +206,8 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
+        // A disabled account is refused as a wrong password is: nothing told.
+        let user = user.filter(|u| u.disabled_at.is_none());
         let (true, Some(user)) = (verified, user) else {
             self.store
                 .record_access(&tried, "sign_in_failed", client)
@@ -354,7 +356,9 @@ impl App {
                     .await?;
                 Ok(TokenCheck::Unknown)
             }
-            Some((_, t)) if t.revoked_at.is_some() => Ok(TokenCheck::Revoked),
+            Some((u, t)) if t.revoked_at.is_some() || u.disabled_at.is_some() => {
+                Ok(TokenCheck::Revoked)
+            }
             Some((_, t))
                 if t.expires_at
                     .as_deref()
@@ -425,11 +429,245 @@ impl App {
     pub async fn has_users(&self) -> Result<bool, AppError> {
         Ok(!self.store.users().await?.is_empty())
     }
+
+    /// Adds an account with a password made up here, to be passed on once.
+    pub async fn add_user_made_up(
+        &self,
+        actor: &Actor,
+        username: &str,
+        display_name: &str,
+        role: &Role,
+    ) -> Result<Secret, AppError> {
+        let password = one_time_password()?;
+        self.add_user(actor, username, display_name, &password, role)
+            .await?;
+        Ok(Secret(password))
+    }
+
+    /// Every account, for an administrator.
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<UserRow>, AppError> {
+        actor.require_admin()?;
+        Ok(self.store.users().await?)
+    }
+
+    /// Disables an account (its sessions end and its tokens are revoked at
+    /// once) or enables it again; an administrator's, never their own.
+    pub async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        username: &str,
+        disabled: bool,
+        client: &str,
+    ) -> Result<(), AppError> {
+        actor.require_admin()?;
+        if disabled && username == actor.name {
+            return Err(AppError::Field("username", DomainError::OwnAccount));
+        }
+        found(
+            username,
+            self.store
+                .set_user_disabled(username, disabled, &actor.name, client)
+                .await?,
+        )
+    }
+
+    /// Gives an account another role (and scope); its sessions end.
+    pub async fn set_user_role(
+        &self,
+        actor: &Actor,
+        username: &str,
+        role: &Role,
+    ) -> Result<(), AppError> {
+        actor.require_admin()?;
+        if username == actor.name && !matches!(role, Role::Administrator) {
+            return Err(AppError::Field("role", DomainError::OwnAccount));
+        }
+        let (code, scope) = role.to_stored();
+        found(
+            username,
+            self.store
+                .set_user_role(username, code, scope.as_deref(), &actor.name)
+                .await?,
+        )
+    }
+
+    /// Gives an account a new password made up here, shown once to the
+    /// administrator to pass on; its sessions end.
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        client: &str,
+    ) -> Result<Secret, AppError> {
+        actor.require_admin()?;
+        let password = one_time_password()?;
+        let hash = hash_password(&password).await?;
+        found(
+            username,
+            self.store
+                .set_password(username, &hash, None, &actor.name, client)
+                .await?,
+        )?;
+        Ok(Secret(password))
+    }
+
+    /// Changes one's own password: the current one first; the new one at
+    /// least 10 characters, not the user name, not a common password.
+    /// Other sessions end; `session` (this one) goes on.
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        current: &str,
+        new: &str,
+        session: Option<&str>,
+        client: &str,
+    ) -> Result<(), AppError> {
+        let user = self
+            .store
+            .user_by_username(&actor.name)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        let stored = user.password_hash.clone();
+        let current = current.to_string();
+        let right = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&stored).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(current.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        if !right {
+            return Err(AppError::Field("current", DomainError::WrongPassword));
+        }
+        acceptable_password(new, &actor.name).map_err(|e| AppError::Field("password", e))?;
+        let hash = hash_password(new).await?;
+        self.store
+            .set_password(
+                &actor.name,
+                &hash,
+                session.map(hash_secret).as_deref(),
+                &actor.name,
+                client,
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// Passwords people choose most that are long enough to pass the length
+/// rule (the short ones fail it anyway), lower-cased.
+const COMMON_PASSWORDS: &[&str] = &[
+    "1234567890",
+    "0123456789",
+    "0987654321",
+    "1111111111",
+    "0000000000",
+    "8888888888",
+    "1234512345",
+    "1q2w3e4r5t",
+    "1qaz2wsx3edc",
+    "qwertyuiop",
+    "qwerty1234",
+    "qwerty123456",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd123",
+    "iloveyou12",
+    "iloveyou123",
+    "abcd123456",
+    "abc1234567",
+    "a123456789",
+    "123456789a",
+    "aa123456789",
+    "asdfghjkl1",
+    "zxcvbnm123",
+    "qwe123qwe123",
+    "admin12345",
+    "admin123456",
+    "administrator",
+    "woaini1314",
+    "woaini520",
+    "5201314520",
+    "1314520520",
+    "qq123456789",
+    "abc123456789",
+    "123qweasdzxc",
+    "1qaz2wsx",
+    "welcome123",
+    "changeme123",
+    "twinaid123",
+    "twinaid2026",
+];
+
+/// Whether a new password will do: long enough, not the user's name, not common.
+fn acceptable_password(password: &str, username: &str) -> Result<(), DomainError> {
+    if password.chars().count() < 10 {
+        return Err(DomainError::PasswordTooShort(10));
+    }
+    let lower = password.to_lowercase();
+    let one_char = lower.chars().all(|c| lower.starts_with(c));
+    if one_char
+        || lower.contains(&username.to_lowercase())
+        || COMMON_PASSWORDS.contains(&lower.as_str())
+    {
+        return Err(DomainError::CommonPassword);
+    }
+    Ok(())
+}
+
+/// A password of 16 letters and digits that cannot be misread (no 0/O, 1/l).
+fn one_time_password() -> Result<String, AppError> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut buf = [0u8; 16];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(buf
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// The argon2id hash of a password, worked out off the async workers.
+async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))
+}
+
+/// `Ok` when the store found the account, else "no such user".
+fn found(username: &str, done: bool) -> Result<(), AppError> {
+    if done {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(DomainError::UnknownReference {
+            kind: "user",
+            code: username.to_string(),
+        }))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_password_is_long_not_common_and_not_the_name() {
+        assert!(acceptable_password("short", "clerk").is_err());
+        assert!(acceptable_password("1234567890", "clerk").is_err());
+        assert!(acceptable_password("WoAiNi1314", "clerk").is_err());
+        assert!(acceptable_password("aaaaaaaaaaaa", "clerk").is_err());
+        assert!(acceptable_password("clerk-2026-x", "clerk").is_err());
+        assert!(acceptable_password("blue kettle on the hill", "clerk").is_ok());
+        assert_eq!(one_time_password().unwrap().len(), 16);
+    }
 
     #[test]
     fn attempts_wait_longer_after_the_third_up_to_five_seconds() {

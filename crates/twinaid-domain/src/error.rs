@@ -166,6 +166,12 @@ pub enum DomainError {
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    #[error("not on one's own account")]
+    OwnAccount,
+    #[error("the current password is not right")]
+    WrongPassword,
+    #[error("a password too common")]
+    CommonPassword,
     #[error("too many failed attempts: locked for {minutes} minutes")]
     SigninLocked { minutes: i64 },
     #[error("a control character (U+{0:04X}) is in the text")]
@@ -519,6 +525,20 @@ impl DomainError {
             (Unreadable(e), Lang::En) => format!(
                 "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
             ),
+            (OwnAccount, Lang::Zh) => {
+                "不能对自己的账号这样做：请由另一位管理员操作".to_string()
+            }
+            (OwnAccount, Lang::En) => {
+                "not on your own account: ask another administrator".to_string()
+            }
+            (WrongPassword, Lang::Zh) => "当前密码不正确，请重新输入".to_string(),
+            (WrongPassword, Lang::En) => "the current password is not right; type it again".to_string(),
+            (CommonPassword, Lang::Zh) => {
+                "这个密码太常见或含有用户名，容易被猜到：请换一个（可用几个词组成的长句）".to_string()
+            }
+            (CommonPassword, Lang::En) => {
+                "this password is too common or holds the user name, so it is easy to guess: choose another (a few words make a good one)".to_string()
+            }
             (SigninLocked { minutes }, Lang::Zh) => format!(
                 "失败次数过多，已暂时锁定：请在 {minutes} 分钟后再试；忘记密码请联系管理员"
             ),

@@ -14,6 +14,8 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: String,
     pub scope: Option<String>,
+    /// When the account was disabled, if it is.
+    pub disabled_at: Option<String>,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -37,7 +39,8 @@ pub struct NewUser<'a> {
     pub scope: Option<&'a str>,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.role, u.scope";
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.password_hash, u.role, u.scope, u.disabled_at";
 
 fn user(row: &AnyRow) -> Result<UserRow, StoreError> {
     Ok(UserRow {
@@ -47,6 +50,7 @@ fn user(row: &AnyRow) -> Result<UserRow, StoreError> {
         password_hash: row.try_get(3)?,
         role: row.try_get(4)?,
         scope: row.try_get(5)?,
+        disabled_at: row.try_get(6)?,
     })
 }
 
@@ -247,7 +251,7 @@ impl Store {
     ) -> Result<Option<(UserRow, String)>, StoreError> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, s.csrf_token FROM user_session s JOIN app_user u ON u.id = s.user_id \
-             WHERE s.id_hash = $1 AND s.expires_at > $2"
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id_hash.to_string())
@@ -256,7 +260,7 @@ impl Store {
             .await?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some((user(&r)?, r.try_get(6)?))),
+            Some(r) => Ok(Some((user(&r)?, r.try_get(7)?))),
         }
     }
 
@@ -351,7 +355,7 @@ impl Store {
             .await?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some((user(&r)?, token(&r, 6)?))),
+            Some(r) => Ok(Some((user(&r)?, token(&r, 7)?))),
         }
     }
 
@@ -420,6 +424,179 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+impl Store {
+    /// Disables or enables an account, with its audit event. Disabling
+    /// ends its sessions and revokes its tokens in the same transaction.
+    /// `false` when there is no such user.
+    pub async fn set_user_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+        actor: &str,
+        client: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let at = audit::now();
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+            .bind(username.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE app_user SET disabled_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(disabled.then(|| at.clone()))
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            end_access(&mut tx, id, &at).await?;
+        }
+        let after = serde_json::json!({ "disabled": disabled, "client": client });
+        user_event(
+            &mut tx,
+            &at,
+            actor,
+            if disabled { "disable" } else { "enable" },
+            username,
+            None,
+            &after,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Changes an account's role and scope, with its audit event (before
+    /// and after). Its sessions end, so that no page goes on with the old role.
+    pub async fn set_user_role(
+        &self,
+        username: &str,
+        role: &str,
+        scope: Option<&str>,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let at = audit::now();
+        let row: Option<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, role, scope FROM app_user WHERE username = $1")
+                .bind(username.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((id, old_role, old_scope)) = row else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE app_user SET role = $2, scope = $3 WHERE id = $1")
+            .bind(id)
+            .bind(role.to_string())
+            .bind(scope.map(str::to_string))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let before = serde_json::json!({ "role": old_role, "scope": old_scope });
+        let after = serde_json::json!({ "role": role, "scope": scope });
+        user_event(
+            &mut tx,
+            &at,
+            actor,
+            "set_role",
+            username,
+            Some(&before),
+            &after,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Sets an account's password hash, with its audit event (never the
+    /// hash). Its sessions end but `keep` (the one changing its own password).
+    pub async fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        actor: &str,
+        client: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let at = audit::now();
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+            .bind(username.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        sqlx::query("UPDATE app_user SET password_hash = $2 WHERE id = $1")
+            .bind(id)
+            .bind(password_hash.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM user_session WHERE user_id = $1 AND id_hash <> $2")
+            .bind(id)
+            .bind(keep_session.unwrap_or_default().to_string())
+            .execute(&mut *tx)
+            .await?;
+        let after = serde_json::json!({ "password": "changed", "client": client });
+        let action = if actor == username {
+            "change_password"
+        } else {
+            "reset_password"
+        };
+        user_event(&mut tx, &at, actor, action, username, None, &after).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// Ends an account's sessions and revokes its tokens.
+async fn end_access(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM user_session WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE api_token SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user_id)
+        .bind(at.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// An audit event on an account.
+async fn user_event(
+    conn: &mut sqlx::AnyConnection,
+    at: &str,
+    actor: &str,
+    action: &str,
+    username: &str,
+    before: Option<&serde_json::Value>,
+    after: &serde_json::Value,
+) -> Result<(), StoreError> {
+    audit::write_access(
+        conn,
+        at,
+        AuditEvent {
+            actor,
+            action,
+            entity: "app_user",
+            entity_key: username,
+            program: None,
+            before,
+            after: Some(after),
+        },
+    )
+    .await
 }
 
 /// A token as stored (never the token itself), with its owner's name.

@@ -237,6 +237,10 @@ fn routes(state: AppState, site: &Site) -> Router {
             get(pages::tokens::page).post(pages::tokens::create),
         )
         .route("/tokens/{id}/revoke", post(pages::tokens::revoke))
+        .route("/users", get(pages::users::page).post(pages::users::create))
+        .route("/users/{username}/{action}", post(pages::users::act))
+        .route("/account", get(pages::users::account))
+        .route("/account/password", post(pages::users::change_password))
         .route(
             "/records/{kind}",
             get(pages::records::list).post(pages::records::create),

@@ -26,6 +26,8 @@ pub struct Page {
     pub program: String,
     pub year: i32,
     pub kinds: Vec<NavItem>,
+    /// Whether the user manages accounts (the menu links to 用户管理).
+    pub admin: bool,
 }
 
 impl Page {
@@ -55,6 +57,7 @@ impl Page {
             program: program.to_string(),
             year,
             kinds,
+            admin: matches!(user.actor.role, twinaid_app::Role::Administrator),
         }
     }
 
@@ -70,6 +73,7 @@ impl Page {
             program: String::new(),
             year: 0,
             kinds: Vec::new(),
+            admin: false,
         }
     }
 }

@@ -4087,3 +4087,167 @@ async fn a_revoked_or_expired_token_is_refused_saying_which() {
     let (_, page, _) = b.get("/tokens").await;
     assert!(page.contains("已撤销") && page.contains("已过期"), "{page}");
 }
+
+#[tokio::test]
+async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() {
+    for server in servers().await {
+        let mut admin = Browser::new(&server);
+        assert_eq!(
+            admin.sign_in("admin", ADMIN_PASSWORD).await,
+            StatusCode::SEE_OTHER
+        );
+        let csrf = admin.csrf().await;
+        // Added with a password made up and shown once.
+        let (status, page, _) = admin
+            .post(
+                "/users",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("username", "clerk2"),
+                    ("name", "县办文员"),
+                    ("role", "helped_county"),
+                    ("scope", "510822"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let first = page
+            .split("id=\"password\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap()
+            .to_string();
+        assert_eq!(first.len(), 16, "{page}");
+        assert!(page.contains("id=\"user-clerk2\""));
+
+        // The clerk signs in, changes the password: the current one first,
+        // then not a common one.
+        let mut clerk = Browser::new(&server);
+        assert_eq!(clerk.sign_in("clerk2", &first).await, StatusCode::SEE_OTHER);
+        let clerk_csrf = clerk.csrf().await;
+        for (current, new, status) in [
+            (
+                "not it at all",
+                "blue kettle on the hill",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                first.as_str(),
+                "1234567890",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (first.as_str(), "blue kettle on the hill", StatusCode::OK),
+        ] {
+            let (s, html, _) = clerk
+                .post(
+                    "/account/password",
+                    &[
+                        ("csrf", clerk_csrf.as_str()),
+                        ("current", current),
+                        ("password", new),
+                    ],
+                )
+                .await;
+            assert_eq!(s, status, "{html}");
+        }
+        let token = server
+            .app
+            .create_api_token(
+                &Actor {
+                    name: "clerk2".into(),
+                    role: Role::HelpedCounty {
+                        region: "510822".parse().unwrap(),
+                    },
+                },
+                "t",
+                "127.0.0.1",
+            )
+            .await
+            .unwrap()
+            .0;
+
+        // Disabled: the session ends and the token is refused at once.
+        let (status, _, _) = admin
+            .post("/users/clerk2/disable", &[("csrf", csrf.as_str())])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, _, location) = clerk.get("/").await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.unwrap().starts_with("/signin"));
+        let r = server
+            .client
+            .get(format!("{}/api/v1/programs", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            Browser::new(&server)
+                .sign_in("clerk2", "blue kettle on the hill")
+                .await,
+            StatusCode::UNAUTHORIZED
+        );
+
+        // Enabled again, with a new role; a reset password replaces the old.
+        for (path, form) in [
+            ("/users/clerk2/enable", vec![("csrf", csrf.as_str())]),
+            (
+                "/users/clerk2/role",
+                vec![("csrf", csrf.as_str()), ("role", "viewer"), ("scope", "")],
+            ),
+        ] {
+            let (status, html, _) = admin.post(path, &form).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {html}");
+        }
+        let (_, page, _) = admin
+            .post("/users/clerk2/reset-password", &[("csrf", csrf.as_str())])
+            .await;
+        let reset = page
+            .split("id=\"password\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            Browser::new(&server)
+                .sign_in("clerk2", "blue kettle on the hill")
+                .await,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            Browser::new(&server).sign_in("clerk2", &reset).await,
+            StatusCode::SEE_OTHER
+        );
+        // An administrator cannot disable their own account; others cannot manage any.
+        let (status, _, _) = admin
+            .post("/users/admin/disable", &[("csrf", csrf.as_str())])
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let mut viewer = Browser::new(&server);
+        assert_eq!(
+            viewer.sign_in("clerk2", &reset).await,
+            StatusCode::SEE_OTHER
+        );
+        let (status, _, _) = viewer.get("/users").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let log = server
+            .app
+            .audit_log(&Actor::local_operator(), 100)
+            .await
+            .unwrap();
+        for action in [
+            "disable",
+            "enable",
+            "set_role",
+            "reset_password",
+            "change_password",
+        ] {
+            assert!(
+                log.iter()
+                    .any(|e| e.action == action && e.entity == "app_user"),
+                "{action}"
+            );
+        }
+    }
+}

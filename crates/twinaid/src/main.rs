@@ -224,6 +224,24 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// 列出全部用户及其角色、范围、状态 · List every user with role, scope and standing
+    List,
+    /// 停用用户：立即结束其登录并撤销其接口令牌 · Disable a user: their sessions end and their API tokens are revoked at once
+    Disable { username: String },
+    /// 重新启用用户 · Enable a user again
+    Enable { username: String },
+    /// 更改用户的角色与范围（其登录随之结束）· Change a user's role and scope (their sessions end)
+    SetRole {
+        username: String,
+        /// administrator, program_office, helper_unit, helped_county, expert, viewer
+        #[arg(long)]
+        role: String,
+        /// 角色范围：帮扶协作、单位或地区编号 · What the role is scoped to: a program, unit or region code
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// 重设密码：生成一次性密码并显示一次（其登录随之结束）· Reset a password: a new one is made up and shown once (their sessions end)
+    ResetPassword { username: String },
 }
 
 #[derive(Subcommand)]
@@ -666,6 +684,73 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
                 lang,
             )
             .await
+        }
+        Command::User {
+            user: UserCommand::List,
+        } => {
+            let users = app.users(&actor).await?;
+            print!("{}", render::users(&users, lang));
+            Ok(())
+        }
+        Command::User {
+            user: UserCommand::Disable { username },
+        } => {
+            app.set_user_disabled(&actor, &username, true, "cli")
+                .await?;
+            eprintln!(
+                "{}",
+                lang.pick(
+                    "已停用；其登录已结束，接口令牌已撤销",
+                    "disabled; their sessions ended and their API tokens are revoked"
+                )
+            );
+            Ok(())
+        }
+        Command::User {
+            user: UserCommand::Enable { username },
+        } => {
+            app.set_user_disabled(&actor, &username, false, "cli")
+                .await?;
+            eprintln!("{}", lang.pick("已重新启用", "enabled again"));
+            Ok(())
+        }
+        Command::User {
+            user:
+                UserCommand::SetRole {
+                    username,
+                    role,
+                    scope,
+                },
+        } => {
+            let role = serve::role(&role, scope.as_deref())?;
+            app.set_user_role(&actor, &username, &role).await?;
+            eprintln!(
+                "{}",
+                lang.pick(
+                    "角色已更改；其登录已结束",
+                    "role changed; their sessions ended"
+                )
+            );
+            Ok(())
+        }
+        Command::User {
+            user: UserCommand::ResetPassword { username },
+        } => {
+            let password = app.reset_password(&actor, &username, "cli").await?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!(
+                        "{username} 的新密码（只显示这一次，请当面或电话转告）：{}",
+                        password.0
+                    ),
+                    Lang::En => format!(
+                        "new password for {username} (shown only once; pass it on in person or by phone): {}",
+                        password.0
+                    ),
+                }
+            );
+            Ok(())
         }
         Command::Program {
             program: ProgramCommand::Delete { code, yes },

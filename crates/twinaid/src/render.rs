@@ -525,6 +525,33 @@ pub fn tokens(tokens: &[twinaid_app::TokenRow], zone: chrono::FixedOffset, lang:
     out
 }
 
+/// The accounts as a table: user name, name, role and scope, standing.
+pub fn users(users: &[twinaid_app::UserRow], lang: Lang) -> String {
+    let mut out = format!(
+        "{:<20} {:<24} {:<16} {:<16} {}\n",
+        lang.pick("用户名", "username"),
+        lang.pick("姓名", "name"),
+        lang.pick("角色", "role"),
+        lang.pick("范围", "scope"),
+        lang.pick("状态", "status"),
+    );
+    for u in users {
+        out.push_str(&format!(
+            "{:<20} {:<24} {:<16} {:<16} {}\n",
+            u.username,
+            u.display_name,
+            u.role,
+            u.scope.as_deref().unwrap_or("—"),
+            if u.disabled_at.is_some() {
+                lang.pick("已停用", "disabled")
+            } else {
+                lang.pick("在用", "active")
+            }
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

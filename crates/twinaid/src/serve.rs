@@ -17,7 +17,7 @@ fn made_up_password() -> Result<String, AppError> {
         .collect())
 }
 
-fn role(code: &str, scope: Option<&str>) -> Result<Role, AppError> {
+pub(crate) fn role(code: &str, scope: Option<&str>) -> Result<Role, AppError> {
     Role::from_stored(code, scope).ok_or_else(|| {
         AppError::Field(
             "role",

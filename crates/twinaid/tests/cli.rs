@@ -1530,3 +1530,58 @@ fn tokens_are_listed_and_a_token_no_one_made_cannot_be_revoked() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("999"));
 }
+
+#[test]
+fn accounts_are_listed_disabled_given_a_role_and_a_new_password_on_the_command_line() {
+    let db = &databases()[0];
+    ok(&db.url, &["init"]);
+    let add = Command::new(env!("CARGO_BIN_EXE_twinaid"))
+        .args([
+            "--database-url",
+            &db.url,
+            "user",
+            "add",
+            "clerk",
+            "--role",
+            "viewer",
+        ])
+        .env_remove("TWINAID_LANG")
+        .output()
+        .unwrap();
+    assert!(add.status.success());
+    let en = |args: &[&str]| {
+        let mut all = vec!["--lang", "en"];
+        all.extend_from_slice(args);
+        twinaid(&db.url, &all)
+    };
+    assert!(en(&["user", "disable", "clerk"]).status.success());
+    let list = String::from_utf8(en(&["user", "list"]).stdout).unwrap();
+    let line = list.lines().find(|l| l.starts_with("clerk")).unwrap();
+    assert!(line.contains("disabled"), "{list}");
+    assert!(en(&["user", "enable", "clerk"]).status.success());
+    let set = en(&[
+        "user",
+        "set-role",
+        "clerk",
+        "--role",
+        "helped_county",
+        "--scope",
+        "510822",
+    ]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    let list = String::from_utf8(en(&["user", "list"]).stdout).unwrap();
+    let line = list.lines().find(|l| l.starts_with("clerk")).unwrap();
+    assert!(
+        line.contains("helped_county") && line.contains("510822") && line.contains("active"),
+        "{list}"
+    );
+    let reset = String::from_utf8(en(&["user", "reset-password", "clerk"]).stdout).unwrap();
+    assert!(reset.contains("new password for clerk"), "{reset}");
+    let nobody = en(&["user", "disable", "nobody"]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("nobody"));
+}
