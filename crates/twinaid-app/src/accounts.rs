@@ -468,7 +468,14 @@ impl App {
             self.store
                 .set_user_disabled(username, disabled, &actor.name, client)
                 .await?,
-        )
+        )?;
+        if !disabled {
+            // Enabled again: the name starts with a clean slate.
+            self.store
+                .attempt_succeeded(&format!("user:{}", username.to_lowercase()), "")
+                .await?;
+        }
+        Ok(())
     }
 
     /// Gives an account another role (and scope); its sessions end.
@@ -508,6 +515,10 @@ impl App {
                 .set_password(username, &hash, None, &actor.name, client)
                 .await?,
         )?;
+        // A new password ends the name's lock: the clerk was told to ask for one.
+        self.store
+            .attempt_succeeded(&format!("user:{}", username.to_lowercase()), "")
+            .await?;
         Ok(Secret(password))
     }
 

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::kept::kept;
 use crate::session::{SESSION_COOKIE, cookie, lang_of};
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -80,6 +80,42 @@ fn api_lang(headers: &HeaderMap) -> Lang {
         .and_then(|v| v.to_str().ok())
         .and_then(Lang::parse)
         .unwrap_or_else(|| lang_of(headers))
+}
+
+/// The query string, read into `T`; a value that does not read is the
+/// JSON error 422 `bad_parameter` naming it.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => Err(bad_parameter(&e.body_text(), parts)),
+        }
+    }
+}
+
+/// The path's parameters, read into `T`, refused as [`Query`] refuses.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(e) => Err(bad_parameter(&e.body_text(), parts)),
+        }
+    }
+}
+
+fn bad_parameter(text: &str, parts: &Parts) -> ApiError {
+    let lang = api_lang(&parts.headers);
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_parameter",
+        &crate::extract::bad_parameter(text, lang),
+    )
 }
 
 /// Who calls the API: a bearer token, or (for reading only) a browser session.

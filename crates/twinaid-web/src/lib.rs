@@ -4,6 +4,7 @@
 
 mod api;
 mod error;
+mod extract;
 mod headers;
 mod i18n;
 mod kept;

@@ -3952,6 +3952,14 @@ async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited()
     let (status, page) = attempt("clerk", ADMIN_PASSWORD).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.contains("锁定"), "{page}");
+    // The message says to ask an administrator: a password they reset ends the lock.
+    let reset = server
+        .app
+        .reset_password(&Actor::local_operator(), "clerk", "127.0.0.1")
+        .await
+        .unwrap();
+    let (status, _) = attempt("clerk", &reset.0).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed in after the reset");
 
     // Then 20 over 10 other names from the same address: past the
     // address's 30 failures, every name is refused, even a right password.
@@ -4250,4 +4258,49 @@ async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() 
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_parameter_that_does_not_read_is_a_422_naming_it() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    assert_eq!(
+        b.sign_in("admin", ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    let (status, page, _) = b
+        .get("/yearbook?program=zj-sc&year=%27%20OR%201%3D1--")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("year"), "{page}");
+    assert!(
+        page.contains("参数"),
+        "a page in the user's language: {page}"
+    );
+    let csrf = b.csrf().await;
+    let (status, _, _) = b
+        .post("/tokens/abc/revoke", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = server
+        .client
+        .get(format!(
+            "{}/api/v1/programs/zj-sc/yearbook/20x9",
+            server.base
+        ))
+        .header(COOKIE, b.cookie_header())
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "bad_parameter", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be read"),
+        "{v}"
+    );
 }

@@ -1,6 +1,6 @@
 //! Static assets built into the binary.
 
-use axum::extract::Path;
+use crate::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 

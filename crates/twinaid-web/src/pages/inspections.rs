@@ -3,11 +3,12 @@
 use super::{Scope, back_to, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::{Path, Query};
 use crate::session::SignedIn;
 use crate::view::{Page, url_encode};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use std::collections::{BTreeMap, HashMap};
 use twinaid_app::Finding;

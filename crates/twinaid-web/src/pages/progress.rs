@@ -4,9 +4,10 @@
 
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::Path;
 use crate::session::SignedIn;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

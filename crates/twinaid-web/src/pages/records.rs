@@ -5,11 +5,12 @@
 use super::{Scope, kept_page, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::{Path, Query};
 use crate::session::SignedIn;
 use crate::view::{Page, cell, label, url_encode};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::{BTreeMap, HashMap};

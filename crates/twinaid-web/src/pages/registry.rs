@@ -4,10 +4,11 @@
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::Query;
 use crate::session::SignedIn;
 use crate::view::{Page, url_encode};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use twinaid_domain::unit::UnitKind;

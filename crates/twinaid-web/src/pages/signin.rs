@@ -3,6 +3,7 @@
 use super::render;
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::{Path, Query};
 use crate::i18n::Tr;
 use crate::session::{
     Client, CookieSecurity, LANG_COOKIE, PageLang, SESSION_COOKIE, SIGNIN_CSRF_COOKIE, SignedIn,
@@ -11,7 +12,7 @@ use crate::session::{
 use crate::view::Page;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

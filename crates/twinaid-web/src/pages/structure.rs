@@ -3,10 +3,11 @@
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::Query;
 use crate::session::SignedIn;
 use crate::view::{Page, cell, url_encode};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use std::collections::HashMap;
 use twinaid_app::ListRequest;

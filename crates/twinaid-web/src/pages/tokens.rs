@@ -4,11 +4,12 @@
 use super::render;
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::Path;
 use crate::session::{Client, SignedIn};
 use crate::view::{Page, local_time};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 
@@ -65,7 +66,7 @@ async fn lines(state: &AppState, user: &SignedIn) -> Result<Vec<TokenLine>, WebE
 
 async fn show(state: &AppState, user: &SignedIn, token: String) -> Result<Response, WebError> {
     let title = crate::i18n::Tr { lang: user.lang }.s("api_tokens");
-    Ok(render(
+    let mut response = render(
         &TokensPage {
             page: Page::new(user, title, "/tokens", "", 0),
             token,
@@ -73,7 +74,13 @@ async fn show(state: &AppState, user: &SignedIn, token: String) -> Result<Respon
             days: twinaid_app::TOKEN_DAYS,
         },
         user.lang,
-    ))
+    );
+    // A token shown once is not kept by the browser or a proxy.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 /// The tokens and the form for a new one.

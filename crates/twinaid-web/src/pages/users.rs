@@ -4,11 +4,12 @@
 use super::render;
 use crate::AppState;
 use crate::error::WebError;
+use crate::extract::Path;
 use crate::session::{Client, SESSION_COOKIE, SignedIn, cookie};
 use crate::view::Page;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -73,7 +74,7 @@ async fn users_page(
         })
         .collect();
     let title = crate::i18n::Tr { lang }.s("users");
-    Ok(render(
+    let mut response = render(
         &UsersPage {
             page: Page::new(user, title, "/users", "", 0),
             users,
@@ -81,7 +82,13 @@ async fn users_page(
             roles,
         },
         lang,
-    ))
+    );
+    // A password shown once is not kept by the browser or a proxy.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 /// Every account, with what an administrator may do to each.
@@ -98,7 +105,18 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
 
 fn role_of(form: &HashMap<String, String>) -> Result<Role, twinaid_app::AppError> {
     let scope = Some(field(form, "scope")).filter(|s| !s.is_empty());
-    Role::from_stored(field(form, "role"), scope).ok_or_else(|| {
+    let role = field(form, "role");
+    // A role kept to a program, unit or county needs that code.
+    if scope.is_none()
+        && Role::from_stored(role, Some("x")).is_some()
+        && Role::from_stored(role, None).is_none()
+    {
+        return Err(twinaid_app::AppError::Field(
+            "scope",
+            twinaid_domain::DomainError::Required,
+        ));
+    }
+    Role::from_stored(role, scope).ok_or_else(|| {
         twinaid_app::AppError::Field(
             "role",
             twinaid_domain::DomainError::UnknownChoice {
