@@ -123,6 +123,7 @@ impl App {
         role: &Role,
     ) -> Result<(), AppError> {
         actor.require_admin()?;
+        self.check_scope(role).await?;
         let username = twinaid_domain::record::parse_code(username)
             .map_err(|e| AppError::Field("username", e))?;
         if password.chars().count() < 10 {
@@ -444,6 +445,25 @@ impl App {
         Ok(Secret(password))
     }
 
+    /// Refuses a role kept to a program, unit or county that does not exist.
+    async fn check_scope(&self, role: &Role) -> Result<(), AppError> {
+        use twinaid_store::ScopeKind;
+        let (kind, code, what) = match role {
+            Role::ProgramOffice { program } => (ScopeKind::Program, program.clone(), "program"),
+            Role::HelperUnit { unit } => (ScopeKind::Unit, unit.clone(), "unit"),
+            Role::HelpedCounty { region } => (ScopeKind::Region, region.to_string(), "region"),
+            _ => return Ok(()),
+        };
+        if self.store.scope_exists(kind, &code).await? {
+            Ok(())
+        } else {
+            Err(AppError::Field(
+                "scope",
+                DomainError::UnknownReference { kind: what, code },
+            ))
+        }
+    }
+
     /// Every account, for an administrator.
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserRow>, AppError> {
         actor.require_admin()?;
@@ -489,6 +509,7 @@ impl App {
         if username == actor.name && !matches!(role, Role::Administrator) {
             return Err(AppError::Field("role", DomainError::OwnAccount));
         }
+        self.check_scope(role).await?;
         let (code, scope) = role.to_stored();
         found(
             username,

@@ -426,7 +426,29 @@ impl Store {
     }
 }
 
+/// What a role's scope names: a program, a unit or a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeKind {
+    Program,
+    Unit,
+    Region,
+}
+
 impl Store {
+    /// Whether the program, unit or region a role is kept to exists.
+    pub async fn scope_exists(&self, kind: ScopeKind, code: &str) -> Result<bool, StoreError> {
+        let sql = match kind {
+            ScopeKind::Program => "SELECT COUNT(*) FROM program WHERE code = $1",
+            ScopeKind::Unit => "SELECT COUNT(*) FROM unit WHERE code = $1",
+            ScopeKind::Region => "SELECT COUNT(*) FROM region WHERE code = $1",
+        };
+        let n: i64 = sqlx::query_scalar(sql)
+            .bind(code.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
     /// Disables or enables an account, with its audit event. Disabling
     /// ends its sessions and revokes its tokens in the same transaction.
     /// `false` when there is no such user.

@@ -4127,6 +4127,21 @@ async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() 
             .to_string();
         assert_eq!(first.len(), 16, "{page}");
         assert!(page.contains("id=\"user-clerk2\""));
+        // A scope that names no county, or none at all, is refused.
+        for scope in ["999999", ""] {
+            let (status, _, _) = admin
+                .post(
+                    "/users",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("username", "clerk3"),
+                        ("role", "helped_county"),
+                        ("scope", scope),
+                    ],
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "scope {scope:?}");
+        }
 
         // The clerk signs in, changes the password: the current one first,
         // then not a common one.
