@@ -9,7 +9,7 @@ use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 use twinaid_domain::DomainError;
-use twinaid_store::{NewUser, TokenRow, UserRow};
+use twinaid_store::{NewUser, TokenRow, TokenStanding, UserRow};
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
@@ -357,14 +357,12 @@ impl App {
                     .await?;
                 Ok(TokenCheck::Unknown)
             }
-            Some((u, t)) if t.revoked_at.is_some() || u.disabled_at.is_some() => {
+            Some((u, t))
+                if u.disabled_at.is_some() || t.standing(&stamp(now)) == TokenStanding::Revoked =>
+            {
                 Ok(TokenCheck::Revoked)
             }
-            Some((_, t))
-                if t.expires_at
-                    .as_deref()
-                    .is_some_and(|e| e <= stamp(now).as_str()) =>
-            {
+            Some((_, t)) if t.standing(&stamp(now)) == TokenStanding::Expired => {
                 Ok(TokenCheck::Expired)
             }
             Some((user, t)) => {

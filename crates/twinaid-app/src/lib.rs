@@ -40,7 +40,7 @@ use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
 use twinaid_store::Store;
 pub use twinaid_store::{
     AggregateRow, AuditEntry, ChainCheck, LoadSummary, RecordPage, TableCount, TokenRow,
-    Unexplained, UnitRow, UserRow, Why,
+    TokenStanding, Unexplained, UnitRow, UserRow, Why,
 };
 
 /// The application: use cases over one store.

@@ -461,11 +461,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let at = audit::now();
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
-            .bind(username.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(id) = id else {
+        let Some(id) = user_id(&mut tx, username).await? else {
             return Ok(false);
         };
         sqlx::query("UPDATE app_user SET disabled_at = $2 WHERE id = $1")
@@ -548,11 +544,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let at = audit::now();
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
-            .bind(username.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(id) = id else {
+        let Some(id) = user_id(&mut tx, username).await? else {
             return Ok(false);
         };
         sqlx::query("UPDATE app_user SET password_hash = $2 WHERE id = $1")
@@ -575,6 +567,19 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// An account's id, read within the write that changes it.
+async fn user_id(
+    conn: &mut sqlx::AnyConnection,
+    username: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM app_user WHERE username = $1")
+            .bind(username.to_string())
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 /// Ends an account's sessions and revokes its tokens.
@@ -631,6 +636,27 @@ pub struct TokenRow {
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
+}
+
+/// Where a token stands at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStanding {
+    InForce,
+    Revoked,
+    Expired,
+}
+
+impl TokenRow {
+    /// Revoked, past its end at `now` (RFC 3339, UTC), or in force.
+    pub fn standing(&self, now: &str) -> TokenStanding {
+        if self.revoked_at.is_some() {
+            TokenStanding::Revoked
+        } else if self.expires_at.as_deref().is_some_and(|e| e <= now) {
+            TokenStanding::Expired
+        } else {
+            TokenStanding::InForce
+        }
+    }
 }
 
 const TOKEN_COLUMNS: &str =

@@ -26,7 +26,7 @@ mod summary;
 mod through;
 mod verify;
 
-pub use accounts::{NewUser, ScopeKind, TokenRow, UserRow};
+pub use accounts::{NewUser, ScopeKind, TokenRow, TokenStanding, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
 pub use attachment::{AttachmentRow, NewAttachment};
 pub use copy::{CopyError, TABLES, TableCopy};

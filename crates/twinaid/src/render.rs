@@ -504,12 +504,10 @@ pub fn tokens(tokens: &[twinaid_app::TokenRow], zone: chrono::FixedOffset, lang:
         lang.pick("状态", "status"),
     );
     for t in tokens {
-        let standing = if t.revoked_at.is_some() {
-            lang.pick("已撤销", "revoked")
-        } else if t.expires_at.as_deref().is_some_and(|e| e <= now.as_str()) {
-            lang.pick("已过期", "expired")
-        } else {
-            lang.pick("有效", "in force")
+        let standing = match t.standing(&now) {
+            twinaid_app::TokenStanding::Revoked => lang.pick("已撤销", "revoked"),
+            twinaid_app::TokenStanding::Expired => lang.pick("已过期", "expired"),
+            twinaid_app::TokenStanding::InForce => lang.pick("有效", "in force"),
         };
         out.push_str(&format!(
             "{:>6}  {:<16} {:<20} {:<16} {:<16} {:<16} {}\n",

@@ -12,6 +12,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+use twinaid_app::TokenStanding;
 
 /// A token as listed: id, owner, name, made, ends, last used, standing.
 pub struct TokenLine {
@@ -48,12 +49,10 @@ async fn lines(state: &AppState, user: &SignedIn) -> Result<Vec<TokenLine>, WebE
         .into_iter()
         .map(|t| TokenLine {
             id: t.id,
-            standing: if t.revoked_at.is_some() {
-                "token_revoked"
-            } else if t.expires_at.as_deref().is_some_and(|e| e <= now.as_str()) {
-                "token_expired"
-            } else {
-                "token_in_force"
+            standing: match t.standing(&now) {
+                TokenStanding::Revoked => "token_revoked",
+                TokenStanding::Expired => "token_expired",
+                TokenStanding::InForce => "token_in_force",
             },
             owner: t.username,
             name: t.name,
