@@ -87,6 +87,17 @@ fn random_hex(bytes: usize) -> Result<String, AppError> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// Whether `token` is shaped as the tokens made here: `twa_` and 32
+/// random bytes in hex.
+fn is_token_shape(token: &str) -> bool {
+    token.strip_prefix("twa_").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// The stored form of a session id or token.
 pub(crate) fn hash_secret(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
@@ -269,6 +280,55 @@ impl App {
         days: i64,
         client: &str,
     ) -> Result<Secret, AppError> {
+        self.check_token_request(name, days)?;
+        let name = name.trim();
+        let user = self
+            .store
+            .user_by_username(&actor.name)
+            .await?
+            .ok_or(AppError::Forbidden)?;
+        self.make_api_token(&user, name, days, &actor.name, client)
+            .await
+    }
+
+    /// An administrator makes a token for an account (a script's own, say),
+    /// shown once; it acts as that account.
+    pub async fn create_api_token_for_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        name: &str,
+        days: i64,
+        client: &str,
+    ) -> Result<Secret, AppError> {
+        actor.require_admin()?;
+        let user = self
+            .store
+            .user_by_username(username)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(DomainError::UnknownReference {
+                    kind: "user",
+                    code: username.to_string(),
+                })
+            })?;
+        if user.disabled_at.is_some() {
+            return Err(AppError::Field(
+                "username",
+                DomainError::UnknownReference {
+                    kind: "user",
+                    code: username.to_string(),
+                },
+            ));
+        }
+        self.check_token_request(name, days)?;
+        self.make_api_token(&user, name.trim(), days, &actor.name, client)
+            .await
+    }
+
+    /// A token's name is given (at most 100 characters, no control
+    /// characters) and it ends within ten years.
+    fn check_token_request(&self, name: &str, days: i64) -> Result<(), AppError> {
         if !(1..=3650).contains(&days) {
             return Err(AppError::Field(
                 "days",
@@ -283,22 +343,21 @@ impl App {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::Field("name", DomainError::Required));
         }
-        let user = self
-            .store
-            .user_by_username(&actor.name)
-            .await?
-            .ok_or(AppError::Forbidden)?;
+        Ok(())
+    }
+
+    async fn make_api_token(
+        &self,
+        user: &UserRow,
+        name: &str,
+        days: i64,
+        by: &str,
+        client: &str,
+    ) -> Result<Secret, AppError> {
         let token = format!("twa_{}", random_hex(32)?);
         let expires = stamp(chrono::Utc::now() + chrono::Duration::days(days));
         self.store
-            .insert_api_token(
-                &hash_secret(&token),
-                user.id,
-                name,
-                &expires,
-                &actor.name,
-                client,
-            )
+            .insert_api_token(&hash_secret(&token), user.id, name, &expires, by, client)
             .await?;
         Ok(Secret(token))
     }
@@ -350,6 +409,12 @@ impl App {
     /// address it came from, which is locked as sign-ins are.
     pub async fn actor_for_token(&self, token: &str, client: &str) -> Result<TokenCheck, AppError> {
         let now = chrono::Utc::now();
+        // Not even the shape of a token: it can be no one's, so it is not
+        // looked up and not counted as a guess (garbage is not a step
+        // towards a token; the limiter slows guesses that could be right).
+        if !is_token_shape(token) {
+            return Ok(TokenCheck::Unknown);
+        }
         match self.store.user_for_token(&hash_secret(token)).await? {
             None => {
                 let key = format!("token:{client}");
@@ -705,6 +770,16 @@ mod tests {
         assert_eq!(delay_after(3), Duration::ZERO);
         assert_eq!(delay_after(5), Duration::from_millis(1_000));
         assert_eq!(delay_after(100), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn only_what_could_be_a_token_is_looked_up() {
+        let made = format!("twa_{}", random_hex(32).unwrap());
+        assert!(is_token_shape(&made));
+        assert!(!is_token_shape("SCHEMATHESIS-INVALID-VALUE"));
+        assert!(!is_token_shape("twa_0000"));
+        assert!(!is_token_shape(&made.to_uppercase()));
+        assert!(!is_token_shape(&format!("{made}0")));
     }
 
     #[test]

@@ -213,6 +213,29 @@ pub enum DomainError {
 }
 
 impl DomainError {
+    /// Whether the request was well formed but what is stored does not
+    /// allow it now (a closed inspection, a published year, a locked plan,
+    /// a lifecycle step not open): HTTP's 409 Conflict, not a fault of the
+    /// input.
+    pub fn is_state_conflict(&self) -> bool {
+        use DomainError::*;
+        matches!(
+            self,
+            ProgramExists(_)
+                | NoSuchStep { .. }
+                | VerificationFailed(_)
+                | PlanLocked(_)
+                | YearPublished(_)
+                | NoGuidance(_)
+                | ScoresLocked(_)
+                | AlreadyDrawn(_)
+                | InspectionClosed(_)
+                | NothingToAnswer(_)
+                | NotReadyToClose(_)
+                | StillReferenced(_)
+        )
+    }
+
     /// The error as a person reads it, with what to do about it.
     pub fn message(&self, lang: Lang) -> String {
         use DomainError::*;

@@ -327,67 +327,29 @@ impl Writer<'_> {
         table: &'static str,
         rows: &[Changed],
     ) -> Result<(), StoreError> {
-        let Some(first) = rows.first() else {
-            return Ok(());
-        };
-        let width = first.key.len() + first.values.len();
-        let sequential = crate::rows::sequential_params(conn);
-        // The new values as a VALUES list, whose columns SQLite names
-        // column1, column2, … in order: key columns first, then the values;
-        // on PostgreSQL as JSON taken apart into columns of their own names.
-        let column = |c: &Col, i: usize| {
-            if !sequential {
-                return format!("v.{}", c.name);
-            }
-            let ty = if c.integer { "BIGINT" } else { "TEXT" };
-            format!("CAST(v.column{} AS {ty})", i + 1)
-        };
-        let sets: Vec<String> = first
-            .values
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{} = {}", c.name, column(c, first.key.len() + i)))
-            .collect();
-        let wheres: Vec<String> = first
-            .key
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{table}.{} = {}", c.name, column(c, i)))
-            .collect();
-        let q = if sequential {
-            let update = format!(
-                "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {}",
-                sets.join(", "),
-                crate::rows::value_tuples(true, rows.len(), width),
-                wheres.join(" AND ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
-            for row in rows {
-                for c in row.key.iter().chain(&row.values) {
-                    q = bind_col(q, c);
-                }
-            }
-            q
-        } else {
-            let columns: Vec<(&str, bool)> = first
-                .key
+        // A statement sets only the columns that changed: an index whose
+        // columns are not set is left alone (SQLite), and a row whose indexed
+        // columns stay is rewritten in place (PostgreSQL's heap-only
+        // update). Rows are grouped by the columns that changed in them;
+        // a file that changes amounts makes one group.
+        let mut groups: BTreeMap<Vec<usize>, Vec<&Changed>> = BTreeMap::new();
+        for row in rows {
+            let changed: Vec<usize> = row
+                .values
                 .iter()
-                .chain(&first.values)
-                .map(|c| (c.name, c.integer))
+                .zip(&row.stored)
+                .enumerate()
+                .filter(|(_, (new, old))| new.value != old.value)
+                .map(|(i, _)| i)
                 .collect();
-            let update = format!(
-                "UPDATE {table} SET {} FROM {} WHERE {}",
-                sets.join(", "),
-                crate::rows::json_rows(1, &columns),
-                wheres.join(" AND ")
-            );
-            let json = crate::rows::rows_json(
-                rows.iter()
-                    .map(|row| row.key.iter().chain(&row.values).map(|c| (&c.value).into())),
-            );
-            sqlx::query(sqlx::AssertSqlSafe(update)).bind(json)
-        };
-        q.execute(&mut *conn).await?;
+            groups.entry(changed).or_default().push(row);
+        }
+        for (changed, group) in &groups {
+            if changed.is_empty() {
+                continue;
+            }
+            update_columns(conn, table, changed, group).await?;
+        }
         let action = if self.notes.correction.is_some() {
             "correction"
         } else {
@@ -535,6 +497,83 @@ impl Writer<'_> {
         self.summary.add(table, outcome);
         Ok(())
     }
+}
+
+/// A changed row's key columns, then its `changed` value columns.
+fn changed_cells<'a>(row: &'a Changed, changed: &[usize]) -> Vec<&'a Col> {
+    row.key
+        .iter()
+        .chain(changed.iter().filter_map(|&i| row.values.get(i)))
+        .collect()
+}
+
+/// One statement setting the `changed` value columns (positions in each
+/// row's values) of `rows` to their new values.
+async fn update_columns(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    changed: &[usize],
+    rows: &[&Changed],
+) -> Result<(), StoreError> {
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let head = changed_cells(first, changed);
+    let keys = first.key.len();
+    let sequential = crate::rows::sequential_params(conn);
+    // The new values as a VALUES list, whose columns SQLite names column1,
+    // column2, … in order: key columns first, then the values; on
+    // PostgreSQL as JSON taken apart into columns of their own names.
+    let column = |c: &Col, i: usize| {
+        if !sequential {
+            return format!("v.{}", c.name);
+        }
+        let ty = if c.integer { "BIGINT" } else { "TEXT" };
+        format!("CAST(v.column{} AS {ty})", i + 1)
+    };
+    let sets: Vec<String> = head
+        .iter()
+        .enumerate()
+        .skip(keys)
+        .map(|(i, c)| format!("{} = {}", c.name, column(c, i)))
+        .collect();
+    let wheres: Vec<String> = head
+        .iter()
+        .enumerate()
+        .take(keys)
+        .map(|(i, c)| format!("{table}.{} = {}", c.name, column(c, i)))
+        .collect();
+    let q = if sequential {
+        let update = format!(
+            "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {}",
+            sets.join(", "),
+            crate::rows::value_tuples(true, rows.len(), head.len()),
+            wheres.join(" AND ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(update));
+        for row in rows {
+            for c in changed_cells(row, changed) {
+                q = bind_col(q, c);
+            }
+        }
+        q
+    } else {
+        let columns: Vec<(&str, bool)> = head.iter().map(|c| (c.name, c.integer)).collect();
+        let update = format!(
+            "UPDATE {table} SET {} FROM {} WHERE {}",
+            sets.join(", "),
+            crate::rows::json_rows(1, &columns),
+            wheres.join(" AND ")
+        );
+        let json = crate::rows::rows_json(rows.iter().map(|row| {
+            changed_cells(row, changed)
+                .into_iter()
+                .map(|c| (&c.value).into())
+        }));
+        sqlx::query(sqlx::AssertSqlSafe(update)).bind(json)
+    };
+    q.execute(&mut *conn).await?;
+    Ok(())
 }
 
 fn indicator_cols(def: &IndicatorDefinition, position: usize) -> Result<Vec<Col>, StoreError> {

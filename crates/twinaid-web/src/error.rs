@@ -32,6 +32,11 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::BadRequest(e) if e.is_state_conflict() => StatusCode::CONFLICT,
+        // A report of a year the program does not span does not exist.
+        AppError::BadRequest(twinaid_domain::DomainError::YearOutsideProgram { .. }) => {
+            StatusCode::NOT_FOUND
+        }
         AppError::BadRequest(_) | AppError::Invalid(_) | AppError::Field(..) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
@@ -67,6 +72,44 @@ pub fn cause_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+tokio::task_local! {
+    /// The language of the request being served, read once from it by
+    /// [`with_request_lang`].
+    static REQUEST_LANG: Lang;
+}
+
+/// The language of the request being served: the API's `Accept-Language`
+/// (else the language cookie), a page's cookie; Chinese outside a request.
+pub fn request_lang() -> Lang {
+    REQUEST_LANG.try_with(|l| *l).unwrap_or(Lang::Zh)
+}
+
+/// Serves a request with its language known to every error made while
+/// serving it, so handlers turn an application error into an answer with `?`.
+pub async fn with_request_lang(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers();
+    let lang = if request.uri().path().starts_with("/api/") {
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::parse)
+            .unwrap_or_else(|| crate::session::lang_of(headers))
+    } else {
+        crate::session::lang_of(headers)
+    };
+    REQUEST_LANG.scope(lang, next.run(request)).await
+}
+
+/// An application error in the request's language.
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> WebError {
+        WebError::from_app(e, request_lang())
+    }
 }
 
 impl WebError {

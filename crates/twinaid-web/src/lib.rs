@@ -9,7 +9,6 @@ mod headers;
 mod i18n;
 mod kept;
 mod metrics;
-mod openapi;
 mod pages;
 mod requests;
 mod session;
@@ -285,6 +284,7 @@ fn routes(state: AppState, site: &Site) -> Router {
         pages
     };
     pages
+        .layer(axum::middleware::from_fn(error::with_request_lang))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::secure,

@@ -661,6 +661,101 @@ async fn the_api_says_no_in_json_and_describes_itself() {
 }
 
 #[tokio::test]
+async fn every_documented_operation_is_served_and_refuses_a_stranger_in_json() {
+    let server = spawn(None).await;
+    let doc: Value = server
+        .client
+        .get(format!("{}/api/v1/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sample = |name: &str| match name {
+        "program" => "zj-sc",
+        "year" => "2009",
+        "kind" => "project",
+        "action" => "close",
+        "step" => "submit",
+        "id" => "1",
+        _ => "x",
+    };
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let mut url = path.clone();
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" {
+                    let name = p["name"].as_str().unwrap();
+                    url = url.replace(&format!("{{{name}}}"), sample(name));
+                }
+            }
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let r = server
+                .client
+                .request(
+                    method.clone(),
+                    format!("{}/api/v1{url}?filename=x.csv", server.base),
+                )
+                .header("Content-Type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            // Routed (not the fallback's 404, not 405) and refused as documented.
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{method} {url}");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "unauthorized", "{method} {url}");
+            assert!(op["responses"]["401"].is_object(), "{method} {path}");
+        }
+    }
+    assert_eq!(operations, 31);
+    // And what is not documented is not there.
+    let r = server
+        .client
+        .get(format!("{}/api/v1/programs/zj-sc/nothing", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn guessed_tokens_lock_the_address_but_garbage_is_not_a_guess() {
+    let server = spawn(None).await;
+    let programs = |token: String| {
+        server
+            .client
+            .get(format!("{}/api/v1/programs", server.base))
+            .bearer_auth(token)
+            .send()
+    };
+    // Forty guesses shaped like tokens at once: past the address's limit
+    // (30) they are answered 429, however parallel.
+    let guesses = (0..40).map(|i| programs(format!("twa_{i:064x}")));
+    let statuses: Vec<StatusCode> = futures_join_all(guesses)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status())
+        .collect();
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&StatusCode::UNAUTHORIZED), "{statuses:?}");
+    // A guess during the lock is still refused with 429 ...
+    let r = programs(format!("twa_{:064x}", 99)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ... while what cannot be a token is plainly not one.
+    let r = programs("SCHEMATHESIS-INVALID-VALUE".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "unauthorized");
+}
+
+#[tokio::test]
 async fn no_page_or_answer_shows_a_password_a_session_id_or_a_token() {
     let server = spawn(None).await;
     let mut b = Browser::new(&server);
@@ -927,8 +1022,9 @@ async fn a_project_goes_through_its_life_each_step_taken_by_its_owner() {
             .status(),
             StatusCode::CREATED
         );
+        // Verification failed: not the input's fault, the project's state.
         let r = step("office", "2010-nb-x", "verified", "").await.unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.status(), StatusCode::CONFLICT);
         let body: Value = r.json().await.unwrap();
         assert!(
             body["error"]["message"]
@@ -2119,7 +2215,7 @@ async fn each_step_of_the_year_is_refused_to_the_roles_that_do_not_own_it_by_api
         .await
         .unwrap()
         .status(),
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "locked"
     );
     let experts: Value = get("expert1", "/experts/2010")
@@ -2417,7 +2513,7 @@ async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
         assert_eq!(r.headers()["content-type"], "application/pdf");
         assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
     } else {
-        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("fonts-noto-cjk"));
     }
     // Plan against actual, one row per target.
@@ -2449,7 +2545,7 @@ async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status(), StatusCode::CONFLICT);
 }
 
 #[tokio::test]

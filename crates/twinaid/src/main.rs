@@ -163,7 +163,7 @@ enum Command {
         #[command(subcommand)]
         user: UserCommand,
     },
-    /// 接口令牌：列出、撤销 · API tokens: list and revoke
+    /// 接口令牌：生成、列出、撤销 · API tokens: make, list and revoke
     Token {
         #[command(subcommand)]
         token: TokenCommand,
@@ -190,6 +190,17 @@ enum ConfigCommand {
 enum TokenCommand {
     /// 列出全部接口令牌（不显示令牌本身）· List every API token (never the token itself)
     List,
+    /// 为用户生成接口令牌（供脚本使用），令牌只显示这一次 · Make an API token for a user (for a script); the token is printed this once
+    Add {
+        /// 用户名 · The user the token acts as
+        username: String,
+        /// 令牌名称，说明用途 · The token's name, saying what it is for
+        #[arg(long)]
+        name: String,
+        /// 有效天数（1–3650）· Days until it ends (1–3650)
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
     /// 撤销一个接口令牌（编号见 token list），下次使用即得到 401 · Revoke an API token (its number from token list); its next use is answered 401
     Revoke { id: i64 },
 }
@@ -648,6 +659,31 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         } => {
             let tokens = app.api_tokens(&actor).await?;
             print!("{}", render::tokens(&tokens, settings.time_zone, lang));
+            Ok(())
+        }
+        Command::Token {
+            token:
+                TokenCommand::Add {
+                    username,
+                    name,
+                    days,
+                },
+        } => {
+            let token = app
+                .create_api_token_for_user(&actor, &username, &name, days, "cli")
+                .await?;
+            // The token alone on standard output, for a script to take.
+            println!("{}", token.0);
+            eprintln!(
+                "{}",
+                match lang {
+                    Lang::Zh =>
+                        format!("已为 {username} 生成接口令牌（{days} 天后到期），只显示这一次"),
+                    Lang::En => format!(
+                        "API token made for {username} (ends in {days} days); it is shown this once"
+                    ),
+                }
+            );
             Ok(())
         }
         Command::Token {

@@ -61,11 +61,7 @@ async fn guidance_page(
     error: String,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let versions = state
-        .app
-        .guidance_versions(&user.actor, program)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+    let versions = state.app.guidance_versions(&user.actor, program).await?;
     let outlines: Vec<(i64, String, twinaid_domain::guidance::Guidance)> = versions
         .iter()
         .filter(|(_, g)| g.kind == DocumentKind::Outline && g.covers(year))
@@ -237,7 +233,6 @@ pub async fn experts(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let (program, year) = resolve(
         &state,
         &user,
@@ -250,20 +245,14 @@ pub async fn experts(
     let rows = state
         .app
         .expert_assignments(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
-    let guidance = state
-        .app
-        .guidance_for(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+        .await?;
+    let guidance = state.app.guidance_for(&user.actor, &program, year).await?;
     let guidance = guidance.map(|(_, g)| g);
     let names: HashMap<String, String> = if office(&state, &user, &program) {
         state
             .app
             .units(&user.actor, &program)
-            .await
-            .map_err(err)?
+            .await?
             .into_iter()
             .filter(|u| u.side == "helping")
             .map(|u| (u.code.clone(), u.name(lang).to_string()))
@@ -411,8 +400,7 @@ pub async fn assessment(
     let names: HashMap<String, String> = state
         .app
         .units(&user.actor, &program)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
@@ -456,11 +444,7 @@ pub async fn assessment(
         Err(e) => return Err(err(e)),
     };
     let name = |code: &str| names.get(code).cloned().unwrap_or(code.to_string());
-    let places = state
-        .app
-        .place_names(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+    let places = state.app.place_names(&user.actor, &program, year).await?;
     let ratings = match state.app.satisfaction(&user.actor, &program, year).await {
         Ok(rows) => rows
             .into_iter()
@@ -482,8 +466,7 @@ pub async fn assessment(
         state
             .app
             .units_to_rate(&user.actor, &program, year)
-            .await
-            .map_err(err)?
+            .await?
             .into_iter()
             .map(|u| (u.clone(), name(&u)))
             .collect()
@@ -573,26 +556,20 @@ pub async fn unit_report(
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let (program, year) = resolve(&state, &user, &scope).await?;
     let report = state
         .app
         .assessment_report(&user.actor, &program, year, &unit)
-        .await
-        .map_err(err)?;
-    let units = state.app.units(&user.actor, &program).await.map_err(err)?;
+        .await?;
+    let units = state.app.units(&user.actor, &program).await?;
     let name = |code: &str| {
         units
             .iter()
             .find(|u| u.code == code)
             .map_or(code.to_string(), |u| u.name(lang).to_string())
     };
-    let definitions = state.app.indicators(&user.actor).await.map_err(err)?;
-    let places = state
-        .app
-        .place_names(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+    let definitions = state.app.indicators(&user.actor).await?;
+    let places = state.app.place_names(&user.actor, &program, year).await?;
     let place = |r: &str| {
         places
             .get(r)

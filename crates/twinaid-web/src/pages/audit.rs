@@ -22,19 +22,11 @@ struct AuditPage {
 /// The newest 500 audit events.
 pub async fn page(State(state): State<AppState>, user: SignedIn) -> Result<Response, WebError> {
     let lang = user.lang;
-    let mut entries = state
-        .app
-        .audit_log(&user.actor, 500)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+    let mut entries = state.app.audit_log(&user.actor, 500).await?;
     for e in &mut entries {
         e.at = crate::view::local_time(&e.at, state.time_zone);
     }
-    let checkpoint = state
-        .app
-        .audit_checkpoint(&user.actor)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+    let checkpoint = state.app.audit_checkpoint(&user.actor).await?;
     let title = crate::i18n::Tr { lang }.s("audit");
     Ok(render(
         &AuditPage {

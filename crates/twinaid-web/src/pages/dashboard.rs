@@ -93,7 +93,6 @@ async fn make(
     q: DashboardQuery,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let app = &state.app;
     // Independent reads, made at once: after a write each is made afresh.
     let (yb, years, series, counts) = tokio::try_join!(
@@ -105,8 +104,7 @@ async fn make(
             &["aid_funds", "practical_trainees", "labour_transferred"],
         ),
         app.count_by(&user.actor, &program, RecordKind::Project, "category", year),
-    )
-    .map_err(err)?;
+    )?;
     let headline = HEADLINE
         .iter()
         .filter_map(|c| yb.indicator(c))

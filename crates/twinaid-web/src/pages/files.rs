@@ -47,16 +47,15 @@ pub async fn template(
     let c = state
         .app
         .template_choices(&user.actor, &program, lang)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+        .await?;
     let lists = TemplateLists {
         regions: c.regions,
         helper_units: c.helper_units,
         helped_units: c.helped_units,
         example_year: c.year,
     };
-    let bytes = write_template(kind, &lists, lang)
-        .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?;
+    let bytes =
+        write_template(kind, &lists, lang).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("{}-{}.xlsx", kind.code(), lang.pick("模板", "template"));
     Ok(file_response(&name, XLSX, bytes))
 }
@@ -137,10 +136,7 @@ pub async fn import(
     let lang = user.lang;
     let kind = kind_of(&kind, lang)?;
     // The turn first: an import past the limit is refused before its file is read.
-    let _turn = state
-        .import_turn()
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+    let _turn = state.import_turn().await?;
     let too_large = DomainError::UploadTooLarge {
         max: state.limits.upload_bytes,
     };
@@ -166,9 +162,7 @@ pub async fn import(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         response
     };
-    let read = read_upload(name.clone(), bytes.clone(), kind, state.limits.read)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+    let read = read_upload(name.clone(), bytes.clone(), kind, state.limits.read).await?;
     let (index, read) = match read {
         Ok(r) => r,
         Err(problem) => return Ok(refused(vec![problem], String::new())),
@@ -214,7 +208,7 @@ pub async fn import(
                 .map_err(|p| WebError::from_app(AppError::Invalid(vec![p]), lang))?;
             let sheet = sheets.get(index).ok_or_else(|| WebError::not_found(lang))?;
             let copy = annotated_copy(sheet, &problems, lang)
-                .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?;
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             let token = new_token();
             let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
             let copy_name = format!("{stem}-{}.xlsx", lang.pick("错误", "errors"));
@@ -326,10 +320,9 @@ pub async fn copy(
 pub(crate) fn workbook_response(
     tables: &[twinaid_exchange::export::ExportTable],
     name: &str,
-    lang: Lang,
 ) -> Result<Response, WebError> {
-    let bytes = twinaid_exchange::export::xlsx(tables)
-        .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?;
+    let bytes =
+        twinaid_exchange::export::xlsx(tables).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(file_response(name, XLSX, bytes))
 }
 
@@ -341,14 +334,10 @@ pub async fn yearbook_xlsx(
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let (program, year) = resolve(&state, &user, &scope).await?;
-    let yb = state
-        .app
-        .yearbook(&user.actor, &program, year)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+    let yb = state.app.yearbook(&user.actor, &program, year).await?;
     let tables = twinaid_exchange::reports::yearbook(&yb, lang);
     let name = format!("{program}-{}-{year}.xlsx", lang.pick("年鉴", "yearbook"));
-    workbook_response(&tables, &name, lang)
+    workbook_response(&tables, &name)
 }
 
 /// The assessment as a workbook: the ranking and every explanation.
@@ -362,11 +351,10 @@ pub async fn assessment_xlsx(
     let (title, lines) = state
         .app
         .assessment_lines(&user.actor, &program, year, lang)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+        .await?;
     let tables = twinaid_exchange::reports::assessment(&title, &lines, lang);
     let name = format!("{program}-{}-{year}.xlsx", lang.pick("考核", "assessment"));
-    workbook_response(&tables, &name, lang)
+    workbook_response(&tables, &name)
 }
 
 /// The yearbook's text and tables, written from the office's templates in
@@ -378,7 +366,6 @@ async fn yearbook_blocks(
 ) -> Result<(String, i32, Vec<twinaid_exchange::document::Block>), WebError> {
     use twinaid_exchange::document;
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let refused = |e: String| {
         WebError::from_app(
             AppError::BadRequest(twinaid_domain::DomainError::Document(e)),
@@ -386,16 +373,11 @@ async fn yearbook_blocks(
         )
     };
     let (program, year) = resolve(state, user, scope).await?;
-    let yb = state
-        .app
-        .yearbook(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+    let yb = state.app.yearbook(&user.actor, &program, year).await?;
     let text = state
         .app
         .yearbook_text(&user.actor, &program, year, lang)
-        .await
-        .map_err(err)?;
+        .await?;
     let template =
         document::yearbook_template(state.templates.as_deref(), lang).map_err(refused)?;
     let named: Vec<document::NamedProject> =
@@ -441,7 +423,7 @@ pub async fn yearbook_pdf(
         pdf::pdf(&blocks, &document::title(&blocks), lang, &fonts)
     })
     .await
-    .map_err(|e| WebError::from_app(AppError::Internal(e.to_string()), lang))?
+    .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| {
         WebError::from_app(
             AppError::BadRequest(twinaid_domain::DomainError::Document(e)),

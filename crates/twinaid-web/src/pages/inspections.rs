@@ -59,7 +59,6 @@ pub async fn page(
     Query(q): Query<InspectionQuery>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let (program, year) = resolve(
         &state,
         &user,
@@ -69,16 +68,11 @@ pub async fn page(
         },
     )
     .await?;
-    let (round, inspections) = state
-        .app
-        .inspections(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+    let (round, inspections) = state.app.inspections(&user.actor, &program, year).await?;
     let units: HashMap<String, String> = state
         .app
         .units(&user.actor, &program)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
@@ -89,8 +83,7 @@ pub async fn page(
     for a in state
         .app
         .inspection_attachments(&user.actor, &program, year)
-        .await
-        .map_err(err)?
+        .await?
     {
         files.entry(a.project.clone()).or_default().push((
             a.id,
@@ -253,11 +246,7 @@ pub async fn download(
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
     let (program, _) = resolve(&state, &user, &scope).await?;
-    let (row, data) = state
-        .app
-        .attachment(&user.actor, &program, id)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+    let (row, data) = state.app.attachment(&user.actor, &program, id).await?;
     Ok(crate::view::file_response(
         &row.filename,
         &row.content_type,

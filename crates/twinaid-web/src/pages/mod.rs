@@ -95,25 +95,19 @@ pub async fn resolve(
     user: &SignedIn,
     scope: &Scope,
 ) -> Result<(String, i32), WebError> {
-    let err = |e| WebError::from_app(e, user.lang);
     let program = match &scope.program {
         Some(p) if !p.is_empty() => p.clone(),
         _ => state
             .app
             .programs(&user.actor)
-            .await
-            .map_err(err)?
+            .await?
             .first()
             .map(|p| p.code.clone())
             .ok_or_else(|| WebError::not_found(user.lang))?,
     };
     let year = match scope.year {
         Some(y) => y,
-        None => state
-            .app
-            .latest_year(&user.actor, &program)
-            .await
-            .map_err(err)?,
+        None => state.app.latest_year(&user.actor, &program).await?,
     };
     Ok((program, year))
 }

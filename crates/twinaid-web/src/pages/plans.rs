@@ -57,30 +57,24 @@ pub async fn page(
     let now = chrono::Utc::now();
     let progress = app
         .plan_vs_actual(&user.actor, &program, year, (now.year(), now.ordinal()))
-        .await
-        .map_err(err)?;
+        .await?;
     let defs: HashMap<String, _> = app
         .indicators(&user.actor)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|d| (d.code.clone(), d))
         .collect();
     let own_unit = app.permissions(&user.actor, &program).own_unit;
     let helping: Vec<(String, String)> = app
         .units(&user.actor, &program)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .filter(|u| u.side == "helping")
         .filter(|u| own_unit.as_ref().is_none_or(|own| *own == u.code))
         .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
     let units: HashMap<String, String> = helping.iter().cloned().collect();
-    let places = app
-        .place_names(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+    let places = app.place_names(&user.actor, &program, year).await?;
     if format.format.as_deref() == Some("xlsx") {
         use twinaid_exchange::export::{ExportCell, ExportTable};
         use twinaid_exchange::reports::figure_cell;
@@ -181,8 +175,7 @@ pub async fn page(
     };
     let tasks = app
         .tasks(&user.actor, &program)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|t| {
             let href = format!(
@@ -241,7 +234,6 @@ pub async fn unit_plan(
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let (program, year) = resolve(
         &state,
         &user,
@@ -252,19 +244,12 @@ pub async fn unit_plan(
     )
     .await?;
     let app = &state.app;
-    let plan = app
-        .plan(&user.actor, &program, &unit, year)
-        .await
-        .map_err(err)?;
-    let defs = app.indicators(&user.actor).await.map_err(err)?;
-    let places = app
-        .place_names(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+    let plan = app.plan(&user.actor, &program, &unit, year).await?;
+    let defs = app.indicators(&user.actor).await?;
+    let places = app.place_names(&user.actor, &program, year).await?;
     let unit_name = app
         .units(&user.actor, &program)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .find(|u| u.code == unit)
         .map_or(unit.clone(), |u| u.name(lang).to_string());

@@ -109,20 +109,14 @@ impl Names {
         year: i32,
     ) -> Result<Names, WebError> {
         let lang = user.lang;
-        let err = |e| WebError::from_app(e, lang);
         let units = state
             .app
             .units(&user.actor, program)
-            .await
-            .map_err(err)?
+            .await?
             .into_iter()
             .map(|u| (u.code.clone(), u.name(lang).to_string()))
             .collect();
-        let places = state
-            .app
-            .place_names(&user.actor, program, year)
-            .await
-            .map_err(err)?;
+        let places = state.app.place_names(&user.actor, program, year).await?;
         Ok(Names { units, places })
     }
 
@@ -227,12 +221,10 @@ async fn make_list(
     year: i32,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let app = &state.app;
     let page = app
         .list_records(&user.actor, &program, kind, &request)
-        .await
-        .map_err(err)?;
+        .await?;
     let fields: Vec<FieldSpec> = kind
         .fields()
         .into_iter()
@@ -357,10 +349,7 @@ async fn make_list(
     let breakdown = match &request.indicator {
         None => None,
         Some(_) => {
-            let d = app
-                .drill_down(&user.actor, &program, &request)
-                .await
-                .map_err(err)?;
+            let d = app.drill_down(&user.actor, &program, &request).await?;
             let unit = d.definition.unit;
             let fig = |raw: i64| figure(raw, unit, lang);
             let period = if request.cumulative {
@@ -527,7 +516,6 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let kind = kind_of(&kind, lang)?;
     let (program, year) = resolve(
         &state,
@@ -538,11 +526,7 @@ pub async fn detail(
         },
     )
     .await?;
-    let record = state
-        .app
-        .record(&user.actor, &program, kind, &code)
-        .await
-        .map_err(err)?;
+    let record = state.app.record(&user.actor, &program, kind, &code).await?;
     let names = Names::load(&state, &user, &program, year).await?;
     let fields = kind
         .fields()
@@ -557,8 +541,7 @@ pub async fn detail(
     let history = state
         .app
         .history(&user.actor, &program, kind.code(), &code)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|e| {
             (
@@ -580,8 +563,7 @@ pub async fn detail(
         let st = state
             .app
             .project_steps(&user.actor, &program, &code)
-            .await
-            .map_err(err)?;
+            .await?;
         let name = |code: &str| {
             twinaid_domain::record::PROJECT_STATUSES
                 .iter()
@@ -832,8 +814,7 @@ pub async fn new_form(
     let terms = state
         .app
         .edit_terms(&user.actor, &program, kind, None)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+        .await?;
     let mut values = BTreeMap::new();
     if kind.is_yearly() {
         values.insert("year".to_string(), year.to_string());
@@ -869,13 +850,11 @@ pub async fn edit_form(
     let record = state
         .app
         .record_to_edit(&user.actor, &program, kind, &code)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+        .await?;
     let terms = state
         .app
         .edit_terms(&user.actor, &program, kind, Some(&code))
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+        .await?;
     let page = form_page(
         &user,
         &program,
@@ -1006,8 +985,7 @@ pub async fn delete(
     state
         .app
         .delete_record(&user.actor, &program, kind, &code)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+        .await?;
     Ok(Redirect::to(&format!(
         "/records/{}?program={}",
         kind.code(),
@@ -1059,7 +1037,6 @@ async fn export(
 ) -> Result<Response, WebError> {
     use twinaid_exchange::export::{ExportCell, ExportTable};
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let kind = kind_of(kind, lang)?;
     let (mut request, program) = list_request(params);
     request.unpaged = true;
@@ -1075,8 +1052,7 @@ async fn export(
     let page = state
         .app
         .list_records(&user.actor, &program, kind, &request)
-        .await
-        .map_err(err)?;
+        .await?;
     let names = Names::load(state, user, &program, year).await?;
     let fields = kind.fields();
     let number = |f: &FieldSpec, raw: i64| -> ExportCell {
@@ -1151,7 +1127,7 @@ async fn export(
             twinaid_exchange::export::csv(&table),
         ))
     } else {
-        crate::pages::files::workbook_response(&[table], &format!("{stem}.xlsx"), lang)
+        crate::pages::files::workbook_response(&[table], &format!("{stem}.xlsx"))
     }
 }
 

@@ -75,11 +75,7 @@ pub async fn units(
         },
     )
     .await?;
-    let all = state
-        .app
-        .units(&user.actor, &program)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+    let all = state.app.units(&user.actor, &program).await?;
     let search = q.q.clone().unwrap_or_default().to_lowercase();
     let kind = q.kind.clone().unwrap_or_default();
     let side = q.side.clone().unwrap_or_default();
@@ -199,8 +195,7 @@ pub async fn regions(
             page_no,
             PER_PAGE,
         )
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?;
+        .await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let rows = names
         .iter()
@@ -269,7 +264,6 @@ pub async fn aggregates(
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let t = crate::i18n::Tr { lang };
-    let err = |e| WebError::from_app(e, lang);
     let (program, year) = resolve(
         &state,
         &user,
@@ -280,17 +274,12 @@ pub async fn aggregates(
     )
     .await?;
     let indicator = q.indicator.clone().filter(|i| !i.is_empty());
-    let defs = state.app.indicators(&user.actor).await.map_err(err)?;
+    let defs = state.app.indicators(&user.actor).await?;
     let values = state
         .app
         .aggregate_values(&user.actor, &program, indicator.as_deref())
-        .await
-        .map_err(err)?;
-    let places = state
-        .app
-        .place_names(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+        .await?;
+    let places = state.app.place_names(&user.actor, &program, year).await?;
     let rows: Vec<Vec<String>> = values
         .iter()
         .map(|a| {

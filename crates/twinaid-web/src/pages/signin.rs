@@ -141,11 +141,7 @@ pub async fn sign_out(
 ) -> Result<Response, WebError> {
     user.check_csrf(form.get("csrf"))?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        state
-            .app
-            .sign_out(&token, &client)
-            .await
-            .map_err(|e| WebError::from_app(e, user.lang))?;
+        state.app.sign_out(&token, &client).await?;
     }
     let mut response = Redirect::to("/signin").into_response();
     let (name, value) = set_cookie(SESSION_COOKIE, "", Some(0), state.cookies);

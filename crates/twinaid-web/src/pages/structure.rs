@@ -32,18 +32,14 @@ pub async fn page(
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let (program, year) = resolve(&state, &user, &scope).await?;
     let app = &state.app;
-    let units = app.units(&user.actor, &program).await.map_err(err)?;
+    let units = app.units(&user.actor, &program).await?;
     let names: HashMap<String, String> = units
         .iter()
         .map(|u| (u.code.clone(), u.name(lang).to_string()))
         .collect();
-    let places = app
-        .place_names(&user.actor, &program, year)
-        .await
-        .map_err(err)?;
+    let places = app.place_names(&user.actor, &program, year).await?;
     let request = ListRequest {
         per_page: 500,
         page: 1,
@@ -52,8 +48,7 @@ pub async fn page(
     };
     let pairings = app
         .list_records(&user.actor, &program, RecordKind::Pairing, &request)
-        .await
-        .map_err(err)?;
+        .await?;
     let fields = RecordKind::Pairing.fields();
     let spec = |name: &str| fields.iter().find(|f| f.name == name).copied();
     let text = |r: &twinaid_domain::record::Record, name: &str| {

@@ -44,8 +44,7 @@ async fn lines(state: &AppState, user: &SignedIn) -> Result<Vec<TokenLine>, WebE
     Ok(state
         .app
         .api_tokens(&user.actor)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?
+        .await?
         .into_iter()
         .map(|t| TokenLine {
             id: t.id,
@@ -103,8 +102,7 @@ pub async fn create(
     let secret = state
         .app
         .create_api_token_for(&user.actor, name, days, &client)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+        .await?;
     show(&state, &user, secret.0).await
 }
 
@@ -117,10 +115,6 @@ pub async fn revoke(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     user.check_csrf(form.get("csrf"))?;
-    state
-        .app
-        .revoke_api_token(&user.actor, id, &client)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+    state.app.revoke_api_token(&user.actor, id, &client).await?;
     Ok(Redirect::to("/tokens").into_response())
 }

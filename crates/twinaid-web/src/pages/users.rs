@@ -53,8 +53,7 @@ async fn users_page(
     let users = state
         .app
         .users(&user.actor)
-        .await
-        .map_err(|e| WebError::from_app(e, lang))?
+        .await?
         .into_iter()
         .map(|u| UserLine {
             role: Role::from_stored(&u.role, u.scope.as_deref())
@@ -134,9 +133,7 @@ pub async fn create(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     user.check_csrf(form.get("csrf"))?;
-    let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
-    let role = role_of(&form).map_err(err)?;
+    let role = role_of(&form)?;
     let username = field(&form, "username");
     let name = Some(field(&form, "name"))
         .filter(|n| !n.is_empty())
@@ -144,8 +141,7 @@ pub async fn create(
     let password = state
         .app
         .add_user_made_up(&user.actor, username, name, &role)
-        .await
-        .map_err(err)?;
+        .await?;
     users_page(&state, &user, Some((username.to_string(), password.0))).await
 }
 
@@ -159,24 +155,18 @@ pub async fn act(
 ) -> Result<Response, WebError> {
     user.check_csrf(form.get("csrf"))?;
     let lang = user.lang;
-    let err = |e| WebError::from_app(e, lang);
     let app = &state.app;
     match action.as_str() {
-        "disable" | "enable" => app
-            .set_user_disabled(&user.actor, &username, action == "disable", &client)
-            .await
-            .map_err(err)?,
+        "disable" | "enable" => {
+            app.set_user_disabled(&user.actor, &username, action == "disable", &client)
+                .await?
+        }
         "role" => {
-            let role = role_of(&form).map_err(err)?;
-            app.set_user_role(&user.actor, &username, &role)
-                .await
-                .map_err(err)?;
+            let role = role_of(&form)?;
+            app.set_user_role(&user.actor, &username, &role).await?;
         }
         "reset-password" => {
-            let password = app
-                .reset_password(&user.actor, &username, &client)
-                .await
-                .map_err(err)?;
+            let password = app.reset_password(&user.actor, &username, &client).await?;
             return users_page(&state, &user, Some((username, password.0))).await;
         }
         _ => return Err(WebError::not_found(lang)),

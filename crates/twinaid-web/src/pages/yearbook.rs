@@ -224,11 +224,7 @@ async fn make(
     program: String,
     year: i32,
 ) -> Result<Response, WebError> {
-    let yb = state
-        .app
-        .yearbook(&user.actor, &program, year)
-        .await
-        .map_err(|e| WebError::from_app(e, user.lang))?;
+    let yb = state.app.yearbook(&user.actor, &program, year).await?;
     let lang = user.lang;
     let title = match lang {
         Lang::Zh => format!("{} {year} 年年鉴", yb.program_name_zh),

@@ -1,0 +1,445 @@
+//! Records: list (with the figure they make up), read, create, change,
+//! delete; a kind's import template and imports; a project's steps.
+
+use super::caller::Caller;
+use super::error::{ApiError, Json, Path, Query};
+use super::params::{FileName, KindPath, ListParams, ProjectPath, RecordPath};
+use super::schema::{ProjectStatus, RecordBody, RecordOut};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use twinaid_app::{AppError, ListRequest};
+use twinaid_domain::lifecycle::Status;
+use twinaid_domain::record::{FieldValue, Record};
+use utoipa::ToSchema;
+
+/// A page of records, with the sums of every filtered row.
+#[derive(Serialize, ToSchema)]
+pub struct RecordList {
+    pub kind: String,
+    /// Rows the filters keep, on every page.
+    pub total_rows: i64,
+    /// Each number field's sum over those rows (money in yuan).
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub sums: Map<String, Value>,
+    pub page: i64,
+    pub per_page: i64,
+    #[schema(value_type = Vec<RecordOut>)]
+    pub records: Vec<Value>,
+    /// With `indicator`: the figure these records make up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub figure: Option<FigureParts>,
+}
+
+/// A figure taken apart: what its records and its aggregate values give.
+#[derive(Serialize, ToSchema)]
+pub struct FigureParts {
+    pub indicator: String,
+    pub unit: String,
+    #[schema(value_type = f64)]
+    pub total: Value,
+    #[schema(value_type = f64)]
+    pub from_records: Value,
+    #[schema(value_type = f64)]
+    pub from_aggregates: Value,
+    pub aggregate_values: Vec<AggregateOut>,
+}
+
+/// A published total counted in a figure.
+#[derive(Serialize, ToSchema)]
+pub struct AggregateOut {
+    pub year_from: i32,
+    pub year_to: i32,
+    pub region_code: Option<String>,
+    pub helper_unit: Option<String>,
+    #[schema(value_type = f64)]
+    pub value: Value,
+    pub note: Option<String>,
+}
+
+/// The list's filters as the use case takes them: the typed parameters,
+/// and every `f.FIELD` filter.
+fn list_request(p: &ListParams, all: &BTreeMap<String, String>) -> ListRequest {
+    ListRequest {
+        filters: all
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("f.").map(|f| (f.to_string(), v.clone())))
+            .collect(),
+        year: p.year.map(|y| y.0),
+        cumulative: p.cumulative.unwrap_or(false),
+        region: p.region.clone().filter(|r| !r.is_empty()),
+        source: p.source.map(|s| s.code().to_string()),
+        indicator: p.indicator.clone().filter(|i| !i.is_empty()),
+        standing: p.standing.map(|s| match s {
+            super::params::StandingParam::Counted => twinaid_domain::lifecycle::Standing::Counted,
+            super::params::StandingParam::Pending => twinaid_domain::lifecycle::Standing::Pending,
+            super::params::StandingParam::Excluded => twinaid_domain::lifecycle::Standing::Excluded,
+        }),
+        search: p.q.clone().filter(|q| !q.is_empty()),
+        sort: p.sort.clone().filter(|s| !s.is_empty()),
+        descending: p.desc.unwrap_or(false),
+        unpaged: false,
+        page: i64::from(p.page.unwrap_or(1)),
+        per_page: i64::from(p.per_page.unwrap_or(100)),
+    }
+}
+
+/// Records of a kind, filtered, with totals of all filtered rows; with
+/// `indicator`, the figure they make up.
+#[utoipa::path(get, path = "/programs/{program}/records/{kind}", tag = "records",
+    params(KindPath, ListParams),
+    responses((status = 200, description = "a page of records", body = RecordList)))]
+pub async fn list(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<KindPath>,
+    Query(params): Query<ListParams>,
+    Query(all): Query<BTreeMap<String, String>>,
+) -> Result<axum::Json<RecordList>, ApiError> {
+    let kind = p.kind.0;
+    params.check()?;
+    let request = list_request(&params, &all);
+    let page = state
+        .app
+        .list_records(&c.actor, &p.program, kind, &request)
+        .await?;
+    let sums = page
+        .sums
+        .iter()
+        .filter_map(|(f, v)| {
+            kind.field(f)
+                .map(|spec| (f.to_string(), spec.to_json(&FieldValue::Int(*v))))
+        })
+        .collect();
+    let figure = match request.indicator {
+        Some(_) => {
+            let d = state.app.drill_down(&c.actor, &p.program, &request).await?;
+            let unit = d.definition.unit;
+            let to = |raw: i64| twinaid_domain::quantity::raw_to_json(raw, unit);
+            Some(FigureParts {
+                total: to(d.total()),
+                from_records: to(d.from_records),
+                from_aggregates: to(d.from_aggregates),
+                aggregate_values: d
+                    .aggregates
+                    .iter()
+                    .map(|a| AggregateOut {
+                        year_from: a.year_from,
+                        year_to: a.year_to,
+                        region_code: a.region_code.clone(),
+                        helper_unit: a.helper_unit.clone(),
+                        value: to(a.value),
+                        note: a.note.clone(),
+                    })
+                    .collect(),
+                unit: unit.code().to_string(),
+                indicator: d.definition.code,
+            })
+        }
+        None => None,
+    };
+    Ok(axum::Json(RecordList {
+        kind: kind.code().to_string(),
+        total_rows: page.total_rows,
+        sums,
+        page: request.page.max(1),
+        per_page: request.per_page.clamp(1, 500),
+        records: page.records.iter().map(Record::to_json).collect(),
+        figure,
+    }))
+}
+
+/// One record.
+#[utoipa::path(get, path = "/programs/{program}/records/{kind}/{code}", tag = "records",
+    params(RecordPath),
+    responses((status = 200, description = "the record", body = RecordOut)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<RecordPath>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let record = state
+        .app
+        .record(&c.actor, &p.program, p.kind.0, &p.code)
+        .await?;
+    Ok(axum::Json(record.to_json()))
+}
+
+/// A JSON object of written values (money in yuan) as form cells.
+fn cells(body: &Map<String, Value>) -> BTreeMap<String, String> {
+    body.iter()
+        .filter_map(|(k, v)| {
+            let text = match v {
+                Value::Null => return None,
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+                Value::Number(n) => super::params::number_text(n),
+                other => other.to_string(),
+            };
+            Some((k.clone(), text))
+        })
+        .collect()
+}
+
+/// Create a record of the kind; its code may not be taken.
+#[utoipa::path(post, path = "/programs/{program}/records/{kind}", tag = "records",
+    params(KindPath), request_body = RecordBody,
+    responses((status = 201, description = "created", body = RecordOut)))]
+pub async fn create(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<KindPath>,
+    Json(body): Json<Map<String, Value>>,
+) -> Result<Response, ApiError> {
+    let record = state
+        .app
+        .save_record(&c.actor, &p.program, p.kind.0, &cells(&body), None)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(record.to_json())).into_response())
+}
+
+/// Change a record (its code stays).
+#[utoipa::path(put, path = "/programs/{program}/records/{kind}/{code}", tag = "records",
+    params(RecordPath), request_body = RecordBody,
+    responses((status = 200, description = "changed", body = RecordOut)))]
+pub async fn update(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<RecordPath>,
+    Json(body): Json<Map<String, Value>>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let record = state
+        .app
+        .save_record(&c.actor, &p.program, p.kind.0, &cells(&body), Some(&p.code))
+        .await?;
+    Ok(axum::Json(record.to_json()))
+}
+
+/// Delete a record nothing refers to.
+#[utoipa::path(delete, path = "/programs/{program}/records/{kind}/{code}", tag = "records",
+    params(RecordPath),
+    responses((status = 204, description = "deleted")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<RecordPath>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .delete_record(&c.actor, &p.program, p.kind.0, &p.code)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The Excel import template of a kind: bilingual headers, a notes sheet,
+/// drop-down lists of the program's codes, example rows (skipped on import).
+#[utoipa::path(get, path = "/programs/{program}/records/{kind}/template.xlsx", tag = "records",
+    params(KindPath),
+    responses((status = 200, description = "the .xlsx file",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>)))]
+pub async fn template(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<KindPath>,
+) -> Result<Response, ApiError> {
+    let kind = p.kind.0;
+    let choices = state
+        .app
+        .template_choices(&c.actor, &p.program, c.lang)
+        .await?;
+    let lists = twinaid_exchange::workbook::TemplateLists {
+        regions: choices.regions,
+        helper_units: choices.helper_units,
+        helped_units: choices.helped_units,
+        example_year: choices.year,
+    };
+    let bytes = twinaid_exchange::workbook::template(kind, &lists, c.lang)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::view::file_response(
+        &format!("{}.xlsx", kind.code()),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportOut {
+    /// Rows read (example rows not counted).
+    pub rows: usize,
+    /// The template's example rows, left out.
+    pub examples_skipped: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Import a filled-in sheet (.xlsx, .xls, .ods or .csv in UTF-8/GB18030):
+/// the body is the file, `filename` its name. The whole file is checked
+/// first; nothing is written unless every row is right; a stored code is
+/// updated, not duplicated.
+#[utoipa::path(post, path = "/programs/{program}/records/{kind}/import", tag = "records",
+    params(KindPath, FileName),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
+    responses((status = 200, description = "written", body = ImportOut)))]
+pub async fn import(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<KindPath>,
+    Query(q): Query<FileName>,
+    body: axum::body::Body,
+) -> Result<axum::Json<ImportOut>, ApiError> {
+    let kind = p.kind.0;
+    // The turn first: an import past the limit is refused before its body is read.
+    let _turn = state.import_turn().await?;
+    let max = state.limits.upload_bytes;
+    let body = axum::body::to_bytes(body, max).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            twinaid_domain::DomainError::UploadTooLarge { max }.message(c.lang),
+        )
+    })?;
+    let (_, read) = crate::pages::files::read_upload(q.filename, body, kind, state.limits.read)
+        .await?
+        .map_err(|p| AppError::Invalid(vec![p]))?;
+    let (rows, examples) = (read.rows_read, read.examples_skipped);
+    let summary = state
+        .app
+        .import_records(&c.actor, &p.program, kind, read.records, read.problems)
+        .await?;
+    let (created, updated, unchanged) =
+        summary.counts.get(kind.code()).copied().unwrap_or_default();
+    Ok(axum::Json(ImportOut {
+        rows,
+        examples_skipped: examples,
+        created,
+        updated,
+        unchanged,
+    }))
+}
+
+/// A project's status and what may happen to it.
+#[derive(Serialize, ToSchema)]
+pub struct StepsOut {
+    pub code: String,
+    #[schema(value_type = ProjectStatus)]
+    pub status: &'static str,
+    /// The statuses the caller may move it to.
+    #[schema(value_type = Vec<ProjectStatus>)]
+    pub next: Vec<&'static str>,
+    /// The verification checks of a proposed project.
+    pub checks: Vec<CheckOut>,
+    pub history: Vec<TransitionOut>,
+}
+
+/// A verification check.
+#[derive(Serialize, ToSchema)]
+pub struct CheckOut {
+    pub passed: bool,
+    /// A failed blocking check stops verification; others warn.
+    pub blocking: bool,
+    pub message: String,
+}
+
+/// A step a project took.
+#[derive(Serialize, ToSchema)]
+pub struct TransitionOut {
+    pub from: String,
+    pub to: String,
+    pub actor: String,
+    pub at: String,
+    pub reason: Option<String>,
+}
+
+/// A project's status, the steps the caller may take, verification checks
+/// and history.
+#[utoipa::path(get, path = "/programs/{program}/projects/{code}/steps", tag = "records",
+    params(ProjectPath),
+    responses((status = 200, description = "where the project stands", body = StepsOut)))]
+pub async fn steps(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<ProjectPath>,
+) -> Result<axum::Json<StepsOut>, ApiError> {
+    let s = state
+        .app
+        .project_steps(&c.actor, &p.program, &p.code)
+        .await?;
+    Ok(axum::Json(StepsOut {
+        code: p.code,
+        status: s.status.code(),
+        next: s.next.iter().map(|x| x.code()).collect(),
+        checks: s
+            .checks
+            .iter()
+            .map(|k| CheckOut {
+                passed: k.passed,
+                blocking: k.blocking,
+                message: k.message(c.lang),
+            })
+            .collect(),
+        history: s
+            .history
+            .into_iter()
+            .map(|t| TransitionOut {
+                from: t.from_status,
+                to: t.to_status,
+                actor: t.actor,
+                at: t.at,
+                reason: t.reason,
+            })
+            .collect(),
+    }))
+}
+
+/// A step to take.
+#[derive(Deserialize, ToSchema)]
+pub struct StepIn {
+    /// The status to move to.
+    #[schema(value_type = ProjectStatus)]
+    pub to: String,
+    /// Why: required to return or cancel.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A project's new status and what may follow.
+#[derive(Serialize, ToSchema)]
+pub struct MovedOut {
+    pub code: String,
+    #[schema(value_type = ProjectStatus)]
+    pub status: &'static str,
+    #[schema(value_type = Vec<ProjectStatus>)]
+    pub next: Vec<&'static str>,
+}
+
+/// Take a step: `{"to": "verified"}` (a reason is required to return or cancel).
+#[utoipa::path(post, path = "/programs/{program}/projects/{code}/steps", tag = "records",
+    params(ProjectPath), request_body = StepIn,
+    responses((status = 200, description = "moved", body = MovedOut)))]
+pub async fn step(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<ProjectPath>,
+    Json(body): Json<StepIn>,
+) -> Result<axum::Json<MovedOut>, ApiError> {
+    let reason = body.reason.unwrap_or_default();
+    let status: Status = state
+        .app
+        .move_project(&c.actor, &p.program, &p.code, &body.to, &reason)
+        .await?;
+    let steps = state
+        .app
+        .project_steps(&c.actor, &p.program, &p.code)
+        .await?;
+    Ok(axum::Json(MovedOut {
+        code: p.code,
+        status: status.code(),
+        next: steps.next.iter().map(|s| s.code()).collect(),
+    }))
+}

@@ -1,0 +1,262 @@
+//! The schemas the record field specs make, and the finishing of the
+//! OpenAPI document: what every operation may be refused with.
+
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use twinaid_domain::lifecycle::Status;
+use twinaid_domain::record::{FieldType, RecordKind};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+/// Text without control characters (tab and line breaks allowed), as the
+/// records take it.
+const TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+/// A code: letters, digits, `-`, `_`, `.`; at most 64.
+const CODE: &str = "^[A-Za-z0-9._-]{1,64}$";
+/// The most a money, number or km field is documented to take.
+const MOST: f64 = 1e12;
+
+/// One field's schema: what its values may be when written.
+fn field_schema(ty: FieldType) -> Value {
+    match ty {
+        FieldType::Money => {
+            json!({"type": "number", "minimum": 0, "maximum": MOST, "multipleOf": 0.01, "description": "yuan (at most 2 decimals)"})
+        }
+        FieldType::Km => {
+            json!({"type": "number", "minimum": 0, "maximum": MOST, "multipleOf": 0.001, "description": "km (at most 3 decimals)"})
+        }
+        FieldType::Count => json!({"type": "integer", "minimum": 0, "maximum": MOST}),
+        FieldType::ProgramYear => {
+            json!({"type": "integer", "minimum": 1949, "maximum": 2100, "description": "a year of the program"})
+        }
+        FieldType::Flag => json!({"type": "boolean"}),
+        FieldType::Date => {
+            json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
+        }
+        FieldType::HelpedRegion | FieldType::Region => {
+            json!({"type": "string", "pattern": "^[0-9]{6}([0-9]{3}){0,2}$", "description": "GB/T 2260 code (county 6 digits, township 9, village 12)"})
+        }
+        FieldType::Choice(choices) => {
+            json!({"type": "string", "enum": choices.iter().map(|c| c.code).collect::<Vec<_>>()})
+        }
+        FieldType::Code => json!({"type": "string", "pattern": CODE}),
+        FieldType::HelperUnit => {
+            json!({"type": "string", "pattern": CODE, "description": "a helper unit's code"})
+        }
+        FieldType::HelpedUnit => {
+            json!({"type": "string", "pattern": CODE, "description": "a helped unit's code"})
+        }
+        FieldType::Ref(kind) => {
+            json!({"type": "string", "pattern": CODE, "description": format!("the code of a {} of the program", kind.code())})
+        }
+        FieldType::Text | FieldType::PersonRef => {
+            json!({"type": "string", "pattern": TEXT, "maxLength": 2000})
+        }
+    }
+}
+
+/// A kind's record: each field with its schema, title and whether it is
+/// required; a field left out may also be `null`.
+pub fn record_schema(kind: RecordKind) -> Value {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for f in kind.fields() {
+        let mut s = field_schema(f.ty);
+        s["title"] = Value::from(format!("{} / {}", f.zh, f.en));
+        if f.required && f.default.is_none() {
+            required.push(f.name);
+            // Blank is not given.
+            if s["type"] == "string" && s.get("enum").is_none() {
+                s["minLength"] = Value::from(1);
+                if s["pattern"] == TEXT {
+                    s["pattern"] = Value::from(
+                        "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$",
+                    );
+                }
+            }
+        } else {
+            let ty = s["type"].clone();
+            s["type"] = json!([ty, "null"]);
+            if let Some(Value::Array(values)) = s.get_mut("enum") {
+                values.push(Value::Null);
+            }
+        }
+        props.insert(f.name.to_string(), s);
+    }
+    json!({"type": "object", "title": kind.code(), "properties": props, "required": required})
+}
+
+fn any_of_kinds() -> Value {
+    json!({"anyOf": RecordKind::ALL.iter().map(|k| json!({"$ref": format!("#/components/schemas/{}", k.code())})).collect::<Vec<_>>()})
+}
+
+/// A record as the API gives it: one of the kinds' schemas (written in
+/// when the document is finished, from the field specs).
+pub struct RecordOut;
+
+impl PartialSchema for RecordOut {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().into()
+    }
+}
+
+impl ToSchema for RecordOut {
+    fn name() -> Cow<'static, str> {
+        "Record".into()
+    }
+}
+
+/// A record as written: the fields of the path's kind (money in yuan).
+pub struct RecordBody;
+
+impl PartialSchema for RecordBody {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().into()
+    }
+}
+
+impl ToSchema for RecordBody {
+    fn name() -> Cow<'static, str> {
+        "RecordBody".into()
+    }
+}
+
+/// A project's status.
+pub struct ProjectStatus;
+
+impl PartialSchema for ProjectStatus {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Status::ALL.iter().map(|s| s.code())))
+            .into()
+    }
+}
+
+impl ToSchema for ProjectStatus {
+    fn name() -> Cow<'static, str> {
+        "ProjectStatus".into()
+    }
+}
+
+/// What any operation may be refused with, beside what it documents.
+const REFUSALS: [(&str, &str); 7] = [
+    (
+        "401",
+        "no valid token or session; `code` says whether the token is unknown, revoked (`token_revoked`) or expired (`token_expired`)",
+    ),
+    ("403", "not the caller's to see or do"),
+    (
+        "404",
+        "no such program, record, year's report or other thing, or not the caller's to see",
+    ),
+    (
+        "422",
+        "a parameter or body that does not read, or input with problems (each named with its field); nothing written",
+    ),
+    (
+        "429",
+        "too many failed attempts from this address (wait for the lock to end), or too many imports at once",
+    ),
+    (
+        "503",
+        "the database is out of reach for a moment; try again",
+    ),
+    (
+        "409",
+        "not possible in the state things are in (no guidance for the year, a closed inspection, a published year, a locked plan, a step the lifecycle does not allow now)",
+    ),
+];
+
+/// What an operation with a body may also be refused with.
+const BODY_REFUSALS: [(&str, &str); 3] = [
+    ("400", "a body that is not JSON"),
+    ("413", "a body larger than the server takes"),
+    ("415", "a body without `Content-Type: application/json`"),
+];
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+}
+
+/// The whole document from what the routes declared: the record schemas
+/// from the field specs, and every operation's refusals.
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> Value {
+    doc.info.title = "twinaid API".into();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc.info.description = Some(
+        "Pairing-assistance programs: records, figures and the yearly cycle. Money in yuan. \
+         Authenticate with `Authorization: Bearer TOKEN` (create tokens on the /tokens page); \
+         a signed-in browser session may read. `Accept-Language: en` gives English messages. \
+         Every refusal is the JSON `ErrorBody` with a stable `code`."
+            .into(),
+    );
+    let mut v = serde_json::to_value(&doc).unwrap_or_else(|_| json!({}));
+    v["servers"] = json!([{"url": "/api/v1"}]);
+    v["security"] = json!([{"bearer": []}]);
+    v["components"]["securitySchemes"] = json!({"bearer": {"type": "http", "scheme": "bearer"}});
+    if let Some(schemas) = v["components"]["schemas"].as_object_mut() {
+        for kind in RecordKind::ALL {
+            schemas.insert(kind.code().into(), record_schema(kind));
+        }
+        schemas.insert("Record".into(), any_of_kinds());
+        let mut body = any_of_kinds();
+        body["description"] = Value::from(
+            "The fields of the path's kind; money in yuan, at most 2 decimals. Checked against the program: its units, regions, years and pairings.",
+        );
+        schemas.insert("RecordBody".into(), body);
+    }
+    if let Some(paths) = v["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            let Some(ops) = item.as_object_mut() else {
+                continue;
+            };
+            for op in ops.values_mut() {
+                let has_body = op.get("requestBody").is_some();
+                let json_body = op
+                    .pointer("/requestBody/content/application~1json")
+                    .is_some();
+                let Some(responses) = op["responses"].as_object_mut() else {
+                    continue;
+                };
+                let mut add = |list: &[(&str, &str)]| {
+                    for (status, description) in list {
+                        responses
+                            .entry(status.to_string())
+                            .or_insert_with(|| error_response(description));
+                    }
+                };
+                add(&REFUSALS);
+                if json_body {
+                    add(&BODY_REFUSALS);
+                } else if has_body {
+                    add(&BODY_REFUSALS[1..2]);
+                }
+            }
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_required_field_is_required_and_an_optional_one_may_be_null() {
+        let project = record_schema(RecordKind::Project);
+        let required: Vec<&str> = project["required"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert!(required.contains(&"code"));
+        assert_eq!(project["properties"]["code"]["minLength"], 1);
+        let category = &project["properties"]["category"];
+        assert!(category["enum"].is_array());
+        let optional = project["properties"]
+            .as_object()
+            .and_then(|p| p.values().find(|f| f["type"].is_array()));
+        assert!(optional.is_some(), "some field of a project is optional");
+    }
+}
