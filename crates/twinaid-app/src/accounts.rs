@@ -7,6 +7,7 @@ use crate::access::{Actor, Role};
 use crate::error::AppError;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use twinaid_domain::DomainError;
 use twinaid_store::{NewUser, TokenRow, TokenStanding, UserRow};
@@ -531,6 +532,43 @@ impl App {
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserRow>, AppError> {
         actor.require_admin()?;
         Ok(self.store.users().await?)
+    }
+
+    /// The user names locked by failed sign-ins now, each with when its
+    /// lock ends (lower case, as the attempts are counted).
+    pub async fn user_locks(&self, actor: &Actor) -> Result<BTreeMap<String, String>, AppError> {
+        actor.require_admin()?;
+        Ok(self
+            .store
+            .locked_attempt_keys("user:", &now())
+            .await?
+            .into_iter()
+            .filter_map(|(key, until)| key.strip_prefix("user:").map(|n| (n.to_string(), until)))
+            .collect())
+    }
+
+    /// Lifts the lock failed sign-ins put on a user name before it ends
+    /// (the person called the office); audited.
+    pub async fn unlock_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        client: &str,
+    ) -> Result<(), AppError> {
+        actor.require_admin()?;
+        found(
+            username,
+            self.store.user_by_username(username).await?.is_some(),
+        )?;
+        self.store
+            .unlock_attempts(
+                &format!("user:{}", username.to_lowercase()),
+                username,
+                &actor.name,
+                client,
+            )
+            .await?;
+        Ok(())
     }
 
     /// Disables an account (its sessions end and its tokens are revoked at

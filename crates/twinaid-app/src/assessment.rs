@@ -118,6 +118,20 @@ impl App {
         program: &str,
         form: &GuidanceForm,
     ) -> Result<i64, AppError> {
+        crate::error::plain_text(&[
+            ("kind", &form.kind),
+            ("title", &form.title),
+            ("year_from", &form.year_from),
+            ("year_to", &form.year_to),
+            ("priorities", &form.priorities),
+            ("tasks", &form.tasks),
+            ("indicators", &form.indicators),
+            ("cap", &form.cap),
+            ("weights", &form.weights),
+            ("bands", &form.bands),
+            ("rubric", &form.rubric),
+            ("counts_from", &form.counts_from),
+        ])?;
         if !actor.is_office(program) {
             return Err(AppError::Forbidden);
         }
@@ -214,6 +228,7 @@ impl App {
         expert: &str,
         unit: &str,
     ) -> Result<(), AppError> {
+        crate::error::plain_text(&[("expert", expert), ("unit", unit)])?;
         if !actor.is_office(program) {
             return Err(AppError::Forbidden);
         }
@@ -264,6 +279,9 @@ impl App {
         unit: &str,
         scores: &BTreeMap<String, String>,
     ) -> Result<(), AppError> {
+        for (item, score) in scores {
+            crate::error::plain_text(&[("scores", item), ("scores", score)])?;
+        }
         if !matches!(actor.role, Role::Expert) {
             return Err(AppError::Forbidden);
         }

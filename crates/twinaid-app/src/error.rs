@@ -117,3 +117,13 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
             .to_string(),
     }
 }
+
+/// Refuses text with control characters (tab and line breaks allowed) on
+/// the field it was given in: nothing a person types holds them, and
+/// PostgreSQL cannot store a NUL.
+pub(crate) fn plain_text(fields: &[(&'static str, &str)]) -> Result<(), AppError> {
+    for (field, text) in fields {
+        twinaid_domain::record::refuse_control(text).map_err(|e| AppError::Field(field, e))?;
+    }
+    Ok(())
+}

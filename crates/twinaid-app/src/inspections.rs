@@ -164,6 +164,11 @@ impl App {
         project: &str,
         finding: &Finding,
     ) -> Result<(), AppError> {
+        crate::error::plain_text(&[
+            ("rating", &finding.rating),
+            ("issues", &finding.issues),
+            ("amount_verified", &finding.amount_verified),
+        ])?;
         let row = self.inspection_for(program, year, project).await?;
         if !(actor.is_office(program) || own_unit(actor) == Some(row.inspector_unit.as_str())) {
             return Err(AppError::Forbidden);
@@ -180,7 +185,10 @@ impl App {
             .ok()
             .filter(|r| (0..=100).contains(r))
             .ok_or_else(|| {
-                AppError::Field("rating", DomainError::NotANumber(finding.rating.clone()))
+                AppError::Field(
+                    "rating",
+                    DomainError::ScoreOutOfRange(finding.rating.trim().to_string()),
+                )
             })?;
         let amount = match finding.amount_verified.trim() {
             "" => None,
@@ -218,6 +226,7 @@ impl App {
         project: &str,
         answer: &str,
     ) -> Result<(), AppError> {
+        crate::error::plain_text(&[("answer", answer)])?;
         let row = self.inspection_for(program, year, project).await?;
         if !(actor.is_office(program) || own_unit(actor) == Some(row.inspected_unit.as_str())) {
             return Err(AppError::Forbidden);

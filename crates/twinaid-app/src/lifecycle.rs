@@ -129,6 +129,7 @@ impl App {
         to: &str,
         reason: &str,
     ) -> Result<Status, AppError> {
+        crate::error::plain_text(&[("to", to), ("reason", reason)])?;
         let project = self
             .record(actor, program, RecordKind::Project, code)
             .await?;

@@ -228,6 +228,11 @@ impl App {
         year: i32,
         input: &TargetInput<'_>,
     ) -> Result<(), AppError> {
+        crate::error::plain_text(&[
+            ("indicator", input.indicator),
+            ("region_code", input.region),
+            ("target", input.value),
+        ])?;
         let (indicator, region, value) = (input.indicator, input.region, input.value);
         let plan = self.plan(actor, program, unit, year).await?;
         if !plan.may_edit {
@@ -338,6 +343,7 @@ impl App {
         step: &str,
         comment: &str,
     ) -> Result<(), AppError> {
+        crate::error::plain_text(&[("comment", comment)])?;
         let plan = self.plan(actor, program, unit, year).await?;
         let comment = comment.trim();
         let from_row = self

@@ -65,6 +65,7 @@ impl App {
         rating: &str,
         comment: &str,
     ) -> Result<(), AppError> {
+        crate::error::plain_text(&[("unit", unit), ("rating", rating), ("comment", comment)])?;
         let Role::HelpedCounty { region } = &actor.role else {
             return Err(AppError::Forbidden);
         };

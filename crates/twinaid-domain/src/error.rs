@@ -44,6 +44,12 @@ pub enum DomainError {
     NegativeAmount(String),
     #[error("not a number: {0:?}")]
     NotANumber(String),
+    /// A number past what any field takes (`most`, in written units).
+    #[error("too large: {value}")]
+    TooLarge { value: String, most: i64 },
+    /// A list or an object where one value (text, number, yes/no) belongs.
+    #[error("not a single value")]
+    NotSingleValue,
     #[error("{value:?} has more than {decimals} decimals")]
     TooManyDecimals { value: String, decimals: usize },
     #[error("not a year: {0:?}")]
@@ -213,10 +219,10 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    /// Whether the request was well formed but what is stored does not
-    /// allow it now (a closed inspection, a published year, a locked plan,
-    /// a lifecycle step not open): HTTP's 409 Conflict, not a fault of the
-    /// input.
+    /// Whether the input was well formed but what is stored does not allow
+    /// it now (a closed inspection, a published year, a locked plan, a
+    /// lifecycle step not open): the state's refusal, not the input's
+    /// fault, and the same input may do later.
     pub fn is_state_conflict(&self) -> bool {
         use DomainError::*;
         matches!(
@@ -245,6 +251,20 @@ impl DomainError {
             }
             (NegativeAmount(v), Lang::En) => {
                 format!("amounts cannot be negative ({v}); enter 0 or a positive number")
+            }
+            (TooLarge { value, most }, Lang::Zh) => format!(
+                "“{value}”过大：此项最多 {}，请检查是否多写了位数或单位",
+                crate::money::group_thousands(&most.to_string())
+            ),
+            (TooLarge { value, most }, Lang::En) => format!(
+                "\"{value}\" is too large: this field takes at most {}; check for extra digits or the wrong unit",
+                crate::money::group_thousands(&most.to_string())
+            ),
+            (NotSingleValue, Lang::Zh) => {
+                "此项应为一个值（文字、数字或是/否），不能是列表或对象".to_string()
+            }
+            (NotSingleValue, Lang::En) => {
+                "give one value here (text, a number or yes/no), not a list or an object".to_string()
             }
             (NotANumber(v), Lang::Zh) => {
                 format!("“{v}”不是数字，请填写如 1300000 或 1,300,000.50 的数字")

@@ -74,10 +74,15 @@ pub fn parse_decimal(text: &str, scale: i64) -> Result<i64, DomainError> {
             decimals,
         });
     }
+    // Past i64, a string of digits is a number too large, not a non-number.
+    let too_large = || DomainError::TooLarge {
+        value: text.trim().to_string(),
+        most: i64::MAX / scale,
+    };
     let whole_value: i64 = if whole.is_empty() {
         0
     } else {
-        whole.parse().map_err(|_| bad())?
+        whole.parse().map_err(|_| too_large())?
     };
     let mut frac_value: i64 = 0;
     for (i, c) in frac_trimmed.chars().enumerate() {
@@ -87,7 +92,7 @@ pub fn parse_decimal(text: &str, scale: i64) -> Result<i64, DomainError> {
     let value = whole_value
         .checked_mul(scale)
         .and_then(|v| v.checked_add(frac_value))
-        .ok_or_else(bad)?;
+        .ok_or_else(too_large)?;
     Ok(if negative { -value } else { value })
 }
 

@@ -612,11 +612,20 @@ pub fn parse_code(text: &str) -> Result<String, DomainError> {
     }
 }
 
+/// The most a number field takes, in written units (yuan, km, things):
+/// past any real figure, and far enough from `i64` that the sums of
+/// millions of records cannot overflow.
+pub const MOST_WRITTEN: i64 = 100_000_000_000;
+
+/// The first and last year a record may have.
+pub const FIRST_YEAR: i32 = 1949;
+pub const LAST_YEAR: i32 = 2100;
+
 /// Reads a year: four digits within what a program can span.
 pub fn parse_year(text: &str) -> Result<i32, DomainError> {
     let t = text.trim();
     match t.parse::<i32>() {
-        Ok(y) if (1949..=2100).contains(&y) && t.len() == 4 => Ok(y),
+        Ok(y) if (FIRST_YEAR..=LAST_YEAR).contains(&y) && t.len() == 4 => Ok(y),
         _ => Err(DomainError::BadYear(t.to_string())),
     }
 }
@@ -675,9 +684,21 @@ impl FieldSpec {
             FieldType::Text | FieldType::PersonRef => FieldValue::Text(t.to_string()),
             FieldType::Count | FieldType::Money | FieldType::Km => {
                 let scale = self.ty.scale().unwrap_or(1);
-                let raw = parse_decimal(t, scale)?;
+                let raw = parse_decimal(t, scale).map_err(|e| match e {
+                    DomainError::TooLarge { value, .. } => DomainError::TooLarge {
+                        value,
+                        most: MOST_WRITTEN,
+                    },
+                    e => e,
+                })?;
                 if raw < 0 {
                     return Err(DomainError::NegativeAmount(t.to_string()));
+                }
+                if raw > MOST_WRITTEN.saturating_mul(scale) {
+                    return Err(DomainError::TooLarge {
+                        value: t.to_string(),
+                        most: MOST_WRITTEN,
+                    });
                 }
                 FieldValue::Int(raw)
             }
@@ -964,6 +985,25 @@ fn check_region(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_number_past_what_any_field_takes_is_refused_as_too_large() {
+        let amount = RecordKind::FundTransaction.field("amount").unwrap();
+        assert_eq!(
+            amount.parse(Some("100000000000")),
+            Ok(FieldValue::Int(10_000_000_000_000))
+        );
+        for huge in [
+            "100000000000.01",
+            "92233720368547758",
+            "99999999999999999999999",
+        ] {
+            assert!(
+                matches!(amount.parse(Some(huge)), Err(DomainError::TooLarge { most, .. }) if most == MOST_WRITTEN),
+                "{huge}"
+            );
+        }
+    }
 
     #[test]
     fn person_references_are_masked_and_nothing_else() {

@@ -224,6 +224,60 @@ impl Store {
         Ok(())
     }
 
+    /// The keys locked at `now` that start with `prefix` (`user:` for
+    /// names), with the time each lock ends.
+    pub async fn locked_attempt_keys(
+        &self,
+        prefix: &str,
+        now: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT attempt_key, locked_until FROM signin_attempt \
+             WHERE substr(attempt_key, 1, length($1)) = $1 AND locked_until > $2 ORDER BY attempt_key",
+        )
+        .bind(prefix.to_string())
+        .bind(now.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// An administrator lifts a lock before it ends: the key's attempts are
+    /// forgotten, with an audit event of who lifted it and from where.
+    pub async fn unlock_attempts(
+        &self,
+        key: &str,
+        username: &str,
+        actor: &str,
+        client: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let gone = sqlx::query("DELETE FROM signin_attempt WHERE attempt_key = $1")
+            .bind(key.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let after = serde_json::json!({ "client": client, "by": actor });
+        audit::write_access(
+            &mut tx,
+            &audit::now(),
+            AuditEvent {
+                actor,
+                action: "sign_in_unlocked",
+                entity: "account",
+                entity_key: username,
+                program: None,
+                before: None,
+                after: Some(&after),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(gone > 0)
+    }
+
     /// After a success: forgets the attempts under `forget` and takes this
     /// one back from `uncount` (an address is not cleared by one account
     /// signing in, but its own successful attempt does not count against it).

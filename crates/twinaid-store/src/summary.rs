@@ -114,8 +114,10 @@ async fn contributions(
                 let at = (r.try_get(0)?, r.try_get(3)?);
                 let (value, records): (i64, i64) = (r.try_get(4)?, r.try_get(5)?);
                 let e = all.entry(slice).or_default().entry(at).or_default();
-                e.0 += value;
-                e.1 += records;
+                // Bounded inputs keep sums far from overflow; were one
+                // reached, the figure stops at the bound, it does not panic.
+                e.0 = e.0.saturating_add(value);
+                e.1 = e.1.saturating_add(records);
             }
         }
     }
@@ -568,7 +570,8 @@ pub(crate) async fn carry_to_county_total(
     let by_part = |detail: &Detail| {
         let mut sums: std::collections::BTreeMap<String, i64> = Default::default();
         for ((part, _), value) in detail {
-            *sums.entry(part.clone()).or_default() += value;
+            let sum = sums.entry(part.clone()).or_default();
+            *sum = sum.saturating_add(*value);
         }
         sums
     };
@@ -836,7 +839,8 @@ async fn add_difference(
     q.execute(&mut *conn).await?;
     let mut by_part: BTreeMap<&String, i64> = BTreeMap::new();
     for ((part, _), value) in &rows {
-        *by_part.entry(part).or_default() += value;
+        let sum = by_part.entry(part).or_default();
+        *sum = sum.saturating_add(*value);
     }
     let tuples: Vec<String> = (0..by_part.len())
         .map(|i| {
@@ -860,7 +864,8 @@ async fn add_difference(
     q.execute(&mut *conn).await?;
     let mut after = before.clone();
     for ((part, source), value) in &rows {
-        *after.entry((part.clone(), source.clone())).or_default() += value;
+        let sum = after.entry((part.clone(), source.clone())).or_default();
+        *sum = sum.saturating_add(*value);
     }
     carry_to_county_total(conn, program, year, county, &before, &after).await?;
     carry_to_sources(conn, program, year, &before, &after).await

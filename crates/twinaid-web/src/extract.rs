@@ -11,11 +11,11 @@ use serde::de::DeserializeOwned;
 use twinaid_domain::Lang;
 
 /// What was wrong, from axum's rejection text ("…: year: invalid digit …").
-fn detail(text: &str) -> String {
+pub(crate) fn detail(text: &str) -> String {
     text.split_once(": ")
         .map_or(text, |(_, rest)| rest)
         .chars()
-        .take(200)
+        .take(300)
         .collect()
 }
 

@@ -387,6 +387,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "a program office: the program's code; helper unit staff: the unit's code; a helped county: its division code",
     ),
     ("user_active", "在用", "active"),
+    ("locked_until", "登录已锁定至", "sign-in locked until"),
+    ("unlock", "解除锁定", "Unlock"),
     ("user_disabled", "已停用", "disabled"),
     ("disable", "停用", "Disable"),
     ("enable", "启用", "Enable"),

@@ -723,6 +723,132 @@ async fn every_documented_operation_is_served_and_refuses_a_stranger_in_json() {
 }
 
 #[tokio::test]
+async fn the_api_reads_what_scripts_write_and_refuses_the_rest_naming_it() {
+    let server = spawn(None).await;
+    let tokens = api_tokens(
+        &server,
+        &[(
+            "office",
+            Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        )],
+        "loose and strict!",
+    )
+    .await;
+    let token = tokens["office"].clone();
+    let call = |method: reqwest::Method, path: &str| {
+        server
+            .client
+            .request(method, format!("{}/api/v1{path}", server.base))
+            .bearer_auth(&token)
+            .header("Accept-Language", "en")
+    };
+    // Yes/no as 1/0, a parameter given twice counts as its last value.
+    let r = call(
+        reqwest::Method::GET,
+        "/programs/zj-sc/records/fund_transaction?year=2009&cumulative=1&sort=amount&desc=1&per_page=1&per_page=2",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["per_page"], 2, "{v}");
+    let amounts: Vec<f64> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_f64().unwrap())
+        .collect();
+    assert!(amounts.windows(2).all(|w| w[0] >= w[1]), "{amounts:?}");
+    let r = call(
+        reqwest::Method::GET,
+        "/programs/zj-sc/records/project?desc=maybe",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "bad_parameter");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("maybe"),
+        "{v}"
+    );
+    // A kind or an action there is not: 404.
+    let r = call(
+        reqwest::Method::GET,
+        "/programs/zj-sc/records/aggregate_value",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = call(
+        reqwest::Method::POST,
+        "/programs/zj-sc/inspections/2009/x/dance",
+    )
+    .json(&serde_json::json!({}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A method a path does not take: 405, in JSON, saying which it takes.
+    let r = call(reqwest::Method::DELETE, "/programs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.headers()["allow"].to_str().unwrap().contains("GET"));
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "method_not_allowed");
+    // One value per field; none past what any field takes.
+    let project = |extra: Value| {
+        let mut body = serde_json::json!({"code": "2010-hz-loose", "year": 2010, "helper_unit": "hangzhou",
+            "region_code": "510822", "category": "school", "name_zh": "学校"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        call(reqwest::Method::POST, "/programs/zj-sc/records/project").json(&body)
+    };
+    for (extra, field) in [
+        (serde_json::json!({"name_zh": {"a": 1}}), "name_zh"),
+        (
+            serde_json::json!({"amount": 92233720368547758_i64}),
+            "amount",
+        ),
+        (
+            serde_json::json!({"units_built": 9223372036854775807_i64}),
+            "units_built",
+        ),
+    ] {
+        let r = project(extra.clone()).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{extra}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["problems"][0]["field"], field, "{v}");
+    }
+    // The list still sums.
+    let r = call(reqwest::Method::GET, "/programs/zj-sc/records/project")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Control characters in a reason are refused on the field.
+    let r = call(
+        reqwest::Method::POST,
+        "/programs/zj-sc/projects/2009-boshu-bridge/steps",
+    )
+    .json(&serde_json::json!({"to": "returned", "reason": "a\u{0}b"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["problems"][0]["field"], "reason", "{v}");
+}
+
+#[tokio::test]
 async fn guessed_tokens_lock_the_address_but_garbage_is_not_a_guess() {
     let server = spawn(None).await;
     let programs = |token: String| {
@@ -4096,6 +4222,70 @@ async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited()
         "a lock for the name and one for the address"
     );
     assert!(locks.iter().any(|e| e.actor == "clerk"));
+}
+
+#[tokio::test]
+async fn an_administrator_sees_a_locked_name_and_lifts_the_lock() {
+    let server = spawn(None).await;
+    let clerk = Role::ProgramOffice {
+        program: "zj-sc".into(),
+    };
+    server
+        .app
+        .add_user(
+            &Actor::local_operator(),
+            "clerk",
+            "Clerk",
+            ADMIN_PASSWORD,
+            &clerk,
+        )
+        .await
+        .unwrap();
+    let attempt = |password: &str| {
+        try_sign_in(
+            server.base.clone(),
+            server.client.clone(),
+            "clerk".to_string(),
+            password.to_string(),
+        )
+    };
+    // Twelve wrong passwords at once lock the name (ten), not the address (thirty).
+    futures_join_all((0..12).map(|_| attempt("wrong password!"))).await;
+    assert_eq!(
+        attempt(ADMIN_PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let mut admin = Browser::new(&server);
+    assert_eq!(
+        admin.sign_in("admin", ADMIN_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    let (_, page, _) = admin.get("/users").await;
+    let row = page.split("id=\"user-clerk\"").nth(1).unwrap();
+    let row = row.split("</tr>").next().unwrap();
+    assert!(row.contains("登录已锁定至"), "{row}");
+    assert!(row.contains("/users/clerk/unlock"), "{row}");
+    let csrf = admin.csrf().await;
+    let (status, _, _) = admin
+        .post("/users/clerk/unlock", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = admin.get("/users").await;
+    assert!(!page.contains("登录已锁定至"), "the lock is gone");
+    assert_eq!(
+        attempt(ADMIN_PASSWORD).await.0,
+        StatusCode::SEE_OTHER,
+        "the clerk signs in at once"
+    );
+    let log = server
+        .app
+        .audit_log(&Actor::local_operator(), 100)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "sign_in_unlocked" && e.actor == "admin")
+    );
 }
 
 #[tokio::test]

@@ -241,6 +241,8 @@ enum UserCommand {
     Disable { username: String },
     /// 重新启用用户 · Enable a user again
     Enable { username: String },
+    /// 解除因多次登录失败而加的锁定（不必等锁定期满）· Lift the lock failed sign-ins put on a user name, before it ends
+    Unlock { username: String },
     /// 更改用户的角色与范围（其登录随之结束）· Change a user's role and scope (their sessions end)
     SetRole {
         username: String,
@@ -725,7 +727,11 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
             user: UserCommand::List,
         } => {
             let users = app.users(&actor).await?;
-            print!("{}", render::users(&users, lang));
+            let locks = app.user_locks(&actor).await?;
+            print!(
+                "{}",
+                render::users(&users, &locks, settings.time_zone, lang)
+            );
             Ok(())
         }
         Command::User {
@@ -740,6 +746,13 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
                     "disabled; their sessions ended and their API tokens are revoked"
                 )
             );
+            Ok(())
+        }
+        Command::User {
+            user: UserCommand::Unlock { username },
+        } => {
+            app.unlock_user(&actor, &username, "cli").await?;
+            eprintln!("{}", lang.pick("已解除登录锁定", "sign-in lock lifted"));
             Ok(())
         }
         Command::User {

@@ -484,6 +484,14 @@ pub fn audit_verification(found: &twinaid_app::AuditVerification, lang: Lang) ->
 
 /// The API tokens as a table: number, owner, name, made, ends, last used,
 /// standing; times in the settings' zone.
+/// A stored UTC time in the zone, to the minute (as it was if it does not read).
+fn local(at: &str, zone: chrono::FixedOffset) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_string(),
+        |t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string(),
+    )
+}
+
 pub fn tokens(tokens: &[twinaid_app::TokenRow], zone: chrono::FixedOffset, lang: Lang) -> String {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let when = |t: Option<&str>| {
@@ -524,7 +532,12 @@ pub fn tokens(tokens: &[twinaid_app::TokenRow], zone: chrono::FixedOffset, lang:
 }
 
 /// The accounts as a table: user name, name, role and scope, standing.
-pub fn users(users: &[twinaid_app::UserRow], lang: Lang) -> String {
+pub fn users(
+    users: &[twinaid_app::UserRow],
+    locks: &std::collections::BTreeMap<String, String>,
+    zone: chrono::FixedOffset,
+    lang: Lang,
+) -> String {
     let mut out = format!(
         "{:<20} {:<24} {:<16} {:<16} {}\n",
         lang.pick("用户名", "username"),
@@ -540,10 +553,17 @@ pub fn users(users: &[twinaid_app::UserRow], lang: Lang) -> String {
             u.display_name,
             u.role,
             u.scope.as_deref().unwrap_or("—"),
-            if u.disabled_at.is_some() {
-                lang.pick("已停用", "disabled")
-            } else {
-                lang.pick("在用", "active")
+            match (
+                u.disabled_at.is_some(),
+                locks.get(&u.username.to_lowercase())
+            ) {
+                (true, _) => lang.pick("已停用", "disabled").to_string(),
+                (false, Some(until)) => format!(
+                    "{} {}",
+                    lang.pick("登录已锁定至", "sign-in locked until"),
+                    local(until, zone)
+                ),
+                (false, None) => lang.pick("在用", "active").to_string(),
             }
         ));
     }

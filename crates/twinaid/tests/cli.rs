@@ -1584,4 +1584,32 @@ fn accounts_are_listed_disabled_given_a_role_and_a_new_password_on_the_command_l
     let nobody = en(&["user", "disable", "nobody"]);
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("nobody"));
+    assert!(en(&["user", "unlock", "clerk"]).status.success());
+    assert!(!en(&["user", "unlock", "nobody"]).status.success());
+    // A script's token, made by the operator: the token alone on standard output.
+    let made = en(&[
+        "token",
+        "add",
+        "clerk",
+        "--name",
+        "nightly import",
+        "--days",
+        "5",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let token = String::from_utf8(made.stdout).unwrap();
+    let token = token.trim();
+    assert!(token.starts_with("twa_") && token.len() == 68, "{token}");
+    let list = String::from_utf8(en(&["token", "list"]).stdout).unwrap();
+    assert!(
+        list.contains("nightly import") && list.contains("clerk"),
+        "{list}"
+    );
+    assert!(!list.contains(token), "the token itself is never listed");
+    let bad = en(&["token", "add", "clerk", "--name", "x", "--days", "9999"]);
+    assert!(!bad.status.success());
 }

@@ -5,7 +5,7 @@ use super::caller::Caller;
 use super::error::{ApiError, Json, Path, Query};
 use super::params::{
     AttachmentPath, ExpertUnitPath, FileName, InspectionAction, InspectionActionPath,
-    InspectionPath, PlanPath, PlanStepPath, ProgramPath, YearPath,
+    InspectionPath, PlanPath, PlanStep, PlanStepPath, ProgramPath, YearPath,
 };
 use crate::AppState;
 use axum::extract::State;
@@ -18,9 +18,57 @@ use twinaid_domain::Lang;
 use utoipa::ToSchema;
 
 /// A decimal number, written as a JSON number or as text (`"1,234.5"`).
-#[derive(Debug, Clone, Default, ToSchema)]
-#[schema(value_type = String, example = "1234.5")]
+#[derive(Debug, Clone, Default)]
 pub struct Decimal(pub String);
+
+/// A number, or a number written as text; with `blank`, also blank text.
+fn decimal(blank: bool) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    let number = "[-+]?[0-9][0-9,]*(\\.[0-9]+)?";
+    let pattern = if blank {
+        format!("^({number})?$")
+    } else {
+        format!("^{number}$")
+    };
+    AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern)),
+        )
+        .description(Some(
+            "a number, or a number written as text (`\"1,234.5\"`)",
+        ))
+        .into()
+}
+
+impl utoipa::PartialSchema for Decimal {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        decimal(false)
+    }
+}
+
+/// A [`Decimal`] that may be left blank.
+pub struct DecimalOrBlank;
+
+impl utoipa::PartialSchema for DecimalOrBlank {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        decimal(true)
+    }
+}
+
+impl ToSchema for DecimalOrBlank {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "DecimalOrBlank".into()
+    }
+}
+
+impl ToSchema for Decimal {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+}
 
 impl<'de> Deserialize<'de> for Decimal {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -28,9 +76,42 @@ impl<'de> Deserialize<'de> for Decimal {
             Value::Number(n) => Ok(Decimal(super::params::number_text(&n))),
             Value::String(s) => Ok(Decimal(s)),
             Value::Null => Ok(Decimal(String::new())),
-            other => Err(serde::de::Error::custom(format!("{other} is not a number"))),
+            other => Err(serde::de::Error::custom(
+                match crate::error::request_lang() {
+                    Lang::Zh => format!("{other} 不是数字"),
+                    Lang::En => format!("{other} is not a number"),
+                },
+            )),
         }
     }
+}
+
+/// The years a record may have, as text.
+const YEAR_PATTERN: &str = "(1949|19[5-9][0-9]|20[0-9][0-9]|2100)";
+
+/// A year written as a number (`2010`) or as text (`"2010"`), or — when
+/// `blank` — left blank.
+fn year_text(blank: bool) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use twinaid_domain::record::{FIRST_YEAR, LAST_YEAR};
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    let pattern = if blank {
+        format!("^({YEAR_PATTERN})?$")
+    } else {
+        format!("^{YEAR_PATTERN}$")
+    };
+    AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(FIRST_YEAR))
+                .maximum(Some(LAST_YEAR)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern)),
+        )
+        .into()
 }
 
 /// A year written as a number (`2010`) or as text (`"2010"`).
@@ -38,26 +119,28 @@ pub struct YearText;
 
 impl utoipa::PartialSchema for YearText {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
-        AnyOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(1949))
-                    .maximum(Some(2100)),
-            )
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some("^[0-9]{4}$")),
-            )
-            .into()
+        year_text(false)
     }
 }
 
 impl ToSchema for YearText {
     fn name() -> std::borrow::Cow<'static, str> {
         "YearText".into()
+    }
+}
+
+/// A year as [`YearText`], or blank for none.
+pub struct YearOrBlank;
+
+impl utoipa::PartialSchema for YearOrBlank {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        year_text(true)
+    }
+}
+
+impl ToSchema for YearOrBlank {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "YearOrBlank".into()
     }
 }
 
@@ -134,7 +217,7 @@ pub async fn inspections(
 #[derive(Deserialize, ToSchema, Default)]
 pub struct DrawIn {
     /// The seed of the draw, so anyone can repeat it (default: the year).
-    #[schema(minimum = 0, maximum = 2147483647)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     #[serde(default, deserialize_with = "super::params::whole")]
     pub seed: Option<u32>,
 }
@@ -186,12 +269,15 @@ pub struct InspectionIn {
     #[serde(default, deserialize_with = "super::params::whole")]
     pub rating: Option<u8>,
     /// `finding`: the issues found.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub issues: Option<String>,
     /// `finding`: yuan the inspector verified.
+    #[schema(value_type = Option<DecimalOrBlank>)]
     pub amount_verified: Option<Decimal>,
     /// `finding`: whether the unit must rectify.
     pub rectification_required: Option<bool>,
     /// `answer`: how the unit rectified.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub answer: Option<String>,
 }
 
@@ -209,7 +295,7 @@ pub async fn inspection_action(
 ) -> Result<StatusCode, ApiError> {
     let app = &state.app;
     let (program, year, project) = (&p.program, p.year.0, &p.project);
-    match p.action {
+    match InspectionAction::parse(&p.action)? {
         InspectionAction::Finding => {
             let finding = twinaid_app::Finding {
                 rating: body.rating.map(|r| r.to_string()).unwrap_or_default(),
@@ -372,28 +458,40 @@ pub async fn guidance_get(
 #[derive(Deserialize, ToSchema)]
 pub struct GuidanceIn {
     /// `guidance` (default) or `outline`.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub kind: Option<String>,
-    #[schema(min_length = 1)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub title: String,
     /// The first year it covers, e.g. `2010`.
     #[schema(value_type = YearText)]
     pub year_from: Decimal,
     /// The last year, or none.
-    #[schema(value_type = Option<YearText>)]
+    #[schema(value_type = Option<YearOrBlank>)]
     pub year_to: Option<Decimal>,
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub priorities: Option<String>,
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub tasks: Option<String>,
     /// `code = weight` lines.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub indicators: Option<String>,
-    /// The capped-linear formula's cap, e.g. `"1"`.
-    pub cap: Option<String>,
+    /// The capped-linear formula's cap, e.g. `1`.
+    #[schema(value_type = Option<DecimalOrBlank>)]
+    pub cap: Option<Decimal>,
     /// Statistics, cross-examination and experts, e.g. `"0.6, 0.2, 0.2"`.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub weights: Option<String>,
     /// Lowest totals of 好, 较好, 一般, e.g. `"90, 75, 60"`.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub bands: Option<String>,
     /// `item = weight` lines.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub rubric: Option<String>,
     /// The step from which projects count.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub counts_from: Option<String>,
 }
 
@@ -421,7 +519,7 @@ pub async fn guidance_issue(
         priorities: b.priorities.unwrap_or_default(),
         tasks: b.tasks.unwrap_or_default(),
         indicators: b.indicators.unwrap_or_default(),
-        cap: b.cap.unwrap_or_default(),
+        cap: b.cap.unwrap_or_default().0,
         weights: b.weights.unwrap_or_default(),
         bands: b.bands.unwrap_or_default(),
         rubric: b.rubric.unwrap_or_default(),
@@ -512,9 +610,13 @@ pub async fn plan_get(
 #[derive(Deserialize, ToSchema)]
 pub struct TargetIn {
     /// The indicator's code.
-    #[schema(min_length = 1)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub indicator: String,
     /// A helped county's code, or none for the whole program.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub region_code: Option<String>,
     /// In the indicator's unit (yuan for money).
     pub target: Decimal,
@@ -546,6 +648,7 @@ pub async fn plan_target(
 /// A comment on a plan's step: why it is returned or revised.
 #[derive(Deserialize, ToSchema, Default)]
 pub struct CommentIn {
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub comment: Option<String>,
 }
 
@@ -567,7 +670,7 @@ pub async fn plan_step(
             &p.program,
             &p.unit,
             p.year.0,
-            p.step.code(),
+            PlanStep::parse(&p.step)?.code(),
             &b.comment.unwrap_or_default(),
         )
         .await?;
@@ -617,10 +720,16 @@ pub async fn experts(
 #[derive(Deserialize, ToSchema)]
 pub struct AssignIn {
     /// The expert's user name.
-    #[schema(min_length = 1)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub expert: String,
     /// The helper unit's code.
-    #[schema(min_length = 1)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub unit: String,
 }
 
@@ -790,12 +899,16 @@ pub async fn satisfaction(
 #[derive(Deserialize, ToSchema)]
 pub struct RateIn {
     /// The helper unit's code.
-    #[schema(min_length = 1)]
+    #[schema(
+        min_length = 1,
+        pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+    )]
     pub unit: String,
     /// 0–100.
     #[schema(value_type = u8, required = true, minimum = 0, maximum = 100)]
     #[serde(deserialize_with = "super::params::whole")]
     pub rating: Option<u8>,
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub comment: Option<String>,
 }
 

@@ -133,10 +133,18 @@ impl IntoResponse for ApiError {
 impl ApiError {
     /// 422 `bad_parameter` naming what in the address did not read.
     pub fn bad_parameter(text: &str) -> ApiError {
+        let detail = crate::extract::detail(text);
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "bad_parameter",
-            crate::extract::bad_parameter(text, request_lang()),
+            match request_lang() {
+                Lang::Zh => {
+                    format!("请求中的参数无法读取（{detail}）：请对照接口文档 /api/v1/docs 检查")
+                }
+                Lang::En => format!(
+                    "a parameter cannot be read ({detail}): check it against the API document, /api/v1/docs"
+                ),
+            },
         )
     }
 }

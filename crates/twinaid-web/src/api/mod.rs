@@ -69,6 +69,17 @@ async fn not_found() -> ApiError {
     ApiError::not_found("没有这个接口", "no such endpoint")
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        crate::error::request_lang().pick(
+            "此接口不接受这种请求方法：请对照接口文档 /api/v1/docs",
+            "this endpoint does not take that method: see the API document, /api/v1/docs",
+        ),
+    )
+}
+
 async fn docs() -> Html<&'static str> {
     Html(include_str!("../../assets/api.html"))
 }
@@ -94,6 +105,7 @@ pub fn router() -> Router<AppState> {
             }),
         )
         .route("/docs", get(docs))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }
 

@@ -3,13 +3,11 @@
 //! read is refused before a handler runs.
 
 use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
 use twinaid_domain::record::RecordKind;
 use utoipa::{IntoParams, ToSchema};
 
-/// The first and last year a program may have figures for: what the
-/// record fields accept.
-pub const FIRST_YEAR: i32 = 1949;
-pub const LAST_YEAR: i32 = 2100;
+use twinaid_domain::record::{FIRST_YEAR, LAST_YEAR};
 
 /// A year, 1949–2100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
@@ -22,28 +20,28 @@ impl<'de> Deserialize<'de> for Year {
         if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
             Ok(Year(year))
         } else {
-            Err(serde::de::Error::custom(format!(
-                "{year} is not a year from {FIRST_YEAR} to {LAST_YEAR}"
-            )))
+            Err(serde::de::Error::custom(
+                match crate::error::request_lang() {
+                    twinaid_domain::Lang::Zh => {
+                        format!("{year} 不是 {FIRST_YEAR}–{LAST_YEAR} 年之间的年份")
+                    }
+                    twinaid_domain::Lang::En => {
+                        format!("{year} is not a year from {FIRST_YEAR} to {LAST_YEAR}")
+                    }
+                },
+            ))
         }
     }
 }
 
-/// A kind of record, by its code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kind(pub RecordKind);
+/// A kind of record, by its code: documented as the enum of kinds; a code
+/// that is none of them is a thing that is not there (404).
+pub struct Kind;
 
-impl<'de> Deserialize<'de> for Kind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let code = String::deserialize(d)?;
-        RecordKind::parse(&code).map(Kind).ok_or_else(|| {
-            let known: Vec<&str> = RecordKind::ALL.iter().map(|k| k.code()).collect();
-            serde::de::Error::custom(format!(
-                "no record kind \"{code}\"; one of {}",
-                known.join(", ")
-            ))
-        })
-    }
+/// The kind a path names, or 404.
+pub fn kind(code: &str) -> Result<RecordKind, super::error::ApiError> {
+    RecordKind::parse(code)
+        .ok_or_else(|| super::error::ApiError::not_found("没有这种记录", "no such record kind"))
 }
 
 impl utoipa::PartialSchema for Kind {
@@ -100,8 +98,8 @@ pub struct KindPath {
     /// The program's code, e.g. `zj-sc`.
     #[param(example = "zj-sc")]
     pub program: String,
-    #[param(inline)]
-    pub kind: Kind,
+    #[param(inline, value_type = Kind)]
+    pub kind: String,
 }
 
 /// One record.
@@ -111,8 +109,8 @@ pub struct RecordPath {
     /// The program's code, e.g. `zj-sc`.
     #[param(example = "zj-sc")]
     pub program: String,
-    #[param(inline)]
-    pub kind: Kind,
+    #[param(inline, value_type = Kind)]
+    pub kind: String,
     /// The record's code.
     pub code: String,
 }
@@ -142,7 +140,7 @@ pub struct InspectionPath {
 }
 
 /// What is done to an inspection.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum InspectionAction {
     /// The inspector records the finding.
@@ -164,8 +162,8 @@ pub struct InspectionActionPath {
     pub year: Year,
     /// The inspected project's code.
     pub project: String,
-    #[param(inline)]
-    pub action: InspectionAction,
+    #[param(inline, value_type = InspectionAction)]
+    pub action: String,
 }
 
 /// An attachment.
@@ -207,7 +205,35 @@ pub enum PlanStep {
     Revise,
 }
 
+impl InspectionAction {
+    /// The action a path names, or 404.
+    pub fn parse(code: &str) -> Result<InspectionAction, super::error::ApiError> {
+        match code {
+            "finding" => Ok(InspectionAction::Finding),
+            "answer" => Ok(InspectionAction::Answer),
+            "close" => Ok(InspectionAction::Close),
+            _ => Err(super::error::ApiError::not_found(
+                "没有这个操作",
+                "no such action",
+            )),
+        }
+    }
+}
+
 impl PlanStep {
+    /// The step a path names, or 404.
+    pub fn parse(code: &str) -> Result<PlanStep, super::error::ApiError> {
+        [
+            PlanStep::Submit,
+            PlanStep::Approve,
+            PlanStep::Return,
+            PlanStep::Revise,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+        .ok_or_else(|| super::error::ApiError::not_found("没有这个步骤", "no such step"))
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             PlanStep::Submit => "submit",
@@ -229,8 +255,8 @@ pub struct PlanStepPath {
     pub unit: String,
     #[param(inline)]
     pub year: Year,
-    #[param(inline)]
-    pub step: PlanStep,
+    #[param(inline, value_type = PlanStep)]
+    pub step: String,
 }
 
 /// A unit an expert scores in a year.
@@ -252,7 +278,36 @@ pub struct ExpertUnitPath {
 pub struct FileName {
     /// The file's name; its extension says how it is read.
     #[param(min_length = 1, max_length = 255)]
+    #[serde(deserialize_with = "given")]
     pub filename: String,
+}
+
+/// The name of an imported file.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportName {
+    /// The file's name; its extension says how it is read (`.xlsx`, `.xls`,
+    /// `.ods`, `.csv`). Without it, the body is read as `KIND.csv`.
+    #[param(min_length = 1, max_length = 255)]
+    #[serde(default, deserialize_with = "given_if_any")]
+    pub filename: Option<String>,
+}
+
+fn given<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.trim().is_empty() || text.chars().count() > 255 {
+        return Err(serde::de::Error::custom(
+            match crate::error::request_lang() {
+                twinaid_domain::Lang::Zh => "文件名须为 1 到 255 个字符",
+                twinaid_domain::Lang::En => "a file name is 1 to 255 characters",
+            },
+        ));
+    }
+    Ok(text)
+}
+
+fn given_if_any<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    given(d).map(Some)
 }
 
 /// Which records a list holds and in what order. Filters on a field are
@@ -265,7 +320,8 @@ pub struct ListParams {
     #[param(inline)]
     pub year: Option<Year>,
     /// All years up to `year`.
-    pub cumulative: Option<bool>,
+    #[param(inline, value_type = Option<FlagText>)]
+    pub cumulative: Option<Flag>,
     /// A helped county's code (its townships and villages included), or `unallocated`.
     pub region: Option<String>,
     /// Where the money came from.
@@ -282,7 +338,8 @@ pub struct ListParams {
     /// The field to sort by.
     pub sort: Option<String>,
     /// Sort descending.
-    pub desc: Option<bool>,
+    #[param(inline, value_type = Option<FlagText>)]
+    pub desc: Option<Flag>,
     /// The page, from 1.
     #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
@@ -292,6 +349,14 @@ pub struct ListParams {
 }
 
 impl ListParams {
+    /// The typed parameters out of the query's (last) values.
+    pub fn read(all: &BTreeMap<String, String>) -> Result<ListParams, super::error::ApiError> {
+        let query = serde_urlencoded::to_string(all)
+            .map_err(|e| super::error::ApiError::bad_parameter(&e.to_string()))?;
+        serde_urlencoded::from_str(&query)
+            .map_err(|e| super::error::ApiError::bad_parameter(&format!("query: {e}")))
+    }
+
     /// Refuses a page or page size outside its bounds, naming it.
     pub fn check(&self) -> Result<(), super::error::ApiError> {
         let out = |name: &str, value: u32, most: u32| {
@@ -358,7 +423,12 @@ where
     value
         .and_then(|v| T::try_from(v).ok())
         .map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number in range")))
+        .ok_or_else(|| {
+            serde::de::Error::custom(match crate::error::request_lang() {
+                twinaid_domain::Lang::Zh => format!("{n} 不是范围内的整数"),
+                twinaid_domain::Lang::En => format!("{n} is not a whole number in range"),
+            })
+        })
 }
 
 /// A JSON number as the text the records read: `2009.0` is the whole number
@@ -369,5 +439,42 @@ pub fn number_text(n: &serde_json::Number) -> String {
             format!("{}", f as i64)
         }
         _ => n.to_string(),
+    }
+}
+
+/// Yes or no in a query: `true`/`1` or `false`/`0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "true" | "1" => Ok(Flag(true)),
+            "false" | "0" => Ok(Flag(false)),
+            other => Err(serde::de::Error::custom(
+                match crate::error::request_lang() {
+                    twinaid_domain::Lang::Zh => format!("“{other}”应为 true、false、1 或 0"),
+                    twinaid_domain::Lang::En => format!("\"{other}\" is not true, false, 1 or 0"),
+                },
+            )),
+        }
+    }
+}
+
+/// How a yes/no is written in a query.
+pub struct FlagText;
+
+impl utoipa::PartialSchema for FlagText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(["true", "false", "1", "0"]))
+            .into()
+    }
+}
+
+impl ToSchema for FlagText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "FlagText".into()
     }
 }

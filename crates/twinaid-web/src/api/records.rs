@@ -3,7 +3,7 @@
 
 use super::caller::Caller;
 use super::error::{ApiError, Json, Path, Query};
-use super::params::{FileName, KindPath, ListParams, ProjectPath, RecordPath};
+use super::params::{ImportName, KindPath, ListParams, ProjectPath, RecordPath, kind};
 use super::schema::{ProjectStatus, RecordBody, RecordOut};
 use crate::AppState;
 use axum::extract::State;
@@ -70,7 +70,7 @@ fn list_request(p: &ListParams, all: &BTreeMap<String, String>) -> ListRequest {
             .filter_map(|(k, v)| k.strip_prefix("f.").map(|f| (f.to_string(), v.clone())))
             .collect(),
         year: p.year.map(|y| y.0),
-        cumulative: p.cumulative.unwrap_or(false),
+        cumulative: p.cumulative.is_some_and(|f| f.0),
         region: p.region.clone().filter(|r| !r.is_empty()),
         source: p.source.map(|s| s.code().to_string()),
         indicator: p.indicator.clone().filter(|i| !i.is_empty()),
@@ -81,7 +81,7 @@ fn list_request(p: &ListParams, all: &BTreeMap<String, String>) -> ListRequest {
         }),
         search: p.q.clone().filter(|q| !q.is_empty()),
         sort: p.sort.clone().filter(|s| !s.is_empty()),
-        descending: p.desc.unwrap_or(false),
+        descending: p.desc.is_some_and(|f| f.0),
         unpaged: false,
         page: i64::from(p.page.unwrap_or(1)),
         per_page: i64::from(p.per_page.unwrap_or(100)),
@@ -97,10 +97,12 @@ pub async fn list(
     State(state): State<AppState>,
     c: Caller,
     Path(p): Path<KindPath>,
-    Query(params): Query<ListParams>,
-    Query(all): Query<BTreeMap<String, String>>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<axum::Json<RecordList>, ApiError> {
-    let kind = p.kind.0;
+    let kind = kind(&p.kind)?;
+    // A parameter given twice counts as its last value.
+    let all: BTreeMap<String, String> = pairs.into_iter().collect();
+    let params = ListParams::read(&all)?;
     params.check()?;
     let request = list_request(&params, &all);
     let page = state
@@ -164,25 +166,34 @@ pub async fn get_one(
 ) -> Result<axum::Json<Value>, ApiError> {
     let record = state
         .app
-        .record(&c.actor, &p.program, p.kind.0, &p.code)
+        .record(&c.actor, &p.program, kind(&p.kind)?, &p.code)
         .await?;
     Ok(axum::Json(record.to_json()))
 }
 
-/// A JSON object of written values (money in yuan) as form cells.
-fn cells(body: &Map<String, Value>) -> BTreeMap<String, String> {
-    body.iter()
-        .filter_map(|(k, v)| {
-            let text = match v {
-                Value::Null => return None,
-                Value::String(s) => s.clone(),
-                Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
-                Value::Number(n) => super::params::number_text(n),
-                other => other.to_string(),
-            };
-            Some((k.clone(), text))
-        })
-        .collect()
+/// A JSON object of written values (money in yuan) as form cells; a list
+/// or an object where a value belongs is refused on its field.
+fn cells(body: &Map<String, Value>) -> Result<BTreeMap<String, String>, AppError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in body {
+        let text = match v {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+            Value::Number(n) => super::params::number_text(n),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(AppError::Invalid(vec![twinaid_domain::error::Problem::at(
+                    twinaid_domain::error::Location {
+                        column: Some(k.clone()),
+                        ..Default::default()
+                    },
+                    twinaid_domain::DomainError::NotSingleValue,
+                )]));
+            }
+        };
+        out.insert(k.clone(), text);
+    }
+    Ok(out)
 }
 
 /// Create a record of the kind; its code may not be taken.
@@ -197,7 +208,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let record = state
         .app
-        .save_record(&c.actor, &p.program, p.kind.0, &cells(&body), None)
+        .save_record(&c.actor, &p.program, kind(&p.kind)?, &cells(&body)?, None)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(record.to_json())).into_response())
 }
@@ -214,7 +225,13 @@ pub async fn update(
 ) -> Result<axum::Json<Value>, ApiError> {
     let record = state
         .app
-        .save_record(&c.actor, &p.program, p.kind.0, &cells(&body), Some(&p.code))
+        .save_record(
+            &c.actor,
+            &p.program,
+            kind(&p.kind)?,
+            &cells(&body)?,
+            Some(&p.code),
+        )
         .await?;
     Ok(axum::Json(record.to_json()))
 }
@@ -230,7 +247,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state
         .app
-        .delete_record(&c.actor, &p.program, p.kind.0, &p.code)
+        .delete_record(&c.actor, &p.program, kind(&p.kind)?, &p.code)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -246,7 +263,7 @@ pub async fn template(
     c: Caller,
     Path(p): Path<KindPath>,
 ) -> Result<Response, ApiError> {
-    let kind = p.kind.0;
+    let kind = kind(&p.kind)?;
     let choices = state
         .app
         .template_choices(&c.actor, &p.program, c.lang)
@@ -283,17 +300,17 @@ pub struct ImportOut {
 /// first; nothing is written unless every row is right; a stored code is
 /// updated, not duplicated.
 #[utoipa::path(post, path = "/programs/{program}/records/{kind}/import", tag = "records",
-    params(KindPath, FileName),
+    params(KindPath, ImportName),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
     responses((status = 200, description = "written", body = ImportOut)))]
 pub async fn import(
     State(state): State<AppState>,
     c: Caller,
     Path(p): Path<KindPath>,
-    Query(q): Query<FileName>,
+    Query(q): Query<ImportName>,
     body: axum::body::Body,
 ) -> Result<axum::Json<ImportOut>, ApiError> {
-    let kind = p.kind.0;
+    let kind = kind(&p.kind)?;
     // The turn first: an import past the limit is refused before its body is read.
     let _turn = state.import_turn().await?;
     let max = state.limits.upload_bytes;
@@ -304,7 +321,8 @@ pub async fn import(
             twinaid_domain::DomainError::UploadTooLarge { max }.message(c.lang),
         )
     })?;
-    let (_, read) = crate::pages::files::read_upload(q.filename, body, kind, state.limits.read)
+    let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
+    let (_, read) = crate::pages::files::read_upload(name, body, kind, state.limits.read)
         .await?
         .map_err(|p| AppError::Invalid(vec![p]))?;
     let (rows, examples) = (read.rows_read, read.examples_skipped);
@@ -405,6 +423,7 @@ pub struct StepIn {
     pub to: String,
     /// Why: required to return or cancel.
     #[serde(default)]
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub reason: Option<String>,
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use twinaid_domain::lifecycle::Status;
-use twinaid_domain::record::{FieldType, RecordKind};
+use twinaid_domain::record::{FIRST_YEAR, FieldType, LAST_YEAR, RecordKind};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
@@ -15,7 +15,7 @@ const TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u00
 /// A code: letters, digits, `-`, `_`, `.`; at most 64.
 const CODE: &str = "^[A-Za-z0-9._-]{1,64}$";
 /// The most a money, number or km field is documented to take.
-const MOST: f64 = 1e12;
+const MOST: i64 = twinaid_domain::record::MOST_WRITTEN;
 
 /// One field's schema: what its values may be when written.
 fn field_schema(ty: FieldType) -> Value {
@@ -28,7 +28,7 @@ fn field_schema(ty: FieldType) -> Value {
         }
         FieldType::Count => json!({"type": "integer", "minimum": 0, "maximum": MOST}),
         FieldType::ProgramYear => {
-            json!({"type": "integer", "minimum": 1949, "maximum": 2100, "description": "a year of the program"})
+            json!({"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR, "description": "a year of the program"})
         }
         FieldType::Flag => json!({"type": "boolean"}),
         FieldType::Date => {
@@ -84,6 +84,16 @@ pub fn record_schema(kind: RecordKind) -> Value {
         }
         props.insert(f.name.to_string(), s);
     }
+    // What a write may need to say beside the fields.
+    let reason = |why: &str| json!({"type": ["string", "null"], "pattern": TEXT, "maxLength": 2000, "description": why});
+    props.insert(
+        "correction_reason".into(),
+        reason("why a record of a year whose assessment is published changes (required then)"),
+    );
+    props.insert(
+        "unpaired_reason".into(),
+        reason("why the office records work outside the pairings of the year (required then)"),
+    );
     json!({"type": "object", "title": kind.code(), "properties": props, "required": required})
 }
 
@@ -242,6 +252,17 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_years_are_the_domains() {
+        use utoipa::PartialSchema;
+        let year = serde_json::to_value(super::super::params::Year::schema()).unwrap();
+        assert_eq!(year["minimum"], FIRST_YEAR);
+        assert_eq!(year["maximum"], LAST_YEAR);
+        let doc = record_schema(RecordKind::Project);
+        assert_eq!(doc["properties"]["year"]["minimum"], FIRST_YEAR);
+        assert!(doc["properties"]["correction_reason"].is_object());
+    }
 
     #[test]
     fn a_required_field_is_required_and_an_optional_one_may_be_null() {

@@ -1,5 +1,6 @@
 //! Accounts: the administrator's 用户管理 page (add, disable and enable,
-//! change role, reset password) and everyone's own password.
+//! lift a sign-in lock, change role, reset password) and everyone's own
+//! password.
 
 use super::render;
 use crate::AppState;
@@ -23,6 +24,8 @@ pub struct UserLine {
     pub role_code: String,
     pub scope: String,
     pub disabled: bool,
+    /// When a lock from failed sign-ins ends, in local time, if one holds.
+    pub locked_until: Option<String>,
 }
 
 #[derive(Template)]
@@ -50,12 +53,16 @@ async fn users_page(
     made: Option<(String, String)>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
+    let locks = state.app.user_locks(&user.actor).await?;
     let users = state
         .app
         .users(&user.actor)
         .await?
         .into_iter()
         .map(|u| UserLine {
+            locked_until: locks
+                .get(&u.username.to_lowercase())
+                .map(|until| crate::view::local_time(until, state.time_zone)),
             role: Role::from_stored(&u.role, u.scope.as_deref())
                 .map_or_else(|| u.role.clone(), |r| r.name(lang).to_string()),
             role_code: u.role,
@@ -145,7 +152,7 @@ pub async fn create(
     users_page(&state, &user, Some((username.to_string(), password.0))).await
 }
 
-/// disable, enable, role or reset-password on one account.
+/// disable, enable, unlock, role or reset-password on one account.
 pub async fn act(
     State(state): State<AppState>,
     Client(client): Client,
@@ -157,6 +164,7 @@ pub async fn act(
     let lang = user.lang;
     let app = &state.app;
     match action.as_str() {
+        "unlock" => app.unlock_user(&user.actor, &username, &client).await?,
         "disable" | "enable" => {
             app.set_user_disabled(&user.actor, &username, action == "disable", &client)
                 .await?
