@@ -487,6 +487,31 @@ pub mod testing {
         named_postgres_database(admin_url, &name).await
     }
 
+    /// Drops a database `fresh_postgres_database` made (its name is the
+    /// last part of `url`), from the server at `admin_url`: what a
+    /// benchmark leaves behind on an operator's server is nothing.
+    pub async fn drop_postgres_database(admin_url: &str, url: &str) -> Result<(), StoreError> {
+        let name = url
+            .split('?')
+            .next()
+            .and_then(|base| base.rsplit('/').next())
+            .unwrap_or_default();
+        // Only what this module names: no other database is dropped.
+        if !name.starts_with("twinaid_test_")
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Ok(());
+        }
+        install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await?;
+        conn.close().await?;
+        Ok(())
+    }
+
     /// Every row of the figure summary's tables for a program, as text, in order.
     pub async fn summary_rows(url: &str, program: &str) -> Result<Vec<String>, StoreError> {
         let store = Store::open(url).await?;

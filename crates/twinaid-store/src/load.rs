@@ -1030,6 +1030,18 @@ async fn write_records(
     let pk = || text("program_code", program_code);
     if lookup == Lookup::Window {
         state.existing.clear();
+        // PostgreSQL plans these lookups from statistics taken before the
+        // import began: for a table that was small then, a lookup by code
+        // walks the program's rows (growing with every window) instead of
+        // the key. The key is what a lookup by code wants, whatever the
+        // statistics say, so the walk is ruled out for the lookups alone
+        // (cheaper than analyzing the table again and again).
+        let postgres = !crate::rows::sequential_params(conn);
+        if postgres {
+            sqlx::query("SET LOCAL enable_seqscan = off")
+                .execute(&mut *conn)
+                .await?;
+        }
         let mut by_kind: BTreeMap<RecordKind, Vec<&str>> = BTreeMap::new();
         for r in records {
             by_kind.entry(r.item.kind).or_default().push(r.item.code());
@@ -1049,6 +1061,11 @@ async fn write_records(
                 );
             }
             state.existing.insert(kind.code(), stored);
+        }
+        if postgres {
+            sqlx::query("SET LOCAL enable_seqscan = on")
+                .execute(&mut *conn)
+                .await?;
         }
     }
     // Records not stored yet are inserted many to a statement: a file of
@@ -1232,8 +1249,6 @@ pub struct RecordImport<'a> {
     program: String,
     actor: String,
     engine: crate::Engine,
-    /// Rows written to each table when it was last analyzed (PostgreSQL).
-    analyzed: BTreeMap<String, u64>,
 }
 
 impl Store {
@@ -1263,7 +1278,6 @@ impl Store {
             program: program.to_string(),
             actor: actor.to_string(),
             engine: self.engine,
-            analyzed: BTreeMap::new(),
         })
     }
 }
@@ -1286,24 +1300,6 @@ impl RecordImport<'_> {
         )
         .await?;
         self.w.events.spill(conn).await?;
-        // PostgreSQL plans the next windows' lookups from statistics taken
-        // before the import began: for a table that was small then, a
-        // lookup by code walks the program's rows (growing with every
-        // window) instead of the key. Analyzed again (within the
-        // transaction, which sees its own rows) whenever its rows written
-        // have doubled: a few times per import.
-        if self.engine == crate::Engine::Postgres {
-            for (table, (created, updated, _)) in &self.w.summary.counts {
-                let written = u64::try_from(created + updated).unwrap_or(0);
-                let last = self.analyzed.get(table).copied().unwrap_or(0);
-                if written >= 5_000 && written >= 2 * last {
-                    sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
-                        .execute(&mut *conn)
-                        .await?;
-                    self.analyzed.insert(table.clone(), written);
-                }
-            }
-        }
         Ok(())
     }
 

@@ -110,10 +110,25 @@ pub async fn run(
         "SQLite".to_string(),
         format!("sqlite://{}", dir.path().join("bench.db").display()),
     )];
-    if let Some(admin) = postgres {
-        let url = twinaid_store::testing::fresh_postgres_database(&admin).await?;
+    if let Some(admin) = &postgres {
+        let url = twinaid_store::testing::fresh_postgres_database(admin).await?;
         engines.push(("PostgreSQL".to_string(), url));
     }
+    let measured = measure_all(&engines, requests, import_rows, dir.path(), lang).await;
+    // The database made on the operator's server goes, measured or not.
+    if let (Some(admin), Some((_, url))) = (&postgres, engines.get(1)) {
+        twinaid_store::testing::drop_postgres_database(admin, url).await?;
+    }
+    measured
+}
+
+async fn measure_all(
+    engines: &[(String, String)],
+    requests: usize,
+    import_rows: usize,
+    dir: &std::path::Path,
+    lang: Lang,
+) -> Result<(), AppError> {
     println!(
         "twinaid bench: demo program (zj-sc), pages over HTTP on 127.0.0.1, one client, sequential requests of one page, times in ms; kept: after the first request (a warm-up, not counted) a page is answered from the response kept at its data version"
     );
@@ -124,15 +139,15 @@ pub async fn run(
             "target: p95 < 50 ms on 2 cores"
         )
     );
-    for (engine, url) in &engines {
+    for (engine, url) in engines {
         println!("\n{engine}\n\n| page | requests | p50 | p95 | max |\n|---|---:|---:|---:|---:|");
         for row in measure(url, requests, lang).await? {
             println!("{row}");
         }
     }
     if import_rows > 0 {
-        let new = dir.path().join("projects.csv");
-        let changed = dir.path().join("projects-changed.csv");
+        let new = dir.join("projects.csv");
+        let changed = dir.join("projects-changed.csv");
         write_projects_csv(&new, import_rows, 100_000)?;
         write_projects_csv(&changed, import_rows, 200_000)?;
         println!(
@@ -147,7 +162,7 @@ pub async fn run(
             lang.pick("新增 峰值 MB", "new peak MB"),
             lang.pick("改动 峰值 MB", "changed peak MB"),
         );
-        for (engine, url) in &engines {
+        for (engine, url) in engines {
             let (new_s, new_mb) = time_import(url, &new)?;
             let (changed_s, changed_mb) = time_import(url, &changed)?;
             println!(

@@ -718,7 +718,12 @@ pub async fn run(
             engines.push(("PostgreSQL".to_string(), url));
         }
         for (engine, url) in &engines {
-            let (rows, yearbook) = measure(engine, url, *scale, requests).await?;
+            let measured = measure(engine, url, *scale, requests).await;
+            // A database made for this run goes, measured or not; a kept one stays.
+            if let (Some(admin), None, "PostgreSQL") = (postgres, keep, engine.as_str()) {
+                twinaid_store::testing::drop_postgres_database(admin, url).await?;
+            }
+            let (rows, yearbook) = measured?;
             for r in rows {
                 println!("{r}");
             }

@@ -164,43 +164,54 @@ pub(crate) async fn import(
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         stage(&bar, "检查并写入各行…", "checking and writing rows…", lang);
-        let counts = std::cell::Cell::new((0usize, 0usize));
-        let stop = std::cell::Cell::new(false);
-        let windows = std::iter::once(Ok(first))
-            .chain(windows)
-            .map_while(|window| {
-                if stop.get() {
-                    return None;
-                }
-                Some(match window {
+        // The next window is read and parsed on a thread of its own while
+        // this one is checked and written: on two cores the parsing and
+        // the database overlap. One window waits at most, so memory holds
+        // three.
+        let (send, windows_read) =
+            std::sync::mpsc::sync_channel::<(twinaid_app::ImportWindow, usize, usize)>(1);
+        let reader = std::thread::spawn(move || {
+            for window in std::iter::once(Ok(first)).chain(windows) {
+                let (window, rows, examples, last) = match window {
                     Ok(sheet) => {
                         let read = records_from_sheet(sheet, kind);
-                        let (rows, examples) = counts.get();
-                        counts.set((rows + read.rows_read, examples + read.examples_skipped));
                         // A header that is not right is said once, not per window.
-                        if read.records.is_empty()
-                            && read.problems.iter().any(|p| p.location.row == Some(1))
-                        {
-                            stop.set(true);
-                        }
-                        twinaid_app::ImportWindow {
+                        let last = read.records.is_empty()
+                            && read.problems.iter().any(|p| p.location.row == Some(1));
+                        let (rows, examples) = (read.rows_read, read.examples_skipped);
+                        let window = twinaid_app::ImportWindow {
                             records: read.records,
                             problems: read.problems,
-                        }
+                        };
+                        (window, rows, examples, last)
                     }
                     Err(p) => {
-                        stop.set(true);
-                        twinaid_app::ImportWindow {
+                        let window = twinaid_app::ImportWindow {
                             records: Vec::new(),
                             problems: vec![p],
-                        }
+                        };
+                        (window, 0, 0, true)
                     }
-                })
-            });
+                };
+                // The importer stopped listening (it failed): stop reading.
+                if send.send((window, rows, examples)).is_err() || last {
+                    break;
+                }
+            }
+        });
+        let counts = std::cell::Cell::new((0usize, 0usize));
+        let windows = windows_read.into_iter().map(|(window, rows, examples)| {
+            let (r, e) = counts.get();
+            counts.set((r + rows, e + examples));
+            window
+        });
         let heard = |n: usize| bar.inc(n as u64);
         let result = app
             .import_record_windows(actor, &program, kind, windows, Some(&heard))
             .await;
+        if reader.join().is_err() {
+            return Err(AppError::Internal("the file's reader stopped".into()));
+        }
         let (rows, examples) = counts.get();
         (index, kind, result, rows, examples)
     } else {
