@@ -4128,9 +4128,8 @@ async fn try_sign_in(
     (r.status(), r.text().await.unwrap())
 }
 
-#[tokio::test]
-async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited() {
-    let server = spawn(None).await;
+/// A program-office account "clerk" with the administrator's password.
+async fn add_clerk(server: &TestServer) {
     let clerk = Role::ProgramOffice {
         program: "zj-sc".into(),
     };
@@ -4145,6 +4144,12 @@ async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited()
         )
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited() {
+    let server = spawn(None).await;
+    add_clerk(&server).await;
     // 20 wrong passwords for one name at once: each counts, the eleventh on is locked.
     let attempt = |name: &str, password: &str| {
         try_sign_in(
@@ -4227,20 +4232,7 @@ async fn parallel_guessing_and_spraying_are_locked_out_and_the_lock_is_audited()
 #[tokio::test]
 async fn an_administrator_sees_a_locked_name_and_lifts_the_lock() {
     let server = spawn(None).await;
-    let clerk = Role::ProgramOffice {
-        program: "zj-sc".into(),
-    };
-    server
-        .app
-        .add_user(
-            &Actor::local_operator(),
-            "clerk",
-            "Clerk",
-            ADMIN_PASSWORD,
-            &clerk,
-        )
-        .await
-        .unwrap();
+    add_clerk(&server).await;
     let attempt = |password: &str| {
         try_sign_in(
             server.base.clone(),

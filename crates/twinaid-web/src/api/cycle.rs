@@ -49,20 +49,12 @@ impl utoipa::PartialSchema for Decimal {
     }
 }
 
-/// A [`Decimal`] that may be left blank.
-pub struct DecimalOrBlank;
-
-impl utoipa::PartialSchema for DecimalOrBlank {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        decimal(true)
+super::schema::named_schema!(
+    /// A [`Decimal`] that may be left blank.
+    DecimalOrBlank, "DecimalOrBlank", {
+    decimal(true)
     }
-}
-
-impl ToSchema for DecimalOrBlank {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "DecimalOrBlank".into()
-    }
-}
+);
 
 impl ToSchema for Decimal {
     fn name() -> std::borrow::Cow<'static, str> {
@@ -114,35 +106,19 @@ fn year_text(blank: bool) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Sch
         .into()
 }
 
-/// A year written as a number (`2010`) or as text (`"2010"`).
-pub struct YearText;
-
-impl utoipa::PartialSchema for YearText {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        year_text(false)
+super::schema::named_schema!(
+    /// A year written as a number (`2010`) or as text (`"2010"`).
+    YearText, "YearText", {
+    year_text(false)
     }
-}
+);
 
-impl ToSchema for YearText {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "YearText".into()
+super::schema::named_schema!(
+    /// A year as [`YearText`], or blank for none.
+    YearOrBlank, "YearOrBlank", {
+    year_text(true)
     }
-}
-
-/// A year as [`YearText`], or blank for none.
-pub struct YearOrBlank;
-
-impl utoipa::PartialSchema for YearOrBlank {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        year_text(true)
-    }
-}
-
-impl ToSchema for YearOrBlank {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "YearOrBlank".into()
-    }
-}
+);
 
 /// A year's draw and the inspections the caller may see.
 #[derive(Serialize, ToSchema)]

@@ -34,30 +34,22 @@ impl<'de> Deserialize<'de> for Year {
     }
 }
 
-/// A kind of record, by its code: documented as the enum of kinds; a code
-/// that is none of them is a thing that is not there (404).
-pub struct Kind;
-
-/// The kind a path names, or 404.
-pub fn kind(code: &str) -> Result<RecordKind, super::error::ApiError> {
-    RecordKind::parse(code)
-        .ok_or_else(|| super::error::ApiError::not_found("没有这种记录", "no such record kind"))
-}
-
-impl utoipa::PartialSchema for Kind {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+super::schema::named_schema!(
+    /// A kind of record, by its code: documented as the enum of kinds; a
+    /// code that is none of them is a thing that is not there (404).
+    Kind, "Kind", {
         utoipa::openapi::schema::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .enum_values(Some(RecordKind::ALL.iter().map(|k| k.code())))
             .description(Some("The kind of record"))
             .into()
     }
-}
+);
 
-impl ToSchema for Kind {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "Kind".into()
-    }
+/// The kind a path names, or 404.
+pub fn kind(code: &str) -> Result<RecordKind, super::error::ApiError> {
+    RecordKind::parse(code)
+        .ok_or_else(|| super::error::ApiError::not_found("没有这种记录", "no such record kind"))
 }
 
 /// A program.
@@ -461,20 +453,12 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
-/// How a yes/no is written in a query.
-pub struct FlagText;
-
-impl utoipa::PartialSchema for FlagText {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .enum_values(Some(["true", "false", "1", "0"]))
-            .into()
+super::schema::named_schema!(
+    /// How a yes/no is written in a query.
+    FlagText, "FlagText", {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["true", "false", "1", "0"]))
+        .into()
     }
-}
-
-impl ToSchema for FlagText {
-    fn name() -> std::borrow::Cow<'static, str> {
-        "FlagText".into()
-    }
-}
+);

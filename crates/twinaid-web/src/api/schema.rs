@@ -2,12 +2,9 @@
 //! OpenAPI document: what every operation may be refused with.
 
 use serde_json::{Map, Value, json};
-use std::borrow::Cow;
 use twinaid_domain::lifecycle::Status;
 use twinaid_domain::record::{FIRST_YEAR, FieldType, LAST_YEAR, RecordKind};
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 /// Text without control characters (tab and line breaks allowed), as the
 /// records take it.
@@ -97,58 +94,57 @@ pub fn record_schema(kind: RecordKind) -> Value {
     json!({"type": "object", "title": kind.code(), "properties": props, "required": required})
 }
 
+/// A schema made here by hand (from the domain's lists, or filled in when
+/// the document is finished) under a name of its own: `$ty` is a marker
+/// type for the handlers' declarations to name.
+macro_rules! named_schema {
+    ($(#[$doc:meta])* $ty:ident, $name:literal, $schema:block) => {
+        $(#[$doc])*
+        pub struct $ty;
+
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $schema
+            }
+        }
+
+        impl utoipa::ToSchema for $ty {
+            fn name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+        }
+    };
+}
+pub(crate) use named_schema;
+
 fn any_of_kinds() -> Value {
     json!({"anyOf": RecordKind::ALL.iter().map(|k| json!({"$ref": format!("#/components/schemas/{}", k.code())})).collect::<Vec<_>>()})
 }
 
-/// A record as the API gives it: one of the kinds' schemas (written in
-/// when the document is finished, from the field specs).
-pub struct RecordOut;
-
-impl PartialSchema for RecordOut {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new().into()
+named_schema!(
+    /// A record as the API gives it: one of the kinds' schemas (written in
+    /// when the document is finished, from the field specs).
+    RecordOut, "Record", {
+    ObjectBuilder::new().into()
     }
-}
+);
 
-impl ToSchema for RecordOut {
-    fn name() -> Cow<'static, str> {
-        "Record".into()
+named_schema!(
+    /// A record as written: the fields of the path's kind (money in yuan).
+    RecordBody, "RecordBody", {
+    ObjectBuilder::new().into()
     }
-}
+);
 
-/// A record as written: the fields of the path's kind (money in yuan).
-pub struct RecordBody;
-
-impl PartialSchema for RecordBody {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new().into()
+named_schema!(
+    /// A project's status.
+    ProjectStatus, "ProjectStatus", {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(Status::ALL.iter().map(|s| s.code())))
+        .into()
     }
-}
-
-impl ToSchema for RecordBody {
-    fn name() -> Cow<'static, str> {
-        "RecordBody".into()
-    }
-}
-
-/// A project's status.
-pub struct ProjectStatus;
-
-impl PartialSchema for ProjectStatus {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(Status::ALL.iter().map(|s| s.code())))
-            .into()
-    }
-}
-
-impl ToSchema for ProjectStatus {
-    fn name() -> Cow<'static, str> {
-        "ProjectStatus".into()
-    }
-}
+);
 
 /// What any operation may be refused with, beside what it documents.
 const REFUSALS: [(&str, &str); 7] = [
