@@ -387,6 +387,28 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "a program office: the program's code; helper unit staff: the unit's code; a helped county: its division code",
     ),
     ("user_active", "在用", "active"),
+    (
+        "new_password_again",
+        "再输入一次新密码",
+        "New password again",
+    ),
+    (
+        "done_disable",
+        "已停用，其登录已结束、接口令牌已撤销",
+        "Disabled; their sessions ended and their tokens are revoked",
+    ),
+    ("done_enable", "已重新启用", "Enabled again"),
+    (
+        "done_role",
+        "角色已更改，其登录已结束",
+        "Role changed; their sessions ended",
+    ),
+    ("done_unlock", "已解除登录锁定", "Sign-in lock lifted"),
+    (
+        "passwords_differ",
+        "两次输入的新密码不一致，请重新输入",
+        "the two new passwords differ; type them again",
+    ),
     ("locked_until", "登录已锁定至", "sign-in locked until"),
     ("unlock", "解除锁定", "Unlock"),
     ("user_disabled", "已停用", "disabled"),

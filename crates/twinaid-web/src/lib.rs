@@ -100,6 +100,8 @@ pub struct AppState {
     pub app: App,
     /// Annotated copies of refused imports, kept a while for their download.
     pub copies: pages::files::Copies,
+    /// Passwords made up on /users, kept for their one showing.
+    pub shown: pages::users::Shown,
     /// Pages and reports kept at the data version they were made at.
     pub responses: kept::Responses,
     pub limits: Limits,
@@ -159,6 +161,7 @@ fn state_for(app: App, site: &Site) -> AppState {
     AppState {
         app,
         copies: Default::default(),
+        shown: Default::default(),
         responses: kept::responses(),
         limits,
         imports: std::sync::Arc::new(tokio::sync::Semaphore::new(limits.imports_at_once)),
@@ -185,6 +188,7 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/assets/{name}", get(pages::assets::asset))
+        .route("/favicon.ico", get(pages::assets::favicon))
         .route(
             "/signin",
             get(pages::signin::form).post(pages::signin::submit),

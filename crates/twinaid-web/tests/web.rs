@@ -4258,11 +4258,12 @@ async fn an_administrator_sees_a_locked_name_and_lifts_the_lock() {
     assert!(row.contains("登录已锁定至"), "{row}");
     assert!(row.contains("/users/clerk/unlock"), "{row}");
     let csrf = admin.csrf().await;
-    let (status, _, _) = admin
+    let (status, _, done) = admin
         .post("/users/clerk/unlock", &[("csrf", csrf.as_str())])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, page, _) = admin.get("/users").await;
+    let (_, page, _) = admin.get(&done.unwrap()).await;
+    assert!(page.contains("已解除登录锁定：clerk"), "{page}");
     assert!(!page.contains("登录已锁定至"), "the lock is gone");
     assert_eq!(
         attempt(ADMIN_PASSWORD).await.0,
@@ -4383,8 +4384,9 @@ async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() 
             StatusCode::SEE_OTHER
         );
         let csrf = admin.csrf().await;
-        // Added with a password made up and shown once.
-        let (status, page, _) = admin
+        // Added with a password made up and shown once, on the page the
+        // form's answer sends the browser to (a reload asks nothing again).
+        let (status, page, location) = admin
             .post(
                 "/users",
                 &[
@@ -4396,7 +4398,13 @@ async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() 
                 ],
             )
             .await;
-        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        let shown = location.unwrap();
+        assert!(shown.starts_with("/users?shown="), "{shown}");
+        let (status, page, _) = admin.get(&shown).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, again, _) = admin.get(&shown).await;
+        assert!(!again.contains("id=\"password\""), "shown once only");
         let first = page
             .split("id=\"password\">")
             .nth(1)
@@ -4426,18 +4434,32 @@ async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() 
         let mut clerk = Browser::new(&server);
         assert_eq!(clerk.sign_in("clerk2", &first).await, StatusCode::SEE_OTHER);
         let clerk_csrf = clerk.csrf().await;
-        for (current, new, status) in [
+        for (current, new, again, status) in [
             (
                 "not it at all",
+                "blue kettle on the hill",
                 "blue kettle on the hill",
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
             (
                 first.as_str(),
                 "1234567890",
+                "1234567890",
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
-            (first.as_str(), "blue kettle on the hill", StatusCode::OK),
+            // A slip in the second typing: nothing changes.
+            (
+                first.as_str(),
+                "blue kettle on the hill",
+                "blue kettle on the hil",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                first.as_str(),
+                "blue kettle on the hill",
+                "blue kettle on the hill",
+                StatusCode::OK,
+            ),
         ] {
             let (s, html, _) = clerk
                 .post(
@@ -4446,6 +4468,7 @@ async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() 
                         ("csrf", clerk_csrf.as_str()),
                         ("current", current),
                         ("password", new),
+                        ("password_again", again),
                     ],
                 )
                 .await;
@@ -4501,9 +4524,10 @@ async fn an_administrator_manages_accounts_and_a_disabled_user_is_out_at_once() 
             let (status, html, _) = admin.post(path, &form).await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {html}");
         }
-        let (_, page, _) = admin
+        let (_, _, shown) = admin
             .post("/users/clerk2/reset-password", &[("csrf", csrf.as_str())])
             .await;
+        let (_, page, _) = admin.get(&shown.unwrap()).await;
         let reset = page
             .split("id=\"password\">")
             .nth(1)

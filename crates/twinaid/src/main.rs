@@ -856,12 +856,8 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
             action: None,
             limit,
         } => {
-            for e in app.audit_log(&actor, limit).await? {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    e.at, e.actor, e.action, e.entity, e.entity_key
-                );
-            }
+            let events = app.audit_log(&actor, limit).await?;
+            print!("{}", render::audit_events(&events, settings.time_zone));
             Ok(())
         }
     };

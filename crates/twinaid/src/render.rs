@@ -400,6 +400,34 @@ pub fn assessment(
 
 /// What `twinaid audit verify` found, for a person: one line when all is
 /// well, else each finding on its own line.
+/// The newest audit events, one a line (tab-separated, for a script or a
+/// spreadsheet): when in the zone, who, what, on what, and from which
+/// client address when the event says.
+pub fn audit_events(events: &[twinaid_app::AuditEntry], zone: chrono::FixedOffset) -> String {
+    let mut out = String::new();
+    for e in events {
+        let when = chrono::DateTime::parse_from_rfc3339(&e.at).map_or_else(
+            |_| e.at.clone(),
+            |t| {
+                t.with_timezone(&zone)
+                    .format("%Y-%m-%d %H:%M:%S %:z")
+                    .to_string()
+            },
+        );
+        let client = e
+            .after_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+            .and_then(|v| v["client"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{when}\t{}\t{}\t{}\t{}\t{client}\n",
+            e.actor, e.action, e.entity, e.entity_key
+        ));
+    }
+    out
+}
+
 pub fn audit_verification(found: &twinaid_app::AuditVerification, lang: Lang) -> String {
     use twinaid_app::Why;
     let mut lines = Vec::new();

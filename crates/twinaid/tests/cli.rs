@@ -1612,4 +1612,14 @@ fn accounts_are_listed_disabled_given_a_role_and_a_new_password_on_the_command_l
     assert!(!list.contains(token), "the token itself is never listed");
     let bad = en(&["token", "add", "clerk", "--name", "x", "--days", "9999"]);
     assert!(!bad.status.success());
+    // The log in the program's time zone, with where each access came from.
+    let log = String::from_utf8(en(&["audit", "--limit", "50"]).stdout).unwrap();
+    let reset = log
+        .lines()
+        .find(|l| l.contains("\treset_password\t"))
+        .unwrap_or_else(|| panic!("{log}"));
+    let cells: Vec<&str> = reset.split('\t').collect();
+    assert_eq!(cells.len(), 6, "{reset}");
+    assert!(cells[0].ends_with("+08:00"), "{reset}");
+    assert_eq!(cells[5], "cli", "{reset}");
 }

@@ -16,6 +16,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/app.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../assets/favicon.svg"),
+    ),
+    (
         "api.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/api.js"),
@@ -41,6 +46,12 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../assets/geo/nanchong-511300.geojson"),
     ),
 ];
+
+/// The icon browsers ask for at `/favicon.ico` (an SVG: every browser
+/// twinaid supports reads it by its type).
+pub async fn favicon() -> Response {
+    asset(Path("favicon.svg".to_string())).await
+}
 
 /// Serves one built-in asset, cached for a day.
 pub async fn asset(Path(name): Path<String>) -> Response {

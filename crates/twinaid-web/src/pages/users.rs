@@ -16,6 +16,58 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use twinaid_app::Role;
 
+/// Passwords made up for someone, kept for the administrator who made
+/// them until shown once (at most five minutes): by id, (the
+/// administrator, the user, the password, when made). A reload of the page
+/// then asks for nothing again and shows no password twice.
+pub type Shown =
+    std::sync::Arc<std::sync::Mutex<HashMap<String, (String, String, String, std::time::Instant)>>>;
+
+const SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Keeps a made-up password for its one showing; the address that shows it.
+fn keep_shown(state: &AppState, admin: &str, username: &str, password: String) -> String {
+    let id = crate::session::random_token();
+    if let Ok(mut kept) = state.shown.lock() {
+        kept.retain(|_, (_, _, _, at)| at.elapsed() < SHOWN_FOR);
+        kept.insert(
+            id.clone(),
+            (
+                admin.to_string(),
+                username.to_string(),
+                password,
+                std::time::Instant::now(),
+            ),
+        );
+    }
+    format!("/users?shown={id}")
+}
+
+/// The password kept under `id` for this administrator, taken out.
+fn take_shown(state: &AppState, admin: &str, id: &str) -> Option<(String, String)> {
+    let mut kept = state.shown.lock().ok()?;
+    match kept.remove(id) {
+        Some((made_by, user, password, at)) if made_by == admin && at.elapsed() < SHOWN_FOR => {
+            Some((user, password))
+        }
+        Some(other) if other.0 != admin => {
+            // Not theirs to see: left for the one who made it.
+            kept.insert(id.to_string(), other);
+            None
+        }
+        _ => None,
+    }
+}
+
+/// What `/users` is opened with after a change: the password to show once,
+/// or what was just done to whom.
+#[derive(serde::Deserialize, Default)]
+pub struct UsersQuery {
+    shown: Option<String>,
+    done: Option<String>,
+    user: Option<String>,
+}
+
 /// An account as listed.
 pub struct UserLine {
     pub username: String,
@@ -35,6 +87,8 @@ struct UsersPage {
     users: Vec<UserLine>,
     /// A password made up for someone, shown once: (user name, password).
     made: Option<(String, String)>,
+    /// What was just done, said in a sentence.
+    notice: Option<String>,
     roles: Vec<(&'static str, &'static str)>,
 }
 
@@ -51,6 +105,7 @@ async fn users_page(
     state: &AppState,
     user: &SignedIn,
     made: Option<(String, String)>,
+    notice: Option<String>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let locks = state.app.user_locks(&user.actor).await?;
@@ -85,6 +140,7 @@ async fn users_page(
             page: Page::new(user, title, "/users", "", 0),
             users,
             made,
+            notice,
             roles,
         },
         lang,
@@ -97,9 +153,32 @@ async fn users_page(
     Ok(response)
 }
 
-/// Every account, with what an administrator may do to each.
-pub async fn page(State(state): State<AppState>, user: SignedIn) -> Result<Response, WebError> {
-    users_page(&state, &user, None).await
+/// Every account, with what an administrator may do to each; after a
+/// change, the password made up (once) or what was done.
+pub async fn page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    crate::extract::Query(q): crate::extract::Query<UsersQuery>,
+) -> Result<Response, WebError> {
+    let made = q
+        .shown
+        .as_deref()
+        .and_then(|id| take_shown(&state, &user.actor.name, id));
+    let t = crate::i18n::Tr { lang: user.lang };
+    let notice = match (q.done.as_deref(), q.user.as_deref()) {
+        (Some(done), Some(who)) => {
+            let said = match done {
+                "disable" => t.s("done_disable"),
+                "enable" => t.s("done_enable"),
+                "role" => t.s("done_role"),
+                "unlock" => t.s("done_unlock"),
+                _ => "",
+            };
+            (!said.is_empty()).then(|| format!("{said}{}{who}", t.s("colon")))
+        }
+        _ => None,
+    };
+    users_page(&state, &user, made, notice).await
 }
 
 fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
@@ -149,7 +228,8 @@ pub async fn create(
         .app
         .add_user_made_up(&user.actor, username, name, &role)
         .await?;
-    users_page(&state, &user, Some((username.to_string(), password.0))).await
+    let shown = keep_shown(&state, &user.actor.name, username, password.0);
+    Ok(Redirect::to(&shown).into_response())
 }
 
 /// disable, enable, unlock, role or reset-password on one account.
@@ -175,11 +255,16 @@ pub async fn act(
         }
         "reset-password" => {
             let password = app.reset_password(&user.actor, &username, &client).await?;
-            return users_page(&state, &user, Some((username, password.0))).await;
+            let shown = keep_shown(&state, &user.actor.name, &username, password.0);
+            return Ok(Redirect::to(&shown).into_response());
         }
         _ => return Err(WebError::not_found(lang)),
     }
-    Ok(Redirect::to("/users").into_response())
+    let done = format!(
+        "/users?done={action}&user={}",
+        crate::view::url_encode(&username)
+    );
+    Ok(Redirect::to(&done).into_response())
 }
 
 #[derive(Template)]
@@ -218,13 +303,24 @@ pub async fn change_password(
     if let Err(e) = user.check_csrf(form.get("csrf")) {
         return e.into_response();
     }
+    let password = form.get("password").map(String::as_str).unwrap_or_default();
+    // Typed twice, so a slip of the finger does not lock its owner out.
+    if form
+        .get("password_again")
+        .is_some_and(|again| again != password)
+    {
+        let message = crate::i18n::Tr { lang: user.lang }.s("passwords_differ");
+        let mut response = account_page(&user, message.to_string(), false);
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return response;
+    }
     let session = cookie(&headers, SESSION_COOKIE);
     match state
         .app
         .change_password(
             &user.actor,
             field(&form, "current"),
-            form.get("password").map(String::as_str).unwrap_or_default(),
+            password,
             session.as_deref(),
             &client,
         )
