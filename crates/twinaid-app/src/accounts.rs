@@ -99,6 +99,26 @@ fn is_token_shape(token: &str) -> bool {
     })
 }
 
+/// A token's name is given (at most 100 characters, no control
+/// characters) and it ends within ten years.
+fn check_token_request(name: &str, days: i64) -> Result<(), AppError> {
+    if !(1..=3650).contains(&days) {
+        return Err(AppError::Field(
+            "days",
+            DomainError::UnknownChoice {
+                value: days.to_string(),
+                allowed: vec!["1 – 3650"],
+            },
+        ));
+    }
+    let name = name.trim();
+    twinaid_domain::record::refuse_control(name).map_err(|e| AppError::Field("name", e))?;
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::Field("name", DomainError::Required));
+    }
+    Ok(())
+}
+
 /// The stored form of a session id or token.
 pub(crate) fn hash_secret(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
@@ -281,7 +301,7 @@ impl App {
         days: i64,
         client: &str,
     ) -> Result<Secret, AppError> {
-        self.check_token_request(name, days)?;
+        check_token_request(name, days)?;
         let name = name.trim();
         let user = self
             .store
@@ -322,29 +342,9 @@ impl App {
                 },
             ));
         }
-        self.check_token_request(name, days)?;
+        check_token_request(name, days)?;
         self.make_api_token(&user, name.trim(), days, &actor.name, client)
             .await
-    }
-
-    /// A token's name is given (at most 100 characters, no control
-    /// characters) and it ends within ten years.
-    fn check_token_request(&self, name: &str, days: i64) -> Result<(), AppError> {
-        if !(1..=3650).contains(&days) {
-            return Err(AppError::Field(
-                "days",
-                DomainError::UnknownChoice {
-                    value: days.to_string(),
-                    allowed: vec!["1 – 3650"],
-                },
-            ));
-        }
-        let name = name.trim();
-        twinaid_domain::record::refuse_control(name).map_err(|e| AppError::Field("name", e))?;
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::Field("name", DomainError::Required));
-        }
-        Ok(())
     }
 
     async fn make_api_token(

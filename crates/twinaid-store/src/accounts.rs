@@ -252,13 +252,12 @@ impl Store {
         username: &str,
         actor: &str,
         client: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let gone = sqlx::query("DELETE FROM signin_attempt WHERE attempt_key = $1")
+        sqlx::query("DELETE FROM signin_attempt WHERE attempt_key = $1")
             .bind(key.to_string())
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .await?;
         let after = serde_json::json!({ "client": client, "by": actor });
         audit::write_access(
             &mut tx,
@@ -275,7 +274,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(gone > 0)
+        Ok(())
     }
 
     /// After a success: forgets the attempts under `forget` and takes this

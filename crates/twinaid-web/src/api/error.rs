@@ -205,23 +205,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for Json<T> 
 }
 
 fn body_refusal(status: StatusCode, lang: Lang, text: &str) -> ApiError {
-    let detail: String = text
-        .split_once(": ")
-        .map_or(text, |(_, rest)| rest)
-        .chars()
-        .take(200)
-        .collect();
-    let status = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        status
-    } else if status == StatusCode::BAD_REQUEST {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "too_large"
-    } else {
-        "bad_body"
+    let detail = crate::extract::detail(text);
+    // Too large stays 413, not JSON 400; any other shape is 422.
+    let (status, code) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (status, "too_large"),
+        StatusCode::BAD_REQUEST => (status, "bad_body"),
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, "bad_body"),
     };
     ApiError::new(
         status,

@@ -404,15 +404,7 @@ where
     let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
         return Ok(None);
     };
-    let value = match n.as_i64() {
-        Some(i) => Some(i),
-        // Within ±2^53 a float holds a whole number exactly.
-        None => n
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0)
-            .map(|f| f as i64),
-    };
-    value
+    whole_number(&n)
         .and_then(|v| T::try_from(v).ok())
         .map(Some)
         .ok_or_else(|| {
@@ -423,15 +415,20 @@ where
         })
 }
 
+/// A JSON number that is whole, `4` or `4.0` alike: within ±2^53 a float
+/// holds a whole number exactly.
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0)
+            .map(|f| f as i64)
+    })
+}
+
 /// A JSON number as the text the records read: `2009.0` is the whole number
 /// 2009 (JSON Schema agrees), written `2009`.
 pub fn number_text(n: &serde_json::Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.as_i64().is_none() && f.fract() == 0.0 && f.abs() < 9e15 => {
-            format!("{}", f as i64)
-        }
-        _ => n.to_string(),
-    }
+    whole_number(n).map_or_else(|| n.to_string(), |i| i.to_string())
 }
 
 /// Yes or no in a query: `true`/`1` or `false`/`0`.
