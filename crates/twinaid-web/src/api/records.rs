@@ -308,19 +308,27 @@ pub async fn import(
     c: Caller,
     Path(p): Path<KindPath>,
     Query(q): Query<ImportName>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<axum::Json<ImportOut>, ApiError> {
     let kind = kind(&p.kind)?;
-    // The turn first: an import past the limit is refused before its body is read.
-    let _turn = state.import_turn().await?;
     let max = state.limits.upload_bytes;
-    let body = axum::body::to_bytes(body, max).await.map_err(|_| {
+    let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             twinaid_domain::DomainError::UploadTooLarge { max }.message(c.lang),
         )
-    })?;
+    };
+    // A body that says it is too large is refused before it is read.
+    if crate::pages::files::declared_over(&headers, max) {
+        return Err(too_large());
+    }
+    // The turn first: an import past the limit is refused before its body is read.
+    let _turn = state.import_turn().await?;
+    let body = axum::body::to_bytes(body, max)
+        .await
+        .map_err(|_| too_large())?;
     let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
     let (_, read) = crate::pages::files::read_upload(name, body, kind, state.limits.read)
         .await?

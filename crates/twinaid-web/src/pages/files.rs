@@ -123,6 +123,16 @@ pub struct Tracked {
     progress: Option<String>,
 }
 
+/// Whether a request says up front that its body is larger than `max`:
+/// it is then refused before a byte of it is read, not after `max` bytes.
+pub(crate) fn declared_over(headers: &axum::http::HeaderMap, max: usize) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > u64::try_from(max).unwrap_or(u64::MAX))
+}
+
 /// Imports an uploaded file: on success back to the list with what was done;
 /// on problems the page lists them and offers the annotated copy.
 pub async fn import(
@@ -131,15 +141,23 @@ pub async fn import(
     Path(kind): Path<String>,
     Query(scope): Query<Scope>,
     Query(tracked): Query<Tracked>,
+    headers: axum::http::HeaderMap,
     mut form: Multipart,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let kind = kind_of(&kind, lang)?;
-    // The turn first: an import past the limit is refused before its file is read.
-    let _turn = state.import_turn().await?;
     let too_large = DomainError::UploadTooLarge {
         max: state.limits.upload_bytes,
     };
+    if declared_over(&headers, state.limits.upload_bytes) {
+        return Err(WebError {
+            status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            message: too_large.message(lang),
+            lang,
+        });
+    }
+    // The turn first: an import past the limit is refused before its file is read.
+    let _turn = state.import_turn().await?;
     let (csrf, file) = upload_form(&mut form, lang, too_large).await?;
     user.check_csrf(csrf.as_ref())?;
     let tracker = Tracker::start(
