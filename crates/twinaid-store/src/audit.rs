@@ -99,6 +99,8 @@ async fn insert_chained(
 
 /// An event of a long write (a load), kept until the write ends.
 pub(crate) struct HeldEvent {
+    /// Who did it, when not the log's actor (saves written together).
+    pub actor: Option<String>,
     pub action: &'static str,
     pub entity: &'static str,
     pub entity_key: String,
@@ -139,6 +141,19 @@ impl EventLog {
 
     pub fn push(&mut self, event: HeldEvent) {
         self.held.push(event);
+    }
+
+    /// Takes over the events another log holds, each keeping its actor: saves
+    /// written in one transaction are chained once, together. `other` must
+    /// not have stored any yet (a few records' events never are before the
+    /// end).
+    pub fn append(&mut self, other: EventLog) {
+        debug_assert!(other.head.is_none(), "a log whose events were stored");
+        let actor = other.actor;
+        self.held.extend(other.held.into_iter().map(|mut e| {
+            e.actor.get_or_insert_with(|| actor.clone());
+            e
+        }));
     }
 
     /// Stores the held events if they are many.
@@ -183,7 +198,7 @@ impl EventLog {
                 .map(|e| EventContent {
                     seq: 0,
                     at,
-                    actor,
+                    actor: e.actor.as_deref().unwrap_or(actor),
                     action: e.action,
                     entity: e.entity,
                     entity_key: &e.entity_key,

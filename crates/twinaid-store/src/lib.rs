@@ -21,6 +21,7 @@ mod regions;
 mod removal;
 mod rows;
 mod satisfaction;
+mod saves;
 mod standing;
 mod summary;
 mod through;
@@ -153,6 +154,8 @@ pub struct Store {
     chained_on_open: u64,
     /// Where the database is, as the driver takes it (to reopen it alone).
     sqlx_url: String,
+    /// Saves waiting to be written together, per program.
+    saves: std::sync::Arc<saves::Saves>,
 }
 
 impl std::fmt::Debug for Store {
@@ -277,6 +280,7 @@ impl Store {
             engine,
             chained_on_open: 0,
             sqlx_url: sqlx_url.clone(),
+            saves: Default::default(),
         };
         store.chained_on_open = store.migrate().await?;
         Ok(store)

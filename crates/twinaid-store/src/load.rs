@@ -381,6 +381,7 @@ impl Writer<'_> {
         after: Option<&Value>,
     ) {
         self.events.push(HeldEvent {
+            actor: None,
             action,
             entity,
             entity_key,
@@ -749,7 +750,24 @@ impl Store {
     /// Writes a checked bundle with the reasons it gives: a correction of a
     /// published year, work outside the pairings, a project sent back a
     /// step (recorded as one of its steps, in the same transaction).
+    ///
+    /// A save of a few records (a form, an API call) is queued with the
+    /// program's other saves and written together with them (see
+    /// `saves`), with the same outcome as written alone.
     pub async fn apply_bundle_noted(
+        &self,
+        bundle: &ProgramBundle,
+        actor: &str,
+        notes: WriteNotes<'_>,
+    ) -> Result<LoadSummary, StoreError> {
+        if crate::saves::is_save(bundle, &notes) {
+            return self.save_queued(bundle, actor, &notes).await;
+        }
+        self.apply_alone(bundle, actor, notes).await
+    }
+
+    /// Writes a bundle in a transaction of its own.
+    pub(crate) async fn apply_alone(
         &self,
         bundle: &ProgramBundle,
         actor: &str,
@@ -964,6 +982,95 @@ impl Store {
         tx.commit().await?;
         tracing::debug!(elapsed = ?started.elapsed(), "load: committed");
         Ok(w.summary)
+    }
+
+    /// Writes saves of one program in one transaction, as each would be
+    /// written alone: the stored records they name read once, the figures
+    /// refreshed and the events chained once. No two saves of a batch name
+    /// one record (each is compared with the record as stored). Any error
+    /// is the batch's: nothing of it is stored, and each save is then
+    /// written alone to hear its own outcome.
+    pub(crate) async fn write_together(
+        &self,
+        saves: &[crate::saves::Save],
+    ) -> Result<Vec<LoadSummary>, StoreError> {
+        let Some(first) = saves.first() else {
+            return Ok(Vec::new());
+        };
+        let program_code = first.bundle.program_code.as_str();
+        let mut tx = self.begin_write().await?;
+        let conn: &mut AnyConnection = &mut tx;
+        audit::lock_version(conn, program_code).await?;
+        let at = audit::now();
+        let mut touched = crate::summary::Touched::default();
+        let mut codes: BTreeMap<RecordKind, Vec<String>> = BTreeMap::new();
+        for r in saves.iter().flat_map(|s| &s.bundle.records) {
+            codes
+                .entry(r.item.kind)
+                .or_default()
+                .push(r.item.code().to_string());
+        }
+        let mut stored = BTreeMap::new();
+        for (kind, codes) in &codes {
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            let found = stored_records(
+                conn,
+                kind.code(),
+                program_code,
+                &kind.fields(),
+                Some(&codes),
+            )
+            .await?;
+            stored.insert(kind.code(), found);
+        }
+        if codes.keys().any(|k| k.is_yearly()) {
+            touched.before_writing(conn, program_code, codes).await?;
+        }
+        let mut events = EventLog::new(&at, "", program_code);
+        let mut outcomes = Vec::with_capacity(saves.len());
+        for save in saves {
+            let notes = save.notes.notes();
+            let mut w = Writer {
+                events: EventLog::new(&at, &save.actor, program_code),
+                at: at.clone(),
+                summary: LoadSummary::default(),
+                notes,
+            };
+            // The save's own records as stored: none is looked up again.
+            let mut records = RecordState::default();
+            for r in &save.bundle.records {
+                let table = r.item.kind.code();
+                let mine = records.existing.entry(table).or_default();
+                if let Some(values) = stored.get(table).and_then(|s| s.get(r.item.code())) {
+                    mine.insert(r.item.code().to_string(), values.clone());
+                }
+            }
+            write_records(
+                conn,
+                &mut w,
+                &mut records,
+                program_code,
+                &save.bundle.records,
+                Lookup::Whole,
+            )
+            .await?;
+            record_steps_back(
+                conn,
+                program_code,
+                &save.actor,
+                &at,
+                notes.steps_back,
+                notes.step_back_reason,
+            )
+            .await?;
+            touched.absorb(records.touched);
+            events.append(w.events);
+            outcomes.push(w.summary);
+        }
+        crate::summary::refresh(conn, program_code, &touched).await?;
+        events.finish(conn).await?;
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     /// Makes sure the given indicator definitions exist as given, adding or

@@ -63,6 +63,13 @@ impl Touched {
         self.slices.is_empty() && !self.everything
     }
 
+    /// Adds what another write touched (saves written together refresh
+    /// their figures once).
+    pub fn absorb(&mut self, other: Touched) {
+        self.slices.extend(other.slices);
+        self.everything |= other.everything;
+    }
+
     /// Reads what `records` (codes by kind, few) add to the summary now,
     /// before the write changes them: their slices are then changed by the
     /// difference instead of recomputed.

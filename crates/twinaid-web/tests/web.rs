@@ -2983,12 +2983,26 @@ async fn writers_at_once(server: TestServer) {
         .await
         .unwrap()
         .0;
+    let clerk = api_tokens(
+        &server,
+        &[(
+            "clerk",
+            Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        )],
+        "a clerk saving at once",
+    )
+    .await["clerk"]
+        .clone();
     let base = format!("{}/api/v1/programs/zj-sc", server.base);
-    // New projects and edits of one project, 220 at once: rows of their own
-    // and rows they share, each write with its audit event.
-    let writes = (0..220).map(|i| {
+    // New projects and edits of one project, 220 at once by two people:
+    // rows of their own and rows they share (saves are written together,
+    // a batch to a transaction), each write with its audit event and actor.
+    let writes = (0..220usize).map(|i| {
         let client = server.client.clone();
-        let (base, token) = (base.clone(), token.clone());
+        let base = base.clone();
+        let token = if i.is_multiple_of(2) { token.clone() } else { clerk.clone() };
         async move {
             let r = if i % 11 != 0 {
                 let body = serde_json::json!({"code": format!("2010-at-once-{i}"), "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "并发写入", "amount": 1000 + i});
@@ -3041,6 +3055,41 @@ async fn writers_at_once(server: TestServer) {
     }
     let found = server.app.verify_audit(&office, None).await.unwrap();
     assert!(found.intact(), "{found:?}");
+    // One event a write, by whoever made it.
+    let events = server
+        .app
+        .audit_log(&Actor::local_operator(), 2000)
+        .await
+        .unwrap();
+    let created: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "create" && e.entity_key.starts_with("2010-at-once-"))
+        .collect();
+    assert_eq!(created.len(), 200);
+    for e in &created {
+        let i: usize = e.entity_key["2010-at-once-".len()..].parse().unwrap();
+        let by = if i.is_multiple_of(2) {
+            "admin"
+        } else {
+            "clerk"
+        };
+        assert_eq!(e.actor, by, "{e:?}");
+    }
+    let edited = events
+        .iter()
+        .filter(|e| e.action == "update" && e.entity_key == "2009-510822-school")
+        .count();
+    assert_eq!(edited, 20);
+    // The figures kept through the batches are the records' figures.
+    for year in [2009, 2010] {
+        let kept = server.app.yearbook(&office, "zj-sc", year).await.unwrap();
+        let fresh = server
+            .app
+            .yearbook_recomputed(&office, "zj-sc", year)
+            .await
+            .unwrap();
+        assert_eq!(kept, fresh, "{year}");
+    }
 }
 
 /// Runs futures together (no extra dependency for one test).
