@@ -753,7 +753,8 @@ impl Store {
     ///
     /// A save of a few records (a form, an API call) is queued with the
     /// program's other saves and written together with them (see
-    /// `saves`), with the same outcome as written alone.
+    /// `saves`), with the same outcome as written alone; once queued it is
+    /// written even if its caller stops waiting.
     pub async fn apply_bundle_noted(
         &self,
         bundle: &ProgramBundle,
@@ -986,21 +987,23 @@ impl Store {
 
     /// Writes saves of one program in one transaction, as each would be
     /// written alone: the stored records they name read once, the figures
-    /// refreshed and the events chained once. No two saves of a batch name
-    /// one record (each is compared with the record as stored). Any error
-    /// is the batch's: nothing of it is stored, and each save is then
-    /// written alone to hear its own outcome.
+    /// refreshed and the events chained once; the transaction is returned
+    /// for its commit. No two saves of a batch name one record (each is
+    /// compared with the record as stored). Any error is the batch's:
+    /// nothing of it is stored.
     pub(crate) async fn write_together(
         &self,
         saves: &[crate::saves::Save],
-    ) -> Result<Vec<LoadSummary>, StoreError> {
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Vec<LoadSummary>), StoreError> {
+        let mut tx = self.begin_write().await?;
         let Some(first) = saves.first() else {
-            return Ok(Vec::new());
+            return Ok((tx, Vec::new()));
         };
         let program_code = first.bundle.program_code.as_str();
-        let mut tx = self.begin_write().await?;
+        let started = std::time::Instant::now();
         let conn: &mut AnyConnection = &mut tx;
         audit::lock_version(conn, program_code).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), saves = saves.len(), "saves: program locked");
         let at = audit::now();
         let mut touched = crate::summary::Touched::default();
         let mut codes: BTreeMap<RecordKind, Vec<String>> = BTreeMap::new();
@@ -1023,9 +1026,11 @@ impl Store {
             .await?;
             stored.insert(kind.code(), found);
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "saves: stored records read");
         if codes.keys().any(|k| k.is_yearly()) {
             touched.before_writing(conn, program_code, codes).await?;
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "saves: figures before read");
         let mut events = EventLog::new(&at, "", program_code);
         let mut outcomes = Vec::with_capacity(saves.len());
         for save in saves {
@@ -1067,10 +1072,12 @@ impl Store {
             events.append(w.events);
             outcomes.push(w.summary);
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "saves: written");
         crate::summary::refresh(conn, program_code, &touched).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "saves: figures refreshed");
         events.finish(conn).await?;
-        tx.commit().await?;
-        Ok(outcomes)
+        tracing::debug!(elapsed = ?started.elapsed(), "saves: events chained");
+        Ok((tx, outcomes))
     }
 
     /// Makes sure the given indicator definitions exist as given, adding or

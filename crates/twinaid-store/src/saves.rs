@@ -16,6 +16,7 @@ use crate::{Store, StoreError, WriteNotes};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use tokio::sync::oneshot;
+use tracing::Instrument;
 use twinaid_domain::bundle::ProgramBundle;
 
 /// Records a save may hold to be queued: a form or an API call, not a file.
@@ -109,38 +110,38 @@ impl Store {
             reply,
         };
         let start = {
-            let mut programs = self
-                .saves
-                .programs
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut programs = self.saves.lock();
             let waiting = programs.entry(program.clone()).or_default();
             waiting.saves.push(save);
             !std::mem::replace(&mut waiting.writing, true)
         };
         if start {
             // A task of its own: a clerk who closes the page does not cut
-            // short the batch that carries other clerks' saves.
+            // short the batch that carries other clerks' saves (a save
+            // queued is written, whether or not its clerk still waits).
             let store = self.clone();
-            tokio::spawn(async move { store.write_queue(&program).await });
+            let span = tracing::info_span!("saves", program = %program);
+            tokio::spawn(async move { store.write_queue(&program).await }.instrument(span));
         }
-        // Dropped unanswered only if the writing task died: nothing is
-        // known to be written, and the save may be tried again.
+        // Dropped unanswered only if the writing task died: the save was not
+        // written, and may be tried again.
         outcome
             .await
-            .unwrap_or(Err(StoreError::Unavailable(sqlx::Error::WorkerCrashed)))
+            .unwrap_or_else(|_| Err(unavailable("the task writing saves stopped")))
     }
 
     /// Writes a program's queue, a batch at a time, until it is empty.
     async fn write_queue(&self, program: &str) {
+        let mut draining = Draining {
+            saves: &self.saves,
+            program,
+            finished: false,
+        };
         loop {
             let batch = {
-                let mut programs = self
-                    .saves
-                    .programs
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
+                let mut programs = self.saves.lock();
                 let Some(waiting) = programs.get_mut(program) else {
+                    draining.finished = true;
                     return;
                 };
                 // A batch ends before a save that would take it past its
@@ -164,6 +165,7 @@ impl Store {
                     .min(waiting.saves.len());
                 if taken == 0 {
                     programs.remove(program);
+                    draining.finished = true;
                     return;
                 }
                 waiting.saves.drain(..taken).collect::<Vec<Save>>()
@@ -172,24 +174,35 @@ impl Store {
         }
     }
 
-    /// Writes a batch together, or, should that fail as a whole, each save
-    /// alone; every save hears its own outcome.
+    /// Writes a batch together, or, should a save of it refuse the batch,
+    /// each save alone; every save hears its own outcome.
     async fn write_batch(&self, batch: Vec<Save>) {
         if batch.len() > 1 {
-            match self.write_together(&batch).await {
-                Ok(outcomes) => {
-                    for (save, outcome) in batch.into_iter().zip(outcomes) {
-                        // A clerk who stopped waiting misses nothing to act on.
-                        let _ = save.reply.send(Ok(outcome));
+            let failed = match self.write_together(&batch).await {
+                Ok((tx, outcomes)) => {
+                    match tx.commit().await {
+                        Ok(()) => {
+                            for (save, outcome) in batch.into_iter().zip(outcomes) {
+                                // A clerk who stopped waiting misses nothing to act on.
+                                let _ = save.reply.send(Ok(outcome));
+                            }
+                        }
+                        // Whether a commit that failed took effect is not
+                        // known: written again, a save could be written twice.
+                        Err(e) => answer_all(batch, &StoreError::from(e)),
                     }
                     return;
                 }
-                Err(e) => {
-                    // One save refused (a code taken a moment before) refuses
-                    // the batch; alone, it hears why and the others are written.
-                    tracing::debug!(error = %e, saves = batch.len(), "saves written together failed; writing each alone");
-                }
+                Err(e) => e,
+            };
+            tracing::warn!(error = %failed, cause = ?std::error::Error::source(&failed), saves = batch.len(), "saves written together failed");
+            if let StoreError::Unavailable(_) = failed {
+                // The database, not a save: alone, each would wait as long again.
+                answer_all(batch, &failed);
+                return;
             }
+            // One save refused (a code taken a moment before) refuses the
+            // batch; alone, it hears why and the others are written.
         }
         for save in batch {
             let outcome = self
@@ -197,5 +210,49 @@ impl Store {
                 .await;
             let _ = save.reply.send(outcome);
         }
+    }
+}
+
+impl Saves {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Waiting>> {
+        // A panic while the map was held left it whole: each change to it is
+        // one statement.
+        self.programs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Ends a program's queue should its task stop before the queue is empty
+/// (a panic): the saves waiting are answered, as unwritten, and the next
+/// save starts a task again, instead of every save of the program waiting
+/// for a task that is gone.
+struct Draining<'a> {
+    saves: &'a Saves,
+    program: &'a str,
+    finished: bool,
+}
+
+impl Drop for Draining<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // While this task lives no other writes the program's queue: the
+            // entry is this task's to remove.
+            self.saves.lock().remove(self.program);
+        }
+    }
+}
+
+/// The database could not take a save: nothing of it was written.
+fn unavailable(why: &str) -> StoreError {
+    StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(why.to_string())))
+}
+
+/// Answers every save of a batch that failed for all of them alike.
+fn answer_all(batch: Vec<Save>, failed: &StoreError) {
+    let why = match std::error::Error::source(failed) {
+        Some(cause) => format!("{failed}: {cause}"),
+        None => failed.to_string(),
+    };
+    for save in batch {
+        let _ = save.reply.send(Err(unavailable(&why)));
     }
 }
