@@ -330,14 +330,22 @@ pub async fn import(
         .await
         .map_err(|_| too_large())?;
     let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
-    let (_, read) = crate::pages::files::read_upload(name, body, kind, state.limits.read)
-        .await?
-        .map_err(|p| AppError::Invalid(vec![p]))?;
-    let (rows, examples) = (read.rows_read, read.examples_skipped);
-    let summary = state
-        .app
-        .import_records(&c.actor, &p.program, kind, read.records, read.problems)
-        .await?;
+    let imported = crate::pages::upload_import::import_upload(
+        &state.app,
+        &c.actor,
+        &p.program,
+        crate::pages::upload_import::Upload {
+            name: &name,
+            bytes: body,
+            kind,
+        },
+        state.limits.read,
+        &|_| {},
+    )
+    .await?
+    .map_err(|p| AppError::Invalid(vec![p]))?;
+    let (rows, examples) = (imported.rows, imported.examples);
+    let summary = imported.result?;
     let (created, updated, unchanged) =
         summary.counts.get(kind.code()).copied().unwrap_or_default();
     Ok(axum::Json(ImportOut {

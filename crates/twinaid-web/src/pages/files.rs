@@ -3,6 +3,7 @@
 //! the annotated copy of a refused file.
 
 use super::progress::{Stage, Tracker};
+use super::upload_import::{Heard, Imported, Upload, import_upload};
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
@@ -180,27 +181,33 @@ pub async fn import(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         response
     };
-    let read = read_upload(name.clone(), bytes.clone(), kind, state.limits.read).await?;
-    let (index, read) = match read {
-        Ok(r) => r,
+    let heard = |h: Heard| match h {
+        Heard::Rows(n) => tracker.stage(Stage::Writing, 0, n as u64),
+        Heard::Written(n) => tracker.written(n),
+    };
+    let imported = import_upload(
+        &state.app,
+        &user.actor,
+        &program,
+        Upload {
+            name: &name,
+            bytes: bytes.clone(),
+            kind,
+        },
+        state.limits.read,
+        &heard,
+    )
+    .await?;
+    let Imported {
+        index,
+        rows,
+        examples,
+        result,
+    } = match imported {
+        Ok(imported) => imported,
         Err(problem) => return Ok(refused(vec![problem], String::new())),
     };
-    let (rows, examples) = (read.rows_read, read.examples_skipped);
-    let total = read.records.len() as u64;
-    tracker.stage(Stage::CheckingReferences, total, total);
-    let written = |n: usize| tracker.written(n);
-    match state
-        .app
-        .import_records_heard(
-            &user.actor,
-            &program,
-            kind,
-            read.records,
-            read.problems,
-            Some(&written),
-        )
-        .await
-    {
+    match result {
         Ok(summary) => {
             let (created, updated, unchanged) =
                 summary.counts.get(kind.code()).copied().unwrap_or_default();

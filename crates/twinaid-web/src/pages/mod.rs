@@ -13,6 +13,7 @@ pub mod registry;
 pub mod signin;
 pub mod structure;
 pub mod tokens;
+pub(crate) mod upload_import;
 pub mod users;
 pub mod yearbook;
 
