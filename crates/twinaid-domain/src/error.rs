@@ -50,6 +50,10 @@ pub enum DomainError {
     /// A list or an object where one value (text, number, yes/no) belongs.
     #[error("not a single value")]
     NotSingleValue,
+    /// A field the record's kind does not have (a misspelt name would
+    /// otherwise be dropped without a word).
+    #[error("unknown field {0}")]
+    UnknownField(String),
     #[error("{value:?} has more than {decimals} decimals")]
     TooManyDecimals { value: String, decimals: usize },
     #[error("not a year: {0:?}")]
@@ -266,6 +270,12 @@ impl DomainError {
             (NotSingleValue, Lang::En) => {
                 "give one value here (text, a number or yes/no), not a list or an object".to_string()
             }
+            (UnknownField(f), Lang::Zh) => format!(
+                "无法识别的字段“{f}”：该类记录没有此字段，请对照接口说明（/api/v1/openapi.json）更正字段名或删除该字段"
+            ),
+            (UnknownField(f), Lang::En) => format!(
+                "unknown field \"{f}\": records of this kind have no such field; correct its name from the API description (/api/v1/openapi.json) or remove it"
+            ),
             (NotANumber(v), Lang::Zh) => {
                 format!("“{v}”不是数字，请填写如 1300000 或 1,300,000.50 的数字")
             }

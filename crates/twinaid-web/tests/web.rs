@@ -822,12 +822,29 @@ async fn the_api_reads_what_scripts_write_and_refuses_the_rest_naming_it() {
             serde_json::json!({"units_built": 9223372036854775807_i64}),
             "units_built",
         ),
+        // A misspelt field is named, not dropped.
+        (serde_json::json!({"amout": 1000}), "amout"),
     ] {
         let r = project(extra.clone()).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{extra}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["error"]["problems"][0]["field"], field, "{v}");
+        if field == "amout" {
+            let message = v["error"]["problems"][0]["message"].as_str().unwrap();
+            assert!(message.contains("unknown field \"amout\""), "{v}");
+        }
     }
+    // The reasons a write may give are fields too.
+    let r = project(serde_json::json!({"code": "2010-hz-reasoned", "unpaired_reason": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     // The list still sums.
     let r = call(reqwest::Method::GET, "/programs/zj-sc/records/project")
         .send()

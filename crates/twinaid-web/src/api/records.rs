@@ -173,7 +173,28 @@ pub async fn get_one(
 
 /// A JSON object of written values (money in yuan) as form cells; a list
 /// or an object where a value belongs is refused on its field.
-fn cells(body: &Map<String, Value>) -> Result<BTreeMap<String, String>, AppError> {
+fn cells(
+    kind: twinaid_domain::record::RecordKind,
+    body: &Map<String, Value>,
+) -> Result<BTreeMap<String, String>, AppError> {
+    let known =
+        |name: &str| WRITE_NOTES.contains(&name) || kind.fields().iter().any(|f| f.name == name);
+    let unknown: Vec<twinaid_domain::error::Problem> = body
+        .keys()
+        .filter(|k| !known(k))
+        .map(|k| {
+            twinaid_domain::error::Problem::at(
+                twinaid_domain::error::Location {
+                    column: Some(k.clone()),
+                    ..Default::default()
+                },
+                twinaid_domain::DomainError::UnknownField(k.clone()),
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::Invalid(unknown));
+    }
     let mut out = BTreeMap::new();
     for (k, v) in body {
         let text = match v {
@@ -196,6 +217,9 @@ fn cells(body: &Map<String, Value>) -> Result<BTreeMap<String, String>, AppError
     Ok(out)
 }
 
+/// What a write may say beside a kind's fields (the record schemas list them too).
+pub(crate) const WRITE_NOTES: [&str; 2] = ["correction_reason", "unpaired_reason"];
+
 /// Create a record of the kind; its code may not be taken.
 #[utoipa::path(post, path = "/programs/{program}/records/{kind}", tag = "records",
     params(KindPath), request_body = RecordBody,
@@ -206,9 +230,10 @@ pub async fn create(
     Path(p): Path<KindPath>,
     Json(body): Json<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
+    let kind = kind(&p.kind)?;
     let record = state
         .app
-        .save_record(&c.actor, &p.program, kind(&p.kind)?, &cells(&body)?, None)
+        .save_record(&c.actor, &p.program, kind, &cells(kind, &body)?, None)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(record.to_json())).into_response())
 }
@@ -223,13 +248,14 @@ pub async fn update(
     Path(p): Path<RecordPath>,
     Json(body): Json<Map<String, Value>>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let kind = kind(&p.kind)?;
     let record = state
         .app
         .save_record(
             &c.actor,
             &p.program,
-            kind(&p.kind)?,
-            &cells(&body)?,
+            kind,
+            &cells(kind, &body)?,
             Some(&p.code),
         )
         .await?;

@@ -83,15 +83,14 @@ pub fn record_schema(kind: RecordKind) -> Value {
     }
     // What a write may need to say beside the fields.
     let reason = |why: &str| json!({"type": ["string", "null"], "pattern": TEXT, "maxLength": 2000, "description": why});
-    props.insert(
-        "correction_reason".into(),
-        reason("why a record of a year whose assessment is published changes (required then)"),
-    );
-    props.insert(
-        "unpaired_reason".into(),
-        reason("why the office records work outside the pairings of the year (required then)"),
-    );
-    json!({"type": "object", "title": kind.code(), "properties": props, "required": required})
+    for (name, why) in super::records::WRITE_NOTES.iter().zip([
+        "why a record of a year whose assessment is published changes (required then)",
+        "why the office records work outside the pairings of the year (required then)",
+    ]) {
+        props.insert((*name).into(), reason(why));
+    }
+    // A field the kind does not have is refused, not dropped.
+    json!({"type": "object", "title": kind.code(), "properties": props, "required": required, "additionalProperties": false})
 }
 
 /// A schema made here by hand (from the domain's lists, or filled in when
