@@ -566,24 +566,21 @@ pub fn users(
     zone: chrono::FixedOffset,
     lang: Lang,
 ) -> String {
-    let mut out = format!(
-        "{:<20} {:<24} {:<16} {:<16} {}\n",
+    let header: Vec<String> = [
         lang.pick("用户名", "username"),
         lang.pick("姓名", "name"),
         lang.pick("角色", "role"),
         lang.pick("范围", "scope"),
         lang.pick("状态", "status"),
-    );
-    for u in users {
-        out.push_str(&format!(
-            "{:<20} {:<24} {:<16} {:<16} {}\n",
-            u.username,
-            u.display_name,
-            u.role,
-            u.scope.as_deref().unwrap_or("—"),
-            match (
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| {
+            let status = match (
                 u.disabled_at.is_some(),
-                locks.get(&u.username.to_lowercase())
+                locks.get(&u.username.to_lowercase()),
             ) {
                 (true, _) => lang.pick("已停用", "disabled").to_string(),
                 (false, Some(until)) => format!(
@@ -592,8 +589,39 @@ pub fn users(
                     local(until, zone)
                 ),
                 (false, None) => lang.pick("在用", "active").to_string(),
-            }
-        ));
+            };
+            vec![
+                u.username.clone(),
+                u.display_name.clone(),
+                u.role.clone(),
+                u.scope.clone().unwrap_or_else(|| "—".into()),
+                status,
+            ]
+        })
+        .collect();
+    text_columns(&header, &rows)
+}
+
+/// Lays out text under a header, every column left-aligned to its widest
+/// cell as a terminal shows it (Chinese names take two columns a character).
+fn text_columns(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for r in rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - width(c))))
+            .collect();
+        format!("{}\n", parts.join("  ").trim_end())
+    };
+    let mut out = line(header);
+    for r in rows {
+        out.push_str(&line(r));
     }
     out
 }
@@ -606,5 +634,24 @@ mod tests {
     fn wide_characters_count_double() {
         assert_eq!(width("青川县"), 6);
         assert_eq!(width("abc"), 3);
+    }
+
+    #[test]
+    fn text_columns_line_up_with_chinese_names() {
+        let header = vec!["name".to_string(), "role".to_string()];
+        let rows = vec![
+            vec!["青川县办".to_string(), "county".to_string()],
+            vec!["office".to_string(), "program_office".to_string()],
+        ];
+        let out = text_columns(&header, &rows);
+        let starts: Vec<usize> = out
+            .lines()
+            .map(|l| {
+                // The second column begins after the last gap of two spaces.
+                let at = l.rfind("  ").unwrap() + 2;
+                width(&l[..at])
+            })
+            .collect();
+        assert_eq!(starts, vec![10, 10, 10], "{out}");
     }
 }
