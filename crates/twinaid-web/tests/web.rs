@@ -648,6 +648,12 @@ async fn the_api_says_no_in_json_and_describes_itself() {
         .await
         .unwrap();
     assert!(doc["paths"]["/programs/{program}/yearbook/{year}"]["get"].is_object());
+    // A file sent is bytes, not an array of numbers.
+    assert_eq!(
+        doc["paths"]["/programs/{program}/records/{kind}/import"]["post"]["requestBody"]["content"]
+            ["application/octet-stream"]["schema"],
+        serde_json::json!({"type": "string", "format": "binary"})
+    );
     let docs = server
         .client
         .get(format!("{}/api/v1/docs", server.base))

@@ -327,9 +327,10 @@ pub struct ListParams {
     /// Text searched for in the records' text fields (no control characters).
     #[param(pattern = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$")]
     pub q: Option<String>,
-    /// The field to sort by.
+    /// The field to sort by (with the code after it); without it, records
+    /// list newest year first, then by code.
     pub sort: Option<String>,
-    /// Sort descending.
+    /// Sort by `sort` descending; without `sort` the order above stays.
     #[param(inline, value_type = Option<FlagText>)]
     pub desc: Option<Flag>,
     /// The page, from 1.

@@ -181,6 +181,30 @@ const BODY_REFUSALS: [(&str, &str); 3] = [
     ("415", "a body without `Content-Type: application/json`"),
 ];
 
+/// A file sent or given (anything but JSON) is described as bytes, not as
+/// the array of numbers the handlers' `Vec<u8>` would say.
+fn files_as_binary(op: &mut Value) {
+    if let Some(body) = op.get_mut("requestBody") {
+        binary_content(body);
+    }
+    if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+        for response in responses.values_mut() {
+            binary_content(response);
+        }
+    }
+}
+
+fn binary_content(body: &mut Value) {
+    let Some(content) = body.get_mut("content").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (media, item) in content.iter_mut() {
+        if media != "application/json" && item.get("schema").is_some() {
+            item["schema"] = json!({"type": "string", "format": "binary"});
+        }
+    }
+}
+
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
 }
@@ -218,6 +242,7 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> Value {
                 continue;
             };
             for op in ops.values_mut() {
+                files_as_binary(op);
                 let has_body = op.get("requestBody").is_some();
                 let json_body = op
                     .pointer("/requestBody/content/application~1json")
