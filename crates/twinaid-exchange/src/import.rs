@@ -112,6 +112,28 @@ fn code_only(field: &FieldSpec, text: &str) -> String {
     }
 }
 
+/// Reads one window of a file read a window at a time (see `csv_windows`)
+/// as records of a kind, and whether reading should stop after it: the
+/// file cannot be read on, or its header is not right (said once, not for
+/// every window).
+pub fn window_records(window: Result<Sheet, Problem>, kind: RecordKind) -> (SheetImport, bool) {
+    match window {
+        Ok(sheet) => {
+            let read = records_from_sheet(sheet, kind);
+            let last =
+                read.records.is_empty() && read.problems.iter().any(|p| p.location.row == Some(1));
+            (read, last)
+        }
+        Err(p) => (
+            SheetImport {
+                problems: vec![p],
+                ..SheetImport::default()
+            },
+            true,
+        ),
+    }
+}
+
 /// Reads a sheet's rows as records of a kind. The sheet is consumed row by
 /// row, so a large file is not held twice (as cells and as records).
 pub fn records_from_sheet(sheet: Sheet, kind: RecordKind) -> SheetImport {
@@ -226,6 +248,18 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_window_ends_the_reading_when_its_header_is_wrong_or_it_cannot_be_read() {
+        let k = RecordKind::Project;
+        let good = sheet(&["code", "year"], &[&["2010-a", "2010"]]);
+        assert!(!window_records(Ok(good), k).1);
+        let (read, last) = window_records(Ok(sheet(&["nonsense"], &[&["x"]])), k);
+        assert!(last && read.records.is_empty() && !read.problems.is_empty());
+        let broken = Problem::at(Location::default(), DomainError::NotSingleValue);
+        let (read, last) = window_records(Err(broken), k);
+        assert!(last && read.problems.len() == 1);
     }
 
     #[test]

@@ -172,26 +172,11 @@ pub(crate) async fn import(
             std::sync::mpsc::sync_channel::<(twinaid_app::ImportWindow, usize, usize)>(1);
         let reader = std::thread::spawn(move || {
             for window in std::iter::once(Ok(first)).chain(windows) {
-                let (window, rows, examples, last) = match window {
-                    Ok(sheet) => {
-                        let read = records_from_sheet(sheet, kind);
-                        // A header that is not right is said once, not per window.
-                        let last = read.records.is_empty()
-                            && read.problems.iter().any(|p| p.location.row == Some(1));
-                        let (rows, examples) = (read.rows_read, read.examples_skipped);
-                        let window = twinaid_app::ImportWindow {
-                            records: read.records,
-                            problems: read.problems,
-                        };
-                        (window, rows, examples, last)
-                    }
-                    Err(p) => {
-                        let window = twinaid_app::ImportWindow {
-                            records: Vec::new(),
-                            problems: vec![p],
-                        };
-                        (window, 0, 0, true)
-                    }
+                let (read, last) = twinaid_exchange::import::window_records(window, kind);
+                let (rows, examples) = (read.rows_read, read.examples_skipped);
+                let window = twinaid_app::ImportWindow {
+                    records: read.records,
+                    problems: read.problems,
                 };
                 // The importer stopped listening (it failed): stop reading.
                 if send.send((window, rows, examples)).is_err() || last {

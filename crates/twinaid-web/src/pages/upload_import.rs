@@ -9,7 +9,7 @@ use twinaid_app::LoadSummary;
 use twinaid_app::{Actor, App, AppError, ImportWindow};
 use twinaid_domain::Problem;
 use twinaid_domain::record::RecordKind;
-use twinaid_exchange::import::{choose_sheet, records_from_sheet};
+use twinaid_exchange::import::{choose_sheet, window_records};
 
 /// Rows checked and written at a time, as the command line's import does.
 const WINDOW: usize = 10_000;
@@ -81,26 +81,13 @@ pub(crate) async fn import_upload(
             if stop {
                 return None;
             }
-            Some(match window {
-                Ok(sheet) => {
-                    let read = records_from_sheet(sheet, kind);
-                    // A header that is not right is said once, not per window.
-                    stop = read.records.is_empty()
-                        && read.problems.iter().any(|p| p.location.row == Some(1));
-                    rows.fetch_add(read.rows_read, Ordering::Relaxed);
-                    examples.fetch_add(read.examples_skipped, Ordering::Relaxed);
-                    ImportWindow {
-                        records: read.records,
-                        problems: read.problems,
-                    }
-                }
-                Err(p) => {
-                    stop = true;
-                    ImportWindow {
-                        records: Vec::new(),
-                        problems: vec![p],
-                    }
-                }
+            let (read, last) = window_records(window, kind);
+            stop = last;
+            rows.fetch_add(read.rows_read, Ordering::Relaxed);
+            examples.fetch_add(read.examples_skipped, Ordering::Relaxed);
+            Some(ImportWindow {
+                records: read.records,
+                problems: read.problems,
             })
         });
     let written = |n: usize| heard(Heard::Written(n));
