@@ -58,11 +58,22 @@ impl ServerProcess {
             .and_then(|l| l.local_addr())
             .map_err(internal)?
             .port();
+        // The server's log is dropped unless asked for: it would time its own writing.
+        let log = match std::env::var_os("TWINAID_BENCH_SERVER_LOG") {
+            Some(path) => std::process::Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(internal)?,
+            ),
+            None => std::process::Stdio::null(),
+        };
         let child = std::process::Command::new(std::env::current_exe().map_err(internal)?)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("TWINAID_DATABASE_URL", url)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(log)
             .spawn()
             .map_err(internal)?;
         let base = format!("http://127.0.0.1:{port}");
