@@ -30,6 +30,10 @@ impl std::fmt::Debug for Secret {
 pub struct Session {
     pub actor: Actor,
     pub csrf_token: String,
+    /// The account's display name.
+    pub display_name: String,
+    /// What the account is scoped to, by name (Chinese, English), if anything.
+    pub scope_name: Option<(String, Option<String>)>,
 }
 
 /// How long an API token lasts unless its maker says otherwise.
@@ -259,16 +263,27 @@ impl App {
             .insert_session(&hash_secret(&token), &user, &csrf_token, &expires, client)
             .await?;
         tracing::info!(user = %user.username, "signed in");
-        Ok((Secret(token), Session { actor, csrf_token }))
+        Ok((
+            Secret(token),
+            Session {
+                actor,
+                csrf_token,
+                display_name: user.display_name,
+                // The pages read it with the session on the next request.
+                scope_name: None,
+            },
+        ))
     }
 
     /// The session a cookie names, if it is still open.
     pub async fn session(&self, token: &str) -> Result<Option<Session>, AppError> {
         match self.store.session(&hash_secret(token), &now()).await? {
             None => Ok(None),
-            Some((user, csrf_token)) => Ok(Some(Session {
-                actor: actor_of(&user)?,
-                csrf_token,
+            Some(row) => Ok(Some(Session {
+                actor: actor_of(&row.user)?,
+                csrf_token: row.csrf_token,
+                display_name: row.user.display_name,
+                scope_name: row.scope_name,
             })),
         }
     }

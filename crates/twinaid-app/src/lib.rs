@@ -39,8 +39,8 @@ use twinaid_domain::region::{RegionCode, RegionName, name_in_year};
 use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
 use twinaid_store::Store;
 pub use twinaid_store::{
-    AggregateRow, AuditEntry, ChainCheck, LoadSummary, RecordPage, TableCount, TokenRow,
-    TokenStanding, Unexplained, UnitRow, UserRow, Why,
+    AggregateRow, AuditEntry, AuditFilter, ChainCheck, LoadSummary, RecordPage, TableCount,
+    TokenRow, TokenStanding, Unexplained, UnitRow, UserRow, Why,
 };
 
 /// The application: use cases over one store.
@@ -433,6 +433,29 @@ impl App {
         Ok(covered.last().copied().unwrap_or(program.start_year))
     }
 
+    /// The year a program's reports open on: the latest year the office
+    /// closed by publishing its assessment; until one is, the year before
+    /// the latest with data (the latest is still being filled in), or the
+    /// only year there is. One record entered for a new year then does not
+    /// turn every figure into a fall of 100 %.
+    pub async fn closed_year(&self, actor: &Actor, program_code: &str) -> Result<i32, AppError> {
+        if matches!(&actor.role, Role::ProgramOffice { program } if program != program_code) {
+            return Err(AppError::Forbidden);
+        }
+        if let Some(published) = self.store.latest_published_year(program_code).await? {
+            return Ok(published);
+        }
+        // Read before the years, as for any kept result.
+        let version = self.store.data_version(program_code).await?;
+        let covered = self.covered(program_code, Some(version)).await?;
+        let mut newest = covered.iter().rev().copied();
+        match (newest.next(), newest.next()) {
+            (Some(_), Some(before)) => Ok(before),
+            (Some(only), None) => Ok(only),
+            _ => self.latest_year(actor, program_code).await,
+        }
+    }
+
     /// Every year the program has data for, oldest first.
     pub async fn covered_years(
         &self,
@@ -532,12 +555,16 @@ impl App {
         Ok(out)
     }
 
-    /// A page of the national region registry (today's names), with the number of all matches.
+    /// A page of the national region registry (today's names), with the
+    /// number of all matches; with `program`, only the regions of that
+    /// program (its helped regions, the prefectures and provinces holding
+    /// them, its helping province).
     pub async fn regions(
         &self,
         actor: &Actor,
         search: Option<&str>,
         level: Option<&str>,
+        program: Option<&str>,
         page: i64,
         per_page: i64,
     ) -> Result<(i64, Vec<RegionName>), AppError> {
@@ -548,7 +575,13 @@ impl App {
         let per_page = per_page.clamp(1, 500);
         Ok(self
             .store
-            .regions_page(search, level, (page.max(1) - 1) * per_page, per_page)
+            .regions_page(
+                search,
+                level,
+                program,
+                (page.max(1) - 1) * per_page,
+                per_page,
+            )
             .await?)
     }
 
@@ -581,6 +614,43 @@ impl App {
     pub async fn audit_log(&self, actor: &Actor, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
         actor.require_admin()?;
         Ok(self.store.audit_log(limit).await?)
+    }
+
+    /// Page `page` (from 1) of the audit events `filter` takes, newest
+    /// first, `per_page` to a page; and whether a later page has any.
+    pub async fn audit_page(
+        &self,
+        actor: &Actor,
+        filter: &twinaid_store::AuditFilter,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<AuditEntry>, bool), AppError> {
+        actor.require_admin()?;
+        let per_page = per_page.clamp(1, 500);
+        let offset = (page.max(1) - 1).saturating_mul(per_page);
+        let mut events = self.store.audit_page(filter, offset, per_page + 1).await?;
+        let more = events.len() > usize::try_from(per_page).unwrap_or(usize::MAX);
+        events.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
+        Ok((events, more))
+    }
+
+    /// The display names of the accounts among `usernames`, for who did
+    /// what in a program's history: its office (and administrators) read
+    /// those, as they read the history; anyone else gets none.
+    pub async fn display_names(
+        &self,
+        actor: &Actor,
+        program: &str,
+        usernames: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, AppError> {
+        let office = match &actor.role {
+            Role::Administrator => true,
+            _ => actor.is_office(program),
+        };
+        if !office {
+            return Ok(Default::default());
+        }
+        Ok(self.store.display_names(usernames).await?)
     }
 
     /// Closes the database.

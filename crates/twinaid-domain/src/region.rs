@@ -31,6 +31,30 @@ impl RegionLevel {
             RegionLevel::Village => "village",
         }
     }
+
+    /// The level as officials name it.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            RegionLevel::Province => lang.pick("省级", "province"),
+            RegionLevel::Prefecture => lang.pick("地级", "prefecture"),
+            RegionLevel::County => lang.pick("县级", "county"),
+            RegionLevel::Township => lang.pick("乡级", "township"),
+            RegionLevel::Village => lang.pick("村级", "village"),
+        }
+    }
+
+    /// The level of a stable code, if it is one.
+    pub fn parse(code: &str) -> Option<RegionLevel> {
+        [
+            RegionLevel::Province,
+            RegionLevel::Prefecture,
+            RegionLevel::County,
+            RegionLevel::Township,
+            RegionLevel::Village,
+        ]
+        .into_iter()
+        .find(|l| l.code() == code)
+    }
 }
 
 impl RegionCode {

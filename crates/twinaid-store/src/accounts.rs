@@ -18,6 +18,16 @@ pub struct UserRow {
     pub disabled_at: Option<String>,
 }
 
+/// A live session: its account, its form token, and the Chinese and
+/// English names of what the account is scoped to, when it is a unit, a
+/// county or a program.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user: UserRow,
+    pub csrf_token: String,
+    pub scope_name: Option<(String, Option<String>)>,
+}
+
 impl std::fmt::Debug for UserRow {
     // The hash stays out of logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -301,9 +311,17 @@ impl Store {
         &self,
         id_hash: &str,
         now: &str,
-    ) -> Result<Option<(UserRow, String)>, StoreError> {
+    ) -> Result<Option<SessionRow>, StoreError> {
+        // With the name of what the account is scoped to (its unit, county
+        // or program), for the page header: in the same round trip.
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token FROM user_session s JOIN app_user u ON u.id = s.user_id \
+            "SELECT {USER_COLUMNS}, s.csrf_token, \
+               COALESCE(su.name_zh, sp.name_zh, sr.name_zh), COALESCE(su.name_en, sp.name_en, sr.name_en) \
+             FROM user_session s JOIN app_user u ON u.id = s.user_id \
+             LEFT JOIN unit su ON u.role = 'helper_unit' AND su.code = u.scope \
+             LEFT JOIN program sp ON u.role = 'program_office' AND sp.code = u.scope \
+             LEFT JOIN region sr ON u.role = 'helped_county' AND sr.code = u.scope \
+               AND sr.valid_from = (SELECT MAX(x.valid_from) FROM region x WHERE x.code = u.scope) \
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -313,7 +331,14 @@ impl Store {
             .await?;
         match row {
             None => Ok(None),
-            Some(r) => Ok(Some((user(&r)?, r.try_get(7)?))),
+            Some(r) => Ok(Some(SessionRow {
+                user: user(&r)?,
+                csrf_token: r.try_get(7)?,
+                scope_name: match r.try_get::<Option<String>, _>(8)? {
+                    Some(zh) => Some((zh, r.try_get::<Option<String>, _>(9)?)),
+                    None => None,
+                },
+            })),
         }
     }
 

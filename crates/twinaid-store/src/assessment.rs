@@ -128,6 +128,17 @@ impl Store {
             .transpose()
     }
 
+    /// The latest year whose assessment is published, if any is.
+    pub async fn latest_published_year(&self, program: &str) -> Result<Option<i32>, StoreError> {
+        let year: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(year) FROM assessment_publication WHERE program_code = $1",
+        )
+        .bind(program.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(year.and_then(|y| i32::try_from(y).ok()))
+    }
+
     /// Publishes a year's assessment; `false` if it was published already.
     pub async fn publish(
         &self,

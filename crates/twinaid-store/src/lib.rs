@@ -27,7 +27,7 @@ mod summary;
 mod through;
 mod verify;
 
-pub use accounts::{NewUser, ScopeKind, TokenRow, TokenStanding, UserRow};
+pub use accounts::{NewUser, ScopeKind, SessionRow, TokenRow, TokenStanding, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
 pub use attachment::{AttachmentRow, NewAttachment};
 pub use copy::{CopyError, TABLES, TableCopy};
@@ -36,7 +36,7 @@ pub use lifecycle::Transition;
 pub use listing::{AggregateQuery, AggregateRow, ListTotals, RecordPage, RecordQuery, UnitRow};
 pub use load::{LoadSummary, RecordImport, RecordsDone, WriteNotes};
 pub use plans::PlanRow;
-pub use reads::{AuditEntry, TableCount};
+pub use reads::{AuditEntry, AuditFilter, TableCount};
 pub use satisfaction::SatisfactionRow;
 pub use verify::{ChainCheck, Unexplained, Why};
 

@@ -31,7 +31,27 @@ pub struct AuditEntry {
     pub entity_key: String,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    /// The program the event belongs to, if any.
+    pub program: Option<String>,
 }
+
+/// Which audit events to read: every field left empty takes all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    /// What changed: a kind of record or another table (`app_user`, …).
+    pub entity: Option<String>,
+    /// Which one of it, by its code.
+    pub entity_key: Option<String>,
+    pub program: Option<String>,
+    /// From this moment on (RFC 3339, UTC, as events are stored).
+    pub from: Option<String>,
+    /// Before this moment.
+    pub until: Option<String>,
+}
+
+const AUDIT_COLUMNS: &str =
+    "at, actor, action, entity, entity_key, before_json, after_json, seq, program_code";
 
 fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
@@ -43,6 +63,7 @@ fn audit_entry(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StoreError> {
         before_json: r.try_get(5)?,
         after_json: r.try_get(6)?,
         seq: r.try_get(7)?,
+        program: r.try_get(8)?,
     })
 }
 
@@ -337,11 +358,25 @@ impl Store {
         &self,
         search: Option<&str>,
         level: Option<&str>,
+        program: Option<&str>,
         offset: i64,
         limit: i64,
     ) -> Result<(i64, Vec<RegionName>), StoreError> {
         let mut conditions = vec!["1 = 1".to_string()];
         let mut binds = Vec::new();
+        if let Some(p) = program {
+            binds.push(p.to_string());
+            let p = binds.len();
+            // The program's helped regions, the prefectures and provinces
+            // holding them, and the helping province.
+            conditions.push(format!(
+                "(EXISTS (SELECT 1 FROM program_region pr WHERE pr.program_code = ${p} \
+                   AND (pr.region_code = r.code \
+                     OR SUBSTR(pr.region_code, 1, 4) || '00' = r.code \
+                     OR SUBSTR(pr.region_code, 1, 2) || '0000' = r.code)) \
+                 OR r.code IN (SELECT helping_region FROM program WHERE code = ${p}))"
+            ));
+        }
         if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
             binds.push(crate::rows::contains_pattern(s));
             let p = binds.len();
@@ -462,10 +497,10 @@ impl Store {
         entity: &str,
         key: &str,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, actor, action, entity, entity_key, before_json, after_json, seq FROM audit_event \
-             WHERE entity = $1 AND entity_key = $2 AND program_code = $3 ORDER BY id DESC",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_event \
+             WHERE entity = $1 AND entity_key = $2 AND program_code = $3 ORDER BY id DESC"
+        )))
         .bind(entity.to_string())
         .bind(key.to_string())
         .bind(program.to_string())
@@ -476,14 +511,73 @@ impl Store {
 
     /// The newest audit events, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT at, actor, action, entity, entity_key, before_json, after_json, seq FROM audit_event \
-             ORDER BY COALESCE(seq, 9223372036854775807) DESC, id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        self.audit_page(&AuditFilter::default(), 0, limit).await
+    }
+
+    /// The audit events `filter` takes, newest first, `limit` of them after
+    /// skipping `offset`.
+    pub async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let conditions = [
+            ("actor = ", &filter.actor),
+            ("entity = ", &filter.entity),
+            ("entity_key = ", &filter.entity_key),
+            ("program_code = ", &filter.program),
+            ("at >= ", &filter.from),
+            ("at < ", &filter.until),
+        ];
+        let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_event");
+        let mut values = Vec::new();
+        for (condition, value) in conditions {
+            if let Some(v) = value {
+                values.push(v.clone());
+                sql.push_str(if values.len() == 1 {
+                    " WHERE "
+                } else {
+                    " AND "
+                });
+                sql.push_str(&format!("{condition}${}", values.len()));
+            }
+        }
+        sql.push_str(&format!(
+            // Every event is chained when written (and older ones when the
+            // database is opened), so `seq` orders them all, along its index.
+            " ORDER BY seq DESC LIMIT ${} OFFSET ${}",
+            values.len() + 1,
+            values.len() + 2
+        ));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in values {
+            q = q.bind(v);
+        }
+        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
         rows.iter().map(audit_entry).collect()
+    }
+
+    /// The display names of the given user names that are accounts.
+    pub async fn display_names(
+        &self,
+        usernames: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut names = std::collections::HashMap::new();
+        for chunk in usernames.chunks(500) {
+            let sql = format!(
+                "SELECT username, display_name FROM app_user WHERE username IN ({})",
+                crate::rows::placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for u in chunk {
+                q = q.bind(u.clone());
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                names.insert(r.try_get(0)?, r.try_get(1)?);
+            }
+        }
+        Ok(names)
     }
 }
 

@@ -6,6 +6,7 @@ mod api;
 mod error;
 mod extract;
 mod headers;
+mod history;
 mod i18n;
 mod kept;
 mod metrics;

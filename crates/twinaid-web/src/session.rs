@@ -216,6 +216,9 @@ pub struct SignedIn {
     pub actor: Actor,
     pub csrf: String,
     pub lang: Lang,
+    /// How the header names the person: display name and what they work for.
+    pub display_name: String,
+    pub scope_name: Option<(String, Option<String>)>,
 }
 
 impl SignedIn {
@@ -241,6 +244,8 @@ impl FromRequestParts<AppState> for SignedIn {
                         actor: session.actor,
                         csrf: session.csrf_token,
                         lang,
+                        display_name: session.display_name,
+                        scope_name: session.scope_name,
                     });
                 }
                 Ok(None) => {}

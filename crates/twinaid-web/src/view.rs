@@ -44,13 +44,7 @@ impl Page {
         Page {
             t,
             title: title.to_string(),
-            user: format!(
-                "{}{}{}{}",
-                user.actor.name,
-                t.s("open"),
-                user.actor.role.name(user.lang),
-                t.s("close")
-            ),
+            user: signed_in_as(user, t),
             signed_in: true,
             csrf: user.csrf.clone(),
             here_encoded: url_encode(here),
@@ -76,6 +70,19 @@ impl Page {
             admin: false,
         }
     }
+}
+
+/// Who is signed in, as the header says it: the display name, then what
+/// they work for (their unit, county or program) or else their role.
+fn signed_in_as(user: &SignedIn, t: Tr) -> String {
+    let name = Some(user.display_name.trim())
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&user.actor.name);
+    let scope = match &user.scope_name {
+        Some((zh, en)) => user.lang.pick(zh, en.as_deref().unwrap_or(zh)).to_string(),
+        None => user.actor.role.name(user.lang).to_string(),
+    };
+    format!("{name}{}{scope}{}", t.s("open"), t.s("close"))
 }
 
 /// A stored time (RFC 3339, UTC) as people read it in the server's zone:

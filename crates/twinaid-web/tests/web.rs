@@ -340,8 +340,8 @@ async fn sign_in_edit_a_project_and_every_figure_moves_by_exactly_that_amount() 
             .get("/records/project/2009-510822-school?program=zj-sc")
             .await;
         assert!(
-            history.contains("400000") && history.contains("500000"),
-            "the change is in the record's history"
+            history.contains("400,000 → 500,000"),
+            "the change is in the record's history, as people read it"
         );
 
         // Sign out ends the session for good.
@@ -980,7 +980,20 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
     let (_, regions, _) = b.get("/regions?q=%E9%9D%92%E5%B7%9D").await;
     assert_eq!(number_in(&regions, "total-rows"), "1");
     assert!(regions.contains("510822"));
-    let (_, counties, _) = b.get("/regions?level=county").await;
+    // The list opens on the program's regions: 12 counties, the prefectures
+    // and provinces holding them, Zhejiang; all of China is a choice.
+    let (_, own, _) = b.get("/regions?program=zj-sc").await;
+    let own_rows: i64 = number_in(&own, "total-rows").parse().unwrap();
+    assert!(
+        (14..40).contains(&own_rows),
+        "{own_rows} regions of the program"
+    );
+    assert!(own.contains("510822") && own.contains("330000") && !own.contains("110000"));
+    assert!(
+        own.contains("县级") && !own.contains(">county<"),
+        "levels by name"
+    );
+    let (_, counties, _) = b.get("/regions?level=county&within=all").await;
     assert!(
         number_in(&counties, "total-rows").parse::<i64>().unwrap() > 2800,
         "the national registry"
@@ -4715,4 +4728,175 @@ async fn a_parameter_that_does_not_read_is_a_422_naming_it() {
             .contains("cannot be read"),
         "{v}"
     );
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_as_words_in_pages_with_filters() {
+    let server = spawn(None).await;
+    let app = &server.app;
+    let operator = Actor::local_operator();
+    app.add_user(
+        &operator,
+        "wang",
+        "王科长",
+        "a long enough password",
+        &Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let wang = Actor {
+        name: "wang".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    let kind = twinaid_domain::record::RecordKind::FundTransaction;
+    let mut cells = disbursement_2010("AUDIT-F1");
+    app.save_record(&wang, "zj-sc", kind, &cells, None)
+        .await
+        .unwrap();
+    cells.insert("amount".into(), "2500".into());
+    app.save_record(&wang, "zj-sc", kind, &cells, Some("AUDIT-F1"))
+        .await
+        .unwrap();
+
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, page, _) = b.get("/audit").await;
+    assert_eq!(status, StatusCode::OK);
+    // The newest first (after the sign-in): the change, by name, in words,
+    // without stored JSON.
+    let first = page
+        .split("</tr>")
+        .find(|row| row.contains("AUDIT-F1"))
+        .unwrap();
+    assert!(
+        first.contains("王科长") && first.contains("修改"),
+        "{first}"
+    );
+    assert!(first.contains("金额（元）：1,000 → 2,500"), "{first}");
+    assert!(
+        first.contains("href=\"/records/fund_transaction/AUDIT-F1?program=zj-sc\""),
+        "the event links to its record: {first}"
+    );
+    // askama writes a quote inside text as &#34;: stored JSON would show them.
+    assert!(!page.contains("&#34;") && !page.contains("{\""), "no JSON");
+    assert!(
+        !page.contains(">cli:operator<") && page.contains(">命令行（operator）<"),
+        "the command line by name"
+    );
+    // 50 to a page: the demo's loading alone fills more than one.
+    assert!(page.matches("<td class=\"num\">").count() == 50);
+    assert!(page.contains("id=\"older\"") && !page.contains("id=\"newer\""));
+    let (_, second, _) = b.get("/audit?page=2").await;
+    assert!(second.contains("id=\"newer\"") && second.contains("第 2 页"));
+    assert!(!second.contains("AUDIT-F1"), "page 2 holds older events");
+
+    // Filtered by who, then by what: only those events, and no more pages.
+    let (_, by_wang, _) = b.get("/audit?actor=wang").await;
+    assert_eq!(by_wang.matches("title=\"wang\"").count(), 2, "{by_wang}");
+    assert!(!by_wang.contains("id=\"older\""));
+    let (_, by_record, _) = b
+        .get("/audit?entity=fund_transaction&key=AUDIT-F1&program=zj-sc")
+        .await;
+    assert_eq!(by_record.matches("<td class=\"num\">").count(), 2);
+    assert!(by_record.contains("新增") && by_record.contains("修改"));
+    // By day in the office's zone: today has them, a day long past none.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string();
+    let (_, today_page, _) = b
+        .get(&format!("/audit?actor=wang&from={today}&until={today}"))
+        .await;
+    assert_eq!(today_page.matches("title=\"wang\"").count(), 2);
+    let (_, past, _) = b.get("/audit?actor=wang&until=2000-01-01").await;
+    assert!(past.contains("id=\"audit-empty\""));
+    // A date that cannot be read is said next to its field, and nothing is
+    // shown as if it were filtered by it.
+    let (status, bad, _) = b.get("/audit?actor=wang&from=7/12/2026").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bad.contains("aria-invalid=\"true\"") && bad.contains("2026-12-07 的形式"));
+    assert!(bad.contains("id=\"audit-empty\""));
+
+    // The record's own history reads the same way.
+    let (_, detail, _) = b
+        .get("/records/fund_transaction/AUDIT-F1?program=zj-sc")
+        .await;
+    let history = detail.split("id=\"history\"").nth(1).unwrap();
+    assert!(history.contains("王科长") && history.contains("1,000 → 2,500"));
+
+    // Only an administrator has the log in the menu.
+    let (_, admin_home, _) = b.get("/").await;
+    assert!(admin_home.contains("href=\"/audit\""));
+    let mut w = Browser::new(&server);
+    w.sign_in("wang", "a long enough password").await;
+    let (_, home, _) = w.get("/").await;
+    assert!(!home.contains("href=\"/audit\""), "not in an office's menu");
+    // The header names the person and what they work for, not the login.
+    assert!(
+        home.contains("王科长（浙江—四川东西部扶贫协作（广元、南充））"),
+        "{}",
+        home.split("class=\"user\"").nth(1).unwrap_or_default()
+    );
+}
+
+#[tokio::test]
+async fn reports_open_on_the_year_the_office_closed() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let opens_on = |html: &str| {
+        html.split("selected")
+            .next()
+            .and_then(|before| before.rsplit("<option value=\"").next())
+            .and_then(|v| v.split('"').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (_, home, _) = b.get("/").await;
+    assert_eq!(opens_on(&home), "2009");
+    // One record of a new year: the reports stay on the year with its data.
+    let cells = disbursement_2010("NEW-YEAR-1");
+    server
+        .app
+        .save_record(
+            &Actor::local_operator(),
+            "zj-sc",
+            twinaid_domain::record::RecordKind::FundTransaction,
+            &cells,
+            None,
+        )
+        .await
+        .unwrap();
+    let (_, home, _) = b.get("/").await;
+    assert_eq!(opens_on(&home), "2009", "not the year just begun");
+    assert!(
+        home.contains("<option value=\"2010\""),
+        "which can be chosen"
+    );
+    let (_, yearbook, _) = b.get("/yearbook").await;
+    assert!(
+        yearbook.contains("name=\"year\" type=\"number\" value=\"2009\""),
+        "the yearbook too"
+    );
+    let (_, chosen, _) = b.get("/?program=zj-sc&year=2010").await;
+    assert_eq!(opens_on(&chosen), "2010", "a chosen year is shown");
+}
+
+/// A form's cells for a 2010 disbursement of 1,000 yuan from Hangzhou to Wangcang.
+fn disbursement_2010(code: &str) -> std::collections::BTreeMap<String, String> {
+    [
+        ("code", code),
+        ("year", "2010"),
+        ("helper_unit", "hangzhou"),
+        ("region_code", "510822"),
+        ("kind", "disbursement"),
+        ("amount", "1000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
 }

@@ -2,7 +2,7 @@
 //! previous year, chart data, and the helped counties by a chosen indicator.
 
 use super::yearbook::{Row, drill_href, row};
-use super::{Scope, kept_page, render, resolve};
+use super::{Scope, kept_page, render, resolve_report};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Query;
@@ -72,7 +72,7 @@ pub async fn page(
     uri: Uri,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
-    let (program, year) = resolve(
+    let (program, year) = resolve_report(
         &state,
         &user,
         &Scope {

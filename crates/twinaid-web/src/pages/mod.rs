@@ -90,11 +90,30 @@ pub struct Scope {
 }
 
 /// Picks the program (the first one when none is named) and the year (its
-/// latest year with data when none is named).
+/// latest year with data when none is named): where records are entered.
 pub async fn resolve(
     state: &AppState,
     user: &SignedIn,
     scope: &Scope,
+) -> Result<(String, i32), WebError> {
+    resolve_for(state, user, scope, false).await
+}
+
+/// As [`resolve`], with the year a report opens on when none is named: the
+/// latest the office closed (see `App::closed_year`).
+pub async fn resolve_report(
+    state: &AppState,
+    user: &SignedIn,
+    scope: &Scope,
+) -> Result<(String, i32), WebError> {
+    resolve_for(state, user, scope, true).await
+}
+
+async fn resolve_for(
+    state: &AppState,
+    user: &SignedIn,
+    scope: &Scope,
+    report: bool,
 ) -> Result<(String, i32), WebError> {
     let program = match &scope.program {
         Some(p) if !p.is_empty() => p.clone(),
@@ -108,6 +127,7 @@ pub async fn resolve(
     };
     let year = match scope.year {
         Some(y) => y,
+        None if report => state.app.closed_year(&user.actor, &program).await?,
         None => state.app.latest_year(&user.actor, &program).await?,
     };
     Ok((program, year))

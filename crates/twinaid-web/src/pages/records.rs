@@ -96,13 +96,13 @@ fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
 }
 
 /// Unit and place names of a program, to show codes as people know them.
-struct Names {
+pub(crate) struct Names {
     units: HashMap<String, String>,
     places: BTreeMap<String, (String, String)>,
 }
 
 impl Names {
-    async fn load(
+    pub(crate) async fn load(
         state: &AppState,
         user: &SignedIn,
         program: &str,
@@ -121,7 +121,7 @@ impl Names {
     }
 
     /// A cell with units and helped places by name.
-    fn display(&self, spec: &FieldSpec, value: &FieldValue, lang: Lang) -> String {
+    pub(crate) fn display(&self, spec: &FieldSpec, value: &FieldValue, lang: Lang) -> String {
         let text = cell(spec, value, lang);
         match spec.ty {
             FieldType::HelperUnit | FieldType::HelpedUnit => {
@@ -498,7 +498,15 @@ struct DetailPage {
     can_edit: bool,
     can_delete: bool,
     saved: bool,
-    history: Vec<(String, String, String, String, String)>,
+    history: Vec<HistoryRow>,
+}
+
+/// One event of the record's history, as people read it.
+struct HistoryRow {
+    at: String,
+    who: String,
+    action: String,
+    changes: Vec<crate::history::Change>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -538,19 +546,32 @@ pub async fn detail(
             )
         })
         .collect();
-    let history = state
+    let events = state
         .app
         .history(&user.actor, &program, kind.code(), &code)
-        .await?
+        .await?;
+    let mut logins: Vec<String> = events.iter().map(|e| e.actor.clone()).collect();
+    logins.sort_unstable();
+    logins.dedup();
+    let who = state
+        .app
+        .display_names(&user.actor, &program, &logins)
+        .await?;
+    let tr = crate::i18n::Tr { lang };
+    let show = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang);
+    let history = events
         .into_iter()
-        .map(|e| {
-            (
-                crate::view::local_time(&e.at, state.time_zone),
-                e.actor,
-                e.action,
-                e.before_json.unwrap_or_default(),
-                e.after_json.unwrap_or_default(),
-            )
+        .map(|e| HistoryRow {
+            at: crate::view::local_time(&e.at, state.time_zone),
+            who: crate::history::actor_name(&e.actor, &e.action, &who, tr),
+            action: crate::history::action_name(&e.action, tr),
+            changes: crate::history::changes(
+                &e.entity,
+                e.before_json.as_deref(),
+                e.after_json.as_deref(),
+                lang,
+                &show,
+            ),
         })
         .collect();
     let here = format!(
@@ -594,7 +615,7 @@ pub async fn detail(
                 .map(|t| {
                     (
                         crate::view::local_time(&t.at, state.time_zone),
-                        t.actor,
+                        crate::history::actor_name(&t.actor, "transition", &who, tr),
                         name(&t.from_status),
                         name(&t.to_status),
                         t.reason.unwrap_or_default(),

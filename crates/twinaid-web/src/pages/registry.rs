@@ -42,6 +42,8 @@ pub struct RegistryQuery {
     kind: Option<String>,
     side: Option<String>,
     level: Option<String>,
+    /// `all` for the whole country; otherwise the program's regions.
+    within: Option<String>,
     page: Option<i64>,
 }
 
@@ -185,6 +187,12 @@ pub async fn regions(
     )
     .await?;
     let level = q.level.clone().unwrap_or_default();
+    // A program's office looks for its own counties first; all of China is a choice.
+    let within = if q.within.as_deref() == Some("all") {
+        "all"
+    } else {
+        "program"
+    };
     let page_no = q.page.unwrap_or(1).max(1);
     let (total, names) = state
         .app
@@ -192,6 +200,7 @@ pub async fn regions(
             &user.actor,
             q.q.as_deref(),
             Some(level.as_str()),
+            (within == "program").then_some(program.as_str()),
             page_no,
             PER_PAGE,
         )
@@ -204,14 +213,14 @@ pub async fn regions(
             vec![
                 n.code.to_string(),
                 n.name(lang).to_string(),
-                n.code.level().code().to_string(),
+                n.code.level().name(lang).to_string(),
                 parent,
             ]
         })
         .collect();
     let search = q.q.unwrap_or_default();
     let base = format!(
-        "/regions?program={}&q={}&level={}",
+        "/regions?program={}&q={}&level={}&within={within}",
         url_encode(&program),
         url_encode(&search),
         url_encode(&level)
@@ -222,20 +231,29 @@ pub async fn regions(
         .map(|l| {
             (
                 l.to_string(),
-                if l.is_empty() {
-                    t.s("all").to_string()
-                } else {
-                    l.to_string()
+                match twinaid_domain::region::RegionLevel::parse(l) {
+                    Some(level) => level.name(lang).to_string(),
+                    None => t.s("all").to_string(),
                 },
                 *l == level,
             )
         })
         .collect();
+    let scopes = [
+        ("program", t.s("regions_of_program")),
+        ("all", t.s("regions_all")),
+    ]
+    .iter()
+    .map(|(code, label)| (code.to_string(), label.to_string(), *code == within))
+    .collect();
     let page = RegistryPage {
         page: Page::new(&user, t.s("regions"), &base, &program, year),
         action: "/regions".into(),
         search,
-        selects: vec![("level".into(), t.s("level").into(), levels)],
+        selects: vec![
+            ("within".into(), t.s("regions_within").into(), scopes),
+            ("level".into(), t.s("level").into(), levels),
+        ],
         headers: ["code", "name", "level", "parent"]
             .iter()
             .map(|k| t.s(k).to_string())

@@ -1,7 +1,7 @@
 //! The yearbook page: the same figures as `twinaid report yearbook`, each a
 //! link to the records and aggregate values behind it; printable.
 
-use super::{Scope, kept_page, render, resolve};
+use super::{Scope, kept_page, render, resolve_report};
 use crate::AppState;
 use crate::error::WebError;
 use crate::extract::Query;
@@ -213,7 +213,7 @@ pub async fn page(
     uri: Uri,
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
-    let (program, year) = resolve(&state, &user, &scope).await?;
+    let (program, year) = resolve_report(&state, &user, &scope).await?;
     let make = make(&state, &user, program.clone(), year);
     kept_page(&state, &user, &program, year, &uri, make).await
 }
