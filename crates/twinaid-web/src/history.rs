@@ -49,7 +49,9 @@ pub fn changes(
         }
         (None, None) => return Vec::new(),
         (before, after) => {
-            let text = |v: Option<serde_json::Value>| v.as_ref().map(plain).unwrap_or_default();
+            let t = Tr { lang };
+            let text =
+                |v: Option<serde_json::Value>| v.as_ref().map(|v| plain(v, t)).unwrap_or_default();
             return vec![Change {
                 field: Tr { lang }.s("audit_changes").to_string(),
                 before: before.is_some().then(|| text(before.clone())),
@@ -92,7 +94,12 @@ fn lines(
             let spec = specs.iter().find(|s| s.name == key);
             let text = |v: &serde_json::Value| match spec {
                 Some(spec) => show(spec, &field_value(spec, v)),
-                None => plain(v),
+                // An account's role by its name.
+                None if key == "role" => v
+                    .as_str()
+                    .and_then(|code| twinaid_app::Role::from_stored(code, Some("")))
+                    .map_or_else(|| plain(v, Tr { lang }), |r| r.name(lang).to_string()),
+                None => plain(v, Tr { lang }),
             };
             let field = match spec {
                 Some(s) => label(s, lang).to_string(),
@@ -142,12 +149,32 @@ fn field_value(spec: &FieldSpec, v: &serde_json::Value) -> FieldValue {
     }
 }
 
-/// A value of no known field: text as it is, anything else as JSON.
-fn plain(v: &serde_json::Value) -> String {
+/// A value of no known field: text as it is, a short list or structure as
+/// written; a long one (a published assessment's results, say) by its
+/// size, since pages of JSON tell a reader nothing the record's page does not.
+fn plain(v: &serde_json::Value, t: Tr) -> String {
+    const SHORT: usize = 80;
     match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+        serde_json::Value::Bool(b) => t.s(if *b { "yes" } else { "no" }).to_string(),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::Array(items) => {
+            let text = v.to_string();
+            if text.chars().count() <= SHORT {
+                text
+            } else {
+                t.s("audit_items").replace("{n}", &items.len().to_string())
+            }
+        }
+        serde_json::Value::Object(map) => {
+            let text = v.to_string();
+            if text.chars().count() <= SHORT {
+                text
+            } else {
+                t.s("audit_items").replace("{n}", &map.len().to_string())
+            }
+        }
     }
 }
 
@@ -259,7 +286,13 @@ mod tests {
         assert_eq!(c.len(), 2, "{c:?}");
         assert_eq!(c[0].before, None);
         assert_eq!(c[1].field, "extra");
-        assert_eq!(c[1].after, "[1,2]");
+        assert_eq!(c[1].after, "[1,2]", "a short list as written");
+        let long = format!(
+            r#"{{"units":[{}]}}"#,
+            vec!["{\"expert\":88.3}"; 40].join(",")
+        );
+        let c = changes("assessment", None, Some(&long), Lang::Zh, &show);
+        assert_eq!(c[0].after, "（共 40 项，从略）", "a long one by its size");
         let gone = changes("fund_transaction", Some(after), None, Lang::Zh, &show);
         assert_eq!(gone.len(), 2, "a deletion keeps what was there: {gone:?}");
         assert_eq!(

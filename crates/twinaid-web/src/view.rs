@@ -44,7 +44,7 @@ impl Page {
         Page {
             t,
             title: title.to_string(),
-            user: signed_in_as(user, t),
+            user: signed_in_as(user),
             signed_in: true,
             csrf: user.csrf.clone(),
             here_encoded: url_encode(here),
@@ -73,8 +73,9 @@ impl Page {
 }
 
 /// Who is signed in, as the header says it: the display name, then what
-/// they work for (their unit, county or program) or else their role.
-fn signed_in_as(user: &SignedIn, t: Tr) -> String {
+/// they work for (their unit, county or program) or else their role:
+/// "王科长 · 杭州市人民政府".
+fn signed_in_as(user: &SignedIn) -> String {
     let name = Some(user.display_name.trim())
         .filter(|n| !n.is_empty())
         .unwrap_or(&user.actor.name);
@@ -82,7 +83,7 @@ fn signed_in_as(user: &SignedIn, t: Tr) -> String {
         Some((zh, en)) => user.lang.pick(zh, en.as_deref().unwrap_or(zh)).to_string(),
         None => user.actor.role.name(user.lang).to_string(),
     };
-    format!("{name}{}{scope}{}", t.s("open"), t.s("close"))
+    format!("{name} · {scope}")
 }
 
 /// A stored time (RFC 3339, UTC) as people read it in the server's zone:

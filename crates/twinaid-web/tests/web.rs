@@ -4753,7 +4753,7 @@ async fn the_audit_log_reads_as_words_in_pages_with_filters() {
         },
     };
     let kind = twinaid_domain::record::RecordKind::FundTransaction;
-    let mut cells = disbursement_2010("AUDIT-F1");
+    let mut cells = disbursement("AUDIT-F1", "2010");
     app.save_record(&wang, "zj-sc", kind, &cells, None)
         .await
         .unwrap();
@@ -4837,7 +4837,7 @@ async fn the_audit_log_reads_as_words_in_pages_with_filters() {
     assert!(!home.contains("href=\"/audit\""), "not in an office's menu");
     // The header names the person and what they work for, not the login.
     assert!(
-        home.contains("王科长（浙江—四川东西部扶贫协作（广元、南充））"),
+        home.contains("王科长 · 浙江—四川东西部扶贫协作（广元、南充）"),
         "{}",
         home.split("class=\"user\"").nth(1).unwrap_or_default()
     );
@@ -4859,7 +4859,7 @@ async fn reports_open_on_the_year_the_office_closed() {
     let (_, home, _) = b.get("/").await;
     assert_eq!(opens_on(&home), "2009");
     // One record of a new year: the reports stay on the year with its data.
-    let cells = disbursement_2010("NEW-YEAR-1");
+    let cells = disbursement("NEW-YEAR-1", "2010");
     server
         .app
         .save_record(
@@ -4884,13 +4884,49 @@ async fn reports_open_on_the_year_the_office_closed() {
     );
     let (_, chosen, _) = b.get("/?program=zj-sc&year=2010").await;
     assert_eq!(opens_on(&chosen), "2010", "a chosen year is shown");
+    // With 2011 begun, 2010 is the year before the latest.
+    server
+        .app
+        .save_record(
+            &Actor::local_operator(),
+            "zj-sc",
+            twinaid_domain::record::RecordKind::FundTransaction,
+            &disbursement("NEW-YEAR-2", "2011"),
+            None,
+        )
+        .await
+        .unwrap();
+    let (_, home, _) = b.get("/").await;
+    assert_eq!(opens_on(&home), "2010");
+    // Once the office publishes 2009's assessment, the reports open on it.
+    let csrf = b.csrf().await;
+    let guidance = [
+        ("csrf", csrf.as_str()),
+        ("title", "2009年指导意见"),
+        ("year_from", "2009"),
+        ("year_to", "2009"),
+        ("indicators", "aid_funds = 100"),
+        ("cap", "1"),
+        ("weights", "0.5, 0.3, 0.2"),
+        ("bands", "90, 75, 60"),
+        ("rubric", "项目管理 = 100"),
+    ];
+    let (status, _, _) = b.post("/guidance?program=zj-sc&year=2009", &guidance).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    server
+        .app
+        .publish_assessment(&Actor::local_operator(), "zj-sc", 2009)
+        .await
+        .unwrap();
+    let (_, home, _) = b.get("/").await;
+    assert_eq!(opens_on(&home), "2009", "the year the office closed");
 }
 
-/// A form's cells for a 2010 disbursement of 1,000 yuan from Hangzhou to Wangcang.
-fn disbursement_2010(code: &str) -> std::collections::BTreeMap<String, String> {
+/// A form's cells for a disbursement of 1,000 yuan from Hangzhou to Wangcang.
+fn disbursement(code: &str, year: &str) -> std::collections::BTreeMap<String, String> {
     [
         ("code", code),
-        ("year", "2010"),
+        ("year", year),
         ("helper_unit", "hangzhou"),
         ("region_code", "510822"),
         ("kind", "disbursement"),
