@@ -515,6 +515,19 @@ impl App {
         self.names_in_year(codes, year, Some(shared)).await
     }
 
+    /// The Chinese and English names the given regions had in a year, by
+    /// code: places shown by name wherever a code would be.
+    pub async fn region_names(
+        &self,
+        actor: &Actor,
+        codes: Vec<String>,
+        year: i32,
+    ) -> Result<BTreeMap<String, (String, String)>, AppError> {
+        actor.require_reader()?;
+        let shared = self.store.data_version("").await?.1;
+        self.names_in_year(codes, year, Some(shared)).await
+    }
+
     /// The Chinese and English names regions had in a year, by code; the
     /// registry's names are kept at the `shared` data version when given
     /// (read before the names).

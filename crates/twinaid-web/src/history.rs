@@ -159,20 +159,17 @@ fn plain(v: &serde_json::Value, t: Tr) -> String {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Bool(b) => t.s(if *b { "yes" } else { "no" }).to_string(),
         serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::Array(items) => {
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
             let text = v.to_string();
+            let size = v
+                .as_array()
+                .map(Vec::len)
+                .or_else(|| v.as_object().map(serde_json::Map::len))
+                .unwrap_or_default();
             if text.chars().count() <= SHORT {
                 text
             } else {
-                t.s("audit_items").replace("{n}", &items.len().to_string())
-            }
-        }
-        serde_json::Value::Object(map) => {
-            let text = v.to_string();
-            if text.chars().count() <= SHORT {
-                text
-            } else {
-                t.s("audit_items").replace("{n}", &map.len().to_string())
+                t.s("audit_items").replace("{n}", &size.to_string())
             }
         }
     }

@@ -993,6 +993,10 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
         own.contains("县级") && !own.contains(">county<"),
         "levels by name"
     );
+    assert!(
+        own.contains("<td>广元市 510800</td>"),
+        "the level above by name"
+    );
     let (_, counties, _) = b.get("/regions?level=county&within=all").await;
     assert!(
         number_in(&counties, "total-rows").parse::<i64>().unwrap() > 2800,
@@ -4859,18 +4863,15 @@ async fn reports_open_on_the_year_the_office_closed() {
     let (_, home, _) = b.get("/").await;
     assert_eq!(opens_on(&home), "2009");
     // One record of a new year: the reports stay on the year with its data.
-    let cells = disbursement("NEW-YEAR-1", "2010");
-    server
-        .app
-        .save_record(
-            &Actor::local_operator(),
-            "zj-sc",
-            twinaid_domain::record::RecordKind::FundTransaction,
-            &cells,
-            None,
-        )
-        .await
-        .unwrap();
+    let add = |code: &'static str, year: &'static str| {
+        let (app, cells) = (server.app.clone(), disbursement(code, year));
+        async move {
+            let kind = twinaid_domain::record::RecordKind::FundTransaction;
+            app.save_record(&Actor::local_operator(), "zj-sc", kind, &cells, None)
+                .await
+        }
+    };
+    add("NEW-YEAR-1", "2010").await.unwrap();
     let (_, home, _) = b.get("/").await;
     assert_eq!(opens_on(&home), "2009", "not the year just begun");
     assert!(
@@ -4885,17 +4886,7 @@ async fn reports_open_on_the_year_the_office_closed() {
     let (_, chosen, _) = b.get("/?program=zj-sc&year=2010").await;
     assert_eq!(opens_on(&chosen), "2010", "a chosen year is shown");
     // With 2011 begun, 2010 is the year before the latest.
-    server
-        .app
-        .save_record(
-            &Actor::local_operator(),
-            "zj-sc",
-            twinaid_domain::record::RecordKind::FundTransaction,
-            &disbursement("NEW-YEAR-2", "2011"),
-            None,
-        )
-        .await
-        .unwrap();
+    add("NEW-YEAR-2", "2011").await.unwrap();
     let (_, home, _) = b.get("/").await;
     assert_eq!(opens_on(&home), "2010");
     // Once the office publishes 2009's assessment, the reports open on it.

@@ -206,10 +206,24 @@ pub async fn regions(
         )
         .await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    // The level above by name, as today's registry names it.
+    let parent_codes = names
+        .iter()
+        .filter_map(|n| n.code.parent().map(|p| p.to_string()))
+        .collect();
+    let today = chrono::Datelike::year(&chrono::Utc::now());
+    let parents = state
+        .app
+        .region_names(&user.actor, parent_codes, today)
+        .await?;
     let rows = names
         .iter()
         .map(|n| {
             let parent = n.code.parent().map(|p| p.to_string()).unwrap_or_default();
+            let parent = match parents.get(&parent) {
+                Some((zh, en)) => format!("{} {parent}", lang.pick(zh, en)),
+                None => parent,
+            };
             vec![
                 n.code.to_string(),
                 n.name(lang).to_string(),
