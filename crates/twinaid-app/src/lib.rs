@@ -656,11 +656,7 @@ impl App {
         program: &str,
         usernames: &[String],
     ) -> Result<std::collections::HashMap<String, String>, AppError> {
-        let office = match &actor.role {
-            Role::Administrator => true,
-            _ => actor.is_office(program),
-        };
-        if !office {
+        if !actor.is_office(program) {
             return Ok(Default::default());
         }
         Ok(self.store.display_names(usernames).await?)

@@ -497,16 +497,13 @@ impl Store {
         entity: &str,
         key: &str,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_event \
-             WHERE entity = $1 AND entity_key = $2 AND program_code = $3 ORDER BY id DESC"
-        )))
-        .bind(entity.to_string())
-        .bind(key.to_string())
-        .bind(program.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_entry).collect()
+        let filter = AuditFilter {
+            entity: Some(entity.to_string()),
+            entity_key: Some(key.to_string()),
+            program: Some(program.to_string()),
+            ..AuditFilter::default()
+        };
+        self.audit_page(&filter, 0, i64::MAX).await
     }
 
     /// The newest audit events, newest first.
