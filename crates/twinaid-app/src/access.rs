@@ -56,6 +56,9 @@ pub struct Permissions {
     pub own_unit: Option<String>,
     /// The county whose records alone the actor sees, and which rates its helpers.
     pub own_county: Option<String>,
+    /// The only fields the actor may change on a record it edits; empty
+    /// when it may change every field.
+    pub edits_only: Vec<&'static str>,
 }
 
 impl Permissions {
@@ -84,6 +87,7 @@ impl Permissions {
                 reads: true,
                 edits: vec![RecordKind::Project],
                 own_county: Some(region.clone()),
+                edits_only: COUNTY_FIELDS.to_vec(),
                 ..Permissions::default()
             },
             Role::Viewer => Permissions {

@@ -15,6 +15,9 @@ use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::{UNALLOCATED, UNSPECIFIED};
 use twinaid_store::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
 
+/// How many made codes a save tries when other clerks take them first.
+const MADE_CODE_TRIES: usize = 20;
+
 /// Why a project went back a step when its helper moved it.
 pub(crate) const STEP_BACK_REASON: &str = "帮扶单位、县或年份已改动，待办公室重新登记 / unit, county or year changed: awaiting registration by the office";
 
@@ -72,7 +75,7 @@ impl DrillDown {
 
 impl Actor {
     /// May this actor read the program's records at all?
-    fn require_program_reader(&self, program: &str) -> Result<(), AppError> {
+    pub(crate) fn require_program_reader(&self, program: &str) -> Result<(), AppError> {
         match &self.role {
             Role::Expert => Err(AppError::Forbidden),
             Role::ProgramOffice { program: p } if p != program => Err(AppError::Forbidden),
@@ -346,6 +349,39 @@ impl App {
             }
             None => None,
         };
+        // A project's status moves only by the steps of its lifecycle: an
+        // edit that does not say it keeps the one it has.
+        if let Some(b) = &before
+            && kind.field("status").is_some()
+            && cells.get("status").is_none_or(|s| s.trim().is_empty())
+        {
+            cells.insert(
+                "status".into(),
+                b.get("status").as_text().unwrap_or_default().to_string(),
+            );
+        }
+        self.codes_for_names(program, kind, &mut cells).await?;
+        // A new record without a code gets one made from what it says; if
+        // another clerk takes it first, the next one is tried.
+        let made = before.is_none() && cells.get("code").is_none_or(|c| c.trim().is_empty());
+        if made {
+            let stem =
+                twinaid_domain::record_code::code_stem(kind, |n| cells.get(n).map(String::as_str));
+            let mut taken = self
+                .store
+                .codes_starting(program, kind, &format!("{stem}-"))
+                .await?;
+            for _ in 0..MADE_CODE_TRIES {
+                let code =
+                    twinaid_domain::record_code::next_code(&stem, taken.iter().map(String::as_str));
+                cells.insert("code".into(), code.clone());
+                match Box::pin(self.save_record(actor, program, kind, &cells, None)).await {
+                    Err(AppError::Field("code", DomainError::DuplicateKey(_))) => taken.push(code),
+                    other => return other,
+                }
+            }
+            return Err(AppError::Field("code", DomainError::DuplicateKey(stem)));
+        }
         // A record of a year whose assessment is published changes only as a correction with a reason;
         // the published scores are kept as they were published.
         let reason = cells

@@ -17,6 +17,8 @@ pub mod money;
 pub mod program;
 pub mod quantity;
 pub mod record;
+pub mod record_code;
+pub mod record_help;
 pub mod region;
 pub mod unit;
 pub mod verification;

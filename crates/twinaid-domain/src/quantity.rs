@@ -108,14 +108,28 @@ impl Quantity {
 /// A figure for a table cell whose header names the unit: 万元 (two decimals
 /// at most) for money in Chinese, whole yuan in English, plain numbers otherwise.
 pub fn figure(raw: i64, unit: UnitOfMeasure, lang: Lang) -> String {
-    let round = |value: i64, divisor: i64| (value + value.signum() * divisor / 2) / divisor;
     match (unit, lang) {
         (UnitOfMeasure::Yuan, Lang::Zh) => {
-            group_thousands(&format_decimal(round(raw, 10_000), 100))
+            group_thousands(&format_decimal(round_to(raw, 10_000), 100))
         }
-        (UnitOfMeasure::Yuan, Lang::En) => group_thousands(&round(raw, 100).to_string()),
+        (UnitOfMeasure::Yuan, Lang::En) => group_thousands(&round_to(raw, 100).to_string()),
         (u, _) => group_thousands(&format_decimal(raw, u.scale())),
     }
+}
+
+/// The number [`figure`] shows, for a chart or map beside the table: in
+/// the same unit, so a legend and the table agree.
+pub fn figure_number(raw: i64, unit: UnitOfMeasure, lang: Lang) -> f64 {
+    let shown = match (unit, lang) {
+        (UnitOfMeasure::Yuan, Lang::Zh) => format_decimal(round_to(raw, 10_000), 100),
+        (UnitOfMeasure::Yuan, Lang::En) => round_to(raw, 100).to_string(),
+        (u, _) => format_decimal(raw, u.scale()),
+    };
+    shown.parse().unwrap_or(0.0)
+}
+
+fn round_to(value: i64, divisor: i64) -> i64 {
+    (value + value.signum() * divisor / 2) / divisor
 }
 
 /// The unit a table header shows for [`figure`]: 万元 for money in Chinese.

@@ -490,6 +490,47 @@ impl Store {
         Ok(out)
     }
 
+    /// The codes of the regions that have (or had) exactly this name, in
+    /// Chinese or (ignoring case) English.
+    pub async fn regions_named(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let codes: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT code FROM region WHERE name_zh = $1 OR LOWER(name_en) = LOWER($1) ORDER BY code",
+        )
+        .bind(name.trim().to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(codes)
+    }
+
+    /// The codes of a kind in a program that begin with `prefix`, for
+    /// numbering a made code. The range keeps to the (program, code) index;
+    /// under a collation that does not sort bytewise it may miss some, which
+    /// the save then finds taken.
+    pub async fn codes_starting(
+        &self,
+        program_code: &str,
+        kind: RecordKind,
+        prefix: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = format!(
+            "SELECT code FROM {} WHERE program_code = $1 AND code >= $2 AND code < $3",
+            kind.code()
+        );
+        // The first string after every one that starts with the prefix.
+        let mut end = prefix.to_string();
+        end.push(char::MAX);
+        let codes: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(prefix.to_string())
+            .bind(end)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(codes
+            .into_iter()
+            .filter(|c| c.starts_with(prefix))
+            .collect())
+    }
+
     /// The audit events of one entity, newest first.
     pub async fn audit_of(
         &self,

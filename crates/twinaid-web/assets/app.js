@@ -76,8 +76,9 @@
       var c = echarts.init(mapNode);
       c.setOption({
         tooltip: { trigger: 'item', formatter: function (p) { return (p.data ? p.data.label : p.name) + ': ' + (p.value == null || isNaN(p.value) ? '—' : p.value); } },
-        visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10 },
+        visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10, text: [data.map_unit || '', ''] },
         series: [{ type: 'map', map: 'helped', nameProperty: 'code', roam: true,
+          label: { show: true, fontSize: 10, formatter: function (p) { return p.data ? p.data.label : ''; } },
           data: data.map.map(function (m) { return { name: m.code, label: m.label, value: m.value }; }) }]
       });
       window.addEventListener('resize', function () { c.resize(); });
@@ -175,4 +176,58 @@
     var target = event.target.closest ? event.target.closest('[data-print]') : null;
     if (target) { window.print(); }
   });
+})();
+
+// After a refused save the error summary takes the focus, so a screen
+// reader reads it and a keyboard user goes from it to each field; menus
+// close on a click elsewhere and on Escape.
+(function () {
+  'use strict';
+  var summary = document.getElementById('form-error');
+  if (summary) { summary.focus(); }
+  var menus = function () { return document.querySelectorAll('details.menu[open]'); };
+  document.addEventListener('click', function (event) {
+    menus().forEach(function (m) { if (!m.contains(event.target)) { m.removeAttribute('open'); } });
+  });
+  document.addEventListener('keydown', function (event) {
+    if (event.key !== 'Escape') { return; }
+    menus().forEach(function (m) {
+      m.removeAttribute('open');
+      var s = m.querySelector('summary');
+      if (s && m.contains(document.activeElement)) { s.focus(); }
+    });
+  });
+})();
+
+// On a narrow screen the menu opens from its button.
+(function () {
+  'use strict';
+  document.documentElement.classList.add('js');
+  var toggle = document.querySelector('.nav-toggle');
+  if (!toggle) { return; }
+  toggle.addEventListener('click', function () {
+    var header = toggle.closest('header');
+    var open = header.classList.toggle('open');
+    toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
+})();
+
+// The analysis page's chart: its table's first column, by row.
+(function () {
+  'use strict';
+  var node = document.getElementById('analysis-data');
+  var target = document.getElementById('chart-analysis');
+  if (!node || !target || !window.echarts) { return; }
+  var data = JSON.parse(node.textContent);
+  if (!data) { target.style.display = 'none'; return; }
+  var c = echarts.init(target);
+  c.setOption({
+    title: { text: data.title, textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 60, right: 20, bottom: 90 },
+    xAxis: { type: 'category', data: data.labels, axisLabel: { interval: 0, rotate: 40 } },
+    yAxis: { type: 'value' },
+    series: [{ type: 'bar', data: data.values }]
+  });
+  window.addEventListener('resize', function () { c.resize(); });
 })();

@@ -199,6 +199,8 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/", get(pages::dashboard::page))
         .route("/yearbook", get(pages::yearbook::page))
         .route("/yearbook.xlsx", get(pages::files::yearbook_xlsx))
+        .route("/analysis", get(pages::analysis::page))
+        .route("/analysis.xlsx", get(pages::analysis::xlsx))
         .route("/yearbook.docx", get(pages::files::yearbook_docx))
         .route("/yearbook.pdf", get(pages::files::yearbook_pdf))
         .route("/assessment.xlsx", get(pages::files::assessment_xlsx))

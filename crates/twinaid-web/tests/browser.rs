@@ -390,8 +390,8 @@ async fn a_person_signs_in_edits_a_project_switches_language_drills_down_and_sig
     d.goto(&format!("{base}/records/project/new?program=zj-sc"))
         .await;
     d.type_into("#field-code", "2009-qc-browser").await;
-    d.type_into("#field-helper_unit", "hangzhou").await;
-    d.type_into("#field-region_code", "510822").await;
+    d.click("#field-helper_unit option[value='hangzhou']").await;
+    d.click("#field-region_code option[value='510822']").await;
     d.click("#field-category option[value='school']").await;
     d.type_into("#field-name_zh", "浏览器测试小学").await;
     d.type_into("#field-amount", "100000").await;
@@ -603,15 +603,58 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
         "{base}/records/project/new?program=zj-sc&year=2010"
     ))
     .await;
-    d.type_into("#field-code", "2010-qc-school").await;
-    d.type_into("#field-year", "2010").await;
-    d.type_into("#field-region_code", "510822").await;
+    // Picked from lists only: the unit is its own, the year the page's,
+    // the county one of its pairings; the code is made.
+    assert_eq!(
+        d.wait_text(
+            "#field-helper_unit option:checked",
+            "杭州市人民政府 hangzhou"
+        )
+        .await,
+        "杭州市人民政府 hangzhou"
+    );
+    assert!(
+        !d.exists("#field-helper_unit option:nth-child(2)").await,
+        "a unit picks only itself"
+    );
+    assert!(
+        !d.exists("#field-status").await,
+        "status moves by steps only"
+    );
+    assert!(d.exists("#help-region_code").await);
+    d.click("#field-region_code option[value='510822']").await;
     d.click("#field-category option[value='school']").await;
     d.type_into("#field-name_zh", "青川县希望小学（测试）")
         .await;
+    d.type_into("#field-amount", "-5").await;
+    d.click("#save").await;
+    assert!(
+        d.wait_contains("#form-error a[href='#field-amount']", "负数")
+            .await
+            .contains("负数"),
+        "the summary links to the field in error"
+    );
+    let focused = d
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return document.activeElement.id + ' ' + document.getElementById('field-amount').getAttribute('aria-invalid') + ' ' + document.getElementById('field-amount').getAttribute('aria-describedby')", "args": []}),
+        )
+        .await;
+    assert_eq!(
+        focused.as_str().unwrap_or_default(),
+        "form-error true help-amount error-amount"
+    );
     d.type_into("#field-amount", "500000").await;
     d.click("#save").await;
     assert_eq!(d.wait_text("#saved", "已保存").await, "已保存");
+    assert!(
+        d.url()
+            .await
+            .contains("/records/project/2010-510822-school-001?"),
+        "the code is made from year, county and category: {}",
+        d.url().await
+    );
     assert_eq!(
         d.wait_text("#status", "已申报").await,
         "已申报",
@@ -625,7 +668,7 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     // 5. The office verifies and registers it.
     d.sign_in_as(&base, "office").await;
     d.goto(&format!(
-        "{base}/records/project/2010-qc-school?program=zj-sc"
+        "{base}/records/project/2010-510822-school-001?program=zj-sc"
     ))
     .await;
     d.click("#step-verified").await;
@@ -636,7 +679,7 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     // 6. Qingchuan reports beneficiaries and progress to completion.
     d.sign_in_as(&base, "qc").await;
     d.goto(&format!(
-        "{base}/records/project/2010-qc-school/edit?program=zj-sc"
+        "{base}/records/project/2010-510822-school-001/edit?program=zj-sc"
     ))
     .await;
     d.type_into("#field-beneficiaries", "320").await;
@@ -658,14 +701,17 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     d.type_into("#seed", "2010").await;
     d.click("#draw").await;
     assert_eq!(
-        d.wait_text("#inspection-2010-qc-school td", "2010-qc-school")
-            .await,
-        "2010-qc-school"
+        d.wait_text(
+            "#inspection-2010-510822-school-001 td",
+            "2010-510822-school-001"
+        )
+        .await,
+        "2010-510822-school-001"
     );
     let (_, drawn) = app.inspections(&operator, "zj-sc", 2010).await.unwrap();
     let inspector = drawn
         .iter()
-        .find(|i| i.project == "2010-qc-school")
+        .find(|i| i.project == "2010-510822-school-001")
         .map(|i| i.inspector_unit.clone())
         .expect("the project is drawn");
     assert_ne!(inspector, "hangzhou", "never inspected by itself");
@@ -683,7 +729,7 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
 
     // 8. The inspecting unit records a finding that demands rectification;
     //    Hangzhou answers; the inspector closes it.
-    let row = "#inspection-2010-qc-school";
+    let row = "#inspection-2010-510822-school-001";
     d.sign_in_as(&base, "inspector").await;
     d.goto(&at("/inspections")).await;
     d.type_into(&format!("{row} input[name='rating']"), "90")
@@ -735,7 +781,7 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     // 9. The office assigns an expert, who scores once.
     d.sign_in_as(&base, "office").await;
     d.goto(&format!(
-        "{base}/records/project/2010-qc-school?program=zj-sc"
+        "{base}/records/project/2010-510822-school-001?program=zj-sc"
     ))
     .await;
     assert_eq!(
@@ -818,4 +864,124 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     d.goto(&at("/assessment")).await;
     assert!(d.exists("#published").await && !d.exists("#rate-form").await);
     d.quit().await;
+}
+
+impl Driver {
+    /// Runs axe-core on the page; the serious and critical violations, one line each.
+    async fn serious_violations(&self) -> Vec<String> {
+        let axe = include_str!("axe/axe.min.js");
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": format!("{axe}\n;window.axe = axe; return true;"), "args": []}),
+        )
+        .await;
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/async",
+                json!({"script": "var done = arguments[arguments.length - 1];\
+                    window.axe.run(document, {resultTypes: ['violations']}).then(function (r) {\
+                      done({passes: r.passes.length, found: r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })\
+                        .map(function (v) { return v.impact + ' ' + v.id + ': ' + v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(' | '); })});\
+                    }).catch(function (e) { done({passes: 0, found: ['axe failed: ' + e]}); });", "args": []}),
+            )
+            .await;
+        // A run that checked nothing would pass anything.
+        assert!(
+            found["passes"].as_u64().unwrap_or(0) > 5,
+            "axe did not run: {found}"
+        );
+        found["found"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How much wider than the window the page is, in CSS pixels (0 when it fits).
+    async fn overflow(&self) -> i64 {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return Math.max(0, document.documentElement.scrollWidth - window.innerWidth)", "args": []}),
+        )
+        .await
+        .as_i64()
+        .unwrap_or(-1)
+    }
+
+    async fn window_size(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({"width": width, "height": height}),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_main_pages_pass_axe_and_fit_a_phone() {
+    let Some(path) = driver_or_skip() else {
+        return;
+    };
+    let (base, _dir, _app) = start_server().await;
+    let d = Driver::start(path).await;
+    let pages = [
+        "/?program=zj-sc&year=2009",
+        "/yearbook?program=zj-sc&year=2009",
+        "/analysis?program=zj-sc&year=2009",
+        "/records/project?program=zj-sc&year=2009",
+        "/records/project/2009-510822-school?program=zj-sc",
+        "/records/project/new?program=zj-sc&year=2009",
+        "/structure?program=zj-sc",
+        "/units?program=zj-sc",
+        "/regions?program=zj-sc",
+        "/guidance?program=zj-sc&year=2009",
+        "/plans?program=zj-sc&year=2009",
+        "/assessment?program=zj-sc&year=2009",
+        "/audit",
+        "/account",
+    ];
+    let mut problems = Vec::new();
+    d.goto(&format!("{base}/signin")).await;
+    for v in d.serious_violations().await {
+        problems.push(format!("/signin: {v}"));
+    }
+    d.sign_in_as(&base, "office").await;
+    for (width, height) in [(1366, 900), (390, 844)] {
+        d.window_size(width, height).await;
+        for page in pages {
+            d.goto(&format!("{base}{page}")).await;
+            // The charts draw after the page loads; let them.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if width == 1366 {
+                for v in d.serious_violations().await {
+                    problems.push(format!("{page}: {v}"));
+                }
+            } else {
+                let over = d.overflow().await;
+                if over > 0 {
+                    problems.push(format!("{page} is {over} px wider than a {width} px phone"));
+                }
+            }
+        }
+    }
+    // A refused form, with its error summary, passes too.
+    d.window_size(1366, 900).await;
+    d.goto(&format!(
+        "{base}/records/project/new?program=zj-sc&year=2009"
+    ))
+    .await;
+    d.click("#save").await;
+    d.wait_contains("#form-error", "更正").await;
+    for v in d.serious_violations().await {
+        problems.push(format!("refused form: {v}"));
+    }
+    d.quit().await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

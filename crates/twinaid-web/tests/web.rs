@@ -4927,3 +4927,240 @@ fn disbursement(code: &str, year: &str) -> std::collections::BTreeMap<String, St
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect()
 }
+
+#[tokio::test]
+async fn a_clerk_picks_names_instead_of_codes_and_gets_a_made_code() {
+    for server in servers().await {
+        let roles = [
+            (
+                "hzp",
+                Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            ),
+            (
+                "officep",
+                Role::ProgramOffice {
+                    program: "zj-sc".into(),
+                },
+            ),
+        ];
+        let password = "picker test password";
+        let tokens = api_tokens(&server, &roles, password).await;
+        let call = |who: &str, method: reqwest::Method, path: &str, body: Value| {
+            api_request(&server, &tokens[who], method, path, Some(body)).send()
+        };
+        // Names in place of codes; no code typed.
+        let named = serde_json::json!({"year": 2010, "helper_unit": "杭州市人民政府", "region_code": "青川县", "category": "school", "name_zh": "青川县某小学", "amount": 1000});
+        let r = call(
+            "hzp",
+            reqwest::Method::POST,
+            "/records/project",
+            named.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let first: Value = r.json().await.unwrap();
+        assert_eq!(
+            (
+                first["code"].as_str(),
+                first["helper_unit"].as_str(),
+                first["region_code"].as_str(),
+                first["status"].as_str()
+            ),
+            (
+                Some("2010-510822-school-001"),
+                Some("hangzhou"),
+                Some("510822"),
+                Some("proposed")
+            )
+        );
+        let second: Value = call("hzp", reqwest::Method::POST, "/records/project", named)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(second["code"], "2010-510822-school-002");
+        // A name with its code, as lists export it; an English name in any case.
+        let office = serde_json::json!({"year": 2010, "helper_unit": "HANGZHOU municipal government", "region_code": "青川县 510822", "category": "school", "name_zh": "另一所小学"});
+        let third: Value = call("officep", reqwest::Method::POST, "/records/project", office)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(third["code"], "2010-510822-school-003");
+        assert_eq!(third["helper_unit"], "hangzhou");
+        // A name that is no unit is refused on its field.
+        let unknown = serde_json::json!({"year": 2010, "helper_unit": "不存在的单位", "region_code": "510822", "category": "school", "name_zh": "x"});
+        let r = call(
+            "officep",
+            reqwest::Method::POST,
+            "/records/project",
+            unknown,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("helper_unit"));
+        // An edit that does not name the status keeps it.
+        let edit = serde_json::json!({"year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "青川县某小学（改）", "amount": 2000});
+        let edited: Value = call(
+            "officep",
+            reqwest::Method::PUT,
+            "/records/project/2010-510822-school-001",
+            edit,
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(edited["status"], "proposed", "{edited}");
+
+        // The unit's form offers only itself and the counties it is paired with.
+        let mut b = Browser::new(&server);
+        b.sign_in("hzp", password).await;
+        let (status, form, _) = b.get("/records/project/new?program=zj-sc&year=2010").await;
+        assert_eq!(status, StatusCode::OK);
+        let select = |name: &str| -> String {
+            let start = form
+                .find(&format!("<select name=\"{name}\""))
+                .unwrap_or_else(|| panic!("{name} is a select"));
+            let end = start + form[start..].find("</select>").unwrap();
+            form[start..end].to_string()
+        };
+        let units = select("helper_unit");
+        assert!(
+            units.contains("value=\"hangzhou\" selected") && units.matches("<option").count() == 1,
+            "{units}"
+        );
+        let places = select("region_code");
+        assert!(
+            places.contains("value=\"510822\"") && places.contains("青川县"),
+            "{places}"
+        );
+        assert!(
+            !places.contains("511321"),
+            "not paired with 南部县: {places}"
+        );
+        assert!(
+            !form.contains("name=\"status\""),
+            "status moves by steps only"
+        );
+        assert!(form.contains("id=\"help-code\""));
+        // A refused form says what is wrong above it, linked to each field.
+        let csrf = hidden(&form, "csrf");
+        let (status, refused, _) = b
+            .post(
+                "/records/project?program=zj-sc&year=2010",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("year", "2010"),
+                    ("helper_unit", "hangzhou"),
+                    ("region_code", "510822"),
+                    ("category", "school"),
+                    ("name_zh", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.contains("href=\"#field-name_zh\""), "{refused}");
+        assert!(
+            refused
+                .contains("aria-invalid=\"true\" aria-describedby=\"help-name_zh error-name_zh\"")
+        );
+    }
+}
+
+/// The text of each cell of a table's body, row by row, from a page's HTML
+/// (the first `<tbody>` after `marker`).
+fn body_cells(html: &str, marker: &str) -> Vec<Vec<String>> {
+    let start = html.find(marker).unwrap_or_else(|| panic!("no {marker}"));
+    let body = &html[start..];
+    let body = &body[body.find("<tbody>").unwrap()..body.find("</tbody>").unwrap()];
+    let text = |cell: &str| -> String {
+        let mut out = String::new();
+        let mut inside = false;
+        for ch in cell.chars() {
+            match ch {
+                '<' => inside = true,
+                '>' => inside = false,
+                c if !inside => out.push(c),
+                _ => {}
+            }
+        }
+        out.trim().to_string()
+    };
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|c| text(&format!("<td{c}")))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_analysis_page_reproduces_the_yearbook_county_table_and_exports_it() {
+    for server in servers().await {
+        let mut b = Browser::new(&server);
+        b.sign_in("admin", ADMIN_PASSWORD).await;
+        let (_, yearbook, _) = b.get("/yearbook?program=zj-sc&year=2009").await;
+        let (status, analysis, _) = b
+            .get("/analysis?program=zj-sc&year=2009&rows=county&cols=indicators")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let expected = body_cells(&yearbook, "<h2>按受帮扶地区");
+        let got = body_cells(&analysis, "id=\"analysis\"");
+        assert!(expected.len() > 10, "{expected:?}");
+        assert_eq!(got, expected, "the yearbook's county table, cell by cell");
+        assert!(analysis.contains("<tfoot><tr class=\"total\"><td>合计</td>"));
+        // Each cell opens the records behind it.
+        assert!(analysis.contains("href=\"/records/"), "cells drill down");
+        // The export has the same rows, in the headers' units.
+        let r = server
+            .client
+            .get(format!(
+                "{}/analysis.xlsx?program=zj-sc&year=2009&ind=aid_funds&ind=projects",
+                server.base
+            ))
+            .header(COOKIE, b.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let book = twinaid_exchange::read_sheets("a.xlsx", &r.bytes().await.unwrap()).unwrap();
+        let sheet = &book[0];
+        let aid = sheet
+            .rows
+            .iter()
+            .find(|r| r.cells[0] == "合计")
+            .expect("a totals row");
+        assert_eq!(aid.cells[1], "3620", "36.2 million yuan in 万元: {aid:?}");
+        let qingchuan = sheet
+            .rows
+            .iter()
+            .find(|r| r.cells[0].ends_with("510822"))
+            .expect("青川县");
+        let page_qc = expected.iter().find(|r| r[0].ends_with("510822")).unwrap();
+        assert_eq!(
+            qingchuan.cells[1].parse::<f64>().unwrap(),
+            page_qc[1].replace(',', "").parse::<f64>().unwrap()
+        );
+        // By source, cumulative, over years: the totals are the yearbook's.
+        let (status, by_source, _) = b
+            .get("/analysis?program=zj-sc&year=2009&rows=source&cols=years&from=2008&measure=cumulative&ind=aid_funds")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            by_source.contains("帮扶资金（万元） 2009"),
+            "a column per year"
+        );
+        assert!(by_source.contains("<td>省直单位</td>"), "rows by source");
+    }
+}

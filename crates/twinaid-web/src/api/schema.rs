@@ -61,7 +61,13 @@ pub fn record_schema(kind: RecordKind) -> Value {
     for f in kind.fields() {
         let mut s = field_schema(f.ty);
         s["title"] = Value::from(format!("{} / {}", f.zh, f.en));
-        if f.required && f.default.is_none() {
+        // A record's code is made when a new one leaves it out.
+        if f.name == "code" {
+            s["description"] = Value::from(
+                "unique in the program; when a new record leaves it out, one is made from its year, place and kind (e.g. 2010-510822-school-001)",
+            );
+        }
+        if f.required && f.default.is_none() && f.name != "code" {
             required.push(f.name);
             // Blank is not given.
             if s["type"] == "string" && s.get("enum").is_none() {
@@ -291,8 +297,12 @@ mod tests {
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        assert!(required.contains(&"code"));
-        assert_eq!(project["properties"]["code"]["minLength"], 1);
+        assert!(required.contains(&"name_zh") && !required.contains(&"code"));
+        assert_eq!(project["properties"]["name_zh"]["minLength"], 1);
+        assert_eq!(
+            project["properties"]["code"]["type"],
+            json!(["string", "null"])
+        );
         let category = &project["properties"]["category"];
         assert!(category["enum"].is_array());
         let optional = project["properties"]

@@ -49,6 +49,15 @@ struct GuidancePage {
     steps: Vec<(&'static str, &'static str)>,
     errors: BTreeMap<String, String>,
     error: String,
+    /// Indicator names by code, in the user's language.
+    indicator_names: BTreeMap<String, String>,
+}
+
+impl GuidancePage {
+    /// An indicator by its name (its code when it has none).
+    fn indicator_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.indicator_names.get(code).map_or(code, String::as_str)
+    }
 }
 
 async fn guidance_page(
@@ -68,7 +77,11 @@ async fn guidance_page(
         .map(|(r, g)| {
             (
                 r.version,
-                format!("{} · {}", r.issued_by, r.issued_at),
+                format!(
+                    "{} · {}",
+                    r.issued_by,
+                    crate::view::local_time(&r.issued_at, state.time_zone)
+                ),
                 g.clone(),
             )
         })
@@ -126,6 +139,13 @@ async fn guidance_page(
             .collect(),
         errors,
         error,
+        indicator_names: state
+            .app
+            .indicators(&user.actor)
+            .await?
+            .iter()
+            .map(|d| (d.code.clone(), d.name(lang).to_string()))
+            .collect(),
     };
     Ok(render(&page, lang))
 }

@@ -15,7 +15,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use twinaid_domain::Lang;
-use twinaid_domain::quantity::{figure, figure_unit};
+use twinaid_domain::quantity::{figure, figure_number, figure_unit};
 use twinaid_domain::record::{PROJECT_CATEGORIES, RecordKind};
 use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::UNALLOCATED;
@@ -53,6 +53,8 @@ struct DashboardPage {
     people_by_year: Vec<(i32, String, String)>,
     map_indicator: String,
     map_choices: Vec<(String, String)>,
+    /// The mapped indicator with its unit, over the counties' column and the legend.
+    map_label: String,
     counties: Vec<Bar>,
     money_unit: String,
     chart_data: String,
@@ -182,7 +184,8 @@ async fn make(
         for key in yb.county_keys().into_iter().filter(|k| *k != UNALLOCATED) {
             let raw = f.by_county.get(key).map_or(0, |s| s.year);
             let (zh, en) = yb.county_names(key);
-            map_values.push(json!({"code": key, "name": zh, "label": lang.pick(zh, en), "value": raw as f64 / f.definition.unit.scale() as f64}));
+            // In the table's unit, so the legend and the table agree.
+            map_values.push(json!({"code": key, "name": zh, "label": lang.pick(zh, en), "value": figure_number(raw, f.definition.unit, lang)}));
             counties.push(Bar {
                 label: format!("{} {key}", lang.pick(zh, en)),
                 value: figure(raw, f.definition.unit, lang),
@@ -190,6 +193,18 @@ async fn make(
             });
         }
     }
+    let map_label = yb
+        .indicator(&map_indicator)
+        .map(|f| {
+            format!(
+                "{}{}{}{}",
+                f.definition.name(lang),
+                crate::i18n::Tr { lang }.s("open"),
+                figure_unit(f.definition.unit, lang),
+                crate::i18n::Tr { lang }.s("close")
+            )
+        })
+        .unwrap_or_default();
     let map_choices = yb
         .indicators
         .iter()
@@ -206,6 +221,7 @@ async fn make(
         "sources": funds_by_source.iter().zip(SourceKind::ALL).map(|(b, s)| json!({"name": b.label, "value": aid.map_or(0, |f| f.by_source.get(s.code()).map_or(0, |v| v.year)) as f64 / 100.0})).collect::<Vec<_>>(),
         "categories": projects_by_category.iter().map(|b| json!({"name": b.label, "value": b.value.parse::<i64>().unwrap_or(0)})).collect::<Vec<_>>(),
         "map": map_values,
+        "map_unit": map_label,
     })
     .to_string()
     // Kept inside a <script> element: no "</" may appear in it.
@@ -225,6 +241,7 @@ async fn make(
         people_by_year,
         map_indicator,
         map_choices,
+        map_label,
         counties,
         money_unit: figure_unit(twinaid_domain::UnitOfMeasure::Yuan, lang).to_string(),
         chart_data,

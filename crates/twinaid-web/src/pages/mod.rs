@@ -1,5 +1,6 @@
 //! Server-rendered pages.
 
+pub mod analysis;
 pub mod assessment;
 pub mod assets;
 pub mod audit;

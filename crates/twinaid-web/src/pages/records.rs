@@ -656,10 +656,15 @@ pub struct Input {
     pub value: String,
     pub required: bool,
     pub readonly: bool,
-    /// `select`, `date`, `textarea` or `text`.
+    /// `select`, `picker` (typed, with suggestions), `date`, `textarea` or `text`.
     pub widget: String,
     pub options: Vec<Opt>,
     pub error: String,
+    /// One line under the field saying what goes there.
+    pub help: String,
+    pub placeholder: String,
+    /// A read-only field's value as shown (a choice by its name).
+    pub shown: String,
 }
 
 #[derive(Template)]
@@ -674,32 +679,97 @@ struct FormPage {
     notice: String,
 }
 
+impl FormPage {
+    /// The fields in error, for the summary above the form.
+    fn in_error(&self) -> Vec<&Input> {
+        self.inputs.iter().filter(|i| !i.error.is_empty()).collect()
+    }
+}
+
+/// A select's options: the empty choice unless one must be chosen from a
+/// single option, then the options; a stored value outside them is kept,
+/// shown as it is.
+fn select_options(
+    value: &str,
+    required: bool,
+    choices: impl IntoIterator<Item = (String, String)>,
+) -> Vec<Opt> {
+    let mut opts: Vec<Opt> = choices
+        .into_iter()
+        .map(|(code, label)| Opt {
+            selected: value == code,
+            value: code,
+            label,
+        })
+        .collect();
+    if !value.is_empty() && !opts.iter().any(|o| o.selected) {
+        opts.push(Opt {
+            value: value.to_string(),
+            label: value.to_string(),
+            selected: true,
+        });
+    }
+    if opts.len() == 1 && required {
+        if let Some(o) = opts.first_mut() {
+            o.selected = true;
+        }
+    } else {
+        opts.insert(
+            0,
+            Opt {
+                value: String::new(),
+                label: "—".into(),
+                selected: value.is_empty(),
+            },
+        );
+    }
+    opts
+}
+
 fn inputs(
     kind: RecordKind,
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
-    editing: bool,
+    pickers: &BTreeMap<&'static str, twinaid_app::Picker>,
+    editing: Option<&[&'static str]>,
     lang: Lang,
 ) -> Vec<Input> {
     kind.fields()
         .iter()
+        // A status moves only by the lifecycle's steps on the record's page.
+        .filter(|f| f.name != "status")
         .map(|f| {
             let value = values.get(f.name).cloned().unwrap_or_default();
-            let (widget, options) = match f.ty {
-                FieldType::Choice(cs) => {
-                    let mut opts = vec![Opt {
-                        value: String::new(),
-                        label: "—".into(),
-                        selected: value.is_empty(),
-                    }];
-                    opts.extend(cs.iter().map(|c| Opt {
-                        value: c.code.into(),
-                        label: lang.pick(c.zh, c.en).into(),
-                        selected: value == c.code,
-                    }));
-                    ("select", opts)
-                }
-                FieldType::Flag => {
+            let named = |p: &twinaid_app::PickOption| {
+                (p.code.clone(), format!("{} {}", p.name(lang), p.code))
+            };
+            let (widget, options) = match (f.ty, pickers.get(f.name)) {
+                (_, Some(p)) if p.open => (
+                    "picker",
+                    p.options
+                        .iter()
+                        .map(named)
+                        .map(|(value, label)| Opt {
+                            value,
+                            label,
+                            selected: false,
+                        })
+                        .collect(),
+                ),
+                (_, Some(p)) => (
+                    "select",
+                    select_options(&value, f.required, p.options.iter().map(named)),
+                ),
+                (FieldType::Choice(cs), _) => (
+                    "select",
+                    select_options(
+                        &value,
+                        false,
+                        cs.iter()
+                            .map(|c| (c.code.to_string(), lang.pick(c.zh, c.en).to_string())),
+                    ),
+                ),
+                (FieldType::Flag, _) => {
                     let yes = matches!(value.as_str(), "yes" | "1" | "true" | "是");
                     (
                         "select",
@@ -717,19 +787,43 @@ fn inputs(
                         ],
                     )
                 }
-                FieldType::Date => ("date", Vec::new()),
+                (FieldType::Date, _) => ("date", Vec::new()),
                 _ if f.name == "note" => ("textarea", Vec::new()),
                 _ => ("text", Vec::new()),
+            };
+            let made = f.name == "code" && editing.is_none();
+            // On an edit the code stays, and a role that may change only
+            // some fields sees the others as they are.
+            let readonly = editing.is_some_and(|only| {
+                f.name == "code" || (!only.is_empty() && !only.contains(&f.name))
+            });
+            let shown = if readonly {
+                options
+                    .iter()
+                    .find(|o| o.selected)
+                    .map_or(value.clone(), |o| o.label.clone())
+            } else {
+                String::new()
             };
             Input {
                 name: f.name.into(),
                 label: label(f, lang).into(),
                 value,
-                required: f.required,
-                readonly: editing && f.name == "code",
+                // A new record's code is made when none is typed.
+                required: f.required && !made,
+                readonly,
+                shown,
                 widget: widget.into(),
                 options,
                 error: errors.get(f.name).cloned().unwrap_or_default(),
+                help: twinaid_domain::record_help::help(kind, f.name, lang)
+                    .unwrap_or_default()
+                    .into(),
+                placeholder: if made {
+                    crate::i18n::Tr { lang }.s("code_made").into()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect()
@@ -750,6 +844,9 @@ struct Filled<'a> {
     values: &'a BTreeMap<String, String>,
     errors: &'a BTreeMap<String, String>,
     general: String,
+    pickers: &'a BTreeMap<&'static str, twinaid_app::Picker>,
+    /// The only fields the user may change (empty: all).
+    edits_only: &'a [&'static str],
 }
 
 fn form_page(
@@ -792,7 +889,14 @@ fn form_page(
         page: Page::new(user, &title, &action, program, year),
         action,
         inputs: {
-            let mut list = inputs(kind, filled.values, filled.errors, code.is_some(), lang);
+            let mut list = inputs(
+                kind,
+                filled.values,
+                filled.errors,
+                filled.pickers,
+                code.map(|_| filled.edits_only),
+                lang,
+            );
             let reason = |name: &str| Input {
                 name: name.into(),
                 label: crate::i18n::Tr { lang }.s(name).into(),
@@ -802,6 +906,9 @@ fn form_page(
                 widget: "text".into(),
                 options: Vec::new(),
                 error: filled.errors.get(name).cloned().unwrap_or_default(),
+                help: String::new(),
+                placeholder: String::new(),
+                shown: String::new(),
             };
             if code.is_some() {
                 // Only needed, and then required, for a year whose assessment is published.
@@ -840,9 +947,14 @@ pub async fn new_form(
     if kind.is_yearly() {
         values.insert("year".to_string(), year.to_string());
     }
-    if let Some(unit) = state.app.permissions(&user.actor, &program).own_unit {
+    let perms = state.app.permissions(&user.actor, &program);
+    if let Some(unit) = perms.own_unit {
         values.insert("helper_unit".to_string(), unit);
     }
+    if let (Some(county), Some(_)) = (perms.own_county, kind.field("region_code")) {
+        values.insert("region_code".to_string(), county);
+    }
+    let pickers = state.app.pickers(&user.actor, &program, kind, year).await?;
     let page = form_page(
         &user,
         &program,
@@ -853,6 +965,8 @@ pub async fn new_form(
             values: &values,
             errors: &BTreeMap::new(),
             general: String::new(),
+            pickers: &pickers,
+            edits_only: &[],
         },
         terms,
     );
@@ -876,6 +990,11 @@ pub async fn edit_form(
         .app
         .edit_terms(&user.actor, &program, kind, Some(&code))
         .await?;
+    let pickers = state
+        .app
+        .pickers(&user.actor, &program, kind, record.year().unwrap_or(year))
+        .await?;
+    let edits_only = state.app.permissions(&user.actor, &program).edits_only;
     let page = form_page(
         &user,
         &program,
@@ -886,6 +1005,8 @@ pub async fn edit_form(
             values: &written(&record),
             errors: &BTreeMap::new(),
             general: String::new(),
+            pickers: &pickers,
+            edits_only: &edits_only,
         },
         terms,
     );
@@ -947,6 +1068,15 @@ async fn save(
                 .edit_terms(&user.actor, &program, kind, code.as_deref())
                 .await
                 .unwrap_or_default();
+            let typed_year = values
+                .get("year")
+                .and_then(|y| twinaid_domain::record::parse_year(y).ok())
+                .unwrap_or(year);
+            let pickers = state
+                .app
+                .pickers(&user.actor, &program, kind, typed_year)
+                .await
+                .unwrap_or_default();
             let page = form_page(
                 &user,
                 &program,
@@ -957,6 +1087,8 @@ async fn save(
                     values: &values,
                     errors: &errors,
                     general: message,
+                    pickers: &pickers,
+                    edits_only: &state.app.permissions(&user.actor, &program).edits_only,
                 },
                 terms,
             );

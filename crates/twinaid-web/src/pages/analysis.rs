@@ -1,0 +1,445 @@
+//! The analysis page: indicators laid out by county or fund source against
+//! indicators or years, with totals, a chart and every cell linked to the
+//! records behind it; the same table as a workbook.
+
+use super::{Scope, render, resolve_report};
+use crate::AppState;
+use crate::error::WebError;
+use crate::extract::Query;
+use crate::session::SignedIn;
+use crate::view::{Page, url_encode};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use std::sync::Arc;
+use twinaid_domain::Lang;
+use twinaid_domain::quantity::{figure, figure_number, figure_unit};
+use twinaid_domain::unit::SourceKind;
+use twinaid_domain::yearbook::{IndicatorFigures, UNALLOCATED, UNSPECIFIED, Yearbook};
+use twinaid_exchange::export::{ExportCell, ExportTable};
+
+/// The most years a table spans, so one request cannot ask for a century of yearbooks.
+const MOST_YEARS: i32 = 30;
+
+/// What the page is asked for, read from its query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Request {
+    program: Option<String>,
+    year: Option<i32>,
+    /// The first year, when the columns are years.
+    from: Option<i32>,
+    indicators: Vec<String>,
+    /// `county` or `source`.
+    rows: String,
+    /// `indicators` or `years`.
+    columns: String,
+    cumulative: bool,
+}
+
+fn request(params: &[(String, String)]) -> Request {
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, v)| n == k && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let pick = |k: &str, allowed: &[&str]| {
+        get(k)
+            .filter(|v| allowed.contains(&v.as_str()))
+            .unwrap_or_else(|| allowed[0].to_string())
+    };
+    Request {
+        program: get("program"),
+        year: get("year").and_then(|y| y.parse().ok()),
+        from: get("from").and_then(|y| y.parse().ok()),
+        indicators: params
+            .iter()
+            .filter(|(n, v)| n == "ind" && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect(),
+        rows: pick("rows", &["county", "source"]),
+        columns: pick("cols", &["indicators", "years"]),
+        cumulative: get("measure").as_deref() == Some("cumulative"),
+    }
+}
+
+/// One cell: the raw figure, as shown, and the records behind it.
+struct Cell {
+    raw: i64,
+    text: String,
+    href: String,
+}
+
+/// A column: one indicator in one year.
+struct Column {
+    label: String,
+    /// The yearbook it reads (an index into the yearbooks asked).
+    book: usize,
+    indicator: String,
+}
+
+/// The table the page shows and the workbook holds.
+struct Table {
+    columns: Vec<Column>,
+    rows: Vec<(String, Vec<Cell>)>,
+    totals: Vec<Cell>,
+}
+
+fn labelled(f: &IndicatorFigures, lang: Lang) -> String {
+    let unit = figure_unit(f.definition.unit, lang);
+    match lang {
+        Lang::Zh => format!("{}（{unit}）", f.definition.name(lang)),
+        Lang::En => format!("{} ({unit})", f.definition.name(lang)),
+    }
+}
+
+/// Lays the yearbooks out as asked: rows by county (all counties any
+/// yearbook has) or by source; a column per indicator (per year, when
+/// the columns are years).
+fn table(books: &[Arc<Yearbook>], asked: &Request, lang: Lang) -> Table {
+    let Some(last) = books.last() else {
+        return Table {
+            columns: Vec::new(),
+            rows: Vec::new(),
+            totals: Vec::new(),
+        };
+    };
+    let mut columns = Vec::new();
+    for code in &asked.indicators {
+        for (i, yb) in books.iter().enumerate() {
+            if let Some(f) = yb.indicator(code) {
+                let label = if books.len() > 1 {
+                    format!("{} {}", labelled(f, lang), yb.year)
+                } else {
+                    labelled(f, lang)
+                };
+                columns.push(Column {
+                    label,
+                    book: i,
+                    indicator: code.clone(),
+                });
+            }
+        }
+    }
+    let program = last.program.clone();
+    let cumulative = asked.cumulative;
+    let pick = |s: Option<&twinaid_domain::yearbook::Split>| {
+        s.map_or(0, |s| if cumulative { s.cumulative } else { s.year })
+    };
+    let cell = |c: &Column, region: Option<&str>, source: Option<&str>| -> Cell {
+        let yb = &books[c.book];
+        let Some(f) = yb.indicator(&c.indicator) else {
+            return Cell {
+                raw: 0,
+                text: "—".into(),
+                href: String::new(),
+            };
+        };
+        let raw = match (region, source) {
+            (Some(r), _) => pick(f.by_county.get(r)),
+            (_, Some(s)) => pick(f.by_source.get(s)),
+            _ => {
+                if cumulative {
+                    f.cumulative
+                } else {
+                    f.year
+                }
+            }
+        };
+        Cell {
+            raw,
+            text: figure(raw, f.definition.unit, lang),
+            href: super::yearbook::drill_href(&program, f, yb.year, cumulative, region, source),
+        }
+    };
+    let keys: Vec<(String, String)> = if asked.rows == "source" {
+        SourceKind::ALL
+            .iter()
+            .map(|s| (s.code().to_string(), s.name(lang).to_string()))
+            .chain([(
+                UNSPECIFIED.to_string(),
+                lang.pick("未分来源", "source not recorded").to_string(),
+            )])
+            .collect()
+    } else {
+        let mut all = std::collections::BTreeSet::new();
+        for yb in books {
+            all.extend(yb.county_keys().into_iter().map(str::to_string));
+        }
+        // Counties by code, then work recorded in no county.
+        let mut keys: Vec<String> = all.into_iter().filter(|k| k != UNALLOCATED).collect();
+        if books
+            .iter()
+            .any(|yb| yb.county_keys().contains(UNALLOCATED))
+        {
+            keys.push(UNALLOCATED.to_string());
+        }
+        keys.into_iter()
+            .map(|k| {
+                let label = if k == UNALLOCATED {
+                    lang.pick("未分地区", "no region").to_string()
+                } else {
+                    let (zh, en) = last.county_names(&k);
+                    format!("{} {k}", lang.pick(zh, en))
+                };
+                (k, label)
+            })
+            .collect()
+    };
+    let rows = keys
+        .iter()
+        .map(|(key, label)| {
+            let cells = columns
+                .iter()
+                .map(|c| {
+                    if asked.rows == "source" {
+                        cell(c, None, Some(key))
+                    } else {
+                        cell(c, Some(key), None)
+                    }
+                })
+                .collect();
+            (label.clone(), cells)
+        })
+        .collect();
+    let totals = columns.iter().map(|c| cell(c, None, None)).collect();
+    Table {
+        columns,
+        rows,
+        totals,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "analysis.html")]
+struct AnalysisPage {
+    page: Page,
+    /// Every indicator: (code, name, chosen).
+    indicators: Vec<(String, String, bool)>,
+    rows_by: String,
+    columns_by: String,
+    cumulative: bool,
+    from: i32,
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<Cell>)>,
+    totals: Vec<Cell>,
+    xlsx_href: String,
+    /// This view's address, to share.
+    link: String,
+    chart_data: String,
+}
+
+/// The years the table reads and the indicators it shows, as asked or by default.
+async fn books(
+    state: &AppState,
+    user: &SignedIn,
+    asked: &mut Request,
+) -> Result<(String, i32, Vec<Arc<Yearbook>>), WebError> {
+    let (program, year) = resolve_report(
+        state,
+        user,
+        &Scope {
+            program: asked.program.clone(),
+            year: asked.year,
+        },
+    )
+    .await?;
+    let years: Vec<i32> = if asked.columns == "years" {
+        let from = asked
+            .from
+            .unwrap_or(year - 4)
+            .clamp(year - MOST_YEARS + 1, year);
+        asked.from = Some(from);
+        (from..=year).collect()
+    } else {
+        vec![year]
+    };
+    let mut books = Vec::new();
+    for y in years {
+        books.push(state.app.yearbook(&user.actor, &program, y).await?);
+    }
+    if asked.indicators.is_empty() {
+        // By default, what the yearbook's county table shows: every indicator with a figure this year.
+        if let Some(last) = books.last() {
+            asked.indicators = last
+                .indicators
+                .iter()
+                .filter(|f| f.year != 0)
+                .map(|f| f.definition.code.clone())
+                .collect();
+        }
+    }
+    Ok((program, year, books))
+}
+
+fn query_of(program: &str, year: i32, asked: &Request) -> String {
+    let mut q = format!(
+        "program={}&year={year}&rows={}&cols={}",
+        url_encode(program),
+        asked.rows,
+        asked.columns
+    );
+    if let Some(from) = asked.from.filter(|_| asked.columns == "years") {
+        q.push_str(&format!("&from={from}"));
+    }
+    if asked.cumulative {
+        q.push_str("&measure=cumulative");
+    }
+    for i in &asked.indicators {
+        q.push_str(&format!("&ind={}", url_encode(i)));
+    }
+    q
+}
+
+/// The analysis page.
+pub async fn page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let mut asked = request(&params);
+    let (program, year, books) = books(&state, &user, &mut asked).await?;
+    let table = table(&books, &asked, lang);
+    let Some(last) = books.last() else {
+        return Err(WebError::not_found(lang));
+    };
+    let indicators = last
+        .indicators
+        .iter()
+        .map(|f| {
+            (
+                f.definition.code.clone(),
+                labelled(f, lang),
+                asked.indicators.contains(&f.definition.code),
+            )
+        })
+        .collect();
+    // The chart shows the first column by row, in the table's unit.
+    let first = table.columns.first().and_then(|c| {
+        books[c.book]
+            .indicator(&c.indicator)
+            .map(|f| (c, f.definition.unit))
+    });
+    let chart_data = match first {
+        Some((c, unit)) => serde_json::json!({
+            "title": c.label,
+            "labels": table.rows.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
+            "values": table.rows.iter().map(|(_, cells)| cells.first().map_or(0.0, |x| figure_number(x.raw, unit, lang))).collect::<Vec<_>>(),
+        }),
+        None => serde_json::Value::Null,
+    }
+    .to_string()
+    // Kept inside a <script> element: no "</" may appear in it.
+    .replace("</", "<\\/");
+    let query = query_of(&program, year, &asked);
+    let title = crate::i18n::Tr { lang }.s("analysis");
+    let here = format!("/analysis?{query}");
+    let page = AnalysisPage {
+        page: Page::new(&user, title, &here, &program, year),
+        indicators,
+        rows_by: asked.rows.clone(),
+        columns_by: asked.columns.clone(),
+        cumulative: asked.cumulative,
+        from: asked.from.unwrap_or(year - 4),
+        columns: table.columns.iter().map(|c| c.label.clone()).collect(),
+        rows: table.rows,
+        totals: table.totals,
+        xlsx_href: format!("/analysis.xlsx?{query}"),
+        link: here.clone(),
+        chart_data,
+    };
+    Ok(render(&page, lang))
+}
+
+/// The analysis table as a workbook: the same rows, columns and totals,
+/// numbers in the unit the headers name.
+pub async fn xlsx(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let lang = user.lang;
+    let mut asked = request(&params);
+    let (program, year, books) = books(&state, &user, &mut asked).await?;
+    let table = table(&books, &asked, lang);
+    let unit_of = |i: usize| {
+        table
+            .columns
+            .get(i)
+            .and_then(|c| books[c.book].indicator(&c.indicator))
+            .map(|f| f.definition.unit)
+    };
+    let number = |i: usize, c: &Cell| match unit_of(i) {
+        Some(u) => twinaid_exchange::reports::figure_cell(c.raw, u, lang),
+        None => ExportCell::Empty,
+    };
+    let first = match asked.rows.as_str() {
+        "source" => lang.pick("资金来源", "source"),
+        _ => lang.pick("县（市、区）", "county"),
+    };
+    let export = ExportTable {
+        name: lang.pick("分析", "analysis").to_string(),
+        title: format!(
+            "{} · {year}{}",
+            books
+                .last()
+                .map_or("", |b| lang.pick(&b.program_name_zh, &b.program_name_en)),
+            if asked.cumulative {
+                lang.pick("（累计）", " (cumulative)")
+            } else {
+                ""
+            }
+        ),
+        header: std::iter::once(first.to_string())
+            .chain(table.columns.iter().map(|c| c.label.clone()))
+            .collect(),
+        rows: table
+            .rows
+            .iter()
+            .map(|(label, cells)| {
+                std::iter::once(ExportCell::Text(label.clone()))
+                    .chain(cells.iter().enumerate().map(|(i, c)| number(i, c)))
+                    .collect()
+            })
+            .collect(),
+        totals: Some(
+            std::iter::once(ExportCell::Text(lang.pick("合计", "total").to_string()))
+                .chain(table.totals.iter().enumerate().map(|(i, c)| number(i, c)))
+                .collect(),
+        ),
+    };
+    let name = format!("{program}-{}-{year}.xlsx", lang.pick("分析", "analysis"));
+    super::files::workbook_response(&[export], &name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(q: &[(&str, &str)]) -> Vec<(String, String)> {
+        q.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_query_is_read_with_defaults_for_what_is_unknown() {
+        let r = request(&params(&[
+            ("ind", "aid_funds"),
+            ("ind", " projects "),
+            ("rows", "helper"),
+            ("cols", "years"),
+            ("measure", "cumulative"),
+            ("year", "2009"),
+        ]));
+        assert_eq!(r.indicators, ["aid_funds", "projects"]);
+        assert_eq!((r.rows.as_str(), r.columns.as_str()), ("county", "years"));
+        assert!(r.cumulative);
+        assert_eq!(r.year, Some(2009));
+        assert_eq!(
+            query_of("zj-sc", 2009, &r),
+            "program=zj-sc&year=2009&rows=county&cols=years&measure=cumulative&ind=aid_funds&ind=projects"
+        );
+    }
+}
