@@ -118,7 +118,9 @@ impl App {
             asks_unpaired_reason: office && kind.is_yearly() && kind.field("helper_unit").is_some(),
             steps_back_if_moved: false,
         };
-        if let (Some(code), RecordKind::Project, false) = (code, kind, office) {
+        // Only a helper unit can move a project (a county changes only its beneficiaries and note).
+        let moves = matches!(actor.role, Role::HelperUnit { .. });
+        if let (Some(code), RecordKind::Project, false, true) = (code, kind, office, moves) {
             let before = self.record_to_edit(actor, program, kind, code).await?;
             let rule = self.store.counting_rule(program).await?;
             let status = before

@@ -128,8 +128,8 @@ impl App {
         })
     }
 
-    /// Provinces and prefectures of the whole country, as suggestions for
-    /// a field that may name any region.
+    /// Provinces and prefectures of the whole country, for a field that
+    /// may name any region (a stored county stays as it is).
     async fn wide_places(&self, year: i32) -> Result<Picker, AppError> {
         let mut options = Vec::new();
         for level in [RegionLevel::Province, RegionLevel::Prefecture] {
@@ -139,7 +139,14 @@ impl App {
                 .await?;
             let codes: Vec<String> = names.iter().map(|n| n.code.to_string()).collect();
             let named = self.names_in_year(codes, year, None).await?;
-            options.extend(named.into_iter().map(|(code, (zh, en))| PickOption {
+            // The registry's placeholders ("市辖区", "县") name no place a person would pick.
+            let named = named.into_iter().filter(|(_, (zh, _))| {
+                !matches!(
+                    zh.as_str(),
+                    "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划"
+                )
+            });
+            options.extend(named.map(|(code, (zh, en))| PickOption {
                 code,
                 name_zh: zh,
                 name_en: en,
@@ -148,7 +155,7 @@ impl App {
         options.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(Picker {
             options,
-            open: true,
+            open: false,
         })
     }
 

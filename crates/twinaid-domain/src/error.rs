@@ -555,7 +555,7 @@ impl DomainError {
                 g.year
             ),
             (UnpairedReasonRequired(g), Lang::Zh) => format!(
-                "{}年没有 {} 与 {} 的结对关系：如确需记录，请在“结对外理由”中写明原因（将记入审计日志）",
+                "{}年没有 {} 与 {} 的结对关系：如确需记录，请在“不在结对范围内的理由”中写明原因（将记入审计日志）",
                 g.year,
                 g.unit.show(Lang::Zh),
                 g.region.show(Lang::Zh)

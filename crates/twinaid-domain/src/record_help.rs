@@ -71,8 +71,8 @@ fn own(kind: RecordKind, field: &str) -> Option<(&'static str, &'static str)> {
 fn common(field: &str) -> Option<(&'static str, &'static str)> {
     Some(match field {
         "code" => (
-            "留空则按年度、地区和类别自动生成，如 2010-510822-school-001；保存后不能修改。",
-            "Leave empty to have one made from year, place and category, e.g. 2010-510822-school-001; it cannot change once saved.",
+            "留空则按年度、地区等自动生成编号；保存后不能修改。",
+            "Leave empty to have one made from the year, place and kind; it cannot change once saved.",
         ),
         "year" => (
             "工作所属的年度，计入该年的年鉴。",
@@ -83,8 +83,8 @@ fn common(field: &str) -> Option<(&'static str, &'static str)> {
             "The helper unit that did the work; unit staff can choose only their own unit.",
         ),
         "region_code" => (
-            "受帮扶的县（或县内的乡镇、村），须与帮扶单位当年结对。",
-            "The helped county (or a place in it), paired with the helper unit in that year.",
+            "受帮扶的县，须与帮扶单位当年结对。",
+            "The helped county, paired with the helper unit in that year.",
         ),
         "illustrative" => (
             "仅为示意、不属于真实工作的数据选“是”。",
@@ -146,8 +146,8 @@ fn common(field: &str) -> Option<(&'static str, &'static str)> {
             "How many were built, e.g. ponds.",
         ),
         "beneficiaries" => (
-            "受益的人数，由县里填报。",
-            "People who benefit, reported by the county.",
+            "受益的人数，可由受帮扶县填报。",
+            "People who benefit; the county may report it.",
         ),
         "form" => ("资金或实物。", "Cash or in kind."),
         "date" => ("日期，格式 年-月-日。", "The date, as year-month-day."),
@@ -173,7 +173,7 @@ fn common(field: &str) -> Option<(&'static str, &'static str)> {
         "participants" => ("参加培训的人数。", "People trained."),
         "cost" => ("培训经费，单位元。", "The cost of the training in yuan."),
         "destination_region" => (
-            "劳动者输入的省或市。",
+            "劳动者外出务工所去的省或市。",
             "The province or city the workers went to.",
         ),
         "employer" => ("用工单位名称。", "The employer."),

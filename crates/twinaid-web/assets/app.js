@@ -79,6 +79,8 @@
         visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10, text: [data.map_unit || '', ''] },
         series: [{ type: 'map', map: 'helped', nameProperty: 'code', roam: true,
           label: { show: true, fontSize: 10, formatter: function (p) { return p.data ? p.data.label : ''; } },
+          emphasis: { label: { show: true, formatter: function (p) { return p.data ? p.data.label : ''; } } },
+          labelLayout: { hideOverlap: true },
           data: data.map.map(function (m) { return { name: m.code, label: m.label, value: m.value }; }) }]
       });
       window.addEventListener('resize', function () { c.resize(); });

@@ -150,7 +150,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "unpaired_reason",
-        "结对外理由（仅当该单位当年与该县无结对关系时填写，记入审计日志）",
+        "不在结对范围内的理由（仅当该单位当年与该县无结对关系时填写，记入审计日志）",
         "Reason outside the pairings (only when the unit is not paired with the county that year; kept in the audit log)",
     ),
     ("audit_checkpoint", "审计检查点", "Audit checkpoint"),
@@ -443,6 +443,18 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("code_made", "留空自动生成", "made for you if left empty"),
     ("skip_to_content", "跳到正文", "Skip to content"),
     ("menu", "菜单", "Menu"),
+    (
+        "yearbook_notes",
+        "说明：本年为当年数，累计为项目开始至本年的合计；上年、增减与增幅与上一年比较，上年无数据时为“—”。“其中：记录”与“其中：汇总数据”两列各以“本年 / 累计”给出来自逐条记录和来自汇总填报的部分，两者相加为本年和累计数。点击数字可查看其所依据的记录。",
+        "Notes: Year is the year's figure, Cumulative the total from the program's start to the year; Previous year, Change and Change % compare with the year before (— when it has no data). The columns from records and from aggregate values each give “year / cumulative”: the parts counted from single records and from reported totals, which add up to the year's and the cumulative figure. Click a figure to see the records behind it.",
+    ),
+    (
+        "no_previous_year",
+        "上年无数据，无增减",
+        "no previous year to compare",
+    ),
+    ("money_in_yuan", "金额以元显示", "amounts in yuan"),
+    ("money_in_wan", "金额以万元显示", "amounts in 10,000 yuan"),
     ("analysis", "分析", "Analysis"),
     ("analysis_rows", "行", "Rows"),
     ("analysis_columns", "列", "Columns"),

@@ -30,6 +30,16 @@ pub struct Page {
     pub admin: bool,
 }
 
+/// A heading or menu entry starts with a capital (English names are kept
+/// in lower case for running text; Chinese is unchanged).
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 impl Page {
     /// A page for a signed-in user.
     pub fn new(user: &SignedIn, title: &str, here: &str, program: &str, year: i32) -> Page {
@@ -38,12 +48,12 @@ impl Page {
             .iter()
             .map(|k| NavItem {
                 href: format!("/records/{}?program={}", k.code(), url_encode(program)),
-                label: k.name(user.lang).to_string(),
+                label: capitalized(k.name(user.lang)),
             })
             .collect();
         Page {
             t,
-            title: title.to_string(),
+            title: capitalized(title),
             user: signed_in_as(user),
             signed_in: true,
             csrf: user.csrf.clone(),

@@ -5164,3 +5164,46 @@ async fn the_analysis_page_reproduces_the_yearbook_county_table_and_exports_it()
         assert!(by_source.contains("<td>省直单位</td>"), "rows by source");
     }
 }
+
+#[tokio::test]
+async fn lists_show_money_in_wan_yuan_right_aligned_and_places_by_name() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (_, list, _) = b.get("/records/project?program=zj-sc&year=2009").await;
+    assert!(list.contains("帮扶资金（万元）"), "the unit in the header");
+    assert!(list.contains("<td class=\"num\">"), "numbers right-aligned");
+    assert!(list.contains("id=\"money-toggle\""));
+    let (_, yuan, _) = b
+        .get("/records/project?program=zj-sc&year=2009&unit=yuan")
+        .await;
+    assert!(yuan.contains("帮扶资金（元）") && !yuan.contains("帮扶资金（万元）"));
+    let (_, labour, _) = b
+        .get("/records/labour_transfer?program=zj-sc&year=2009")
+        .await;
+    assert!(labour.contains("浙江省 330000"), "a destination by name");
+    // A county's edit form shows what it may not change as text.
+    let operator = Actor::local_operator();
+    server
+        .app
+        .add_user(
+            &operator,
+            "qcform",
+            "青川",
+            "county form password",
+            &Role::HelpedCounty {
+                region: "510822".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut c = Browser::new(&server);
+    c.sign_in("qcform", "county form password").await;
+    let (status, form, _) = c
+        .get("/records/project/2009-510822-school/edit?program=zj-sc")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("<span class=\"readonly\" id=\"field-helper_unit\">"));
+    assert!(form.contains("<input name=\"beneficiaries\""));
+    assert!(!form.contains("step-back-notice"), "a county moves nothing");
+}

@@ -60,6 +60,20 @@ impl GuidancePage {
     }
 }
 
+/// Who issued a version of guidance and when, as people read it.
+fn issued(state: &AppState, r: &twinaid_app::GuidanceRow, lang: Lang) -> String {
+    let by = crate::history::actor_name(
+        &r.issued_by,
+        "",
+        &std::collections::HashMap::new(),
+        crate::i18n::Tr { lang },
+    );
+    format!(
+        "{by} · {}",
+        crate::view::local_time(&r.issued_at, state.time_zone)
+    )
+}
+
 async fn guidance_page(
     state: &AppState,
     user: &SignedIn,
@@ -74,28 +88,12 @@ async fn guidance_page(
     let outlines: Vec<(i64, String, twinaid_domain::guidance::Guidance)> = versions
         .iter()
         .filter(|(_, g)| g.kind == DocumentKind::Outline && g.covers(year))
-        .map(|(r, g)| {
-            (
-                r.version,
-                format!(
-                    "{} · {}",
-                    r.issued_by,
-                    crate::view::local_time(&r.issued_at, state.time_zone)
-                ),
-                g.clone(),
-            )
-        })
+        .map(|(r, g)| (r.version, issued(state, r, lang), g.clone()))
         .collect();
     let current = versions
         .iter()
         .find(|(_, g)| g.governs(year))
-        .map(|(r, g)| {
-            (
-                r.version,
-                format!("{} · {}", r.issued_by, r.issued_at),
-                g.clone(),
-            )
-        });
+        .map(|(r, g)| (r.version, issued(state, r, lang), g.clone()));
     let form = form.unwrap_or_else(|| {
         current
             .as_ref()
@@ -115,7 +113,7 @@ async fn guidance_page(
                 r.version,
                 format!("{} · {}", g.kind.name(lang), g.title),
                 format!("{}–{}", r.year_from, r.year_to),
-                format!("{} · {}", r.issued_by, r.issued_at),
+                issued(state, r, lang),
             )
         })
         .collect();

@@ -69,9 +69,13 @@ struct ListPage {
     page: Page,
     kind: String,
     columns: Vec<Column>,
-    rows: Vec<(String, Vec<String>)>,
+    /// Each row's link and cells: (text, numeric).
+    rows: Vec<(String, Vec<(String, bool)>)>,
     totals: Vec<String>,
     total_rows: i64,
+    /// Money in 万元 (the default in Chinese), with the link to show yuan; or the way back.
+    money_in_wan: bool,
+    money_toggle: String,
     page_no: i64,
     pages: i64,
     prev_href: String,
@@ -99,6 +103,8 @@ fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
 pub(crate) struct Names {
     units: HashMap<String, String>,
     places: BTreeMap<String, (String, String)>,
+    /// Money shown in 万元 (Chinese lists), not yuan.
+    wan: bool,
 }
 
 impl Names {
@@ -117,7 +123,31 @@ impl Names {
             .map(|u| (u.code.clone(), u.name(lang).to_string()))
             .collect();
         let places = state.app.place_names(&user.actor, program, year).await?;
-        Ok(Names { units, places })
+        Ok(Names {
+            units,
+            places,
+            wan: false,
+        })
+    }
+
+    /// Adds the names of regions anywhere in the country that records
+    /// name (a labour transfer's destination), as in `year`.
+    async fn with_regions(
+        mut self,
+        state: &AppState,
+        user: &SignedIn,
+        codes: Vec<String>,
+        year: i32,
+    ) -> Result<Names, WebError> {
+        let codes: Vec<String> = codes
+            .into_iter()
+            .filter(|c| !self.places.contains_key(c))
+            .collect();
+        if !codes.is_empty() {
+            let named = state.app.region_names(&user.actor, codes, year).await?;
+            self.places.extend(named);
+        }
+        Ok(self)
     }
 
     /// A cell with units and helped places by name.
@@ -127,7 +157,11 @@ impl Names {
             FieldType::HelperUnit | FieldType::HelpedUnit => {
                 self.units.get(&text).cloned().unwrap_or(text)
             }
-            FieldType::HelpedRegion => match self.places.get(&text) {
+            FieldType::Money if self.wan => match value {
+                FieldValue::Int(fen) => figure(*fen, twinaid_domain::UnitOfMeasure::Yuan, Lang::Zh),
+                _ => text,
+            },
+            FieldType::HelpedRegion | FieldType::Region => match self.places.get(&text) {
                 Some((zh, en)) => format!("{} {text}", lang.pick(zh, en)),
                 None => text,
             },
@@ -231,6 +265,8 @@ async fn make_list(
         .filter(|f| f.name != "note")
         .collect();
     let sorted_by = request.sort.clone().unwrap_or_default();
+    // Chinese lists show money in 万元, as officials read it; `unit=yuan` shows yuan.
+    let money_in_wan = lang == Lang::Zh && !params.iter().any(|(k, v)| k == "unit" && v == "yuan");
     let columns = fields
         .iter()
         .map(|f| {
@@ -240,7 +276,11 @@ async fn make_list(
                 ""
             };
             Column {
-                label: label(f, lang).to_string(),
+                label: if money_in_wan && f.ty == FieldType::Money {
+                    label(f, lang).replace("（元）", "（万元）")
+                } else {
+                    label(f, lang).to_string()
+                },
                 sort_href: format!(
                     "?{}",
                     query_string(
@@ -256,14 +296,34 @@ async fn make_list(
             }
         })
         .collect();
-    let names = Names::load(state, user, &program, year).await?;
+    let wide: Vec<String> = page
+        .records
+        .iter()
+        .flat_map(|r| {
+            fields
+                .iter()
+                .filter(|f| f.ty == FieldType::Region)
+                .filter_map(|f| r.get(f.name).as_text().map(str::to_string))
+        })
+        .collect();
+    let mut names = Names::load(state, user, &program, year)
+        .await?
+        .with_regions(state, user, wide, year)
+        .await?;
+    names.wan = money_in_wan;
+    let names = names;
     let places = &names.places;
     let display = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang);
+    let numeric =
+        |f: &FieldSpec| matches!(f.ty, FieldType::Money | FieldType::Km | FieldType::Count);
     let rows = page
         .records
         .iter()
         .map(|r| {
-            let cells = fields.iter().map(|f| display(f, r.get(f.name))).collect();
+            let cells = fields
+                .iter()
+                .map(|f| (display(f, r.get(f.name)), numeric(f)))
+                .collect();
             (
                 format!(
                     "/records/{}/{}?program={}",
@@ -278,7 +338,7 @@ async fn make_list(
     let totals = fields
         .iter()
         .map(|f| match page.sums.iter().find(|(n, _)| *n == f.name) {
-            Some((_, sum)) => cell(f, &FieldValue::Int(*sum), lang),
+            Some((_, sum)) => display(f, &FieldValue::Int(*sum)),
             None => String::new(),
         })
         .collect();
@@ -445,6 +505,18 @@ async fn make_list(
         rows,
         totals,
         total_rows: page.total_rows,
+        money_in_wan,
+        money_toggle: if lang == Lang::Zh {
+            format!(
+                "?{}",
+                query_string(
+                    &params,
+                    &[("unit", if money_in_wan { "yuan" } else { "" }.to_string())]
+                )
+            )
+        } else {
+            String::new()
+        },
         page_no,
         pages,
         prev_href: nav(page_no - 1),
@@ -798,10 +870,13 @@ fn inputs(
                 f.name == "code" || (!only.is_empty() && !only.contains(&f.name))
             });
             let shown = if readonly {
-                options
-                    .iter()
-                    .find(|o| o.selected)
-                    .map_or(value.clone(), |o| o.label.clone())
+                match options.iter().find(|o| o.selected) {
+                    Some(o) => o.label.clone(),
+                    None if f.ty.is_integer() && f.ty != FieldType::ProgramYear => {
+                        twinaid_domain::money::group_thousands(&value)
+                    }
+                    None => value.clone(),
+                }
             } else {
                 String::new()
             };
