@@ -59,6 +59,11 @@ pub struct Permissions {
     /// The only fields the actor may change on a record it edits; empty
     /// when it may change every field.
     pub edits_only: Vec<&'static str>,
+    /// Parts of the site the actor can open, for its menu: the plans and
+    /// to-do, the year-end inspection, the experts' scoring.
+    pub opens_plans: bool,
+    pub opens_inspections: bool,
+    pub opens_experts: bool,
 }
 
 impl Permissions {
@@ -73,6 +78,9 @@ impl Permissions {
                 adds: all.clone(),
                 edits: all.clone(),
                 deletes: all,
+                opens_plans: true,
+                opens_inspections: true,
+                opens_experts: true,
                 ..Permissions::default()
             },
             Role::HelperUnit { unit } => Permissions {
@@ -81,6 +89,8 @@ impl Permissions {
                 edits: HELPER_KINDS.to_vec(),
                 deletes: HELPER_KINDS.to_vec(),
                 own_unit: Some(unit.clone()),
+                opens_plans: true,
+                opens_inspections: true,
                 ..Permissions::default()
             },
             Role::HelpedCounty { region } => Permissions {
@@ -88,15 +98,19 @@ impl Permissions {
                 edits: vec![RecordKind::Project],
                 own_county: Some(region.clone()),
                 edits_only: COUNTY_FIELDS.to_vec(),
+                opens_plans: true,
                 ..Permissions::default()
             },
             Role::Viewer => Permissions {
                 reads: true,
+                opens_plans: true,
                 ..Permissions::default()
             },
-            Role::Administrator | Role::ProgramOffice { .. } | Role::Expert => {
-                Permissions::default()
-            }
+            Role::Expert => Permissions {
+                opens_experts: true,
+                ..Permissions::default()
+            },
+            Role::Administrator | Role::ProgramOffice { .. } => Permissions::default(),
         }
     }
 

@@ -443,6 +443,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("code_made", "留空自动生成", "made for you if left empty"),
     ("skip_to_content", "跳到正文", "Skip to content"),
     ("menu", "菜单", "Menu"),
+    ("home_county", "本县：", "My county: "),
+    ("home_unit", "本单位：", "My unit: "),
+    ("home_county_projects", "本县项目", "Projects in my county"),
+    ("home_unit_projects", "本单位项目", "My unit's projects"),
+    ("home_plan", "本单位年度计划", "My unit's annual plan"),
+    ("home_new_project", "新建项目", "New project"),
     (
         "yearbook_notes",
         "说明：本年为当年数，累计为项目开始至本年的合计；上年、增减与增幅与上一年比较，上年无数据时为“—”。“其中：记录”与“其中：汇总数据”两列各以“本年 / 累计”给出来自逐条记录和来自汇总填报的部分，两者相加为本年和累计数。点击数字可查看其所依据的记录。",

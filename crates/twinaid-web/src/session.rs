@@ -14,6 +14,9 @@ use twinaid_domain::Lang;
 pub const SESSION_COOKIE: &str = "twinaid_session";
 /// The remembered language.
 pub const LANG_COOKIE: &str = "twinaid_lang";
+/// The year a user last chose for a program's reports: `user|program|year`,
+/// each part percent-encoded; honoured only for that user.
+pub const YEAR_COOKIE: &str = "twinaid_year";
 /// The sign-in form's CSRF token (there is no session yet to hold it).
 pub const SIGNIN_CSRF_COOKIE: &str = "twinaid_signin";
 
@@ -219,6 +222,33 @@ pub struct SignedIn {
     /// How the header names the person: display name and what they work for.
     pub display_name: String,
     pub scope_name: Option<(String, Option<String>)>,
+    /// The year this user last chose for a program's reports: (program, year).
+    pub remembered_year: Option<(String, i32)>,
+}
+
+/// Reads the remembered year if it is this user's.
+fn remembered_year(headers: &axum::http::HeaderMap, user: &str) -> Option<(String, i32)> {
+    let value = cookie(headers, YEAR_COOKIE)?;
+    let mut parts = value.split('|');
+    let (who, program, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let decode = |s: &str| crate::view::url_decode(s);
+    (decode(who)? == user).then_some(())?;
+    Some((decode(program)?, year.parse().ok()?))
+}
+
+/// The cookie that remembers the year a user chose for a program's reports.
+pub fn remember_year(
+    user: &SignedIn,
+    program: &str,
+    year: i32,
+    security: CookieSecurity,
+) -> (axum::http::HeaderName, HeaderValue) {
+    let value = format!(
+        "{}|{}|{year}",
+        crate::view::url_encode(&user.actor.name),
+        crate::view::url_encode(program)
+    );
+    set_cookie(YEAR_COOKIE, &value, Some(365 * 24 * 3600), security)
 }
 
 impl SignedIn {
@@ -240,7 +270,9 @@ impl FromRequestParts<AppState> for SignedIn {
             match state.app.session(&token).await {
                 Ok(Some(session)) => {
                     crate::requests::WhoAsked::set(parts, &session.actor.name);
+                    let remembered_year = remembered_year(&parts.headers, &session.actor.name);
                     return Ok(SignedIn {
+                        remembered_year,
                         actor: session.actor,
                         csrf: session.csrf_token,
                         lang,

@@ -28,6 +28,8 @@ pub struct Page {
     pub kinds: Vec<NavItem>,
     /// Whether the user manages accounts (the menu links to 用户管理).
     pub admin: bool,
+    /// What the user's role can open in the program, so the menu offers nothing else.
+    pub can: twinaid_app::Permissions,
 }
 
 /// A heading or menu entry starts with a capital (English names are kept
@@ -62,6 +64,16 @@ impl Page {
             year,
             kinds,
             admin: matches!(user.actor.role, twinaid_app::Role::Administrator),
+            can: {
+                // A page of no program (the account, tokens) offers what the user's own program does.
+                let scope = match &user.actor.role {
+                    twinaid_app::Role::ProgramOffice { program: own } if program.is_empty() => {
+                        own.as_str()
+                    }
+                    _ => program,
+                };
+                twinaid_app::Permissions::of(&user.actor, scope)
+            },
         }
     }
 
@@ -78,6 +90,7 @@ impl Page {
             year: 0,
             kinds: Vec::new(),
             admin: false,
+            can: twinaid_app::Permissions::default(),
         }
     }
 }
@@ -107,6 +120,24 @@ pub fn local_time(at: &str, zone: chrono::FixedOffset) -> String {
                 .to_string()
         },
     )
+}
+
+/// Reads back what [`url_encode`] wrote; `None` for malformed text.
+pub fn url_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// Percent-encodes a query value.
@@ -186,6 +217,15 @@ pub fn file_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_reads_back_what_encoding_wrote() {
+        for text in ["zj-sc", "a b|c", "青川县", "%"] {
+            assert_eq!(url_decode(&url_encode(text)).as_deref(), Some(text));
+        }
+        assert_eq!(url_decode("%zz"), None);
+        assert_eq!(url_decode("%4"), None);
+    }
 
     #[test]
     fn stored_times_are_shown_in_the_servers_zone() {

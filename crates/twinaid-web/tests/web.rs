@@ -4885,6 +4885,9 @@ async fn reports_open_on_the_year_the_office_closed() {
     );
     let (_, chosen, _) = b.get("/?program=zj-sc&year=2010").await;
     assert_eq!(opens_on(&chosen), "2010", "a chosen year is shown");
+    // ... and remembered for this user; a new browser opens on the default again.
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
     // With 2011 begun, 2010 is the year before the latest.
     add("NEW-YEAR-2", "2011").await.unwrap();
     let (_, home, _) = b.get("/").await;
@@ -5206,4 +5209,70 @@ async fn lists_show_money_in_wan_yuan_right_aligned_and_places_by_name() {
     assert!(form.contains("<span class=\"readonly\" id=\"field-helper_unit\">"));
     assert!(form.contains("<input name=\"beneficiaries\""));
     assert!(!form.contains("step-back-notice"), "a county moves nothing");
+}
+
+#[tokio::test]
+async fn each_role_starts_on_its_own_work_with_a_menu_of_what_it_can_open() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    for (name, role) in [
+        (
+            "homeqc",
+            Role::HelpedCounty {
+                region: "510822".into(),
+            },
+        ),
+        (
+            "homehz",
+            Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        ),
+        ("homeexpert", Role::Expert),
+    ] {
+        server
+            .app
+            .add_user(&operator, name, name, "home page password", &role)
+            .await
+            .unwrap();
+    }
+    // A county: its county's figures and to-do first; no inspections or experts in its menu.
+    let mut c = Browser::new(&server);
+    c.sign_in("homeqc", "home page password").await;
+    let (status, home, _) = c.get("/?program=zj-sc&year=2009").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        home.contains("id=\"home\"") && home.contains("本县：青川县"),
+        "the county's card"
+    );
+    assert!(home.contains("id=\"home-figures\"") && home.contains("region=510822"));
+    assert!(!home.contains("href=\"/inspections") && !home.contains("href=\"/experts"));
+    assert!(home.contains("href=\"/plans"), "its to-do list");
+    // A helper unit: its unit, its plan, a new project.
+    let mut h = Browser::new(&server);
+    h.sign_in("homehz", "home page password").await;
+    let (_, home, _) = h.get("/?program=zj-sc&year=2009").await;
+    assert!(home.contains("本单位：杭州市人民政府") && home.contains("/plans/hangzhou?"));
+    assert!(home.contains("href=\"/inspections") && !home.contains("href=\"/experts"));
+    // An expert goes to its scoring, and its menu offers nothing else to read.
+    let mut e = Browser::new(&server);
+    e.sign_in("homeexpert", "home page password").await;
+    let (status, _, location) = e.get("/").await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/experts"))
+    );
+    let (_, experts, _) = e.get("/experts?program=zj-sc&year=2009").await;
+    assert!(!experts.contains("href=\"/yearbook") && experts.contains("href=\"/experts"));
+    // The year a user chose is where the next report opens, for that user only.
+    let (_, first, _) = h.get("/yearbook?program=zj-sc").await;
+    assert!(first.contains("2009"), "the closed year");
+    let _ = h.get("/?program=zj-sc&year=2010").await;
+    let (_, again, _) = h.get("/yearbook?program=zj-sc").await;
+    assert!(again.contains("value=\"2010\""), "remembered: 2010");
+    let (_, other, _) = c.get("/yearbook?program=zj-sc").await;
+    assert!(
+        other.contains("value=\"2009\""),
+        "another user still opens on 2009"
+    );
 }

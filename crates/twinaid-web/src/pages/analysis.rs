@@ -299,6 +299,7 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let mut asked = request(&params);
+    let year_asked = asked.year;
     let (program, year, books) = books(&state, &user, &mut asked).await?;
     let table = table(&books, &asked, lang);
     let Some(last) = books.last() else {
@@ -349,7 +350,13 @@ pub async fn page(
         link: here.clone(),
         chart_data,
     };
-    Ok(render(&page, lang))
+    Ok(super::remembering(
+        render(&page, lang),
+        &state,
+        &user,
+        &program,
+        year_asked,
+    ))
 }
 
 /// The analysis table as a workbook: the same rows, columns and totals,

@@ -11,7 +11,7 @@ use crate::view::{Page, url_encode};
 use askama::Template;
 use axum::extract::State;
 use axum::http::Uri;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use twinaid_domain::Lang;
@@ -41,10 +41,22 @@ pub struct Bar {
     pub href: String,
 }
 
+/// What a helper unit or a county sees first: its own figures, its to-do
+/// and the way to its records.
+pub struct Home {
+    pub title: String,
+    /// (indicator with unit, the year's figure, cumulative) for a county.
+    pub figures: Vec<(String, Bar, Bar)>,
+    /// (step, project code, project name, link)
+    pub tasks: Vec<(String, String, String, String)>,
+    pub links: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     page: Page,
+    home: Option<Home>,
     years: Vec<i32>,
     headline: Vec<Row>,
     funds_by_source: Vec<Bar>,
@@ -74,6 +86,10 @@ pub async fn page(
     uri: Uri,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
+    // An expert's work is scoring; that is where it starts.
+    if matches!(user.actor.role, twinaid_app::Role::Expert) {
+        return Ok(axum::response::Redirect::to("/experts").into_response());
+    }
     let (program, year) = resolve_report(
         &state,
         &user,
@@ -83,8 +99,10 @@ pub async fn page(
         },
     )
     .await?;
+    let asked = q.year;
     let make = make(&state, &user, program.clone(), year, q);
-    kept_page(&state, &user, &program, year, &uri, make).await
+    let response = kept_page(&state, &user, &program, year, &uri, make).await?;
+    Ok(super::remembering(response, &state, &user, &program, asked))
 }
 
 async fn make(
@@ -231,8 +249,10 @@ async fn make(
         Lang::En => format!("{} · {year}", yb.program_name_en),
     };
     let here = format!("/?program={}&year={year}", url_encode(&program));
+    let home = home(state, user, &program, year, &yb).await?;
     let page = DashboardPage {
         page: Page::new(user, &title, &here, &program, year),
+        home,
         years,
         headline,
         funds_by_source,
@@ -247,4 +267,118 @@ async fn make(
         chart_data,
     };
     Ok(render(&page, lang))
+}
+
+/// The home card of a helper unit or a county, or none for other roles.
+async fn home(
+    state: &AppState,
+    user: &SignedIn,
+    program: &str,
+    year: i32,
+    yb: &twinaid_domain::yearbook::Yearbook,
+) -> Result<Option<Home>, WebError> {
+    let lang = user.lang;
+    let t = crate::i18n::Tr { lang };
+    let perms = state.app.permissions(&user.actor, program);
+    let (title, figures, mut links) = match (&perms.own_county, &perms.own_unit) {
+        (Some(county), _) => {
+            let (zh, en) = yb.county_names(county);
+            let figures = yb
+                .indicators
+                .iter()
+                .filter(|f| {
+                    f.by_county
+                        .get(county.as_str())
+                        .is_some_and(|s| s.cumulative != 0)
+                })
+                .map(|f| {
+                    let split = f
+                        .by_county
+                        .get(county.as_str())
+                        .copied()
+                        .unwrap_or_default();
+                    let unit = f.definition.unit;
+                    (
+                        format!(
+                            "{}{}{}{}",
+                            f.definition.name(lang),
+                            t.s("open"),
+                            figure_unit(unit, lang),
+                            t.s("close")
+                        ),
+                        Bar {
+                            label: String::new(),
+                            value: figure(split.year, unit, lang),
+                            href: drill_href(program, f, year, false, Some(county), None),
+                        },
+                        Bar {
+                            label: String::new(),
+                            value: figure(split.cumulative, unit, lang),
+                            href: drill_href(program, f, year, true, Some(county), None),
+                        },
+                    )
+                })
+                .collect();
+            let links = vec![(
+                t.s("home_county_projects").to_string(),
+                format!(
+                    "/records/project?program={}&year={year}&region={}",
+                    url_encode(program),
+                    url_encode(county)
+                ),
+            )];
+            (
+                format!("{}{}", t.s("home_county"), lang.pick(zh, en)),
+                figures,
+                links,
+            )
+        }
+        (None, Some(unit)) => {
+            let name = state
+                .app
+                .units(&user.actor, program)
+                .await?
+                .into_iter()
+                .find(|u| &u.code == unit)
+                .map_or(unit.clone(), |u| u.name(lang).to_string());
+            let links = vec![
+                (
+                    t.s("home_plan").to_string(),
+                    format!(
+                        "/plans/{}?program={}&year={year}",
+                        url_encode(unit),
+                        url_encode(program)
+                    ),
+                ),
+                (
+                    t.s("home_unit_projects").to_string(),
+                    format!(
+                        "/records/project?program={}&year={year}",
+                        url_encode(program)
+                    ),
+                ),
+                (
+                    t.s("home_new_project").to_string(),
+                    format!(
+                        "/records/project/new?program={}&year={year}",
+                        url_encode(program)
+                    ),
+                ),
+            ];
+            (format!("{}{name}", t.s("home_unit")), Vec::new(), links)
+        }
+        _ => return Ok(None),
+    };
+    links.push((
+        t.s("plans").to_string(),
+        format!("/plans?program={}&year={year}", url_encode(program)),
+    ));
+    let tasks =
+        super::plans::task_rows(state.app.tasks(&user.actor, program).await?, program, lang);
+    Ok(Some(Home {
+        title,
+        figures,
+        tasks,
+        links,
+    }))
 }

@@ -83,6 +83,23 @@ pub async fn kept_page(
     crate::kept::kept(state, &user.actor, user.kept_key(), program, what, make).await
 }
 
+/// Remembers the year a user asked a report for, so the next report opens on it.
+pub fn remembering(
+    mut response: Response,
+    state: &AppState,
+    user: &SignedIn,
+    program: &str,
+    asked: Option<i32>,
+) -> Response {
+    if let Some(year) = asked
+        && user.remembered_year.as_ref() != Some(&(program.to_string(), year))
+    {
+        let (name, value) = crate::session::remember_year(user, program, year, state.cookies);
+        response.headers_mut().append(name, value);
+    }
+    response
+}
+
 /// The program and year a page is about.
 #[derive(Debug, Deserialize, Default)]
 pub struct Scope {
@@ -128,7 +145,11 @@ async fn resolve_for(
     };
     let year = match scope.year {
         Some(y) => y,
-        None if report => state.app.closed_year(&user.actor, &program).await?,
+        // A report opens on the year this user last chose, else the one the office closed.
+        None if report => match &user.remembered_year {
+            Some((p, y)) if *p == program => *y,
+            _ => state.app.closed_year(&user.actor, &program).await?,
+        },
         None => state.app.latest_year(&user.actor, &program).await?,
     };
     Ok((program, year))

@@ -165,27 +165,7 @@ pub async fn page(
             }
         })
         .collect();
-    let step_name = |step: &str| match step {
-        "verify" => lang.pick("待核查", "to verify"),
-        "register" => lang.pick("待登记", "to register"),
-        "inspect" => lang.pick("待验收", "to inspect"),
-        "start" => lang.pick("待开工", "to start"),
-        "complete" => lang.pick("待报告完工", "to report complete"),
-        _ => lang.pick("待重新申报", "to resubmit"),
-    };
-    let tasks = app
-        .tasks(&user.actor, &program)
-        .await?
-        .into_iter()
-        .map(|t| {
-            let href = format!(
-                "/records/project/{}?program={}",
-                url_encode(&t.project),
-                url_encode(&program)
-            );
-            (step_name(t.step).to_string(), t.project, t.name, href)
-        })
-        .collect();
+    let tasks = task_rows(app.tasks(&user.actor, &program).await?, &program, lang);
     let title = crate::i18n::Tr { lang }.s("plans");
     let here = format!("/plans?program={}&year={year}", url_encode(&program));
     Ok(render(
@@ -361,4 +341,31 @@ pub async fn plan_action(
         Err(e) => return Err(WebError::from_app(e, user.lang)),
     }
     Ok(axum::response::Redirect::to(&target).into_response())
+}
+
+/// The to-do list as pages show it: (step, project code, project name, link).
+pub(crate) fn task_rows(
+    tasks: Vec<twinaid_app::Task>,
+    program: &str,
+    lang: twinaid_domain::Lang,
+) -> Vec<(String, String, String, String)> {
+    let step_name = |step: &str| match step {
+        "verify" => lang.pick("待核查", "to verify"),
+        "register" => lang.pick("待登记", "to register"),
+        "inspect" => lang.pick("待验收", "to inspect"),
+        "start" => lang.pick("待开工", "to start"),
+        "complete" => lang.pick("待报告完工", "to report complete"),
+        _ => lang.pick("待重新申报", "to resubmit"),
+    };
+    tasks
+        .into_iter()
+        .map(|t| {
+            let href = format!(
+                "/records/project/{}?program={}",
+                url_encode(&t.project),
+                url_encode(program)
+            );
+            (step_name(t.step).to_string(), t.project, t.name, href)
+        })
+        .collect()
 }

@@ -215,7 +215,10 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let (program, year) = resolve_report(&state, &user, &scope).await?;
     let make = make(&state, &user, program.clone(), year);
-    kept_page(&state, &user, &program, year, &uri, make).await
+    let response = kept_page(&state, &user, &program, year, &uri, make).await?;
+    Ok(super::remembering(
+        response, &state, &user, &program, scope.year,
+    ))
 }
 
 async fn make(
