@@ -200,6 +200,7 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/yearbook", get(pages::yearbook::page))
         .route("/yearbook.xlsx", get(pages::files::yearbook_xlsx))
         .route("/analysis", get(pages::analysis::page))
+        .route("/search", get(pages::search::page))
         .route("/analysis.xlsx", get(pages::analysis::xlsx))
         .route("/yearbook.docx", get(pages::files::yearbook_docx))
         .route("/yearbook.pdf", get(pages::files::yearbook_pdf))

@@ -935,6 +935,7 @@ async fn the_main_pages_pass_axe_and_fit_a_phone() {
         "/?program=zj-sc&year=2009",
         "/yearbook?program=zj-sc&year=2009",
         "/analysis?program=zj-sc&year=2009",
+        "/search?program=zj-sc&q=青川",
         "/records/project?program=zj-sc&year=2009",
         "/records/project/2009-510822-school?program=zj-sc",
         "/records/project/new?program=zj-sc&year=2009",

@@ -5276,3 +5276,47 @@ async fn each_role_starts_on_its_own_work_with_a_menu_of_what_it_can_open() {
         "another user still opens on 2009"
     );
 }
+
+#[tokio::test]
+async fn search_finds_units_places_and_records_by_name_or_code_within_what_a_role_sees() {
+    let server = spawn(None).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, found, _) = b.get("/search?program=zj-sc&q=博树").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        found.contains("阆中市博树乡大桥") && found.contains("/records/project/2009-boshu-bridge?")
+    );
+    let (_, units, _) = b.get("/search?program=zj-sc&q=杭州").await;
+    assert!(units.contains("杭州市人民政府"), "a unit by name");
+    let (_, places, _) = b.get("/search?program=zj-sc&q=510822").await;
+    assert!(places.contains("青川县"), "a place by code");
+    let (_, none, _) = b.get("/search?program=zj-sc&q=没有这个词").await;
+    assert!(none.contains("id=\"no-hits\""));
+    // A county finds only what is in its county.
+    server
+        .app
+        .add_user(
+            &Actor::local_operator(),
+            "searchqc",
+            "青川",
+            "search test password",
+            &Role::HelpedCounty {
+                region: "510822".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let mut c = Browser::new(&server);
+    c.sign_in("searchqc", "search test password").await;
+    let (_, theirs, _) = c.get("/search?program=zj-sc&q=博树").await;
+    assert!(
+        !theirs.contains("阆中市博树乡大桥"),
+        "Langzhong is not its county"
+    );
+    let (_, header, _) = c.get("/?program=zj-sc&year=2009").await;
+    assert!(
+        header.contains("id=\"header-search\""),
+        "searched from every page"
+    );
+}

@@ -11,6 +11,7 @@ pub mod plans;
 pub mod progress;
 pub mod records;
 pub mod registry;
+pub mod search;
 pub mod signin;
 pub mod structure;
 pub mod tokens;
