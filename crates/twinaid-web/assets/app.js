@@ -26,8 +26,8 @@
   if (!dataNode || !window.echarts) { return; }
   var data = JSON.parse(dataNode.textContent);
   var zh = data.lang === 'zh';
-  // Money arrives in yuan; Chinese tables and charts use 万元.
-  var money = function (yuan) { return zh ? Math.round(yuan / 100) / 100 : yuan; };
+  // Money arrives in the tables' unit (万元 in Chinese, yuan in English), made by the server's one formatter.
+  var money = function (value) { return value; };
   var chart = function (id) {
     var node = document.getElementById(id);
     return node ? echarts.init(node) : null;

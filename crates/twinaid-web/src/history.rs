@@ -5,7 +5,7 @@ use crate::i18n::Tr;
 use crate::view::label;
 use std::collections::HashMap;
 use twinaid_domain::Lang;
-use twinaid_domain::record::{FieldSpec, FieldValue, RecordKind};
+use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, RecordKind};
 
 /// One changed field: its label and its value before and after, as shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +91,23 @@ fn lines(
         .filter(|k| !IDENTITY.contains(k))
         .filter_map(|key| {
             let new = after.get(key).unwrap_or(&null);
-            let spec = specs.iter().find(|s| s.name == key);
+            // Outside a record kind, a unit or a place is still shown by its name.
+            let stand_in = match key {
+                "unit" | "helper_unit" | "inspector_unit" | "helped_unit" => {
+                    Some(FieldType::HelperUnit)
+                }
+                "region" | "region_code" | "county" => Some(FieldType::HelpedRegion),
+                _ => None,
+            }
+            .map(|ty| FieldSpec {
+                name: "",
+                ty,
+                required: false,
+                default: None,
+                zh: "",
+                en: "",
+            });
+            let spec = specs.iter().find(|s| s.name == key).or(stand_in.as_ref());
             let text = |v: &serde_json::Value| match spec {
                 Some(spec) => show(spec, &field_value(spec, v)),
                 // An account's role by its name.
@@ -102,8 +118,8 @@ fn lines(
                 None => plain(v, Tr { lang }),
             };
             let field = match spec {
-                Some(s) => label(s, lang).to_string(),
-                None => Tr { lang }
+                Some(s) if !s.name.is_empty() => label(s, lang).to_string(),
+                _ => Tr { lang }
                     .get(&format!("audit_field_{key}"))
                     .map_or_else(|| key.to_string(), str::to_string),
             };
@@ -302,6 +318,23 @@ mod tests {
             (odd[0].before.as_deref(), odd[0].after.as_str()),
             (Some("[1,2]"), "not json")
         );
+    }
+
+    #[test]
+    fn units_and_places_outside_record_kinds_are_shown_as_the_page_names_them() {
+        let named = |spec: &FieldSpec, v: &FieldValue| match (spec.ty, v) {
+            (FieldType::HelperUnit, FieldValue::Text(t)) if t == "wenzhou" => {
+                "温州市人民政府".into()
+            }
+            (FieldType::HelpedRegion, FieldValue::Text(t)) if t == "511324" => {
+                "仪陇县 511324".into()
+            }
+            _ => cell(spec, v, Lang::Zh),
+        };
+        let after = r#"{"unit":"wenzhou","region":"511324","rating":90}"#;
+        let c = changes("satisfaction", None, Some(after), Lang::Zh, &named);
+        let shown: Vec<&str> = c.iter().map(|c| c.after.as_str()).collect();
+        assert_eq!(shown, ["90", "仪陇县 511324", "温州市人民政府"], "{c:?}");
     }
 
     #[test]

@@ -442,6 +442,7 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("code_made", "留空自动生成", "made for you if left empty"),
     ("skip_to_content", "跳到正文", "Skip to content"),
     ("menu", "菜单", "Menu"),
+    ("plan_state", "进度", "Progress"),
     ("search", "搜索", "Search"),
     ("search_words", "名称或编号", "Name or code"),
     (

@@ -13,9 +13,9 @@ use axum::extract::State;
 use axum::response::Response;
 use std::sync::Arc;
 use twinaid_domain::Lang;
-use twinaid_domain::quantity::{figure, figure_number, figure_unit};
+use twinaid_domain::quantity::{figure, figure_number};
 use twinaid_domain::unit::SourceKind;
-use twinaid_domain::yearbook::{IndicatorFigures, UNALLOCATED, UNSPECIFIED, Yearbook};
+use twinaid_domain::yearbook::{UNALLOCATED, UNSPECIFIED, Yearbook};
 use twinaid_exchange::export::{ExportCell, ExportTable};
 
 /// The most years a table spans, so one request cannot ask for a century of yearbooks.
@@ -85,14 +85,6 @@ struct Table {
     totals: Vec<Cell>,
 }
 
-fn labelled(f: &IndicatorFigures, lang: Lang) -> String {
-    let unit = figure_unit(f.definition.unit, lang);
-    match lang {
-        Lang::Zh => format!("{}（{unit}）", f.definition.name(lang)),
-        Lang::En => format!("{} ({unit})", f.definition.name(lang)),
-    }
-}
-
 /// Lays the yearbooks out as asked: rows by county (all counties any
 /// yearbook has) or by source; a column per indicator (per year, when
 /// the columns are years).
@@ -109,9 +101,13 @@ fn table(books: &[Arc<Yearbook>], asked: &Request, lang: Lang) -> Table {
         for (i, yb) in books.iter().enumerate() {
             if let Some(f) = yb.indicator(code) {
                 let label = if books.len() > 1 {
-                    format!("{} {}", labelled(f, lang), yb.year)
+                    format!(
+                        "{} {}",
+                        super::yearbook::labelled(&f.definition, lang),
+                        yb.year
+                    )
                 } else {
-                    labelled(f, lang)
+                    super::yearbook::labelled(&f.definition, lang)
                 };
                 columns.push(Column {
                     label,
@@ -311,7 +307,7 @@ pub async fn page(
         .map(|f| {
             (
                 f.definition.code.clone(),
-                labelled(f, lang),
+                super::yearbook::labelled(&f.definition, lang),
                 asked.indicators.contains(&f.definition.code),
             )
         })

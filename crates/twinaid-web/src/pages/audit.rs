@@ -115,7 +115,6 @@ pub async fn page(
     let mut places: BTreeMap<String, Names> = BTreeMap::new();
     for e in &entries {
         if let Some(p) = &e.program
-            && RecordKind::parse(&e.entity).is_some()
             && !places.contains_key(p)
         {
             // Places by the names they have now: the log spans years.

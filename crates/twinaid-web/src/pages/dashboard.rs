@@ -175,7 +175,7 @@ async fn make(
                 lang,
             ),
         ));
-        chart_years.push(json!({"year": y, "aid_funds": value("aid_funds") as f64 / 100.0, "practical_trainees": value("practical_trainees"), "labour_transferred": value("labour_transferred")}));
+        chart_years.push(json!({"year": y, "aid_funds": figure_number(value("aid_funds"), twinaid_domain::UnitOfMeasure::Yuan, lang), "practical_trainees": value("practical_trainees"), "labour_transferred": value("labour_transferred")}));
     }
     let projects_by_category: Vec<Bar> = PROJECT_CATEGORIES
         .iter()
@@ -236,7 +236,7 @@ async fn make(
     let chart_data = json!({
         "lang": lang.pick("zh", "en"),
         "years": chart_years,
-        "sources": funds_by_source.iter().zip(SourceKind::ALL).map(|(b, s)| json!({"name": b.label, "value": aid.map_or(0, |f| f.by_source.get(s.code()).map_or(0, |v| v.year)) as f64 / 100.0})).collect::<Vec<_>>(),
+        "sources": funds_by_source.iter().zip(SourceKind::ALL).map(|(b, s)| json!({"name": b.label, "value": figure_number(aid.map_or(0, |f| f.by_source.get(s.code()).map_or(0, |v| v.year)), twinaid_domain::UnitOfMeasure::Yuan, lang)})).collect::<Vec<_>>(),
         "categories": projects_by_category.iter().map(|b| json!({"name": b.label, "value": b.value.parse::<i64>().unwrap_or(0)})).collect::<Vec<_>>(),
         "map": map_values,
         "map_unit": map_label,

@@ -102,11 +102,10 @@ pub async fn page(
                     let region = p.region.clone().unwrap_or_default();
                     vec![
                         ExportCell::Text(units.get(&p.unit).cloned().unwrap_or(p.unit.clone())),
-                        ExportCell::Text(format!(
-                            "{} ({})",
-                            def.map_or(p.indicator.as_str(), |d| d.name(lang)),
-                            figure_unit(unit, lang)
-                        )),
+                        ExportCell::Text(match def {
+                            Some(d) => super::yearbook::labelled(d, lang),
+                            None => p.indicator.clone(),
+                        }),
                         ExportCell::Text(
                             places
                                 .get(&region)
@@ -140,11 +139,10 @@ pub async fn page(
             let region = p.region.clone().unwrap_or_default();
             Row {
                 unit: units.get(&p.unit).cloned().unwrap_or(p.unit.clone()),
-                indicator: format!(
-                    "{} ({})",
-                    def.map_or(p.indicator.as_str(), |d| d.name(lang)),
-                    figure_unit(unit, lang)
-                ),
+                indicator: match def {
+                    Some(d) => super::yearbook::labelled(d, lang),
+                    None => p.indicator.clone(),
+                },
                 region: places
                     .get(&region)
                     .map_or(region.clone(), |(zh, en)| lang.pick(zh, en).to_string()),
@@ -275,12 +273,7 @@ pub async fn unit_plan(
         revisions: plan.revisions.clone(),
         indicators: defs
             .iter()
-            .map(|d| {
-                (
-                    d.code.clone(),
-                    format!("{} ({})", d.name(lang), figure_unit(d.unit, lang)),
-                )
-            })
+            .map(|d| (d.code.clone(), super::yearbook::labelled(d, lang)))
             .collect(),
         regions: places.keys().map(|r| (r.clone(), place(r))).collect(),
         may_edit: plan.may_edit,

@@ -57,7 +57,8 @@ struct YearbookPage {
 }
 
 /// An indicator's name with its unit, as a column header.
-fn labelled(def: &twinaid_domain::indicator::IndicatorDefinition, lang: Lang) -> String {
+/// An indicator's name with its unit in brackets, as each language writes them.
+pub(crate) fn labelled(def: &twinaid_domain::indicator::IndicatorDefinition, lang: Lang) -> String {
     let unit = figure_unit(def.unit, lang);
     match lang {
         Lang::Zh => format!("{}（{unit}）", def.name(lang)),
