@@ -124,6 +124,11 @@ impl Permissions {
         self.edits.contains(&kind)
     }
 
+    /// Whether the actor works in the program and so keeps views of it for colleagues.
+    pub fn keeps_views(&self) -> bool {
+        self.office || self.own_unit.is_some() || self.own_county.is_some()
+    }
+
     /// Whether the actor may delete records of a kind (those it sees).
     pub fn deletes(&self, kind: RecordKind) -> bool {
         self.deletes.contains(&kind)

@@ -17,6 +17,7 @@ mod plans;
 mod records;
 mod satisfaction;
 mod synthetic;
+mod views;
 
 pub use access::{Actor, Permissions, Role};
 pub use accounts::{SESSION_HOURS, Secret, Session, SigninLimits, TOKEN_DAYS, TokenCheck};
@@ -41,8 +42,8 @@ use twinaid_domain::region::{RegionCode, RegionName, name_in_year};
 use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
 use twinaid_store::Store;
 pub use twinaid_store::{
-    AggregateRow, AuditEntry, AuditFilter, ChainCheck, LoadSummary, RecordPage, TableCount,
-    TokenRow, TokenStanding, Unexplained, UnitRow, UserRow, Why,
+    AggregateRow, AuditEntry, AuditFilter, ChainCheck, LoadSummary, RecordPage, SavedView,
+    TableCount, TokenRow, TokenStanding, Unexplained, UnitRow, UserRow, Why,
 };
 
 /// The application: use cases over one store.

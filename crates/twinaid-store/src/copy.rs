@@ -51,6 +51,7 @@ pub const TABLES: &[&str] = &[
     "plan_revision",
     "satisfaction",
     "attachment",
+    "saved_view",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

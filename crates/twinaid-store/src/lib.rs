@@ -26,6 +26,7 @@ mod standing;
 mod summary;
 mod through;
 mod verify;
+mod views;
 
 pub use accounts::{NewUser, ScopeKind, SessionRow, TokenRow, TokenStanding, UserRow};
 pub use assessment::{ExpertRow, GuidanceRow};
@@ -39,6 +40,7 @@ pub use plans::PlanRow;
 pub use reads::{AuditEntry, AuditFilter, TableCount};
 pub use satisfaction::SatisfactionRow;
 pub use verify::{ChainCheck, Unexplained, Why};
+pub use views::SavedView;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Connection, Executor};

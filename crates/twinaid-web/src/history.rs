@@ -253,6 +253,7 @@ const OTHER_ENTITIES: &[&str] = &[
     "guidance",
     "annual_plan",
     "plan_target",
+    "saved_view",
     "inspection_round",
     "inspection",
     "expert_assignment",

@@ -200,6 +200,8 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/yearbook", get(pages::yearbook::page))
         .route("/yearbook.xlsx", get(pages::files::yearbook_xlsx))
         .route("/analysis", get(pages::analysis::page))
+        .route("/analysis/views", post(pages::analysis::save_view))
+        .route("/analysis/views/delete", post(pages::analysis::delete_view))
         .route("/search", get(pages::search::page))
         .route("/analysis.xlsx", get(pages::analysis::xlsx))
         .route("/yearbook.docx", get(pages::files::yearbook_docx))

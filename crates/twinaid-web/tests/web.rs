@@ -5320,3 +5320,109 @@ async fn search_finds_units_places_and_records_by_name_or_code_within_what_a_rol
         "searched from every page"
     );
 }
+
+#[tokio::test]
+async fn an_analysis_view_is_saved_by_name_shared_and_forgotten() {
+    for server in servers().await {
+        let operator = Actor::local_operator();
+        for (name, role) in [
+            (
+                "viewhz",
+                Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            ),
+            ("viewer9", Role::Viewer),
+        ] {
+            server
+                .app
+                .add_user(&operator, name, name, "saved view password", &role)
+                .await
+                .unwrap();
+        }
+        let mut b = Browser::new(&server);
+        b.sign_in("admin", ADMIN_PASSWORD).await;
+        let (_, page, _) = b
+            .get("/analysis?program=zj-sc&year=2009&rows=source&ind=aid_funds")
+            .await;
+        let csrf = hidden(&page, "csrf");
+        let query = hidden(&page, "query");
+        assert_eq!(
+            query.replace("&#38;", "&"),
+            "year=2009&rows=source&cols=indicators&ind=aid_funds"
+        );
+        let (status, _, location) = b
+            .post(
+                "/analysis/views?program=zj-sc",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("name", "资金来源 2009"),
+                    (
+                        "query",
+                        "year=2009&rows=source&cols=indicators&ind=aid_funds&evil=1",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            location.as_deref(),
+            Some("/analysis?program=zj-sc&year=2009&rows=source&cols=indicators&ind=aid_funds"),
+            "only the page's own parameters are kept"
+        );
+        // A colleague finds it and opens it; only the office or its author forgets it.
+        let mut h = Browser::new(&server);
+        h.sign_in("viewhz", "saved view password").await;
+        let (_, theirs, _) = h.get("/analysis?program=zj-sc").await;
+        assert!(theirs.contains("资金来源 2009") && theirs.contains("rows=source"));
+        assert!(!theirs.contains("/analysis/views/delete"), "not its view");
+        let hcsrf = hidden(&theirs, "csrf");
+        let (status, refused, _) = h
+            .post(
+                "/analysis/views/delete?program=zj-sc",
+                &[("csrf", hcsrf.as_str()), ("name", "资金来源 2009")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        // A viewer reads views but keeps none.
+        let mut v = Browser::new(&server);
+        v.sign_in("viewer9", "saved view password").await;
+        let (_, viewer, _) = v.get("/analysis?program=zj-sc").await;
+        assert!(viewer.contains("资金来源 2009") && !viewer.contains("id=\"save-view\""));
+        // An empty name is refused by name.
+        let (_, _, location) = b
+            .post(
+                "/analysis/views?program=zj-sc",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("name", " "),
+                    ("query", "year=2009"),
+                ],
+            )
+            .await;
+        assert!(location.unwrap_or_default().contains("error="));
+        let (status, _, _) = b
+            .post(
+                "/analysis/views/delete?program=zj-sc",
+                &[("csrf", csrf.as_str()), ("name", "资金来源 2009")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, after, _) = b.get("/analysis?program=zj-sc").await;
+        assert!(!after.contains("资金来源 2009"));
+        let (events, _) = server
+            .app
+            .audit_page(
+                &operator,
+                &twinaid_app::AuditFilter {
+                    entity: Some("saved_view".into()),
+                    ..Default::default()
+                },
+                1,
+                10,
+            )
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 2, "saved and forgotten, both audited");
+    }
+}

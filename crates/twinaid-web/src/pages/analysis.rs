@@ -223,6 +223,12 @@ struct AnalysisPage {
     /// This view's address, to share.
     link: String,
     chart_data: String,
+    /// The program's saved views: (name, link, who saved it, may forget it).
+    views: Vec<(String, String, String, bool)>,
+    /// This view's query without the program, as a saved view keeps it.
+    view_query: String,
+    may_save: bool,
+    error: String,
 }
 
 /// The years the table reads and the indicators it shows, as asked or by default.
@@ -330,6 +336,23 @@ pub async fn page(
     // Kept inside a <script> element: no "</" may appear in it.
     .replace("</", "<\\/");
     let query = query_of(&program, year, &asked);
+    let perms = state.app.permissions(&user.actor, &program);
+    let views = state
+        .app
+        .saved_views(&user.actor, &program)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let href = format!("/analysis?program={}&{}", url_encode(&program), v.query);
+            let mine = perms.office || v.saved_by == user.actor.name;
+            (v.name, href, v.saved_by, mine)
+        })
+        .collect();
+    let error = params
+        .iter()
+        .find(|(k, _)| k == "error")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let title = crate::i18n::Tr { lang }.s("analysis");
     let here = format!("/analysis?{query}");
     let page = AnalysisPage {
@@ -345,6 +368,14 @@ pub async fn page(
         xlsx_href: format!("/analysis.xlsx?{query}"),
         link: here.clone(),
         chart_data,
+        views,
+        view_query: query
+            .split('&')
+            .filter(|p| !p.starts_with("program="))
+            .collect::<Vec<_>>()
+            .join("&"),
+        may_save: perms.keeps_views(),
+        error,
     };
     Ok(super::remembering(
         render(&page, lang),
@@ -445,4 +476,59 @@ mod tests {
             "program=zj-sc&year=2009&rows=county&cols=years&measure=cumulative&ind=aid_funds&ind=projects"
         );
     }
+}
+
+/// What the save and forget forms send.
+#[derive(serde::Deserialize)]
+pub struct ViewForm {
+    csrf: Option<String>,
+    name: String,
+    #[serde(default)]
+    query: String,
+}
+
+/// Keeps the view on the page under a name.
+pub async fn save_view(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+    axum::Form(form): axum::Form<ViewForm>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.csrf.as_ref())?;
+    let (program, _) = super::resolve(&state, &user, &scope).await?;
+    // Only the analysis page's own parameters are kept.
+    let kept: Vec<String> = form
+        .query
+        .split('&')
+        .filter(|p| {
+            ["year=", "from=", "rows=", "cols=", "measure=", "ind="]
+                .iter()
+                .any(|k| p.starts_with(k))
+        })
+        .map(str::to_string)
+        .collect();
+    let query = kept.join("&");
+    let result = state
+        .app
+        .save_view(&user.actor, &program, &form.name, &query)
+        .await;
+    let back = format!("/analysis?program={}&{query}", url_encode(&program));
+    super::back_to(&back, result, user.lang)
+}
+
+/// Forgets a saved view.
+pub async fn delete_view(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(scope): Query<Scope>,
+    axum::Form(form): axum::Form<ViewForm>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.csrf.as_ref())?;
+    let (program, _) = super::resolve(&state, &user, &scope).await?;
+    let result = state
+        .app
+        .delete_view(&user.actor, &program, &form.name)
+        .await;
+    let back = format!("/analysis?program={}", url_encode(&program));
+    super::back_to(&back, result, user.lang)
 }
