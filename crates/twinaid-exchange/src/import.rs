@@ -99,16 +99,31 @@ pub fn choose_sheet(
     }
 }
 
-/// A cell of a code field may carry the name after the code, as the
-/// template's drop-down lists write them ("510822 青川县"): the code is kept.
+/// A cell of a code field may carry the name beside the code, after it as
+/// the template's drop-down lists write them ("510822 青川县") or before it
+/// as the pages and their list exports show them ("青川县 510822"): the
+/// code is kept. A cell with no word shaped like a code stays as written,
+/// for the check to name.
 fn code_only(field: &FieldSpec, text: &str) -> String {
-    let takes_code = matches!(
-        field.ty,
-        FieldType::HelpedRegion | FieldType::Region | FieldType::HelperUnit | FieldType::HelpedUnit
-    );
-    match text.split_whitespace().next() {
-        Some(first) if takes_code => first.to_string(),
-        _ => text.to_string(),
+    let shaped = |word: &str| match field.ty {
+        FieldType::HelpedRegion | FieldType::Region => {
+            twinaid_domain::RegionCode::parse(word).is_ok()
+        }
+        FieldType::HelperUnit | FieldType::HelpedUnit => {
+            twinaid_domain::record::parse_code(word).is_ok()
+        }
+        _ => false,
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() < 2 {
+        return text.to_string();
+    }
+    // The first word when it is a code (the template's way, whose English
+    // names have spaces of their own), else the last that is.
+    let first = words.first().filter(|w| shaped(w));
+    match first.or_else(|| words.iter().rev().find(|w| shaped(w))) {
+        Some(code) => (*code).to_string(),
+        None => text.to_string(),
     }
 }
 
@@ -327,6 +342,30 @@ mod tests {
             p.get("region_code").as_text(),
             Some("510822"),
             "the name after the code is dropped"
+        );
+        let unit = FieldSpec {
+            name: "helper_unit",
+            ty: FieldType::HelperUnit,
+            required: true,
+            default: None,
+            zh: "",
+            en: "",
+        };
+        let place = FieldSpec {
+            ty: FieldType::HelpedRegion,
+            ..unit
+        };
+        assert_eq!(
+            code_only(&place, "青川县 510822"),
+            "510822",
+            "a page's name first"
+        );
+        assert_eq!(code_only(&unit, "杭州市人民政府 hangzhou"), "hangzhou");
+        assert_eq!(code_only(&unit, "hangzhou"), "hangzhou");
+        assert_eq!(
+            code_only(&place, "青川 县"),
+            "青川 县",
+            "no code: left for the check"
         );
         assert_eq!(r.records[0].location.row, Some(3));
     }
