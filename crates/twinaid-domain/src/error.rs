@@ -47,6 +47,13 @@ pub enum DomainError {
     /// A number past what any field takes (`most`, in written units).
     #[error("too large: {value}")]
     TooLarge { value: String, most: i64 },
+    /// A number outside what the field takes (a latitude past 90°).
+    #[error("{value} is not between {least} and {most}")]
+    OutOfRange {
+        value: String,
+        least: i64,
+        most: i64,
+    },
     /// A list or an object where one value (text, number, yes/no) belongs.
     #[error("not a single value")]
     NotSingleValue,
@@ -263,6 +270,12 @@ impl DomainError {
             (TooLarge { value, most }, Lang::En) => format!(
                 "\"{value}\" is too large: this field takes at most {}; check for extra digits or the wrong unit",
                 crate::money::group_thousands(&most.to_string())
+            ),
+            (OutOfRange { value, least, most }, Lang::Zh) => {
+                format!("“{value}”超出范围：此项应在 {least} 到 {most} 之间（十进制度数）")
+            }
+            (OutOfRange { value, least, most }, Lang::En) => format!(
+                "\"{value}\" is out of range: this field takes {least} to {most} (decimal degrees)"
             ),
             (NotSingleValue, Lang::Zh) => {
                 "此项应为一个值（文字、数字或是/否），不能是列表或对象".to_string()

@@ -150,6 +150,9 @@ pub enum FieldType {
     Choice(&'static [Choice]),
     /// A pseudonymous reference to a person; masked in lists and exports.
     PersonRef,
+    /// A latitude or longitude in decimal degrees, at most this far from 0
+    /// either way; millionths of a degree in storage.
+    Degrees(i64),
 }
 
 impl FieldType {
@@ -159,6 +162,7 @@ impl FieldType {
             FieldType::Count | FieldType::ProgramYear | FieldType::Flag => Some(1),
             FieldType::Money => Some(100),
             FieldType::Km => Some(1000),
+            FieldType::Degrees(_) => Some(1_000_000),
             _ => None,
         }
     }
@@ -317,6 +321,8 @@ const PROJECT: &[FieldSpec] = &[
         "受益人数",
         "beneficiaries",
     ),
+    f("latitude", FieldType::Degrees(90), "纬度", "latitude"),
+    f("longitude", FieldType::Degrees(180), "经度", "longitude"),
 ];
 
 const FUND_TRANSACTION: &[FieldSpec] = &[
@@ -698,6 +704,17 @@ impl FieldSpec {
                     return Err(DomainError::TooLarge {
                         value: t.to_string(),
                         most: MOST_WRITTEN,
+                    });
+                }
+                FieldValue::Int(raw)
+            }
+            FieldType::Degrees(most) => {
+                let raw = parse_decimal(t, 1_000_000)?;
+                if raw.abs() > most.saturating_mul(1_000_000) {
+                    return Err(DomainError::OutOfRange {
+                        value: t.to_string(),
+                        least: -most,
+                        most,
                     });
                 }
                 FieldValue::Int(raw)

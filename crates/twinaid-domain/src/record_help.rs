@@ -150,6 +150,14 @@ fn common(field: &str) -> Option<(&'static str, &'static str)> {
             "People who benefit; the county may report it.",
         ),
         "form" => ("资金或实物。", "Cash or in kind."),
+        "latitude" => (
+            "项目所在地的纬度（十进制度数，北纬为正），可留空；填写后项目显示在地图上。",
+            "The project's latitude in decimal degrees (north positive); may be empty; with it the project shows on the map.",
+        ),
+        "longitude" => (
+            "项目所在地的经度（十进制度数，东经为正），可留空。",
+            "The project's longitude in decimal degrees (east positive); may be empty.",
+        ),
         "date" => ("日期，格式 年-月-日。", "The date, as year-month-day."),
         "project_code" => (
             "这笔资金所属的项目；不属于具体项目则留空。",

@@ -55,6 +55,12 @@ fn describe(field: &FieldSpec, lang: Lang) -> String {
         FieldType::Km => lang
             .pick("公里，可带三位小数", "kilometres, up to 3 decimals")
             .into(),
+        FieldType::Degrees(_) => lang
+            .pick(
+                "十进制度数，如 32.43（可留空）",
+                "decimal degrees, e.g. 32.43 (may be empty)",
+            )
+            .into(),
         FieldType::ProgramYear => lang.pick("年度，四位数字", "year, four digits").into(),
         FieldType::Date => lang.pick("日期 YYYY-MM-DD", "date YYYY-MM-DD").into(),
         FieldType::Flag => lang.pick("是 / 否", "yes / no").into(),
@@ -104,6 +110,7 @@ fn example(field: &FieldSpec, n: usize, lists: &TemplateLists, lang: Lang) -> St
         FieldType::Count => "10".into(),
         FieldType::Money => "500000".into(),
         FieldType::Km => "1.5".into(),
+        FieldType::Degrees(_) => String::new(),
         FieldType::ProgramYear => lists.example_year.to_string(),
         FieldType::Date => format!("{}-06-30", lists.example_year),
         FieldType::Flag => lang.pick("否", "no").into(),

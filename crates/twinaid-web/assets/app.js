@@ -1,3 +1,52 @@
+// The helped counties coloured by a figure (in its table's unit), named,
+// with project points where projects have coordinates; a click on a county
+// or a point opens its records. Counties are matched by their division
+// code, which outlives their names.
+window.twinaidCountyMap = function (node, counties, unit, points) {
+  'use strict';
+  if (!window.echarts) { return; }
+  Promise.all(['/assets/geo-510800.json', '/assets/geo-511300.json'].map(function (u) {
+    return fetch(u).then(function (r) { return r.json(); });
+  })).then(function (parts) {
+    var features = [];
+    parts.forEach(function (p) { p.features.forEach(function (f) { f.properties.code = String(f.id); features.push(f); }); });
+    echarts.registerMap('helped', { type: 'FeatureCollection', features: features });
+    var names = {};
+    counties.forEach(function (m) { names[m.code] = m.label; });
+    var name = function (p) { return names[p.name] || ''; };
+    var values = counties.map(function (m) { return m.value; });
+    var c = echarts.init(node);
+    c.setOption({
+      tooltip: { trigger: 'item', formatter: function (p) {
+        if (p.seriesType === 'scatter') { return p.data.label; }
+        return (names[p.name] || p.name) + ': ' + (p.value == null || isNaN(p.value) ? '—' : p.value) + ' ' + (unit || '');
+      } },
+      visualMap: { seriesIndex: 0, min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10, text: [unit || '', ''] },
+      geo: { map: 'helped', nameProperty: 'code', roam: true,
+        label: { show: true, fontSize: 10, formatter: name },
+        emphasis: { label: { show: true, formatter: name } },
+        labelLayout: { hideOverlap: true } },
+      series: [
+        { type: 'map', geoIndex: 0, data: counties.map(function (m) { return { name: m.code, value: m.value, href: m.href }; }) },
+        { type: 'scatter', coordinateSystem: 'geo', symbolSize: 9, itemStyle: { color: '#b4232a' }, z: 5,
+          data: points.map(function (p) { return { name: p.code, label: p.label, value: [p.lng, p.lat], href: p.href }; }) }
+      ]
+    });
+    c.on('click', function (p) { if (p.data && p.data.href) { window.location.href = p.data.href; } });
+    window.addEventListener('resize', function () { c.resize(); });
+  });
+};
+
+// The map page: counties and project points.
+(function () {
+  'use strict';
+  var node = document.getElementById('map-data');
+  var target = document.getElementById('map-page');
+  if (!node || !target) { return; }
+  var data = JSON.parse(node.textContent);
+  window.twinaidCountyMap(target, data.counties, data.unit, data.points);
+})();
+
 // Charts and the county map on the dashboard, drawn with ECharts from the
 // figures the server put in #chart-data. Without JavaScript the tables beside
 // each chart carry the same figures.
@@ -64,28 +113,7 @@
     ]
   });
   var mapNode = document.getElementById('chart-map');
-  if (mapNode) {
-    Promise.all(['/assets/geo-510800.json', '/assets/geo-511300.json'].map(function (u) {
-      return fetch(u).then(function (r) { return r.json(); });
-    })).then(function (parts) {
-      // Counties are matched by their division code, which outlives their names.
-      var features = [];
-      parts.forEach(function (p) { p.features.forEach(function (f) { f.properties.code = String(f.id); features.push(f); }); });
-      echarts.registerMap('helped', { type: 'FeatureCollection', features: features });
-      var values = data.map.map(function (m) { return m.value; });
-      var c = echarts.init(mapNode);
-      c.setOption({
-        tooltip: { trigger: 'item', formatter: function (p) { return (p.data ? p.data.label : p.name) + ': ' + (p.value == null || isNaN(p.value) ? '—' : p.value); } },
-        visualMap: { min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10, text: [data.map_unit || '', ''] },
-        series: [{ type: 'map', map: 'helped', nameProperty: 'code', roam: true,
-          label: { show: true, fontSize: 10, formatter: function (p) { return p.data ? p.data.label : ''; } },
-          emphasis: { label: { show: true, formatter: function (p) { return p.data ? p.data.label : ''; } } },
-          labelLayout: { hideOverlap: true },
-          data: data.map.map(function (m) { return { name: m.code, label: m.label, value: m.value }; }) }]
-      });
-      window.addEventListener('resize', function () { c.resize(); });
-    });
-  }
+  if (mapNode) { window.twinaidCountyMap(mapNode, data.map, data.map_unit, []); }
 })();
 
 // Large imports: show how far the upload is, then how far the server has

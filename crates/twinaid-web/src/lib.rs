@@ -203,6 +203,7 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/analysis/views", post(pages::analysis::save_view))
         .route("/analysis/views/delete", post(pages::analysis::delete_view))
         .route("/search", get(pages::search::page))
+        .route("/map", get(pages::map::page))
         .route("/analysis.xlsx", get(pages::analysis::xlsx))
         .route("/yearbook.docx", get(pages::files::yearbook_docx))
         .route("/yearbook.pdf", get(pages::files::yearbook_pdf))

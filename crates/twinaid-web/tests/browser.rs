@@ -936,6 +936,7 @@ async fn the_main_pages_pass_axe_and_fit_a_phone() {
         "/yearbook?program=zj-sc&year=2009",
         "/analysis?program=zj-sc&year=2009",
         "/search?program=zj-sc&q=青川",
+        "/map?program=zj-sc&year=2009",
         "/records/project?program=zj-sc&year=2009",
         "/records/project/2009-510822-school?program=zj-sc",
         "/records/project/new?program=zj-sc&year=2009",
@@ -970,6 +971,24 @@ async fn the_main_pages_pass_axe_and_fit_a_phone() {
                     problems.push(format!("{page} is {over} px wider than a {width} px phone"));
                 }
             }
+        }
+    }
+    // The maps are drawn: the counties' shapes come in and a canvas is made.
+    for (page, node) in [
+        ("/map?program=zj-sc&year=2009", "#map-page canvas"),
+        ("/?program=zj-sc&year=2009", "#chart-map canvas"),
+    ] {
+        d.goto(&format!("{base}{page}")).await;
+        let mut drawn = false;
+        for _ in 0..50 {
+            if d.exists(node).await {
+                drawn = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !drawn {
+            problems.push(format!("{page}: no map drawn"));
         }
     }
     // A refused form, with its error summary, passes too.

@@ -5426,3 +5426,63 @@ async fn an_analysis_view_is_saved_by_name_shared_and_forgotten() {
         assert_eq!(events.len(), 2, "saved and forgotten, both audited");
     }
 }
+
+#[tokio::test]
+async fn projects_with_coordinates_are_points_on_the_map_page() {
+    for server in servers().await {
+        let tokens = api_tokens(
+            &server,
+            &[(
+                "mapoffice",
+                Role::ProgramOffice {
+                    program: "zj-sc".into(),
+                },
+            )],
+            "map page password",
+        )
+        .await;
+        let put = |body: Value| {
+            api_request(
+                &server,
+                &tokens["mapoffice"],
+                reqwest::Method::PUT,
+                "/records/project/2009-510822-school",
+                Some(body),
+            )
+            .send()
+        };
+        let mut project = serde_json::json!({"year": 2009, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": "青川希望小学", "amount": 400000, "latitude": 91});
+        let r = put(project.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text().await.unwrap().contains("latitude"),
+            "refused by its field"
+        );
+        project["latitude"] = serde_json::json!(32.576);
+        project["longitude"] = serde_json::json!(105.228456);
+        let r = put(project).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let saved: Value = r.json().await.unwrap();
+        assert_eq!(
+            (saved["latitude"].as_f64(), saved["longitude"].as_f64()),
+            (Some(32.576), Some(105.228456))
+        );
+        let mut b = Browser::new(&server);
+        b.sign_in("admin", ADMIN_PASSWORD).await;
+        let (status, map, _) = b.get("/map?program=zj-sc&year=2009&ind=aid_funds").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            map.contains("id=\"map-points\"") && map.contains("32.5760, 105.2285"),
+            "the point is listed"
+        );
+        assert!(
+            map.contains("\"lat\":32.576") && map.contains("/records/project/2009-510822-school?")
+        );
+        assert!(
+            map.contains("帮扶资金（万元）"),
+            "the legend and table in the table's unit"
+        );
+        let (_, other, _) = b.get("/map?program=zj-sc&year=2010").await;
+        assert!(other.contains("id=\"no-points\""));
+    }
+}

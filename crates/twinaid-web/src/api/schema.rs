@@ -24,6 +24,9 @@ fn field_schema(ty: FieldType) -> Value {
             json!({"type": "number", "minimum": 0, "maximum": MOST, "multipleOf": 0.001, "description": "km (at most 3 decimals)"})
         }
         FieldType::Count => json!({"type": "integer", "minimum": 0, "maximum": MOST}),
+        FieldType::Degrees(most) => {
+            json!({"type": "number", "minimum": -most, "maximum": most, "multipleOf": 0.000001, "description": "decimal degrees (at most 6 decimals)"})
+        }
         FieldType::ProgramYear => {
             json!({"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR, "description": "a year of the program"})
         }

@@ -203,7 +203,7 @@ async fn make(
             let raw = f.by_county.get(key).map_or(0, |s| s.year);
             let (zh, en) = yb.county_names(key);
             // In the table's unit, so the legend and the table agree.
-            map_values.push(json!({"code": key, "name": zh, "label": lang.pick(zh, en), "value": figure_number(raw, f.definition.unit, lang)}));
+            map_values.push(json!({"code": key, "name": zh, "label": lang.pick(zh, en), "value": figure_number(raw, f.definition.unit, lang), "href": drill_href(&program, f, year, false, Some(key), None)}));
             counties.push(Bar {
                 label: format!("{} {key}", lang.pick(zh, en)),
                 value: figure(raw, f.definition.unit, lang),

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod files;
 pub mod inspections;
+pub mod map;
 pub mod plans;
 pub mod progress;
 pub mod records;

@@ -1288,6 +1288,7 @@ async fn export(
             FieldType::Money => ExportCell::Number(raw as f64 / 100.0, "#,##0.00"),
             FieldType::Km => ExportCell::Number(raw as f64 / 1000.0, "#,##0.000"),
             FieldType::Count => ExportCell::Number(raw as f64, "#,##0"),
+            FieldType::Degrees(_) => ExportCell::Number(raw as f64 / 1_000_000.0, "0.000000"),
             _ => ExportCell::Number(raw as f64, "0"),
         }
     };
@@ -1303,7 +1304,8 @@ async fn export(
                         FieldType::Money
                         | FieldType::Km
                         | FieldType::Count
-                        | FieldType::ProgramYear,
+                        | FieldType::ProgramYear
+                        | FieldType::Degrees(_),
                         FieldValue::Int(i),
                     ) => number(f, *i),
                     (_, v) => ExportCell::Text(names.display(f, v, lang)),
