@@ -258,6 +258,40 @@ impl App {
         Ok(cells.map(|c| (def, c)))
     }
 
+    /// The records part of an indicator's figure in a year (or up to it)
+    /// split by a field of its records: `helper_unit` or `category`.
+    pub async fn figure_by_field(
+        &self,
+        actor: &Actor,
+        program_code: &str,
+        indicator: &str,
+        field: &str,
+        year: i32,
+        cumulative: bool,
+    ) -> Result<Vec<(String, i64)>, AppError> {
+        actor.require_reader()?;
+        if !matches!(field, "helper_unit" | "category") {
+            return Err(AppError::BadRequest(
+                twinaid_domain::DomainError::UnknownColumn(field.to_string()),
+            ));
+        }
+        let def = self
+            .store
+            .indicators()
+            .await?
+            .into_iter()
+            .find(|d| d.code == indicator)
+            .ok_or_else(|| {
+                AppError::NotFound(twinaid_domain::DomainError::UnknownIndicator(
+                    indicator.to_string(),
+                ))
+            })?;
+        Ok(self
+            .store
+            .figure_by_field(program_code, &def, field, year, cumulative)
+            .await?)
+    }
+
     /// Each named indicator's figure for each year (all counties), as the
     /// yearbook of that year gives it; formulas and unknown codes have none.
     pub async fn series(

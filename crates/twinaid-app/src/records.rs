@@ -376,7 +376,16 @@ impl App {
                     twinaid_domain::record_code::next_code(&stem, taken.iter().map(String::as_str));
                 cells.insert("code".into(), code.clone());
                 match Box::pin(self.save_record(actor, program, kind, &cells, None)).await {
-                    Err(AppError::Field("code", DomainError::DuplicateKey(_))) => taken.push(code),
+                    Err(AppError::Field("code", DomainError::DuplicateKey(_))) => {
+                        // Taken: another clerk's, or one the quick read missed
+                        // (a collation that does not sort bytewise); read them all.
+                        taken.extend(
+                            self.store
+                                .codes_like(program, kind, &format!("{stem}-"))
+                                .await?,
+                        );
+                        taken.push(code);
+                    }
                     other => return other,
                 }
             }

@@ -60,6 +60,16 @@ impl App {
             ));
         }
         twinaid_domain::record::refuse_control(query).map_err(|e| AppError::Field("query", e))?;
+        // A name someone else chose stays theirs: only they or the office replace it.
+        let taken = self.store.saved_views(program).await?;
+        if let Some(v) = taken.iter().find(|v| v.name == name)
+            && !(actor.is_office(program) || v.saved_by == actor.name)
+        {
+            return Err(AppError::Field(
+                "name",
+                DomainError::DuplicateKey(name.to_string()),
+            ));
+        }
         Ok(self
             .store
             .save_view(program, name, query, &actor.name)

@@ -22,9 +22,29 @@ fn record_sql(
     (rule, want): (&CountingRule, Standing),
 ) -> Result<(String, Vec<String>), StoreError> {
     let measure_sql = measure_sql(kind, measure)?;
+    let (conditions, binds) = part_conditions(kind, filters, (rule, want), "<=")?;
+    let sql = format!(
+        "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) AS value \
+         FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
+         WHERE {} GROUP BY r.year, r.region_code, u.kind",
+        kind.code(),
+        conditions.join(" AND ")
+    );
+    Ok((sql, binds))
+}
+
+/// The conditions a record `r` of an indicator part meets: the program
+/// (`$1`), its year against `$2` by `year_is` (`<=` up to the year, `=` in
+/// it), the part's filters (binds from `$3`) and the standing wanted.
+fn part_conditions(
+    kind: RecordKind,
+    filters: &[twinaid_domain::indicator::Filter],
+    (rule, want): (&CountingRule, Standing),
+    year_is: &str,
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
     let mut conditions = vec![
         "r.program_code = $1".to_string(),
-        "r.year <= $2".to_string(),
+        format!("r.year {year_is} $2"),
     ];
     let mut binds = Vec::new();
     conditions.extend(filter_conditions(kind, filters, &mut binds, 2)?);
@@ -34,14 +54,7 @@ fn record_sql(
         None if want != Standing::Counted => conditions.push("1 = 0".to_string()),
         None => {}
     }
-    let sql = format!(
-        "SELECT r.year, r.region_code, u.kind, CAST({measure_sql} AS BIGINT) AS value \
-         FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
-         WHERE {} GROUP BY r.year, r.region_code, u.kind",
-        kind.code(),
-        conditions.join(" AND ")
-    );
-    Ok((sql, binds))
+    Ok((conditions, binds))
 }
 
 /// What an indicator part adds up over records `r`, as SQL. Field names
@@ -646,6 +659,54 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()
             .map(Some)
+    }
+
+    /// The records part of an indicator's figure in `year` (or up to it,
+    /// `cumulative`) split by one field of its records (`helper_unit`,
+    /// `category`): (value of the field, figure), counted records only. A
+    /// part whose kind lacks the field adds under "". Field names come from
+    /// the record specs, never from input.
+    pub async fn figure_by_field(
+        &self,
+        program_code: &str,
+        def: &IndicatorDefinition,
+        field: &str,
+        year: i32,
+        cumulative: bool,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rule = self.counting_rule(program_code).await?;
+        let mut out: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        for part in def.parts() {
+            let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
+            })?;
+            let (conditions, binds) = part_conditions(
+                kind,
+                &part.filters,
+                (&rule, Standing::Counted),
+                if cumulative { "<=" } else { "=" },
+            )?;
+            let by = match kind.field(field) {
+                Some(spec) => format!("COALESCE(r.{}, '')", spec.name),
+                None => "''".to_string(),
+            };
+            let sql = format!(
+                "SELECT {by}, CAST({} AS BIGINT) FROM {} r WHERE {} GROUP BY {by}",
+                measure_sql(kind, &part.measure)?,
+                kind.code(),
+                conditions.join(" AND ")
+            );
+            let mut q: AnyQuery = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(program_code.to_string())
+                .bind(i64::from(year));
+            for b in binds {
+                q = q.bind(b);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                *out.entry(r.try_get::<String, _>(0)?).or_default() += r.try_get::<i64, _>(1)?;
+            }
+        }
+        Ok(out.into_iter().collect())
     }
 
     /// The pending share of the given indicators in `year`, from the

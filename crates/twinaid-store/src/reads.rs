@@ -531,6 +531,33 @@ impl Store {
             .collect())
     }
 
+    /// As [`Store::codes_starting`], by a pattern that holds under any
+    /// collation (and walks every code of the kind in the program): for
+    /// when a made code was found taken.
+    pub async fn codes_like(
+        &self,
+        program_code: &str,
+        kind: RecordKind,
+        prefix: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = format!(
+            "SELECT code FROM {} WHERE program_code = $1 AND code LIKE $2 ESCAPE '!'",
+            kind.code()
+        );
+        let escaped: String = prefix
+            .chars()
+            .flat_map(|c| match c {
+                '!' | '%' | '_' => vec!['!', c],
+                c => vec![c],
+            })
+            .collect();
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(program_code.to_string())
+            .bind(format!("{escaped}%"))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// The audit events of one entity, newest first.
     pub async fn audit_of(
         &self,

@@ -11,6 +11,8 @@ window.twinaidCountyMap = function (node, counties, unit, points) {
     var features = [];
     parts.forEach(function (p) { p.features.forEach(function (f) { f.properties.code = String(f.id); features.push(f); }); });
     echarts.registerMap('helped', { type: 'FeatureCollection', features: features });
+    // Names are people's text: escaped before a tooltip writes them as HTML.
+    var esc = echarts.format && echarts.format.encodeHTML ? echarts.format.encodeHTML : function (t) { return String(t).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); };
     var names = {};
     counties.forEach(function (m) { names[m.code] = m.label; });
     var name = function (p) { return names[p.name] || ''; };
@@ -18,8 +20,8 @@ window.twinaidCountyMap = function (node, counties, unit, points) {
     var c = echarts.init(node);
     c.setOption({
       tooltip: { trigger: 'item', formatter: function (p) {
-        if (p.seriesType === 'scatter') { return p.data.label; }
-        return (names[p.name] || p.name) + ': ' + (p.value == null || isNaN(p.value) ? '—' : p.value) + ' ' + (unit || '');
+        if (p.seriesType === 'scatter') { return esc(p.data.label); }
+        return esc(names[p.name] || p.name) + ': ' + (p.value == null || isNaN(p.value) ? '—' : p.value) + ' ' + esc(unit || '');
       } },
       visualMap: { seriesIndex: 0, min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10, text: [unit || '', ''] },
       geo: { map: 'helped', nameProperty: 'code', roam: true,

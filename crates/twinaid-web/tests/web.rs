@@ -5384,6 +5384,46 @@ async fn an_analysis_view_is_saved_by_name_shared_and_forgotten() {
             )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        // ... nor replaces it under the same name.
+        let (_, _, location) = h
+            .post(
+                "/analysis/views?program=zj-sc",
+                &[
+                    ("csrf", hcsrf.as_str()),
+                    ("name", "资金来源 2009"),
+                    ("query", "year=2009&ind=schools"),
+                ],
+            )
+            .await;
+        assert!(
+            location.unwrap_or_default().contains("error="),
+            "the name is taken"
+        );
+        let (_, kept, _) = h.get("/analysis?program=zj-sc").await;
+        assert!(
+            kept.contains("rows=source"),
+            "the office's view is as it was"
+        );
+        // Parameters in any script are kept encoded; a year past any record's is taken as the last.
+        let (status, _, location) = h
+            .post(
+                "/analysis/views?program=zj-sc",
+                &[
+                    ("csrf", hcsrf.as_str()),
+                    ("name", "杭州"),
+                    ("query", "year=99999&ind=资金&cols=years"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.unwrap_or_default().contains("year=2100"));
+        let (status, _, _) = h
+            .get("/analysis?program=zj-sc&cols=years&year=-2147483648&from=-2147483648")
+            .await;
+        assert!(
+            status == StatusCode::OK || status == StatusCode::NOT_FOUND,
+            "answered, not crashed: {status}"
+        );
         // A viewer reads views but keeps none.
         let mut v = Browser::new(&server);
         v.sign_in("viewer9", "saved view password").await;
@@ -5423,7 +5463,7 @@ async fn an_analysis_view_is_saved_by_name_shared_and_forgotten() {
             )
             .await
             .unwrap();
-        assert_eq!(events.len(), 2, "saved and forgotten, both audited");
+        assert_eq!(events.len(), 3, "two saved, one forgotten, each audited");
     }
 }
 
@@ -5458,6 +5498,7 @@ async fn projects_with_coordinates_are_points_on_the_map_page() {
             r.text().await.unwrap().contains("latitude"),
             "refused by its field"
         );
+        project["name_zh"] = serde_json::json!("青川希望小学<!--<script>");
         project["latitude"] = serde_json::json!(32.576);
         project["longitude"] = serde_json::json!(105.228456);
         let r = put(project).await.unwrap();
@@ -5482,7 +5523,76 @@ async fn projects_with_coordinates_are_points_on_the_map_page() {
             map.contains("帮扶资金（万元）"),
             "the legend and table in the table's unit"
         );
+        assert!(
+            map.contains("青川希望小学\\u003c!--\\u003cscript>") && !map.contains("<!--<script>"),
+            "a name cannot open a comment or tag inside the page's script"
+        );
         let (_, other, _) = b.get("/map?program=zj-sc&year=2010").await;
         assert!(other.contains("id=\"no-points\""));
+    }
+}
+
+#[tokio::test]
+async fn the_analysis_page_splits_figures_by_helper_unit_and_category_adding_up_to_them() {
+    for server in servers().await {
+        let mut b = Browser::new(&server);
+        b.sign_in("admin", ADMIN_PASSWORD).await;
+        let (status, units, _) = b
+            .get("/analysis?program=zj-sc&year=2009&rows=helper_unit&ind=aid_funds&ind=schools")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let rows = body_cells(&units, "id=\"analysis\"");
+        assert!(
+            rows.iter()
+                .any(|r| r[0].starts_with("杭州市人民政府 hangzhou")),
+            "a row per helper unit: {rows:?}"
+        );
+        assert!(
+            units.contains("f.helper_unit=hangzhou"),
+            "cells open the unit's records"
+        );
+        // The rows add up to the yearbook's figure.
+        let wan = |t: &str| t.replace(',', "").parse::<f64>().unwrap_or(0.0);
+        let sum: f64 = rows.iter().map(|r| wan(&r[1])).sum();
+        assert!(
+            (sum - 3620.0).abs() < 0.5,
+            "the rows add up to 3,620 万元: {sum}"
+        );
+        let (_, categories, _) = b
+            .get("/analysis?program=zj-sc&year=2009&rows=category&ind=schools")
+            .await;
+        let rows = body_cells(&categories, "id=\"analysis\"");
+        let school = rows
+            .iter()
+            .find(|r| r[0].starts_with("学校"))
+            .expect("a school row");
+        assert_eq!(school[1], "12", "the report's 12 schools");
+        // The export has the same rows.
+        let r = server
+            .client
+            .get(format!(
+                "{}/analysis.xlsx?program=zj-sc&year=2009&rows=category&ind=schools",
+                server.base
+            ))
+            .header(COOKIE, b.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let book = twinaid_exchange::read_sheets("c.xlsx", &r.bytes().await.unwrap()).unwrap();
+        assert!(
+            book[0]
+                .rows
+                .iter()
+                .any(|r| r.cells.first().map(String::as_str) == Some("项目类别")),
+            "{:?}",
+            book[0].rows
+        );
+        assert!(
+            book[0]
+                .rows
+                .iter()
+                .any(|r| r.cells.first().is_some_and(|c| c.starts_with("学校"))
+                    && r.cells.get(1).map(String::as_str) == Some("12"))
+        );
     }
 }

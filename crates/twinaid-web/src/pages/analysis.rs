@@ -29,11 +29,19 @@ struct Request {
     /// The first year, when the columns are years.
     from: Option<i32>,
     indicators: Vec<String>,
-    /// `county` or `source`.
+    /// `county`, `source`, or a field of the records: `helper_unit`, `category`.
     rows: String,
     /// `indicators` or `years`.
     columns: String,
     cumulative: bool,
+}
+
+/// A year a record may have; anything else is taken as the nearest.
+fn within_years(year: i32) -> i32 {
+    year.clamp(
+        twinaid_domain::record::FIRST_YEAR,
+        twinaid_domain::record::LAST_YEAR,
+    )
 }
 
 fn request(params: &[(String, String)]) -> Request {
@@ -50,14 +58,14 @@ fn request(params: &[(String, String)]) -> Request {
     };
     Request {
         program: get("program"),
-        year: get("year").and_then(|y| y.parse().ok()),
-        from: get("from").and_then(|y| y.parse().ok()),
+        year: get("year").and_then(|y| y.parse().ok()).map(within_years),
+        from: get("from").and_then(|y| y.parse().ok()).map(within_years),
         indicators: params
             .iter()
             .filter(|(n, v)| n == "ind" && !v.trim().is_empty())
             .map(|(_, v)| v.trim().to_string())
             .collect(),
-        rows: pick("rows", &["county", "source"]),
+        rows: pick("rows", &["county", "source", "helper_unit", "category"]),
         columns: pick("cols", &["indicators", "years"]),
         cumulative: get("measure").as_deref() == Some("cumulative"),
     }
@@ -88,7 +96,7 @@ struct Table {
 /// Lays the yearbooks out as asked: rows by county (all counties any
 /// yearbook has) or by source; a column per indicator (per year, when
 /// the columns are years).
-fn table(books: &[Arc<Yearbook>], asked: &Request, lang: Lang) -> Table {
+fn table(books: &[Arc<Yearbook>], asked: &Request, split: &Split, lang: Lang) -> Table {
     let Some(last) = books.last() else {
         return Table {
             columns: Vec::new(),
@@ -148,6 +156,10 @@ fn table(books: &[Arc<Yearbook>], asked: &Request, lang: Lang) -> Table {
             href: super::yearbook::drill_href(&program, f, yb.year, cumulative, region, source),
         }
     };
+    if let Some(field) = split.field {
+        let totals = columns.iter().map(|c| cell(c, None, None)).collect();
+        return by_field(books, &columns, asked, split, field, lang, totals);
+    }
     let keys: Vec<(String, String)> = if asked.rows == "source" {
         SourceKind::ALL
             .iter()
@@ -201,6 +213,166 @@ fn table(books: &[Arc<Yearbook>], asked: &Request, lang: Lang) -> Table {
     let totals = columns.iter().map(|c| cell(c, None, None)).collect();
     Table {
         columns,
+        rows,
+        totals,
+    }
+}
+
+/// The records part of each column's figure by a field of the records,
+/// when the rows are such a field: (indicator, year) → value → figure.
+#[derive(Default)]
+struct Split {
+    field: Option<&'static str>,
+    values: std::collections::HashMap<(String, i32), std::collections::BTreeMap<String, i64>>,
+    /// The names of the field's values (units, categories).
+    names: std::collections::HashMap<String, String>,
+}
+
+/// Reads what the rows need when they are a field of the records.
+async fn split_for(
+    state: &AppState,
+    user: &SignedIn,
+    program: &str,
+    books: &[Arc<Yearbook>],
+    asked: &Request,
+) -> Result<Split, WebError> {
+    let lang = user.lang;
+    let field = match asked.rows.as_str() {
+        "helper_unit" => "helper_unit",
+        "category" => "category",
+        _ => return Ok(Split::default()),
+    };
+    let mut values = std::collections::HashMap::new();
+    for code in &asked.indicators {
+        for yb in books {
+            if yb.indicator(code).is_none() {
+                continue;
+            }
+            let by = state
+                .app
+                .figure_by_field(&user.actor, program, code, field, yb.year, asked.cumulative)
+                .await?;
+            values.insert((code.clone(), yb.year), by.into_iter().collect());
+        }
+    }
+    let names = if field == "helper_unit" {
+        state
+            .app
+            .units(&user.actor, program)
+            .await?
+            .into_iter()
+            .map(|u| (u.code.clone(), u.name(lang).to_string()))
+            .collect()
+    } else {
+        twinaid_domain::record::PROJECT_CATEGORIES
+            .iter()
+            .map(|c| (c.code.to_string(), lang.pick(c.zh, c.en).to_string()))
+            .collect()
+    };
+    Ok(Split {
+        field: Some(field),
+        values,
+        names,
+    })
+}
+
+/// Rows by a field of the records: one per value any column has, then what
+/// no record of the field holds (reported totals, records of kinds without
+/// the field), so the rows still add up to the figure.
+fn by_field(
+    books: &[Arc<Yearbook>],
+    columns: &[Column],
+    asked: &Request,
+    split: &Split,
+    field: &str,
+    lang: Lang,
+    totals: Vec<Cell>,
+) -> Table {
+    let program = books.last().map(|b| b.program.clone()).unwrap_or_default();
+    let of = |c: &Column| split.values.get(&(c.indicator.clone(), books[c.book].year));
+    let mut keys: Vec<String> = columns
+        .iter()
+        .filter_map(of)
+        .flat_map(|m| m.keys().filter(|k| !k.is_empty()).cloned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let unit_of = |c: &Column| {
+        books[c.book]
+            .indicator(&c.indicator)
+            .map(|f| f.definition.unit)
+    };
+    let mut rows: Vec<(String, Vec<Cell>)> = keys
+        .iter()
+        .map(|key| {
+            let cells = columns
+                .iter()
+                .map(|c| {
+                    let raw = of(c).and_then(|m| m.get(key)).copied().unwrap_or(0);
+                    let yb = &books[c.book];
+                    let href = yb.indicator(&c.indicator).map_or(String::new(), |f| {
+                        format!(
+                            "{}&f.{field}={}",
+                            super::yearbook::drill_href(
+                                &program,
+                                f,
+                                yb.year,
+                                asked.cumulative,
+                                None,
+                                None
+                            ),
+                            url_encode(key)
+                        )
+                    });
+                    Cell {
+                        raw,
+                        text: unit_of(c).map_or("—".into(), |u| figure(raw, u, lang)),
+                        href,
+                    }
+                })
+                .collect();
+            let label = match split.names.get(key) {
+                Some(name) => format!("{name} {key}"),
+                None => key.clone(),
+            };
+            (label, cells)
+        })
+        .collect();
+    // What the rows above leave of each figure.
+    let rest: Vec<Cell> = columns
+        .iter()
+        .zip(&totals)
+        .map(|(c, t)| {
+            let counted: i64 = of(c).map_or(0, |m| {
+                m.iter()
+                    .filter(|(k, _)| !k.is_empty())
+                    .map(|(_, v)| v)
+                    .sum()
+            });
+            let raw = t.raw - counted;
+            Cell {
+                raw,
+                text: unit_of(c).map_or("—".into(), |u| figure(raw, u, lang)),
+                href: String::new(),
+            }
+        })
+        .collect();
+    if rest.iter().any(|c| c.raw != 0) {
+        rows.push((
+            lang.pick("不分（汇总数据等）", "not split (reported totals etc.)")
+                .to_string(),
+            rest,
+        ));
+    }
+    Table {
+        columns: columns
+            .iter()
+            .map(|c| Column {
+                label: c.label.clone(),
+                book: c.book,
+                indicator: c.indicator.clone(),
+            })
+            .collect(),
         rows,
         totals,
     }
@@ -303,7 +475,8 @@ pub async fn page(
     let mut asked = request(&params);
     let year_asked = asked.year;
     let (program, year, books) = books(&state, &user, &mut asked).await?;
-    let table = table(&books, &asked, lang);
+    let split = split_for(&state, &user, &program, &books, &asked).await?;
+    let table = table(&books, &asked, &split, lang);
     let Some(last) = books.last() else {
         return Err(WebError::not_found(lang));
     };
@@ -333,8 +506,8 @@ pub async fn page(
         None => serde_json::Value::Null,
     }
     .to_string()
-    // Kept inside a <script> element: no "</" may appear in it.
-    .replace("</", "<\\/");
+    // Kept inside a <script> element: no "<" may open a tag or comment there.
+    .replace('<', "\\u003c");
     let query = query_of(&program, year, &asked);
     let perms = state.app.permissions(&user.actor, &program);
     let views = state
@@ -396,7 +569,8 @@ pub async fn xlsx(
     let lang = user.lang;
     let mut asked = request(&params);
     let (program, year, books) = books(&state, &user, &mut asked).await?;
-    let table = table(&books, &asked, lang);
+    let split = split_for(&state, &user, &program, &books, &asked).await?;
+    let table = table(&books, &asked, &split, lang);
     let unit_of = |i: usize| {
         table
             .columns
@@ -410,6 +584,8 @@ pub async fn xlsx(
     };
     let first = match asked.rows.as_str() {
         "source" => lang.pick("资金来源", "source"),
+        "helper_unit" => lang.pick("帮扶单位", "helper unit"),
+        "category" => lang.pick("项目类别", "category"),
         _ => lang.pick("县（市、区）", "county"),
     };
     let export = ExportTable {
@@ -496,18 +672,23 @@ pub async fn save_view(
 ) -> Result<Response, WebError> {
     user.check_csrf(form.csrf.as_ref())?;
     let (program, _) = super::resolve(&state, &user, &scope).await?;
-    // Only the analysis page's own parameters are kept.
-    let kept: Vec<String> = form
+    // Only the analysis page's own parameters are kept, read as the page
+    // reads them and written back encoded.
+    let pairs: Vec<(String, String)> = form
         .query
         .split('&')
-        .filter(|p| {
-            ["year=", "from=", "rows=", "cols=", "measure=", "ind="]
-                .iter()
-                .any(|k| p.starts_with(k))
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            let v = crate::view::url_decode(&v.replace('+', " ")).unwrap_or_default();
+            (k.to_string(), v)
         })
-        .map(str::to_string)
         .collect();
-    let query = kept.join("&");
+    let asked = request(&pairs);
+    let query = query_of("", asked.year.unwrap_or_default(), &asked)
+        .split('&')
+        .filter(|p| !p.starts_with("program=") && (asked.year.is_some() || !p.starts_with("year=")))
+        .collect::<Vec<_>>()
+        .join("&");
     let result = state
         .app
         .save_view(&user.actor, &program, &form.name, &query)

@@ -242,8 +242,8 @@ async fn make(
         "map_unit": map_label,
     })
     .to_string()
-    // Kept inside a <script> element: no "</" may appear in it.
-    .replace("</", "<\\/");
+    // Kept inside a <script> element: no "<" may open a tag or comment there.
+    .replace('<', "\\u003c");
     let title = match lang {
         Lang::Zh => format!("{} · {year} 年", yb.program_name_zh),
         Lang::En => format!("{} · {year}", yb.program_name_en),

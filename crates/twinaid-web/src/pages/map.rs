@@ -21,6 +21,8 @@ use twinaid_domain::yearbook::UNALLOCATED;
 
 /// The most project points one map shows.
 const MOST_POINTS: i64 = 500;
+/// How many pages of a year's projects are looked through for points.
+const PAGES_LOOKED: i64 = 20;
 
 #[derive(Deserialize, Default)]
 pub struct MapQuery {
@@ -82,25 +84,37 @@ pub async fn page(
             ));
         }
     }
-    // The year's projects that say where they are.
-    let projects = state
-        .app
-        .list_records(
-            &user.actor,
-            &program,
-            RecordKind::Project,
-            &ListRequest {
-                year: Some(year),
-                page: 1,
-                per_page: MOST_POINTS,
-                ..ListRequest::default()
-            },
-        )
-        .await?;
+    // The year's projects that say where they are, looked for a page at a time.
+    let most = usize::try_from(MOST_POINTS).unwrap_or(usize::MAX);
+    let mut located = Vec::new();
+    for page in 1..=PAGES_LOOKED {
+        let found = state
+            .app
+            .list_records(
+                &user.actor,
+                &program,
+                RecordKind::Project,
+                &ListRequest {
+                    year: Some(year),
+                    page,
+                    per_page: MOST_POINTS,
+                    ..ListRequest::default()
+                },
+            )
+            .await?;
+        let last = found.records.len() < most;
+        located.extend(found.records.into_iter().filter(|r| {
+            r.get("latitude").as_int().is_some() && r.get("longitude").as_int().is_some()
+        }));
+        if last || located.len() >= most {
+            break;
+        }
+    }
+    located.truncate(most);
     let degrees = |v: Option<i64>| v.map(|d| d as f64 / 1_000_000.0);
     let mut points = Vec::new();
     let mut marks = Vec::new();
-    for r in &projects.records {
+    for r in &located {
         let (Some(lat), Some(lng)) = (
             degrees(r.get("latitude").as_int()),
             degrees(r.get("longitude").as_int()),
@@ -120,8 +134,8 @@ pub async fn page(
     }
     let data = json!({"counties": shaded, "unit": label, "points": marks})
         .to_string()
-        // Kept inside a <script> element: no "</" may appear in it.
-        .replace("</", "<\\/");
+        // Kept inside a <script> element: no "<" may open a tag or comment there.
+        .replace('<', "\\u003c");
     let indicators = yb
         .indicators
         .iter()

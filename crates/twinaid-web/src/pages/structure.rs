@@ -84,10 +84,10 @@ pub async fn page(
         add_node(&target, &target_label, false, &mut nodes);
         links.push(serde_json::json!({"source": helper, "target": target, "confirmed": text(r, "confirmed")}));
     }
-    // Kept inside a <script> element: no "</" may appear in it.
     let graph = serde_json::json!({"nodes": nodes, "links": links, "categories": [lang.pick("帮扶方", "helping"), lang.pick("受帮扶方", "helped")]})
         .to_string()
-        .replace("</", "<\\/");
+        // Kept inside a <script> element: no "<" may open a tag or comment there.
+    .replace('<', "\\u003c");
     let rows = pairings
         .records
         .iter()
