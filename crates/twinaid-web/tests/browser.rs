@@ -991,6 +991,20 @@ async fn the_main_pages_pass_axe_and_fit_a_phone() {
             problems.push(format!("{page}: no map drawn"));
         }
     }
+    // On a phone a list's records are cards, labelled cell by cell.
+    d.window_size(390, 844).await;
+    d.goto(&format!("{base}/records/project?program=zj-sc&year=2009"))
+        .await;
+    let cards = d
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": "return getComputedStyle(document.querySelector('#records thead')).display + ' ' + getComputedStyle(document.querySelector('#records tbody td:nth-child(2)'), '::before').content", "args": []}),
+        )
+        .await;
+    if !cards.as_str().unwrap_or_default().starts_with("none \"") {
+        problems.push(format!("the list is not cards on a phone: {cards}"));
+    }
     // A refused form, with its error summary, passes too.
     d.window_size(1366, 900).await;
     d.goto(&format!(

@@ -69,9 +69,11 @@ struct ListPage {
     page: Page,
     kind: String,
     columns: Vec<Column>,
-    /// Each row's link and cells: (text, numeric).
-    rows: Vec<(String, Vec<(String, bool)>)>,
-    totals: Vec<String>,
+    /// Each row's link and cells: (text, numeric, the column's label for a
+    /// phone, where each row is a card).
+    rows: Vec<(String, Vec<(String, bool, String)>)>,
+    /// Each column's total (empty where it has none), with its label.
+    totals: Vec<(String, String)>,
     total_rows: i64,
     /// Money in 万元 (the default in Chinese), with the link to show yuan; or the way back.
     money_in_wan: bool,
@@ -267,7 +269,7 @@ async fn make_list(
     let sorted_by = request.sort.clone().unwrap_or_default();
     // Chinese lists show money in 万元, as officials read it; `unit=yuan` shows yuan.
     let money_in_wan = lang == Lang::Zh && !params.iter().any(|(k, v)| k == "unit" && v == "yuan");
-    let columns = fields
+    let columns: Vec<Column> = fields
         .iter()
         .map(|f| {
             let desc = if sorted_by == f.name && !request.descending {
@@ -322,7 +324,8 @@ async fn make_list(
         .map(|r| {
             let cells = fields
                 .iter()
-                .map(|f| (display(f, r.get(f.name)), numeric(f)))
+                .zip(&columns)
+                .map(|(f, c)| (display(f, r.get(f.name)), numeric(f), c.label.clone()))
                 .collect();
             (
                 format!(
@@ -341,6 +344,8 @@ async fn make_list(
             Some((_, sum)) => display(f, &FieldValue::Int(*sum)),
             None => String::new(),
         })
+        .zip(&columns)
+        .map(|(v, c)| (v, c.label.clone()))
         .collect();
     let per_page = request.per_page.clamp(1, 500);
     let pages = ((page.total_rows + per_page - 1) / per_page).max(1);
