@@ -28,6 +28,14 @@ pub struct Column {
     pub numeric: bool,
 }
 
+/// A cell of a list: its text, whether it is a number, and its column's
+/// label (shown beside it on a phone, where each row is a card).
+pub struct ListCell {
+    pub text: String,
+    pub numeric: bool,
+    pub label: String,
+}
+
 /// One option of a select.
 pub struct Opt {
     pub value: String,
@@ -69,9 +77,8 @@ struct ListPage {
     page: Page,
     kind: String,
     columns: Vec<Column>,
-    /// Each row's link and cells: (text, numeric, the column's label for a
-    /// phone, where each row is a card).
-    rows: Vec<(String, Vec<(String, bool, String)>)>,
+    /// Each row's link and cells.
+    rows: Vec<(String, Vec<ListCell>)>,
     /// Each column's total (empty where it has none), with its label.
     totals: Vec<(String, String)>,
     total_rows: i64,
@@ -325,7 +332,11 @@ async fn make_list(
             let cells = fields
                 .iter()
                 .zip(&columns)
-                .map(|(f, c)| (display(f, r.get(f.name)), numeric(f), c.label.clone()))
+                .map(|(f, c)| ListCell {
+                    text: display(f, r.get(f.name)),
+                    numeric: numeric(f),
+                    label: c.label.clone(),
+                })
                 .collect();
             (
                 format!(
