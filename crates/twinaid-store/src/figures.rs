@@ -686,12 +686,18 @@ impl Store {
                 (&rule, Standing::Counted),
                 if cumulative { "<=" } else { "=" },
             )?;
-            let by = match kind.field(field) {
-                Some(spec) => format!("COALESCE(r.{}, '')", spec.name),
-                None => "''".to_string(),
+            // A kind without the field adds its whole part under "" (one row, no grouping).
+            let (by, group) = match kind.field(field) {
+                Some(spec) => {
+                    let by = format!("COALESCE(r.{}, '')", spec.name);
+                    let group = format!(" GROUP BY {by}");
+                    (by, group)
+                }
+                None => ("''".to_string(), String::new()),
             };
             let sql = format!(
-                "SELECT {by}, CAST({} AS BIGINT) FROM {} r WHERE {} GROUP BY {by}",
+                "SELECT {by}, CAST({} AS BIGINT) FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit \
+                 WHERE {}{group}",
                 measure_sql(kind, &part.measure)?,
                 kind.code(),
                 conditions.join(" AND ")

@@ -5537,6 +5537,29 @@ async fn the_analysis_page_splits_figures_by_helper_unit_and_category_adding_up_
     for server in servers().await {
         let mut b = Browser::new(&server);
         b.sign_in("admin", ADMIN_PASSWORD).await;
+        // Every indicator the yearbook shows (some read only some sources) splits.
+        let (status, all, _) = b
+            .get("/analysis?program=zj-sc&year=2009&rows=helper_unit")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{all}");
+        let (_, by_county, _) = b.get("/analysis?program=zj-sc&year=2009").await;
+        let foot = |html: &str| {
+            html[html.find("<tfoot>").unwrap()..html.find("</tfoot>").unwrap()].to_string()
+        };
+        assert_eq!(
+            foot(&all),
+            foot(&by_county),
+            "by unit or by county, the same totals"
+        );
+        let (status, _, _) = b
+            .get("/analysis?program=zj-sc&year=2009&rows=category")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, years, _) = b.get("/analysis?program=zj-sc&year=2009&cols=years").await;
+        assert!(
+            years.contains("帮扶资金（万元） 2009") && !years.contains("援建学校（个） 2009"),
+            "over years, one indicator unless more are chosen"
+        );
         let (status, units, _) = b
             .get("/analysis?program=zj-sc&year=2009&rows=helper_unit&ind=aid_funds&ind=schools")
             .await;

@@ -433,13 +433,19 @@ async fn books(
         books.push(state.app.yearbook(&user.actor, &program, y).await?);
     }
     if asked.indicators.is_empty() {
-        // By default, what the yearbook's county table shows: every indicator with a figure this year.
+        // By default, what the yearbook's county table shows: every indicator
+        // with a figure this year; over years, the first of them.
         if let Some(last) = books.last() {
             asked.indicators = last
                 .indicators
                 .iter()
                 .filter(|f| f.year != 0)
                 .map(|f| f.definition.code.clone())
+                .take(if asked.columns == "years" {
+                    1
+                } else {
+                    usize::MAX
+                })
                 .collect();
         }
     }
@@ -498,6 +504,29 @@ pub async fn page(
             .map(|f| (c, f.definition.unit))
     });
     let chart_data = match first {
+        // Over years: the first indicator's figure, year by year.
+        Some((c, unit)) if asked.columns == "years" => {
+            let years: Vec<(String, f64)> = table
+                .columns
+                .iter()
+                .zip(&table.totals)
+                .filter(|(col, _)| col.indicator == c.indicator)
+                .map(|(col, t)| {
+                    (
+                        books[col.book].year.to_string(),
+                        figure_number(t.raw, unit, lang),
+                    )
+                })
+                .collect();
+            serde_json::json!({
+                "title": books[c.book]
+                    .indicator(&c.indicator)
+                    .map(|f| super::yearbook::labelled(&f.definition, lang))
+                    .unwrap_or_default(),
+                "labels": years.iter().map(|(y, _)| y.clone()).collect::<Vec<_>>(),
+                "values": years.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
+            })
+        }
         Some((c, unit)) => serde_json::json!({
             "title": c.label,
             "labels": table.rows.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(),
