@@ -8,13 +8,16 @@ window.twinaidCountyMap = function (node, counties, unit, points) {
   Promise.all(['/assets/geo-510800.json', '/assets/geo-511300.json'].map(function (u) {
     return fetch(u).then(function (r) { return r.json(); });
   })).then(function (parts) {
-    var features = [];
-    parts.forEach(function (p) { p.features.forEach(function (f) { f.properties.code = String(f.id); features.push(f); }); });
-    echarts.registerMap('helped', { type: 'FeatureCollection', features: features });
     // Names are people's text: escaped before a tooltip writes them as HTML.
     var esc = echarts.format && echarts.format.encodeHTML ? echarts.format.encodeHTML : function (t) { return String(t).replace(/[&<>"']/g, function (c) { return '&#' + c.charCodeAt(0) + ';'; }); };
     var names = {};
     counties.forEach(function (m) { names[m.code] = m.label; });
+    // Only the places the table lists are drawn: a neighbour the program
+    // does not help would show as a bare code, coloured as if it had a figure.
+    var features = [];
+    parts.forEach(function (p) { p.features.forEach(function (f) { f.properties.code = String(f.id); features.push(f); }); });
+    var helped = features.filter(function (f) { return names[f.properties.code] !== undefined; });
+    echarts.registerMap('helped', { type: 'FeatureCollection', features: helped.length ? helped : features });
     var name = function (p) { return names[p.name] || ''; };
     var values = counties.map(function (m) { return m.value; });
     var c = echarts.init(node);
@@ -23,7 +26,8 @@ window.twinaidCountyMap = function (node, counties, unit, points) {
         if (p.seriesType === 'scatter') { return esc(p.data.label); }
         return esc(names[p.name] || p.name) + ': ' + (p.value == null || isNaN(p.value) ? '—' : p.value) + ' ' + esc(unit || '');
       } },
-      visualMap: { seriesIndex: 0, min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10, text: [unit || '', ''] },
+      visualMap: { seriesIndex: 0, min: 0, max: Math.max.apply(null, values.concat([1])), calculable: true, left: 'left', bottom: 10, text: [unit || '', ''],
+        formatter: function (v) { return Number(v).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 2 }); } },
       geo: { map: 'helped', nameProperty: 'code', roam: true,
         label: { show: true, fontSize: 10, formatter: name },
         emphasis: { label: { show: true, formatter: name } },
