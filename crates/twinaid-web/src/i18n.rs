@@ -444,6 +444,17 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("code_made", "留空自动生成", "made for you if left empty"),
     ("skip_to_content", "跳到正文", "Skip to content"),
     ("menu", "菜单", "Menu"),
+    (
+        "no_assignments",
+        "本年度尚无评分分工",
+        "No scoring is assigned for this year",
+    ),
+    ("on_track", "正常", "on track"),
+    (
+        "required_choice",
+        "此项必填，请选择",
+        "this value is required; choose one",
+    ),
     ("map_page", "地图", "Map"),
     ("map_points", "有坐标的项目", "Projects with coordinates"),
     (

@@ -806,9 +806,9 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
         .await;
     d.click("#assignments form button").await;
     assert!(
-        d.wait_contains("#assignments pre", "80")
+        d.wait_contains("#assignments .scores", "项目管理 80")
             .await
-            .contains("80")
+            .contains("项目管理 80")
     );
     assert!(
         !d.exists("#assignments form").await,

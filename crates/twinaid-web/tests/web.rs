@@ -5064,12 +5064,16 @@ async fn a_clerk_picks_names_instead_of_codes_and_gets_a_made_code() {
                     ("year", "2010"),
                     ("helper_unit", "hangzhou"),
                     ("region_code", "510822"),
-                    ("category", "school"),
+                    ("category", ""),
                     ("name_zh", ""),
                 ],
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.contains("项目类别：此项必填，请选择"),
+            "a list left unchosen asks to choose"
+        );
         assert!(refused.contains("href=\"#field-name_zh\""), "{refused}");
         assert!(
             refused
@@ -5185,6 +5189,10 @@ async fn lists_show_money_in_wan_yuan_right_aligned_and_places_by_name() {
         .get("/records/labour_transfer?program=zj-sc&year=2009")
         .await;
     assert!(labour.contains("浙江省 330000"), "a destination by name");
+    assert!(
+        !labour.contains("id=\"money-toggle\""),
+        "no money, no 元/万元 switch"
+    );
     // A county's edit form shows what it may not change as text.
     let operator = Actor::local_operator();
     server

@@ -305,7 +305,7 @@ pub async fn experts(
                 r.unit.clone(),
                 names.get(&r.unit).cloned().unwrap_or(r.unit.clone()),
                 r.submitted_at.is_some(),
-                r.scores.clone().unwrap_or_default(),
+                readable_scores(r.scores.as_deref().unwrap_or_default()),
             )
         })
         .collect();
@@ -692,4 +692,23 @@ pub async fn unit_report(
             .collect(),
     };
     Ok(render(&page, lang))
+}
+
+/// Submitted scores as people read them: "项目管理 80 · 组织领导 96"; text
+/// that is not a JSON object of scores is shown as it is.
+fn readable_scores(json: &str) -> String {
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
+        Ok(map) => map
+            .iter()
+            .map(|(item, v)| match v.as_f64() {
+                Some(n) => format!(
+                    "{item} {}",
+                    twinaid_domain::money::group_thousands(&format!("{n}"))
+                ),
+                None => format!("{item} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" · "),
+        Err(_) => json.to_string(),
+    }
 }

@@ -288,7 +288,7 @@ async fn make_list(
                 label: if money_in_wan && f.ty == FieldType::Money {
                     label(f, lang).replace("（元）", "（万元）")
                 } else {
-                    label(f, lang).to_string()
+                    crate::view::capitalized(label(f, lang))
                 },
                 sort_href: format!(
                     "?{}",
@@ -522,7 +522,7 @@ async fn make_list(
         totals,
         total_rows: page.total_rows,
         money_in_wan,
-        money_toggle: if lang == Lang::Zh {
+        money_toggle: if lang == Lang::Zh && fields.iter().any(|f| f.ty == FieldType::Money) {
             format!(
                 "?{}",
                 query_string(
@@ -898,7 +898,7 @@ fn inputs(
             };
             Input {
                 name: f.name.into(),
-                label: label(f, lang).into(),
+                label: crate::view::capitalized(label(f, lang)),
                 value,
                 // A new record's code is made when none is typed.
                 required: f.required && !made,
@@ -1134,7 +1134,7 @@ async fn save(
             let mut general = Vec::new();
             match &e {
                 AppError::Field(field, error) => {
-                    errors.insert(field.to_string(), error.message(lang));
+                    errors.insert(field.to_string(), field_message(kind, field, error, lang));
                 }
                 AppError::Invalid(problems) => {
                     for p in problems {
@@ -1142,7 +1142,7 @@ async fn save(
                             Some(c) if kind.field(c).is_some() => {
                                 errors
                                     .entry(c.clone())
-                                    .or_insert_with(|| p.error.message(lang));
+                                    .or_insert_with(|| field_message(kind, c, &p.error, lang));
                             }
                             _ => general.push(p.error.message(lang)),
                         }
@@ -1188,6 +1188,32 @@ async fn save(
             Ok(response)
         }
         Err(e) => Err(WebError::from_app(e, lang)),
+    }
+}
+
+/// A field's error as its form says it: a list left unchosen asks to choose.
+fn field_message(
+    kind: RecordKind,
+    field: &str,
+    error: &twinaid_domain::DomainError,
+    lang: Lang,
+) -> String {
+    let chosen = kind.field(field).is_some_and(|f| {
+        matches!(
+            f.ty,
+            FieldType::Choice(_)
+                | FieldType::HelperUnit
+                | FieldType::HelpedUnit
+                | FieldType::HelpedRegion
+                | FieldType::Region
+                | FieldType::Ref(_)
+        )
+    });
+    match error {
+        twinaid_domain::DomainError::Required if chosen => {
+            crate::i18n::Tr { lang }.s("required_choice").to_string()
+        }
+        e => e.message(lang),
     }
 }
 
