@@ -239,17 +239,7 @@ impl App {
                 twinaid_domain::DomainError::UnknownProgram(program_code.to_string()),
             ));
         }
-        let def = self
-            .store
-            .indicators()
-            .await?
-            .into_iter()
-            .find(|d| d.code == indicator)
-            .ok_or_else(|| {
-                AppError::NotFound(twinaid_domain::DomainError::UnknownIndicator(
-                    indicator.to_string(),
-                ))
-            })?;
+        let def = self.indicator(indicator).await?;
         let cells = if from_records {
             self.store.pivot_from_records(program_code, &def).await?
         } else {
@@ -275,17 +265,7 @@ impl App {
                 twinaid_domain::DomainError::UnknownColumn(field.to_string()),
             ));
         }
-        let def = self
-            .store
-            .indicators()
-            .await?
-            .into_iter()
-            .find(|d| d.code == indicator)
-            .ok_or_else(|| {
-                AppError::NotFound(twinaid_domain::DomainError::UnknownIndicator(
-                    indicator.to_string(),
-                ))
-            })?;
+        let def = self.indicator(indicator).await?;
         Ok(self
             .store
             .figure_by_field(program_code, &def, field, year, cumulative)

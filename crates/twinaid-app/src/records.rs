@@ -15,8 +15,10 @@ use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::{UNALLOCATED, UNSPECIFIED};
 use twinaid_store::{AggregateQuery, AggregateRow, RecordPage, RecordQuery, UnitRow};
 
-/// How many made codes a save tries when other clerks take them first.
-const MADE_CODE_TRIES: usize = 20;
+/// How many made codes a save tries when other clerks take them first: of
+/// clerks saving the same stem at once one wins each round, so this bounds
+/// how many may save at once, not how often one clerk saves.
+const MADE_CODE_TRIES: usize = 200;
 
 /// Why a project went back a step when its helper moved it.
 pub(crate) const STEP_BACK_REASON: &str = "帮扶单位、县或年份已改动，待办公室重新登记 / unit, county or year changed: awaiting registration by the office";
@@ -379,11 +381,10 @@ impl App {
                     Err(AppError::Field("code", DomainError::DuplicateKey(_))) => {
                         // Taken: another clerk's, or one the quick read missed
                         // (a collation that does not sort bytewise); read them all.
-                        taken.extend(
-                            self.store
-                                .codes_like(program, kind, &format!("{stem}-"))
-                                .await?,
-                        );
+                        taken = self
+                            .store
+                            .codes_like(program, kind, &format!("{stem}-"))
+                            .await?;
                         taken.push(code);
                     }
                     other => return other,
@@ -583,7 +584,7 @@ impl App {
         }
     }
 
-    async fn indicator(&self, code: &str) -> Result<IndicatorDefinition, AppError> {
+    pub(crate) async fn indicator(&self, code: &str) -> Result<IndicatorDefinition, AppError> {
         self.store
             .indicators()
             .await?

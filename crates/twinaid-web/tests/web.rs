@@ -5627,3 +5627,38 @@ async fn the_analysis_page_splits_figures_by_helper_unit_and_category_adding_up_
         );
     }
 }
+
+#[tokio::test]
+async fn fifty_clerks_adding_without_codes_at_once_each_get_their_own() {
+    for server in servers().await {
+        let tokens = api_tokens(
+            &server,
+            &[(
+                "rush",
+                Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            )],
+            "rush hour password",
+        )
+        .await;
+        let saves = (0..50).map(|i| {
+            let body = serde_json::json!({"year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "category": "school", "name_zh": format!("同时{i}")});
+            api_request(&server, &tokens["rush"], reqwest::Method::POST, "/records/project", Some(body)).send()
+        });
+        let mut codes = Vec::new();
+        for r in futures_join_all(saves).await {
+            let r = r.unwrap();
+            assert_eq!(r.status(), StatusCode::CREATED);
+            let v: Value = r.json().await.unwrap();
+            codes.push(v["code"].as_str().unwrap().to_string());
+        }
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 50, "fifty distinct made codes");
+        assert_eq!(
+            codes.last().map(String::as_str),
+            Some("2010-510822-school-050")
+        );
+    }
+}
