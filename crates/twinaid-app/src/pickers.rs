@@ -6,7 +6,7 @@ use crate::App;
 use crate::access::{Actor, Permissions, Role};
 use crate::error::AppError;
 use crate::records::ListRequest;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use twinaid_domain::record::{FieldType, RecordKind};
 use twinaid_domain::region::RegionLevel;
 use twinaid_domain::verification::pairing_for;
@@ -207,26 +207,95 @@ impl App {
 
     /// Reads the reference cells of a record as codes where they hold a
     /// name (杭州市人民政府, 青川县) or a name with its code ("青川县 510822",
-    /// as lists export them): a unit of the program by its Chinese or
-    /// English name; a region by its name, preferring the program's places.
-    /// A name that fits none, or more than one, is left as typed, for the
-    /// check to refuse by its field.
+    /// as lists export them): see [`App::codes_of_names`]. A name that fits
+    /// none, or more than one, is left as typed, for the check to refuse by
+    /// its field.
     pub(crate) async fn codes_for_names(
         &self,
         program: &str,
         kind: RecordKind,
         cells: &mut BTreeMap<String, String>,
     ) -> Result<(), AppError> {
+        let wanted: BTreeSet<(String, String)> = kind
+            .fields()
+            .iter()
+            .filter_map(|f| {
+                let text = cells.get(f.name)?.trim();
+                let named = !text.is_empty() && twinaid_domain::record::parse_code(text).is_err();
+                named.then(|| (f.name.to_string(), text.to_string()))
+            })
+            .collect();
+        let found = self.find_codes(program, kind, &wanted).await?;
+        for (field, text) in wanted {
+            // Else "name code", as lists export it: the code at the end decides.
+            let code = found
+                .get(&(field.clone(), text.clone()))
+                .cloned()
+                .or_else(|| {
+                    let (_, last) = text.rsplit_once(char::is_whitespace)?;
+                    let reference = kind.field(&field).is_some_and(|f| is_reference(f.ty));
+                    (reference && twinaid_domain::record::parse_code(last).is_ok())
+                        .then(|| last.to_string())
+                });
+            if let Some(code) = code {
+                cells.insert(field, code);
+            }
+        }
+        Ok(())
+    }
+
+    /// The codes of units and places a file names instead of giving their
+    /// codes, by (field, text) as read: a unit of the program by its Chinese
+    /// or English name (any case); a region by its name, preferring the
+    /// program's places and then one of that name anywhere. Names that fit
+    /// none, or more than one, are left out, for the import's check to
+    /// refuse by row and column.
+    pub async fn codes_of_names(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        names: &BTreeSet<(String, String)>,
+    ) -> Result<HashMap<(String, String), String>, AppError> {
+        actor.require_reader()?;
+        self.find_codes(program, kind, names).await
+    }
+
+    async fn find_codes(
+        &self,
+        program: &str,
+        kind: RecordKind,
+        names: &BTreeSet<(String, String)>,
+    ) -> Result<HashMap<(String, String), String>, AppError> {
         let mut units = None;
         let mut places: Option<Vec<String>> = None;
-        for f in kind.fields() {
-            let Some(text) = cells.get(f.name).map(|t| t.trim().to_string()) else {
+        let mut found = HashMap::new();
+        // Every region name in one pass over the regions.
+        let region_names: Vec<String> = names
+            .iter()
+            .filter(|(field, _)| {
+                kind.field(field)
+                    .is_some_and(|f| matches!(f.ty, FieldType::HelpedRegion | FieldType::Region))
+            })
+            .map(|(_, text)| text.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut regions: HashMap<String, Vec<String>> = HashMap::new();
+        if !region_names.is_empty() {
+            for (name, code) in self.store.regions_named_among(&region_names).await? {
+                regions.entry(name).or_default().push(code);
+            }
+            for codes in regions.values_mut() {
+                codes.sort_unstable();
+                codes.dedup();
+            }
+        }
+        for (field, text) in names {
+            let Some(f) = kind.field(field) else {
                 continue;
             };
-            if text.is_empty() || twinaid_domain::record::parse_code(&text).is_ok() {
-                continue;
-            }
-            let found = match f.ty {
+            let code = match f.ty {
                 FieldType::HelperUnit | FieldType::HelpedUnit => {
                     if units.is_none() {
                         units = Some(self.store.units(program).await?);
@@ -235,17 +304,17 @@ impl App {
                         .iter()
                         .flatten()
                         .filter(|u| {
-                            u.name_zh == text
+                            u.name_zh == *text
                                 || u.name_en
                                     .as_deref()
-                                    .is_some_and(|e| e.eq_ignore_ascii_case(&text))
+                                    .is_some_and(|e| e.eq_ignore_ascii_case(text))
                         })
                         .map(|u| u.code.as_str())
                         .collect();
                     single(&matching)
                 }
                 FieldType::HelpedRegion | FieldType::Region => {
-                    let codes = self.store.regions_named(&text).await?;
+                    let codes = regions.get(text.trim()).cloned().unwrap_or_default();
                     if places.is_none() {
                         places = Some(match self.store.program(program).await? {
                             Some(p) => p.helped.iter().map(|h| h.region.to_string()).collect(),
@@ -267,26 +336,24 @@ impl App {
                 }
                 _ => None,
             };
-            // Else "name code", as lists export it: the code at the end decides.
-            let found = found.or_else(|| {
-                let (_, last) = text.rsplit_once(char::is_whitespace)?;
-                let reference = matches!(
-                    f.ty,
-                    FieldType::HelperUnit
-                        | FieldType::HelpedUnit
-                        | FieldType::HelpedRegion
-                        | FieldType::Region
-                        | FieldType::Ref(_)
-                );
-                (reference && twinaid_domain::record::parse_code(last).is_ok())
-                    .then(|| last.to_string())
-            });
-            if let Some(code) = found {
-                cells.insert(f.name.to_string(), code);
+            if let Some(code) = code {
+                found.insert((field.clone(), text.clone()), code);
             }
         }
-        Ok(())
+        Ok(found)
     }
+}
+
+/// Whether a field names another thing by its code.
+fn is_reference(ty: FieldType) -> bool {
+    matches!(
+        ty,
+        FieldType::HelperUnit
+            | FieldType::HelpedUnit
+            | FieldType::HelpedRegion
+            | FieldType::Region
+            | FieldType::Ref(_)
+    )
 }
 
 /// The one code among matches, if there is exactly one.

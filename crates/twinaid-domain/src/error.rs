@@ -87,6 +87,10 @@ pub enum DomainError {
     RegionNotHelped { region: String, program: String },
     #[error("unknown unit {0}")]
     UnknownUnit(String),
+    /// A reference cell holding a name that fits no unit or place of the
+    /// program, or more than one.
+    #[error("no single {} named {value:?}", if *.unit { "unit" } else { "region" })]
+    UnknownName { value: String, unit: bool },
     #[error("unknown {kind} {code}")]
     UnknownReference { kind: &'static str, code: String },
     #[error("not a valid code: {0:?}")]
@@ -351,6 +355,18 @@ impl DomainError {
             ),
             (RegionNotHelped { region, program }, Lang::En) => format!(
                 "region {region} is not a helped region of program {program}; use a helped county's code or add it to helped_regions.csv first"
+            ),
+            (UnknownName { value, unit: true }, Lang::Zh) => format!(
+                "找不到名为“{value}”的单位（或同名单位不止一个），请按单位名称表照写全称，或填写单位编号"
+            ),
+            (UnknownName { value, unit: true }, Lang::En) => format!(
+                "no single unit is named \"{value}\"; write the unit's full name as the unit list gives it, or its code"
+            ),
+            (UnknownName { value, unit: false }, Lang::Zh) => format!(
+                "找不到名为“{value}”的地区（或同名地区不止一个），请填写 6 位行政区划代码，或写成“名称 代码”，如 青川县 510822"
+            ),
+            (UnknownName { value, unit: false }, Lang::En) => format!(
+                "no single region is named \"{value}\"; write its 6-digit division code, or \"name code\" such as 青川县 510822"
             ),
             (UnknownUnit(v), Lang::Zh) => format!("单位 {v} 不存在，请先在 units.csv 中登记该单位"),
             (UnknownUnit(v), Lang::En) => format!("unit {v} is unknown; add it to units.csv first"),

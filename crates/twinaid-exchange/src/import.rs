@@ -132,9 +132,18 @@ fn code_only(field: &FieldSpec, text: &str) -> String {
 /// file cannot be read on, or its header is not right (said once, not for
 /// every window).
 pub fn window_records(window: Result<Sheet, Problem>, kind: RecordKind) -> (SheetImport, bool) {
+    window_records_named(window, kind, &NamedCodes::new())
+}
+
+/// [`window_records`], reading the cells `names` gives codes for as those codes.
+pub fn window_records_named(
+    window: Result<Sheet, Problem>,
+    kind: RecordKind,
+    names: &NamedCodes,
+) -> (SheetImport, bool) {
     match window {
         Ok(sheet) => {
-            let read = records_from_sheet(sheet, kind);
+            let read = records_from_sheet_named(sheet, kind, names);
             let last =
                 read.records.is_empty() && read.problems.iter().any(|p| p.location.row == Some(1));
             (read, last)
@@ -152,6 +161,12 @@ pub fn window_records(window: Result<Sheet, Problem>, kind: RecordKind) -> (Shee
 /// Reads a sheet's rows as records of a kind. The sheet is consumed row by
 /// row, so a large file is not held twice (as cells and as records).
 pub fn records_from_sheet(sheet: Sheet, kind: RecordKind) -> SheetImport {
+    records_from_sheet_named(sheet, kind, &NamedCodes::new())
+}
+
+/// [`records_from_sheet`], reading the cells `names` gives codes for (a unit
+/// or a place by its name, found by the caller) as those codes.
+pub fn records_from_sheet_named(sheet: Sheet, kind: RecordKind, names: &NamedCodes) -> SheetImport {
     let Sheet { name, header, rows } = sheet;
     let mut out = SheetImport::default();
     let place = |row: usize, column: Option<&str>, value: Option<&str>| Location {
@@ -194,9 +209,71 @@ pub fn records_from_sheet(sheet: Sheet, kind: RecordKind) -> SheetImport {
         })
         .collect();
     for row in rows {
-        read_row(&row, &fields, kind, &place, &mut out);
+        read_row(&row, &fields, kind, names, &place, &mut out);
     }
     out
+}
+
+/// Codes for reference cells that name a unit or a place, by (field,
+/// text as written): what [`names_in_sheet`] asks for, found by the caller.
+pub type NamedCodes = std::collections::HashMap<(String, String), String>;
+
+/// The reference cells of a sheet that may name a unit or a place rather
+/// than give its code (青川县, "Hangzhou Municipal Government"), by (field,
+/// text), added to `into`: the caller finds their codes before the rows are
+/// read. A cell holding a code, or a place's name with its code ("青川县
+/// 510822"), needs no finding.
+pub fn names_in_sheet(
+    sheet: &Sheet,
+    kind: RecordKind,
+    into: &mut std::collections::BTreeSet<(String, String)>,
+) {
+    let columns: Vec<(usize, FieldSpec)> = sheet
+        .header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| Some((i, field_of(kind, h.trim())?)))
+        .filter(|(_, f)| is_named_reference(f))
+        .collect();
+    if columns.is_empty() {
+        return;
+    }
+    for row in &sheet.rows {
+        for (i, f) in &columns {
+            let Some(text) = row
+                .cells
+                .get(*i)
+                .map(|t| crate::export::unneutralised(t.trim()))
+            else {
+                continue;
+            };
+            if !text.is_empty() && may_be_a_name(f, text) {
+                into.insert((f.name.to_string(), text.to_string()));
+            }
+        }
+    }
+}
+
+/// Whether a field refers to a unit or a place, which a file may name.
+fn is_named_reference(field: &FieldSpec) -> bool {
+    matches!(
+        field.ty,
+        FieldType::HelperUnit | FieldType::HelpedUnit | FieldType::HelpedRegion | FieldType::Region
+    )
+}
+
+/// Whether a reference cell may be a name: not a code, and not a place's
+/// name with its code. A unit's English name can begin with a word shaped
+/// like a code ("Hangzhou Municipal Government"), so it is looked up too.
+fn may_be_a_name(field: &FieldSpec, text: &str) -> bool {
+    let unit = matches!(field.ty, FieldType::HelperUnit | FieldType::HelpedUnit);
+    let coded = match field.ty {
+        FieldType::HelpedRegion | FieldType::Region => {
+            twinaid_domain::RegionCode::parse(text).is_ok()
+        }
+        _ => twinaid_domain::record::parse_code(text).is_ok(),
+    };
+    !coded && (code_only(field, text) == text || (unit && text.contains(char::is_whitespace)))
 }
 
 /// Makes the location of a cell: row, column, value.
@@ -206,6 +283,7 @@ fn read_row(
     row: &SheetRow,
     fields: &[(FieldSpec, Option<usize>)],
     kind: RecordKind,
+    names: &NamedCodes,
     place: &Place<'_>,
     out: &mut SheetImport,
 ) {
@@ -219,7 +297,10 @@ fn read_row(
                 .and_then(|i| row.cells.get(i))
                 .map(|t| crate::export::unneutralised(t.trim()))
                 .filter(|t| !t.is_empty())
-                .map(|t| code_only(f, t));
+                .map(|t| match names.get(&(f.name.to_string(), t.to_string())) {
+                    Some(code) => code.clone(),
+                    None => code_only(f, t),
+                });
             (f.name, text)
         })
         .collect();
@@ -238,11 +319,19 @@ fn read_row(
         Ok(record) => out
             .records
             .push(Located::new(place(row.number, None, None), record)),
-        Err(errors) => out.problems.extend(
-            errors
-                .into_iter()
-                .map(|(field, e)| Problem::at(place(row.number, Some(field), cell(field)), e)),
-        ),
+        Err(errors) => out.problems.extend(errors.into_iter().map(|(field, e)| {
+            let e = match (kind.field(field), cell(field)) {
+                // A name no unit or place has: said as such, not as a bad code.
+                (Some(f), Some(text)) if is_named_reference(&f) && may_be_a_name(&f, text) => {
+                    DomainError::UnknownName {
+                        value: text.to_string(),
+                        unit: matches!(f.ty, FieldType::HelperUnit | FieldType::HelpedUnit),
+                    }
+                }
+                _ => e,
+            };
+            Problem::at(place(row.number, Some(field), cell(field)), e)
+        })),
     }
 }
 
@@ -368,6 +457,95 @@ mod tests {
             "no code: left for the check"
         );
         assert_eq!(r.records[0].location.row, Some(3));
+    }
+
+    #[test]
+    fn names_are_asked_for_and_read_as_the_codes_found() {
+        let s = sheet(
+            &[
+                "code",
+                "year",
+                "helper_unit",
+                "region_code",
+                "kind",
+                "title_zh",
+                "participants",
+            ],
+            &[
+                &[
+                    "t1",
+                    "2010",
+                    "杭州市人民政府",
+                    "青川县",
+                    "practical",
+                    "甲",
+                    "1",
+                ],
+                &[
+                    "t2",
+                    "2010",
+                    "Hangzhou Municipal Government",
+                    "青川县 510822",
+                    "practical",
+                    "乙",
+                    "1",
+                ],
+                &["t3", "2010", "hangzhou", "510822", "practical", "丙", "1"],
+            ],
+        );
+        let mut asked = std::collections::BTreeSet::new();
+        names_in_sheet(&s, RecordKind::Training, &mut asked);
+        let asked: Vec<(&str, &str)> = asked
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                ("helper_unit", "Hangzhou Municipal Government"),
+                ("helper_unit", "杭州市人民政府"),
+                ("region_code", "青川县")
+            ],
+            "codes and \"name code\" cells need no finding"
+        );
+        let mut found = NamedCodes::new();
+        found.insert(
+            ("helper_unit".into(), "杭州市人民政府".into()),
+            "hangzhou".into(),
+        );
+        found.insert(("region_code".into(), "青川县".into()), "510822".into());
+        let r = records_from_sheet_named(s, RecordKind::Training, &found);
+        assert_eq!(r.records.len(), 3, "{:?}", r.problems);
+        assert_eq!(
+            r.records[0].item.get("helper_unit").as_text(),
+            Some("hangzhou")
+        );
+        assert_eq!(
+            r.records[0].item.get("region_code").as_text(),
+            Some("510822")
+        );
+        // A name no one found is refused as a name, not as a bad code.
+        let s = sheet(
+            &[
+                "code",
+                "year",
+                "helper_unit",
+                "region_code",
+                "kind",
+                "title_zh",
+                "participants",
+            ],
+            &[&["t4", "2010", "无此单位", "510822", "practical", "丁", "1"]],
+        );
+        let r = records_from_sheet_named(s, RecordKind::Training, &found);
+        assert!(
+            matches!(
+                &r.problems[0].error,
+                DomainError::UnknownName { unit: true, value } if value == "无此单位"
+            ),
+            "{:?}",
+            r.problems
+        );
     }
 
     #[test]

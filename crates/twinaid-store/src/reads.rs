@@ -490,16 +490,43 @@ impl Store {
         Ok(out)
     }
 
-    /// The codes of the regions that have (or had) exactly this name, in
-    /// Chinese or (ignoring case) English.
-    pub async fn regions_named(&self, name: &str) -> Result<Vec<String>, StoreError> {
-        let codes: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT code FROM region WHERE name_zh = $1 OR LOWER(name_en) = LOWER($1) ORDER BY code",
-        )
-        .bind(name.trim().to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(codes)
+    /// The regions named so in Chinese or in English (any case), for many
+    /// names in one pass over the regions: (name as asked, code) pairs.
+    pub async fn regions_named_among(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(400) {
+            let asked: Vec<String> = chunk.iter().map(|n| n.trim().to_string()).collect();
+            let lower: Vec<String> = asked.iter().map(|n| n.to_lowercase()).collect();
+            let marks = |from: usize| {
+                (from..from + asked.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let sql = format!(
+                "SELECT DISTINCT name_zh, name_en, code FROM region WHERE name_zh IN ({}) OR LOWER(name_en) IN ({}) ORDER BY code",
+                marks(1),
+                marks(1 + asked.len())
+            );
+            // Only numbered placeholders are formatted in; the names are bound.
+            let mut query =
+                sqlx::query_as::<_, (String, Option<String>, String)>(sqlx::AssertSqlSafe(sql));
+            for n in asked.iter().chain(&lower) {
+                query = query.bind(n.clone());
+            }
+            for (zh, en, code) in query.fetch_all(&self.pool).await? {
+                let en = en.map(|e| e.to_lowercase());
+                for (a, l) in asked.iter().zip(&lower) {
+                    if *a == zh || en.as_deref() == Some(l.as_str()) {
+                        out.push((a.clone(), code.clone()));
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The codes of a kind in a program that begin with `prefix`, for

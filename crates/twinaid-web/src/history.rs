@@ -30,6 +30,7 @@ pub fn changes(
     after: Option<&str>,
     lang: Lang,
     show: &dyn Fn(&FieldSpec, &FieldValue) -> String,
+    accounts: &HashMap<String, String>,
 ) -> Vec<Change> {
     let parse = |text: Option<&str>| {
         text.map(|t| serde_json::from_str::<serde_json::Value>(t).unwrap_or_else(|_| t.into()))
@@ -45,7 +46,7 @@ pub fn changes(
         // A deletion: what was there, each to nothing.
         (Some(serde_json::Value::Object(before)), None) => {
             let empty = serde_json::Map::new();
-            return lines(entity, Some(&before), &empty, lang, show);
+            return lines(entity, Some(&before), &empty, lang, show, accounts);
         }
         (None, None) => return Vec::new(),
         (before, after) => {
@@ -59,7 +60,7 @@ pub fn changes(
             }];
         }
     };
-    lines(entity, before.as_ref(), &after, lang, show)
+    lines(entity, before.as_ref(), &after, lang, show, accounts)
 }
 
 fn lines(
@@ -68,6 +69,7 @@ fn lines(
     after: &serde_json::Map<String, serde_json::Value>,
     lang: Lang,
     show: &dyn Fn(&FieldSpec, &FieldValue) -> String,
+    accounts: &HashMap<String, String>,
 ) -> Vec<Change> {
     let kind = RecordKind::parse(entity);
     let specs = kind.map(|k| k.fields()).unwrap_or_default();
@@ -97,6 +99,17 @@ fn lines(
                     Some(FieldType::HelperUnit)
                 }
                 "region" | "region_code" | "county" => Some(FieldType::HelpedRegion),
+                // An account's scope: a county by its code, else a unit.
+                "scope" => Some(
+                    match new
+                        .as_str()
+                        .or_else(|| before.and_then(|b| b.get(key)).and_then(|v| v.as_str()))
+                        .map(twinaid_domain::RegionCode::parse)
+                    {
+                        Some(Ok(_)) => FieldType::HelpedRegion,
+                        _ => FieldType::HelperUnit,
+                    },
+                ),
                 _ => None,
             }
             .map(|ty| FieldSpec {
@@ -115,6 +128,15 @@ fn lines(
                     .as_str()
                     .and_then(|code| twinaid_app::Role::from_stored(code, Some("")))
                     .map_or_else(|| plain(v, Tr { lang }), |r| r.name(lang).to_string()),
+                // An account (an expert assigned, who acted) by its display name.
+                None if matches!(key, "expert" | "by") => {
+                    let login = plain(v, Tr { lang });
+                    accounts
+                        .get(&login)
+                        .filter(|n| !n.trim().is_empty())
+                        .cloned()
+                        .unwrap_or(login)
+                }
                 None => plain(v, Tr { lang }),
             };
             let field = match spec {
@@ -174,7 +196,14 @@ fn plain(v: &serde_json::Value, t: Tr) -> String {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Bool(b) => t.s(if *b { "yes" } else { "no" }).to_string(),
-        serde_json::Value::Number(n) => n.to_string(),
+        // A score or a weight as a person writes it: 83, not 83.0.
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.is_finite() => {
+                let text = format!("{f:.2}");
+                text.trim_end_matches('0').trim_end_matches('.').to_string()
+            }
+            _ => n.to_string(),
+        },
         serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
             let text = v.to_string();
             let size = v
@@ -285,6 +314,7 @@ mod tests {
             Some(after),
             Lang::Zh,
             &show,
+            &HashMap::new(),
         );
         let fields: Vec<&str> = c.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["年度", "金额（元）", "备注"], "{c:?}");
@@ -296,7 +326,14 @@ mod tests {
     #[test]
     fn a_creation_lists_what_it_set_and_a_deletion_nothing() {
         let after = r#"{"code":"F1","kind":"disbursement","note":null,"extra":[1,2]}"#;
-        let c = changes("fund_transaction", None, Some(after), Lang::En, &show);
+        let c = changes(
+            "fund_transaction",
+            None,
+            Some(after),
+            Lang::En,
+            &show,
+            &HashMap::new(),
+        );
         assert_eq!(c.len(), 2, "{c:?}");
         assert_eq!(c[0].before, None);
         assert_eq!(c[1].field, "extra");
@@ -305,15 +342,36 @@ mod tests {
             r#"{{"units":[{}]}}"#,
             vec!["{\"expert\":88.3}"; 40].join(",")
         );
-        let c = changes("assessment", None, Some(&long), Lang::Zh, &show);
+        let c = changes(
+            "assessment",
+            None,
+            Some(&long),
+            Lang::Zh,
+            &show,
+            &HashMap::new(),
+        );
         assert_eq!(c[0].after, "（共 40 项，从略）", "a long one by its size");
-        let gone = changes("fund_transaction", Some(after), None, Lang::Zh, &show);
+        let gone = changes(
+            "fund_transaction",
+            Some(after),
+            None,
+            Lang::Zh,
+            &show,
+            &HashMap::new(),
+        );
         assert_eq!(gone.len(), 2, "a deletion keeps what was there: {gone:?}");
         assert_eq!(
             (gone[0].before.as_deref(), gone[0].after.as_str()),
             (Some("拨付"), "")
         );
-        let odd = changes("region", Some("[1,2]"), Some("not json"), Lang::Zh, &show);
+        let odd = changes(
+            "region",
+            Some("[1,2]"),
+            Some("not json"),
+            Lang::Zh,
+            &show,
+            &HashMap::new(),
+        );
         assert_eq!(odd.len(), 1);
         assert_eq!(
             (odd[0].before.as_deref(), odd[0].after.as_str()),
@@ -333,9 +391,42 @@ mod tests {
             _ => cell(spec, v, Lang::Zh),
         };
         let after = r#"{"unit":"wenzhou","region":"511324","rating":90}"#;
-        let c = changes("satisfaction", None, Some(after), Lang::Zh, &named);
+        let c = changes(
+            "satisfaction",
+            None,
+            Some(after),
+            Lang::Zh,
+            &named,
+            &HashMap::new(),
+        );
         let shown: Vec<&str> = c.iter().map(|c| c.after.as_str()).collect();
         assert_eq!(shown, ["90", "仪陇县 511324", "温州市人民政府"], "{c:?}");
+    }
+
+    #[test]
+    fn accounts_scopes_and_scores_read_as_people_write_them() {
+        let named = |spec: &FieldSpec, v: &FieldValue| match (spec.ty, v) {
+            (FieldType::HelpedRegion, FieldValue::Text(t)) if t == "510822" => "青川县".into(),
+            (FieldType::HelperUnit, FieldValue::Text(t)) if t == "hangzhou" => {
+                "杭州市人民政府".into()
+            }
+            _ => cell(spec, v, Lang::Zh),
+        };
+        let accounts = HashMap::from([("expert-wang".to_string(), "王专家".to_string())]);
+        let shown = |after: &str| {
+            changes("app_user", None, Some(after), Lang::Zh, &named, &accounts)
+                .into_iter()
+                .map(|c| format!("{}={}", c.field, c.after))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(r#"{"scope":"510822"}"#), ["范围=青川县"]);
+        assert_eq!(shown(r#"{"scope":"hangzhou"}"#), ["范围=杭州市人民政府"]);
+        assert_eq!(shown(r#"{"expert":"expert-wang"}"#), ["专家=王专家"]);
+        assert_eq!(shown(r#"{"expert":"expert-zhao"}"#), ["专家=expert-zhao"]);
+        assert_eq!(
+            shown(r#"{"guidance_version":1,"total":83.0,"statistical":41.254}"#),
+            ["考核办法版本=1", "统计得分=41.25", "总分=83"]
+        );
     }
 
     #[test]

@@ -550,7 +550,7 @@ async fn a_year_is_run_through_the_pages_by_the_roles_that_own_each_step() {
     .await;
     d.type_into("#guidance-form input[name='year_from']", "2010")
         .await;
-    d.type_into("#field-indicators", "aid_funds = 100").await;
+    d.type_into("#weight-aid_funds", "100").await;
     d.type_into("#guidance-form textarea[name='rubric']", "项目管理 = 100")
         .await;
     d.click("#issue").await;

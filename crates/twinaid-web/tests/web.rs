@@ -1737,12 +1737,26 @@ async fn guidance_expert_scores_assessment_and_publishing_lock_the_year() {
     let (status, html, _) = o.post("/guidance?program=zj-sc&year=2009", &bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"error-indicators\"") && html.contains("no_such_indicator"));
-    let mut good = guidance("aid_funds = 60\nnew_villages = 40");
-    good.push(("csrf", &csrf));
+    // The page's form: a weight typed beside each indicator's name.
+    let mut good = guidance("");
+    good.retain(|(k, _)| *k != "indicators");
+    good.extend([
+        ("weight_order", "aid_funds,new_villages,beneficiaries"),
+        ("weight.aid_funds", "60"),
+        ("weight.new_villages", " 40 "),
+        ("weight.beneficiaries", ""),
+        ("csrf", &csrf),
+    ]);
     let (status, _, _) = o.post("/guidance?program=zj-sc&year=2009", &good).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page, _) = o.get("/guidance?program=zj-sc&year=2009").await;
     assert!(page.contains("id=\"current-guidance\"") && page.contains("v1"));
+    assert!(
+        page.contains("name=\"weight.aid_funds\" value=\"60\"")
+            && page.contains("name=\"weight.new_villages\" value=\"40\"")
+            && page.contains("name=\"weight.beneficiaries\" value=\"\""),
+        "the next version starts from these weights, by name"
+    );
 
     // A helper unit may not issue guidance, assign experts or publish.
     let mut h = Browser::new(&server);
@@ -2785,6 +2799,42 @@ async fn the_api_gives_templates_and_imports_files_refusing_them_whole_with_prob
         body["unchanged"].as_i64(),
         Some(1),
         "again: nothing duplicated"
+    );
+    // Units and places by name alone, as a clerk writes them.
+    let named = "code,year,helper_unit,region_code,kind,amount\n\
+                 2010-api-1,2010,杭州市人民政府,青川县,disbursement,1000\n\
+                 2010-api-2,2010,HANGZHOU MUNICIPAL GOVERNMENT,Qingchuan County,disbursement,5\n";
+    let body: Value = post(named.into()).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (body["unchanged"].as_i64(), body["created"].as_i64()),
+        (Some(1), Some(1)),
+        "names read as the codes they stand for: {body}"
+    );
+    let stored = server
+        .app
+        .record(
+            &office,
+            "zj-sc",
+            twinaid_domain::record::RecordKind::FundTransaction,
+            "2010-api-2",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            stored.get("helper_unit").as_text(),
+            stored.get("region_code").as_text()
+        ),
+        (Some("hangzhou"), Some("510822"))
+    );
+    let r = post("code,year,helper_unit,region_code,kind,amount\n2010-api-3,2010,杭州市,无此县,disbursement,1\n".into())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("helper_unit") && text.contains("杭州市") && text.contains("无此县"),
+        "an unknown name is refused at its column, by the name: {text}"
     );
 }
 
@@ -5256,6 +5306,9 @@ async fn each_role_starts_on_its_own_work_with_a_menu_of_what_it_can_open() {
     assert!(home.contains("id=\"home-figures\"") && home.contains("region=510822"));
     assert!(!home.contains("href=\"/inspections") && !home.contains("href=\"/experts"));
     assert!(home.contains("href=\"/plans"), "its to-do list");
+    // It edits its projects but adds none: no form to fill in and be refused.
+    let (status, _, _) = c.get("/records/project/new?program=zj-sc&year=2010").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     // A helper unit: its unit, its plan, a new project.
     let mut h = Browser::new(&server);
     h.sign_in("homehz", "home page password").await;

@@ -128,7 +128,7 @@ pub async fn run_cycle(
     app: &twinaid_app::App,
     operator: &twinaid_app::Actor,
 ) -> Result<bool, twinaid_app::AppError> {
-    use twinaid_app::{Actor, AppError, Role};
+    use twinaid_app::{Actor, Role};
     const PROGRAM: &str = "zj-sc";
     const YEAR: i32 = 2009;
     if app.guidance_for(operator, PROGRAM, YEAR).await?.is_some() {
@@ -191,22 +191,14 @@ pub async fn run_cycle(
             .await?;
     }
     for (n, expert) in ["expert-li", "expert-wang"].iter().enumerate() {
-        let mut password = [0u8; 16];
-        getrandom::fill(&mut password).map_err(|e| AppError::Internal(e.to_string()))?;
-        let password: String = password.iter().map(|b| format!("{b:02x}")).collect();
-        match app
-            .add_user(
-                operator,
-                expert,
-                &format!("评估专家{}（示意）", n + 1),
-                &password,
-                &Role::Expert,
-            )
-            .await
-        {
-            Ok(()) | Err(AppError::Field("username", _)) => {}
-            Err(e) => return Err(e),
-        }
+        demo_account(
+            app,
+            operator,
+            expert,
+            &format!("评估专家{}（示意）", n + 1),
+            &Role::Expert,
+        )
+        .await?;
         let actor = Actor {
             name: expert.to_string(),
             role: Role::Expert,
@@ -258,6 +250,19 @@ pub async fn run_cycle(
                 region: region.to_string(),
             },
         };
+        // The rating is signed by an account the log can name.
+        let named = app
+            .region_names(operator, vec![region.to_string()], YEAR)
+            .await?;
+        let place = named.get(region).map_or(region, |(zh, _)| zh.as_str());
+        demo_account(
+            app,
+            operator,
+            &county.name,
+            &format!("{place}经办人（示意）"),
+            &county.role,
+        )
+        .await?;
         let rating = 85 + (region.bytes().map(u32::from).sum::<u32>() + unit.len() as u32) % 15;
         app.rate_satisfaction(
             &county,
@@ -271,4 +276,26 @@ pub async fn run_cycle(
     }
     app.publish_assessment(operator, PROGRAM, YEAR).await?;
     Ok(true)
+}
+
+/// An account the demo acts as, with a password no one is told (`user
+/// reset-password` gives it one, to try the role); kept if it is there.
+async fn demo_account(
+    app: &twinaid_app::App,
+    operator: &twinaid_app::Actor,
+    username: &str,
+    display_name: &str,
+    role: &twinaid_app::Role,
+) -> Result<(), twinaid_app::AppError> {
+    use twinaid_app::AppError;
+    let mut password = [0u8; 16];
+    getrandom::fill(&mut password).map_err(|e| AppError::Internal(e.to_string()))?;
+    let password: String = password.iter().map(|b| format!("{b:02x}")).collect();
+    match app
+        .add_user(operator, username, display_name, &password, role)
+        .await
+    {
+        Ok(()) | Err(AppError::Field("username", _)) => Ok(()),
+        Err(e) => Err(e),
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use twinaid_app::{Actor, App, AppError, TemplateChoices};
 use twinaid_domain::Lang;
 use twinaid_domain::record::RecordKind;
-use twinaid_exchange::import::{choose_sheet, records_from_sheet};
+use twinaid_exchange::import::{choose_sheet, names_in_sheet, records_from_sheet_named};
 use twinaid_exchange::workbook::{TemplateLists, annotated_copy, template as write_template};
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -151,7 +151,6 @@ pub(crate) async fn import(
         // A CSV file is read, checked and written a window of rows at a
         // time in one transaction: memory holds its text and one window.
         let mut windows = twinaid_exchange::csv_windows(&name, &bytes, limits, IMPORT_WINDOW);
-        drop(bytes);
         let first = match windows.next() {
             Some(Ok(sheet)) => sheet,
             Some(Err(p)) => return Err(AppError::Invalid(vec![p])),
@@ -159,6 +158,15 @@ pub(crate) async fn import(
         };
         let (index, kind) = choose_sheet(std::slice::from_ref(&first), &name, kind)
             .map_err(|p| AppError::Invalid(vec![p]))?;
+        // Units and places named instead of coded, found once for the file.
+        let mut named = std::collections::BTreeSet::new();
+        for sheet in twinaid_exchange::csv_windows(&name, &bytes, limits, IMPORT_WINDOW)
+            .map_while(Result::ok)
+        {
+            names_in_sheet(&sheet, kind, &mut named);
+        }
+        drop(bytes);
+        let codes = app.codes_of_names(actor, &program, kind, &named).await?;
         bar.set_style(
             ProgressStyle::with_template("{spinner} {elapsed} {pos} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -172,7 +180,8 @@ pub(crate) async fn import(
             std::sync::mpsc::sync_channel::<(twinaid_app::ImportWindow, usize, usize)>(1);
         let reader = std::thread::spawn(move || {
             for window in std::iter::once(Ok(first)).chain(windows) {
-                let (read, last) = twinaid_exchange::import::window_records(window, kind);
+                let (read, last) =
+                    twinaid_exchange::import::window_records_named(window, kind, &codes);
                 let (rows, examples) = (read.rows_read, read.examples_skipped);
                 let window = twinaid_app::ImportWindow {
                     records: read.records,
@@ -210,6 +219,9 @@ pub(crate) async fn import(
             .nth(index)
             .ok_or_else(|| AppError::Internal("sheet".into()))?;
         let rows = sheet.rows.len() as u64;
+        let mut named = std::collections::BTreeSet::new();
+        names_in_sheet(&sheet, kind, &mut named);
+        let codes = app.codes_of_names(actor, &program, kind, &named).await?;
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -217,7 +229,7 @@ pub(crate) async fn import(
         bar.set_length(rows);
         stage(&bar, "检查各行…", "checking rows…", lang);
         tracing::debug!("import: file read");
-        let read = records_from_sheet(sheet, kind);
+        let read = records_from_sheet_named(sheet, kind, &codes);
         tracing::debug!("import: rows parsed");
         let (rows_read, examples) = (read.rows_read, read.examples_skipped);
         bar.set_position(rows);

@@ -51,6 +51,9 @@ struct GuidancePage {
     error: String,
     /// Indicator names by code, in the user's language.
     indicator_names: BTreeMap<String, String>,
+    /// The form's weights: every indicator (code, name, weight as typed),
+    /// those of the form first in its order.
+    weight_rows: Vec<(String, String, String)>,
 }
 
 impl GuidancePage {
@@ -137,13 +140,20 @@ async fn guidance_page(
             .collect(),
         errors,
         error,
-        indicator_names: state
-            .app
-            .indicators(&user.actor)
-            .await?
-            .iter()
-            .map(|d| (d.code.clone(), d.name(lang).to_string()))
-            .collect(),
+        weight_rows: Vec::new(),
+        indicator_names: BTreeMap::new(),
+    };
+    let definitions: Vec<(String, String)> = state
+        .app
+        .indicators(&user.actor)
+        .await?
+        .iter()
+        .map(|d| (d.code.clone(), d.name(lang).to_string()))
+        .collect();
+    let page = GuidancePage {
+        weight_rows: weight_rows(&page.form.indicators, &definitions),
+        indicator_names: definitions.into_iter().collect(),
+        ..page
     };
     Ok(render(&page, lang))
 }
@@ -192,7 +202,7 @@ pub async fn issue_guidance(
         year_to: get("year_to"),
         priorities: get("priorities"),
         tasks: get("tasks"),
-        indicators: get("indicators"),
+        indicators: weights_of(&f).unwrap_or_else(|| get("indicators")),
         cap: get("cap"),
         weights: get("weights"),
         bands: get("bands"),
@@ -711,4 +721,54 @@ fn readable_scores(json: &str) -> String {
             .join(" · "),
         Err(_) => json.to_string(),
     }
+}
+/// The weights form's rows: the indicators a text of "code = weight"
+/// lines names, in its order, then every other indicator with no weight.
+fn weight_rows(text: &str, definitions: &[(String, String)]) -> Vec<(String, String, String)> {
+    let name = |code: &str| {
+        definitions
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_string(), |(_, n)| n.clone())
+    };
+    let mut rows: Vec<(String, String, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let (code, weight) = l.rsplit_once(['=', '：', ':'])?;
+            let code = code.trim().to_string();
+            Some((code.clone(), name(&code), weight.trim().to_string()))
+        })
+        .collect();
+    for (code, n) in definitions {
+        if !rows.iter().any(|(c, _, _)| c == code) {
+            rows.push((code.clone(), n.clone(), String::new()));
+        }
+    }
+    rows
+}
+
+/// The weights typed in the form's table (`weight.CODE` fields) as the
+/// "code = weight" lines guidance is read from, in the table's order; `None`
+/// when the form has no table (a script posting the text itself).
+fn weights_of(form: &HashMap<String, String>) -> Option<String> {
+    let order: Vec<&str> = form
+        .get("weight_order")
+        .map(|o| o.split(',').collect())
+        .unwrap_or_default();
+    let mut typed: Vec<(&str, &str)> = form
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("weight.")?, v.trim())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    if !form.keys().any(|k| k.starts_with("weight.")) {
+        return None;
+    }
+    typed.sort_by_key(|(code, _)| order.iter().position(|o| o == code).unwrap_or(usize::MAX));
+    Some(
+        typed
+            .iter()
+            .map(|(code, weight)| format!("{code} = {weight}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }

@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use twinaid_app::AuditFilter;
 use twinaid_domain::record::RecordKind;
 
@@ -46,8 +46,12 @@ struct EventRow {
     login: String,
     action: String,
     what: String,
+    /// The key as people read it (units, places, accounts by name).
     key: String,
+    /// The key as stored.
+    code: String,
     program: String,
+    program_name: String,
     /// Where the thing is shown, when it has a page (a record still there).
     href: String,
     changes: Vec<Change>,
@@ -104,7 +108,13 @@ pub async fn page(
             .await?
     };
     let checkpoint = state.app.audit_checkpoint(&user.actor).await?;
-    let mut logins: Vec<String> = entries.iter().map(|e| e.actor.clone()).collect();
+    // Actors, and accounts a key names (an expert's assignment), by name.
+    let mut logins: Vec<String> = entries
+        .iter()
+        .flat_map(|e| {
+            std::iter::once(e.actor.clone()).chain(e.entity_key.split('/').map(str::to_string))
+        })
+        .collect();
     logins.sort_unstable();
     logins.dedup();
     let names = state
@@ -122,6 +132,17 @@ pub async fn page(
             places.insert(p.clone(), Names::load(&state, &user, p, year).await?);
         }
     }
+    let programs = state
+        .app
+        .programs(&user.actor)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let name = lang.pick(&p.name_zh, &p.name_en).to_string();
+            (p.code, name)
+        })
+        .collect::<Vec<(String, String)>>();
+    let program_names: HashMap<String, String> = programs.iter().cloned().collect();
     let events = entries
         .into_iter()
         .map(|e| {
@@ -139,6 +160,7 @@ pub async fn page(
                 e.after_json.as_deref(),
                 lang,
                 &show,
+                &names,
             );
             let href = match RecordKind::parse(&e.entity) {
                 Some(kind) if !program.is_empty() && e.action != "delete" => format!(
@@ -156,21 +178,16 @@ pub async fn page(
                 login: e.actor,
                 action: action_name(&e.action, t),
                 what: entity_name(&e.entity, t),
-                key: e.entity_key,
+                key: key_name(&e.entity_key, places.get(&program), &names, lang),
+                code: e.entity_key,
+                program_name: program_names
+                    .get(&program)
+                    .cloned()
+                    .unwrap_or_else(|| program.clone()),
                 program,
                 href,
                 changes,
             }
-        })
-        .collect();
-    let programs = state
-        .app
-        .programs(&user.actor)
-        .await?
-        .into_iter()
-        .map(|p| {
-            let name = lang.pick(&p.name_zh, &p.name_en).to_string();
-            (p.code, name)
         })
         .collect();
     let link = |n: i64| {
@@ -237,6 +254,31 @@ fn moment(text: &str, zone: chrono::FixedOffset, days_after: u64) -> Option<Opti
             .with_timezone(&chrono::Utc)
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     ))
+}
+
+/// A key as people read it: each part that is a unit, a place or an
+/// account by its name ("2009 / 王专家 / 温州市人民政府"); the rest as stored.
+fn key_name(
+    key: &str,
+    places: Option<&Names>,
+    accounts: &HashMap<String, String>,
+    lang: twinaid_domain::Lang,
+) -> String {
+    if !key.contains('/')
+        && places.and_then(|n| n.name_of(key, lang)).is_none()
+        && !accounts.contains_key(key)
+    {
+        return key.to_string();
+    }
+    key.split('/')
+        .map(|part| {
+            places
+                .and_then(|n| n.name_of(part, lang))
+                .or_else(|| accounts.get(part).filter(|n| !n.trim().is_empty()).cloned())
+                .unwrap_or_else(|| part.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use twinaid_app::AppError;
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::{DomainError, Lang};
-use twinaid_exchange::import::{choose_sheet, records_from_sheet};
+use twinaid_exchange::import::{choose_sheet, names_in_sheet, records_from_sheet_named};
 use twinaid_exchange::workbook::{TemplateLists, annotated_copy, template as write_template};
 
 /// How long an annotated copy stays downloadable.
@@ -251,16 +251,20 @@ pub async fn import(
 }
 
 /// Reads an uploaded file as records of a kind, off the async threads (a
-/// large workbook takes a while); a file that cannot be read at all is the
+/// large workbook takes a while), with units and places the file names
+/// instead of coding found first; a file that cannot be read at all is the
 /// inner error.
 pub(crate) async fn read_upload(
+    app: &twinaid_app::App,
+    actor: &twinaid_app::Actor,
+    program: &str,
     name: String,
     bytes: axum::body::Bytes,
     kind: RecordKind,
     limits: twinaid_exchange::ReadLimits,
 ) -> Result<Result<(usize, twinaid_exchange::import::SheetImport), twinaid_domain::Problem>, AppError>
 {
-    tokio::task::spawn_blocking(move || {
+    let chosen = tokio::task::spawn_blocking(move || {
         let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, &limits)?;
         let (index, kind) = choose_sheet(&sheets, &name, Some(kind))?;
         let sheet = sheets
@@ -271,10 +275,20 @@ pub(crate) async fn read_upload(
                 header: Vec::new(),
                 rows: Vec::new(),
             });
-        Ok((index, records_from_sheet(sheet, kind)))
+        let mut named = std::collections::BTreeSet::new();
+        names_in_sheet(&sheet, kind, &mut named);
+        Ok::<_, twinaid_domain::Problem>((index, kind, sheet, named))
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (index, kind, sheet, named) = match chosen {
+        Ok(c) => c,
+        Err(p) => return Ok(Err(p)),
+    };
+    let codes = app.codes_of_names(actor, program, kind, &named).await?;
+    tokio::task::spawn_blocking(move || Ok((index, records_from_sheet_named(sheet, kind, &codes))))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// Reads a form with a CSRF token and one file, as the upload forms send it.

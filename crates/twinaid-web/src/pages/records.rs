@@ -34,6 +34,8 @@ pub struct ListCell {
     pub text: String,
     pub numeric: bool,
     pub label: String,
+    /// The record's name in the reader's language: a phone card's heading.
+    pub title: bool,
 }
 
 /// One option of a select.
@@ -157,6 +159,15 @@ impl Names {
             self.places.extend(named);
         }
         Ok(self)
+    }
+
+    /// A unit's or a place's name, when the code is one.
+    pub(crate) fn name_of(&self, code: &str, lang: Lang) -> Option<String> {
+        self.units.get(code).cloned().or_else(|| {
+            self.places
+                .get(code)
+                .map(|(zh, en)| lang.pick(zh, en).to_string())
+        })
     }
 
     /// A cell with units and helped places by name.
@@ -336,6 +347,8 @@ async fn make_list(
                     text: display(f, r.get(f.name)),
                     numeric: numeric(f),
                     label: c.label.clone(),
+                    title: f.name == lang.pick("name_zh", "name_en")
+                        || f.name == lang.pick("title_zh", "title_en"),
                 })
                 .collect();
             (
@@ -659,6 +672,7 @@ pub async fn detail(
                 e.after_json.as_deref(),
                 lang,
                 &show,
+                &who,
             ),
         })
         .collect();
@@ -1030,6 +1044,14 @@ pub async fn new_form(
 ) -> Result<Response, WebError> {
     let kind = kind_of(&kind, user.lang)?;
     let (program, year) = resolve(&state, &user, &scope).await?;
+    let perms = state.app.permissions(&user.actor, &program);
+    // A form that could only be refused on saving is not offered.
+    if !perms.adds(kind) {
+        return Err(WebError::from_app(
+            twinaid_app::AppError::Forbidden,
+            user.lang,
+        ));
+    }
     let terms = state
         .app
         .edit_terms(&user.actor, &program, kind, None)
@@ -1038,7 +1060,6 @@ pub async fn new_form(
     if kind.is_yearly() {
         values.insert("year".to_string(), year.to_string());
     }
-    let perms = state.app.permissions(&user.actor, &program);
     if let Some(unit) = perms.own_unit {
         values.insert("helper_unit".to_string(), unit);
     }

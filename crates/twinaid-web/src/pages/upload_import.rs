@@ -9,7 +9,7 @@ use twinaid_app::LoadSummary;
 use twinaid_app::{Actor, App, AppError, ImportWindow};
 use twinaid_domain::Problem;
 use twinaid_domain::record::RecordKind;
-use twinaid_exchange::import::{choose_sheet, window_records};
+use twinaid_exchange::import::{choose_sheet, names_in_sheet, window_records_named};
 
 /// Rows checked and written at a time, as the command line's import does.
 const WINDOW: usize = 10_000;
@@ -36,7 +36,9 @@ pub(crate) async fn import_upload(
 ) -> Result<Result<Imported, Problem>, AppError> {
     let Upload { name, bytes, kind } = upload;
     if !name.to_ascii_lowercase().ends_with(".csv") {
-        let read = super::files::read_upload(name.to_string(), bytes, kind, limits).await?;
+        let read =
+            super::files::read_upload(app, actor, program, name.to_string(), bytes, kind, limits)
+                .await?;
         let (index, read) = match read {
             Ok(r) => r,
             Err(problem) => return Ok(Err(problem)),
@@ -73,6 +75,13 @@ pub(crate) async fn import_upload(
         Ok(chosen) => chosen,
         Err(p) => return Ok(Err(p)),
     };
+    // Units and places named instead of coded, found once for the whole file.
+    let mut named = std::collections::BTreeSet::new();
+    for sheet in twinaid_exchange::csv_windows(name, &bytes, &limits, WINDOW).map_while(Result::ok)
+    {
+        names_in_sheet(&sheet, kind, &mut named);
+    }
+    let codes = app.codes_of_names(actor, program, kind, &named).await?;
     let (rows, examples) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let mut stop = false;
     let windows = std::iter::once(Ok(first))
@@ -81,7 +90,7 @@ pub(crate) async fn import_upload(
             if stop {
                 return None;
             }
-            let (read, last) = window_records(window, kind);
+            let (read, last) = window_records_named(window, kind, &codes);
             stop = last;
             rows.fetch_add(read.rows_read, Ordering::Relaxed);
             examples.fetch_add(read.examples_skipped, Ordering::Relaxed);
