@@ -543,10 +543,40 @@ impl App {
         }
     }
 
+    /// The experts an office may assign (user name, display name): the
+    /// accounts with the expert role that are not disabled.
+    pub async fn expert_accounts(
+        &self,
+        actor: &Actor,
+        program: &str,
+    ) -> Result<Vec<(String, String)>, AppError> {
+        if !actor.is_office(program) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.role == "expert" && u.disabled_at.is_none())
+            .map(|u| (u.username, u.display_name))
+            .collect())
+    }
+
     /// Every account, for an administrator.
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserRow>, AppError> {
         actor.require_admin()?;
         Ok(self.store.users().await?)
+    }
+
+    /// The names of what each account is scoped to, by user name (Chinese,
+    /// English if any), for an administrator.
+    pub async fn user_scope_names(
+        &self,
+        actor: &Actor,
+    ) -> Result<std::collections::HashMap<String, (String, Option<String>)>, AppError> {
+        actor.require_admin()?;
+        Ok(self.store.scope_names().await?)
     }
 
     /// The user names locked by failed sign-ins now, each with when its

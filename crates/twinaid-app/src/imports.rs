@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use twinaid_domain::DomainError;
 use twinaid_domain::bundle::{Located, ProgramBundle};
 use twinaid_domain::error::Problem;
-use twinaid_domain::record::{FieldValue, Record, RecordKind};
+use twinaid_domain::record::{FieldType, FieldValue, Record, RecordKind};
 use twinaid_store::LoadSummary;
 
 impl App {
@@ -145,6 +145,82 @@ impl App {
     }
 }
 
+impl App {
+    /// Puts back the people a list export masked (for a role that may not
+    /// see them), so that the export imports back unchanged: a masked value
+    /// that masks the stored one keeps the stored one; any other masked
+    /// value (a new record's, or one that masks something else) is refused
+    /// at its cell. `stored` holds the rows' stored records when the caller
+    /// read them (an office's import reads none).
+    async fn unmask(
+        &self,
+        program: &str,
+        kind: RecordKind,
+        records: &mut [Located<Record>],
+        stored: &HashMap<String, Record>,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), AppError> {
+        let people: Vec<&'static str> = kind
+            .fields()
+            .iter()
+            .filter(|f| f.ty == FieldType::PersonRef)
+            .map(|f| f.name)
+            .collect();
+        let masked = |r: &Record| {
+            people.iter().any(|f| {
+                r.get(f)
+                    .as_text()
+                    .is_some_and(twinaid_domain::record::is_masked)
+            })
+        };
+        let codes: Vec<String> = records
+            .iter()
+            .filter(|r| masked(&r.item))
+            .map(|r| r.item.code().to_string())
+            .collect();
+        if codes.is_empty() {
+            return Ok(());
+        }
+        let read: HashMap<String, Record> = if stored.is_empty() {
+            self.store
+                .records_with_codes(program, kind, &codes)
+                .await?
+                .into_iter()
+                .map(|r| (r.code().to_string(), r))
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        for located in records.iter_mut() {
+            let code = located.item.code().to_string();
+            let before = stored.get(&code).or_else(|| read.get(&code));
+            for field in &people {
+                let Some(shown) = located
+                    .item
+                    .get(field)
+                    .as_text()
+                    .filter(|t| twinaid_domain::record::is_masked(t))
+                    .map(str::to_string)
+                else {
+                    continue;
+                };
+                match before.map(|b| b.get(field)) {
+                    Some(FieldValue::Text(kept)) if twinaid_domain::record::mask(kept) == shown => {
+                        located.item.set(field, FieldValue::Text(kept.clone()));
+                    }
+                    _ => {
+                        let mut place = located.location.clone();
+                        place.column = Some((*field).to_string());
+                        place.value = Some(shown.clone());
+                        problems.push(Problem::at(place, DomainError::MaskedValue(shown)));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a template's drop-down lists offer: codes with their names.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateChoices {
@@ -253,6 +329,8 @@ impl App {
             .map(|r| (r.code().to_string(), r))
             .collect();
         let mut problems = read_problems;
+        self.unmask(program, kind, &mut records, &stored, &mut problems)
+            .await?;
         let mut steps_back = Vec::new();
         if !office {
             for located in &mut records {
@@ -263,6 +341,11 @@ impl App {
                         .map(|b| b.get("status").clone())
                         .unwrap_or(FieldValue::Text("proposed".into()));
                     located.item.set("status", status);
+                }
+                // A row as stored (another unit's, in a list exported whole)
+                // writes nothing, so it is no one's to refuse.
+                if before == Some(&located.item) {
+                    continue;
                 }
                 if self
                     .require_writer(actor, program, &located.item, before)
@@ -281,6 +364,7 @@ impl App {
             let saves: Vec<(&twinaid_domain::error::Location, &Record, Option<&Record>)> = records
                 .iter()
                 .map(|l| (&l.location, &l.item, stored.get(l.item.code())))
+                .filter(|(_, item, before)| *before != Some(*item))
                 .collect();
             problems.extend(
                 self.unpaired(program, saves)

@@ -87,6 +87,9 @@ pub enum DomainError {
     RegionNotHelped { region: String, program: String },
     #[error("unknown unit {0}")]
     UnknownUnit(String),
+    /// A person's reference as a list shows it masked, which cannot be stored.
+    #[error("{0:?} is a masked value")]
+    MaskedValue(String),
     /// A reference cell holding a name that fits no unit or place of the
     /// program, or more than one.
     #[error("no single {} named {value:?}", if *.unit { "unit" } else { "region" })]
@@ -355,6 +358,12 @@ impl DomainError {
             ),
             (RegionNotHelped { region, program }, Lang::En) => format!(
                 "region {region} is not a helped region of program {program}; use a helped county's code or add it to helped_regions.csv first"
+            ),
+            (MaskedValue(v), Lang::Zh) => format!(
+                "“{v}”是列表为保护个人信息而遮蔽的显示值，与已存的内容不符，不能导入；请填写完整内容，或删去此行"
+            ),
+            (MaskedValue(v), Lang::En) => format!(
+                "\"{v}\" is a value a list masked to protect a person and does not match what is stored; write it in full or leave the row out"
             ),
             (UnknownName { value, unit: true }, Lang::Zh) => format!(
                 "找不到名为“{value}”的单位（或同名单位不止一个），请按单位名称表照写全称，或填写单位编号"

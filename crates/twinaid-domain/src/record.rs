@@ -828,6 +828,11 @@ pub struct Record {
     pub values: Vec<FieldValue>,
 }
 
+/// Whether a text is a masked one, as [`mask`] writes it.
+pub fn is_masked(text: &str) -> bool {
+    text.starts_with("•••")
+}
+
 /// Hides all but the last two characters of a person reference.
 pub fn mask(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();

@@ -34,19 +34,99 @@ pub fn header_of(field: &FieldSpec, lang: Lang) -> String {
 pub fn field_of(kind: RecordKind, header: &str) -> Option<FieldSpec> {
     let fields = kind.fields();
     let header = header.trim();
-    header
-        .split_whitespace()
-        .rev()
-        .find_map(|token| fields.iter().find(|f| f.name == token))
+    // A whole label first: "project code" is the project, not the code.
+    fields
+        .iter()
+        .find(|f| f.name == header || f.zh == header || f.en.eq_ignore_ascii_case(header))
+        .or_else(|| {
+            header
+                .split_whitespace()
+                .rev()
+                .find_map(|token| fields.iter().find(|f| f.name == token))
+        })
+        // Only then without the brackets: "name (English)" is not "name (Chinese)".
         .or_else(|| {
             fields.iter().find(|f| {
-                f.zh == header
-                    || f.en.eq_ignore_ascii_case(header)
-                    || bare(f.zh) == bare(header)
-                    || bare(f.en).eq_ignore_ascii_case(bare(header))
+                bare(f.zh) == bare(header) || bare(f.en).eq_ignore_ascii_case(bare(header))
             })
         })
         .copied()
+}
+
+/// What a list export puts after a reference field's label for the column
+/// of names beside its codes, in each language; such columns are read past.
+pub const NAME_COLUMN: [&str; 2] = ["（名称）", " (name)"];
+
+/// Whether a header is the names column beside a reference field's codes.
+pub fn is_name_column(kind: RecordKind, header: &str) -> bool {
+    let header = header.trim();
+    NAME_COLUMN.iter().any(|suffix| {
+        let cut = header
+            .len()
+            .checked_sub(suffix.len())
+            .filter(|at| header.is_char_boundary(*at));
+        cut.is_some_and(|at| {
+            header[at..].eq_ignore_ascii_case(suffix) && field_of(kind, &header[..at]).is_some()
+        })
+    })
+}
+
+/// The field a column holds: none for a names column beside codes.
+fn column_field(kind: RecordKind, header: &str) -> Option<FieldSpec> {
+    if is_name_column(kind, header) {
+        return None;
+    }
+    field_of(kind, header)
+}
+
+/// Totals a list export writes under its rows: "合计 9", "Total 9".
+fn is_totals_row(code: &str) -> bool {
+    let code = code.trim();
+    ["合计", "total"].iter().any(|word| {
+        code.get(..word.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(word))
+            && code[word.len()..]
+                .chars()
+                .next()
+                .is_none_or(char::is_whitespace)
+    })
+}
+
+/// Where a sheet's header is: the first row when it names the code column,
+/// else the first of the next rows that does (what is above it is a title,
+/// as a list export writes one); `None` when none of them does.
+fn header_at(sheet: &Sheet, kind: RecordKind) -> Option<usize> {
+    const TITLE_ROWS: usize = 5;
+    let names_code = |cells: &[String]| {
+        cells
+            .iter()
+            .any(|h| column_field(kind, h).is_some_and(|f| f.name == "code"))
+    };
+    if names_code(&sheet.header) {
+        return None;
+    }
+    sheet
+        .rows
+        .iter()
+        .take(TITLE_ROWS)
+        .position(|r| names_code(&r.cells))
+}
+
+/// The sheet with its title rows, if any, left out.
+fn past_title(sheet: Sheet, kind: RecordKind) -> Sheet {
+    match header_at(&sheet, kind) {
+        None => sheet,
+        Some(at) => {
+            let Sheet { name, rows, .. } = sheet;
+            let mut rows = rows.into_iter().skip(at);
+            let header = rows.next().map(|r| r.cells).unwrap_or_default();
+            Sheet {
+                name,
+                header,
+                rows: rows.collect(),
+            }
+        }
+    }
 }
 
 /// A label without the unit in brackets a person may leave out: "帮扶资金（元）" → "帮扶资金".
@@ -167,7 +247,7 @@ pub fn records_from_sheet(sheet: Sheet, kind: RecordKind) -> SheetImport {
 /// [`records_from_sheet`], reading the cells `names` gives codes for (a unit
 /// or a place by its name, found by the caller) as those codes.
 pub fn records_from_sheet_named(sheet: Sheet, kind: RecordKind, names: &NamedCodes) -> SheetImport {
-    let Sheet { name, header, rows } = sheet;
+    let Sheet { name, header, rows } = past_title(sheet, kind);
     let mut out = SheetImport::default();
     let place = |row: usize, column: Option<&str>, value: Option<&str>| Location {
         file: Some(name.clone()),
@@ -179,8 +259,8 @@ pub fn records_from_sheet_named(sheet: Sheet, kind: RecordKind, names: &NamedCod
     let mut columns: Vec<Option<FieldSpec>> = Vec::new();
     for header in &header {
         let h = header.trim();
-        let field = field_of(kind, h);
-        if field.is_none() && !h.is_empty() && h != ERROR_HEADER {
+        let field = column_field(kind, h);
+        if field.is_none() && !h.is_empty() && h != ERROR_HEADER && !is_name_column(kind, h) {
             out.problems.push(Problem::at(
                 place(1, Some(h), None),
                 DomainError::UnknownColumn(h.replace('\n', " ")),
@@ -228,17 +308,20 @@ pub fn names_in_sheet(
     kind: RecordKind,
     into: &mut std::collections::BTreeSet<(String, String)>,
 ) {
-    let columns: Vec<(usize, FieldSpec)> = sheet
-        .header
+    let (header, rows) = match header_at(sheet, kind) {
+        None => (&sheet.header, &sheet.rows[..]),
+        Some(at) => (&sheet.rows[at].cells, &sheet.rows[at + 1..]),
+    };
+    let columns: Vec<(usize, FieldSpec)> = header
         .iter()
         .enumerate()
-        .filter_map(|(i, h)| Some((i, field_of(kind, h.trim())?)))
+        .filter_map(|(i, h)| Some((i, column_field(kind, h.trim())?)))
         .filter(|(_, f)| is_named_reference(f))
         .collect();
     if columns.is_empty() {
         return;
     }
-    for row in &sheet.rows {
+    for row in rows {
         for (i, f) in &columns {
             let Some(text) = row
                 .cells
@@ -312,6 +395,10 @@ fn read_row(
     };
     if cell("code").is_some_and(|c| c.to_ascii_uppercase().starts_with(EXAMPLE_PREFIX)) {
         out.examples_skipped += 1;
+        return;
+    }
+    // A list export's totals row: not a record.
+    if cell("code").is_some_and(is_totals_row) {
         return;
     }
     out.rows_read += 1;

@@ -137,6 +137,28 @@ impl Store {
         rows.iter().map(user).collect()
     }
 
+    /// The names of what each account is scoped to (its unit, county or
+    /// program), Chinese and English, by user name.
+    pub async fn scope_names(
+        &self,
+    ) -> Result<std::collections::HashMap<String, (String, Option<String>)>, StoreError> {
+        let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT u.username, COALESCE(su.name_zh, sp.name_zh, sr.name_zh), COALESCE(su.name_en, sp.name_en, sr.name_en) \
+             FROM app_user u \
+             LEFT JOIN unit su ON u.role = 'helper_unit' AND su.code = u.scope \
+             LEFT JOIN program sp ON u.role = 'program_office' AND sp.code = u.scope \
+             LEFT JOIN region sr ON u.role = 'helped_county' AND sr.code = u.scope \
+               AND sr.valid_from = (SELECT MAX(x.valid_from) FROM region x WHERE x.code = u.scope) \
+             WHERE u.scope IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(user, zh, en)| Some((user, (zh?, en))))
+            .collect())
+    }
+
     /// Stores a new session, with its sign-in event (who, from where).
     pub async fn insert_session(
         &self,

@@ -242,6 +242,25 @@ pub fn actor_name(actor: &str, action: &str, names: &HashMap<String, String>, t:
         .unwrap_or_else(|| actor.to_string())
 }
 
+/// Who did something and when, as a page says it: the actor by display
+/// name (when the reader may see names) and the time in the office's zone.
+pub async fn by_and_when(
+    state: &crate::AppState,
+    user: &crate::session::SignedIn,
+    program: &str,
+    actor: &str,
+    at: &str,
+) -> Result<(String, String), twinaid_app::AppError> {
+    let names = state
+        .app
+        .display_names(&user.actor, program, &[actor.to_string()])
+        .await?;
+    Ok((
+        actor_name(actor, "", &names, Tr { lang: user.lang }),
+        crate::view::local_time(at, state.time_zone),
+    ))
+}
+
 /// What was done, in words (the stored word when it is not known).
 pub fn action_name(action: &str, t: Tr) -> String {
     t.get(&format!("action_{action}"))

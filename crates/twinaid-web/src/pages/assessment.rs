@@ -245,6 +245,8 @@ pub async fn issue_guidance(
 struct ExpertsPage {
     page: Page,
     may_assign: bool,
+    /// The experts the office may assign: (user name, display name).
+    experts: Vec<(String, String)>,
     units: Vec<(String, String)>,
     /// (expert, unit code, unit name, submitted, scores)
     rows: Vec<(String, String, String, bool, String)>,
@@ -307,11 +309,24 @@ pub async fn experts(
             )
         })
         .collect();
+    let may_assign = office(&state, &user, &program);
+    let experts = if may_assign {
+        state.app.expert_accounts(&user.actor, &program).await?
+    } else {
+        Vec::new()
+    };
+    let mut logins: Vec<String> = rows.iter().map(|r| r.expert.clone()).collect();
+    logins.sort_unstable();
+    logins.dedup();
+    let who = state
+        .app
+        .display_names(&user.actor, &program, &logins)
+        .await?;
     let list = rows
         .iter()
         .map(|r| {
             (
-                r.expert.clone(),
+                crate::history::actor_name(&r.expert, "", &who, crate::i18n::Tr { lang }),
                 r.unit.clone(),
                 names.get(&r.unit).cloned().unwrap_or(r.unit.clone()),
                 r.submitted_at.is_some(),
@@ -323,7 +338,8 @@ pub async fn experts(
     let here = format!("/experts?program={}&year={year}", url_encode(&program));
     let page = ExpertsPage {
         page: Page::new(&user, title, &here, &program, year),
-        may_assign: office(&state, &user, &program),
+        may_assign,
+        experts,
         units: names
             .into_iter()
             .collect::<BTreeMap<_, _>>()
@@ -457,10 +473,17 @@ pub async fn assessment(
                     }
                 })
                 .collect();
-            let published = a.published.map(|(by, at)| match lang {
-                Lang::Zh => format!("已由 {by} 于 {at} 公布，结果已锁定"),
-                Lang::En => format!("published by {by} at {at}; locked"),
-            });
+            let published = match &a.published {
+                Some((by, at)) => {
+                    let (by, at) =
+                        crate::history::by_and_when(&state, &user, &program, by, at).await?;
+                    Some(match lang {
+                        Lang::Zh => format!("已由 {by} 于 {at} 公布，结果已锁定"),
+                        Lang::En => format!("published by {by} at {at}; locked"),
+                    })
+                }
+                None => None,
+            };
             let open = published.is_none();
             (rows, published.unwrap_or_default(), open)
         }
@@ -649,12 +672,16 @@ pub async fn unit_report(
         .first()
         .map(|(items, _)| items.iter().map(|(i, _)| i.clone()).collect())
         .unwrap_or_default();
+    let published = match &report.published {
+        Some((by, at)) => {
+            let (by, at) = crate::history::by_and_when(&state, &user, &program, by, at).await?;
+            format!("{by} · {at}")
+        }
+        None => String::new(),
+    };
     let page = UnitReportPage {
         page: Page::new(&user, &title, &here, &program, year),
-        published: report
-            .published
-            .map(|(by, at)| format!("{by} · {at}"))
-            .unwrap_or_default(),
+        published,
         guidance_version: report.guidance_version,
         rank: s.rank,
         grade: s.grade.name(lang).to_string(),

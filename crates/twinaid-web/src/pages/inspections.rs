@@ -123,12 +123,18 @@ pub async fn page(
             }
         })
         .collect();
-    let drawn = round
-        .map(|r| match lang {
-            Lang::Zh => format!("{} 于 {} 抽签，种子 {}", r.drawn_by, r.drawn_at, r.seed),
-            Lang::En => format!("drawn by {} at {}, seed {}", r.drawn_by, r.drawn_at, r.seed),
-        })
-        .unwrap_or_default();
+    let drawn = match round {
+        Some(r) => {
+            let (by, at) =
+                crate::history::by_and_when(&state, &user, &program, &r.drawn_by, &r.drawn_at)
+                    .await?;
+            match lang {
+                Lang::Zh => format!("{by} 于 {at} 抽签，种子 {}", r.seed),
+                Lang::En => format!("drawn by {by} at {at}, seed {}", r.seed),
+            }
+        }
+        None => String::new(),
+    };
     let title = crate::i18n::Tr { lang }.s("inspections");
     let here = format!("/inspections?program={}&year={year}", url_encode(&program));
     let page = InspectionsPage {

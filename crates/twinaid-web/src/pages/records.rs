@@ -734,7 +734,7 @@ pub async fn detail(
         step_error: q.step_error.clone().unwrap_or_default(),
         page: Page::new(
             &user,
-            &format!("{} {code}", kind.name(lang)),
+            &detail_title(kind, &record, &code, lang),
             &here,
             &program,
             year,
@@ -1317,8 +1317,76 @@ pub async fn step(
     }
 }
 
+/// A list export's title: the kind and its filters as a reader says them
+/// (2009年 · 青川县 · 累计 · 项目类别：学校), not as the address holds them.
+fn list_title(kind: RecordKind, params: &[(String, String)], names: &Names, lang: Lang) -> String {
+    let mut parts = vec![kind.name(lang).to_string()];
+    let given = |key: &str| {
+        params
+            .iter()
+            .find(|(k, v)| k == key && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+    };
+    if let Some(year) = given("year") {
+        parts.push(lang.pick(&format!("{year}年"), &year).to_string());
+    }
+    if given("cumulative").is_some_and(|c| c == "1" || c == "true") {
+        parts.push(lang.pick("累计", "cumulative").to_string());
+    }
+    if let Some(region) = given("region") {
+        parts.push(names.name_of(&region, lang).unwrap_or(region));
+    }
+    if let Some(source) = given("source") {
+        parts.push(names.name_of(&source, lang).unwrap_or(source));
+    }
+    for (k, v) in params {
+        let Some(f) = k.strip_prefix("f.").and_then(|name| kind.field(name)) else {
+            continue;
+        };
+        if v.trim().is_empty() {
+            continue;
+        }
+        let shown = f.parse(Some(v.trim())).map_or_else(
+            |_| v.trim().to_string(),
+            |value| names.display(&f, &value, lang),
+        );
+        parts.push(format!(
+            "{}{}{shown}",
+            label(&f, lang),
+            lang.pick("：", ": ")
+        ));
+    }
+    if let Some(q) = given("q") {
+        parts.push(
+            lang.pick(&format!("含“{q}”"), &format!("with \"{q}\""))
+                .to_string(),
+        );
+    }
+    parts.join(" · ")
+}
+
+/// A record page's heading: its kind and its name where it has one
+/// (帮扶项目：阆中市博树乡大桥), else its code.
+fn detail_title(kind: RecordKind, record: &Record, code: &str, lang: Lang) -> String {
+    let named = |field: &str| record.get(field).as_text().filter(|t| !t.trim().is_empty());
+    let name = [
+        lang.pick("name_zh", "name_en"),
+        lang.pick("title_zh", "title_en"),
+        "name_zh",
+        "title_zh",
+    ]
+    .iter()
+    .find_map(|f| named(f));
+    match name {
+        Some(name) => format!("{}{}{name}", kind.name(lang), lang.pick("：", ": ")),
+        None => format!("{} {code}", kind.name(lang)),
+    }
+}
+
 /// The list with its filters as a spreadsheet: every matching row, numbers as
-/// numbers, units in the headers, the totals row; people masked as on the page.
+/// numbers, units in the headers, units and places as codes with their names
+/// beside them, the totals row (not in CSV); people masked as on the page.
+/// What it writes imports back unchanged.
 async fn export(
     state: &AppState,
     user: &SignedIn,
@@ -1344,7 +1412,20 @@ async fn export(
         .app
         .list_records(&user.actor, &program, kind, &request)
         .await?;
-    let names = Names::load(state, user, &program, year).await?;
+    let wide: Vec<String> = page
+        .records
+        .iter()
+        .flat_map(|r| {
+            kind.fields()
+                .into_iter()
+                .filter(|f| f.ty == FieldType::Region)
+                .filter_map(|f| r.get(f.name).as_text().map(str::to_string))
+        })
+        .collect();
+    let names = Names::load(state, user, &program, year)
+        .await?
+        .with_regions(state, user, wide, year)
+        .await?;
     let fields = kind.fields();
     let number = |f: &FieldSpec, raw: i64| -> ExportCell {
         match f.ty {
@@ -1355,13 +1436,25 @@ async fn export(
             _ => ExportCell::Number(raw as f64, "0"),
         }
     };
+    // A unit or a place is written as its code, its name in a column beside
+    // it that the importer reads past: the list imports back as it is.
+    let named = |f: &FieldSpec| {
+        matches!(
+            f.ty,
+            FieldType::HelperUnit
+                | FieldType::HelpedUnit
+                | FieldType::HelpedRegion
+                | FieldType::Region
+        )
+    };
     let rows = page
         .records
         .iter()
         .map(|r| {
-            fields
-                .iter()
-                .map(|f| match (f.ty, r.get(f.name)) {
+            let mut cells = Vec::with_capacity(fields.len() + 4);
+            for f in &fields {
+                let value = r.get(f.name);
+                cells.push(match (f.ty, value) {
                     (_, FieldValue::Null) => ExportCell::Empty,
                     (
                         FieldType::Money
@@ -1371,46 +1464,59 @@ async fn export(
                         | FieldType::Degrees(_),
                         FieldValue::Int(i),
                     ) => number(f, *i),
+                    (_, v) if named(f) => ExportCell::Text(crate::view::cell(f, v, lang)),
                     (_, v) => ExportCell::Text(names.display(f, v, lang)),
-                })
-                .collect()
+                });
+                if named(f) {
+                    cells.push(
+                        value
+                            .as_text()
+                            .and_then(|code| names.name_of(code, lang))
+                            .map_or(ExportCell::Empty, ExportCell::Text),
+                    );
+                }
+            }
+            cells
         })
         .collect();
-    let header = fields
-        .iter()
-        .map(|f| match f.ty {
+    let mut header = Vec::with_capacity(fields.len() + 4);
+    for f in &fields {
+        header.push(match f.ty {
             // The unit a number is in goes with its header, as officials read it.
             FieldType::Money if !f.zh.contains('元') => {
                 format!("{}{}", label(f, lang), lang.pick("（元）", " (yuan)"))
             }
             _ => label(f, lang).to_string(),
-        })
-        .collect();
-    let mut totals: Vec<ExportCell> = fields
-        .iter()
-        .map(|f| match page.sums.iter().find(|(n, _)| *n == f.name) {
+        });
+        if named(f) {
+            let suffix = twinaid_exchange::import::NAME_COLUMN[usize::from(lang == Lang::En)];
+            header.push(format!("{}{suffix}", label(f, lang)));
+        }
+    }
+    let mut totals: Vec<ExportCell> = Vec::with_capacity(header.len());
+    for f in &fields {
+        totals.push(match page.sums.iter().find(|(n, _)| *n == f.name) {
             Some((_, sum)) => number(f, *sum),
             None => ExportCell::Empty,
-        })
-        .collect();
+        });
+        if named(f) {
+            totals.push(ExportCell::Empty);
+        }
+    }
     if let Some(first) = totals.first_mut() {
         *first = ExportCell::Text(format!(
             "{} {}",
-            lang.pick("合计", "total"),
+            lang.pick("合计", "Total"),
             page.total_rows
         ));
     }
-    let filters: Vec<String> = params
-        .iter()
-        .filter(|(k, v)| !v.is_empty() && !matches!(k.as_str(), "program" | "page" | "notice"))
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
     let table = ExportTable {
         name: kind.name(lang).to_string(),
-        title: format!("{} · {}", kind.name(lang), filters.join(", ")),
+        title: list_title(kind, params, &names, lang),
         header,
         rows,
-        totals: Some(totals),
+        // A CSV file is data only: it imports back as it is.
+        totals: (!csv).then_some(totals),
     };
     let stem = format!("{}-{program}", kind.code());
     if csv {

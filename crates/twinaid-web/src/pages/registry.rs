@@ -99,10 +99,22 @@ pub async fn units(
     let total = kept.len() as i64;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let page_no = q.page.unwrap_or(1).clamp(1, pages);
-    let rows = kept
+    let shown: Vec<_> = kept
         .iter()
         .skip(((page_no - 1) * PER_PAGE) as usize)
         .take(PER_PAGE as usize)
+        .collect();
+    // Where each unit is, by name.
+    let places = state
+        .app
+        .region_names(
+            &user.actor,
+            shown.iter().filter_map(|u| u.region_code.clone()).collect(),
+            year,
+        )
+        .await?;
+    let rows = shown
+        .iter()
         .map(|u| {
             vec![
                 u.code.clone(),
@@ -114,7 +126,13 @@ pub async fn units(
                     t.s("helped")
                 }
                 .to_string(),
-                u.region_code.clone().unwrap_or_default(),
+                match u.region_code.as_deref() {
+                    Some(code) => match places.get(code) {
+                        Some((zh, en)) => format!("{} {code}", lang.pick(zh, en)),
+                        None => code.to_string(),
+                    },
+                    None => String::new(),
+                },
             ]
         })
         .collect();

@@ -75,6 +75,8 @@ pub struct UserLine {
     pub role: String,
     pub role_code: String,
     pub scope: String,
+    /// What the scope is, by name (empty when it has none).
+    pub scope_name: String,
     pub disabled: bool,
     /// When a lock from failed sign-ins ends, in local time, if one holds.
     pub locked_until: Option<String>,
@@ -109,6 +111,7 @@ async fn users_page(
 ) -> Result<Response, WebError> {
     let lang = user.lang;
     let locks = state.app.user_locks(&user.actor).await?;
+    let scopes = state.app.user_scope_names(&user.actor).await?;
     let users = state
         .app
         .users(&user.actor)
@@ -121,6 +124,10 @@ async fn users_page(
             role: Role::from_stored(&u.role, u.scope.as_deref())
                 .map_or_else(|| u.role.clone(), |r| r.name(lang).to_string()),
             role_code: u.role,
+            scope_name: scopes
+                .get(&u.username)
+                .map(|(zh, en)| lang.pick(zh, en.as_deref().unwrap_or(zh)).to_string())
+                .unwrap_or_default(),
             scope: u.scope.unwrap_or_default(),
             disabled: u.disabled_at.is_some(),
             username: u.username,
