@@ -308,6 +308,11 @@ impl App {
         read_problems: Vec<Problem>,
     ) -> Result<CheckedWindow, AppError> {
         let started = std::time::Instant::now();
+        if kind == RecordKind::FundTransaction {
+            for r in &mut records {
+                twinaid_domain::currency::convert(&mut r.item, &self.rates);
+            }
+        }
         // The stored records the file names, by code: at national scale a
         // kind holds millions, which a small file should not read.
         let codes: Vec<String> = records

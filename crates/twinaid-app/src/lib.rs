@@ -50,6 +50,8 @@ pub use twinaid_store::{
 #[derive(Clone, Debug)]
 pub struct App {
     store: Store,
+    /// The exchange rates money in other currencies is counted in yuan at.
+    rates: std::sync::Arc<twinaid_domain::currency::Rates>,
     /// When sign-ins and bad tokens are refused for a while.
     signin: accounts::SigninLimits,
     /// Yearbooks by program and year, at the data version they were computed at.
@@ -89,6 +91,7 @@ impl App {
     pub async fn open_with(url: &str, pool_size: Option<u32>) -> Result<App, AppError> {
         Ok(App {
             store: Store::open_with(url, pool_size).await?,
+            rates: Default::default(),
             signin: Default::default(),
             yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
             covered: std::sync::Arc::new(cache::VersionedCache::new(64)),
@@ -96,6 +99,13 @@ impl App {
             region_names: Default::default(),
             list_totals: std::sync::Arc::new(cache::VersionedCache::new(256)),
         })
+    }
+
+    /// The same application converting other currencies with these rates
+    /// (the bank's that twinaid ships; none by default).
+    pub fn with_rates(mut self, rates: twinaid_domain::currency::Rates) -> App {
+        self.rates = std::sync::Arc::new(rates);
+        self
     }
 
     /// The same application with other sign-in limits (a setting).
@@ -161,6 +171,23 @@ impl App {
         bundle: &ProgramBundle,
     ) -> Result<LoadSummary, AppError> {
         actor.require_program_office(&bundle.program_code)?;
+        // Money in another currency written without yuan counts at its date's rate.
+        let unconverted = |r: &twinaid_domain::bundle::Located<twinaid_domain::record::Record>| {
+            r.item.kind == twinaid_domain::record::RecordKind::FundTransaction
+                && !twinaid_domain::currency::is_yuan(&r.item)
+                && r.item.get("amount").as_int().is_none()
+        };
+        let converted;
+        let bundle = if bundle.records.iter().any(unconverted) {
+            let mut copy = bundle.clone();
+            for r in copy.records.iter_mut().filter(|r| unconverted(r)) {
+                twinaid_domain::currency::convert(&mut r.item, &self.rates);
+            }
+            converted = copy;
+            &converted
+        } else {
+            bundle
+        };
         let stored = self
             .store
             .stored_for(&bundle.program_code, &bundle.mentions())

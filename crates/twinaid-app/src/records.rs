@@ -423,6 +423,8 @@ impl App {
             })?;
         self.require_writer(actor, program, &record, before.as_ref())?;
         let mut record = record;
+        // Money in another currency counts in yuan at its date's rate.
+        twinaid_domain::currency::convert(&mut record, &self.rates);
         // Work stays inside the pairings: helpers and counties are refused,
         // the office says why it records work outside them.
         let here = Location::default();

@@ -18,6 +18,10 @@ const WITHOUT_ACTOR: &[(&str, &str)] = &[
         "sets the sign-in limits when the server starts: nobody acts yet",
     ),
     (
+        "with_rates",
+        "sets the shipped exchange rates when the program starts: nobody acts yet",
+    ),
+    (
         "connections",
         "counts the database connections for /metrics: no data",
     ),

@@ -87,6 +87,12 @@ pub enum DomainError {
     RegionNotHelped { region: String, program: String },
     #[error("unknown unit {0}")]
     UnknownUnit(String),
+    #[error("not a currency code: {0:?}")]
+    BadCurrency(String),
+    #[error("in yuan the original amount is the amount")]
+    OriginalNotYuan,
+    #[error("the amount and the original amount have different signs")]
+    SignsDiffer,
     /// A person's reference as a list shows it masked, which cannot be stored.
     #[error("{0:?} is a masked value")]
     MaskedValue(String),
@@ -359,6 +365,24 @@ impl DomainError {
             (RegionNotHelped { region, program }, Lang::En) => format!(
                 "region {region} is not a helped region of program {program}; use a helped county's code or add it to helped_regions.csv first"
             ),
+            (BadCurrency(v), Lang::Zh) => format!(
+                "“{v}”不是币种代码，请填写 ISO 4217 三位字母代码，如 USD、EUR；人民币可留空或填 CNY"
+            ),
+            (BadCurrency(v), Lang::En) => format!(
+                "\"{v}\" is not a currency code; write the three-letter ISO 4217 code such as USD or EUR, or leave it empty for yuan"
+            ),
+            (OriginalNotYuan, Lang::Zh) => {
+                "币种为人民币时，原币金额应与金额相同；请改为相同的数，或留空".to_string()
+            }
+            (OriginalNotYuan, Lang::En) => {
+                "in yuan the original amount is the amount; make them the same or leave it empty".to_string()
+            }
+            (SignsDiffer, Lang::Zh) => {
+                "金额与原币金额一正一负；冲回（负数）两者都应为负数，请核对".to_string()
+            }
+            (SignsDiffer, Lang::En) => {
+                "the amount and the original amount differ in sign; a reversal is negative in both".to_string()
+            }
             (MaskedValue(v), Lang::Zh) => format!(
                 "“{v}”是列表为保护个人信息而遮蔽的显示值，与已存的内容不符，不能导入；请填写完整内容，或删去此行"
             ),

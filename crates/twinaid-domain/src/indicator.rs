@@ -139,7 +139,7 @@ impl IndicatorDefinition {
                 return bad(format!("{} has no field {field}", kind.code()));
             };
             match spec.ty {
-                FieldType::Count | FieldType::Money | FieldType::Km => {}
+                FieldType::Count | FieldType::Money | FieldType::SignedMoney | FieldType::Km => {}
                 _ => return bad(format!("{field} is not a number")),
             }
             if spec.ty.scale() != Some(self.unit.scale()) {

@@ -8,6 +8,7 @@ pub mod assessment;
 pub mod audit_chain;
 pub mod bundle;
 pub mod crossexam;
+pub mod currency;
 pub mod error;
 pub mod guidance;
 pub mod indicator;

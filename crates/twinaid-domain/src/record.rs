@@ -150,6 +150,15 @@ pub enum FieldType {
     Choice(&'static [Choice]),
     /// A pseudonymous reference to a person; masked in lists and exports.
     PersonRef,
+    /// Money that may be negative: a fund transaction's amount, where a
+    /// negative one is a reversal (as IATI files carry them); fen in storage.
+    SignedMoney,
+    /// An ISO 4217 currency code (three capital letters); empty is yuan.
+    Currency,
+    /// An amount in its own currency (the record's `currency`), which may
+    /// be negative; hundredths of the currency in storage. Never summed
+    /// across records, since the currencies differ.
+    Foreign,
     /// A latitude or longitude in decimal degrees, at most this far from 0
     /// either way; millionths of a degree in storage.
     Degrees(i64),
@@ -160,7 +169,7 @@ impl FieldType {
     pub fn scale(self) -> Option<i64> {
         match self {
             FieldType::Count | FieldType::ProgramYear | FieldType::Flag => Some(1),
-            FieldType::Money => Some(100),
+            FieldType::Money | FieldType::SignedMoney | FieldType::Foreign => Some(100),
             FieldType::Km => Some(1000),
             FieldType::Degrees(_) => Some(1_000_000),
             _ => None,
@@ -334,7 +343,19 @@ const FUND_TRANSACTION: &[FieldSpec] = &[
         "形式",
         "form",
     ),
-    req("amount", FieldType::Money, "金额（元）", "amount (yuan)"),
+    f(
+        "amount",
+        FieldType::SignedMoney,
+        "金额（元）",
+        "amount (yuan)",
+    ),
+    f("currency", FieldType::Currency, "原币种", "currency"),
+    f(
+        "original_amount",
+        FieldType::Foreign,
+        "原币金额",
+        "original amount",
+    ),
     f("date", FieldType::Date, "日期", "date"),
     f(
         "project_code",
@@ -688,7 +709,12 @@ impl FieldSpec {
         Ok(match self.ty {
             FieldType::Code => FieldValue::Text(parse_code(t)?),
             FieldType::Text | FieldType::PersonRef => FieldValue::Text(t.to_string()),
-            FieldType::Count | FieldType::Money | FieldType::Km => {
+            FieldType::Currency => FieldValue::Text(crate::currency::parse_currency(t)?),
+            FieldType::Count
+            | FieldType::Money
+            | FieldType::SignedMoney
+            | FieldType::Foreign
+            | FieldType::Km => {
                 let scale = self.ty.scale().unwrap_or(1);
                 let raw = parse_decimal(t, scale).map_err(|e| match e {
                     DomainError::TooLarge { value, .. } => DomainError::TooLarge {
@@ -697,10 +723,10 @@ impl FieldSpec {
                     },
                     e => e,
                 })?;
-                if raw < 0 {
+                if raw < 0 && !matches!(self.ty, FieldType::SignedMoney | FieldType::Foreign) {
                     return Err(DomainError::NegativeAmount(t.to_string()));
                 }
-                if raw > MOST_WRITTEN.saturating_mul(scale) {
+                if raw.saturating_abs() > MOST_WRITTEN.saturating_mul(scale) {
                     return Err(DomainError::TooLarge {
                         value: t.to_string(),
                         most: MOST_WRITTEN,
@@ -959,6 +985,9 @@ impl Record {
             if let Err(e) = result {
                 errors.push((spec.name, e));
             }
+        }
+        if self.kind == RecordKind::FundTransaction {
+            errors.extend(crate::currency::check_amounts(self));
         }
         if self.kind == RecordKind::Pairing
             && let (Some(from), Some(to)) =

@@ -20,8 +20,16 @@ fn own(kind: RecordKind, field: &str) -> Option<(&'static str, &'static str)> {
             "Aid funds the helper put into this project, in yuan; not local funds.",
         ),
         (K::FundTransaction, "amount") => (
-            "本笔资金的金额，单位元。",
-            "The amount of this transaction, in yuan.",
+            "本笔资金的金额，单位元；冲回填负数。外币资金可留空，按汇率由原币金额折算。",
+            "The amount of this transaction, in yuan; a reversal is negative. For another currency it may be left empty and is converted from the original amount.",
+        ),
+        (K::FundTransaction, "currency") => (
+            "资金原来的币种，ISO 4217 三位字母代码（如 USD）；人民币留空。",
+            "The currency the money was given in, as its ISO 4217 code (e.g. USD); empty for yuan.",
+        ),
+        (K::FundTransaction, "original_amount") => (
+            "以原币种计的金额（冲回填负数）；按日期的汇率折为人民币计入数字。",
+            "The amount in its own currency (negative for a reversal); counted in yuan at the rate of its date.",
         ),
         (K::StudentAid, "amount") => (
             "本年度资助的金额，单位元。",

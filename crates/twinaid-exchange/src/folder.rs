@@ -664,7 +664,7 @@ mod tests {
             ("program.toml", "code = \"zj-sc\"\n"),
             (
                 "fund_transactions.csv",
-                "code,year,helper_unit,region_code,kind,amount\nf1,2010,hz,510822,disbursement,100\nf2,2010,hz,5108x2,disbursement,-5\n",
+                "code,year,helper_unit,region_code,kind,amount\nf1,2010,hz,510822,disbursement,100\nf2,2010,hz,5108x2,disbursement,5 元\n",
             ),
         ]);
         let problems = read_program(&s, &no_indicators).unwrap().problems;

@@ -63,11 +63,13 @@ fn text<'a>(r: &'a Record, name: &str) -> &'a str {
     r.get(name).as_text().unwrap_or_default()
 }
 
-fn yuan(fen: i64) -> String {
-    if fen % 100 == 0 {
-        (fen / 100).to_string()
+/// Hundredths (fen, or cents of another currency) as IATI writes a value:
+/// whole when it is, else to two decimals; a reversal keeps its sign.
+fn yuan(hundredths: i64) -> String {
+    if hundredths % 100 == 0 {
+        (hundredths / 100).to_string()
     } else {
-        format!("{}.{:02}", fen / 100, (fen % 100).abs())
+        decimal(hundredths)
     }
 }
 
@@ -194,14 +196,23 @@ pub fn activities(projects: &[Record], transactions: &[Record], ctx: &IatiContex
                 FieldValue::Text(d) => d.clone(),
                 _ => format!("{}-12-31", t.year().unwrap_or(year)),
             };
+            // Money given in another currency goes out as it was given.
+            let (currency, value) = match (
+                t.get("currency").as_text(),
+                t.get("original_amount").as_int(),
+            ) {
+                (Some(c), Some(original)) if !c.is_empty() && c != "CNY" => (c, original),
+                _ => ("CNY", t.get("amount").as_int().unwrap_or(0)),
+            };
             let _ = write!(
                 out,
-                "<transaction ref=\"{}\"><transaction-type code=\"{}\"/><transaction-date iso-date=\"{}\"/><value currency=\"CNY\" value-date=\"{}\">{}</value></transaction>",
+                "<transaction ref=\"{}\"><transaction-type code=\"{}\"/><transaction-date iso-date=\"{}\"/><value currency=\"{}\" value-date=\"{}\">{}</value></transaction>",
                 escape(t.code()),
                 transaction_type(text(t, "kind")),
                 escape(&date),
+                escape(currency),
                 escape(&date),
-                yuan(t.get("amount").as_int().unwrap_or(0))
+                yuan(value)
             );
         }
         if let Some(people) = p.get("beneficiaries").as_int() {
@@ -221,11 +232,14 @@ pub fn activities(projects: &[Record], transactions: &[Record], ctx: &IatiContex
 /// One transaction of an activity read from an IATI file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadTransaction {
+    /// The type as written: a number (2.0x) or letters (1.0x: `D`, `C` …).
     pub type_code: String,
     pub date: String,
     /// The value as written (a decimal in the file's currency).
     pub value: String,
     pub currency: String,
+    /// The day the value is converted at (the value's `value-date`).
+    pub value_date: String,
 }
 
 /// What twinaid reads of one IATI activity.
@@ -238,10 +252,17 @@ pub struct ReadActivity {
     pub dates: BTreeMap<String, String>,
     pub default_currency: String,
     pub transactions: Vec<ReadTransaction>,
+    /// The activity's version (its own, else the file's).
+    pub version: String,
+    /// How many `budget` and `planned-disbursement` elements it has (not kept yet).
+    pub budgets: usize,
+    pub planned_disbursements: usize,
 }
 
-/// Reads the activities of an IATI activity file (version 2.0x). Only the
-/// parts twinaid keeps are read; the rest is left as it is in the file.
+/// Reads the activities of an IATI activity file, versions 1.0x and 2.0x
+/// (a 1.0x title is text in `title`, not narratives; its transaction types
+/// are letters, mapped when the records are made). Only the parts twinaid
+/// keeps are read; the rest is left as it is in the file.
 pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
@@ -249,6 +270,7 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
     let mut path: Vec<String> = Vec::new();
     let mut out: Vec<ReadActivity> = Vec::new();
     let mut lang: Option<String> = None;
+    let mut file_version = String::new();
     // Whether the title narrative being read has text already (entities split it).
     let mut title_open = false;
     let attr = |e: &quick_xml::events::BytesStart, name: &str| -> Option<String> {
@@ -270,10 +292,30 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                 let name = e.name().as_ref().to_string();
                 let empty = matches!(event, Event::Empty(_));
                 match name.as_str() {
+                    "iati-activities" => {
+                        file_version = attr(e, "version").unwrap_or_default();
+                    }
                     "iati-activity" => out.push(ReadActivity {
                         default_currency: attr(e, "default-currency").unwrap_or_default(),
+                        version: attr(e, "version").unwrap_or_else(|| file_version.clone()),
                         ..ReadActivity::default()
                     }),
+                    "budget" | "planned-disbursement"
+                        if path.last().is_some_and(|p| p == "iati-activity") =>
+                    {
+                        if let Some(a) = out.last_mut() {
+                            if name == "budget" {
+                                a.budgets += 1;
+                            } else {
+                                a.planned_disbursements += 1;
+                            }
+                        }
+                    }
+                    // A 1.0x title: its text is the title, in the title's language.
+                    "title" if path.last().is_some_and(|p| p == "iati-activity") => {
+                        lang = attr(e, "xml:lang");
+                        title_open = false;
+                    }
                     "activity-status" => {
                         if let Some(a) = out.last_mut() {
                             a.status = attr(e, "code").unwrap_or_default();
@@ -293,6 +335,7 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                                 date: String::new(),
                                 value: String::new(),
                                 currency: String::new(),
+                                value_date: String::new(),
                             });
                         }
                     }
@@ -309,9 +352,7 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                                 }
                                 _ => {
                                     t.currency = attr(e, "currency").unwrap_or_default();
-                                    if t.date.is_empty() {
-                                        t.date = attr(e, "value-date").unwrap_or_default();
-                                    }
+                                    t.value_date = attr(e, "value-date").unwrap_or_default();
                                 }
                             }
                         }
@@ -352,7 +393,12 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                             a.identifier.push_str(&piece);
                         }
                     }
-                    (Some("narrative"), Some("title"), Some("iati-activity")) => {
+                    (Some("narrative"), Some("title"), Some("iati-activity"))
+                    | (Some("title"), Some("iati-activity"), _) => {
+                        if parent(1) == Some("title") && piece.trim().is_empty() {
+                            // The space between a 2.0x title's narratives.
+                            continue;
+                        }
                         if let Some(a) = out.last_mut() {
                             match a.title.last_mut() {
                                 Some((l, t)) if *l == lang && title_open => t.push_str(&piece),
@@ -380,15 +426,6 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
     Ok(out)
 }
 
-/// A value to the cent, as twinaid keeps money: IATI files may carry more
-/// decimals ("3228013.6201"); anything that is not a number is left to be refused.
-fn cents(value: &str) -> String {
-    match value.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() => format!("{v:.2}"),
-        _ => value.to_string(),
-    }
-}
-
 /// How read activities become records of a program.
 #[derive(Debug, Clone)]
 pub struct IatiMapping {
@@ -399,21 +436,127 @@ pub struct IatiMapping {
     pub file: String,
 }
 
-/// Activities as records, a project each with its fund transactions;
-/// commitments, disbursements and expenditures are kept, other transaction
-/// types are listed as skipped. The project's aid funds are its disbursements.
+/// Why something in an IATI file was not kept.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipReason {
+    /// A transaction type twinaid does not keep (incoming funds, loan
+    /// repayments …): not money the helper gave.
+    TransactionType(String),
+    /// A transaction with no currency, and no default on its activity.
+    NoCurrency,
+    /// A transaction whose value is not a number.
+    BadValue(String),
+    /// Budgets and planned disbursements are not kept yet.
+    Budget,
+    PlannedDisbursement,
+}
+
+impl SkipReason {
+    /// The reason in words.
+    pub fn text(&self, lang: twinaid_domain::Lang) -> String {
+        use twinaid_domain::Lang;
+        match (self, lang) {
+            (SkipReason::TransactionType(t), Lang::Zh) => {
+                format!("交易类型 {t} 不是帮扶方的承诺、拨付或支出（如进项资金、还款），不计入")
+            }
+            (SkipReason::TransactionType(t), Lang::En) => format!(
+                "transaction type {t} is not a commitment, disbursement or expenditure of the helper (incoming funds, repayments …), not counted"
+            ),
+            (SkipReason::NoCurrency, Lang::Zh) => "交易和活动都没有写币种".into(),
+            (SkipReason::NoCurrency, Lang::En) => {
+                "neither the transaction nor its activity names a currency".into()
+            }
+            (SkipReason::BadValue(v), Lang::Zh) => format!("金额“{v}”不是数字"),
+            (SkipReason::BadValue(v), Lang::En) => format!("the value \"{v}\" is not a number"),
+            (SkipReason::Budget, Lang::Zh) => "预算（budget）尚不保存".into(),
+            (SkipReason::Budget, Lang::En) => "budgets are not kept yet".into(),
+            (SkipReason::PlannedDisbursement, Lang::Zh) => {
+                "计划拨付（planned-disbursement）尚不保存".into()
+            }
+            (SkipReason::PlannedDisbursement, Lang::En) => {
+                "planned disbursements are not kept yet".into()
+            }
+        }
+    }
+}
+
+/// One thing left out of an import: the activity, the element (`transaction
+/// 3`, `budget ×2`) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    pub activity: String,
+    pub element: String,
+    pub reason: SkipReason,
+}
+
+/// The money of one currency and transaction kind in a file, as kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrencyTotal {
+    pub transactions: usize,
+    /// Sum of the values as written, in hundredths of the currency.
+    pub original: i64,
+    /// Sum of the yuan they were converted to, in fen (those converted).
+    pub yuan: i64,
+    /// How many have no rate yet, so no yuan.
+    pub unconverted: usize,
+}
+
+/// What an IATI file gives: records, problems, what was left out and why,
+/// and the money kept per (currency, kind).
+#[derive(Debug, Clone, Default)]
+pub struct FromIati {
+    pub records: Vec<twinaid_domain::bundle::Located<Record>>,
+    pub problems: Vec<twinaid_domain::Problem>,
+    pub skipped: Vec<Skip>,
+    /// Transactions kept in their own currency without yuan, for want of a
+    /// rate: "identifier transaction N: 12.50 XDR on 2015-06-30".
+    pub unconverted: Vec<String>,
+    pub totals: BTreeMap<(String, String), CurrencyTotal>,
+}
+
+/// The transaction kind twinaid keeps for an IATI transaction type: 2.0x
+/// numbers, or 1.0x letters.
+fn fund_kind(type_code: &str) -> Option<&'static str> {
+    match type_code.trim().to_ascii_uppercase().as_str() {
+        "2" | "C" => Some("commitment"),
+        "3" | "D" => Some("disbursement"),
+        "4" | "E" => Some("expenditure"),
+        _ => None,
+    }
+}
+
+/// A value to the hundredth, as twinaid keeps money: IATI files may carry
+/// more decimals ("3228013.6201").
+fn hundredths(value: &str) -> Option<i64> {
+    let v: f64 = value.trim().replace(',', "").parse().ok()?;
+    let h = (v * 100.0).round();
+    (h.is_finite() && h.abs() < 9.0e15).then_some(h as i64)
+}
+
+/// Hundredths as a decimal, as a record's cell takes it.
+fn decimal(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let h = hundredths.unsigned_abs();
+    format!("{sign}{}.{:02}", h / 100, h % 100)
+}
+
+/// Activities as records, a project each with its fund transactions:
+/// commitments, disbursements and expenditures (1.0x letters too) are kept,
+/// reversals (negative values) as they are; money in another currency keeps
+/// its currency and original amount and is converted to yuan with `rates`
+/// at its value date (its transaction date when it has none), or kept
+/// without yuan where there is no rate. Everything left out is listed with
+/// its reason. The project's aid funds are its disbursements in yuan.
 pub fn records_from_activities(
     activities: &[ReadActivity],
     mapping: &IatiMapping,
-) -> (
-    Vec<twinaid_domain::bundle::Located<Record>>,
-    Vec<twinaid_domain::Problem>,
-    Vec<String>,
-) {
+    rates: &twinaid_domain::currency::Rates,
+) -> FromIati {
     use twinaid_domain::bundle::Located;
+    use twinaid_domain::currency::YUAN;
     use twinaid_domain::error::Location;
     use twinaid_domain::record::RecordKind;
-    let (mut records, mut problems, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = FromIati::default();
     let code_of = |id: &str| -> String {
         let mut c: String = id
             .trim()
@@ -438,10 +581,31 @@ pub fn records_from_activities(
             column: Some("iati-activity".into()),
             value: Some(a.identifier.clone()),
         };
+        let skip = |out: &mut FromIati, element: String, reason: SkipReason| {
+            out.skipped.push(Skip {
+                activity: a.identifier.clone(),
+                element,
+                reason,
+            })
+        };
+        if a.budgets > 0 {
+            skip(
+                &mut out,
+                format!("budget ×{}", a.budgets),
+                SkipReason::Budget,
+            );
+        }
+        if a.planned_disbursements > 0 {
+            skip(
+                &mut out,
+                format!("planned-disbursement ×{}", a.planned_disbursements),
+                SkipReason::PlannedDisbursement,
+            );
+        }
         let code = code_of(&a.identifier);
         // A twinaid project belongs to one year: the latest year the file
         // reports money for, else the year the activity started.
-        let start = ["2", "1"]
+        let start = ["2", "1", "start-actual", "start-planned"]
             .iter()
             .find_map(|t| a.dates.get(*t))
             .cloned()
@@ -457,7 +621,8 @@ pub fn records_from_activities(
             a.title
                 .iter()
                 .find(|(l, _)| (l.as_deref() == Some("zh")) == want_zh)
-                .map(|(_, t)| t.clone())
+                .map(|(_, t)| t.trim().to_string())
+                .filter(|t| !t.is_empty())
         };
         let name_zh = title(true)
             .or_else(|| title(false))
@@ -468,43 +633,84 @@ pub fn records_from_activities(
             "5" => "cancelled",
             _ => "in_progress",
         };
+        // Each kept transaction: (index, kind, currency, original hundredths, yuan fen if any, date).
         let mut kept = Vec::new();
         for (i, t) in a.transactions.iter().enumerate() {
-            let kind = match t.type_code.as_str() {
-                "2" => "commitment",
-                "3" => "disbursement",
-                "4" => "expenditure",
-                other => {
-                    skipped.push(format!(
-                        "{} transaction {}: type {other}",
-                        a.identifier,
-                        i + 1
-                    ));
-                    continue;
-                }
+            let element = format!("transaction {}", i + 1);
+            let Some(kind) = fund_kind(&t.type_code) else {
+                skip(
+                    &mut out,
+                    element,
+                    SkipReason::TransactionType(t.type_code.clone()),
+                );
+                continue;
             };
-            kept.push((i, kind, t));
+            let currency = [&t.currency, &a.default_currency]
+                .into_iter()
+                .find(|c| !c.trim().is_empty())
+                .map(|c| c.trim().to_ascii_uppercase());
+            let Some(currency) = currency else {
+                skip(&mut out, element, SkipReason::NoCurrency);
+                continue;
+            };
+            let Some(original) = hundredths(&t.value) else {
+                skip(&mut out, element, SkipReason::BadValue(t.value.clone()));
+                continue;
+            };
+            let value_date = if t.value_date.is_empty() {
+                t.date.clone()
+            } else {
+                t.value_date.clone()
+            };
+            let on = if value_date.is_empty() {
+                year.clone()
+            } else {
+                value_date
+            };
+            let yuan = rates.to_fen(original, &currency, &on);
+            let total = out
+                .totals
+                .entry((currency.clone(), kind.to_string()))
+                .or_default();
+            total.transactions += 1;
+            total.original += original;
+            match yuan {
+                Some(fen) => total.yuan += fen,
+                None => {
+                    total.unconverted += 1;
+                    out.unconverted.push(format!(
+                        "{} {element}: {} {currency} ({on})",
+                        a.identifier,
+                        decimal(original)
+                    ));
+                }
+            }
+            kept.push((i, kind, currency, original, yuan, t));
         }
-        let disbursed: f64 = kept
+        let disbursed: i64 = kept
             .iter()
-            .filter(|(_, k, _)| *k == "disbursement")
-            .filter_map(|(_, _, t)| cents(&t.value).parse::<f64>().ok())
+            .filter(|(_, k, ..)| *k == "disbursement")
+            .filter_map(|(_, _, _, _, yuan, _)| *yuan)
             .sum();
-        let mut push =
-            |kind: RecordKind, cells: Vec<(&str, String)>| match Record::parse(kind, |name| {
-                cells
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| v.as_str())
-            }) {
-                Ok(r) => records.push(Located::new(at.clone(), r)),
-                Err(errors) => problems.extend(errors.into_iter().map(|(field, e)| {
+        let push =
+            |out: &mut FromIati, kind: RecordKind, cells: Vec<(&str, String)>| match Record::parse(
+                kind,
+                |name| {
+                    cells
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, v)| v.as_str())
+                },
+            ) {
+                Ok(r) => out.records.push(Located::new(at.clone(), r)),
+                Err(errors) => out.problems.extend(errors.into_iter().map(|(field, e)| {
                     let mut l = at.clone();
                     l.column = Some(field.to_string());
                     twinaid_domain::Problem::at(l, e)
                 })),
             };
         push(
+            &mut out,
             RecordKind::Project,
             vec![
                 ("code", code.clone()),
@@ -515,17 +721,15 @@ pub fn records_from_activities(
                 ("name_zh", name_zh),
                 ("name_en", title(false).unwrap_or_default()),
                 ("status", status.into()),
-                ("amount", format!("{disbursed:.2}")),
+                // Reversals beyond what was paid leave nothing, not less than nothing.
+                ("amount", decimal(disbursed.max(0))),
                 ("note", format!("IATI {}", a.identifier)),
             ],
         );
-        for (i, kind, t) in kept {
-            let currency = if t.currency.is_empty() {
-                &a.default_currency
-            } else {
-                &t.currency
-            };
+        for (i, kind, currency, original, yuan, t) in kept {
+            let foreign = currency != YUAN;
             push(
+                &mut out,
                 RecordKind::FundTransaction,
                 vec![
                     ("code", format!("{code}-t{}", i + 1)),
@@ -533,15 +737,31 @@ pub fn records_from_activities(
                     ("helper_unit", mapping.helper_unit.clone()),
                     ("region_code", mapping.region.clone()),
                     ("kind", kind.into()),
-                    ("amount", cents(&t.value)),
+                    ("amount", yuan.map(decimal).unwrap_or_default()),
+                    (
+                        "currency",
+                        if foreign {
+                            currency.clone()
+                        } else {
+                            String::new()
+                        },
+                    ),
+                    (
+                        "original_amount",
+                        if foreign {
+                            decimal(original)
+                        } else {
+                            String::new()
+                        },
+                    ),
                     ("date", t.date.clone()),
                     ("project_code", code.clone()),
-                    ("note", format!("IATI {} {currency}", a.identifier)),
+                    ("note", format!("IATI {}", a.identifier)),
                 ],
             );
         }
     }
-    (records, problems, skipped)
+    out
 }
 
 #[cfg(test)]
@@ -566,15 +786,102 @@ mod tests {
             region: "510800".into(),
             file: "f.xml".into(),
         };
-        let (records, problems, skipped) =
-            records_from_activities(std::slice::from_ref(a), &mapping);
-        assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(skipped.len(), 1, "incoming funds are not twinaid's to keep");
-        let project = &records[0].item;
+        let mut rates = twinaid_domain::currency::Rates::default();
+        rates.add_per_euro("CNY", "2020-04-30", 7.7);
+        let rates = rates.sorted();
+        let read = records_from_activities(std::slice::from_ref(a), &mapping, &rates);
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        assert_eq!(
+            read.skipped.iter().map(|s| &s.reason).collect::<Vec<_>>(),
+            [&SkipReason::TransactionType("1".into())],
+            "incoming funds are not twinaid's to keep"
+        );
+        let project = &read.records[0].item;
         assert_eq!(project.code(), "XM-1-2");
         assert_eq!(project.year(), Some(2020), "the year the money moved");
-        assert_eq!(project.get("amount").as_int(), Some(1013), "to the cent");
+        assert_eq!(
+            project.get("amount").as_int(),
+            Some((1013.0_f64 * 7.7).round() as i64),
+            "EUR 10.13 at the last rate before 1 May"
+        );
         assert_eq!(project.get("status").as_text(), Some("completed"));
+        let t = &read.records[1].item;
+        assert_eq!(
+            (
+                t.get("currency").as_text(),
+                t.get("original_amount").as_int()
+            ),
+            (Some("EUR"), Some(1013))
+        );
+        let total = &read.totals[&("EUR".to_string(), "disbursement".to_string())];
+        assert_eq!(
+            (total.transactions, total.original, total.unconverted),
+            (1, 1013, 0)
+        );
+    }
+
+    #[test]
+    fn reversals_old_versions_unknown_rates_and_budgets_are_kept_or_listed() {
+        let xml = r#"<iati-activities version="1.03">
+          <iati-activity default-currency="USD"><iati-identifier>OLD-1</iati-identifier>
+            <title xml:lang="en">Wells &amp; pumps</title>
+            <budget><value>100</value></budget><budget><value>50</value></budget>
+            <transaction><transaction-type code="D"/><transaction-date iso-date="2015-06-30"/><value>1000</value></transaction>
+            <transaction><transaction-type code="D"/><transaction-date iso-date="2015-06-30"/><value value-date="2015-06-30">-250.5</value></transaction>
+            <transaction><transaction-type code="C"/><transaction-date iso-date="2015-06-30"/><value currency="XDR">80</value></transaction>
+            <transaction><transaction-type code="IF"/><value>5</value></transaction>
+          </iati-activity></iati-activities>"#;
+        let activities = read_activities(xml).unwrap();
+        let a = &activities[0];
+        assert_eq!((a.version.as_str(), a.budgets), ("1.03", 2));
+        assert_eq!(
+            a.title,
+            vec![(Some("en".to_string()), "Wells & pumps".to_string())]
+        );
+        let mapping = IatiMapping {
+            helper_unit: "u".into(),
+            region: "510800".into(),
+            file: "f.xml".into(),
+        };
+        let mut rates = twinaid_domain::currency::Rates::default();
+        rates.add_per_euro("CNY", "2015-06-30", 7.0);
+        rates.add_per_euro("USD", "2015-06-30", 1.0);
+        let read = records_from_activities(&activities, &mapping, &rates.sorted());
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let kinds: Vec<&str> = read
+            .records
+            .iter()
+            .filter_map(|r| r.item.get("kind").as_text())
+            .collect();
+        assert_eq!(kinds, ["disbursement", "disbursement", "commitment"]);
+        let reversal = &read.records[2].item;
+        assert_eq!(reversal.get("original_amount").as_int(), Some(-25050));
+        assert_eq!(
+            reversal.get("amount").as_int(),
+            Some(-175350),
+            "negative in yuan too"
+        );
+        assert_eq!(
+            read.records[0].item.get("amount").as_int(),
+            Some(700000 - 175350)
+        );
+        let xdr = &read.records[3].item;
+        assert_eq!(
+            xdr.get("amount").as_int(),
+            None,
+            "no rate: kept without yuan"
+        );
+        assert_eq!(read.unconverted.len(), 1);
+        let usd = &read.totals[&("USD".to_string(), "disbursement".to_string())];
+        assert_eq!((usd.original, usd.yuan), (100000 - 25050, 700000 - 175350));
+        let reasons: Vec<&SkipReason> = read.skipped.iter().map(|s| &s.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                &SkipReason::Budget,
+                &SkipReason::TransactionType("IF".into())
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod iati;
 pub mod import;
 pub mod national_regions;
 pub mod pdf;
+pub mod rates;
 pub mod reports;
 pub mod sheet;
 pub mod synthetic;

@@ -457,7 +457,7 @@ impl Synthetic {
                 ("destination_region", _) => {
                     FieldValue::Text(self.destinations[rng.below(self.destinations.len())].clone())
                 }
-                (name, FieldType::Money) => FieldValue::Int(typical(
+                (name, FieldType::Money | FieldType::SignedMoney) => FieldValue::Int(typical(
                     rng,
                     match (kind, name) {
                         (RecordKind::Project, _) => 500_000.0,

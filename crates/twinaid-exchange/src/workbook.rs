@@ -55,6 +55,24 @@ fn describe(field: &FieldSpec, lang: Lang) -> String {
         FieldType::Km => lang
             .pick("公里，可带三位小数", "kilometres, up to 3 decimals")
             .into(),
+        FieldType::SignedMoney => lang
+            .pick(
+                "金额（元），可带两位小数；冲回填负数",
+                "amount in yuan, up to 2 decimals; negative for a reversal",
+            )
+            .into(),
+        FieldType::Currency => lang
+            .pick(
+                "币种代码，如 USD、EUR；人民币留空",
+                "currency code such as USD or EUR; empty for yuan",
+            )
+            .into(),
+        FieldType::Foreign => lang
+            .pick(
+                "以原币种计的金额，可带两位小数",
+                "amount in its own currency, up to 2 decimals",
+            )
+            .into(),
         FieldType::Degrees(_) => lang
             .pick(
                 "十进制度数，如 32.43（可留空）",
@@ -108,7 +126,8 @@ fn example(field: &FieldSpec, n: usize, lists: &TemplateLists, lang: Lang) -> St
             .into(),
         FieldType::PersonRef => format!("P-{:04}", n + 1),
         FieldType::Count => "10".into(),
-        FieldType::Money => "500000".into(),
+        FieldType::Money | FieldType::SignedMoney => "500000".into(),
+        FieldType::Currency | FieldType::Foreign => String::new(),
         FieldType::Km => "1.5".into(),
         FieldType::Degrees(_) => String::new(),
         FieldType::ProgramYear => lists.example_year.to_string(),

@@ -225,7 +225,12 @@ impl Store {
         let number_fields: Vec<&'static str> = kind
             .fields()
             .iter()
-            .filter(|f| matches!(f.ty, FieldType::Money | FieldType::Km | FieldType::Count))
+            .filter(|f| {
+                matches!(
+                    f.ty,
+                    FieldType::Money | FieldType::SignedMoney | FieldType::Km | FieldType::Count
+                )
+            })
             .map(|f| f.name)
             .collect();
         let mut totals_sql = vec!["COUNT(*)".to_string()];

@@ -5866,3 +5866,149 @@ async fn every_list_export_imports_back_unchanged_in_either_language_even_masked
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("worker_ref"));
 }
+
+#[tokio::test]
+async fn money_in_another_currency_counts_in_yuan_at_its_dates_rate_and_reversals_subtract() {
+    let server = spawn(None).await;
+    let office = Actor {
+        name: "fxoffice".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    server
+        .app
+        .add_user(
+            &Actor::local_operator(),
+            "fxoffice",
+            "fxoffice",
+            "currency password",
+            &office.role,
+        )
+        .await
+        .unwrap();
+    let token = server
+        .app
+        .create_api_token(&office, "t", "127.0.0.1")
+        .await
+        .unwrap()
+        .0;
+    let post = |body: Value| {
+        server
+            .client
+            .post(format!(
+                "{}/api/v1/programs/zj-sc/records/fund_transaction",
+                server.base
+            ))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let base = |code: &str| serde_json::json!({"code": code, "year": 2015, "helper_unit": "hangzhou", "region_code": "510822", "kind": "disbursement", "date": "2015-06-28"});
+    let with = |code: &str, more: Value| {
+        let mut b = base(code);
+        b.as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+        b
+    };
+    // 1,000 dollars on a Sunday: the bank's Friday rates, USD 1.1202 and CNY 6.9553 a euro (2015-06-26).
+    let r = post(with(
+        "fx-usd",
+        serde_json::json!({"currency": "usd", "original_amount": 1000}),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (app, office) = (&server.app, &office);
+    let get = |code: &'static str| async move {
+        app.record(
+            office,
+            "zj-sc",
+            twinaid_domain::record::RecordKind::FundTransaction,
+            code,
+        )
+        .await
+        .unwrap()
+    };
+    let usd = get("fx-usd").await;
+    let expected = (100_000.0_f64 * 6.9553 / 1.1202).round() as i64;
+    assert_eq!(usd.get("currency").as_text(), Some("USD"));
+    assert_eq!(
+        usd.get("amount").as_int(),
+        Some(expected),
+        "converted at the Friday's rate"
+    );
+    // A reversal of 250 dollars: negative in both.
+    let r = post(with(
+        "fx-rev",
+        serde_json::json!({"currency": "USD", "original_amount": -250}),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert!(get("fx-rev").await.get("amount").as_int().unwrap() < 0);
+    // No rate for special drawing rights: kept, counting nothing in yuan.
+    let r = post(with(
+        "fx-xdr",
+        serde_json::json!({"currency": "XDR", "original_amount": 80}),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(get("fx-xdr").await.get("amount").as_int(), None);
+    // What cannot be: no amount in yuan, a bad code, signs that differ, a negative project.
+    for (body, field) in [
+        (base("fx-none"), "amount"),
+        (
+            with(
+                "fx-bad",
+                serde_json::json!({"currency": "US$", "original_amount": 1}),
+            ),
+            "currency",
+        ),
+        (
+            with(
+                "fx-sign",
+                serde_json::json!({"currency": "USD", "original_amount": 5, "amount": -30}),
+            ),
+            "amount",
+        ),
+        (
+            with("fx-orig", serde_json::json!({"currency": "USD"})),
+            "original_amount",
+        ),
+    ] {
+        let r = post(body).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["problems"][0]["field"], field, "{body}");
+    }
+    let yb: Value = server
+        .client
+        .get(format!(
+            "{}/api/v1/programs/zj-sc/yearbook/2015",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rev = get("fx-rev").await.get("amount").as_int().unwrap();
+    let aid = yb["indicators"]["aid_funds"]["year"]
+        .as_f64()
+        .unwrap_or_default();
+    assert!(
+        ((aid * 100.0).round() as i64 - (expected + rev)).abs() <= 1,
+        "the reversal subtracts; the XDR counts nothing: {aid} vs {}",
+        expected + rev
+    );
+}

@@ -521,8 +521,18 @@ pub(crate) async fn import_iati(
     })?;
     let activities = twinaid_exchange::iati::read_activities(&xml)
         .map_err(|e| AppError::BadRequest(twinaid_domain::DomainError::Unreadable(e)))?;
-    let (records, problems, skipped) =
-        twinaid_exchange::iati::records_from_activities(&activities, &mapping);
+    let read = twinaid_exchange::iati::records_from_activities(
+        &activities,
+        &mapping,
+        twinaid_exchange::rates::ecb_rates(),
+    );
+    let twinaid_exchange::iati::FromIati {
+        records,
+        problems,
+        skipped,
+        unconverted,
+        totals,
+    } = read;
     let (projects, transactions): (Vec<_>, Vec<_>) = records
         .into_iter()
         .partition(|r| r.item.kind == RecordKind::Project);
@@ -563,10 +573,73 @@ pub(crate) async fn import_iati(
             ),
         }
     );
-    for s in skipped {
-        eprintln!("  - {}{s}", lang.pick("跳过：", "skipped: "));
-    }
+    eprint!("{}", iati_report(&skipped, &unconverted, &totals, lang));
     Ok(())
+}
+
+/// What an IATI import kept per currency and kind, what it could not
+/// convert, and what it left out, counted by reason.
+fn iati_report(
+    skipped: &[twinaid_exchange::iati::Skip],
+    unconverted: &[String],
+    totals: &std::collections::BTreeMap<(String, String), twinaid_exchange::iati::CurrencyTotal>,
+    lang: Lang,
+) -> String {
+    use std::fmt::Write;
+    let amount = |h: i64| {
+        twinaid_domain::money::group_thousands(&twinaid_domain::money::format_decimal(h, 100))
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        lang.pick(
+            "按币种和类型（原币金额合计；折合人民币元，未折算的不计）：",
+            "by currency and kind (original amounts; yuan as converted, those without a rate left out):"
+        )
+    );
+    for ((currency, kind), t) in totals {
+        let _ = writeln!(
+            out,
+            "  {currency} {kind}: {} × {}，{} {}{}",
+            t.transactions,
+            amount(t.original),
+            lang.pick("折合", "="),
+            amount(t.yuan),
+            lang.pick(" 元", " yuan"),
+        );
+        if t.unconverted > 0 {
+            let _ = writeln!(
+                out,
+                "    {} {}",
+                t.unconverted,
+                lang.pick(
+                    "笔没有汇率，暂不计入人民币数字（录入汇率后计入）",
+                    "without a rate, not counted in yuan until one is entered"
+                )
+            );
+        }
+    }
+    for u in unconverted {
+        let _ = writeln!(out, "  - {}{u}", lang.pick("未折算：", "not converted: "));
+    }
+    let mut by_reason: std::collections::BTreeMap<String, usize> = Default::default();
+    for s in skipped {
+        *by_reason.entry(s.reason.text(lang)).or_default() += 1;
+    }
+    for (reason, n) in &by_reason {
+        let _ = writeln!(out, "{}{reason}：{n}", lang.pick("跳过，", "skipped, "));
+    }
+    for s in skipped {
+        let _ = writeln!(
+            out,
+            "  - {} {}: {}",
+            s.activity,
+            s.element,
+            s.reason.text(lang)
+        );
+    }
+    out
 }
 
 /// Which document the yearbook is written as.

@@ -504,7 +504,8 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
     }
     let app = App::open_with(&database_url, settings.pool_size)
         .await?
-        .with_signin_limits(settings.signin);
+        .with_signin_limits(settings.signin)
+        .with_rates(twinaid_exchange::rates::ecb_rates().clone());
     let chained = app.chained_on_open();
     if chained > 0 {
         eprintln!(

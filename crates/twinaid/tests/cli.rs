@@ -299,11 +299,12 @@ fn as_files<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)>
 fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
     for db in databases() {
         ok(&db.url, &["demo"]);
-        let negative = funds("bad,2010,wenzhou,511321,disbursement,-5");
+        // (A negative amount is a reversal now; an amount in words is not one.)
+        let negative = funds("bad,2010,wenzhou,511321,disbursement,五元");
         assert_refused(
             &db.url,
             &as_files(&negative),
-            &["fund_transactions.csv", "第 37 行", "amount", "负数"],
+            &["fund_transactions.csv", "第 37 行", "amount", "五元"],
         );
         let unknown = funds("bad,2010,wenzhou,999999,disbursement,5");
         assert_refused(
@@ -335,7 +336,7 @@ fn bad_input_is_refused_whole_with_its_row_and_column_and_changes_nothing() {
         );
         // A cell that does not parse and a code that does not exist are reported in the same run.
         let both = "code,year,helper_unit,region_code,kind,amount\n\
-                    b1,2010,wenzhou,511321,disbursement,-1\n\
+                    b1,2010,wenzhou,511321,disbursement,一元\n\
                     b2,2010,wenzhou,999999,disbursement,1\n";
         assert_refused(
             &db.url,
@@ -826,11 +827,17 @@ fn a_real_iati_file_imports_with_its_totals_and_again_duplicates_nothing() {
         first.contains("6 activities, 6 projects and 9 fund transactions"),
         "{first}"
     );
-    // The file disburses 3,520,633.0501 euro in 2020 (kept to the cent, in the file's currency).
+    // The file disburses 3,520,633.0501 euro in 2020, each valued on
+    // 2020-01-01, a holiday: at the bank's rate of 2019-12-31, 7.8205 yuan a
+    // euro, 27,533,110.77 yuan (each transaction rounded to the fen).
+    assert!(
+        first.contains("EUR disbursement: 4 × 3,520,633.05") && first.contains("27,533,110.77"),
+        "the euro kept as written and converted: {first}"
+    );
     let yb = yearbook(&db.url, 2020);
     assert_eq!(
         yb["indicators"]["aid_funds"]["year"],
-        Value::from(3_520_633.05)
+        Value::from(27_533_110.77)
     );
     let again = import("en");
     assert!(

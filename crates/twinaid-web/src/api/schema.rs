@@ -20,6 +20,15 @@ fn field_schema(ty: FieldType) -> Value {
         FieldType::Money => {
             json!({"type": "number", "minimum": 0, "maximum": MOST, "multipleOf": 0.01, "description": "yuan (at most 2 decimals)"})
         }
+        FieldType::SignedMoney => {
+            json!({"type": "number", "minimum": -MOST, "maximum": MOST, "multipleOf": 0.01, "description": "yuan (at most 2 decimals); negative for a reversal"})
+        }
+        FieldType::Foreign => {
+            json!({"type": "number", "minimum": -MOST, "maximum": MOST, "multipleOf": 0.01, "description": "the amount in the record's currency (at most 2 decimals); negative for a reversal"})
+        }
+        FieldType::Currency => {
+            json!({"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217 currency code; empty or absent for yuan (CNY)"})
+        }
         FieldType::Km => {
             json!({"type": "number", "minimum": 0, "maximum": MOST, "multipleOf": 0.001, "description": "km (at most 3 decimals)"})
         }

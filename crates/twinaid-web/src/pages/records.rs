@@ -177,7 +177,7 @@ impl Names {
             FieldType::HelperUnit | FieldType::HelpedUnit => {
                 self.units.get(&text).cloned().unwrap_or(text)
             }
-            FieldType::Money if self.wan => match value {
+            FieldType::Money | FieldType::SignedMoney if self.wan => match value {
                 FieldValue::Int(fen) => figure(*fen, twinaid_domain::UnitOfMeasure::Yuan, Lang::Zh),
                 _ => text,
             },
@@ -296,7 +296,8 @@ async fn make_list(
                 ""
             };
             Column {
-                label: if money_in_wan && f.ty == FieldType::Money {
+                label: if money_in_wan && matches!(f.ty, FieldType::Money | FieldType::SignedMoney)
+                {
                     label(f, lang).replace("（元）", "（万元）")
                 } else {
                     crate::view::capitalized(label(f, lang))
@@ -312,7 +313,14 @@ async fn make_list(
                         ]
                     )
                 ),
-                numeric: matches!(f.ty, FieldType::Money | FieldType::Km | FieldType::Count),
+                numeric: matches!(
+                    f.ty,
+                    FieldType::Money
+                        | FieldType::SignedMoney
+                        | FieldType::Foreign
+                        | FieldType::Km
+                        | FieldType::Count
+                ),
             }
         })
         .collect();
@@ -334,8 +342,16 @@ async fn make_list(
     let names = names;
     let places = &names.places;
     let display = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang);
-    let numeric =
-        |f: &FieldSpec| matches!(f.ty, FieldType::Money | FieldType::Km | FieldType::Count);
+    let numeric = |f: &FieldSpec| {
+        matches!(
+            f.ty,
+            FieldType::Money
+                | FieldType::SignedMoney
+                | FieldType::Foreign
+                | FieldType::Km
+                | FieldType::Count
+        )
+    };
     let rows = page
         .records
         .iter()
@@ -535,7 +551,11 @@ async fn make_list(
         totals,
         total_rows: page.total_rows,
         money_in_wan,
-        money_toggle: if lang == Lang::Zh && fields.iter().any(|f| f.ty == FieldType::Money) {
+        money_toggle: if lang == Lang::Zh
+            && fields
+                .iter()
+                .any(|f| matches!(f.ty, FieldType::Money | FieldType::SignedMoney))
+        {
             format!(
                 "?{}",
                 query_string(
@@ -1429,7 +1449,9 @@ async fn export(
     let fields = kind.fields();
     let number = |f: &FieldSpec, raw: i64| -> ExportCell {
         match f.ty {
-            FieldType::Money => ExportCell::Number(raw as f64 / 100.0, "#,##0.00"),
+            FieldType::Money | FieldType::SignedMoney | FieldType::Foreign => {
+                ExportCell::Number(raw as f64 / 100.0, "#,##0.00")
+            }
             FieldType::Km => ExportCell::Number(raw as f64 / 1000.0, "#,##0.000"),
             FieldType::Count => ExportCell::Number(raw as f64, "#,##0"),
             FieldType::Degrees(_) => ExportCell::Number(raw as f64 / 1_000_000.0, "0.000000"),
@@ -1458,6 +1480,8 @@ async fn export(
                     (_, FieldValue::Null) => ExportCell::Empty,
                     (
                         FieldType::Money
+                        | FieldType::SignedMoney
+                        | FieldType::Foreign
                         | FieldType::Km
                         | FieldType::Count
                         | FieldType::ProgramYear
@@ -1483,7 +1507,7 @@ async fn export(
     for f in &fields {
         header.push(match f.ty {
             // The unit a number is in goes with its header, as officials read it.
-            FieldType::Money if !f.zh.contains('元') => {
+            FieldType::Money | FieldType::SignedMoney if !f.zh.contains('元') => {
                 format!("{}{}", label(f, lang), lang.pick("（元）", " (yuan)"))
             }
             _ => label(f, lang).to_string(),

@@ -9,7 +9,10 @@ use twinaid_exchange::{FolderSource, read_program};
 /// Opens the database at `url` and loads the demo program into it.
 pub async fn demo_app(url: &str) -> App {
     twinaid_web::install_tls_provider();
-    let app = App::open(url).await.unwrap();
+    let app = App::open(url)
+        .await
+        .unwrap()
+        .with_rates(twinaid_exchange::rates::ecb_rates().clone());
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let read = |f: &str| std::fs::read_to_string(root.join("data/regions").join(f)).unwrap();
     let regions = twinaid_exchange::national_regions::parse(&[
