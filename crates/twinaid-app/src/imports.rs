@@ -309,9 +309,7 @@ impl App {
     ) -> Result<CheckedWindow, AppError> {
         let started = std::time::Instant::now();
         if kind == RecordKind::FundTransaction {
-            for r in &mut records {
-                twinaid_domain::currency::convert(&mut r.item, &self.rates);
-            }
+            self.convert_money(program, &mut records).await?;
         }
         // The stored records the file names, by code: at national scale a
         // kind holds millions, which a small file should not read.

@@ -14,6 +14,7 @@ mod lifecycle;
 mod pairing_scope;
 mod pickers;
 mod plans;
+mod rates;
 mod records;
 mod satisfaction;
 mod synthetic;
@@ -171,7 +172,8 @@ impl App {
         bundle: &ProgramBundle,
     ) -> Result<LoadSummary, AppError> {
         actor.require_program_office(&bundle.program_code)?;
-        // Money in another currency written without yuan counts at its date's rate.
+        // Money in another currency written without yuan counts at its
+        // date's rate: the folder's own rates first, then the bank's.
         let unconverted = |r: &twinaid_domain::bundle::Located<twinaid_domain::record::Record>| {
             r.item.kind == twinaid_domain::record::RecordKind::FundTransaction
                 && !twinaid_domain::currency::is_yuan(&r.item)
@@ -180,8 +182,21 @@ impl App {
         let converted;
         let bundle = if bundle.records.iter().any(unconverted) {
             let mut copy = bundle.clone();
+            let mut office = self.office_rates(&bundle.program_code).await?;
+            for r in &bundle.exchange_rates {
+                office.add_office(
+                    &r.item.currency,
+                    &r.item.on,
+                    r.item.yuan_per_unit(),
+                    &r.item.source,
+                );
+            }
+            let rates = twinaid_domain::currency::Layered {
+                office: &office,
+                bank: &self.rates,
+            };
             for r in copy.records.iter_mut().filter(|r| unconverted(r)) {
-                twinaid_domain::currency::convert(&mut r.item, &self.rates);
+                twinaid_domain::currency::convert(&mut r.item, &rates);
             }
             converted = copy;
             &converted
@@ -749,6 +764,8 @@ pub struct YearbookText {
     pub named_projects: Vec<(String, String, i64)>,
     /// The year's guidance: title, priorities, tasks.
     pub guidance: Option<(String, Vec<String>, Vec<String>)>,
+    /// Who the document is by: the program's cooperation office, else the program.
+    pub author: String,
 }
 
 impl App {
@@ -800,9 +817,26 @@ impl App {
             Err(AppError::Forbidden) => None,
             Err(e) => return Err(e),
         };
+        let office = self
+            .store
+            .units(program)
+            .await?
+            .into_iter()
+            .find(|u| u.kind == "cooperation_office" && u.side == "helping")
+            .map(|u| u.name(lang).to_string());
+        let author = match office {
+            Some(name) => name,
+            None => self
+                .store
+                .program(program)
+                .await?
+                .map(|p| lang.pick(&p.name_zh, &p.name_en).to_string())
+                .unwrap_or_else(|| program.to_string()),
+        };
         Ok(YearbookText {
             named_projects,
             guidance,
+            author,
         })
     }
 }

@@ -422,9 +422,14 @@ impl App {
                 )
             })?;
         self.require_writer(actor, program, &record, before.as_ref())?;
-        let mut record = record;
         // Money in another currency counts in yuan at its date's rate.
-        twinaid_domain::currency::convert(&mut record, &self.rates);
+        let mut one = [twinaid_domain::bundle::Located::new(
+            Location::default(),
+            record,
+        )];
+        self.convert_money(program, &mut one).await?;
+        let [one] = one;
+        let mut record = one.item;
         // Work stays inside the pairings: helpers and counties are refused,
         // the office says why it records work outside them.
         let here = Location::default();

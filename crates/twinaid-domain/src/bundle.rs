@@ -38,6 +38,8 @@ pub struct ProgramBundle {
     pub records: Vec<Located<Record>>,
     pub aggregates: Vec<Located<AggregateValue>>,
     pub targets: Vec<Located<PlanTarget>>,
+    /// The office's exchange rates (`exchange_rates.csv`).
+    pub exchange_rates: Vec<Located<crate::currency::ExchangeRate>>,
     pub indicators: Vec<Located<IndicatorDefinition>>,
     /// Problems found while reading the files (cells that do not parse); the
     /// items they stand in are left out above.

@@ -134,20 +134,10 @@ impl Rates {
                 source: RateSource::Yuan,
             });
         }
-        let day = if date.len() == 4 {
-            format!("{date}-12-31")
-        } else {
-            date.to_string()
-        };
-        let year = day.get(..4).unwrap_or_default();
-        if let Some(office) = self.office.get(currency)
-            && let Some((rate, source)) = office.get(&day).or_else(|| office.get(year))
-        {
-            return Some(Rate {
-                yuan_per_unit: *rate,
-                source: RateSource::Office(source.clone()),
-            });
+        if let Some(rate) = self.office_rate(currency, date) {
+            return Some(rate);
         }
+        let day = last_day(date);
         // Yuan per euro on the bank's nearest earlier day, and the currency's on that day.
         let (published, yuan_per_euro) = self.on_or_before(YUAN, &day)?;
         let units_per_euro = match currency {
@@ -168,6 +158,18 @@ impl Rates {
         })
     }
 
+    /// The office's rate for the day, else for its year.
+    pub fn office_rate(&self, currency: &str, date: &str) -> Option<Rate> {
+        let day = last_day(date);
+        let year = day.get(..4).unwrap_or_default();
+        let office = self.office.get(currency)?;
+        let (rate, source) = office.get(&day).or_else(|| office.get(year))?;
+        Some(Rate {
+            yuan_per_unit: *rate,
+            source: RateSource::Office(source.clone()),
+        })
+    }
+
     /// The bank's rate of a currency on the latest day it published one,
     /// not after `day`.
     fn on_or_before(&self, currency: &str, day: &str) -> Option<(&str, f64)> {
@@ -185,9 +187,91 @@ impl Rates {
     }
 }
 
+/// A day as written, or a year read as its last day.
+fn last_day(date: &str) -> String {
+    if date.len() == 4 {
+        format!("{date}-12-31")
+    } else {
+        date.to_string()
+    }
+}
+
+/// A rate the office entered: yuan for one unit of a currency on a day or
+/// through a year, and where the rate comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExchangeRate {
+    pub currency: String,
+    /// `2015-06-30` or `2015`.
+    pub on: String,
+    /// Yuan for one unit, as written (a positive decimal).
+    pub rate: String,
+    pub source: String,
+}
+
+impl ExchangeRate {
+    /// Reads a rate as written; every bad cell is named.
+    pub fn parse(
+        currency: &str,
+        on: &str,
+        rate: &str,
+        source: &str,
+    ) -> Result<ExchangeRate, Vec<(&'static str, DomainError)>> {
+        let mut errors = Vec::new();
+        let currency = parse_currency(currency).map_err(|e| errors.push(("currency", e)));
+        let on = on.trim();
+        let day_or_year = (on.len() == 4
+            && on.parse::<i32>().is_ok_and(|y| (1900..=2200).contains(&y)))
+            || crate::record::parse_date(on).is_ok();
+        if !day_or_year {
+            errors.push(("date", DomainError::BadRateDate(on.to_string())));
+        }
+        let rate = rate.trim();
+        if !rate.parse::<f64>().is_ok_and(|r| r.is_finite() && r > 0.0) {
+            errors.push(("rate", DomainError::BadRate(rate.to_string())));
+        }
+        match currency {
+            Ok(currency) if errors.is_empty() => Ok(ExchangeRate {
+                currency,
+                on: on.to_string(),
+                rate: rate.to_string(),
+                source: source.trim().to_string(),
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Yuan for one unit.
+    pub fn yuan_per_unit(&self) -> f64 {
+        self.rate.parse().unwrap_or(0.0)
+    }
+}
+
+/// The office's rates over the bank's: what a program converts with.
+#[derive(Debug, Clone, Copy)]
+pub struct Layered<'a> {
+    pub office: &'a Rates,
+    pub bank: &'a Rates,
+}
+
+impl Layered<'_> {
+    /// The office's rate for the day or year, else the bank's.
+    pub fn rate(&self, currency: &str, date: &str) -> Option<Rate> {
+        self.office
+            .office_rate(currency, date)
+            .or_else(|| self.bank.rate(currency, date))
+    }
+
+    /// Yuan in fen for an amount in hundredths of `currency` on `date`.
+    pub fn to_fen(&self, hundredths: i64, currency: &str, date: &str) -> Option<i64> {
+        let rate = self.rate(currency, date)?;
+        let fen = (hundredths as f64 * rate.yuan_per_unit).round();
+        fen.is_finite().then_some(fen as i64)
+    }
+}
+
 /// Sets a fund transaction's yuan amount from its original amount where it
 /// has another currency and no yuan amount yet; whether it now has one.
-pub fn convert(record: &mut Record, rates: &Rates) -> bool {
+pub fn convert(record: &mut Record, rates: &Layered<'_>) -> bool {
     if is_yuan(record) || record.get("amount").as_int().is_some() {
         return true;
     }

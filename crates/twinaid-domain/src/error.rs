@@ -89,6 +89,10 @@ pub enum DomainError {
     UnknownUnit(String),
     #[error("not a currency code: {0:?}")]
     BadCurrency(String),
+    #[error("not a day or a year: {0:?}")]
+    BadRateDate(String),
+    #[error("not a rate: {0:?}")]
+    BadRate(String),
     #[error("in yuan the original amount is the amount")]
     OriginalNotYuan,
     #[error("the amount and the original amount have different signs")]
@@ -370,6 +374,18 @@ impl DomainError {
             ),
             (BadCurrency(v), Lang::En) => format!(
                 "\"{v}\" is not a currency code; write the three-letter ISO 4217 code such as USD or EUR, or leave it empty for yuan"
+            ),
+            (BadRateDate(v), Lang::Zh) => format!(
+                "“{v}”不是日期或年份；汇率适用于某一天（如 2015-06-30）或一整年（如 2015）"
+            ),
+            (BadRateDate(v), Lang::En) => format!(
+                "\"{v}\" is not a day or a year; a rate is for a day (2015-06-30) or a whole year (2015)"
+            ),
+            (BadRate(v), Lang::Zh) => format!(
+                "汇率“{v}”不是正数；请填写 1 单位外币折合多少元人民币，如 6.8"
+            ),
+            (BadRate(v), Lang::En) => format!(
+                "the rate \"{v}\" is not a positive number; write how many yuan one unit is worth, e.g. 6.8"
             ),
             (OriginalNotYuan, Lang::Zh) => {
                 "币种为人民币时，原币金额应与金额相同；请改为相同的数，或留空".to_string()

@@ -136,6 +136,9 @@ fn context(
         })).collect::<Vec<_>>(),
         "guidance": guidance.map(|g| json!({
             "title": g.title, "priorities": g.priorities, "tasks": g.tasks,
+            // Written in Chinese only: an English document says so rather than quoting it.
+            "in_chinese": std::iter::once(&g.title).chain(&g.priorities).chain(&g.tasks)
+                .any(|t| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))),
         })),
     })
 }
@@ -243,9 +246,53 @@ pub fn title(blocks: &[Block]) -> String {
         .unwrap_or_default()
 }
 
+/// What a document says of itself (its properties in Word): title, who it
+/// is by (the program's office), when it was made (RFC 3339).
+#[derive(Debug, Clone, Default)]
+pub struct DocProps {
+    pub title: String,
+    pub author: String,
+    pub created: String,
+}
+
+/// The width of the text on an A4 page with 2.54 cm margins, in twentieths
+/// of a point (twips): what a table may take.
+const TEXT_WIDTH: usize = 11906 - 2 * 1440;
+
+/// A table's column widths in twips, fitted to what the columns hold: each
+/// as wide as its longest cell (a CJK character counts as two half-width
+/// ones, 9-point text), between 4 and 24 half-widths; all scaled down
+/// together when they would be wider than the page.
+fn column_widths(t: &ExportTable) -> Vec<usize> {
+    const HALF_WIDTH: usize = 95;
+    const PADDING: usize = 220;
+    let width = |s: &str| -> usize {
+        s.lines()
+            .map(|l| l.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum())
+            .max()
+            .unwrap_or(0)
+    };
+    let columns = t.header.len();
+    let mut units: Vec<usize> = t.header.iter().map(|h| width(h).min(16)).collect();
+    for row in t.rows.iter().chain(t.totals.iter()) {
+        for (i, c) in row.iter().enumerate().take(columns) {
+            units[i] = units[i].max(width(&c.display()));
+        }
+    }
+    let twips: Vec<usize> = units
+        .iter()
+        .map(|u| u.clamp(&4, &24) * HALF_WIDTH + PADDING)
+        .collect();
+    let total: usize = twips.iter().sum();
+    if total <= TEXT_WIDTH {
+        return twips;
+    }
+    twips.iter().map(|w| w * TEXT_WIDTH / total).collect()
+}
+
 /// Lays the blocks out as a Word document, Chinese text in a Song face,
-/// charts as Word charts.
-pub fn docx(blocks: &[Block], lang: Lang) -> Result<Vec<u8>, String> {
+/// charts as Word charts, tables on a grid fitted to their contents.
+pub fn docx(blocks: &[Block], lang: Lang, props: &DocProps) -> Result<Vec<u8>, String> {
     use docx_rs::{Docx, Paragraph, Run, RunFonts, Style, StyleType, Table, TableCell, TableRow};
     let fonts = || RunFonts::new().east_asia("SimSun").ascii("Times New Roman");
     let mut doc = Docx::new()
@@ -261,7 +308,7 @@ pub fn docx(blocks: &[Block], lang: Lang) -> Result<Vec<u8>, String> {
                 .size(28)
                 .bold(),
         );
-    let cell_text = ExportCell::display;
+    let cell_text = ExportCell::printed;
     let mut charts = Vec::new();
     for block in blocks {
         doc = match block {
@@ -278,12 +325,14 @@ pub fn docx(blocks: &[Block], lang: Lang) -> Result<Vec<u8>, String> {
             Block::Paragraph(text) => doc
                 .add_paragraph(Paragraph::new().add_run(Run::new().add_text(text).fonts(fonts()))),
             Block::Table(t) => {
+                let widths = column_widths(t);
                 // Numbers right-aligned, as in the tables on the pages.
                 let row = |cells: Vec<(String, bool)>, bold: bool| {
                     TableRow::new(
                         cells
                             .into_iter()
-                            .map(|(c, number)| {
+                            .zip(widths.iter())
+                            .map(|((c, number), width)| {
                                 let mut run = Run::new().add_text(c).fonts(fonts()).size(18);
                                 if bold {
                                     run = run.bold();
@@ -292,7 +341,9 @@ pub fn docx(blocks: &[Block], lang: Lang) -> Result<Vec<u8>, String> {
                                 if number {
                                     p = p.align(docx_rs::AlignmentType::Right);
                                 }
-                                TableCell::new().add_paragraph(p)
+                                TableCell::new()
+                                    .width(*width, docx_rs::WidthType::Dxa)
+                                    .add_paragraph(p)
                             })
                             .collect(),
                     )
@@ -313,13 +364,52 @@ pub fn docx(blocks: &[Block], lang: Lang) -> Result<Vec<u8>, String> {
                 doc.add_paragraph(
                     Paragraph::new().add_run(Run::new().add_text(&t.name).bold().fonts(fonts())),
                 )
-                .add_table(Table::new(rows))
+                .add_table(
+                    Table::new(rows)
+                        .set_grid(widths.clone())
+                        .layout(docx_rs::TableLayoutType::Fixed)
+                        .width(widths.iter().sum(), docx_rs::WidthType::Dxa),
+                )
             }
         };
     }
     let mut out = std::io::Cursor::new(Vec::new());
     doc.build().pack(&mut out).map_err(|e| e.to_string())?;
-    crate::chart::embed_in_docx(&out.into_inner(), &charts, lang.pick("zh-CN", "en-US"))
+    let tag = lang.pick("zh-CN", "en-US");
+    let with_charts = crate::chart::embed_in_docx(&out.into_inner(), &charts, tag)?;
+    with_core_properties(&with_charts, props, tag)
+}
+
+/// The document's own properties (title, author, when made), written over
+/// the ones the Word library leaves (created 1970 by "unknown").
+fn with_core_properties(docx: &[u8], props: &DocProps, lang_tag: &str) -> Result<Vec<u8>, String> {
+    use std::io::{Read, Write};
+    let esc = |s: &str| quick_xml::escape::escape(s).into_owned();
+    let core = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>{}</dc:title><dc:creator>{}</dc:creator><cp:lastModifiedBy>{}</cp:lastModifiedBy><dc:language>{lang_tag}</dc:language><dcterms:created xsi:type="dcterms:W3CDTF">{}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">{}</dcterms:modified></cp:coreProperties>"#,
+        esc(&props.title),
+        esc(&props.author),
+        esc(&props.author),
+        esc(&props.created),
+        esc(&props.created),
+    );
+    let err = |e: zip::result::ZipError| e.to_string();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).map_err(err)?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).map_err(err)?;
+        let name = file.name().map_err(err)?.to_string();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+        if name == "docProps/core.xml" {
+            bytes = core.clone().into_bytes();
+        }
+        out.start_file(name, options).map_err(err)?;
+        out.write_all(&bytes).map_err(|e| e.to_string())?;
+    }
+    Ok(out.finish().map_err(err)?.into_inner())
 }
 
 /// The paragraphs of a .docx made here, one per line (for checks and tests).

@@ -61,6 +61,14 @@ impl ExportCell {
     }
 
     /// The cell as a printed page shows it: numbers in the cell's format, thousands grouped.
+    /// The cell as a printed table shows it: "—" where there is no value.
+    pub fn printed(&self) -> String {
+        match self {
+            ExportCell::Empty => "—".into(),
+            c => c.display(),
+        }
+    }
+
     pub fn display(&self) -> String {
         match self {
             ExportCell::Empty => String::new(),

@@ -622,6 +622,32 @@ pub fn read_program(
             }
         }
     }
+    let rate_columns = ["currency", "date", "rate", "source"];
+    if let Some(t) = table(source, "exchange_rates.csv", &rate_columns, &mut problems) {
+        for row in t.rows() {
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
+            let (currency, on, rate) = (
+                c.required("currency"),
+                c.required("date"),
+                c.required("rate"),
+            );
+            let (Some(currency), Some(on), Some(rate)) = (currency, on, rate) else {
+                continue;
+            };
+            let source = c.optional("source").unwrap_or_default();
+            match twinaid_domain::currency::ExchangeRate::parse(&currency, &on, &rate, &source) {
+                Ok(r) => bundle.exchange_rates.push(Located::new(row.location(), r)),
+                Err(errors) => {
+                    for (column, e) in errors {
+                        c.problems.push(c.row.problem(column, e));
+                    }
+                }
+            }
+        }
+    }
     bundle.problems = problems;
     Ok(bundle)
 }
@@ -656,6 +682,46 @@ mod tests {
         assert_eq!(b.records.len(), 1);
         assert_eq!(b.records[0].location.row, Some(2));
         assert!(b.problems.is_empty());
+    }
+
+    #[test]
+    fn exchange_rates_are_read_and_bad_ones_named() {
+        let s = source(&[
+            ("program.toml", "code = \"zj-sc\"\n"),
+            (
+                "exchange_rates.csv",
+                "currency,date,rate,source\nusd,2015,6.2,财政部\nXDR,2015-06-30,9.5,\nEURO,15,-1,x\n",
+            ),
+        ]);
+        let b = read_program(&s, &no_indicators).unwrap();
+        let rates: Vec<(&str, &str, &str)> = b
+            .exchange_rates
+            .iter()
+            .map(|r| {
+                (
+                    r.item.currency.as_str(),
+                    r.item.on.as_str(),
+                    r.item.rate.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rates,
+            [("USD", "2015", "6.2"), ("XDR", "2015-06-30", "9.5")]
+        );
+        let places: Vec<_> = b
+            .problems
+            .iter()
+            .map(|p| (p.location.row.unwrap(), p.location.column.clone().unwrap()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (4, "currency".to_string()),
+                (4, "date".to_string()),
+                (4, "rate".to_string())
+            ]
+        );
     }
 
     #[test]

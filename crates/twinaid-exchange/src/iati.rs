@@ -550,7 +550,7 @@ fn decimal(hundredths: i64) -> String {
 pub fn records_from_activities(
     activities: &[ReadActivity],
     mapping: &IatiMapping,
-    rates: &twinaid_domain::currency::Rates,
+    rates: &twinaid_domain::currency::Layered<'_>,
 ) -> FromIati {
     use twinaid_domain::bundle::Located;
     use twinaid_domain::currency::YUAN;
@@ -789,7 +789,12 @@ mod tests {
         let mut rates = twinaid_domain::currency::Rates::default();
         rates.add_per_euro("CNY", "2020-04-30", 7.7);
         let rates = rates.sorted();
-        let read = records_from_activities(std::slice::from_ref(a), &mapping, &rates);
+        let none = twinaid_domain::currency::Rates::default();
+        let layered = twinaid_domain::currency::Layered {
+            office: &none,
+            bank: &rates,
+        };
+        let read = records_from_activities(std::slice::from_ref(a), &mapping, &layered);
         assert!(read.problems.is_empty(), "{:?}", read.problems);
         assert_eq!(
             read.skipped.iter().map(|s| &s.reason).collect::<Vec<_>>(),
@@ -846,7 +851,12 @@ mod tests {
         let mut rates = twinaid_domain::currency::Rates::default();
         rates.add_per_euro("CNY", "2015-06-30", 7.0);
         rates.add_per_euro("USD", "2015-06-30", 1.0);
-        let read = records_from_activities(&activities, &mapping, &rates.sorted());
+        let (bank, none) = (rates.sorted(), twinaid_domain::currency::Rates::default());
+        let layered = twinaid_domain::currency::Layered {
+            office: &none,
+            bank: &bank,
+        };
+        let read = records_from_activities(&activities, &mapping, &layered);
         assert!(read.problems.is_empty(), "{:?}", read.problems);
         let kinds: Vec<&str> = read
             .records

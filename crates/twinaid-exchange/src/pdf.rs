@@ -393,7 +393,7 @@ impl<'a> Layout<'a> {
         let piece = |s: &str| lines::widest_piece(s, &|x| self.width(CELL, x)) + PAD;
         for row in t.rows.iter().chain(t.totals.iter()) {
             for (i, cell) in row.iter().enumerate().take(columns) {
-                let text = cell.display();
+                let text = cell.printed();
                 want[i] = want[i].max(self.width(CELL, &text) + PAD);
                 least[i] = least[i].max(piece(&text));
             }
@@ -464,7 +464,7 @@ impl<'a> Layout<'a> {
             .map(|r| (r, false))
             .chain(t.totals.iter().map(|r| (r, true)))
             .map(|(r, total)| {
-                let cells: Vec<String> = r.iter().map(ExportCell::display).collect();
+                let cells: Vec<String> = r.iter().map(ExportCell::printed).collect();
                 let align = r
                     .iter()
                     .map(|c| match c {

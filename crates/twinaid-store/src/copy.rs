@@ -52,6 +52,7 @@ pub const TABLES: &[&str] = &[
     "satisfaction",
     "attachment",
     "saved_view",
+    "exchange_rate",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

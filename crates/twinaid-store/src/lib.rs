@@ -16,6 +16,7 @@ mod lifecycle;
 mod listing;
 mod load;
 mod plans;
+mod rates;
 mod reads;
 mod regions;
 mod removal;

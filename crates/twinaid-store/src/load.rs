@@ -947,6 +947,23 @@ impl Store {
             )
             .await?;
         }
+        for r in &bundle.exchange_rates {
+            let r = &r.item;
+            w.upsert(
+                conn,
+                "exchange_rate",
+                &[
+                    pk(),
+                    text("currency", r.currency.clone()),
+                    text("on_date", r.on.clone()),
+                ],
+                &[
+                    text("rate", r.rate.clone()),
+                    text("source", r.source.clone()),
+                ],
+            )
+            .await?;
+        }
         let indicators_changed = w
             .summary
             .counts

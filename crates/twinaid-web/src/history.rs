@@ -302,6 +302,7 @@ const OTHER_ENTITIES: &[&str] = &[
     "annual_plan",
     "plan_target",
     "saved_view",
+    "exchange_rate",
     "inspection_round",
     "inspection",
     "expert_assignment",

@@ -241,6 +241,7 @@ fn routes(state: AppState, site: &Site) -> Router {
         )
         .route("/audit", get(pages::audit::page))
         .route("/units", get(pages::registry::units))
+        .route("/rates", get(pages::rates::page).post(pages::rates::set))
         .route("/aggregates", get(pages::registry::aggregates))
         .route("/regions", get(pages::registry::regions))
         .route(

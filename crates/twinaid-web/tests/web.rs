@@ -5962,6 +5962,57 @@ async fn money_in_another_currency_counts_in_yuan_at_its_dates_rate_and_reversal
     .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(get("fx-xdr").await.get("amount").as_int(), None);
+    // The office enters a rate for it on the rates page: it counts at once.
+    let mut b = Browser::new(&server);
+    b.sign_in("fxoffice", "currency password").await;
+    let (status, page, _) = b.get("/rates?program=zj-sc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("id=\"waiting\"") && page.contains("fx-xdr"),
+        "waiting for a rate"
+    );
+    let csrf = b.csrf().await;
+    let (status, _, to) = b
+        .post(
+            "/rates?program=zj-sc",
+            &[
+                ("csrf", &csrf),
+                ("currency", "xdr"),
+                ("date", "2015"),
+                ("rate", "9.5"),
+                ("source", "IMF"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        to.as_deref().unwrap_or_default().contains("converted=1"),
+        "{to:?}"
+    );
+    assert_eq!(
+        get("fx-xdr").await.get("amount").as_int(),
+        Some(76_000),
+        "80 XDR at 9.5"
+    );
+    let (_, page, _) = b.get(to.as_deref().unwrap()).await;
+    assert!(page.contains("id=\"rate-notice\"") && page.contains("id=\"none-waiting\""));
+    assert!(page.contains("<td>XDR</td><td>2015</td>"));
+    let (_, _, to) = b
+        .post(
+            "/rates?program=zj-sc",
+            &[
+                ("csrf", &csrf),
+                ("currency", "XDR"),
+                ("date", "soon"),
+                ("rate", "-1"),
+            ],
+        )
+        .await;
+    let (_, page, _) = b.get(to.as_deref().unwrap()).await;
+    assert!(
+        page.contains("id=\"rate-error\""),
+        "a bad rate is refused, saying why"
+    );
     // What cannot be: no amount in yuan, a bad code, signs that differ, a negative project.
     for (body, field) in [
         (base("fx-none"), "amount"),
@@ -6007,8 +6058,8 @@ async fn money_in_another_currency_counts_in_yuan_at_its_dates_rate_and_reversal
         .as_f64()
         .unwrap_or_default();
     assert!(
-        ((aid * 100.0).round() as i64 - (expected + rev)).abs() <= 1,
-        "the reversal subtracts; the XDR counts nothing: {aid} vs {}",
-        expected + rev
+        ((aid * 100.0).round() as i64 - (expected + rev + 76_000)).abs() <= 1,
+        "the reversal subtracts; the XDR counts at the office's rate: {aid} vs {}",
+        expected + rev + 76_000
     );
 }

@@ -521,10 +521,14 @@ pub(crate) async fn import_iati(
     })?;
     let activities = twinaid_exchange::iati::read_activities(&xml)
         .map_err(|e| AppError::BadRequest(twinaid_domain::DomainError::Unreadable(e)))?;
+    let office = app.office_rates_of(actor, &program).await?;
     let read = twinaid_exchange::iati::records_from_activities(
         &activities,
         &mapping,
-        twinaid_exchange::rates::ecb_rates(),
+        &twinaid_domain::currency::Layered {
+            office: &office,
+            bank: twinaid_exchange::rates::ecb_rates(),
+        },
     );
     let twinaid_exchange::iati::FromIati {
         records,
@@ -676,13 +680,19 @@ pub(crate) async fn yearbook_document(
     let text = app
         .yearbook_text(actor, &yearbook.program, yearbook.year, lang)
         .await?;
+    let author = text.author.clone();
     let named: Vec<document::NamedProject> =
         text.named_projects.into_iter().map(Into::into).collect();
     let guidance = text.guidance.map(document::GuidanceText::from);
     let blocks = document::yearbook_blocks(yearbook, &named, guidance.as_ref(), &template, lang)
         .map_err(refused)?;
+    let props = document::DocProps {
+        title: document::title(&blocks),
+        author,
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
     let bytes = match kind {
-        YearbookDocument::Docx => document::docx(&blocks, lang).map_err(internal)?,
+        YearbookDocument::Docx => document::docx(&blocks, lang, &props).map_err(internal)?,
         YearbookDocument::Pdf(fonts) => {
             let fonts =
                 twinaid_exchange::pdf::PdfFonts::find(fonts.as_deref(), lang).map_err(refused)?;

@@ -919,6 +919,53 @@ fn the_yearbook_document_carries_the_reports_figures_in_both_languages_from_edit
     );
     let text = docx_text(&en);
     assert!(text.contains("Aid funds of 36,200,000 yuan were provided, of which 5,740,000 yuan from provincial units"), "{text}");
+    // No Chinese sentence in the English document: only names (of places,
+    // projects, units) may be Chinese, never a run of Chinese ending a sentence.
+    let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for line in text.lines() {
+        assert!(
+            !(line.chars().filter(|c| han(*c)).count() > 12
+                && (line.contains('。') || line.contains('；'))),
+            "a Chinese sentence in the English document: {line}"
+        );
+    }
+    // What the document says of itself, and tables on a fitted grid.
+    let part = |file: &Path, name: &str| {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let core = part(&zh, "docProps/core.xml");
+    assert!(
+        core.contains("<dc:creator>浙江省经济技术协作办公室</dc:creator>")
+            && core.contains("<dc:title>")
+            && !core.contains("1970-01-01"),
+        "{core}"
+    );
+    let body = part(&zh, "word/document.xml");
+    assert!(body.contains("<w:tblGrid>") && body.contains(r#"w:type="fixed""#));
+    let widths: Vec<usize> = body
+        .split("<w:gridCol w:w=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse().ok())
+        .collect();
+    assert!(
+        widths.iter().any(|w| *w != widths[0]),
+        "columns fitted, not equal: {widths:?}"
+    );
+    let first_table: usize = body
+        .split("</w:tblGrid>")
+        .next()
+        .unwrap()
+        .split("<w:gridCol w:w=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(
+        first_table <= 11906 - 2 * 1440,
+        "the table fits the page: {first_table}"
+    );
     // The office's own template, a file it edits.
     let own = dir.path().join("templates");
     std::fs::create_dir_all(&own).unwrap();

@@ -402,7 +402,15 @@ async fn yearbook_blocks(
     state: &AppState,
     user: &SignedIn,
     scope: &Scope,
-) -> Result<(String, i32, Vec<twinaid_exchange::document::Block>), WebError> {
+) -> Result<
+    (
+        String,
+        i32,
+        Vec<twinaid_exchange::document::Block>,
+        twinaid_exchange::document::DocProps,
+    ),
+    WebError,
+> {
     use twinaid_exchange::document;
     let lang = user.lang;
     let refused = |e: String| {
@@ -419,12 +427,18 @@ async fn yearbook_blocks(
         .await?;
     let template =
         document::yearbook_template(state.templates.as_deref(), lang).map_err(refused)?;
+    let author = text.author.clone();
     let named: Vec<document::NamedProject> =
         text.named_projects.into_iter().map(Into::into).collect();
     let guidance = text.guidance.map(document::GuidanceText::from);
     let blocks = document::yearbook_blocks(&yb, &named, guidance.as_ref(), &template, lang)
         .map_err(refused)?;
-    Ok((program, year, blocks))
+    let props = document::DocProps {
+        title: document::title(&blocks),
+        author: author.clone(),
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    Ok((program, year, blocks, props))
 }
 
 /// The yearbook as a Word document.
@@ -434,8 +448,8 @@ pub async fn yearbook_docx(
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let (program, year, blocks) = yearbook_blocks(&state, &user, &scope).await?;
-    let bytes = twinaid_exchange::document::docx(&blocks, lang)
+    let (program, year, blocks, props) = yearbook_blocks(&state, &user, &scope).await?;
+    let bytes = twinaid_exchange::document::docx(&blocks, lang, &props)
         .map_err(|e| WebError::from_app(AppError::Internal(e), lang))?;
     let name = format!("{program}-{}-{year}.docx", lang.pick("年鉴", "yearbook"));
     Ok(file_response(
@@ -454,7 +468,7 @@ pub async fn yearbook_pdf(
 ) -> Result<Response, WebError> {
     use twinaid_exchange::{document, pdf};
     let lang = user.lang;
-    let (program, year, blocks) = yearbook_blocks(&state, &user, &scope).await?;
+    let (program, year, blocks, _) = yearbook_blocks(&state, &user, &scope).await?;
     // Laying out and subsetting the fonts is work for a blocking thread.
     let fonts = state.fonts.clone();
     let bytes = tokio::task::spawn_blocking(move || {

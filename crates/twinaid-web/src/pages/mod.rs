@@ -10,6 +10,7 @@ pub mod inspections;
 pub mod map;
 pub mod plans;
 pub mod progress;
+pub mod rates;
 pub mod records;
 pub mod registry;
 pub mod search;
