@@ -50,6 +50,57 @@ fn sector(category: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// The project category of an OECD-DAC purpose code (five digits) or
+/// sector (three), read back as the export writes categories: water supply
+/// and sanitation → drinking water, agricultural water → small ponds, road
+/// transport → roads, education → schools, health → hospitals,
+/// agriculture → agriculture, industry and SMEs → industry; anything else
+/// (rural development included) → other. Documented in docs/data-format.md.
+pub fn category_of_sector(code: &str) -> &'static str {
+    let code = code.trim();
+    match code {
+        "14030" | "14031" | "14032" | "14021" | "14022" => return "drinking_water",
+        "31140" => return "small_pond",
+        "21020" => return "road",
+        _ => {}
+    }
+    match code.get(..3).unwrap_or_default() {
+        "111" | "112" | "113" | "114" => "school",
+        "121" | "122" | "123" => "hospital",
+        "311" => "agriculture",
+        "321" | "322" | "323" => "industry",
+        _ => "other",
+    }
+}
+
+/// An activity's category: twinaid's own where the file gives one (a
+/// vocabulary-99 sector naming a category, as twinaid's export writes),
+/// else that of its largest DAC sector (vocabulary 1 or 2, or none given;
+/// 1.0x's `DAC`, `DAC-3`), else other; with the code it came from.
+fn activity_category(a: &ReadActivity) -> (&'static str, Option<String>) {
+    let categories = match twinaid_domain::record::RecordKind::Project
+        .field("category")
+        .map(|f| f.ty)
+    {
+        Some(twinaid_domain::record::FieldType::Choice(choices)) => choices,
+        _ => &[],
+    };
+    if let Some(own) = a.sectors.iter().find_map(|(v, code, _)| {
+        (v == "99")
+            .then(|| categories.iter().find(|c| c.code == code.as_str()))
+            .flatten()
+    }) {
+        return (own.code, Some(format!("99:{}", own.code)));
+    }
+    a.sectors
+        .iter()
+        .filter(|(v, _, _)| matches!(v.as_str(), "" | "1" | "2" | "DAC" | "DAC-3"))
+        .max_by(|x, y| x.2.total_cmp(&y.2))
+        .map_or(("other", None), |(_, code, _)| {
+            (category_of_sector(code), Some(code.clone()))
+        })
+}
+
 /// IATI transaction type of a fund transaction's kind (codelist TransactionType).
 fn transaction_type(kind: &str) -> &'static str {
     match kind {
@@ -174,9 +225,12 @@ pub fn activities(projects: &[Record], transactions: &[Record], ctx: &IatiContex
             out,
             "</name><administrative vocabulary=\"A4\" level=\"0\" code=\"CN\"/></location>"
         );
+        // The DAC code for everyone; twinaid's own category (vocabulary 99,
+        // the reporting organisation's) so that an import gets it back.
         let _ = write!(
             out,
-            "<sector vocabulary=\"1\" code=\"{purpose}\" percentage=\"100\"/>"
+            "<sector vocabulary=\"1\" code=\"{purpose}\" percentage=\"100\"/><sector vocabulary=\"99\" code=\"{}\" percentage=\"100\"/>",
+            escape(text(p, "category"))
         );
         let amount = p.get("amount").as_int().unwrap_or(0);
         let budget = p.get("budget").as_int().unwrap_or(amount);
@@ -254,6 +308,8 @@ pub struct ReadActivity {
     pub transactions: Vec<ReadTransaction>,
     /// The activity's version (its own, else the file's).
     pub version: String,
+    /// Its sectors: (vocabulary, code, percentage), as written.
+    pub sectors: Vec<(String, String, f64)>,
     /// How many `budget` and `planned-disbursement` elements it has (not kept yet).
     pub budgets: usize,
     pub planned_disbursements: usize,
@@ -300,6 +356,17 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                         version: attr(e, "version").unwrap_or_else(|| file_version.clone()),
                         ..ReadActivity::default()
                     }),
+                    "sector" if path.last().is_some_and(|p| p == "iati-activity") => {
+                        if let (Some(a), Some(code)) = (out.last_mut(), attr(e, "code")) {
+                            a.sectors.push((
+                                attr(e, "vocabulary").unwrap_or_default(),
+                                code,
+                                attr(e, "percentage")
+                                    .and_then(|p| p.parse().ok())
+                                    .unwrap_or(100.0),
+                            ));
+                        }
+                    }
                     "budget" | "planned-disbursement"
                         if path.last().is_some_and(|p| p == "iati-activity") =>
                     {
@@ -512,6 +579,8 @@ pub struct FromIati {
     /// rate: "identifier transaction N: 12.50 XDR on 2015-06-30".
     pub unconverted: Vec<String>,
     pub totals: BTreeMap<(String, String), CurrencyTotal>,
+    /// How activities' sectors were read: (sector code, category) → activities.
+    pub categories: BTreeMap<(String, String), usize>,
 }
 
 /// The transaction kind twinaid keeps for an IATI transaction type: 2.0x
@@ -603,6 +672,10 @@ pub fn records_from_activities(
             );
         }
         let code = code_of(&a.identifier);
+        let (category, sector) = activity_category(a);
+        *out.categories
+            .entry((sector.unwrap_or_else(|| "—".into()), category.to_string()))
+            .or_default() += 1;
         // A twinaid project belongs to one year: the latest year the file
         // reports money for, else the year the activity started.
         let start = ["2", "1", "start-actual", "start-planned"]
@@ -717,7 +790,7 @@ pub fn records_from_activities(
                 ("year", year.clone()),
                 ("helper_unit", mapping.helper_unit.clone()),
                 ("region_code", mapping.region.clone()),
-                ("category", "other".into()),
+                ("category", category.into()),
                 ("name_zh", name_zh),
                 ("name_en", title(false).unwrap_or_default()),
                 ("status", status.into()),
@@ -892,6 +965,25 @@ mod tests {
                 &SkipReason::TransactionType("IF".into())
             ]
         );
+    }
+
+    #[test]
+    fn categories_come_from_twinaids_own_sector_else_the_largest_dac_one() {
+        let xml = r#"<iati-activities version="2.03">
+          <iati-activity><iati-identifier>A</iati-identifier>
+            <sector vocabulary="1" code="21020" percentage="100"/><sector vocabulary="99" code="bridge" percentage="100"/></iati-activity>
+          <iati-activity><iati-identifier>B</iati-identifier>
+            <sector vocabulary="1" code="11220" percentage="30"/><sector vocabulary="1" code="14030" percentage="70"/></iati-activity>
+          <iati-activity><iati-identifier>C</iati-identifier><sector vocabulary="7" code="x"/></iati-activity>
+        </iati-activities>"#;
+        let got: Vec<&str> = read_activities(xml)
+            .unwrap()
+            .iter()
+            .map(|a| activity_category(a).0)
+            .collect();
+        assert_eq!(got, ["bridge", "drinking_water", "other"]);
+        assert_eq!(category_of_sector("12220"), "hospital");
+        assert_eq!(category_of_sector("43040"), "other");
     }
 
     #[test]

@@ -536,6 +536,7 @@ pub(crate) async fn import_iati(
         skipped,
         unconverted,
         totals,
+        categories,
     } = read;
     let (projects, transactions): (Vec<_>, Vec<_>) = records
         .into_iter()
@@ -578,6 +579,16 @@ pub(crate) async fn import_iati(
         }
     );
     eprint!("{}", iati_report(&skipped, &unconverted, &totals, lang));
+    eprintln!(
+        "{}",
+        lang.pick(
+            "项目类别（按活动的行业代码）：",
+            "project categories (from the activities' sectors):"
+        )
+    );
+    for ((sector, category), n) in &categories {
+        eprintln!("  {sector} → {category}: {n}");
+    }
     Ok(())
 }
 
