@@ -174,30 +174,19 @@ impl App {
         actor.require_program_office(&bundle.program_code)?;
         // Money in another currency written without yuan counts at its
         // date's rate: the folder's own rates first, then the bank's.
-        let unconverted = |r: &twinaid_domain::bundle::Located<twinaid_domain::record::Record>| {
-            r.item.kind == twinaid_domain::record::RecordKind::FundTransaction
-                && !twinaid_domain::currency::is_yuan(&r.item)
-                && r.item.get("amount").as_int().is_none()
-        };
         let converted;
-        let bundle = if bundle.records.iter().any(unconverted) {
+        let bundle = if bundle
+            .records
+            .iter()
+            .any(|r| twinaid_domain::currency::needs_rate(&r.item))
+        {
             let mut copy = bundle.clone();
-            let mut office = self.office_rates(&bundle.program_code).await?;
-            for r in &bundle.exchange_rates {
-                office.add_office(
-                    &r.item.currency,
-                    &r.item.on,
-                    r.item.yuan_per_unit(),
-                    &r.item.source,
-                );
-            }
-            let rates = twinaid_domain::currency::Layered {
-                office: &office,
-                bank: &self.rates,
-            };
-            for r in copy.records.iter_mut().filter(|r| unconverted(r)) {
-                twinaid_domain::currency::convert(&mut r.item, &rates);
-            }
+            self.convert_money_with(
+                &bundle.program_code,
+                &mut copy.records,
+                &bundle.exchange_rates,
+            )
+            .await?;
             converted = copy;
             &converted
         } else {

@@ -5,7 +5,7 @@ use crate::App;
 use crate::access::Actor;
 use crate::error::AppError;
 use twinaid_domain::bundle::{Located, ProgramBundle};
-use twinaid_domain::currency::{ExchangeRate, Layered, Rates};
+use twinaid_domain::currency::{ExchangeRate, Layered, Rates, needs_rate};
 use twinaid_domain::error::Location;
 use twinaid_domain::record::{Record, RecordKind};
 
@@ -33,6 +33,37 @@ impl App {
             .put_exchange_rates(program, rates, &actor.name)
             .await?;
         self.convert_waiting(actor, program).await
+    }
+
+    /// Reads a rate as a person typed it and keeps it (see
+    /// [`App::set_exchange_rates`]); a bad cell is refused by its field.
+    pub async fn enter_exchange_rate(
+        &self,
+        actor: &Actor,
+        program: &str,
+        currency: &str,
+        on: &str,
+        rate: &str,
+        source: &str,
+    ) -> Result<usize, AppError> {
+        actor.require_program_office(program)?;
+        let rate = ExchangeRate::parse(currency, on, rate, source).map_err(|errors| {
+            AppError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|(column, e)| {
+                        twinaid_domain::Problem::at(
+                            Location {
+                                column: Some(column.to_string()),
+                                ..Location::default()
+                            },
+                            e,
+                        )
+                    })
+                    .collect(),
+            )
+        })?;
+        self.set_exchange_rates(actor, program, &[rate]).await
     }
 
     /// The fund transactions in another currency that count nothing in yuan
@@ -68,20 +99,30 @@ impl App {
         program: &str,
         records: &mut [Located<Record>],
     ) -> Result<(), AppError> {
-        let waiting = |r: &Record| {
-            r.kind == RecordKind::FundTransaction
-                && !twinaid_domain::currency::is_yuan(r)
-                && r.get("amount").as_int().is_none()
-        };
-        if !records.iter().any(|r| waiting(&r.item)) {
+        self.convert_money_with(program, records, &[]).await
+    }
+
+    /// [`App::convert_money`], with rates of the office's not stored yet
+    /// (a folder's, loaded with its records) before the stored ones.
+    pub(crate) async fn convert_money_with(
+        &self,
+        program: &str,
+        records: &mut [Located<Record>],
+        more: &[Located<ExchangeRate>],
+    ) -> Result<(), AppError> {
+        if !records.iter().any(|r| needs_rate(&r.item)) {
             return Ok(());
         }
-        let office = self.office_rates(program).await?;
+        let mut office = self.office_rates(program).await?;
+        for r in more {
+            let r = &r.item;
+            office.add_office(&r.currency, &r.on, r.yuan_per_unit(), &r.source);
+        }
         let rates = Layered {
             office: &office,
             bank: &self.rates,
         };
-        for r in records.iter_mut().filter(|r| waiting(&r.item)) {
+        for r in records.iter_mut().filter(|r| needs_rate(&r.item)) {
             twinaid_domain::currency::convert(&mut r.item, &rates);
         }
         Ok(())

@@ -196,6 +196,17 @@ fn last_day(date: &str) -> String {
     }
 }
 
+/// The longest a rate's source may be, in characters.
+const MOST_SOURCE: usize = 200;
+
+/// Whether a record is money in another currency that has no yuan amount
+/// yet: what a rate converts.
+pub fn needs_rate(record: &Record) -> bool {
+    record.kind == crate::record::RecordKind::FundTransaction
+        && !is_yuan(record)
+        && record.get("amount").as_int().is_none()
+}
+
 /// A rate the office entered: yuan for one unit of a currency on a day or
 /// through a year, and where the rate comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -228,6 +239,16 @@ impl ExchangeRate {
         let rate = rate.trim();
         if !rate.parse::<f64>().is_ok_and(|r| r.is_finite() && r > 0.0) {
             errors.push(("rate", DomainError::BadRate(rate.to_string())));
+        }
+        let chars = source.trim().chars().count();
+        if chars > MOST_SOURCE {
+            errors.push((
+                "source",
+                DomainError::CellTooLong {
+                    chars,
+                    max: MOST_SOURCE,
+                },
+            ));
         }
         match currency {
             Ok(currency) if errors.is_empty() => Ok(ExchangeRate {
@@ -272,7 +293,7 @@ impl Layered<'_> {
 /// Sets a fund transaction's yuan amount from its original amount where it
 /// has another currency and no yuan amount yet; whether it now has one.
 pub fn convert(record: &mut Record, rates: &Layered<'_>) -> bool {
-    if is_yuan(record) || record.get("amount").as_int().is_some() {
+    if !needs_rate(record) {
         return true;
     }
     let (Some(original), Some(currency)) = (
@@ -356,6 +377,26 @@ mod tests {
             r.to_fen(-200, "XDR", "2015-07-01"),
             Some(-1700),
             "a reversal"
+        );
+    }
+
+    #[test]
+    fn an_office_rate_names_each_bad_cell() {
+        let fields = |r: Result<ExchangeRate, Vec<(&'static str, DomainError)>>| {
+            r.err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect::<Vec<_>>()
+        };
+        assert!(ExchangeRate::parse("usd", "2015", "6.2", "财政部").is_ok());
+        assert_eq!(
+            fields(ExchangeRate::parse("US$", "soon", "NaN", &"x".repeat(201))),
+            ["currency", "date", "rate", "source"]
+        );
+        assert_eq!(
+            fields(ExchangeRate::parse("XDR", "2015-06-30", "1e400", "")),
+            ["rate"]
         );
     }
 

@@ -114,14 +114,10 @@ fn text<'a>(r: &'a Record, name: &str) -> &'a str {
     r.get(name).as_text().unwrap_or_default()
 }
 
-/// Hundredths (fen, or cents of another currency) as IATI writes a value:
-/// whole when it is, else to two decimals; a reversal keeps its sign.
-fn yuan(hundredths: i64) -> String {
-    if hundredths % 100 == 0 {
-        (hundredths / 100).to_string()
-    } else {
-        decimal(hundredths)
-    }
+/// Hundredths (fen, or cents of another currency) as IATI writes a value,
+/// a reversal with its sign.
+fn hundredths_text(hundredths: i64) -> String {
+    twinaid_domain::money::format_decimal(hundredths, 100)
 }
 
 fn narratives(out: &mut String, zh: &str, en: &str) {
@@ -237,13 +233,13 @@ pub fn activities(projects: &[Record], transactions: &[Record], ctx: &IatiContex
         let _ = write!(
             out,
             "<budget type=\"1\" status=\"2\"><period-start iso-date=\"{year}-01-01\"/><period-end iso-date=\"{year}-12-31\"/><value currency=\"CNY\" value-date=\"{year}-01-01\">{}</value></budget>",
-            yuan(budget)
+            hundredths_text(budget)
         );
         // The project's aid funds are committed; the transactions that name it follow as they are.
         let _ = write!(
             out,
             "<transaction><transaction-type code=\"2\"/><transaction-date iso-date=\"{year}-01-01\"/><value currency=\"CNY\" value-date=\"{year}-01-01\">{}</value></transaction>",
-            yuan(amount)
+            hundredths_text(amount)
         );
         for t in by_project.get(code).into_iter().flatten() {
             let date = match t.get("date") {
@@ -266,7 +262,7 @@ pub fn activities(projects: &[Record], transactions: &[Record], ctx: &IatiContex
                 escape(&date),
                 escape(currency),
                 escape(&date),
-                yuan(value)
+                hundredths_text(value)
             );
         }
         if let Some(people) = p.get("beneficiaries").as_int() {
@@ -602,13 +598,6 @@ fn hundredths(value: &str) -> Option<i64> {
     (h.is_finite() && h.abs() < 9.0e15).then_some(h as i64)
 }
 
-/// Hundredths as a decimal, as a record's cell takes it.
-fn decimal(hundredths: i64) -> String {
-    let sign = if hundredths < 0 { "-" } else { "" };
-    let h = hundredths.unsigned_abs();
-    format!("{sign}{}.{:02}", h / 100, h % 100)
-}
-
 /// Activities as records, a project each with its fund transactions:
 /// commitments, disbursements and expenditures (1.0x letters too) are kept,
 /// reversals (negative values) as they are; money in another currency keeps
@@ -754,7 +743,7 @@ pub fn records_from_activities(
                     out.unconverted.push(format!(
                         "{} {element}: {} {currency} ({on})",
                         a.identifier,
-                        decimal(original)
+                        hundredths_text(original)
                     ));
                 }
             }
@@ -795,7 +784,7 @@ pub fn records_from_activities(
                 ("name_en", title(false).unwrap_or_default()),
                 ("status", status.into()),
                 // Reversals beyond what was paid leave nothing, not less than nothing.
-                ("amount", decimal(disbursed.max(0))),
+                ("amount", hundredths_text(disbursed.max(0))),
                 ("note", format!("IATI {}", a.identifier)),
             ],
         );
@@ -810,7 +799,7 @@ pub fn records_from_activities(
                     ("helper_unit", mapping.helper_unit.clone()),
                     ("region_code", mapping.region.clone()),
                     ("kind", kind.into()),
-                    ("amount", yuan.map(decimal).unwrap_or_default()),
+                    ("amount", yuan.map(hundredths_text).unwrap_or_default()),
                     (
                         "currency",
                         if foreign {
@@ -822,7 +811,7 @@ pub fn records_from_activities(
                     (
                         "original_amount",
                         if foreign {
-                            decimal(original)
+                            hundredths_text(original)
                         } else {
                             String::new()
                         },

@@ -129,39 +129,19 @@ pub async fn set(
     user.check_csrf(form.csrf.as_ref())?;
     let (program, _) = resolve(&state, &user, &scope).await?;
     let back = format!("/rates?program={}", url_encode(&program));
-    let rate = twinaid_domain::currency::ExchangeRate::parse(
-        &form.currency,
-        &form.date,
-        &form.rate,
-        &form.source,
-    )
-    .map_err(|errors| {
-        twinaid_app::AppError::Invalid(
-            errors
-                .into_iter()
-                .map(|(column, e)| {
-                    twinaid_domain::Problem::at(
-                        twinaid_domain::error::Location {
-                            column: Some(column.to_string()),
-                            ..Default::default()
-                        },
-                        e,
-                    )
-                })
-                .collect(),
+    let result = state
+        .app
+        .enter_exchange_rate(
+            &user.actor,
+            &program,
+            &form.currency,
+            &form.date,
+            &form.rate,
+            &form.source,
         )
-    });
-    let result = match rate {
-        Ok(rate) => state
-            .app
-            .set_exchange_rates(&user.actor, &program, &[rate])
-            .await
-            .map(Some),
-        Err(e) => Err(e),
-    };
+        .await;
     match result {
-        Ok(Some(n)) => super::back_to(&format!("{back}&converted={n}"), Ok(()), user.lang),
-        Ok(None) => super::back_to(&back, Ok(()), user.lang),
+        Ok(n) => super::back_to(&format!("{back}&converted={n}"), Ok(()), user.lang),
         Err(e) => super::back_to(&back, Err(e), user.lang),
     }
 }
