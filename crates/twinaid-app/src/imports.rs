@@ -40,17 +40,50 @@ impl App {
         read_problems: Vec<Problem>,
         written: Option<&(dyn Fn(usize) + Sync)>,
     ) -> Result<LoadSummary, AppError> {
+        self.import_kinds_heard(
+            actor,
+            program,
+            vec![(kind, records)],
+            read_problems,
+            written,
+        )
+        .await
+    }
+
+    /// Imports records of several kinds from one file (projects and the
+    /// fund transactions that name them) in one transaction: each kind is
+    /// held to the importer's scope, then all are checked together, so a
+    /// record may name another of the same file; nothing is written unless
+    /// there is no problem at all.
+    pub async fn import_kinds_heard(
+        &self,
+        actor: &Actor,
+        program: &str,
+        parts: Vec<(RecordKind, Vec<Located<Record>>)>,
+        read_problems: Vec<Problem>,
+        written: Option<&(dyn Fn(usize) + Sync)>,
+    ) -> Result<LoadSummary, AppError> {
         let office = import_as_office(actor, program)?;
-        let checked = self
-            .check_window(actor, program, kind, office, records, read_problems)
-            .await?;
+        let mut all = Scoped {
+            problems: read_problems,
+            ..Scoped::default()
+        };
+        for (kind, records) in parts {
+            let scoped = self
+                .check_importer_scope(actor, program, kind, office, records, Vec::new())
+                .await?;
+            all.records.extend(scoped.records);
+            all.problems.extend(scoped.problems);
+            all.steps_back.extend(scoped.steps_back);
+        }
+        let checked = self.check_together(program, all).await?;
         if !checked.problems.is_empty() {
             let mut problems = checked.problems;
             problems.sort_by_key(|p| (p.location.row, p.location.column.clone()));
             return Err(AppError::Invalid(problems));
         }
         let (bundle, steps_back) = (checked.bundle, checked.steps_back);
-        tracing::info!(program, kind = kind.code(), rows = bundle.records.len(), actor = %actor.name, "importing records");
+        tracing::info!(program, rows = bundle.records.len(), actor = %actor.name, "importing records");
         let notes = twinaid_store::WriteNotes {
             steps_back: &steps_back,
             step_back_reason: crate::records::STEP_BACK_REASON,
@@ -280,6 +313,15 @@ fn import_as_office(actor: &Actor, program: &str) -> Result<bool, AppError> {
     }
 }
 
+/// Rows checked against the importer's scope: the records (a project's
+/// step set), what is wrong so far, the projects sent back a step.
+#[derive(Default)]
+struct Scoped {
+    records: Vec<Located<Record>>,
+    problems: Vec<Problem>,
+    steps_back: Vec<(String, String, String)>,
+}
+
 /// Rows checked for writing: the bundle to write, what is wrong with them,
 /// and the projects the write sends back a step.
 struct CheckedWindow {
@@ -304,9 +346,27 @@ impl App {
         program: &str,
         kind: RecordKind,
         office: bool,
-        mut records: Vec<Located<Record>>,
+        records: Vec<Located<Record>>,
         read_problems: Vec<Problem>,
     ) -> Result<CheckedWindow, AppError> {
+        let scoped = self
+            .check_importer_scope(actor, program, kind, office, records, read_problems)
+            .await?;
+        self.check_together(program, scoped).await
+    }
+
+    /// Checks records of one kind against the importer's scope and the
+    /// pairings (money in other currencies converted first); a helper's or
+    /// county's new project is a proposal.
+    async fn check_importer_scope(
+        &self,
+        actor: &Actor,
+        program: &str,
+        kind: RecordKind,
+        office: bool,
+        mut records: Vec<Located<Record>>,
+        read_problems: Vec<Problem>,
+    ) -> Result<Scoped, AppError> {
         let started = std::time::Instant::now();
         if kind == RecordKind::FundTransaction {
             self.convert_money(program, &mut records).await?;
@@ -394,13 +454,33 @@ impl App {
                 }
             }
         }
+        tracing::debug!(elapsed = ?started.elapsed(), "import: scope checked");
+        Ok(Scoped {
+            records,
+            problems,
+            steps_back,
+        })
+    }
+
+    /// Checks records of one or more kinds together, as one file gives
+    /// them: references between them and to what is stored, published years.
+    async fn check_together(
+        &self,
+        program: &str,
+        scoped: Scoped,
+    ) -> Result<CheckedWindow, AppError> {
+        let started = std::time::Instant::now();
+        let Scoped {
+            records,
+            problems,
+            steps_back,
+        } = scoped;
         let bundle = ProgramBundle {
             program_code: program.to_string(),
             records,
             problems,
             ..ProgramBundle::default()
         };
-        tracing::debug!(elapsed = ?started.elapsed(), "import: scope checked");
         let known = self.store.stored_for(program, &bundle.mentions()).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "import: stored read");
         let mut problems = bundle.check(&known);

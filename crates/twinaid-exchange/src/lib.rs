@@ -8,6 +8,7 @@ pub mod export;
 pub mod folder;
 pub mod iati;
 pub mod import;
+pub mod importing;
 pub mod national_regions;
 pub mod pdf;
 pub mod rates;

@@ -19,6 +19,26 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("download_template", "下载导入模板", "Download the template"),
     (
+        "import_iati",
+        "也可上传 IATI 活动文件（.xml，1.0x 或 2.0x 版）：每个活动记为一个项目，其承诺、拨付和支出记为资金往来（外币按汇率折算），与本协作的单位和地区按参与组织的标识或名称、地点的代码或名称对应；对不上的活动记入下面所选的单位和地区，不选则跳过并列出。",
+        "You may also upload an IATI activity file (.xml, version 1.0x or 2.0x): each activity becomes a project and its commitments, disbursements and expenditures fund transactions (other currencies converted at their rates), matched to the program's units and places by the organisations' identifiers or names and the locations' codes or names; an activity that matches none goes under the unit and place chosen below, or, with none chosen, is skipped and listed.",
+    ),
+    (
+        "iati_helper_unit",
+        "IATI：参与组织都对不上时记在哪个帮扶单位名下",
+        "IATI: the helper unit for activities whose organisations match no unit",
+    ),
+    (
+        "iati_region",
+        "IATI：地点都对不上时记入哪个地区",
+        "IATI: the place for activities whose locations match none",
+    ),
+    (
+        "iati_none_chosen",
+        "不选（跳过并列出）",
+        "None (skip and list them)",
+    ),
+    (
         "import_refused",
         "文件有错误，未写入任何数据。请按下列说明或带“错误”列的副本改正后重新导入。",
         "The file has problems and nothing was written. Fix them as listed, or in the copy with an error column, and import again.",

@@ -6063,3 +6063,140 @@ async fn money_in_another_currency_counts_in_yuan_at_its_dates_rate_and_reversal
         expected + rev + 76_000
     );
 }
+
+#[tokio::test]
+async fn an_iati_file_imports_through_the_page_and_the_api_as_at_the_command_line() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    let office = Actor {
+        name: "office".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    server
+        .app
+        .add_user(&operator, "office", "office", "iati password", &office.role)
+        .await
+        .unwrap();
+    let sample = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/iati/samples/finland-mfa-activities-2.03.xml"),
+    )
+    .unwrap();
+    let mut o = Browser::new(&server);
+    o.sign_in("office", "iati password").await;
+    let csrf = o.csrf().await;
+    let page = server
+        .client
+        .get(format!(
+            "{}/records/project/import?program=zj-sc",
+            server.base
+        ))
+        .header(COOKIE, o.cookie_header())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(".xml") && page.contains("id=\"iati-helper-unit\""),
+        "the project import takes IATI files"
+    );
+    let post = |fields: &[(&str, &str)]| {
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf.clone());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(sample.clone()).file_name("finland.xml"),
+        );
+        server
+            .client
+            .post(format!(
+                "{}/records/project/import?program=zj-sc",
+                server.base
+            ))
+            .header(COOKIE, o.cookie_header())
+            .multipart(form)
+            .send()
+    };
+    // No unit of the program is a Finnish ministry: with nothing chosen, every
+    // activity is skipped and listed, nothing written.
+    let r = post(&[]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_string();
+    let notice = urlencoding_decode(&to);
+    assert!(
+        notice.contains("活动 6 个，新增或更新项目 0 个、资金往来 0 笔；跳过 6 项"),
+        "{notice}"
+    );
+    let r = post(&[("helper_unit", "zj-coop-office"), ("region", "510800")])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let notice = urlencoding_decode(r.headers()[LOCATION].to_str().unwrap());
+    assert!(
+        notice.contains("活动 6 个，新增或更新项目 6 个、资金往来 9 笔；跳过 0 项"),
+        "{notice}"
+    );
+    // The API says the same, with the money per currency.
+    let token = server
+        .app
+        .create_api_token(&office, "t", "127.0.0.1")
+        .await
+        .unwrap()
+        .0;
+    let body: Value = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/zj-sc/records/project/import?filename=finland.xml&helper_unit=zj-coop-office&region=510800",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .body(sample.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["unchanged"].as_i64(), Some(6), "{body}");
+    assert_eq!(
+        body["iati"]["fund_transactions_unchanged"].as_i64(),
+        Some(9)
+    );
+    let euro = body["iati"]["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["currency"] == "EUR" && t["kind"] == "disbursement")
+        .unwrap();
+    assert_eq!(euro["yuan"].as_f64(), Some(27_533_110.77));
+    // A file that is not XML is refused whole, by name.
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/zj-sc/records/project/import?filename=bad.xml",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .body("<iati-activities><a></b>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("bad.xml"));
+}
+
+/// The notice a redirect's address carries, decoded.
+fn urlencoding_decode(to: &str) -> String {
+    reqwest::Url::parse(&format!("http://here{to}"))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "notice")
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}

@@ -2,13 +2,12 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use twinaid_app::{Actor, App, AppError, TemplateChoices};
 use twinaid_domain::Lang;
 use twinaid_domain::record::RecordKind;
-use twinaid_exchange::import::{choose_sheet, names_in_sheet, records_from_sheet_named};
-use twinaid_exchange::workbook::{TemplateLists, annotated_copy, template as write_template};
+use twinaid_exchange::workbook::{TemplateLists, template as write_template};
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(e.to_string())
@@ -113,21 +112,31 @@ impl Drop for Lines {
     }
 }
 
-/// Rows of a CSV file read, checked and written at a time by `twinaid import`.
-const IMPORT_WINDOW: usize = 10_000;
+/// What `twinaid import` is asked: the file, and for a sheet its kind and
+/// where a copy with an error column goes; for an IATI file, where an
+/// activity goes when it names none of the program's units or places.
+pub(crate) struct ImportArgs {
+    pub file: PathBuf,
+    pub kind: Option<String>,
+    pub program: Option<String>,
+    pub errors: Option<PathBuf>,
+    pub helper_unit: Option<String>,
+    pub region: Option<String>,
+}
 
+/// Imports a file through the one import path the web's page and API use,
+/// drawing its progress on the terminal (or a line every five seconds).
 pub(crate) async fn import(
     app: &App,
     actor: &Actor,
-    file: &Path,
-    kind: Option<String>,
-    program: Option<String>,
-    errors: Option<PathBuf>,
+    args: ImportArgs,
     settings: &crate::settings::Settings,
 ) -> Result<(), AppError> {
-    let (lang, limits) = (settings.lang, &settings.limits.read);
-    let kind = kind.as_deref().map(kind_of).transpose()?;
-    let program = program_of(app, actor, program).await?;
+    use twinaid_exchange::importing::{FileImport, Heard, ImportDone, import_file};
+    let lang = settings.lang;
+    let kind = args.kind.as_deref().map(kind_of).transpose()?;
+    let program = program_of(app, actor, args.program).await?;
+    let file = &args.file;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -146,166 +155,86 @@ pub(crate) async fn import(
             file.display()
         )))
     })?;
-    let csv = name.to_ascii_lowercase().ends_with(".csv");
-    let (index, kind, result, rows_read, examples) = if csv {
-        // A CSV file is read, checked and written a window of rows at a
-        // time in one transaction: memory holds its text and one window.
-        let mut windows = twinaid_exchange::csv_windows(&name, &bytes, limits, IMPORT_WINDOW);
-        let first = match windows.next() {
-            Some(Ok(sheet)) => sheet,
-            Some(Err(p)) => return Err(AppError::Invalid(vec![p])),
-            None => return Err(AppError::Internal("a CSV file gave no sheet".into())),
-        };
-        let (index, kind) = choose_sheet(std::slice::from_ref(&first), &name, kind)
-            .map_err(|p| AppError::Invalid(vec![p]))?;
-        // Units and places named instead of coded, found once for the file.
-        let mut named = std::collections::BTreeSet::new();
-        for sheet in twinaid_exchange::csv_windows(&name, &bytes, limits, IMPORT_WINDOW)
-            .map_while(Result::ok)
-        {
-            names_in_sheet(&sheet, kind, &mut named);
+    let writing = std::sync::atomic::AtomicBool::new(false);
+    let heard = |h: Heard| match h {
+        Heard::Rows(n) => {
+            bar.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_length(n as u64);
         }
-        drop(bytes);
-        let codes = app.codes_of_names(actor, &program, kind, &named).await?;
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {elapsed} {pos} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        stage(&bar, "检查并写入各行…", "checking and writing rows…", lang);
-        // The next window is read and parsed on a thread of its own while
-        // this one is checked and written: on two cores the parsing and
-        // the database overlap. One window waits at most, so memory holds
-        // three.
-        let (send, windows_read) =
-            std::sync::mpsc::sync_channel::<(twinaid_app::ImportWindow, usize, usize)>(1);
-        let reader = std::thread::spawn(move || {
-            for window in std::iter::once(Ok(first)).chain(windows) {
-                let (read, last) =
-                    twinaid_exchange::import::window_records_named(window, kind, &codes);
-                let (rows, examples) = (read.rows_read, read.examples_skipped);
-                let window = twinaid_app::ImportWindow {
-                    records: read.records,
-                    problems: read.problems,
-                };
-                // The importer stopped listening (it failed): stop reading.
-                if send.send((window, rows, examples)).is_err() || last {
-                    break;
-                }
-            }
-        });
-        let counts = std::cell::Cell::new((0usize, 0usize));
-        let windows = windows_read.into_iter().map(|(window, rows, examples)| {
-            let (r, e) = counts.get();
-            counts.set((r + rows, e + examples));
-            window
-        });
-        let heard = |n: usize| bar.inc(n as u64);
-        let result = app
-            .import_record_windows(actor, &program, kind, windows, Some(&heard))
-            .await;
-        if reader.join().is_err() {
-            return Err(AppError::Internal("the file's reader stopped".into()));
-        }
-        let (rows, examples) = counts.get();
-        (index, kind, result, rows, examples)
-    } else {
-        let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, limits)
-            .map_err(|p| AppError::Invalid(vec![p]))?;
-        drop(bytes);
-        let (index, kind) =
-            choose_sheet(&sheets, &name, kind).map_err(|p| AppError::Invalid(vec![p]))?;
-        let sheet = sheets
-            .into_iter()
-            .nth(index)
-            .ok_or_else(|| AppError::Internal("sheet".into()))?;
-        let rows = sheet.rows.len() as u64;
-        let mut named = std::collections::BTreeSet::new();
-        names_in_sheet(&sheet, kind, &mut named);
-        let codes = app.codes_of_names(actor, &program, kind, &named).await?;
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_length(rows);
-        stage(&bar, "检查各行…", "checking rows…", lang);
-        tracing::debug!("import: file read");
-        let read = records_from_sheet_named(sheet, kind, &codes);
-        tracing::debug!("import: rows parsed");
-        let (rows_read, examples) = (read.rows_read, read.examples_skipped);
-        bar.set_position(rows);
-        stage(&bar, "核对引用…", "checking references…", lang);
-        let writing = std::sync::atomic::AtomicBool::new(false);
-        let written = |n: usize| {
+        Heard::Checking => stage(&bar, "检查各行…", "checking rows…", lang),
+        Heard::Written(n) => {
             if !writing.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                bar.set_position(0);
-                stage(&bar, "写入…", "writing…", lang);
+                stage(&bar, "检查并写入…", "checking and writing…", lang);
             }
             bar.inc(n as u64);
-        };
-        let result = app
-            .import_records_heard(
-                actor,
-                &program,
-                kind,
-                read.records,
-                read.problems,
-                Some(&written),
-            )
-            .await;
-        (index, kind, result, rows_read, examples)
+        }
     };
+    let outcome = import_file(
+        app,
+        actor,
+        &program,
+        FileImport {
+            name: name.clone(),
+            bytes,
+            kind,
+            limits: settings.limits.read,
+            helper_unit: args.helper_unit,
+            region: args.region,
+            copy_in: args.errors.as_ref().map(|_| lang),
+        },
+        &heard,
+    )
+    .await?;
     bar.finish_and_clear();
-    match result {
-        Ok(summary) => {
+    let refused = match outcome {
+        Ok(ImportDone {
+            summary,
+            iati: Some(iati),
+            ..
+        }) => {
+            print_iati(&name, &summary, iati, lang);
+            return Ok(());
+        }
+        Ok(ImportDone {
+            kind,
+            summary,
+            rows,
+            examples,
+            iati: None,
+        }) => {
             let (created, updated, unchanged) =
                 summary.counts.get(kind.code()).copied().unwrap_or_default();
             eprintln!(
                 "{}",
                 match lang {
                     Lang::Zh => format!(
-                        "已导入 {name}（{}，{} 行）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条；跳过示例行 {} 行",
+                        "已导入 {name}（{}，{rows} 行）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条；跳过示例行 {examples} 行",
                         kind.name(lang),
-                        rows_read,
-                        examples
                     ),
                     Lang::En => format!(
-                        "imported {name} ({}, {} rows): {created} added, {updated} updated, {unchanged} unchanged; {} example rows skipped",
+                        "imported {name} ({}, {rows} rows): {created} added, {updated} updated, {unchanged} unchanged; {examples} example rows skipped",
                         kind.name(lang),
-                        rows_read,
-                        examples
                     ),
                 }
             );
-            Ok(())
+            return Ok(());
         }
-        Err(AppError::Invalid(problems)) => {
-            if let Some(path) = errors {
-                // The rows were let go while they were read: the copy reads the file again.
-                let bytes = std::fs::read(file).map_err(|e| {
-                    AppError::BadRequest(twinaid_domain::DomainError::Unreadable(format!(
-                        "{}: {e}",
-                        file.display()
-                    )))
-                })?;
-                let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, limits)
-                    .map_err(|p| AppError::Invalid(vec![p]))?;
-                let sheet = sheets
-                    .get(index)
-                    .ok_or_else(|| AppError::Internal("sheet".into()))?;
-                let copy = annotated_copy(sheet, &problems, lang).map_err(internal)?;
-                std::fs::write(&path, copy).map_err(internal)?;
-                eprintln!(
-                    "{}",
-                    match lang {
-                        Lang::Zh => format!("已写出带“错误”列的副本：{}", path.display()),
-                        Lang::En => format!("a copy with an error column is in {}", path.display()),
-                    }
-                );
+        Err(refused) => refused,
+    };
+    if let (Some(path), Some((_, copy))) = (&args.errors, &refused.copy) {
+        std::fs::write(path, copy).map_err(internal)?;
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Zh => format!("已写出带“错误”列的副本：{}", path.display()),
+                Lang::En => format!("a copy with an error column is in {}", path.display()),
             }
-            Err(AppError::Invalid(problems))
-        }
-        Err(e) => Err(e),
+        );
     }
+    Err(AppError::Invalid(refused.problems))
 }
 
 /// Copies a whole database into an empty one and prints each table's rows
@@ -487,93 +416,40 @@ pub(crate) fn write_workbook(
     std::fs::write(&path, bytes).map_err(internal)
 }
 
-/// Imports an IATI activity file (2.0x) as projects and fund transactions,
-/// recorded under one helper unit and helped region; says what it skipped.
-pub(crate) async fn import_iati(
-    app: &App,
-    actor: &Actor,
-    file: &Path,
-    program: Option<String>,
-    helper_unit: Option<String>,
-    region: Option<String>,
+/// What an IATI import did: activities, records added or updated, and
+/// its report (totals per currency, categories, budgets, organisations and
+/// places not matched, what was skipped and why).
+fn print_iati(
+    name: &str,
+    summary: &twinaid_app::LoadSummary,
+    iati: twinaid_exchange::importing::IatiImport,
     lang: Lang,
-) -> Result<(), AppError> {
-    let program = program_of(app, actor, program).await?;
-    let required = |v: Option<String>, field: &'static str| {
-        v.ok_or(AppError::Field(
-            field,
-            twinaid_domain::DomainError::Required,
-        ))
-    };
-    let mapping = twinaid_exchange::iati::IatiMapping {
-        helper_unit: required(helper_unit, "helper_unit")?,
-        region: required(region, "region")?,
-        file: file
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
-    };
-    let xml = std::fs::read_to_string(file).map_err(|e| {
-        AppError::BadRequest(twinaid_domain::DomainError::Unreadable(format!(
-            "{}: {e}",
-            file.display()
-        )))
-    })?;
-    let activities = twinaid_exchange::iati::read_activities(&xml)
-        .map_err(|e| AppError::BadRequest(twinaid_domain::DomainError::Unreadable(e)))?;
-    let office = app.office_rates_of(actor, &program).await?;
-    let read = twinaid_exchange::iati::records_from_activities(
-        &activities,
-        &mapping,
-        &twinaid_domain::currency::Layered {
-            office: &office,
-            bank: twinaid_exchange::rates::ecb_rates(),
-        },
-    );
+) {
     let twinaid_exchange::iati::FromIati {
-        records,
-        problems,
         skipped,
         unconverted,
         totals,
         categories,
-    } = read;
-    let (projects, transactions): (Vec<_>, Vec<_>) = records
-        .into_iter()
-        .partition(|r| r.item.kind == RecordKind::Project);
-    // Projects first: the transactions name them.
-    let first = app
-        .import_records(actor, &program, RecordKind::Project, projects, problems)
-        .await?;
-    let second = app
-        .import_records(
-            actor,
-            &program,
-            RecordKind::FundTransaction,
-            transactions,
-            Vec::new(),
-        )
-        .await?;
-    let count = |s: &twinaid_app::LoadSummary, k: RecordKind| {
-        s.counts.get(k.code()).map_or(0, |(c, u, _)| c + u)
-    };
+        unmatched_organisations,
+        unmatched_locations,
+        budgets,
+        ..
+    } = iati.report;
+    let count = |k: RecordKind| summary.counts.get(k.code()).map_or(0, |(c, u, _)| c + u);
+    let (projects, transactions) = (
+        count(RecordKind::Project),
+        count(RecordKind::FundTransaction),
+    );
+    let activities = iati.activities;
     eprintln!(
         "{}",
         match lang {
             Lang::Zh => format!(
-                "已导入 IATI 文件 {}：活动 {} 个，新增或更新项目 {} 个、资金往来 {} 笔；跳过 {} 项",
-                mapping.file,
-                activities.len(),
-                count(&first, RecordKind::Project),
-                count(&second, RecordKind::FundTransaction),
+                "已导入 IATI 文件 {name}：活动 {activities} 个，新增或更新项目 {projects} 个、资金往来 {transactions} 笔；跳过 {} 项",
                 skipped.len()
             ),
             Lang::En => format!(
-                "imported IATI file {}: {} activities, {} projects and {} fund transactions added or updated; {} items skipped",
-                mapping.file,
-                activities.len(),
-                count(&first, RecordKind::Project),
-                count(&second, RecordKind::FundTransaction),
+                "imported IATI file {name}: {activities} activities, {projects} projects and {transactions} fund transactions added or updated; {} items skipped",
                 skipped.len()
             ),
         }
@@ -589,7 +465,36 @@ pub(crate) async fn import_iati(
     for ((sector, category), n) in &categories {
         eprintln!("  {sector} → {category}: {n}");
     }
-    Ok(())
+    if budgets > 0 {
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Zh => format!("{budgets} 个项目的预算取自文件的预算（或计划拨付）"),
+                Lang::En => format!(
+                    "{budgets} projects' budgets taken from the file's budgets (or planned disbursements)"
+                ),
+            }
+        );
+    }
+    let fallback = |unmatched: &std::collections::BTreeMap<String, usize>, zh: &str, en: &str| {
+        if unmatched.is_empty() {
+            return;
+        }
+        eprintln!("{}", lang.pick(zh, en));
+        for (written, n) in unmatched {
+            eprintln!("  {written}: {n}");
+        }
+    };
+    fallback(
+        &unmatched_organisations,
+        "参与组织不是本帮扶协作单位、记在 --helper-unit 名下的活动（要对上，可把组织的 IATI 标识用作单位编号，或把其名称用作单位名称）：",
+        "activities recorded under --helper-unit, their organisations being no unit of the program (to match them, give a unit the organisation's IATI identifier as its code, or its name):",
+    );
+    fallback(
+        &unmatched_locations,
+        "地点不是本帮扶协作地区、记在 --region 的活动：",
+        "activities recorded in --region, their locations being no place of the program:",
+    );
 }
 
 /// What an IATI import kept per currency and kind, what it could not
@@ -616,9 +521,10 @@ fn iati_report(
     for ((currency, kind), t) in totals {
         let _ = writeln!(
             out,
-            "  {currency} {kind}: {} × {}，{} {}{}",
+            "  {currency} {kind}: {} × {}{}{} {}{}",
             t.transactions,
             amount(t.original),
+            lang.pick("，", ", "),
             lang.pick("折合", "="),
             amount(t.yuan),
             lang.pick(" 元", " yuan"),

@@ -126,10 +126,10 @@ enum Command {
         /// 有错误时，写出带“错误”列的副本 · On problems, write a copy with an error column here
         #[arg(long)]
         errors: Option<PathBuf>,
-        /// IATI 文件：活动记在哪个帮扶单位名下 · For an IATI file: the helper unit its activities are recorded under
+        /// IATI 文件：参与组织都不是本协作单位的活动记在哪个帮扶单位名下 · For an IATI file: the helper unit an activity is recorded under when none of its participating organisations is a unit of the program
         #[arg(long)]
         helper_unit: Option<String>,
-        /// IATI 文件：活动记在哪个受帮扶地区 · For an IATI file: the helped region its activities are recorded in
+        /// IATI 文件：地点都不是本协作地区的活动记在哪个受帮扶地区 · For an IATI file: the helped region an activity is recorded in when none of its locations is a place of the program
         #[arg(long)]
         region: Option<String>,
         #[command(flatten)]
@@ -626,23 +626,23 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         } => files::template(&app, &actor, &kind, program, output, lang).await,
         Command::Import {
             file,
-            helper_unit,
-            region,
-            program,
-            ..
-        } if file
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("xml")) =>
-        {
-            files::import_iati(&app, &actor, &file, program, helper_unit, region, lang).await
-        }
-        Command::Import {
-            file,
             kind,
             program,
             errors,
+            helper_unit,
+            region,
             ..
-        } => files::import(&app, &actor, &file, kind, program, errors, &settings).await,
+        } => {
+            let args = files::ImportArgs {
+                file,
+                kind,
+                program,
+                errors,
+                helper_unit,
+                region,
+            };
+            files::import(&app, &actor, args, &settings).await
+        }
         Command::Indicators { format } => {
             let defs = app.indicators(&actor).await?;
             println!(

@@ -739,10 +739,11 @@ fn the_iati_export_is_valid_against_the_official_2_03_schema_and_keeps_the_total
     let xml = std::fs::read_to_string(&file).unwrap();
     let activities = xml.matches("<iati-activity ").count();
     let yb = yearbook(&db.url, 2009);
-    // Every project is an activity, its aid funds a commitment; all projects of the demo are from 2009.
-    assert_eq!(activities, 73, "the demo's projects");
-    let committed: f64 = xml
-        .split("<transaction-type code=\"2\"/>")
+    // Every project is an activity (all the demo's are of 2009), and the
+    // money for no project one per helper unit and place: eight.
+    assert_eq!(activities, 73 + 8, "the demo's projects and program funds");
+    let disbursed: f64 = xml
+        .split("<transaction-type code=\"3\"/>")
         .skip(1)
         .filter_map(|rest| {
             rest.split("\">")
@@ -751,30 +752,13 @@ fn the_iati_export_is_valid_against_the_official_2_03_schema_and_keeps_the_total
                 .and_then(|v| v.parse::<f64>().ok())
         })
         .sum();
-    // The projects' aid funds, as the demo's file gives them.
-    let projects = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo/projects.csv"),
-    )
-    .unwrap();
-    let mut reader = csv::Reader::from_reader(projects.as_bytes());
-    let at = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "amount")
-        .unwrap();
-    let in_file: f64 = reader
-        .records()
-        .map(|r| r.unwrap()[at].parse::<f64>().unwrap_or(0.0))
-        .sum();
-    assert_eq!(
-        committed, in_file,
-        "every yuan of the projects is committed"
-    );
     let aid = yb["indicators"]["aid_funds"]["from_records"]["year"]
         .as_f64()
         .unwrap();
-    assert!(committed <= aid);
+    assert_eq!(
+        disbursed, aid,
+        "the file disburses every yuan of the year's aid funds"
+    );
     assert!(xml.contains("<location ref=\"GB2260-510822\">") && xml.contains("xml:lang=\"zh\""));
     let Some(xmllint) = xmllint() else {
         eprintln!("skipped the schema check: xmllint not installed");
@@ -792,6 +776,84 @@ fn the_iati_export_is_valid_against_the_official_2_03_schema_and_keeps_the_total
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_iati_export_imports_into_another_program_with_the_same_yearbook() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zj-sc.xml");
+    ok(&db.url, &["export", "iati", "-o", file.to_str().unwrap()]);
+    // An empty program with the demo's units and places, under another code.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
+    let folder = dir.path().join("copy");
+    std::fs::create_dir(&folder).unwrap();
+    for name in ["units.csv", "regions.csv", "helped_regions.csv"] {
+        std::fs::copy(demo.join(name), folder.join(name)).unwrap();
+    }
+    let toml = std::fs::read_to_string(demo.join("program.toml"))
+        .unwrap()
+        .replace("code = \"zj-sc\"", "code = \"zj-sc-copy\"");
+    std::fs::write(folder.join("program.toml"), toml).unwrap();
+    ok(&db.url, &["load", folder.to_str().unwrap()]);
+    let out = twinaid(
+        &db.url,
+        &[
+            "--lang",
+            "en",
+            "import",
+            file.to_str().unwrap(),
+            "--program",
+            "zj-sc-copy",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        !said.contains("recorded under") && !said.contains("skipped,"),
+        "every unit and place matched, nothing skipped: {said}"
+    );
+    let of = |program: &str| -> Value {
+        serde_json::from_str(&ok(
+            &db.url,
+            &[
+                "report",
+                "yearbook",
+                "--program",
+                program,
+                "--year",
+                "2009",
+                "--format",
+                "json",
+            ],
+        ))
+        .unwrap()
+    };
+    let (before, after) = (of("zj-sc"), of("zj-sc-copy"));
+    for indicator in [
+        "aid_funds",
+        "aid_funds_provincial_units",
+        "aid_funds_cities",
+        "schools",
+        "hospitals",
+        "roads_km",
+        "new_villages",
+        "beneficiaries",
+        "students_benefited",
+        "drinking_water_people",
+        "small_ponds",
+    ] {
+        assert_eq!(
+            after["indicators"][indicator]["from_records"]["year"],
+            before["indicators"][indicator]["from_records"]["year"],
+            "{indicator}"
+        );
+    }
+    assert_eq!(
+        after["indicators"]["aid_funds"]["from_records"]["year"],
+        Value::from(36_200_000)
     );
 }
 

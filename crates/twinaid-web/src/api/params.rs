@@ -279,10 +279,20 @@ pub struct FileName {
 #[into_params(parameter_in = Query)]
 pub struct ImportName {
     /// The file's name; its extension says how it is read (`.xlsx`, `.xls`,
-    /// `.ods`, `.csv`). Without it, the body is read as `KIND.csv`.
+    /// `.ods`, `.csv`, `.xml` for IATI). Without it, the body is read as `KIND.csv`.
     #[param(min_length = 1, max_length = 255)]
     #[serde(default, deserialize_with = "given_if_any")]
     pub filename: Option<String>,
+    /// For an IATI file: the helper unit an activity is recorded under when
+    /// none of its participating organisations is a unit of the program.
+    #[param(min_length = 1, max_length = 255)]
+    #[serde(default, deserialize_with = "given_if_any")]
+    pub helper_unit: Option<String>,
+    /// For an IATI file: the region an activity is recorded in when none of
+    /// its locations is a place of the program.
+    #[param(min_length = 1, max_length = 255)]
+    #[serde(default, deserialize_with = "given_if_any")]
+    pub region: Option<String>,
 }
 
 fn given<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

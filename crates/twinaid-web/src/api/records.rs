@@ -319,12 +319,17 @@ pub struct ImportOut {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// For an IATI activity file: the fund transactions and what was
+    /// converted, matched and skipped (the counts above are its projects).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iati: Option<IatiOut>,
 }
 
-/// Import a filled-in sheet (.xlsx, .xls, .ods or .csv in UTF-8/GB18030):
-/// the body is the file, `filename` its name. The whole file is checked
-/// first; nothing is written unless every row is right; a stored code is
-/// updated, not duplicated.
+/// Import a filled-in sheet (.xlsx, .xls, .ods or .csv in UTF-8/GB18030),
+/// or an IATI activity file (.xml: projects with their fund transactions,
+/// whatever the kind in the path): the body is the file, `filename` its
+/// name. The whole file is checked first; nothing is written unless every
+/// row is right; a stored code is updated, not duplicated.
 #[utoipa::path(post, path = "/programs/{program}/records/{kind}/import", tag = "records",
     params(KindPath, ImportName),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file"),
@@ -356,31 +361,128 @@ pub async fn import(
         .await
         .map_err(|_| too_large())?;
     let name = q.filename.unwrap_or_else(|| format!("{}.csv", kind.code()));
-    let imported = crate::pages::upload_import::import_upload(
+    let outcome = twinaid_exchange::importing::import_file(
         &state.app,
         &c.actor,
         &p.program,
-        crate::pages::upload_import::Upload {
-            name: &name,
-            bytes: body,
-            kind,
+        twinaid_exchange::importing::FileImport {
+            name,
+            bytes: body.to_vec(),
+            kind: Some(kind),
+            limits: state.limits.read,
+            helper_unit: q.helper_unit,
+            region: q.region,
+            copy_in: None,
         },
-        state.limits.read,
         &|_| {},
     )
-    .await?
-    .map_err(|p| AppError::Invalid(vec![p]))?;
-    let (rows, examples) = (imported.rows, imported.examples);
-    let summary = imported.result?;
-    let (created, updated, unchanged) =
-        summary.counts.get(kind.code()).copied().unwrap_or_default();
+    .await?;
+    let done = outcome.map_err(|refused| AppError::Invalid(refused.problems))?;
+    let counts = |k: twinaid_domain::record::RecordKind| {
+        done.summary
+            .counts
+            .get(k.code())
+            .copied()
+            .unwrap_or_default()
+    };
+    let (created, updated, unchanged) = counts(done.kind);
     Ok(axum::Json(ImportOut {
-        rows,
-        examples_skipped: examples,
+        rows: done.rows,
+        examples_skipped: done.examples,
         created,
         updated,
         unchanged,
+        iati: done.iati.map(|iati| {
+            let (created, updated, unchanged) =
+                counts(twinaid_domain::record::RecordKind::FundTransaction);
+            IatiOut::new(iati, [created, updated, unchanged], c.lang)
+        }),
     }))
+}
+
+/// What an IATI file gave besides its projects.
+#[derive(Serialize, ToSchema)]
+pub struct IatiOut {
+    pub activities: usize,
+    /// Fund transactions added, updated and unchanged.
+    pub fund_transactions_created: usize,
+    pub fund_transactions_updated: usize,
+    pub fund_transactions_unchanged: usize,
+    /// Money kept, per currency and transaction kind.
+    pub totals: Vec<IatiTotalOut>,
+    /// Amounts kept without yuan for want of a rate.
+    pub unconverted: Vec<String>,
+    /// What was left out, and why.
+    pub skipped: Vec<IatiSkipOut>,
+    /// Organisations (as written) that are no unit of the program, with the
+    /// activities recorded under the helper unit given instead.
+    pub unmatched_organisations: std::collections::BTreeMap<String, usize>,
+    /// Locations (as written) that are no place of the program, with the
+    /// activities recorded in the region given instead.
+    pub unmatched_locations: std::collections::BTreeMap<String, usize>,
+}
+
+/// The money of one currency and kind in an IATI file, as kept.
+#[derive(Serialize, ToSchema)]
+pub struct IatiTotalOut {
+    pub currency: String,
+    pub kind: String,
+    pub transactions: usize,
+    /// The values as written, in the currency.
+    pub original: f64,
+    /// In yuan, those converted.
+    pub yuan: f64,
+    /// How many have no rate yet.
+    pub unconverted: usize,
+}
+
+/// Something an IATI import left out.
+#[derive(Serialize, ToSchema)]
+pub struct IatiSkipOut {
+    pub activity: String,
+    pub element: String,
+    pub reason: String,
+}
+
+impl IatiOut {
+    fn new(
+        iati: twinaid_exchange::importing::IatiImport,
+        [created, updated, unchanged]: [usize; 3],
+        lang: twinaid_domain::Lang,
+    ) -> IatiOut {
+        let report = iati.report;
+        let units = |h: i64| h as f64 / 100.0;
+        IatiOut {
+            activities: iati.activities,
+            fund_transactions_created: created,
+            fund_transactions_updated: updated,
+            fund_transactions_unchanged: unchanged,
+            totals: report
+                .totals
+                .into_iter()
+                .map(|((currency, kind), t)| IatiTotalOut {
+                    currency,
+                    kind,
+                    transactions: t.transactions,
+                    original: units(t.original),
+                    yuan: units(t.yuan),
+                    unconverted: t.unconverted,
+                })
+                .collect(),
+            unconverted: report.unconverted,
+            skipped: report
+                .skipped
+                .into_iter()
+                .map(|s| IatiSkipOut {
+                    reason: s.reason.text(lang),
+                    activity: s.activity,
+                    element: s.element,
+                })
+                .collect(),
+            unmatched_organisations: report.unmatched_organisations,
+            unmatched_locations: report.unmatched_locations,
+        }
+    }
 }
 
 /// A project's status and what may happen to it.

@@ -3,7 +3,6 @@
 //! the annotated copy of a refused file.
 
 use super::progress::{Stage, Tracker};
-use super::upload_import::{Heard, Imported, Upload, import_upload};
 use super::{Scope, render, resolve};
 use crate::AppState;
 use crate::error::WebError;
@@ -20,8 +19,8 @@ use std::time::{Duration, Instant};
 use twinaid_app::AppError;
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::{DomainError, Lang};
-use twinaid_exchange::import::{choose_sheet, names_in_sheet, records_from_sheet_named};
-use twinaid_exchange::workbook::{TemplateLists, annotated_copy, template as write_template};
+use twinaid_exchange::importing::{FileImport, Heard, ImportDone, import_file};
+use twinaid_exchange::workbook::{TemplateLists, template as write_template};
 
 /// How long an annotated copy stays downloadable.
 const COPY_LIFETIME: Duration = Duration::from_secs(3600);
@@ -70,16 +69,21 @@ struct ImportPage {
     problems: Vec<String>,
     more: usize,
     copy_href: String,
+    /// Whether the form takes an IATI file (projects), with the units and
+    /// places an unmatched activity may go to.
+    iati: bool,
+    helper_units: Vec<(String, String)>,
+    regions: Vec<(String, String)>,
 }
 
-fn import_page_for(
+async fn import_page_for(
+    state: &AppState,
     user: &SignedIn,
-    program: &str,
-    year: i32,
+    (program, year): (&str, i32),
     kind: RecordKind,
     problems: Vec<String>,
     copy_href: String,
-) -> ImportPage {
+) -> Result<ImportPage, WebError> {
     let lang = user.lang;
     let title = format!(
         "{}{}{}",
@@ -95,14 +99,32 @@ fn import_page_for(
     // A page of problems is enough to act on; the annotated copy has them all.
     const SHOWN: usize = 200;
     let more = problems.len().saturating_sub(SHOWN);
-    ImportPage {
+    let iati = kind == RecordKind::Project;
+    let choices = if iati {
+        Some(
+            state
+                .app
+                .template_choices(&user.actor, program, lang)
+                .await
+                .map_err(|e| WebError::from_app(e, lang))?,
+        )
+    } else {
+        None
+    };
+    let (helper_units, regions) = choices
+        .map(|c| (c.helper_units, c.regions))
+        .unwrap_or_default();
+    Ok(ImportPage {
         page: Page::new(user, &title, &here, program, year),
         kind: kind.code().to_string(),
         kind_name: kind.name(lang).to_string(),
         problems: problems.into_iter().take(SHOWN).collect(),
         more,
         copy_href,
-    }
+        iati,
+        helper_units,
+        regions,
+    })
 }
 
 /// The import form of a kind.
@@ -114,7 +136,15 @@ pub async fn import_page(
 ) -> Result<Response, WebError> {
     let kind = kind_of(&kind, user.lang)?;
     let (program, year) = resolve(&state, &user, &scope).await?;
-    let page = import_page_for(&user, &program, year, kind, Vec::new(), String::new());
+    let page = import_page_for(
+        &state,
+        &user,
+        (&program, year),
+        kind,
+        Vec::new(),
+        String::new(),
+    )
+    .await?;
     Ok(render(&page, user.lang))
 }
 
@@ -159,84 +189,60 @@ pub async fn import(
     }
     // The turn first: an import past the limit is refused before its file is read.
     let _turn = state.import_turn().await?;
-    let (csrf, file) = upload_form(&mut form, lang, too_large).await?;
-    user.check_csrf(csrf.as_ref())?;
+    let form = upload_form(&mut form, lang, too_large).await?;
+    user.check_csrf(form.csrf.as_ref())?;
     let tracker = Tracker::start(
         &state.progress,
         &user.actor.name,
         tracked.progress.as_deref(),
     );
     let (program, year) = resolve(&state, &user, &scope).await?;
-    let (name, bytes) = file.unwrap_or_default();
-    let refused = |problems: Vec<twinaid_domain::Problem>, copy_href: String| {
-        let page = import_page_for(
-            &user,
-            &program,
-            year,
-            kind,
-            problems.iter().map(|p| p.message(lang)).collect(),
-            copy_href,
-        );
-        let mut response = render(&page, lang);
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        response
+    let (name, bytes) = form.file.unwrap_or_default();
+    let chosen = |field: &str| {
+        form.fields
+            .iter()
+            .find(|(n, v)| n == field && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
     };
     let heard = |h: Heard| match h {
         Heard::Rows(n) => tracker.stage(Stage::Writing, 0, n as u64),
+        // Checking and writing go window by window: the bar counts both.
+        Heard::Checking => {}
         Heard::Written(n) => tracker.written(n),
     };
-    let imported = import_upload(
+    let outcome = import_file(
         &state.app,
         &user.actor,
         &program,
-        Upload {
-            name: &name,
-            bytes: bytes.clone(),
-            kind,
+        FileImport {
+            name: name.clone(),
+            bytes: bytes.to_vec(),
+            kind: Some(kind),
+            limits: state.limits.read,
+            helper_unit: chosen("helper_unit"),
+            region: chosen("region"),
+            copy_in: Some(lang),
         },
-        state.limits.read,
         &heard,
     )
-    .await?;
-    let Imported {
-        index,
-        rows,
-        examples,
-        result,
-    } = match imported {
-        Ok(imported) => imported,
-        Err(problem) => return Ok(refused(vec![problem], String::new())),
-    };
-    match result {
-        Ok(summary) => {
-            let (created, updated, unchanged) =
-                summary.counts.get(kind.code()).copied().unwrap_or_default();
-            let done = match lang {
-                Lang::Zh => format!(
-                    "已导入 {name}：{rows} 行，新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条，跳过示例行 {examples} 行"
-                ),
-                Lang::En => format!(
-                    "imported {name}: {rows} rows, {created} added, {updated} updated, {unchanged} unchanged, {examples} example rows skipped"
-                ),
-            };
-            Ok(Redirect::to(&format!(
+    .await
+    .map_err(|e| WebError::from_app(e, lang))?;
+    let refused = match outcome {
+        Ok(done) => {
+            let notice = done_notice(&name, &done, lang);
+            return Ok(Redirect::to(&format!(
                 "/records/{}?program={}&notice={}",
-                kind.code(),
+                done.kind.code(),
                 url_encode(&program),
-                url_encode(&done)
+                url_encode(&notice)
             ))
-            .into_response())
+            .into_response());
         }
-        Err(AppError::Invalid(problems)) => {
-            // The rows were let go while they were read: the copy reads the file again.
-            let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, &state.limits.read)
-                .map_err(|p| WebError::from_app(AppError::Invalid(vec![p]), lang))?;
-            let sheet = sheets.get(index).ok_or_else(|| WebError::not_found(lang))?;
-            let copy = annotated_copy(sheet, &problems, lang)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+        Err(refused) => refused,
+    };
+    let copy_href = match refused.copy {
+        Some((copy_name, copy)) => {
             let token = new_token();
-            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
-            let copy_name = format!("{stem}-{}.xlsx", lang.pick("错误", "errors"));
             if let Ok(mut copies) = state.copies.lock() {
                 copies.retain(|_, (_, at, _, _)| at.elapsed() < COPY_LIFETIME);
                 copies.insert(
@@ -244,51 +250,64 @@ pub async fn import(
                     (user.actor.name.clone(), Instant::now(), copy_name, copy),
                 );
             }
-            Ok(refused(problems, format!("/imports/{token}")))
+            format!("/imports/{token}")
         }
-        Err(e) => Err(WebError::from_app(e, lang)),
-    }
+        None => String::new(),
+    };
+    let page = import_page_for(
+        &state,
+        &user,
+        (&program, year),
+        kind,
+        refused.problems.iter().map(|p| p.message(lang)).collect(),
+        copy_href,
+    )
+    .await?;
+    let mut response = render(&page, lang);
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }
 
-/// Reads an uploaded file as records of a kind, off the async threads (a
-/// large workbook takes a while), with units and places the file names
-/// instead of coding found first; a file that cannot be read at all is the
-/// inner error.
-pub(crate) async fn read_upload(
-    app: &twinaid_app::App,
-    actor: &twinaid_app::Actor,
-    program: &str,
-    name: String,
-    bytes: axum::body::Bytes,
-    kind: RecordKind,
-    limits: twinaid_exchange::ReadLimits,
-) -> Result<Result<(usize, twinaid_exchange::import::SheetImport), twinaid_domain::Problem>, AppError>
-{
-    let chosen = tokio::task::spawn_blocking(move || {
-        let sheets = twinaid_exchange::read_sheets_within(&name, &bytes, &limits)?;
-        let (index, kind) = choose_sheet(&sheets, &name, Some(kind))?;
-        let sheet = sheets
-            .into_iter()
-            .nth(index)
-            .unwrap_or_else(|| twinaid_exchange::Sheet {
-                name: name.clone(),
-                header: Vec::new(),
-                rows: Vec::new(),
-            });
-        let mut named = std::collections::BTreeSet::new();
-        names_in_sheet(&sheet, kind, &mut named);
-        Ok::<_, twinaid_domain::Problem>((index, kind, sheet, named))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let (index, kind, sheet, named) = match chosen {
-        Ok(c) => c,
-        Err(p) => return Ok(Err(p)),
+/// What an import did, in a sentence for the list it goes back to.
+fn done_notice(name: &str, done: &ImportDone, lang: Lang) -> String {
+    let counts = |k: RecordKind| {
+        done.summary
+            .counts
+            .get(k.code())
+            .copied()
+            .unwrap_or_default()
     };
-    let codes = app.codes_of_names(actor, program, kind, &named).await?;
-    tokio::task::spawn_blocking(move || Ok((index, records_from_sheet_named(sheet, kind, &codes))))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+    if let Some(iati) = &done.iati {
+        let (pc, pu, _) = counts(RecordKind::Project);
+        let (tc, tu, _) = counts(RecordKind::FundTransaction);
+        let (activities, skipped, unconverted) = (
+            iati.activities,
+            iati.report.skipped.len(),
+            iati.report.unconverted.len(),
+        );
+        return match lang {
+            Lang::Zh => format!(
+                "已导入 IATI 文件 {name}：活动 {activities} 个，新增或更新项目 {} 个、资金往来 {} 笔；跳过 {skipped} 项；没有汇率、暂不计入的金额 {unconverted} 笔",
+                pc + pu,
+                tc + tu
+            ),
+            Lang::En => format!(
+                "imported IATI file {name}: {activities} activities, {} projects and {} fund transactions added or updated; {skipped} items skipped; {unconverted} amounts without a rate, not counted yet",
+                pc + pu,
+                tc + tu
+            ),
+        };
+    }
+    let (created, updated, unchanged) = counts(done.kind);
+    let (rows, examples) = (done.rows, done.examples);
+    match lang {
+        Lang::Zh => format!(
+            "已导入 {name}：{rows} 行，新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条，跳过示例行 {examples} 行"
+        ),
+        Lang::En => format!(
+            "imported {name}: {rows} rows, {created} added, {updated} updated, {unchanged} unchanged, {examples} example rows skipped"
+        ),
+    }
 }
 
 /// Reads a form with a CSRF token and one file, as the upload forms send it.
@@ -296,8 +315,8 @@ pub(crate) async fn upload_form(
     form: &mut Multipart,
     lang: Lang,
     too_large: DomainError,
-) -> Result<(Option<String>, Option<(String, axum::body::Bytes)>), WebError> {
-    let (mut csrf, mut file) = (None, None);
+) -> Result<UploadForm, WebError> {
+    let (mut csrf, mut file, mut fields) = (None, None, Vec::new());
     while let Some(field) = form
         .next_field()
         .await
@@ -320,10 +339,26 @@ pub(crate) async fn upload_form(
                     .map_err(|e| WebError::upload(e, lang, &too_large))?;
                 file = Some((name, bytes));
             }
-            _ => {}
+            Some(other) => {
+                let other = other.to_string();
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|e| WebError::upload(e, lang, &too_large))?;
+                fields.push((other, text));
+            }
+            None => {}
         }
     }
-    Ok((csrf, file))
+    Ok(UploadForm { csrf, file, fields })
+}
+
+/// An upload form as sent: its CSRF token, its file (name and bytes) and
+/// any other fields.
+pub(crate) struct UploadForm {
+    pub csrf: Option<String>,
+    pub file: Option<(String, axum::body::Bytes)>,
+    pub fields: Vec<(String, String)>,
 }
 
 fn new_token() -> String {

@@ -227,7 +227,8 @@ pub async fn attach(
         size: twinaid_app::ATTACHMENT_MAX_BYTES + 1,
         max: twinaid_app::ATTACHMENT_MAX_BYTES,
     };
-    let (csrf, file) = super::files::upload_form(&mut form, lang, too_large).await?;
+    let super::files::UploadForm { csrf, file, .. } =
+        super::files::upload_form(&mut form, lang, too_large).await?;
     user.check_csrf(csrf.as_ref())?;
     let (program, year) = resolve(&state, &user, &scope).await?;
     let (name, bytes) = file.unwrap_or_default();

@@ -17,7 +17,6 @@ pub mod search;
 pub mod signin;
 pub mod structure;
 pub mod tokens;
-pub(crate) mod upload_import;
 pub mod users;
 pub mod yearbook;
 
