@@ -8,6 +8,7 @@ mod assessment;
 mod audit;
 pub mod cache;
 mod error;
+mod factsheet;
 mod imports;
 mod inspections;
 mod lifecycle;
@@ -25,6 +26,7 @@ pub use accounts::{SESSION_HOURS, Secret, Session, SigninLimits, TOKEN_DAYS, Tok
 pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitReport};
 pub use audit::AuditVerification;
 pub use error::AppError;
+pub use factsheet::{CountySheet, SHEET_PROJECTS};
 pub use imports::{ImportWindow, TemplateChoices};
 pub use inspections::{ATTACHMENT_MAX_BYTES, AttachmentRow, Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
@@ -806,6 +808,19 @@ impl App {
             Err(AppError::Forbidden) => None,
             Err(e) => return Err(e),
         };
+        Ok(YearbookText {
+            named_projects,
+            guidance,
+            author: self.document_author(program, lang).await?,
+        })
+    }
+
+    /// Who a program's documents are by: its cooperation office, else the program.
+    pub(crate) async fn document_author(
+        &self,
+        program: &str,
+        lang: twinaid_domain::Lang,
+    ) -> Result<String, AppError> {
         let office = self
             .store
             .units(program)
@@ -813,7 +828,7 @@ impl App {
             .into_iter()
             .find(|u| u.kind == "cooperation_office" && u.side == "helping")
             .map(|u| u.name(lang).to_string());
-        let author = match office {
+        Ok(match office {
             Some(name) => name,
             None => self
                 .store
@@ -821,11 +836,6 @@ impl App {
                 .await?
                 .map(|p| lang.pick(&p.name_zh, &p.name_en).to_string())
                 .unwrap_or_else(|| program.to_string()),
-        };
-        Ok(YearbookText {
-            named_projects,
-            guidance,
-            author,
         })
     }
 }

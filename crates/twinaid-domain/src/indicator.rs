@@ -73,6 +73,17 @@ pub struct IndicatorDefinition {
 }
 
 impl IndicatorDefinition {
+    /// Whether the indicator counts only money of one kind of source (the
+    /// provincial units', the cities'…): a share of another figure.
+    pub fn is_source_share(&self) -> bool {
+        let by_source = |filters: &[Filter]| filters.iter().any(|f| f.field == SOURCE_FIELD);
+        match &self.rule {
+            Rule::Records { filters, .. } => by_source(filters),
+            Rule::Parts(parts) => parts.iter().any(|p| by_source(&p.filters)),
+            _ => false,
+        }
+    }
+
     /// The name in a language.
     pub fn name(&self, lang: Lang) -> &str {
         match lang {

@@ -255,47 +255,128 @@ pub struct DocProps {
     pub created: String,
 }
 
-/// The width of the text on an A4 page with 2.54 cm margins, in twentieths
-/// of a point (twips): what a table may take.
-const TEXT_WIDTH: usize = 11906 - 2 * 1440;
+/// An A4 page's margins, 2.54 cm, in twentieths of a point (twips).
+const MARGIN: usize = 1440;
 
-/// A table's column widths in twips, fitted to what the columns hold: each
-/// as wide as its longest cell (a CJK character counts as two half-width
-/// ones, 9-point text), between 4 and 24 half-widths; all scaled down
-/// together when they would be wider than the page.
-fn column_widths(t: &ExportTable) -> Vec<usize> {
-    const HALF_WIDTH: usize = 95;
-    const PADDING: usize = 220;
+/// The width of the text on an A4 page between the margins, in twips:
+/// what a table may take.
+const TEXT_WIDTH: usize = 11906 - 2 * MARGIN;
+
+/// The text size of table cells, in half-points: 9 pt, or 7.5 pt for a
+/// table too wide for 9 pt.
+const CELL_SIZE: usize = 18;
+const SMALL_CELL_SIZE: usize = 15;
+
+/// A table's column widths in twips and its cells' text size, fitted to
+/// what the columns hold: each as wide as its longest cell (a CJK character
+/// counts as two half-width ones), between 4 and 24 half-widths. Wider
+/// than the page, the headers give way first (they wrap between words,
+/// Chinese after four characters, never inside a figure or a word); still
+/// too wide, the text gets smaller; then every column shrinks alike.
+fn column_widths(t: &ExportTable) -> (Vec<usize>, usize) {
     let width = |s: &str| -> usize {
         s.lines()
             .map(|l| l.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum())
             .max()
             .unwrap_or(0)
     };
+    // The narrowest a header may wrap to: its longest word, or four CJK characters.
+    let least = |s: &str| -> usize {
+        s.split_whitespace()
+            .map(|w| {
+                if w.is_ascii() {
+                    width(w)
+                } else {
+                    width(w).min(8)
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    };
     let columns = t.header.len();
-    let mut units: Vec<usize> = t.header.iter().map(|h| width(h).min(16)).collect();
+    let mut body = vec![0usize; columns];
     for row in t.rows.iter().chain(t.totals.iter()) {
         for (i, c) in row.iter().enumerate().take(columns) {
-            units[i] = units[i].max(width(&c.display()));
+            body[i] = body[i].max(width(&c.display()));
         }
     }
-    let twips: Vec<usize> = units
-        .iter()
-        .map(|u| u.clamp(&4, &24) * HALF_WIDTH + PADDING)
-        .collect();
-    let total: usize = twips.iter().sum();
-    if total <= TEXT_WIDTH {
-        return twips;
+    for size in [CELL_SIZE, SMALL_CELL_SIZE] {
+        // Half-width of a character at this size, and a cell's padding.
+        let (half, padding) = (95 * size / CELL_SIZE, 220);
+        let twips = |u: usize| u.clamp(4, 24) * half + padding;
+        let need: Vec<usize> = t
+            .header
+            .iter()
+            .zip(&body)
+            .map(|(h, b)| twips(least(h).max(*b)))
+            .collect();
+        let want: Vec<usize> = t
+            .header
+            .iter()
+            .zip(&body)
+            .map(|(h, b)| twips(width(h).min(16).max(*b)))
+            .collect();
+        let (needed, wanted) = (need.iter().sum::<usize>(), want.iter().sum::<usize>());
+        if wanted <= TEXT_WIDTH {
+            return (want, size);
+        }
+        if needed <= TEXT_WIDTH {
+            // What is left after what each column needs, shared as they want it.
+            let (room, extra) = (TEXT_WIDTH - needed, wanted - needed);
+            let widths = need
+                .iter()
+                .zip(&want)
+                .map(|(n, w)| n + (w - n) * room / extra)
+                .collect();
+            return (widths, size);
+        }
+        if size == SMALL_CELL_SIZE {
+            return (need.iter().map(|w| w * TEXT_WIDTH / needed).collect(), size);
+        }
     }
-    twips.iter().map(|w| w * TEXT_WIDTH / total).collect()
+    (vec![TEXT_WIDTH / columns.max(1); columns], SMALL_CELL_SIZE)
+}
+
+/// Whether a table's column holds figures: then every cell of it, "—" too,
+/// is right-aligned.
+fn numeric_columns(t: &ExportTable) -> Vec<bool> {
+    (0..t.header.len())
+        .map(|i| {
+            t.rows
+                .iter()
+                .chain(t.totals.iter())
+                .any(|r| matches!(r.get(i), Some(ExportCell::Number(..))))
+        })
+        .collect()
 }
 
 /// Lays the blocks out as a Word document, Chinese text in a Song face,
 /// charts as Word charts, tables on a grid fitted to their contents.
 pub fn docx(blocks: &[Block], lang: Lang, props: &DocProps) -> Result<Vec<u8>, String> {
-    use docx_rs::{Docx, Paragraph, Run, RunFonts, Style, StyleType, Table, TableCell, TableRow};
+    use docx_rs::{
+        Docx, Footer, PageMargin, PageNum, Paragraph, Run, RunFonts, Style, StyleType, Table,
+        TableCell, TableRow,
+    };
     let fonts = || RunFonts::new().east_asia("SimSun").ascii("Times New Roman");
+    let margin = MARGIN as i32;
     let mut doc = Docx::new()
+        .page_margin(PageMargin {
+            top: margin,
+            left: margin,
+            bottom: margin,
+            right: margin,
+            header: 851,
+            footer: 851,
+            gutter: 0,
+        })
+        // The page's number at its foot, centred.
+        .footer(
+            Footer::new().add_paragraph(
+                Paragraph::new()
+                    .align(docx_rs::AlignmentType::Center)
+                    .add_page_num(PageNum::new()),
+            ),
+        )
         .add_style(
             Style::new("Heading1", StyleType::Paragraph)
                 .name("Heading 1")
@@ -317,27 +398,32 @@ pub fn docx(blocks: &[Block], lang: Lang, props: &DocProps) -> Result<Vec<u8>, S
                 charts.push(chart.clone());
                 doc.add_paragraph(Paragraph::new().add_run(Run::new().add_text(place)))
             }
+            // A heading stays with what follows it, never alone at a page's foot.
             Block::Heading(level, text) => doc.add_paragraph(
                 Paragraph::new()
                     .style(if *level == 1 { "Heading1" } else { "Heading2" })
+                    .keep_next(true)
                     .add_run(Run::new().add_text(text).fonts(fonts())),
             ),
             Block::Paragraph(text) => doc
                 .add_paragraph(Paragraph::new().add_run(Run::new().add_text(text).fonts(fonts()))),
             Block::Table(t) => {
-                let widths = column_widths(t);
-                // Numbers right-aligned, as in the tables on the pages.
-                let row = |cells: Vec<(String, bool)>, bold: bool| {
+                let (widths, size) = column_widths(t);
+                let numeric = numeric_columns(t);
+                // Figures right-aligned, as in the tables on the pages; a
+                // row never splits across pages, and the header row keeps
+                // with the first row under it.
+                let row = |cells: Vec<(String, bool)>, bold: bool, header: bool| {
                     TableRow::new(
                         cells
                             .into_iter()
                             .zip(widths.iter())
                             .map(|((c, number), width)| {
-                                let mut run = Run::new().add_text(c).fonts(fonts()).size(18);
+                                let mut run = Run::new().add_text(c).fonts(fonts()).size(size);
                                 if bold {
                                     run = run.bold();
                                 }
-                                let mut p = Paragraph::new().add_run(run);
+                                let mut p = Paragraph::new().add_run(run).keep_next(header);
                                 if number {
                                     p = p.align(docx_rs::AlignmentType::Right);
                                 }
@@ -347,22 +433,31 @@ pub fn docx(blocks: &[Block], lang: Lang, props: &DocProps) -> Result<Vec<u8>, S
                             })
                             .collect(),
                     )
+                    .cant_split()
                 };
                 let cells = |r: &Vec<ExportCell>| {
                     r.iter()
-                        .map(|c| (cell_text(c), matches!(c, ExportCell::Number(..))))
+                        .enumerate()
+                        .map(|(i, c)| (cell_text(c), numeric.get(i).copied().unwrap_or(false)))
                         .collect()
                 };
                 let mut rows = vec![row(
-                    t.header.iter().map(|h| (h.clone(), false)).collect(),
+                    t.header
+                        .iter()
+                        .enumerate()
+                        .map(|(i, h)| (h.clone(), numeric.get(i).copied().unwrap_or(false)))
+                        .collect(),
+                    true,
                     true,
                 )];
-                rows.extend(t.rows.iter().map(|r| row(cells(r), false)));
+                rows.extend(t.rows.iter().map(|r| row(cells(r), false, false)));
                 if let Some(totals) = &t.totals {
-                    rows.push(row(cells(totals), true));
+                    rows.push(row(cells(totals), true, false));
                 }
                 doc.add_paragraph(
-                    Paragraph::new().add_run(Run::new().add_text(&t.name).bold().fonts(fonts())),
+                    Paragraph::new()
+                        .keep_next(true)
+                        .add_run(Run::new().add_text(&t.name).bold().fonts(fonts())),
                 )
                 .add_table(
                     Table::new(rows)
@@ -377,12 +472,13 @@ pub fn docx(blocks: &[Block], lang: Lang, props: &DocProps) -> Result<Vec<u8>, S
     doc.build().pack(&mut out).map_err(|e| e.to_string())?;
     let tag = lang.pick("zh-CN", "en-US");
     let with_charts = crate::chart::embed_in_docx(&out.into_inner(), &charts, tag)?;
-    with_core_properties(&with_charts, props, tag)
+    with_own_parts(&with_charts, props, tag)
 }
 
 /// The document's own properties (title, author, when made), written over
-/// the ones the Word library leaves (created 1970 by "unknown").
-fn with_core_properties(docx: &[u8], props: &DocProps, lang_tag: &str) -> Result<Vec<u8>, String> {
+/// the ones the Word library leaves (created 1970 by "unknown"), and its
+/// default language and faces.
+fn with_own_parts(docx: &[u8], props: &DocProps, lang_tag: &str) -> Result<Vec<u8>, String> {
     use std::io::{Read, Write};
     let esc = |s: &str| quick_xml::escape::escape(s).into_owned();
     let core = format!(
@@ -405,6 +501,16 @@ fn with_core_properties(docx: &[u8], props: &DocProps, lang_tag: &str) -> Result
         file.read_to_end(&mut bytes).map_err(|e| e.to_string())?;
         if name == "docProps/core.xml" {
             bytes = core.clone().into_bytes();
+        }
+        // The document's language and faces by default, so that a reader
+        // without SimSun still picks Chinese (not Japanese) glyphs.
+        if name == "word/styles.xml" {
+            let defaults = format!(
+                r#"<w:rPrDefault><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" w:eastAsia="SimSun" w:cs="Times New Roman" /><w:lang w:val="{lang_tag}" w:eastAsia="zh-CN" /></w:rPr></w:rPrDefault>"#
+            );
+            bytes = String::from_utf8_lossy(&bytes)
+                .replacen("<w:rPrDefault><w:rPr /></w:rPrDefault>", &defaults, 1)
+                .into_bytes();
         }
         out.start_file(name, options).map_err(err)?;
         out.write_all(&bytes).map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod document;
 pub mod export;
+pub mod factsheet;
 pub mod folder;
 pub mod iati;
 pub mod import;

@@ -625,6 +625,16 @@ fn layout<'a>(metrics: &'a Metrics<'a>, blocks: &[Block], lang: Lang) -> Layout<
     l
 }
 
+/// How many pages the blocks take as a PDF.
+pub fn page_count(blocks: &[Block], lang: Lang, fonts: &PdfFonts) -> Result<usize, String> {
+    let metrics = Metrics {
+        serif: open_face(&fonts.serif)?,
+        sans: open_face(&fonts.sans)?,
+        bold: open_face(&fonts.bold)?,
+    };
+    Ok(layout(&metrics, blocks, lang).pages.len())
+}
+
 /// Writes the blocks as a PDF titled `title`. Refused, naming them, when
 /// the fonts lack characters the text uses (they would print as boxes).
 pub fn pdf(blocks: &[Block], title: &str, lang: Lang, fonts: &PdfFonts) -> Result<Vec<u8>, String> {

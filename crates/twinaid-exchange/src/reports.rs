@@ -161,6 +161,14 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
         totals: None,
     };
     let mut headline = headline;
+    // No previous year anywhere (the program's first, or no records of it):
+    // its figure and the change would be empty columns.
+    if yb.indicators.iter().all(|f| f.previous_year.is_none()) {
+        headline.header.truncate(3);
+        for row in &mut headline.rows {
+            row.truncate(3);
+        }
+    }
     // Records on their way to being counted, beside the figures, where there are any.
     if yb.indicators.iter().any(|f| f.pending != 0) {
         headline.header.push(

@@ -18,6 +18,12 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Upload a filled-in sheet (.xlsx, .xls, .ods or .csv in UTF-8 or GB18030). The whole file is checked first; if anything is wrong nothing is written. Rows whose code is already stored update that record, so importing again duplicates nothing.",
     ),
     ("download_template", "下载导入模板", "Download the template"),
+    ("factsheet", "概况（PDF）", "fact sheet (PDF)"),
+    (
+        "factsheet_title",
+        "下载该县本年的一页概况：数字、结对单位、项目",
+        "Download the county's one-page fact sheet of the year: figures, pairings, projects",
+    ),
     (
         "import_iati",
         "也可上传 IATI 活动文件（.xml，1.0x 或 2.0x 版）：每个活动记为一个项目，其承诺、拨付和支出记为资金往来（外币按汇率折算），与本协作的单位和地区按参与组织的标识或名称、地点的代码或名称对应；对不上的活动记入下面所选的单位和地区，不选则跳过并列出。",

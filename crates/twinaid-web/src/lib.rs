@@ -207,6 +207,7 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/analysis.xlsx", get(pages::analysis::xlsx))
         .route("/yearbook.docx", get(pages::files::yearbook_docx))
         .route("/yearbook.pdf", get(pages::files::yearbook_pdf))
+        .route("/counties/{county}/{file}", get(pages::files::county_sheet))
         .route("/assessment.xlsx", get(pages::files::assessment_xlsx))
         .route("/structure", get(pages::structure::page))
         .route("/plans", get(pages::plans::page))

@@ -2710,6 +2710,47 @@ async fn the_yearbook_and_assessment_download_as_workbooks_in_wan_yuan() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("fonts-noto-cjk"));
     }
+    // A county's fact sheet, linked from the yearbook's table by county.
+    let page = server
+        .client
+        .get(format!("{}/yearbook?program=zj-sc&year=2009", server.base))
+        .header(COOKIE, v.cookie_header())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("href=\"/counties/510822/factsheet.pdf?program=zj-sc&#38;year=2009\""));
+    let get = |path: &str| {
+        server
+            .client
+            .get(format!("{}{path}", server.base))
+            .header(COOKIE, v.cookie_header())
+            .send()
+    };
+    let r = get("/counties/510822/factsheet.docx?program=zj-sc&year=2009")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = twinaid_exchange::document::docx_body_text(&r.bytes().await.unwrap()).unwrap();
+    assert!(text.contains("青川县 2009 年对口帮扶概况"), "{text}");
+    let r = get("/counties/510822/factsheet.pdf?program=zj-sc&year=2009")
+        .await
+        .unwrap();
+    if twinaid_exchange::pdf::PdfFonts::find(None, twinaid_domain::Lang::Zh).is_ok() {
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+    }
+    let r = get("/counties/110101/factsheet.pdf?program=zj-sc&year=2009")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("110101"));
+    let r = get("/counties/510822/other.txt?program=zj-sc&year=2009")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // Plan against actual, one row per target.
     let r = server
         .client
@@ -5186,7 +5227,15 @@ async fn the_analysis_page_reproduces_the_yearbook_county_table_and_exports_it()
             .get("/analysis?program=zj-sc&year=2009&rows=county&cols=indicators")
             .await;
         assert_eq!(status, StatusCode::OK);
-        let expected = body_cells(&yearbook, "<h2>按受帮扶地区");
+        // The yearbook's rows name each county with a link to its fact sheet.
+        let expected: Vec<Vec<String>> = body_cells(&yearbook, "<h2>按受帮扶地区")
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|c| c.trim_end_matches("概况（PDF）").trim().to_string())
+                    .collect()
+            })
+            .collect();
         let got = body_cells(&analysis, "id=\"analysis\"");
         assert!(expected.len() > 10, "{expected:?}");
         assert_eq!(got, expected, "the yearbook's county table, cell by cell");

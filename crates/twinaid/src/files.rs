@@ -563,6 +563,23 @@ fn iati_report(
     out
 }
 
+/// A county's fact sheet as a PDF or Word document.
+pub(crate) fn county_document(
+    sheet: &twinaid_app::CountySheet,
+    kind: YearbookDocument,
+    output: &std::path::Path,
+    lang: Lang,
+) -> Result<(), AppError> {
+    use twinaid_exchange::factsheet::{SheetFile, sheet_file};
+    let file = match &kind {
+        YearbookDocument::Pdf(fonts) => SheetFile::Pdf(fonts.as_deref()),
+        YearbookDocument::Docx => SheetFile::Docx,
+    };
+    let bytes = sheet_file(sheet, lang, file)
+        .map_err(|e| AppError::BadRequest(twinaid_domain::DomainError::Document(e)))?;
+    std::fs::write(output, bytes).map_err(internal)
+}
+
 /// Which document the yearbook is written as.
 pub(crate) enum YearbookDocument {
     Docx,

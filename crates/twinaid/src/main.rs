@@ -273,6 +273,22 @@ enum Report {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// 受帮扶县概况（一页）：当年与累计数字、结对单位、当年项目 · A helped county's one-page fact sheet: the year's figures and to date, its pairings, its projects of the year
+    County {
+        #[arg(long)]
+        program: String,
+        /// 受帮扶县的行政区划代码 · The helped county's GB/T 2260 code, e.g. 510822
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        year: i32,
+        /// pdf（默认）或 docx · pdf (the default) or docx
+        #[arg(long, value_enum, default_value_t = SheetFormat::Pdf)]
+        format: SheetFormat,
+        /// 写入文件 · Write to this file
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// 年度考核：排名、等次及每个单位的得分说明 · The year's assessment: ranking, grades and each unit's explanation
     Assessment {
         #[arg(long)]
@@ -313,6 +329,13 @@ enum Export {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+}
+
+/// How a fact sheet is written.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SheetFormat {
+    Pdf,
+    Docx,
 }
 
 /// How a report is written.
@@ -590,6 +613,25 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
                 }
             };
             files::write_text(&text, output)
+        }
+        Command::Report {
+            report:
+                Report::County {
+                    program,
+                    region,
+                    year,
+                    format,
+                    output,
+                },
+        } => {
+            let sheet = app
+                .county_sheet(&actor, &program, &region, year, lang)
+                .await?;
+            let document = match format {
+                SheetFormat::Docx => files::YearbookDocument::Docx,
+                SheetFormat::Pdf => files::YearbookDocument::Pdf(settings.fonts.clone()),
+            };
+            files::county_document(&sheet, document, &output, lang)
         }
         Command::Report {
             report:

@@ -1016,18 +1016,43 @@ fn the_yearbook_document_carries_the_reports_figures_in_both_languages_from_edit
         widths.iter().any(|w| *w != widths[0]),
         "columns fitted, not equal: {widths:?}"
     );
-    let first_table: usize = body
-        .split("</w:tblGrid>")
-        .next()
-        .unwrap()
-        .split("<w:gridCol w:w=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next()?.parse::<usize>().ok())
-        .sum();
-    assert!(
-        first_table <= 11906 - 2 * 1440,
-        "the table fits the page: {first_table}"
-    );
+    // Every table fits between the margins the document itself sets.
+    let attr = |tag: &str, name: &str| -> usize {
+        let element = body.split(tag).nth(1).unwrap().split('>').next().unwrap();
+        element
+            .split(&format!("w:{name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("{tag} {name} in {element}"))
+    };
+    let text_width = attr("<w:pgSz", "w") - attr("<w:pgMar", "left") - attr("<w:pgMar", "right");
+    for grid in body.split("<w:tblGrid>").skip(1) {
+        let width: usize = grid
+            .split("</w:tblGrid>")
+            .next()
+            .unwrap()
+            .split("<w:gridCol w:w=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next()?.parse::<usize>().ok())
+            .sum();
+        assert!(
+            width <= text_width,
+            "a table fits the page: {width} > {text_width}"
+        );
+    }
+    let footers: String = (1..=3)
+        .filter_map(|n| {
+            let mut zip = zip::ZipArchive::new(std::fs::File::open(&zh).unwrap()).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(
+                &mut zip.by_name(&format!("word/footer{n}.xml")).ok()?,
+                &mut text,
+            )
+            .ok()?;
+            Some(text)
+        })
+        .collect();
+    assert!(footers.contains("PAGE"), "pages are numbered: {footers}");
     // The office's own template, a file it edits.
     let own = dir.path().join("templates");
     std::fs::create_dir_all(&own).unwrap();
@@ -1738,4 +1763,104 @@ fn accounts_are_listed_disabled_given_a_role_and_a_new_password_on_the_command_l
     assert_eq!(cells.len(), 6, "{reset}");
     assert!(cells[0].ends_with("+08:00"), "{reset}");
     assert_eq!(cells[5], "cli", "{reset}");
+}
+
+#[test]
+fn a_countys_fact_sheet_is_one_page_of_its_figures_pairings_and_projects_in_either_language() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = |lang: &str, region: &str, format: &str| -> std::path::PathBuf {
+        let file = dir.path().join(format!("{region}-{lang}.{format}"));
+        ok(
+            &db.url,
+            &[
+                "--lang",
+                lang,
+                "report",
+                "county",
+                "--program",
+                "zj-sc",
+                "--region",
+                region,
+                "--year",
+                "2009",
+                "--format",
+                format,
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        file
+    };
+    // Word first: it needs no fonts.
+    let word = docx_text(&sheet("zh", "510822", "docx"));
+    for expected in [
+        "青川县 2009 年对口帮扶概况",
+        "杭州市人民政府",
+        "省对市",
+        "青川希望小学",
+    ] {
+        assert!(word.contains(expected), "{expected} missing from:\n{word}");
+    }
+    // A place the program does not help is refused by its code.
+    let out = twinaid(
+        &db.url,
+        &[
+            "report",
+            "county",
+            "--program",
+            "zj-sc",
+            "--region",
+            "110101",
+            "--year",
+            "2009",
+            "-o",
+            dir.path().join("none.pdf").to_str().unwrap(),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("110101"));
+    let fonts = twinaid_exchange::pdf::PdfFonts::find(None, twinaid_domain::Lang::En);
+    if fonts.is_err() && std::env::var("TWINAID_PDF_TESTS").is_err() {
+        eprintln!("skipped the PDF: no Noto CJK fonts (apt-get install fonts-noto-cjk)");
+        return;
+    }
+    if !poppler("pdftotext") || !poppler("pdfinfo") {
+        return;
+    }
+    for region in ["510822", "511381", "511321"] {
+        for lang in ["zh", "en"] {
+            let pdf = sheet(lang, region, "pdf");
+            let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
+            assert!(
+                info.lines()
+                    .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
+                "{region} {lang} on one page: {info}"
+            );
+            let text = run("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+            if lang == "en" {
+                let chinese: String = text
+                    .chars()
+                    .filter(|c| ('\u{4e00}'..='\u{9fff}').contains(c))
+                    .collect();
+                assert!(
+                    chinese.is_empty(),
+                    "{region}: Chinese in English: {chinese}\n{text}"
+                );
+            }
+        }
+    }
+    let qingchuan = run(
+        "pdftotext",
+        &[
+            "-layout",
+            dir.path().join("510822-zh.pdf").to_str().unwrap(),
+            "-",
+        ],
+    );
+    assert!(
+        qingchuan.contains("青川县 2009 年对口帮扶概况") && qingchuan.contains("250.00"),
+        "the county's aid funds in 万元: {qingchuan}"
+    );
 }

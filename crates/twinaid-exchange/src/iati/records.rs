@@ -12,7 +12,9 @@ use twinaid_domain::Lang;
 use twinaid_domain::bundle::Located;
 use twinaid_domain::currency::{Layered, YUAN};
 use twinaid_domain::error::Location;
-use twinaid_domain::record::{MOST_WRITTEN, Record, RecordKind, parse_code, parse_date};
+use twinaid_domain::record::{
+    FIRST_YEAR, LAST_YEAR, MOST_WRITTEN, Record, RecordKind, parse_code, parse_date,
+};
 
 /// How read activities become records of a program.
 #[derive(Debug, Clone, Default)]
@@ -171,10 +173,22 @@ fn hundredths(value: &str) -> Option<i64> {
 }
 
 /// The day of an ISO date or date-time (`2015-06-30`, `2015-06-30Z`,
-/// `2015-06-30T00:00:00`).
+/// `2015-06-30T00:00:00`), in the years a record may have.
 fn day(text: &str) -> Option<String> {
     let d = text.trim().get(..10)?;
-    parse_date(d).ok().map(|_| d.to_string())
+    match parse_date(d) {
+        Ok((y, _, _)) if (FIRST_YEAR..=LAST_YEAR).contains(&y) => Some(d.to_string()),
+        _ => None,
+    }
+}
+
+/// A title as one line: runs of spaces, line breaks and other control
+/// characters become one space.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An activity's category: twinaid's own where the file gives one (a
@@ -612,7 +626,7 @@ pub fn records_from_activities(
                 a.title
                     .iter()
                     .find(|(l, _)| (l.as_deref() == Some("zh")) == want_zh)
-                    .map(|(_, t)| t.trim().to_string())
+                    .map(|(_, t)| one_line(t))
                     .filter(|t| !t.is_empty())
             };
             let status = match a.status.as_str() {
@@ -1053,6 +1067,42 @@ mod tests {
             "the revised budget in place of the original"
         );
         assert_eq!(read.skipped[0].reason, SkipReason::PlannedDisbursement);
+    }
+
+    #[test]
+    fn odd_values_are_skipped_by_reason_and_never_refuse_the_file() {
+        let xml = r#"<iati-activities version="2.03"><iati-activity default-currency="USD">
+            <iati-identifier>ODD-1</iati-identifier>
+            <title><narrative>Wells
+                and   pumps</narrative></title>
+            <transaction><transaction-type code="3"/><transaction-date iso-date="2015-06-30T00:00:00Z"/><value>10</value></transaction>
+            <transaction><transaction-type code="3"/><transaction-date iso-date="1800-01-01"/><value>10</value></transaction>
+            <transaction><transaction-type code="3"/><transaction-date iso-date="2015-06-30"/><value>1e20</value></transaction>
+            <transaction><transaction-type code="3"/><transaction-date iso-date="2015-06-30"/><value currency="EURO">10</value></transaction>
+          </iati-activity></iati-activities>"#;
+        let none = twinaid_domain::currency::Rates::default();
+        let rates = Layered {
+            office: &none,
+            bank: &none,
+        };
+        let read = records_from_activities(&read_activities(xml).unwrap(), &fallback(), &rates);
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let reasons: Vec<&SkipReason> = read.skipped.iter().map(|s| &s.reason).collect();
+        assert_eq!(
+            reasons,
+            [
+                &SkipReason::BadDate("1800-01-01".into()),
+                &SkipReason::BadValue("1e20".into()),
+                &SkipReason::BadCurrency("EURO".into()),
+            ]
+        );
+        let project = &read.records[0].item;
+        assert_eq!(project.get("name_zh").as_text(), Some("Wells and pumps"));
+        assert_eq!(project.year(), Some(2015));
+        assert_eq!(
+            read.records[1].item.get("date").as_text(),
+            Some("2015-06-30")
+        );
     }
 
     #[test]

@@ -319,14 +319,24 @@ async fn home(
                     )
                 })
                 .collect();
-            let links = vec![(
-                t.s("home_county_projects").to_string(),
-                format!(
-                    "/records/project?program={}&year={year}&region={}",
-                    url_encode(program),
-                    url_encode(county)
+            let links = vec![
+                (
+                    t.s("home_county_projects").to_string(),
+                    format!(
+                        "/records/project?program={}&year={year}&region={}",
+                        url_encode(program),
+                        url_encode(county)
+                    ),
                 ),
-            )];
+                (
+                    t.s("factsheet").to_string(),
+                    format!(
+                        "/counties/{}/factsheet.pdf?program={}&year={year}",
+                        url_encode(county),
+                        url_encode(program)
+                    ),
+                ),
+            ];
             (
                 format!("{}{}", t.s("home_county"), lang.pick(zh, en)),
                 figures,

@@ -476,6 +476,58 @@ async fn yearbook_blocks(
     Ok((program, year, blocks, props))
 }
 
+/// A helped county's one-page fact sheet for the year, as PDF (`.pdf`)
+/// or Word (`.docx`).
+pub async fn county_sheet(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((county, format)): Path<(String, String)>,
+    Query(scope): Query<Scope>,
+) -> Result<Response, WebError> {
+    use twinaid_exchange::factsheet::{SheetFile, sheet_file};
+    let lang = user.lang;
+    let docx = match format.as_str() {
+        "factsheet.pdf" => false,
+        "factsheet.docx" => true,
+        _ => return Err(WebError::not_found(lang)),
+    };
+    let (program, year) = resolve(&state, &user, &scope).await?;
+    let sheet = state
+        .app
+        .county_sheet(&user.actor, &program, &county, year, lang)
+        .await?;
+    let name = format!(
+        "{}-{year}-{}.{}",
+        county,
+        lang.pick("概况", "factsheet"),
+        if docx { "docx" } else { "pdf" }
+    );
+    // Laying out (and measuring for one page) is work for a blocking thread.
+    let fonts = state.fonts.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let file = if docx {
+            SheetFile::Docx
+        } else {
+            SheetFile::Pdf(fonts.as_deref())
+        };
+        sheet_file(&sheet, lang, file)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| {
+        WebError::from_app(
+            AppError::BadRequest(twinaid_domain::DomainError::Document(e)),
+            lang,
+        )
+    })?;
+    let mime = if docx {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    } else {
+        "application/pdf"
+    };
+    Ok(file_response(&name, mime, bytes))
+}
+
 /// The yearbook as a Word document.
 pub async fn yearbook_docx(
     State(state): State<AppState>,

@@ -44,7 +44,9 @@ pub struct Row {
 /// A table of figures split by some key.
 pub struct SplitTable {
     pub columns: Vec<String>,
-    pub rows: Vec<(String, Vec<Linked>)>,
+    /// A row's label, the address of its fact sheet (a county's; else
+    /// empty) and its cells.
+    pub rows: Vec<(String, String, Vec<Linked>)>,
 }
 
 #[derive(Template)]
@@ -169,7 +171,7 @@ fn split_tables(yb: &Yearbook, lang: Lang) -> (SplitTable, SplitTable) {
                         }
                     })
                     .collect();
-                (labelled(&f.definition, lang), cells)
+                (labelled(&f.definition, lang), String::new(), cells)
             })
             .collect(),
     };
@@ -183,11 +185,21 @@ fn split_tables(yb: &Yearbook, lang: Lang) -> (SplitTable, SplitTable) {
             .county_keys()
             .into_iter()
             .map(|key| {
-                let label = if key == UNALLOCATED {
-                    lang.pick("未分地区", "no region").to_string()
+                let (label, sheet) = if key == UNALLOCATED {
+                    (
+                        lang.pick("未分地区", "no region").to_string(),
+                        String::new(),
+                    )
                 } else {
                     let (zh, en) = yb.county_names(key);
-                    format!("{} {key}", lang.pick(zh, en))
+                    (
+                        format!("{} {key}", lang.pick(zh, en)),
+                        format!(
+                            "/counties/{key}/factsheet.pdf?program={}&year={}",
+                            url_encode(program),
+                            yb.year
+                        ),
+                    )
                 };
                 let cells = shown
                     .iter()
@@ -200,7 +212,7 @@ fn split_tables(yb: &Yearbook, lang: Lang) -> (SplitTable, SplitTable) {
                         href: drill_href(program, f, yb.year, false, Some(key), None),
                     })
                     .collect();
-                (label, cells)
+                (label, sheet, cells)
             })
             .collect(),
     };
