@@ -18,6 +18,7 @@ mod plans;
 mod rates;
 mod records;
 mod satisfaction;
+mod sectors;
 mod synthetic;
 mod views;
 

@@ -40,6 +40,8 @@ pub struct ProgramBundle {
     pub targets: Vec<Located<PlanTarget>>,
     /// The office's exchange rates (`exchange_rates.csv`).
     pub exchange_rates: Vec<Located<crate::currency::ExchangeRate>>,
+    /// The office's DAC sector → category rows (`sector_categories.csv`).
+    pub sector_categories: Vec<Located<crate::sector::SectorCategory>>,
     pub indicators: Vec<Located<IndicatorDefinition>>,
     /// Problems found while reading the files (cells that do not parse); the
     /// items they stand in are left out above.

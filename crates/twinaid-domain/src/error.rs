@@ -89,6 +89,8 @@ pub enum DomainError {
     UnknownUnit(String),
     #[error("not a currency code: {0:?}")]
     BadCurrency(String),
+    #[error("not a DAC sector or purpose code: {0:?}")]
+    BadSector(String),
     #[error("not a day or a year: {0:?}")]
     BadRateDate(String),
     #[error("not a rate: {0:?}")]
@@ -374,6 +376,12 @@ impl DomainError {
             ),
             (BadCurrency(v), Lang::En) => format!(
                 "\"{v}\" is not a currency code; write the three-letter ISO 4217 code such as USD or EUR, or leave it empty for yuan"
+            ),
+            (BadSector(v), Lang::Zh) => format!(
+                "“{v}”不是 DAC 行业代码，请填写 5 位用途代码（如 12220）或其前 3 位的行业（如 122）"
+            ),
+            (BadSector(v), Lang::En) => format!(
+                "\"{v}\" is not a DAC code; write a five-digit purpose code (such as 12220) or its three-digit sector (such as 122)"
             ),
             (BadRateDate(v), Lang::Zh) => format!(
                 "“{v}”不是日期或年份；汇率适用于某一天（如 2015-06-30）或一整年（如 2015）"

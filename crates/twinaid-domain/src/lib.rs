@@ -21,6 +21,7 @@ pub mod record;
 pub mod record_code;
 pub mod record_help;
 pub mod region;
+pub mod sector;
 pub mod unit;
 pub mod verification;
 pub mod yearbook;

@@ -648,6 +648,33 @@ pub fn read_program(
             }
         }
     }
+    if let Some(t) = table(
+        source,
+        "sector_categories.csv",
+        &["sector", "category"],
+        &mut problems,
+    ) {
+        for row in t.rows() {
+            let mut c = Cells {
+                row: &row,
+                problems: &mut problems,
+            };
+            let (Some(sector), Some(category)) = (c.required("sector"), c.required("category"))
+            else {
+                continue;
+            };
+            match twinaid_domain::sector::SectorCategory::parse(&sector, &category) {
+                Ok(r) => bundle
+                    .sector_categories
+                    .push(Located::new(row.location(), r)),
+                Err(errors) => {
+                    for (column, e) in errors {
+                        c.problems.push(c.row.problem(column, e));
+                    }
+                }
+            }
+        }
+    }
     bundle.problems = problems;
     Ok(bundle)
 }

@@ -437,5 +437,6 @@ async fn iati_mapping(
         file,
         units,
         places,
+        sectors: app.sector_categories(actor, program).await?,
     })
 }

@@ -53,6 +53,7 @@ pub const TABLES: &[&str] = &[
     "attachment",
     "saved_view",
     "exchange_rate",
+    "sector_category",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

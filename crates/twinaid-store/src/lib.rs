@@ -23,6 +23,7 @@ mod removal;
 mod rows;
 mod satisfaction;
 mod saves;
+mod sectors;
 mod standing;
 mod summary;
 mod through;

@@ -964,6 +964,16 @@ impl Store {
             )
             .await?;
         }
+        for r in &bundle.sector_categories {
+            let r = &r.item;
+            w.upsert(
+                conn,
+                "sector_category",
+                &[pk(), text("sector", r.sector.clone())],
+                &[text("category", r.category.clone())],
+            )
+            .await?;
+        }
         let indicators_changed = w
             .summary
             .counts

@@ -303,6 +303,7 @@ const OTHER_ENTITIES: &[&str] = &[
     "plan_target",
     "saved_view",
     "exchange_rate",
+    "sector_category",
     "inspection_round",
     "inspection",
     "expert_assignment",

@@ -633,6 +633,35 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("currency", "币种", "Currency"),
     ("original_amount", "原币金额", "Original amount"),
     ("rates", "汇率", "Exchange rates"),
+    ("sectors", "行业与项目类别", "Sectors and categories"),
+    (
+        "sectors_intro",
+        "导入 IATI 活动文件时，按活动中占比最大的 DAC 行业代码确定项目类别：先查本办公室的对照（5 位用途代码优先于其前 3 位的行业），再查 twinaid 自带的对照，都没有则为“其他”。",
+        "When an IATI activity file is imported, a project's category comes from the activity's largest DAC sector: the office's rows first (a five-digit purpose code before its three-digit sector), then twinaid's, else \"other\".",
+    ),
+    ("sectors_office", "本办公室的对照", "The office's rows"),
+    (
+        "sectors_none",
+        "尚无本办公室的对照，按 twinaid 自带的对照。",
+        "No rows of the office's yet: twinaid's table applies.",
+    ),
+    ("sector", "DAC 行业代码", "DAC sector code"),
+    (
+        "sectors_remove",
+        "（删除本办公室的这一行）",
+        "(remove the office's row)",
+    ),
+    ("sectors_built_in", "twinaid 自带的对照", "twinaid's table"),
+    (
+        "sectors_else",
+        "其他代码（如农村发展 43040）一律为“其他”。",
+        "Any other code (rural development, 43040, for one) is \"other\".",
+    ),
+    (
+        "entity_sector_category",
+        "行业与项目类别对照",
+        "sector category",
+    ),
     (
         "rates_intro",
         "外币资金按日期折合人民币计入数字：先用本办公室为当日或当年录入的汇率，否则用欧洲中央银行的欧元参考汇率经欧元换算（取该日或之前最近一个公布日；西非、中非法郎按固定比价）。没有汇率的外币资金保留原币金额，录入汇率后计入。",

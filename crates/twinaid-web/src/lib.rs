@@ -243,6 +243,10 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/audit", get(pages::audit::page))
         .route("/units", get(pages::registry::units))
         .route("/rates", get(pages::rates::page).post(pages::rates::set))
+        .route(
+            "/sectors",
+            get(pages::sectors::page).post(pages::sectors::set),
+        )
         .route("/aggregates", get(pages::registry::aggregates))
         .route("/regions", get(pages::registry::regions))
         .route(

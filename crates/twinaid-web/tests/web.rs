@@ -6249,3 +6249,113 @@ fn urlencoding_decode(to: &str) -> String {
         .map(|(_, v)| v.to_string())
         .unwrap_or_default()
 }
+
+#[tokio::test]
+async fn the_office_sets_its_sector_table_and_no_one_else_may() {
+    let server = spawn(None).await;
+    let operator = Actor::local_operator();
+    for (name, role) in [
+        (
+            "secoffice",
+            Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        ),
+        (
+            "sechelper",
+            Role::HelperUnit {
+                unit: "hangzhou".into(),
+            },
+        ),
+    ] {
+        server
+            .app
+            .add_user(&operator, name, name, "sector password", &role)
+            .await
+            .unwrap();
+    }
+    let mut b = Browser::new(&server);
+    b.sign_in("secoffice", "sector password").await;
+    let (status, page, _) = b.get("/sectors?program=zj-sc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"no-sectors\"") && page.contains("id=\"sectors-built-in\""));
+    let csrf = b.csrf().await;
+    let (status, _, _) = b
+        .post(
+            "/sectors?program=zj-sc",
+            &[
+                ("csrf", &csrf),
+                ("sector", "91010"),
+                ("category", "agriculture"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = b.get("/sectors?program=zj-sc").await;
+    assert!(
+        page.contains("<td>91010</td>"),
+        "the office's row is listed"
+    );
+    let office = Actor {
+        name: "secoffice".into(),
+        role: Role::ProgramOffice {
+            program: "zj-sc".into(),
+        },
+    };
+    let rows = server
+        .app
+        .sector_categories(&office, "zj-sc")
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].category, "agriculture");
+    // A code that is no DAC code is refused by name, nothing kept.
+    let (status, _, to) = b
+        .post(
+            "/sectors?program=zj-sc",
+            &[("csrf", &csrf), ("sector", "9x"), ("category", "school")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = b.get(to.as_deref().unwrap()).await;
+    assert!(
+        page.contains("id=\"sector-error\"") && page.contains("9x"),
+        "{page}"
+    );
+    // Removing it: no category.
+    b.post(
+        "/sectors?program=zj-sc",
+        &[("csrf", &csrf), ("sector", "91010"), ("category", "")],
+    )
+    .await;
+    assert!(
+        server
+            .app
+            .sector_categories(&office, "zj-sc")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A helper unit reads the table but may not change it.
+    let mut h = Browser::new(&server);
+    h.sign_in("sechelper", "sector password").await;
+    let (status, page, _) = h.get("/sectors?program=zj-sc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("id=\"sector-form\""));
+    let csrf = h.csrf().await;
+    let (status, _, _) = h
+        .post(
+            "/sectors?program=zj-sc",
+            &[("csrf", &csrf), ("sector", "122"), ("category", "other")],
+        )
+        .await;
+    assert_ne!(status, StatusCode::SEE_OTHER);
+    assert!(
+        server
+            .app
+            .sector_categories(&office, "zj-sc")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -1864,3 +1864,55 @@ fn a_countys_fact_sheet_is_one_page_of_its_figures_pairings_and_projects_in_eith
         "the county's aid funds in 万元: {qingchuan}"
     );
 }
+
+#[test]
+fn the_offices_sector_table_decides_an_imported_activitys_category() {
+    let db = &databases()[0];
+    ok(&db.url, &["demo"]);
+    // The program's folder with only its office's rows: rural development
+    // and government sectors read as agriculture.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/demo");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(demo.join("program.toml"), dir.path().join("program.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("sector_categories.csv"),
+        "sector,category\n910,agriculture\n91010,agriculture\n",
+    )
+    .unwrap();
+    ok(&db.url, &["load", dir.path().to_str().unwrap()]);
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/iati/samples/finland-mfa-activities-2.03.xml");
+    let out = twinaid(
+        &db.url,
+        &[
+            "--lang",
+            "en",
+            "import",
+            sample.to_str().unwrap(),
+            "--helper-unit",
+            "zj-coop-office",
+            "--region",
+            "510800",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("91010 → agriculture: 2"), "{said}");
+    assert!(
+        said.contains("12281 → hospital: 1"),
+        "twinaid's table below: {said}"
+    );
+    // A bad row is refused by its file, row and column.
+    std::fs::write(
+        dir.path().join("sector_categories.csv"),
+        "sector,category\n9101,agriculture\n",
+    )
+    .unwrap();
+    let out = twinaid(&db.url, &["load", dir.path().to_str().unwrap()]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("sector_categories.csv") && said.contains("9101"),
+        "{said}"
+    );
+}

@@ -56,29 +56,6 @@ fn sector(category: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// The project category of an OECD-DAC purpose code (five digits) or
-/// sector (three), read back as the export writes categories: water supply
-/// and sanitation → drinking water, agricultural water → small ponds, road
-/// transport → roads, education → schools, health → hospitals,
-/// agriculture → agriculture, industry and SMEs → industry; anything else
-/// (rural development included) → other. Documented in docs/data-format.md.
-pub fn category_of_sector(code: &str) -> &'static str {
-    let code = code.trim();
-    match code {
-        "14030" | "14031" | "14032" | "14021" | "14022" => return "drinking_water",
-        "31140" => return "small_pond",
-        "21020" => return "road",
-        _ => {}
-    }
-    match code.get(..3).unwrap_or_default() {
-        "111" | "112" | "113" | "114" => "school",
-        "121" | "122" | "123" => "hospital",
-        "311" => "agriculture",
-        "321" | "322" | "323" => "industry",
-        _ => "other",
-    }
-}
-
 /// IATI transaction type of a fund transaction's kind (codelist TransactionType).
 fn transaction_type(kind: &str) -> &'static str {
     match kind {

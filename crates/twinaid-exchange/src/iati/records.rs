@@ -6,7 +6,7 @@
 //! and locations. Whatever is left out is listed with its reason.
 
 use super::read::{ReadActivity, ReadValue};
-use super::{MEASURED_FIELDS, PROGRAM_FUNDS_TAG, category_of_sector, hundredths_text};
+use super::{MEASURED_FIELDS, PROGRAM_FUNDS_TAG, hundredths_text};
 use std::collections::{BTreeMap, BTreeSet};
 use twinaid_domain::Lang;
 use twinaid_domain::bundle::Located;
@@ -15,6 +15,7 @@ use twinaid_domain::error::Location;
 use twinaid_domain::record::{
     FIRST_YEAR, LAST_YEAR, MOST_WRITTEN, Record, RecordKind, parse_code, parse_date,
 };
+use twinaid_domain::sector::{SectorCategory, category_of_sector};
 
 /// How read activities become records of a program.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +31,8 @@ pub struct IatiMapping {
     pub units: Vec<(String, Vec<String>)>,
     /// The program's places: code → names.
     pub places: BTreeMap<String, Vec<String>>,
+    /// The office's DAC sector → category rows, over twinaid's table.
+    pub sectors: Vec<SectorCategory>,
 }
 
 /// Why something in an IATI file was not kept.
@@ -194,8 +197,12 @@ fn one_line(text: &str) -> String {
 /// An activity's category: twinaid's own where the file gives one (a
 /// vocabulary-99 sector naming a category, as twinaid's export writes),
 /// else that of its largest DAC sector (vocabulary 1 or 2, or none given;
-/// 1.0x's `DAC`, `DAC-3`), else other; with the code it came from.
-pub(super) fn activity_category(a: &ReadActivity) -> (&'static str, Option<String>) {
+/// 1.0x's `DAC`, `DAC-3`) by the office's table over twinaid's, else
+/// other; with the code it came from.
+pub(super) fn activity_category(
+    a: &ReadActivity,
+    office: &[SectorCategory],
+) -> (String, Option<String>) {
     let categories = match RecordKind::Project.field("category").map(|f| f.ty) {
         Some(twinaid_domain::record::FieldType::Choice(choices)) => choices,
         _ => &[],
@@ -205,14 +212,17 @@ pub(super) fn activity_category(a: &ReadActivity) -> (&'static str, Option<Strin
             .then(|| categories.iter().find(|c| c.code == code.as_str()))
             .flatten()
     }) {
-        return (own.code, Some(format!("99:{}", own.code)));
+        return (own.code.to_string(), Some(format!("99:{}", own.code)));
     }
     a.sectors
         .iter()
         .filter(|(v, _, _)| matches!(v.as_str(), "" | "1" | "2" | "DAC" | "DAC-3"))
         .max_by(|x, y| x.2.total_cmp(&y.2))
-        .map_or(("other", None), |(_, code, _)| {
-            (category_of_sector(code), Some(code.clone()))
+        .map_or(("other".to_string(), None), |(_, code, _)| {
+            (
+                category_of_sector(code, office).to_string(),
+                Some(code.clone()),
+            )
         })
 }
 
@@ -618,9 +628,9 @@ pub fn records_from_activities(
                 })),
             };
         if !program_funds {
-            let (category, sector) = activity_category(a);
+            let (category, sector) = activity_category(a, &mapping.sectors);
             *out.categories
-                .entry((sector.unwrap_or_else(|| "—".into()), category.to_string()))
+                .entry((sector.unwrap_or_else(|| "—".into()), category.clone()))
                 .or_default() += 1;
             let title = |want_zh: bool| {
                 a.title
@@ -643,7 +653,7 @@ pub fn records_from_activities(
                 ("year", year.clone()),
                 ("helper_unit", helper_unit.clone()),
                 ("region_code", region.clone()),
-                ("category", category.into()),
+                ("category", category),
                 (
                     "name_zh",
                     title(true)
@@ -862,14 +872,23 @@ mod tests {
             <sector vocabulary="1" code="11220" percentage="30"/><sector vocabulary="1" code="14030" percentage="70"/></iati-activity>
           <iati-activity><iati-identifier>C</iati-identifier><sector vocabulary="7" code="x"/></iati-activity>
         </iati-activities>"#;
-        let got: Vec<&str> = read_activities(xml)
+        let got: Vec<String> = read_activities(xml)
             .unwrap()
             .iter()
-            .map(|a| activity_category(a).0)
+            .map(|a| activity_category(a, &[]).0)
             .collect();
         assert_eq!(got, ["bridge", "drinking_water", "other"]);
-        assert_eq!(category_of_sector("12220"), "hospital");
-        assert_eq!(category_of_sector("43040"), "other");
+        let office = [SectorCategory::parse("91010", "industry").unwrap()];
+        let b = &read_activities(
+            r#"<iati-activities><iati-activity><iati-identifier>D</iati-identifier><sector code="91010"/></iati-activity></iati-activities>"#,
+        )
+        .unwrap()[0];
+        assert_eq!(
+            activity_category(b, &office).0,
+            "industry",
+            "the office's row"
+        );
+        assert_eq!(activity_category(b, &[]).0, "other");
     }
 
     fn record(kind: RecordKind, cells: &[(&str, &str)]) -> Record {

@@ -14,6 +14,7 @@ pub mod rates;
 pub mod records;
 pub mod registry;
 pub mod search;
+pub mod sectors;
 pub mod signin;
 pub mod structure;
 pub mod tokens;
