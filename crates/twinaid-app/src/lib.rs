@@ -46,8 +46,8 @@ use twinaid_domain::region::{RegionCode, RegionName, name_in_year};
 use twinaid_domain::yearbook::{Yearbook, YearbookInput, assemble};
 use twinaid_store::Store;
 pub use twinaid_store::{
-    AggregateRow, AuditEntry, AuditFilter, ChainCheck, LoadSummary, RecordPage, SavedView,
-    TableCount, TokenRow, TokenStanding, Unexplained, UnitRow, UserRow, Why,
+    AggregateRow, AuditEntry, AuditFilter, ChainCheck, CurrencySum, LoadSummary, RecordPage,
+    SavedView, TableCount, TokenRow, TokenStanding, Unexplained, UnitRow, UserRow, Why,
 };
 
 /// The application: use cases over one store.

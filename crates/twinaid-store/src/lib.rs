@@ -36,7 +36,9 @@ pub use attachment::{AttachmentRow, NewAttachment};
 pub use copy::{CopyError, TABLES, TableCopy};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
-pub use listing::{AggregateQuery, AggregateRow, ListTotals, RecordPage, RecordQuery, UnitRow};
+pub use listing::{
+    AggregateQuery, AggregateRow, CurrencySum, ListTotals, RecordPage, RecordQuery, UnitRow,
+};
 pub use load::{LoadSummary, RecordImport, RecordsDone, WriteNotes};
 pub use plans::PlanRow;
 pub use reads::{AuditEntry, AuditFilter, TableCount};

@@ -39,6 +39,19 @@ pub struct RecordQuery {
 pub struct ListTotals {
     pub total_rows: i64,
     pub sums: Vec<(&'static str, i64)>,
+    pub by_currency: Vec<CurrencySum>,
+}
+
+/// The money of the filtered rows given in one other currency: how many
+/// rows, their original amounts (hundredths of the currency), the yuan they
+/// count (fen) and how many have no yuan yet for want of a rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrencySum {
+    pub currency: String,
+    pub rows: i64,
+    pub original: i64,
+    pub yuan: i64,
+    pub unconverted: i64,
 }
 
 /// One page of records and the totals over every row the filters keep.
@@ -48,6 +61,9 @@ pub struct RecordPage {
     pub total_rows: i64,
     /// The sum of each number field (money, km, counts) over all filtered rows.
     pub sums: Vec<(&'static str, i64)>,
+    /// The original currencies behind the money of all filtered rows (a
+    /// kind with a currency: fund transactions), one line each but yuan.
+    pub by_currency: Vec<CurrencySum>,
 }
 
 fn field_exists(kind: RecordKind, name: &str) -> Result<&'static str, StoreError> {
@@ -253,7 +269,35 @@ impl Store {
         for (i, f) in number_fields.iter().enumerate() {
             sums.push((*f, row.try_get::<i64, _>(i + 1)?));
         }
-        Ok(ListTotals { total_rows, sums })
+        let mut by_currency = Vec::new();
+        if kind.field("currency").is_some() && kind.field("original_amount").is_some() {
+            let sql = format!(
+                "SELECT r.currency, COUNT(*), CAST(COALESCE(SUM(r.original_amount), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(r.amount), 0) AS BIGINT), \
+                 CAST(SUM(CASE WHEN r.amount IS NULL THEN 1 ELSE 0 END) AS BIGINT) \
+                 FROM {} r WHERE {where_sql} AND r.currency IS NOT NULL AND r.currency <> '' \
+                 AND r.currency <> 'CNY' GROUP BY r.currency ORDER BY r.currency",
+                kind.code()
+            );
+            for r in binds
+                .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
+                .fetch_all(&self.pool)
+                .await?
+            {
+                by_currency.push(CurrencySum {
+                    currency: r.try_get(0)?,
+                    rows: r.try_get(1)?,
+                    original: r.try_get(2)?,
+                    yuan: r.try_get(3)?,
+                    unconverted: r.try_get(4)?,
+                });
+            }
+        }
+        Ok(ListTotals {
+            total_rows,
+            sums,
+            by_currency,
+        })
     }
 
     /// One page of the filtered records, with totals computed before.
@@ -298,6 +342,7 @@ impl Store {
             records,
             total_rows: totals.total_rows,
             sums: totals.sums,
+            by_currency: totals.by_currency,
         })
     }
 

@@ -633,6 +633,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("currency", "币种", "Currency"),
     ("original_amount", "原币金额", "Original amount"),
     ("rates", "汇率", "Exchange rates"),
+    ("other_currencies", "其中外币", "Given in other currencies"),
+    ("list_sep", "；", "; "),
     ("sectors", "行业与项目类别", "Sectors and categories"),
     (
         "sectors_intro",

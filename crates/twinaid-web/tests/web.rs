@@ -6011,9 +6011,44 @@ async fn money_in_another_currency_counts_in_yuan_at_its_dates_rate_and_reversal
     .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(get("fx-xdr").await.get("amount").as_int(), None);
-    // The office enters a rate for it on the rates page: it counts at once.
+    // The list (and a figure's drill-down) says which currencies are behind its money.
     let mut b = Browser::new(&server);
     b.sign_in("fxoffice", "currency password").await;
+    let (_, list, _) = b
+        .get("/records/fund_transaction?program=zj-sc&year=2015")
+        .await;
+    assert!(
+        list.contains("id=\"currencies\"")
+            && list.contains("USD 2 笔，原币 750.00，折合 4,656.73 元")
+            && list.contains("XDR 1 笔，原币 80.00，折合 0.00 元，其中 1 笔待录入汇率"),
+        "{}",
+        list.split("id=\"currencies\"")
+            .nth(1)
+            .unwrap_or("no currencies line")
+    );
+    let listed: Value = server
+        .client
+        .get(format!(
+            "{}/api/v1/programs/zj-sc/records/fund_transaction?year=2015",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let usd = &listed["by_currency"][0];
+    assert_eq!(
+        (
+            usd["currency"].as_str(),
+            usd["rows"].as_i64(),
+            usd["original_amount"].as_f64()
+        ),
+        (Some("USD"), Some(2), Some(750.0)),
+        "{listed}"
+    );
     let (status, page, _) = b.get("/rates?program=zj-sc").await;
     assert_eq!(status, StatusCode::OK);
     assert!(

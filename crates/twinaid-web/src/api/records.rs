@@ -33,6 +33,23 @@ pub struct RecordList {
     /// With `indicator`: the figure these records make up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub figure: Option<FigureParts>,
+    /// The original currencies behind the rows' money (fund transactions
+    /// given in another currency), one entry each; empty when all is yuan.
+    pub by_currency: Vec<CurrencySumOut>,
+}
+
+/// The filtered rows' money given in one other currency.
+#[derive(Serialize, ToSchema)]
+pub struct CurrencySumOut {
+    /// ISO 4217 code.
+    pub currency: String,
+    pub rows: i64,
+    /// The amounts as given, in the currency.
+    pub original_amount: f64,
+    /// The yuan they count in figures (those with a rate).
+    pub amount: f64,
+    /// How many have no yuan yet, for want of a rate.
+    pub unconverted: i64,
 }
 
 /// A figure taken apart: what its records and its aggregate values give.
@@ -152,6 +169,17 @@ pub async fn list(
         per_page: request.per_page.clamp(1, 500),
         records: page.records.iter().map(Record::to_json).collect(),
         figure,
+        by_currency: page
+            .by_currency
+            .iter()
+            .map(|c| CurrencySumOut {
+                currency: c.currency.clone(),
+                rows: c.rows,
+                original_amount: c.original as f64 / 100.0,
+                amount: c.yuan as f64 / 100.0,
+                unconverted: c.unconverted,
+            })
+            .collect(),
     }))
 }
 

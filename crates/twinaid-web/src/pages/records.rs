@@ -83,6 +83,8 @@ struct ListPage {
     rows: Vec<(String, Vec<ListCell>)>,
     /// Each column's total (empty where it has none), with its label.
     totals: Vec<(String, String)>,
+    /// The original currencies behind the rows' money, a line each.
+    currencies: Vec<String>,
     total_rows: i64,
     /// Money in 万元 (the default in Chinese), with the link to show yuan; or the way back.
     money_in_wan: bool,
@@ -104,6 +106,41 @@ struct ListPage {
     notice: String,
     /// The list's query, for the export links.
     query: String,
+}
+
+/// One currency behind a list's money, in words: rows, the amount as
+/// given, the yuan it counts, and what waits for a rate.
+fn currency_line(c: &twinaid_app::CurrencySum, lang: Lang) -> String {
+    // Money to the cent, as a statement writes it.
+    let amount = |h: i64| {
+        let sign = if h < 0 { "-" } else { "" };
+        twinaid_domain::money::group_thousands(&format!(
+            "{sign}{}.{:02}",
+            h.abs() / 100,
+            h.abs() % 100
+        ))
+    };
+    let waiting = match (c.unconverted, lang) {
+        (0, _) => String::new(),
+        (n, Lang::Zh) => format!("，其中 {n} 笔待录入汇率、暂不计入"),
+        (n, Lang::En) => format!(", {n} waiting for a rate and not counted yet"),
+    };
+    match lang {
+        Lang::Zh => format!(
+            "{} {} 笔，原币 {}，折合 {} 元{waiting}",
+            c.currency,
+            c.rows,
+            amount(c.original),
+            amount(c.yuan)
+        ),
+        Lang::En => format!(
+            "{} {} rows, {} as given, {} yuan{waiting}",
+            c.currency,
+            c.rows,
+            amount(c.original),
+            amount(c.yuan)
+        ),
+    }
 }
 
 fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
@@ -387,6 +424,11 @@ async fn make_list(
         .zip(&columns)
         .map(|(v, c)| (v, c.label.clone()))
         .collect();
+    let currencies = page
+        .by_currency
+        .iter()
+        .map(|c| currency_line(c, lang))
+        .collect();
     let per_page = request.per_page.clamp(1, 500);
     let pages = ((page.total_rows + per_page - 1) / per_page).max(1);
     let page_no = request.page.clamp(1, pages);
@@ -549,6 +591,7 @@ async fn make_list(
         columns,
         rows,
         totals,
+        currencies,
         total_rows: page.total_rows,
         money_in_wan,
         money_toggle: if lang == Lang::Zh
