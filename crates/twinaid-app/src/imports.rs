@@ -14,6 +14,14 @@ use twinaid_domain::record::{FieldType, FieldValue, Record, RecordKind};
 use twinaid_store::LoadSummary;
 
 impl App {
+    /// Whether `actor` may import into `program` at all (an office, a
+    /// helper unit or a county of it): asked before a file is read, so that
+    /// no one else makes the server read one.
+    pub fn may_import(&self, actor: &Actor, program: &str) -> Result<(), AppError> {
+        actor.require_program_reader(program)?;
+        import_as_office(actor, program).map(|_| ())
+    }
+
     /// Imports records of one kind read from a file, with the problems found
     /// while reading it; writes nothing unless there are no problems at all.
     pub async fn import_records(

@@ -111,6 +111,14 @@ pub fn format_decimal(raw: i64, scale: i64) -> String {
     format!("{sign}{whole}.{}", frac_text.trim_end_matches('0'))
 }
 
+/// Writes hundredths (fen, or cents of another currency) to the cent,
+/// grouped as a statement writes them: 123450 → `1,234.50`.
+pub fn format_cents(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let abs = hundredths.unsigned_abs();
+    group_thousands(&format!("{sign}{}.{:02}", abs / 100, abs % 100))
+}
+
 /// Groups the whole part in threes: 36200000 → `36,200,000`.
 pub fn group_thousands(number: &str) -> String {
     let (sign, rest) = match number.strip_prefix('-') {

@@ -14,7 +14,7 @@ pub struct SectorCategory {
 }
 
 /// The project categories, by code.
-fn categories() -> &'static [crate::record::Choice] {
+pub fn project_categories() -> &'static [crate::record::Choice] {
     match RecordKind::Project.field("category").map(|f| f.ty) {
         Some(FieldType::Choice(choices)) => choices,
         _ => &[],
@@ -33,12 +33,12 @@ impl SectorCategory {
             errors.push(("sector", DomainError::BadSector(sector.to_string())));
         }
         let category = category.trim();
-        if !categories().iter().any(|c| c.code == category) {
+        if !project_categories().iter().any(|c| c.code == category) {
             errors.push((
                 "category",
                 DomainError::UnknownChoice {
                     value: category.to_string(),
-                    allowed: categories().iter().map(|c| c.code).collect(),
+                    allowed: project_categories().iter().map(|c| c.code).collect(),
                 },
             ));
         }

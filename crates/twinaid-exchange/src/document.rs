@@ -310,11 +310,13 @@ fn column_widths(t: &ExportTable) -> (Vec<usize>, usize) {
             .zip(&body)
             .map(|(h, b)| twips(least(h).max(*b)))
             .collect();
+        // Never less than the column needs (a header word longer than 16).
         let want: Vec<usize> = t
             .header
             .iter()
             .zip(&body)
-            .map(|(h, b)| twips(width(h).min(16).max(*b)))
+            .zip(&need)
+            .map(|((h, b), n)| twips(width(h).min(16).max(*b)).max(*n))
             .collect();
         let (needed, wanted) = (need.iter().sum::<usize>(), want.iter().sum::<usize>());
         if wanted <= TEXT_WIDTH {

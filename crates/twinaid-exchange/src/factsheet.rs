@@ -37,19 +37,7 @@ fn lead(sheet: &CountySheet, lang: Lang) -> String {
     let county = lang.pick(&sheet.county_name.0, &sheet.county_name.1);
     let program = lang.pick(&sheet.program_name.0, &sheet.program_name.1);
     let y = sheet.year;
-    let money = |fen: i64| match figure_cell(fen, UnitOfMeasure::Yuan, lang) {
-        ExportCell::Number(v, _) if lang == Lang::Zh => {
-            format!(
-                "{} 万元",
-                twinaid_domain::money::group_thousands(&format!("{v:.2}"))
-            )
-        }
-        ExportCell::Number(v, _) => format!(
-            "{} yuan",
-            twinaid_domain::money::group_thousands(&format!("{v:.0}"))
-        ),
-        _ => String::new(),
-    };
+    let money = |fen: i64| twinaid_domain::money::format_money_for_table(fen, lang);
     let first = sheet
         .figures
         .iter()
@@ -221,21 +209,16 @@ pub fn county_blocks(sheet: &CountySheet, lang: Lang, listed: usize) -> Vec<Bloc
         totals: None,
     }));
     let listed = shown.len() as i64;
-    let listed_amount: i64 = shown.iter().filter_map(|p| p.get("amount").as_int()).sum();
+    let listed_amount: i64 = shown
+        .iter()
+        .filter_map(|p| p.get("amount").as_int())
+        .fold(0, i64::saturating_add);
     let more = sheet.projects_total - listed;
     if more > 0 {
-        let rest = match figure_cell(
+        let rest = twinaid_domain::money::format_money_for_table(
             sheet.projects_amount - listed_amount,
-            UnitOfMeasure::Yuan,
             lang,
-        ) {
-            ExportCell::Number(v, _) if lang == Lang::Zh => format!("{v:.2} 万元"),
-            ExportCell::Number(v, _) => format!(
-                "{} yuan",
-                twinaid_domain::money::group_thousands(&format!("{v:.0}"))
-            ),
-            _ => String::new(),
-        };
+        );
         blocks.push(Block::Paragraph(match lang {
             Lang::Zh => format!("另有 {more} 个项目，帮扶资金合计 {rest}。"),
             Lang::En => format!("{more} more projects, with {rest} of aid funds."),
@@ -248,7 +231,8 @@ pub fn county_blocks(sheet: &CountySheet, lang: Lang, listed: usize) -> Vec<Bloc
 /// file, when one is named), or Word.
 pub enum SheetFile<'a> {
     Pdf(Option<&'a std::path::Path>),
-    Docx,
+    /// With the fonts the PDF would use, to fit it as the PDF is fitted.
+    Docx(Option<&'a std::path::Path>),
 }
 
 /// The fact sheet as a file on one page: a PDF with the fonts found, or a
@@ -263,8 +247,8 @@ pub fn sheet_file(sheet: &CountySheet, lang: Lang, file: SheetFile) -> Result<Ve
             let blocks = one_page(sheet, lang, &fonts);
             pdf(&blocks, &title(&blocks), lang, &fonts)
         }
-        SheetFile::Docx => {
-            let blocks = match PdfFonts::find(None, lang) {
+        SheetFile::Docx(dir) => {
+            let blocks = match PdfFonts::find(dir, lang) {
                 Ok(fonts) => one_page(sheet, lang, &fonts),
                 Err(_) => county_blocks(sheet, lang, sheet.projects.len()),
             };

@@ -87,6 +87,8 @@ pub async fn import_file(
     file: FileImport,
     heard: &(dyn Fn(Heard) + Sync),
 ) -> Result<Result<ImportDone, ImportRefused>, AppError> {
+    // Who may not import is refused before the file is read at all.
+    app.may_import(actor, program)?;
     let lower = file.name.to_ascii_lowercase();
     if lower.ends_with(".xml") {
         return iati_file(app, actor, program, file, heard).await;
@@ -329,6 +331,7 @@ async fn iati_file(
         bytes,
         helper_unit,
         region,
+        limits,
         ..
     } = file;
     let whole = |e: DomainError| {
@@ -347,23 +350,30 @@ async fn iati_file(
         Ok(xml) => xml,
         Err(e) => return whole(DomainError::Unreadable(e.to_string())),
     };
-    let activities = match tokio::task::spawn_blocking(move || iati::read_activities(&xml))
-        .await
-        .map_err(off_thread)?
-    {
-        Ok(a) => a,
-        Err(e) => return whole(DomainError::Unreadable(e)),
-    };
+    let activities =
+        match tokio::task::spawn_blocking(move || iati::read_activities_within(&xml, &limits))
+            .await
+            .map_err(off_thread)?
+        {
+            Ok(a) => a,
+            Err(e) => return whole(e),
+        };
+    let count = activities.len();
     let mapping = iati_mapping(app, actor, program, name.clone(), helper_unit, region).await?;
     let office = app.office_rates_of(actor, program).await?;
-    let mut read = iati::records_from_activities(
-        &activities,
-        &mapping,
-        &twinaid_domain::currency::Layered {
-            office: &office,
-            bank: crate::rates::ecb_rates(),
-        },
-    );
+    // Matching and converting every transaction is work for a blocking thread.
+    let mut read = tokio::task::spawn_blocking(move || {
+        iati::records_from_activities(
+            &activities,
+            &mapping,
+            &twinaid_domain::currency::Layered {
+                office: &office,
+                bank: crate::rates::ecb_rates(),
+            },
+        )
+    })
+    .await
+    .map_err(off_thread)?;
     let records = std::mem::take(&mut read.records);
     let problems = std::mem::take(&mut read.problems);
     heard(Heard::Rows(records.len()));
@@ -392,7 +402,7 @@ async fn iati_file(
             rows,
             examples: 0,
             iati: Some(IatiImport {
-                activities: activities.len(),
+                activities: count,
                 report: read,
             }),
         })),

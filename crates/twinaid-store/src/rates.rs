@@ -53,16 +53,11 @@ impl Store {
             {
                 continue;
             }
+            // One statement: two offices entering the same rate at once
+            // update it, never collide on its key.
             sqlx::query(
-                "DELETE FROM exchange_rate WHERE program_code = $1 AND currency = $2 AND on_date = $3",
-            )
-            .bind(program.to_string())
-            .bind(rate.currency.clone())
-            .bind(rate.on.clone())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO exchange_rate (program_code, currency, on_date, rate, source) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO exchange_rate (program_code, currency, on_date, rate, source) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (program_code, currency, on_date) DO UPDATE SET rate = excluded.rate, source = excluded.source",
             )
             .bind(program.to_string())
             .bind(rate.currency.clone())

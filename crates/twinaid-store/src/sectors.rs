@@ -45,20 +45,27 @@ impl Store {
         if before.as_deref() == category {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM sector_category WHERE program_code = $1 AND sector = $2")
-            .bind(program.to_string())
-            .bind(sector.to_string())
-            .execute(&mut *tx)
-            .await?;
-        if let Some(category) = category {
-            sqlx::query(
-                "INSERT INTO sector_category (program_code, sector, category) VALUES ($1, $2, $3)",
-            )
-            .bind(program.to_string())
-            .bind(sector.to_string())
-            .bind(category.to_string())
-            .execute(&mut *tx)
-            .await?;
+        match category {
+            // One statement either way: two offices saving the same sector
+            // at once update it, never collide on its key.
+            Some(category) => {
+                sqlx::query(
+                    "INSERT INTO sector_category (program_code, sector, category) VALUES ($1, $2, $3) \
+                     ON CONFLICT (program_code, sector) DO UPDATE SET category = excluded.category",
+                )
+                .bind(program.to_string())
+                .bind(sector.to_string())
+                .bind(category.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM sector_category WHERE program_code = $1 AND sector = $2")
+                    .bind(program.to_string())
+                    .bind(sector.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         let before = before.map(|c| json!({ "category": c }));
         let after = category.map(|c| json!({ "category": c }));

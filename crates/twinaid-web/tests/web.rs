@@ -6259,6 +6259,34 @@ async fn an_iati_file_imports_through_the_page_and_the_api_as_at_the_command_lin
         .find(|t| t["currency"] == "EUR" && t["kind"] == "disbursement")
         .unwrap();
     assert_eq!(euro["yuan"].as_f64(), Some(27_533_110.77));
+    // A viewer is refused before the file is read at all.
+    let viewer = Actor {
+        name: "iativiewer".into(),
+        role: Role::Viewer,
+    };
+    server
+        .app
+        .add_user(&operator, "iativiewer", "v", "iati password", &viewer.role)
+        .await
+        .unwrap();
+    let viewer_token = server
+        .app
+        .create_api_token(&viewer, "t", "127.0.0.1")
+        .await
+        .unwrap()
+        .0;
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/zj-sc/records/project/import?filename=x.xml",
+            server.base
+        ))
+        .bearer_auth(&viewer_token)
+        .body("<iati-activities><a></b>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // A file that is not XML is refused whole, by name.
     let r = server
         .client

@@ -563,17 +563,20 @@ fn iati_report(
     out
 }
 
-/// A county's fact sheet as a PDF or Word document.
+/// A county's fact sheet as a PDF or Word document (fitted to one page
+/// with the fonts found, in `fonts` when named).
 pub(crate) fn county_document(
     sheet: &twinaid_app::CountySheet,
-    kind: YearbookDocument,
+    docx: bool,
+    fonts: Option<&std::path::Path>,
     output: &std::path::Path,
     lang: Lang,
 ) -> Result<(), AppError> {
     use twinaid_exchange::factsheet::{SheetFile, sheet_file};
-    let file = match &kind {
-        YearbookDocument::Pdf(fonts) => SheetFile::Pdf(fonts.as_deref()),
-        YearbookDocument::Docx => SheetFile::Docx,
+    let file = if docx {
+        SheetFile::Docx(fonts)
+    } else {
+        SheetFile::Pdf(fonts)
     };
     let bytes = sheet_file(sheet, lang, file)
         .map_err(|e| AppError::BadRequest(twinaid_domain::DomainError::Document(e)))?;

@@ -627,11 +627,13 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
             let sheet = app
                 .county_sheet(&actor, &program, &region, year, lang)
                 .await?;
-            let document = match format {
-                SheetFormat::Docx => files::YearbookDocument::Docx,
-                SheetFormat::Pdf => files::YearbookDocument::Pdf(settings.fonts.clone()),
-            };
-            files::county_document(&sheet, document, &output, lang)
+            files::county_document(
+                &sheet,
+                format == SheetFormat::Docx,
+                settings.fonts.as_deref(),
+                &output,
+                lang,
+            )
         }
         Command::Report {
             report:

@@ -8,7 +8,8 @@ mod records;
 mod write;
 
 pub use read::{
-    ReadActivity, ReadIndicator, ReadLocation, ReadOrg, ReadTransaction, ReadValue, read_activities,
+    ReadActivity, ReadIndicator, ReadLocation, ReadOrg, ReadTransaction, ReadValue,
+    read_activities, read_activities_within,
 };
 pub use records::{
     CurrencyTotal, FromIati, IatiMapping, Skip, SkipReason, records_from_activities,

@@ -2,6 +2,7 @@
 //! 1.0x and 2.0x; everything else in the file is passed over.
 
 use std::collections::BTreeMap;
+use twinaid_domain::DomainError;
 
 /// One transaction of an activity read from an IATI file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,6 +61,8 @@ pub struct ReadIndicator {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadActivity {
     pub identifier: String,
+    /// The activity's language (`xml:lang`), that of text not saying its own.
+    pub lang: String,
     /// The reporting organisation's identifier.
     pub reporting_ref: String,
     pub title: Vec<(Option<String>, String)>,
@@ -82,6 +85,21 @@ pub struct ReadActivity {
     pub planned_disbursements: Vec<ReadValue>,
     pub indicators: Vec<ReadIndicator>,
 }
+
+/// The elements twinaid keeps something of: what a file's size is counted in.
+const KEPT: &[&str] = &[
+    "iati-activity",
+    "transaction",
+    "budget",
+    "planned-disbursement",
+    "participating-org",
+    "location",
+    "sector",
+    "tag",
+    "other-identifier",
+    "indicator",
+    "narrative",
+];
 
 /// The element `k` steps up the path (1 = the innermost open one).
 fn up(path: &[String], k: usize) -> Option<&str> {
@@ -124,11 +142,29 @@ fn close_text(a: &mut ReadActivity, path: &[String], text: &str) {
     }
 }
 
+/// The longest identifier kept (IATI's are tens of characters).
+const MOST_IDENTIFIER: usize = 200;
+/// How deep elements may nest (IATI's go six or seven deep).
+const MOST_DEPTH: usize = 64;
+
+/// Reads the activities of an IATI activity file within the default limits.
+pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, DomainError> {
+    read_activities_within(xml, &crate::ReadLimits::default())
+}
+
 /// Reads the activities of an IATI activity file, versions 1.0x and 2.0x
 /// (a 1.0x title is text in `title`, not narratives; its transaction types
 /// are letters, mapped when the records are made). Only the parts twinaid
-/// keeps are read; the rest is left as it is in the file.
-pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
+/// keeps are read; the rest is left as it is in the file. A file is
+/// refused, naming the limit, when it holds more elements twinaid keeps
+/// (activities, transactions, budgets, organisations, locations …) than
+/// `limits.rows`, a text longer than `limits.cell_chars` (an identifier
+/// longer than 200 characters), or elements nested deeper than 64.
+pub fn read_activities_within(
+    xml: &str,
+    limits: &crate::ReadLimits,
+) -> Result<Vec<ReadActivity>, DomainError> {
+    let mut kept = 0usize;
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     reader.config_mut().trim_text(false);
@@ -140,6 +176,8 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
     let mut title_open = false;
     // The text of the element being read, for names and indicator titles.
     let mut text = String::new();
+    // An attribute past the cell limit is cut there: codes and references
+    // that long are wrong anyway, and are refused where they are read.
     let attr = |e: &quick_xml::events::BytesStart, name: &str| -> Option<String> {
         e.attributes()
             .flatten()
@@ -147,16 +185,23 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
             .and_then(|a| {
                 a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
                     .ok()
-                    .map(|v| v.trim().to_string())
+                    .map(|v| v.trim().chars().take(limits.cell_chars).collect())
             })
     };
+    let too_long = |chars: usize, max: usize| DomainError::CellTooLong { chars, max };
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("at byte {}: {e}", reader.buffer_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            DomainError::Unreadable(format!("at byte {}: {e}", reader.buffer_position()))
+        })?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 text.clear();
+                if path.len() >= MOST_DEPTH {
+                    return Err(DomainError::Unreadable(format!(
+                        "elements nested deeper than {MOST_DEPTH} at byte {}",
+                        reader.buffer_position()
+                    )));
+                }
                 let name = e.name().as_ref().to_string();
                 let empty = matches!(event, Event::Empty(_));
                 let get = |n: &str| attr(e, n).unwrap_or_default();
@@ -164,6 +209,7 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                     file_version = get("version");
                 } else if name == "iati-activity" {
                     out.push(ReadActivity {
+                        lang: get("xml:lang"),
                         default_currency: get("default-currency"),
                         version: attr(e, "version").unwrap_or_else(|| file_version.clone()),
                         ..ReadActivity::default()
@@ -288,6 +334,12 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                     ("narrative", _, _) => lang = attr(e, "xml:lang"),
                     _ => {}
                 }
+                if KEPT.contains(&name.as_str()) {
+                    kept += 1;
+                    if kept > limits.rows {
+                        return Err(DomainError::TooManyRows { max: limits.rows });
+                    }
+                }
                 if !empty {
                     path.push(name);
                 }
@@ -310,11 +362,20 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                     _ => String::new(),
                 };
                 text.push_str(&piece);
+                if text.len() > limits.cell_chars.saturating_mul(4) {
+                    return Err(too_long(text.chars().count(), limits.cell_chars));
+                }
                 let Some(a) = out.last_mut() else {
                     continue;
                 };
                 match (up(&path, 1), up(&path, 2), up(&path, 3)) {
-                    (Some("iati-identifier"), _, _) => a.identifier.push_str(&piece),
+                    (Some("iati-identifier"), _, _) => {
+                        a.identifier.push_str(&piece);
+                        let chars = a.identifier.trim().chars().count();
+                        if chars > MOST_IDENTIFIER {
+                            return Err(too_long(chars, MOST_IDENTIFIER));
+                        }
+                    }
                     (Some("narrative"), Some("title"), Some("iati-activity"))
                     | (Some("title"), Some("iati-activity"), _) => {
                         if up(&path, 1) == Some("title") && piece.trim().is_empty() {
@@ -324,6 +385,10 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
                         match a.title.last_mut() {
                             Some((l, t)) if *l == lang && title_open => t.push_str(&piece),
                             _ => a.title.push((lang.clone(), piece)),
+                        }
+                        let chars = a.title.last().map_or(0, |(_, t)| t.chars().count());
+                        if chars > limits.cell_chars {
+                            return Err(too_long(chars, limits.cell_chars));
                         }
                         title_open = true;
                     }
@@ -358,4 +423,50 @@ pub fn read_activities(xml: &str) -> Result<Vec<ReadActivity>, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> crate::ReadLimits {
+        crate::ReadLimits {
+            rows: 10,
+            cell_chars: 50,
+            ..crate::ReadLimits::default()
+        }
+    }
+
+    #[test]
+    fn a_file_past_the_read_limits_is_refused_naming_the_limit() {
+        let many = format!(
+            "<iati-activities><iati-activity>{}</iati-activity></iati-activities>",
+            "<transaction/>".repeat(20)
+        );
+        assert_eq!(
+            read_activities_within(&many, &small()),
+            Err(DomainError::TooManyRows { max: 10 })
+        );
+        let long = format!(
+            "<iati-activities><iati-activity><title><narrative>{}</narrative></title></iati-activity></iati-activities>",
+            "x".repeat(300)
+        );
+        assert!(matches!(
+            read_activities_within(&long, &small()),
+            Err(DomainError::CellTooLong { max: 50, .. })
+        ));
+        let id = format!(
+            "<iati-activities><iati-activity><iati-identifier>{}</iati-identifier></iati-activity></iati-activities>",
+            "I".repeat(201)
+        );
+        assert!(matches!(
+            read_activities(&id),
+            Err(DomainError::CellTooLong { max: 200, .. })
+        ));
+        let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+        assert!(matches!(
+            read_activities(&deep),
+            Err(DomainError::Unreadable(m)) if m.contains("deeper")
+        ));
+    }
 }

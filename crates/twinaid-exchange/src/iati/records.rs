@@ -203,10 +203,7 @@ pub(super) fn activity_category(
     a: &ReadActivity,
     office: &[SectorCategory],
 ) -> (String, Option<String>) {
-    let categories = match RecordKind::Project.field("category").map(|f| f.ty) {
-        Some(twinaid_domain::record::FieldType::Choice(choices)) => choices,
-        _ => &[],
-    };
+    let categories = twinaid_domain::sector::project_categories();
     if let Some(own) = a.sectors.iter().find_map(|(v, code, _)| {
         (v == "99")
             .then(|| categories.iter().find(|c| c.code == code.as_str()))
@@ -245,6 +242,26 @@ fn code_of(id: &str) -> String {
     c.chars().take(60).collect()
 }
 
+/// The longest code a record takes.
+const MOST_CODE: usize = 64;
+
+/// `base` with `suffix`, cut so that the two fit a code, made unique among
+/// `used` (a number added while it is taken); kept in `used`.
+fn unique_code(base: &str, suffix: &str, used: &mut BTreeSet<String>) -> String {
+    let fit = |tail: &str| {
+        let room = MOST_CODE.saturating_sub(tail.len());
+        format!("{}{tail}", base.chars().take(room).collect::<String>())
+    };
+    let mut code = fit(suffix);
+    let mut n = 2;
+    while used.contains(&code) {
+        code = fit(&format!("{suffix}-{n}"));
+        n += 1;
+    }
+    used.insert(code.clone());
+    code
+}
+
 /// The twinaid code an activity was exported with: its identifier is the
 /// reporting organisation's, a dash and its own identifier (type A1).
 fn own_code(a: &ReadActivity) -> Option<String> {
@@ -267,8 +284,46 @@ fn role_rank(role: &str) -> u8 {
     }
 }
 
-fn same(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+/// A name or identifier as matched: trimmed, any case.
+fn key(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// The program's units and places by what an IATI file may call them, made
+/// once for a whole file.
+struct Lookup {
+    /// Unit code (any case) → code.
+    unit_codes: BTreeMap<String, String>,
+    /// Unit name (Chinese or English, any case) → code.
+    unit_names: BTreeMap<String, String>,
+    /// Place name (any case) → code.
+    place_names: BTreeMap<String, String>,
+}
+
+impl Lookup {
+    fn of(mapping: &IatiMapping) -> Lookup {
+        let mut unit_names = BTreeMap::new();
+        for (code, names) in &mapping.units {
+            for n in names {
+                unit_names.entry(key(n)).or_insert_with(|| code.clone());
+            }
+        }
+        let mut place_names = BTreeMap::new();
+        for (code, names) in &mapping.places {
+            for n in names {
+                place_names.entry(key(n)).or_insert_with(|| code.clone());
+            }
+        }
+        Lookup {
+            unit_codes: mapping
+                .units
+                .iter()
+                .map(|(code, _)| (key(code), code.clone()))
+                .collect(),
+            unit_names,
+            place_names,
+        }
+    }
 }
 
 fn skipping(a: &ReadActivity, element: String, reason: SkipReason) -> Skip {
@@ -282,45 +337,40 @@ fn skipping(a: &ReadActivity, element: String, reason: SkipReason) -> Skip {
 /// The program's unit among the activity's organisations: by IATI
 /// identifier (the unit's code, or the reporting organisation's identifier,
 /// a dash and the code, as twinaid writes), else by name.
-fn unit_of(a: &ReadActivity, mapping: &IatiMapping) -> Option<String> {
+fn unit_of(a: &ReadActivity, lookup: &Lookup) -> Option<String> {
     let mut orgs: Vec<_> = a.participants.iter().collect();
     orgs.sort_by_key(|o| role_rank(&o.role));
+    let prefix = format!("{}-", a.reporting_ref.trim());
     orgs.iter().find_map(|o| {
-        mapping
-            .units
-            .iter()
-            .find(|(code, names)| {
-                let r = o.reference.trim();
-                (!r.is_empty() && (same(r, code) || r == format!("{}-{code}", a.reporting_ref)))
-                    || o.names.iter().any(|n| names.iter().any(|m| same(n, m)))
+        let r = o.reference.trim();
+        let by_ref = (!r.is_empty())
+            .then(|| {
+                lookup.unit_codes.get(&key(r)).or_else(|| {
+                    r.strip_prefix(&prefix)
+                        .and_then(|code| lookup.unit_codes.get(&key(code)))
+                })
             })
-            .map(|(code, _)| code.clone())
+            .flatten();
+        by_ref
+            .or_else(|| o.names.iter().find_map(|n| lookup.unit_names.get(&key(n))))
+            .cloned()
     })
 }
 
 /// The program's place among the activity's locations: by GB/T 2260 code
 /// (a `GB2260-` reference, as twinaid writes, or an administrative code of
 /// the program's places), else by name.
-fn place_of(a: &ReadActivity, mapping: &IatiMapping) -> Option<String> {
+fn place_of(a: &ReadActivity, mapping: &IatiMapping, lookup: &Lookup) -> Option<String> {
+    let ours = |c: &str| mapping.places.contains_key(c).then(|| c.to_string());
     a.locations.iter().find_map(|l| {
-        let coded = l
-            .reference
+        l.reference
             .strip_prefix("GB2260-")
-            .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
-            .map(str::to_string);
-        coded
+            .and_then(ours)
+            .or_else(|| l.codes.iter().find_map(|c| ours(c)))
             .or_else(|| {
-                l.codes
+                l.names
                     .iter()
-                    .find(|c| mapping.places.contains_key(c.as_str()))
-                    .cloned()
-            })
-            .or_else(|| {
-                mapping
-                    .places
-                    .iter()
-                    .find(|(_, names)| l.names.iter().any(|n| names.iter().any(|m| same(n, m))))
-                    .map(|(code, _)| code.clone())
+                    .find_map(|n| lookup.place_names.get(&key(n)).cloned())
             })
     })
 }
@@ -395,7 +445,7 @@ fn budget(a: &ReadActivity, year: &str, rates: &Layered, out: &mut FromIati) -> 
         .filter(|v| v.kind == "2")
         .map(|v| v.period_start.as_str())
         .collect();
-    let mut total = 0;
+    let mut total: i64 = 0;
     for (n, v) in values.iter().enumerate() {
         if v.kind != "2" && revised.contains(v.period_start.as_str()) {
             continue;
@@ -406,7 +456,7 @@ fn budget(a: &ReadActivity, year: &str, rates: &Layered, out: &mut FromIati) -> 
         match money(&v.value, &v.currency, &a.default_currency, &on, rates) {
             Ok(Money {
                 yuan: Some(fen), ..
-            }) => total += fen,
+            }) => total = total.saturating_add(fen),
             Ok(m) => out.unconverted.push(format!(
                 "{} {element} {}: {} {} ({})",
                 a.identifier,
@@ -450,19 +500,38 @@ fn year_of(a: &ReadActivity) -> Option<String> {
 
 /// A project's measured results read back from indicators that carry a
 /// project field's name as their reference (vocabulary 99).
-fn measured(a: &ReadActivity) -> Vec<(&'static str, String)> {
-    MEASURED_FIELDS
-        .iter()
-        .filter_map(|(field, _, _)| {
-            let found: Vec<f64> = a
-                .indicators
-                .iter()
-                .filter(|i| i.references.iter().any(|(v, c)| v == "99" && c == field))
-                .map(|i| i.actual)
-                .collect();
-            (!found.is_empty()).then(|| (*field, found.iter().sum::<f64>().to_string()))
-        })
-        .collect()
+/// A figure that is no count or length twinaid keeps (negative, not a
+/// number, past any real figure) is left out, with its reason.
+fn measured(a: &ReadActivity, out: &mut FromIati) -> Vec<(&'static str, String)> {
+    let mut kept = Vec::new();
+    for (field, _, _) in MEASURED_FIELDS {
+        let found: Vec<f64> = a
+            .indicators
+            .iter()
+            .filter(|i| i.references.iter().any(|(v, c)| v == "99" && c == field))
+            .map(|i| i.actual)
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        let total: f64 = found.iter().sum();
+        // Written to the field's own precision (km to the hundredth, people whole).
+        let scale = RecordKind::Project
+            .field(field)
+            .and_then(|f| f.ty.scale())
+            .unwrap_or(1);
+        let decimals = scale.max(1).ilog10() as usize;
+        if !(total.is_finite() && total >= 0.0 && total <= MOST_WRITTEN as f64) {
+            out.skipped.push(skipping(
+                a,
+                format!("result {field}"),
+                SkipReason::BadValue(total.to_string()),
+            ));
+            continue;
+        }
+        kept.push((field, format!("{total:.decimals$}")));
+    }
+    kept
 }
 
 /// Activities as records, a project each with its fund transactions:
@@ -479,6 +548,7 @@ pub fn records_from_activities(
     rates: &Layered,
 ) -> FromIati {
     let mut out = FromIati::default();
+    let lookup = Lookup::of(mapping);
     let mut project_codes: BTreeSet<String> = BTreeSet::new();
     let mut transaction_codes: BTreeSet<String> = BTreeSet::new();
     for (n, a) in activities.iter().enumerate() {
@@ -504,7 +574,7 @@ pub fn records_from_activities(
                 .to_string()
             }))
         };
-        let helper_unit = match (unit_of(a, mapping), &mapping.helper_unit) {
+        let helper_unit = match (unit_of(a, &lookup), &mapping.helper_unit) {
             (Some(unit), _) => unit,
             (None, Some(unit)) => {
                 *out.unmatched_organisations.entry(orgs()).or_default() += 1;
@@ -523,7 +593,7 @@ pub fn records_from_activities(
                     .to_string()
             }))
         };
-        let region = match (place_of(a, mapping), &mapping.region) {
+        let region = match (place_of(a, mapping, &lookup), &mapping.region) {
             (Some(place), _) => place,
             (None, Some(place)) => {
                 *out.unmatched_locations.entry(places()).or_default() += 1;
@@ -536,12 +606,12 @@ pub fn records_from_activities(
             }
         };
         let own = own_code(a);
-        let mut code = own.clone().unwrap_or_else(|| code_of(&a.identifier));
-        if !project_codes.insert(code.clone()) {
-            // Two activities may shorten to one code; the later one keeps its own.
-            code = code_of(&format!("{}-{}", code, n + 1));
-            project_codes.insert(code.clone());
-        }
+        // Two activities may shorten to one code: the later one gets a number.
+        let code = unique_code(
+            &own.clone().unwrap_or_else(|| code_of(&a.identifier)),
+            "",
+            &mut project_codes,
+        );
         let program_funds = a
             .tags
             .iter()
@@ -585,9 +655,11 @@ pub fn records_from_activities(
                 .entry((m.currency.clone(), kind.to_string()))
                 .or_default();
             total.transactions += 1;
-            total.original += m.original;
+            // Saturating: a file of a million values at the most a field takes
+            // must not wrap a total around.
+            total.original = total.original.saturating_add(m.original);
             match m.yuan {
-                Some(fen) => total.yuan += fen,
+                Some(fen) => total.yuan = total.yuan.saturating_add(fen),
                 None => {
                     total.unconverted += 1;
                     out.unconverted.push(format!(
@@ -609,7 +681,7 @@ pub fn records_from_activities(
             .iter()
             .filter(|(_, k, ..)| *k == "disbursement")
             .filter_map(|(_, _, m, ..)| m.yuan)
-            .sum();
+            .fold(0, i64::saturating_add);
         let push =
             |out: &mut FromIati, kind: RecordKind, cells: Vec<(&str, String)>| match Record::parse(
                 kind,
@@ -633,9 +705,16 @@ pub fn records_from_activities(
                 .entry((sector.unwrap_or_else(|| "—".into()), category.clone()))
                 .or_default() += 1;
             let title = |want_zh: bool| {
+                // Chinese: `zh`, `zh-CN` …, said by the text or else by its activity.
+                let chinese = |l: &Option<String>| {
+                    l.as_deref()
+                        .unwrap_or(a.lang.as_str())
+                        .to_ascii_lowercase()
+                        .starts_with("zh")
+                };
                 a.title
                     .iter()
-                    .find(|(l, _)| (l.as_deref() == Some("zh")) == want_zh)
+                    .find(|(l, _)| chinese(l) == want_zh)
                     .map(|(_, t)| one_line(t))
                     .filter(|t| !t.is_empty())
             };
@@ -670,20 +749,16 @@ pub fn records_from_activities(
                 ),
                 ("note", format!("IATI {}", a.identifier)),
             ];
-            cells.extend(measured(a));
+            cells.extend(measured(a, &mut out));
             push(&mut out, RecordKind::Project, cells);
         }
         for (i, kind, m, date, reference) in kept {
             let foreign = m.currency != YUAN;
             // twinaid's own files keep the transaction's code as its reference.
-            let mut t_code = match (own.is_some() || program_funds, parse_code(reference)) {
-                (true, Ok(r)) => r,
-                _ => format!("{code}-t{}", i + 1),
+            let t_code = match (own.is_some() || program_funds, parse_code(reference)) {
+                (true, Ok(r)) => unique_code(&r, "", &mut transaction_codes),
+                _ => unique_code(&code, &format!("-t{}", i + 1), &mut transaction_codes),
             };
-            if !transaction_codes.insert(t_code.clone()) {
-                t_code = format!("{code}-t{}", i + 1);
-                transaction_codes.insert(t_code.clone());
-            }
             let t_year = date
                 .as_deref()
                 .and_then(|d| d.get(..4))
@@ -1121,6 +1196,44 @@ mod tests {
         assert_eq!(
             read.records[1].item.get("date").as_text(),
             Some("2015-06-30")
+        );
+    }
+
+    #[test]
+    fn long_look_alike_identifiers_and_many_transactions_still_give_distinct_good_codes() {
+        let stem = "X".repeat(70);
+        let tx = "<transaction><transaction-type code=\"3\"/><transaction-date iso-date=\"2015-01-01\"/><value>1</value></transaction>".repeat(120);
+        let xml = format!(
+            r#"<iati-activities><iati-activity default-currency="CNY"><iati-identifier>{stem}-A</iati-identifier>{tx}
+              <result><indicator><reference vocabulary="99" code="length_km"/><period><actual value="0.1"/></period><period><actual value="0.2"/></period></indicator>
+                      <indicator><reference vocabulary="99" code="beneficiaries"/><period><actual value="-5"/></period></indicator></result></iati-activity>
+              <iati-activity default-currency="CNY"><iati-identifier>{stem}-B</iati-identifier>{tx}</iati-activity></iati-activities>"#
+        );
+        let none = twinaid_domain::currency::Rates::default();
+        let rates = Layered {
+            office: &none,
+            bank: &none,
+        };
+        let read = records_from_activities(&read_activities(&xml).unwrap(), &fallback(), &rates);
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        let codes: BTreeSet<&str> = read.records.iter().map(|r| r.item.code()).collect();
+        assert_eq!(codes.len(), read.records.len(), "every code distinct");
+        assert_eq!(read.records.len(), 2 + 240);
+        assert!(codes.iter().all(|c| c.len() <= 64));
+        let project = &read.records[0].item;
+        assert_eq!(
+            RecordKind::Project
+                .field("length_km")
+                .map(|f| f.write(project.get("length_km"))),
+            Some("0.3".to_string()),
+            "0.1 + 0.2 written to the field's precision"
+        );
+        assert_eq!(project.get("beneficiaries").as_int(), None);
+        assert!(
+            read.skipped
+                .iter()
+                .any(|s| s.element == "result beneficiaries"),
+            "a negative count is left out with its reason"
         );
     }
 

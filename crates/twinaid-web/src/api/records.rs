@@ -38,6 +38,12 @@ pub struct RecordList {
     pub by_currency: Vec<CurrencySumOut>,
 }
 
+/// Hundredths (fen, or cents of another currency) as a JSON number of
+/// whole units, written exactly.
+fn hundredths(raw: i64) -> Value {
+    twinaid_domain::quantity::raw_to_json(raw, twinaid_domain::UnitOfMeasure::Yuan)
+}
+
 /// The filtered rows' money given in one other currency.
 #[derive(Serialize, ToSchema)]
 pub struct CurrencySumOut {
@@ -45,9 +51,11 @@ pub struct CurrencySumOut {
     pub currency: String,
     pub rows: i64,
     /// The amounts as given, in the currency.
-    pub original_amount: f64,
+    #[schema(value_type = f64)]
+    pub original_amount: Value,
     /// The yuan they count in figures (those with a rate).
-    pub amount: f64,
+    #[schema(value_type = f64)]
+    pub amount: Value,
     /// How many have no yuan yet, for want of a rate.
     pub unconverted: i64,
 }
@@ -175,8 +183,8 @@ pub async fn list(
             .map(|c| CurrencySumOut {
                 currency: c.currency.clone(),
                 rows: c.rows,
-                original_amount: c.original as f64 / 100.0,
-                amount: c.yuan as f64 / 100.0,
+                original_amount: hundredths(c.original),
+                amount: hundredths(c.yuan),
                 unconverted: c.unconverted,
             })
             .collect(),
@@ -457,9 +465,11 @@ pub struct IatiTotalOut {
     pub kind: String,
     pub transactions: usize,
     /// The values as written, in the currency.
-    pub original: f64,
+    #[schema(value_type = f64)]
+    pub original: Value,
     /// In yuan, those converted.
-    pub yuan: f64,
+    #[schema(value_type = f64)]
+    pub yuan: Value,
     /// How many have no rate yet.
     pub unconverted: usize,
 }
@@ -479,7 +489,6 @@ impl IatiOut {
         lang: twinaid_domain::Lang,
     ) -> IatiOut {
         let report = iati.report;
-        let units = |h: i64| h as f64 / 100.0;
         IatiOut {
             activities: iati.activities,
             fund_transactions_created: created,
@@ -492,8 +501,8 @@ impl IatiOut {
                     currency,
                     kind,
                     transactions: t.transactions,
-                    original: units(t.original),
-                    yuan: units(t.yuan),
+                    original: hundredths(t.original),
+                    yuan: hundredths(t.yuan),
                     unconverted: t.unconverted,
                 })
                 .collect(),

@@ -506,7 +506,7 @@ pub async fn county_sheet(
     let fonts = state.fonts.clone();
     let bytes = tokio::task::spawn_blocking(move || {
         let file = if docx {
-            SheetFile::Docx
+            SheetFile::Docx(fonts.as_deref())
         } else {
             SheetFile::Pdf(fonts.as_deref())
         };

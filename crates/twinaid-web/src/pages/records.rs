@@ -111,15 +111,7 @@ struct ListPage {
 /// One currency behind a list's money, in words: rows, the amount as
 /// given, the yuan it counts, and what waits for a rate.
 fn currency_line(c: &twinaid_app::CurrencySum, lang: Lang) -> String {
-    // Money to the cent, as a statement writes it.
-    let amount = |h: i64| {
-        let sign = if h < 0 { "-" } else { "" };
-        twinaid_domain::money::group_thousands(&format!(
-            "{sign}{}.{:02}",
-            h.abs() / 100,
-            h.abs() % 100
-        ))
-    };
+    let amount = twinaid_domain::money::format_cents;
     let waiting = match (c.unconverted, lang) {
         (0, _) => String::new(),
         (n, Lang::Zh) => format!("，其中 {n} 笔待录入汇率、暂不计入"),

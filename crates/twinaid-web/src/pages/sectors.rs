@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use twinaid_domain::Lang;
-use twinaid_domain::record::{FieldType, RecordKind};
 
 #[derive(Deserialize, Default)]
 pub struct SectorsQuery {
@@ -38,13 +37,10 @@ struct SectorsPage {
 
 /// The project categories, code and name in a language.
 fn categories(lang: Lang) -> Vec<(String, String)> {
-    match RecordKind::Project.field("category").map(|f| f.ty) {
-        Some(FieldType::Choice(choices)) => choices
-            .iter()
-            .map(|c| (c.code.to_string(), lang.pick(c.zh, c.en).to_string()))
-            .collect(),
-        _ => Vec::new(),
-    }
+    twinaid_domain::sector::project_categories()
+        .iter()
+        .map(|c| (c.code.to_string(), lang.pick(c.zh, c.en).to_string()))
+        .collect()
 }
 
 /// The sectors page.
