@@ -506,9 +506,7 @@ fn iati_report(
     lang: Lang,
 ) -> String {
     use std::fmt::Write;
-    let amount = |h: i64| {
-        twinaid_domain::money::group_thousands(&twinaid_domain::money::format_decimal(h, 100))
-    };
+    let amount = twinaid_domain::money::format_cents;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -519,15 +517,14 @@ fn iati_report(
         )
     );
     for ((currency, kind), t) in totals {
+        let (n, original, yuan) = (t.transactions, amount(t.original), amount(t.yuan));
         let _ = writeln!(
             out,
-            "  {currency} {kind}: {} × {}{}{} {}{}",
-            t.transactions,
-            amount(t.original),
-            lang.pick("，", ", "),
-            lang.pick("折合", "="),
-            amount(t.yuan),
-            lang.pick(" 元", " yuan"),
+            "  {currency} {kind}: {}",
+            match lang {
+                Lang::Zh => format!("{n} 笔，原币合计 {original}，折合 {yuan} 元"),
+                Lang::En => format!("{n} transactions, {original} as written, {yuan} yuan"),
+            }
         );
         if t.unconverted > 0 {
             let _ = writeln!(
@@ -549,7 +546,12 @@ fn iati_report(
         *by_reason.entry(s.reason.text(lang)).or_default() += 1;
     }
     for (reason, n) in &by_reason {
-        let _ = writeln!(out, "{}{reason}：{n}", lang.pick("跳过，", "skipped, "));
+        let _ = writeln!(
+            out,
+            "{}{reason}{}{n}",
+            lang.pick("跳过，", "skipped, "),
+            lang.pick("：", ": ")
+        );
     }
     for s in skipped {
         let _ = writeln!(
