@@ -442,7 +442,7 @@ pub fn built_in() -> Vec<IndicatorDefinition> {
         (
             "profit_tax",
             "经贸合作创造利税",
-            "profit tax created by cooperation",
+            "profits and taxes created by cooperation",
             U::Yuan,
             records(K::CooperationAgreement, sum("profit_tax"), &[]),
         ),

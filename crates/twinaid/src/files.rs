@@ -425,144 +425,19 @@ fn print_iati(
     iati: twinaid_exchange::importing::IatiImport,
     lang: Lang,
 ) {
-    let twinaid_exchange::iati::FromIati {
-        skipped,
-        unconverted,
-        totals,
-        categories,
-        unmatched_organisations,
-        unmatched_locations,
-        budgets,
-        ..
-    } = iati.report;
+    use twinaid_exchange::iati::report;
     let count = |k: RecordKind| summary.counts.get(k.code()).map_or(0, |(c, u, _)| c + u);
-    let (projects, transactions) = (
+    let kept = (
         count(RecordKind::Project),
         count(RecordKind::FundTransaction),
     );
-    let activities = iati.activities;
     eprintln!(
         "{}",
-        match lang {
-            Lang::Zh => format!(
-                "已导入 IATI 文件 {name}：活动 {activities} 个，新增或更新项目 {projects} 个、资金往来 {transactions} 笔；跳过 {} 项",
-                skipped.len()
-            ),
-            Lang::En => format!(
-                "imported IATI file {name}: {activities} activities, {projects} projects and {transactions} fund transactions added or updated; {} items skipped",
-                skipped.len()
-            ),
-        }
+        report::summary(name, iati.activities, kept, &iati.report, lang)
     );
-    eprint!("{}", iati_report(&skipped, &unconverted, &totals, lang));
-    eprintln!(
-        "{}",
-        lang.pick(
-            "项目类别（按活动的行业代码）：",
-            "project categories (from the activities' sectors):"
-        )
-    );
-    for ((sector, category), n) in &categories {
-        eprintln!("  {sector} → {category}: {n}");
+    for line in report::lines(&iati.report, lang) {
+        eprintln!("{line}");
     }
-    if budgets > 0 {
-        eprintln!(
-            "{}",
-            match lang {
-                Lang::Zh => format!("{budgets} 个项目的预算取自文件的预算（或计划拨付）"),
-                Lang::En => format!(
-                    "{budgets} projects' budgets taken from the file's budgets (or planned disbursements)"
-                ),
-            }
-        );
-    }
-    let fallback = |unmatched: &std::collections::BTreeMap<String, usize>, zh: &str, en: &str| {
-        if unmatched.is_empty() {
-            return;
-        }
-        eprintln!("{}", lang.pick(zh, en));
-        for (written, n) in unmatched {
-            eprintln!("  {written}: {n}");
-        }
-    };
-    fallback(
-        &unmatched_organisations,
-        "参与组织不是本帮扶协作单位、记在 --helper-unit 名下的活动（要对上，可把组织的 IATI 标识用作单位编号，或把其名称用作单位名称）：",
-        "activities recorded under --helper-unit, their organisations being no unit of the program (to match them, give a unit the organisation's IATI identifier as its code, or its name):",
-    );
-    fallback(
-        &unmatched_locations,
-        "地点不是本帮扶协作地区、记在 --region 的活动：",
-        "activities recorded in --region, their locations being no place of the program:",
-    );
-}
-
-/// What an IATI import kept per currency and kind, what it could not
-/// convert, and what it left out, counted by reason.
-fn iati_report(
-    skipped: &[twinaid_exchange::iati::Skip],
-    unconverted: &[String],
-    totals: &std::collections::BTreeMap<(String, String), twinaid_exchange::iati::CurrencyTotal>,
-    lang: Lang,
-) -> String {
-    use std::fmt::Write;
-    let amount = twinaid_domain::money::format_cents;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        lang.pick(
-            "按币种和类型（原币金额合计；折合人民币元，未折算的不计）：",
-            "by currency and kind (original amounts; yuan as converted, those without a rate left out):"
-        )
-    );
-    for ((currency, kind), t) in totals {
-        let (n, original, yuan) = (t.transactions, amount(t.original), amount(t.yuan));
-        let _ = writeln!(
-            out,
-            "  {currency} {kind}: {}",
-            match lang {
-                Lang::Zh => format!("{n} 笔，原币合计 {original}，折合 {yuan} 元"),
-                Lang::En => format!("{n} transactions, {original} as written, {yuan} yuan"),
-            }
-        );
-        if t.unconverted > 0 {
-            let _ = writeln!(
-                out,
-                "    {} {}",
-                t.unconverted,
-                lang.pick(
-                    "笔没有汇率，暂不计入人民币数字（录入汇率后计入）",
-                    "without a rate, not counted in yuan until one is entered"
-                )
-            );
-        }
-    }
-    for u in unconverted {
-        let _ = writeln!(out, "  - {}{u}", lang.pick("未折算：", "not converted: "));
-    }
-    let mut by_reason: std::collections::BTreeMap<String, usize> = Default::default();
-    for s in skipped {
-        *by_reason.entry(s.reason.text(lang)).or_default() += 1;
-    }
-    for (reason, n) in &by_reason {
-        let _ = writeln!(
-            out,
-            "{}{reason}{}{n}",
-            lang.pick("跳过，", "skipped, "),
-            lang.pick("：", ": ")
-        );
-    }
-    for s in skipped {
-        let _ = writeln!(
-            out,
-            "  - {} {}: {}",
-            s.activity,
-            s.element,
-            s.reason.text(lang)
-        );
-    }
-    out
 }
 
 /// A county's fact sheet as a PDF or Word document (fitted to one page

@@ -5,6 +5,7 @@
 
 mod read;
 mod records;
+pub mod report;
 mod write;
 
 pub use read::{

@@ -69,6 +69,9 @@ struct ImportPage {
     problems: Vec<String>,
     more: usize,
     copy_href: String,
+    /// After an IATI import: what it did, and its report a line each.
+    done: String,
+    report: Vec<String>,
     /// Whether the form takes an IATI file (projects), with the units and
     /// places an unmatched activity may go to.
     iati: bool,
@@ -121,6 +124,8 @@ async fn import_page_for(
         problems: problems.into_iter().take(SHOWN).collect(),
         more,
         copy_href,
+        done: String::new(),
+        report: Vec::new(),
         iati,
         helper_units,
         regions,
@@ -230,6 +235,21 @@ pub async fn import(
     let refused = match outcome {
         Ok(done) => {
             let notice = done_notice(&name, &done, lang);
+            // An IATI file's report is long: the page shows it whole.
+            if let Some(iati) = &done.iati {
+                let mut page = import_page_for(
+                    &state,
+                    &user,
+                    (&program, year),
+                    kind,
+                    Vec::new(),
+                    String::new(),
+                )
+                .await?;
+                page.done = notice;
+                page.report = twinaid_exchange::iati::report::lines(&iati.report, lang);
+                return Ok(render(&page, lang));
+            }
             return Ok(Redirect::to(&format!(
                 "/records/{}?program={}&notice={}",
                 done.kind.code(),
@@ -280,23 +300,13 @@ fn done_notice(name: &str, done: &ImportDone, lang: Lang) -> String {
     if let Some(iati) = &done.iati {
         let (pc, pu, _) = counts(RecordKind::Project);
         let (tc, tu, _) = counts(RecordKind::FundTransaction);
-        let (activities, skipped, unconverted) = (
+        return twinaid_exchange::iati::report::summary(
+            name,
             iati.activities,
-            iati.report.skipped.len(),
-            iati.report.unconverted.len(),
+            (pc + pu, tc + tu),
+            &iati.report,
+            lang,
         );
-        return match lang {
-            Lang::Zh => format!(
-                "已导入 IATI 文件 {name}：活动 {activities} 个，新增或更新项目 {} 个、资金往来 {} 笔；跳过 {skipped} 项；没有汇率、暂不计入的金额 {unconverted} 笔",
-                pc + pu,
-                tc + tu
-            ),
-            Lang::En => format!(
-                "imported IATI file {name}: {activities} activities, {} projects and {} fund transactions added or updated; {skipped} items skipped; {unconverted} amounts without a rate, not counted yet",
-                pc + pu,
-                tc + tu
-            ),
-        };
     }
     let (created, updated, unchanged) = counts(done.kind);
     let (rows, examples) = (done.rows, done.examples);
