@@ -202,6 +202,8 @@ pub enum DomainError {
     SheetFormat(String),
     #[error("cannot read the file: {0}")]
     Unreadable(String),
+    #[error("not an IATI activity file twinaid reads: {0}")]
+    BadIati(String),
     #[error("not on one's own account")]
     OwnAccount,
     #[error("the current password is not right")]
@@ -663,6 +665,12 @@ impl DomainError {
             }
             (Unreadable(e), Lang::En) => format!(
                 "the file cannot be read ({e}): save it again as .xlsx from Excel or LibreOffice and retry"
+            ),
+            (BadIati(e), Lang::Zh) => format!(
+                "无法读取 IATI 文件（{e}）：请上传 UTF-8 编码的 IATI 活动文件（XML，版本 1.0x 或 2.0x），可先用 IATI 校验工具检查"
+            ),
+            (BadIati(e), Lang::En) => format!(
+                "the IATI file cannot be read ({e}): upload an IATI activity file (XML in UTF-8, version 1.0x or 2.0x); the IATI validator can check it first"
             ),
             (OwnAccount, Lang::Zh) => {
                 "不能对自己的账号这样做：请由另一位管理员操作".to_string()

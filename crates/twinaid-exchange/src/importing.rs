@@ -348,7 +348,7 @@ async fn iati_file(
     };
     let xml = match String::from_utf8(bytes) {
         Ok(xml) => xml,
-        Err(e) => return whole(DomainError::Unreadable(e.to_string())),
+        Err(e) => return whole(DomainError::BadIati(e.to_string())),
     };
     let activities =
         match tokio::task::spawn_blocking(move || iati::read_activities_within(&xml, &limits))

@@ -191,13 +191,13 @@ pub fn read_activities_within(
     let too_long = |chars: usize, max: usize| DomainError::CellTooLong { chars, max };
     loop {
         let event = reader.read_event().map_err(|e| {
-            DomainError::Unreadable(format!("at byte {}: {e}", reader.buffer_position()))
+            DomainError::BadIati(format!("at byte {}: {e}", reader.buffer_position()))
         })?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 text.clear();
                 if path.len() >= MOST_DEPTH {
-                    return Err(DomainError::Unreadable(format!(
+                    return Err(DomainError::BadIati(format!(
                         "elements nested deeper than {MOST_DEPTH} at byte {}",
                         reader.buffer_position()
                     )));
@@ -466,7 +466,7 @@ mod tests {
         let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
         assert!(matches!(
             read_activities(&deep),
-            Err(DomainError::Unreadable(m)) if m.contains("deeper")
+            Err(DomainError::BadIati(m)) if m.contains("deeper")
         ));
     }
 }
