@@ -9,6 +9,7 @@ mod audit;
 pub mod cache;
 mod error;
 mod factsheet;
+mod groups;
 mod imports;
 mod inspections;
 mod lifecycle;
@@ -28,6 +29,7 @@ pub use assessment::{AssessedUnit, Assessment, ExpertRow, GuidanceRow, UnitRepor
 pub use audit::AuditVerification;
 pub use error::AppError;
 pub use factsheet::{CountySheet, SHEET_PROJECTS};
+pub use groups::GroupReport;
 pub use imports::{ImportWindow, TemplateChoices};
 pub use inspections::{ATTACHMENT_MAX_BYTES, AttachmentRow, Finding, InspectionRow, RoundRow};
 pub use lifecycle::{ProjectSteps, Transition};
@@ -60,6 +62,9 @@ pub struct App {
     signin: accounts::SigninLimits,
     /// Yearbooks by program and year, at the data version they were computed at.
     yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<Yearbook>>>,
+    /// Group yearbooks by group and year, at their members' versions added up.
+    group_yearbooks:
+        std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<groups::GroupReport>>>,
     /// One computation at a time of each program's yearbook of a year: the
     /// requests that miss together after a write wait for the first and take
     /// what it made, rather than each making it again.
@@ -98,6 +103,7 @@ impl App {
             rates: Default::default(),
             signin: Default::default(),
             yearbooks: std::sync::Arc::new(cache::VersionedCache::new(64)),
+            group_yearbooks: std::sync::Arc::new(cache::VersionedCache::new(16)),
             covered: std::sync::Arc::new(cache::VersionedCache::new(64)),
             making: Default::default(),
             region_names: Default::default(),
@@ -119,9 +125,10 @@ impl App {
     }
 
     /// Lookups of each kept result (cache) that found it and that did not.
-    pub fn kept_counts(&self) -> [(&'static str, (u64, u64)); 3] {
+    pub fn kept_counts(&self) -> [(&'static str, (u64, u64)); 4] {
         [
             ("yearbook", self.yearbooks.counts()),
+            ("group_yearbook", self.group_yearbooks.counts()),
             ("years_covered", self.covered.counts()),
             ("list_totals", self.list_totals.counts()),
         ]
@@ -332,7 +339,8 @@ impl App {
         program_code: &str,
         year: i32,
     ) -> Result<std::sync::Arc<Yearbook>, AppError> {
-        self.yearbook_from(actor, program_code, year, false).await
+        self.yearbook_from(actor, program_code, year, false, false)
+            .await
     }
 
     /// The same yearbook recomputed from every record, bypassing the
@@ -343,7 +351,8 @@ impl App {
         program_code: &str,
         year: i32,
     ) -> Result<std::sync::Arc<Yearbook>, AppError> {
-        self.yearbook_from(actor, program_code, year, true).await
+        self.yearbook_from(actor, program_code, year, true, false)
+            .await
     }
 
     /// The program's data version and the shared one: raised by every write,
@@ -357,12 +366,16 @@ impl App {
         Ok(self.store.data_version(program_code).await?)
     }
 
+    /// With `any_year`, a year before the program began or after it ended
+    /// gives its figures as they stand then (nothing, or all it did), as a
+    /// group of programs of different spans needs.
     async fn yearbook_from(
         &self,
         actor: &Actor,
         program_code: &str,
         year: i32,
         from_records: bool,
+        any_year: bool,
     ) -> Result<std::sync::Arc<Yearbook>, AppError> {
         actor.require_reader()?;
         let key = (program_code.to_string(), year);
@@ -408,7 +421,9 @@ impl App {
                 program_code.to_string(),
             ))
         })?;
-        program.check_year(year).map_err(AppError::BadRequest)?;
+        if !any_year {
+            program.check_year(year).map_err(AppError::BadRequest)?;
+        }
         let contributions = async {
             Ok::<_, AppError>(if from_records {
                 self.store
@@ -493,6 +508,11 @@ impl App {
         if matches!(&actor.role, Role::ProgramOffice { program } if program != program_code) {
             return Err(AppError::Forbidden);
         }
+        self.closed_year_of(program_code).await
+    }
+
+    /// [`App::closed_year`] once the actor may ask.
+    pub(crate) async fn closed_year_of(&self, program_code: &str) -> Result<i32, AppError> {
         if let Some(published) = self.store.latest_published_year(program_code).await? {
             return Ok(published);
         }
@@ -503,7 +523,16 @@ impl App {
         match (newest.next(), newest.next()) {
             (Some(_), Some(before)) => Ok(before),
             (Some(only), None) => Ok(only),
-            _ => self.latest_year(actor, program_code).await,
+            _ => Ok(self
+                .store
+                .program(program_code)
+                .await?
+                .ok_or_else(|| {
+                    AppError::NotFound(twinaid_domain::DomainError::UnknownProgram(
+                        program_code.to_string(),
+                    ))
+                })?
+                .start_year),
         }
     }
 

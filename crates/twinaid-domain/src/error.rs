@@ -127,6 +127,10 @@ pub enum DomainError {
     ProgramMismatch { expected: String, found: String },
     #[error("unknown program {0}")]
     UnknownProgram(String),
+    #[error("unknown program group {0}")]
+    UnknownGroup(String),
+    #[error("program group {0} names no program")]
+    EmptyGroup(String),
     #[error("program {0} exists already")]
     ProgramExists(String),
     #[error("invalid indicator definition: {0}")]
@@ -487,6 +491,18 @@ impl DomainError {
             (ProgramExists(p), Lang::En) => format!(
                 "program {p} exists already: synthetic data is generated only into a database without it; use another database (--database-url)"
             ),
+            (UnknownGroup(g), Lang::Zh) => format!(
+                "帮扶协作组 {g} 不存在，请先载入含 group.toml 的文件夹（twinaid load），twinaid groups 列出已有的组"
+            ),
+            (UnknownGroup(g), Lang::En) => format!(
+                "program group {g} does not exist; load a folder with its group.toml first (twinaid load); twinaid groups lists those there are"
+            ),
+            (EmptyGroup(g), Lang::Zh) => format!(
+                "帮扶协作组 {g} 未列出任何帮扶协作，请在 group.toml 的 programs 中写明成员编号，如 programs = [\"zj-sc\"]"
+            ),
+            (EmptyGroup(g), Lang::En) => format!(
+                "program group {g} names no program; list its members' codes in group.toml, e.g. programs = [\"zj-sc\"]"
+            ),
             (UnknownProgram(p), Lang::Zh) => format!(
                 "帮扶协作 {p} 不存在，请先载入其 program.toml（含名称与起始年份），或运行 twinaid demo"
             ),
@@ -811,10 +827,10 @@ impl DomainError {
                 format!("the password needs at least {n} characters; choose a longer one")
             }
             (NotAProgramFolder(p), Lang::Zh) => format!(
-                "{p} 不是帮扶协作数据文件夹：缺少 program.toml，请检查路径（格式见 docs/data-format.md）"
+                "{p} 不是帮扶协作数据文件夹：缺少 program.toml（或帮扶协作组的 group.toml），请检查路径（格式见 docs/data-format.md）"
             ),
             (NotAProgramFolder(p), Lang::En) => format!(
-                "{p} is not a program folder: it has no program.toml; check the path (format: docs/data-format.md)"
+                "{p} is not a program folder: it has no program.toml (nor a group's group.toml); check the path (format: docs/data-format.md)"
             ),
             (BadDefinition(d), Lang::Zh) => format!("指标定义无效：{d}"),
             (BadDefinition(d), Lang::En) => format!("invalid indicator definition: {d}"),

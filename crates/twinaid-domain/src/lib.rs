@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod crossexam;
 pub mod currency;
 pub mod error;
+pub mod group;
 pub mod guidance;
 pub mod indicator;
 pub mod lang;

@@ -215,7 +215,7 @@ fn fold(
 }
 
 /// Evaluates a formula indicator cell by cell over the figures it refers to.
-fn evaluate_formula(
+pub(crate) fn evaluate_formula(
     def: &IndicatorDefinition,
     formula: &Formula,
     done: &[IndicatorFigures],

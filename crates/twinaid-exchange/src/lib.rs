@@ -7,6 +7,7 @@ pub mod document;
 pub mod export;
 pub mod factsheet;
 pub mod folder;
+pub mod group_folder;
 pub mod iati;
 pub mod import;
 pub mod importing;

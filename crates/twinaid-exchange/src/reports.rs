@@ -244,6 +244,106 @@ pub fn yearbook(yb: &Yearbook, lang: Lang) -> Vec<ExportTable> {
     vec![headline, by_source, by_county]
 }
 
+/// A group's yearbook: the yearbook's sheets for the group's sums, then the
+/// year's and cumulative figures by program, by helping and by helped
+/// province (every indicator; province names from `names`).
+pub fn group_yearbook(
+    g: &twinaid_domain::group::GroupYearbook,
+    names: &std::collections::BTreeMap<String, (String, String)>,
+    lang: Lang,
+) -> Vec<ExportTable> {
+    let yb = &g.yearbook;
+    let y = yb.year;
+    let mut tables = yearbook(yb, lang);
+    let mut header = vec![lang.pick("指标", "indicator").to_string()];
+    let columns = |header: &mut Vec<String>, label: String| {
+        header.push(match lang {
+            Lang::Zh => format!("{label} {y} 年"),
+            Lang::En => format!("{label} {y}"),
+        });
+        header.push(match lang {
+            Lang::Zh => format!("{label} 累计"),
+            Lang::En => format!("{label} to date"),
+        });
+    };
+    for m in &g.by_program {
+        columns(&mut header, m.program.clone());
+    }
+    let rows = yb
+        .indicators
+        .iter()
+        .map(|f| {
+            let mut r = vec![text(labelled(f, lang))];
+            for m in &g.by_program {
+                let theirs = m
+                    .indicators
+                    .iter()
+                    .find(|t| t.definition.code == f.definition.code);
+                let unit = f.definition.unit;
+                r.push(figure_cell(theirs.map_or(0, |t| t.year), unit, lang));
+                r.push(figure_cell(theirs.map_or(0, |t| t.cumulative), unit, lang));
+            }
+            r
+        })
+        .collect();
+    tables.push(ExportTable {
+        name: lang.pick("按帮扶协作", "by program").into(),
+        title: g
+            .by_program
+            .iter()
+            .map(|m| format!("{} {}", m.program, lang.pick(&m.name_zh, &m.name_en)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        header,
+        rows,
+        totals: None,
+    });
+    for (splits, zh, en) in [
+        (&g.by_helping_province, "按帮扶省份", "by helping province"),
+        (&g.by_helped_province, "按受帮扶省份", "by helped province"),
+    ] {
+        let mut provinces: Vec<&String> = splits.values().flat_map(|m| m.keys()).collect();
+        provinces.sort();
+        provinces.dedup();
+        let mut header = vec![lang.pick("指标", "indicator").to_string()];
+        for p in &provinces {
+            let label = match names.get(*p) {
+                Some((name_zh, name_en)) => lang.pick(name_zh, name_en).to_string(),
+                None if *p == UNALLOCATED => lang.pick("未分地区", "no region").to_string(),
+                None => p.to_string(),
+            };
+            columns(&mut header, label);
+        }
+        let rows = yb
+            .indicators
+            .iter()
+            .map(|f| {
+                let mut r = vec![text(labelled(f, lang))];
+                for p in &provinces {
+                    let split = splits
+                        .get(&f.definition.code)
+                        .and_then(|m| m.get(*p))
+                        .copied()
+                        .unwrap_or_default();
+                    r.push(figure_cell(split.year, f.definition.unit, lang));
+                    r.push(figure_cell(split.cumulative, f.definition.unit, lang));
+                }
+                r
+            })
+            .collect();
+        tables.push(ExportTable {
+            name: lang.pick(zh, en).into(),
+            title: lang
+                .pick(&yb.program_name_zh, &yb.program_name_en)
+                .to_string(),
+            header,
+            rows,
+            totals: None,
+        });
+    }
+    tables
+}
+
 /// The columns of an assessment's ranking, as every report of it names them.
 pub fn ranking_header(lang: Lang) -> Vec<String> {
     match lang {

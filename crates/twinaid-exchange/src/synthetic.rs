@@ -107,6 +107,23 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// One of `n` programs that together make this one: a share of its
+    /// counties, units and records (at least one of each).
+    pub fn split(&self, n: usize) -> Plan {
+        let n = n.max(1);
+        let share = |x: usize| (x / n).max(1);
+        Plan {
+            helping_provinces: 1,
+            helper_cities: share(self.helper_cities),
+            helper_others: share(self.helper_others),
+            helped_counties: share(self.helped_counties),
+            villages_per_county: self.villages_per_county,
+            first_year: self.first_year,
+            years: self.years,
+            per_year: self.per_year.iter().map(|(k, c)| (*k, share(*c))).collect(),
+        }
+    }
+
     /// Records of every kind over all years.
     pub fn total_records(&self) -> usize {
         self.per_year.iter().map(|(_, n)| n).sum::<usize>() * self.years as usize
@@ -204,6 +221,19 @@ impl Synthetic {
             counties,
             destinations,
         }
+    }
+
+    /// The same program under another code, its units' codes prefixed:
+    /// several synthetic programs in one database (a group) share no unit.
+    pub fn named(mut self, code: &str, unit_prefix: &str) -> Synthetic {
+        self.program_code = code.to_string();
+        for (unit, _) in &mut self.units {
+            *unit = format!("{unit_prefix}{unit}");
+        }
+        for (_, _, city) in &mut self.counties {
+            *city = format!("{unit_prefix}{city}");
+        }
+        self
     }
 
     /// The program, its helped counties and their villages, its units and pairings.

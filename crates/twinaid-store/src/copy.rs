@@ -10,6 +10,8 @@ use sqlx::{AnyConnection, Row};
 /// A test checks that this list and the migrations agree.
 pub const TABLES: &[&str] = &[
     "program",
+    "program_group",
+    "program_group_member",
     "region",
     "program_region",
     "designation",

@@ -11,6 +11,7 @@ mod audit;
 mod copy;
 mod figures;
 mod generate;
+mod groups;
 mod inspection;
 mod lifecycle;
 mod listing;

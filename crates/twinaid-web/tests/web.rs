@@ -731,7 +731,7 @@ async fn every_documented_operation_is_served_and_refuses_a_stranger_in_json() {
             assert!(op["responses"]["401"].is_object(), "{method} {path}");
         }
     }
-    assert_eq!(operations, 31);
+    assert_eq!(operations, 33);
     // And what is not documented is not there.
     let r = server
         .client
@@ -1024,6 +1024,158 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
     );
     let (_, structure, _) = b.get("/structure?program=zj-sc").await;
     assert!(structure.contains("structure-data") && structure.contains("511321"));
+}
+
+#[tokio::test]
+async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() {
+    let server = spawn(None).await;
+    // A second program beside the demo, read from a folder like any other.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "program.toml",
+            "code = \"fj-nx\"\nname_zh = \"闽宁协作\"\nname_en = \"Fujian–Ningxia\"\nstart_year = 2008\nhelping_region = \"350000\"\n",
+        ),
+        (
+            "units.csv",
+            "code,name_zh,name_en,kind,region_code,side\nxiamen,厦门市人民政府,Xiamen,city,350200,helping\n",
+        ),
+        ("helped_regions.csv", "region_code\n640323\n"),
+        (
+            "pairings.csv",
+            "code,level,helper_unit,helped_region\npair-xiamen-yanchi,city_county,xiamen,640323\n",
+        ),
+        (
+            "projects.csv",
+            "code,year,helper_unit,region_code,category,name_zh,amount\nfj-2009-road,2009,xiamen,640323,road,盐池通村公路,1000000\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let operator = Actor::local_operator();
+    let units = server.app.indicator_units().await.unwrap();
+    let source = twinaid_exchange::FolderSource::open(dir.path()).unwrap();
+    let bundle = twinaid_exchange::read_program(&source, &|c| units.get(c).copied()).unwrap();
+    server.app.load(&operator, &bundle).await.unwrap();
+    let group = twinaid_domain::group::ProgramGroup::new(
+        "national",
+        "东西部协作（全国）",
+        "East-West cooperation",
+        &["zj-sc".into(), "fj-nx".into()],
+    )
+    .unwrap();
+    assert!(server.app.put_group(&operator, &group).await.unwrap());
+
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, list, _) = b.get("/groups").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("href=\"/groups/national\"") && list.contains("闽宁协作 fj-nx"));
+    let (status, page, _) = b.get("/groups/national?year=2009").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("东西部协作（全国） 2009 年年鉴"),
+        "titled by the group"
+    );
+    // The group's figure leads to its programs' row, each of which leads to records.
+    assert!(page.contains("href=\"#program-aid_funds\""));
+    assert!(page.contains("id=\"program-aid_funds\""));
+    let row = page.split("id=\"program-aid_funds\"").nth(1).unwrap();
+    let row = row.split("</tr>").next().unwrap();
+    assert!(
+        row.contains("/records/project?program=fj-nx&#38;indicator=aid_funds&#38;year=2009\">100<"),
+        "1,000,000 yuan as 100 万元: {row}"
+    );
+    assert!(row.contains("program=zj-sc&#38;indicator=aid_funds&#38;year=2009\">3,620<"));
+    assert!(page.contains("福建省 350000") && page.contains("宁夏回族自治区 640000"));
+    let (status, _, _) = b.get("/groups/nowhere").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let r = server
+        .client
+        .get(format!(
+            "{}/groups/national/yearbook.xlsx?year=2009",
+            server.base
+        ))
+        .header(COOKIE, b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+
+    let tokens = api_tokens(&server, &[("reader", Role::Viewer)], "loose and strict!").await;
+    let get = |path: String| {
+        server
+            .client
+            .get(format!("{}/api/v1{path}", server.base))
+            .bearer_auth(&tokens["reader"])
+            .send()
+    };
+    let groups: Value = get("/groups".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(groups[0]["programs"], serde_json::json!(["zj-sc", "fj-nx"]));
+    let yb: Value = get("/groups/national/yearbook/2009".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        yb["indicators"]["aid_funds"]["year"],
+        Value::from(37_200_000)
+    );
+    assert_eq!(
+        yb["by_program"]["fj-nx"]["indicators"]["aid_funds"]["year"],
+        Value::from(1_000_000)
+    );
+    // A write to one program moves the group's figure on the next request.
+    let before = yb["indicators"]["aid_funds"]["cumulative"]
+        .as_f64()
+        .unwrap();
+    let office = api_tokens(
+        &server,
+        &[(
+            "fj-office",
+            Role::ProgramOffice {
+                program: "fj-nx".into(),
+            },
+        )],
+        "loose and strict!",
+    )
+    .await;
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/fj-nx/records/fund_transaction",
+            server.base
+        ))
+        .bearer_auth(&office["fj-office"])
+        .json(&serde_json::json!({
+            "code": "fj-2009-cash", "year": 2009, "helper_unit": "xiamen",
+            "region_code": "640323", "kind": "disbursement", "amount": 250
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let after: Value = get("/groups/national/yearbook/2009".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["indicators"]["aid_funds"]["cumulative"]
+            .as_f64()
+            .unwrap(),
+        before + 250.0
+    );
+    let r = get("/groups/nowhere/yearbook/2009".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// p-th percentile of sorted times, in ms.
-fn pct(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -27,7 +27,7 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// p50, p95 and the slowest of sorted times.
-fn spread(sorted: &[Duration]) -> String {
+pub(crate) fn spread(sorted: &[Duration]) -> String {
     format!(
         "p50 {:.1} · p95 {:.1} · max {:.1} ms",
         pct(sorted, 0.5),
@@ -47,13 +47,13 @@ fn tail(sorted: &[Duration]) -> String {
 }
 
 /// A `twinaid serve` child process on a free port, killed when dropped.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: std::process::Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl ServerProcess {
-    async fn start(url: &str) -> Result<ServerProcess, AppError> {
+    pub(crate) async fn start(url: &str) -> Result<ServerProcess, AppError> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(internal)?
@@ -93,7 +93,7 @@ impl ServerProcess {
     }
 
     /// The most memory the server process has held (VmHWM), in MB.
-    fn peak_mb(&self) -> u64 {
+    pub(crate) fn peak_mb(&self) -> u64 {
         crate::bench::peak_resident_mb(&self.child.id().to_string())
     }
 }
@@ -171,7 +171,7 @@ async fn aid_funds(
 }
 
 /// Writes one disbursement through the API; its time.
-async fn write_one(
+pub(crate) async fn write_one(
     client: &reqwest::Client,
     base: &str,
     program: &str,

@@ -475,10 +475,13 @@ pub(crate) struct DocumentPlace {
 
 /// The yearbook as a Word or PDF document, its text from the office's
 /// template (`DIR/yearbook.LANG.j2`) or the one twinaid ships.
+/// A program's yearbook quotes its named projects and guidance; a group's
+/// (`text` given) only its figures.
 pub(crate) async fn yearbook_document(
     app: &App,
     actor: &Actor,
     yearbook: &twinaid_domain::yearbook::Yearbook,
+    text: Option<twinaid_app::YearbookText>,
     place: DocumentPlace,
     kind: YearbookDocument,
     lang: Lang,
@@ -491,9 +494,13 @@ pub(crate) async fn yearbook_document(
     let refused = |e: String| AppError::BadRequest(twinaid_domain::DomainError::Document(e));
     let template =
         document::yearbook_template(place.templates.as_deref(), lang).map_err(refused)?;
-    let text = app
-        .yearbook_text(actor, &yearbook.program, yearbook.year, lang)
-        .await?;
+    let text = match text {
+        Some(text) => text,
+        None => {
+            app.yearbook_text(actor, &yearbook.program, yearbook.year, lang)
+                .await?
+        }
+    };
     let author = text.author.clone();
     let named: Vec<document::NamedProject> =
         text.named_projects.into_iter().map(Into::into).collect();

@@ -1,10 +1,12 @@
 //! The twinaid command: run pairing-assistance programs from one database.
 
 mod bench;
+mod bench_group;
 mod bench_scale;
 mod demo;
 mod files;
 mod render;
+mod render_group;
 mod serve;
 mod settings;
 
@@ -45,10 +47,15 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// 载入帮扶协作数据文件夹（格式见 docs/data-format.md）· Load a program folder (format: docs/data-format.md)
+    /// 载入帮扶协作数据文件夹或帮扶协作组文件夹（格式见 docs/data-format.md）· Load a program folder, or a group folder with group.toml (format: docs/data-format.md)
     Load {
-        /// 文件夹路径 · The folder holding program.toml and CSV files
+        /// 文件夹路径 · The folder holding program.toml and CSV files, or group.toml (and its programs' folders)
         path: PathBuf,
+    },
+    /// 列出帮扶协作组及其成员 · List the program groups and their programs
+    Groups {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// 生成报告 · Produce a report
     Report {
@@ -101,6 +108,12 @@ enum Command {
         /// 合成数据库保存在此目录并在下次复用（PostgreSQL 上为 twinaid_bench_规模 数据库）· Keep the synthetic databases in this folder and reuse them next time (on PostgreSQL: databases named twinaid_bench_SCALE)
         #[arg(long)]
         keep: Option<PathBuf>,
+        /// 另测帮扶协作组：把 --group-scale 规模的合成数据分成这么多个帮扶协作（0 为不测）· Also measure a program group: the --group-scale synthetic data split into this many programs (0: skip)
+        #[arg(long, default_value_t = 0)]
+        group_programs: usize,
+        /// 帮扶协作组合计的规模 · The size of the group's data in all
+        #[arg(long, default_value = "national", value_parser = parse_scale)]
+        group_scale: Scale,
     },
     /// 生成某类记录的 Excel 导入模板 · Write the Excel import template of a kind of record
     Template {
@@ -262,8 +275,11 @@ enum Report {
     /// 年鉴：本年、累计、上年与增减，按来源和受帮扶县分列 · The yearbook: year, cumulative, previous year and change, by source and by county
     Yearbook {
         /// 帮扶协作编号 · Program code, e.g. zj-sc
+        #[arg(long, required_unless_present = "group", conflicts_with = "group")]
+        program: Option<String>,
+        /// 帮扶协作组编号：各成员之和，另列 by_program 与按省分列 · A program group's code: its programs added up, with by_program and the splits by province
         #[arg(long)]
-        program: String,
+        group: Option<String>,
         /// 年度 · Year, e.g. 2009
         #[arg(long)]
         year: i32,
@@ -485,12 +501,24 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         import_rows,
         scales,
         keep,
+        group_programs,
+        group_scale,
     } = command
     {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
         bench::run(requests, postgres.clone(), import_rows, lang).await?;
         if !scales.is_empty() {
             bench_scale::run(&scales, requests, postgres.as_deref(), keep.as_deref()).await?;
+        }
+        if group_programs > 0 {
+            bench_group::run(
+                group_scale,
+                group_programs,
+                requests,
+                postgres.as_deref(),
+                keep.as_deref(),
+            )
+            .await?;
         }
         return Ok(());
     }
@@ -575,8 +603,74 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
             demo_cycle(&app, &actor, lang).await
         }
         Command::Load { path } => {
+            if let Some(folder) =
+                twinaid_exchange::group_folder::read_group(&path).map_err(AppError::Invalid)?
+            {
+                return load_group(&app, &actor, folder, lang).await;
+            }
             let source = FolderSource::open(&path).map_err(|p| AppError::Invalid(vec![p]))?;
             load(&app, &actor, &source, lang).await
+        }
+        Command::Groups { format } => {
+            let groups = app.groups(&actor).await?;
+            println!(
+                "{}",
+                render_group::groups(&groups, lang, format == Format::Json)
+            );
+            Ok(())
+        }
+        Command::Report {
+            report:
+                Report::Yearbook {
+                    group: Some(group),
+                    year,
+                    format,
+                    output,
+                    ..
+                },
+        } => {
+            let report = app.group_yearbook(&actor, &group, year).await?;
+            let yearbook = &report.yearbook.yearbook;
+            let text = match format {
+                Format::Json => serde_json::to_string_pretty(&report.to_json()).unwrap_or_default(),
+                Format::Table => render_group::group_yearbook_table(&report, lang, false),
+                Format::Markdown => render_group::group_yearbook_table(&report, lang, true),
+                Format::Xlsx => {
+                    let tables = twinaid_exchange::reports::group_yearbook(
+                        &report.yearbook,
+                        &report.province_names,
+                        lang,
+                    );
+                    return files::write_workbook(&tables, output);
+                }
+                Format::Docx | Format::Pdf => {
+                    let document = match format {
+                        Format::Docx => files::YearbookDocument::Docx,
+                        _ => files::YearbookDocument::Pdf(settings.fonts.clone()),
+                    };
+                    let place = files::DocumentPlace {
+                        templates: settings.templates.clone(),
+                        output,
+                    };
+                    let named = &report.yearbook.group;
+                    let text = twinaid_app::YearbookText {
+                        named_projects: Vec::new(),
+                        guidance: None,
+                        author: lang.pick(&named.name_zh, &named.name_en).to_string(),
+                    };
+                    return files::yearbook_document(
+                        &app,
+                        &actor,
+                        yearbook,
+                        Some(text),
+                        place,
+                        document,
+                        lang,
+                    )
+                    .await;
+                }
+            };
+            files::write_text(&text, output)
         }
         Command::Report {
             report:
@@ -585,8 +679,11 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
                     year,
                     format,
                     output,
+                    ..
                 },
         } => {
+            // clap asks for one of --program and --group.
+            let program = program.unwrap_or_default();
             let yearbook = app.yearbook(&actor, &program, year).await?;
             let document = match format {
                 Format::Docx => Some(files::YearbookDocument::Docx),
@@ -598,8 +695,10 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
                     templates: settings.templates.clone(),
                     output,
                 };
-                return files::yearbook_document(&app, &actor, &yearbook, place, document, lang)
-                    .await;
+                return files::yearbook_document(
+                    &app, &actor, &yearbook, None, place, document, lang,
+                )
+                .await;
             }
             let text = match format {
                 Format::Json => {
@@ -977,6 +1076,50 @@ pub(crate) async fn load(
                 source.describe(),
                 bundle.program_code
             ),
+        }
+    );
+    Ok(())
+}
+
+/// Loads a group folder: its programs' folders first (each checked as a
+/// whole and written in its own transaction, as `load` does), then the group.
+async fn load_group(
+    app: &App,
+    actor: &Actor,
+    folder: twinaid_exchange::group_folder::GroupFolder,
+    lang: Lang,
+) -> Result<(), AppError> {
+    // Every program folder is read before any is written: a bad cell in
+    // the last stops the load before the first is written.
+    let units = app.indicator_units().await?;
+    let mut problems = Vec::new();
+    for path in &folder.program_folders {
+        let source = FolderSource(path.clone());
+        if let Err(mut found) = read_program(&source, &|code| units.get(code).copied()) {
+            for p in &mut found {
+                if let Some(file) = p.location.file.as_mut() {
+                    *file = path.join(&*file).display().to_string();
+                }
+            }
+            problems.extend(found);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    for path in &folder.program_folders {
+        load(app, actor, &FolderSource(path.clone()), lang).await?;
+    }
+    let group = &folder.group;
+    let changed = app.put_group(actor, group).await?;
+    let members = group.programs.join(", ");
+    eprintln!(
+        "{}",
+        match (lang, changed) {
+            (Lang::Zh, true) => format!("已载入帮扶协作组 {}：{members}", group.code),
+            (Lang::Zh, false) => format!("帮扶协作组 {} 未变：{members}", group.code),
+            (Lang::En, true) => format!("loaded program group {}: {members}", group.code),
+            (Lang::En, false) => format!("program group {} unchanged: {members}", group.code),
         }
     );
     Ok(())

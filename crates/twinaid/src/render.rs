@@ -5,7 +5,7 @@ use twinaid_domain::indicator::{IndicatorDefinition, Rule};
 use twinaid_domain::quantity::UnitOfMeasure;
 use twinaid_domain::yearbook::{IndicatorFigures, UNALLOCATED, UNSPECIFIED, Yearbook};
 
-use twinaid_domain::quantity::{figure as value, figure_unit as unit_label};
+pub(crate) use twinaid_domain::quantity::{figure as value, figure_unit as unit_label};
 
 /// Display width in a terminal: CJK characters take two columns.
 fn width(s: &str) -> usize {
@@ -25,7 +25,7 @@ fn width(s: &str) -> usize {
 }
 
 /// Lays out rows under a header, as aligned text or as a Markdown table.
-fn table(header: &[String], rows: &[Vec<String>], markdown: bool) -> String {
+pub(crate) fn table(header: &[String], rows: &[Vec<String>], markdown: bool) -> String {
     let mut out = String::new();
     if markdown {
         out.push_str(&format!("| {} |\n", header.join(" | ")));
@@ -73,7 +73,7 @@ fn table(header: &[String], rows: &[Vec<String>], markdown: bool) -> String {
 }
 
 /// An indicator's name with its unit, as a column header.
-fn labelled(f: &IndicatorFigures, lang: Lang) -> String {
+pub(crate) fn labelled(f: &IndicatorFigures, lang: Lang) -> String {
     let unit = unit_label(f.definition.unit, lang);
     match lang {
         Lang::Zh => format!("{}（{unit}）", f.definition.name(lang)),
@@ -106,7 +106,7 @@ fn headline_row(f: &IndicatorFigures, lang: Lang) -> Vec<String> {
     ]
 }
 
-fn title(text: &str, markdown: bool) -> String {
+pub(crate) fn title(text: &str, markdown: bool) -> String {
     if markdown {
         format!("## {text}\n\n")
     } else {

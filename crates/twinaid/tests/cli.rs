@@ -857,6 +857,189 @@ fn the_iati_export_imports_into_another_program_with_the_same_yearbook() {
     );
 }
 
+/// A second program, Fujian helping Yanchi in Ningxia, small enough to
+/// add up by hand: 2008 one school, 2009 a new village.
+const FJ_NX: &[(&str, &str)] = &[
+    (
+        "program.toml",
+        "code = \"fj-nx\"\nname_zh = \"闽宁协作\"\nname_en = \"Fujian–Ningxia\"\nstart_year = 2008\nhelping_region = \"350000\"\n",
+    ),
+    (
+        "units.csv",
+        "code,name_zh,name_en,kind,region_code,side\nxiamen,厦门市人民政府,Xiamen,city,350200,helping\n",
+    ),
+    ("helped_regions.csv", "region_code\n640323\n"),
+    (
+        "projects.csv",
+        "code,year,helper_unit,region_code,category,name_zh,amount,beneficiaries\n\
+         fj-2008-school,2008,xiamen,640323,school,盐池希望小学,500000,300\n\
+         fj-2009-village,2009,xiamen,640323,new_village,盐池扶贫新村,1000000,700\n",
+    ),
+    (
+        "indicators.csv",
+        "code,name_zh,name_en,unit,kind,measure,filter,formula\n\
+         aid_per_beneficiary,人均帮扶资金,aid per beneficiary,yuan,,,,aid_funds / beneficiaries\n",
+    ),
+];
+
+#[test]
+fn a_group_folder_loads_its_programs_and_its_yearbook_adds_them_up_with_formulas_from_the_sums() {
+    for db in databases() {
+        let db = db.url.as_str();
+        ok(db, &["demo"]);
+        let dir = tempfile::tempdir().unwrap();
+        let group = dir.path().join("national");
+        write_folder(
+            &group,
+            &[(
+                "group.toml",
+                "code = \"national\"\nname_zh = \"东西部协作（全国）\"\nname_en = \"East-West cooperation\"\n",
+            )],
+        );
+        write_folder(&group.join("fj-nx"), FJ_NX);
+        write_folder(
+            &group.join("zj-sc"),
+            &[("program.toml", "code = \"zj-sc\"\n")],
+        );
+        let out = twinaid(db, &["--lang", "en", "load", group.to_str().unwrap()]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{said}");
+        assert!(
+            said.contains("loaded program group national: fj-nx, zj-sc"),
+            "{said}"
+        );
+        let out = twinaid(db, &["--lang", "en", "load", group.to_str().unwrap()]);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("program group national unchanged"),
+            "loading again changes nothing"
+        );
+        let listed: Value = serde_json::from_str(&ok(db, &["groups", "--format", "json"])).unwrap();
+        assert_eq!(listed[0]["programs"], serde_json::json!(["fj-nx", "zj-sc"]));
+
+        let of = |args: &[&str]| -> Value {
+            let mut all = vec!["report", "yearbook", "--year", "2009", "--format", "json"];
+            all.extend_from_slice(args);
+            serde_json::from_str(&ok(db, &all)).unwrap()
+        };
+        let g = of(&["--group", "national"]);
+        let (zj, fj) = (of(&["--program", "zj-sc"]), of(&["--program", "fj-nx"]));
+        assert_eq!(g["group"], "national");
+        assert_eq!(g["program_name_en"], "East-West cooperation");
+        let n = |v: &Value| v.as_f64().unwrap_or(0.0);
+        for indicator in [
+            "aid_funds",
+            "schools",
+            "roads_km",
+            "beneficiaries",
+            "new_villages",
+        ] {
+            for part in ["year", "cumulative"] {
+                assert_eq!(
+                    n(&g["indicators"][indicator][part]),
+                    n(&zj["indicators"][indicator][part]) + n(&fj["indicators"][indicator][part]),
+                    "{indicator} {part}"
+                );
+            }
+            assert_eq!(
+                g["by_program"]["fj-nx"]["indicators"][indicator]["year"],
+                fj["indicators"][indicator]["year"]
+            );
+        }
+        assert_eq!(
+            g["indicators"]["aid_funds"]["year"],
+            Value::from(37_200_000)
+        );
+        // zj-sc ran in 2008 but has it only inside 1996–2008: fj-nx's 2008
+        // alone is not the group's, so there is no previous year or change.
+        assert_eq!(zj["indicators"]["aid_funds"]["previous_year"], Value::Null);
+        assert_eq!(
+            g["by_program"]["fj-nx"]["indicators"]["aid_funds"]["previous_year"],
+            Value::from(500_000)
+        );
+        assert_eq!(g["indicators"]["aid_funds"]["previous_year"], Value::Null);
+        assert_eq!(g["indicators"]["aid_funds"]["change"], Value::Null);
+        // The formula from the group's sums, not the programs' ratios added.
+        let per_head = n(&g["indicators"]["aid_per_beneficiary"]["year"]);
+        let expected = 37_200_000.0 / (n(&zj["indicators"]["beneficiaries"]["year"]) + 700.0);
+        assert!(
+            (per_head - expected).abs() < 0.01,
+            "{per_head} vs {expected}"
+        );
+        assert_eq!(
+            g["by_helping_province"]["350000"]["indicators"]["aid_funds"]["year"],
+            Value::from(1_000_000)
+        );
+        assert_eq!(g["by_helping_province"]["350000"]["name_zh"], "福建省");
+        assert_eq!(
+            n(&g["by_helped_province"]["640000"]["indicators"]["aid_per_beneficiary"]["year"]),
+            1_428.57,
+            "1,000,000 yuan for 700 people"
+        );
+        assert_eq!(
+            n(&g["by_helped_province"]["510000"]["indicators"]["aid_funds"]["year"]),
+            n(&zj["indicators"]["aid_funds"]["year"])
+        );
+        assert!(g["by_county"]["640323"].is_object());
+        // A table and a workbook of the same yearbook.
+        let table = ok(
+            db,
+            &[
+                "report", "yearbook", "--group", "national", "--year", "2009",
+            ],
+        );
+        assert!(
+            table.contains("按帮扶协作") && table.contains("闽宁协作 fj-nx"),
+            "{table}"
+        );
+        let xlsx = dir.path().join("national.xlsx");
+        ok(
+            db,
+            &[
+                "report",
+                "yearbook",
+                "--group",
+                "national",
+                "--year",
+                "2009",
+                "--format",
+                "xlsx",
+                "-o",
+                xlsx.to_str().unwrap(),
+            ],
+        );
+        assert!(std::fs::metadata(&xlsx).unwrap().len() > 1000);
+
+        // Refusals that name what to do.
+        let out = twinaid(
+            db,
+            &["report", "yearbook", "--group", "nowhere", "--year", "2009"],
+        );
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("帮扶协作组 nowhere 不存在"));
+        let bad = dir.path().join("bad");
+        write_folder(
+            &bad,
+            &[(
+                "group.toml",
+                "code = \"bad\"\nprograms = [\"zj-sc\", \"no-such\"]\n",
+            )],
+        );
+        let out = twinaid(db, &["--lang", "en", "load", bad.to_str().unwrap()]);
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("program no-such does not exist"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            ok(db, &["groups", "--format", "json"])
+                .matches("\"code\"")
+                .count(),
+            1
+        );
+    }
+}
+
 #[test]
 fn a_real_iati_file_imports_with_its_totals_and_again_duplicates_nothing() {
     let db = &databases()[0];

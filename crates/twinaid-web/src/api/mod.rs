@@ -39,6 +39,8 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::programs))
         .routes(routes!(reports::indicators))
         .routes(routes!(reports::yearbook))
+        .routes(routes!(reports::groups))
+        .routes(routes!(reports::group_yearbook))
         .routes(routes!(reports::pivot))
         .routes(routes!(records::list, records::create))
         .routes(routes!(records::get_one, records::update, records::delete))
@@ -138,7 +140,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(operations, 31, "the API's operations");
+        assert_eq!(operations, 33, "the API's operations");
         assert!(
             doc["components"]["schemas"]["project"]["properties"]["category"]["enum"].is_array()
         );

@@ -72,6 +72,17 @@ pub struct YearPath {
     pub year: Year,
 }
 
+/// A program group and a year.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GroupYearPath {
+    /// The group's code, e.g. `national`.
+    #[param(example = "national")]
+    pub group: String,
+    #[param(inline)]
+    pub year: Year,
+}
+
 /// An indicator of a program.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]

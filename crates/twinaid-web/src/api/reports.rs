@@ -3,7 +3,7 @@
 
 use super::caller::Caller;
 use super::error::{ApiError, Path};
-use super::params::{IndicatorPath, YearPath};
+use super::params::{GroupYearPath, IndicatorPath, YearPath};
 use crate::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -168,6 +168,79 @@ pub async fn yearbook(
             .into_response())
     };
     c.kept(&state, &p.program, &uri, made).await
+}
+
+/// A program group: programs reported as one.
+#[derive(Serialize, ToSchema)]
+pub struct GroupOut {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The member programs' codes.
+    pub programs: Vec<String>,
+}
+
+/// The program groups.
+#[utoipa::path(get, path = "/groups", tag = "figures",
+    responses((status = 200, description = "program groups and their programs", body = Vec<GroupOut>)))]
+pub async fn groups(
+    State(state): State<AppState>,
+    c: Caller,
+) -> Result<Json<Vec<GroupOut>>, ApiError> {
+    let list = state.app.groups(&c.actor).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|g| GroupOut {
+                code: g.code,
+                name_zh: g.name_zh,
+                name_en: g.name_en,
+                programs: g.programs,
+            })
+            .collect(),
+    ))
+}
+
+/// A group's yearbook (its shape; made by the figures' own code): a
+/// program's yearbook of the group's sums and the splits by program and province.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct GroupYearbookOut {
+    /// The group's code, as `group`.
+    program: String,
+    program_name_zh: String,
+    program_name_en: String,
+    year: i32,
+    group: String,
+    programs: Vec<String>,
+    /// Indicator code → the group's figures (formulas from its sums).
+    indicators: BTreeMap<String, FigureOut>,
+    #[schema(value_type = Object)]
+    by_county: Value,
+    #[schema(value_type = Object)]
+    by_source: Value,
+    /// Program code → its names, helping province and its indicators' own figures.
+    #[schema(value_type = Object)]
+    by_program: Value,
+    /// Province code (or `unallocated`) → names and indicator → year and cumulative.
+    #[schema(value_type = Object)]
+    by_helping_province: Value,
+    #[schema(value_type = Object)]
+    by_helped_province: Value,
+}
+
+/// A program group's yearbook: its programs' figures added up.
+#[utoipa::path(get, path = "/groups/{group}/yearbook/{year}", tag = "figures", params(GroupYearPath),
+    responses((status = 200, description = "the group's yearbook", body = GroupYearbookOut)))]
+pub async fn group_yearbook(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<GroupYearPath>,
+) -> Result<Json<Value>, ApiError> {
+    let report = state
+        .app
+        .group_yearbook(&c.actor, &p.group, p.year.0)
+        .await?;
+    Ok(Json(report.to_json()))
 }
 
 /// One indicator by county and year.

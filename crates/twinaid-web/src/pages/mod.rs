@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod dashboard;
 pub mod files;
+pub mod groups;
 pub mod inspections;
 pub mod map;
 pub mod plans;

@@ -1,0 +1,139 @@
+//! Program groups: defining them, and their yearbooks made from their
+//! programs' kept yearbooks.
+
+use crate::App;
+use crate::access::Actor;
+use crate::error::AppError;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use twinaid_domain::DomainError;
+use twinaid_domain::group::{GroupYearbook, ProgramGroup, combine};
+
+/// A group's yearbook with the names of the provinces it splits by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupReport {
+    pub yearbook: GroupYearbook,
+    /// Province code → (Chinese, English) in the year.
+    pub province_names: BTreeMap<String, (String, String)>,
+}
+
+impl GroupReport {
+    /// The JSON `report yearbook --group` writes: a program's keys plus
+    /// `group`, `programs`, `by_program`, `by_helping_province`, `by_helped_province`.
+    pub fn to_json(&self) -> serde_json::Value {
+        self.yearbook.to_json(&self.province_names)
+    }
+}
+
+fn unknown_group(code: &str) -> AppError {
+    AppError::NotFound(DomainError::UnknownGroup(code.to_string()))
+}
+
+impl App {
+    /// Every program group.
+    pub async fn groups(&self, actor: &Actor) -> Result<Vec<ProgramGroup>, AppError> {
+        actor.require_reader()?;
+        Ok(self.store.groups().await?)
+    }
+
+    /// One program group.
+    pub async fn group(&self, actor: &Actor, code: &str) -> Result<ProgramGroup, AppError> {
+        actor.require_reader()?;
+        self.store
+            .group(code)
+            .await?
+            .ok_or_else(|| unknown_group(code))
+    }
+
+    /// Keeps a group as given (the administrator's, since it spans programs
+    /// no single office runs); each member must be a program already
+    /// loaded. Whether anything changed.
+    pub async fn put_group(&self, actor: &Actor, group: &ProgramGroup) -> Result<bool, AppError> {
+        actor.require_admin()?;
+        for program in &group.programs {
+            if self.store.program(program).await?.is_none() {
+                return Err(AppError::BadRequest(DomainError::UnknownProgram(
+                    program.clone(),
+                )));
+            }
+        }
+        Ok(self.store.put_group(group, &actor.name).await?)
+    }
+
+    /// The year a group's reports open on: the latest its programs' reports
+    /// open on (see [`App::closed_year`]).
+    pub async fn group_closed_year(&self, actor: &Actor, code: &str) -> Result<i32, AppError> {
+        let group = self.group(actor, code).await?;
+        let mut latest = None;
+        for p in &group.programs {
+            match self.closed_year_of(p).await {
+                Ok(year) => latest = latest.max(Some(year)),
+                // A member removed since has left the group.
+                Err(AppError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        latest.ok_or_else(|| unknown_group(code))
+    }
+
+    /// The group's yearbook of a year: its programs' yearbooks (each kept
+    /// until its program changes) added up, formulas from the sums. Kept
+    /// itself until any member changes.
+    #[tracing::instrument(level = "info", skip_all, fields(actor = %actor.name, group = code, year))]
+    pub async fn group_yearbook(
+        &self,
+        actor: &Actor,
+        code: &str,
+        year: i32,
+    ) -> Result<Arc<GroupReport>, AppError> {
+        actor.require_reader()?;
+        let group = self
+            .store
+            .group(code)
+            .await?
+            .ok_or_else(|| unknown_group(code))?;
+        // Read before the members' data, as for any kept result.
+        let version = self.store.group_version(&group.programs).await?;
+        let key = (code.to_string(), year);
+        if let Some(kept) = self.group_yearbooks.get(&key, version) {
+            return Ok(kept);
+        }
+        let (definitions, programs) = tokio::try_join!(self.store.indicators(), async {
+            let mut out = Vec::new();
+            for p in &group.programs {
+                // A member removed since the group was made has left it.
+                if let Some(program) = self.store.program(p).await? {
+                    out.push(program);
+                }
+            }
+            Ok(out)
+        })?;
+        // The year must be one of some member's years.
+        if let Some(first) = programs.first()
+            && programs.iter().all(|p| p.check_year(year).is_err())
+        {
+            first.check_year(year).map_err(AppError::BadRequest)?;
+        }
+        let mut yearbooks = Vec::with_capacity(programs.len());
+        for p in &programs {
+            yearbooks.push(
+                self.yearbook_from(actor, &p.code, year, false, true)
+                    .await?,
+            );
+        }
+        let members: Vec<_> = programs
+            .iter()
+            .zip(yearbooks.iter().map(|y| &**y))
+            .collect();
+        let yearbook = combine(&group, &definitions, &members, year);
+        let province_names = self
+            .names_in_year(yearbook.province_codes(), year, Some(version.1))
+            .await?;
+        let report = Arc::new(GroupReport {
+            yearbook,
+            province_names,
+        });
+        self.group_yearbooks.put(key, version, report.clone());
+        Ok(report)
+    }
+}
