@@ -15,6 +15,8 @@ pub struct GroupReport {
     pub yearbook: GroupYearbook,
     /// Province code → (Chinese, English) in the year.
     pub province_names: BTreeMap<String, (String, String)>,
+    /// Its JSON as text, written once: a kept report is served as it is.
+    json: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl GroupReport {
@@ -22,6 +24,12 @@ impl GroupReport {
     /// `group`, `programs`, `by_program`, `by_helping_province`, `by_helped_province`.
     pub fn to_json(&self) -> serde_json::Value {
         self.yearbook.to_json(&self.province_names)
+    }
+
+    /// The same JSON as text, made the first time it is asked for.
+    pub fn json_bytes(&self) -> &[u8] {
+        self.json
+            .get_or_init(|| serde_json::to_vec(&self.to_json()).unwrap_or_default())
     }
 }
 
@@ -58,6 +66,34 @@ impl App {
             }
         }
         Ok(self.store.put_group(group, &actor.name).await?)
+    }
+
+    /// Keeps a group as the administrator typed it on the page: its code,
+    /// names and its programs' codes separated by commas or spaces. A bad
+    /// field is refused by its name. Whether anything changed.
+    pub async fn save_group(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name_zh: &str,
+        name_en: &str,
+        programs: &str,
+    ) -> Result<bool, AppError> {
+        actor.require_admin()?;
+        crate::error::plain_text(&[("name_zh", name_zh), ("name_en", name_en)])?;
+        let listed: Vec<String> = programs
+            .split(|c: char| matches!(c, ',' | '，' | ';' | '；' | '、') || c.is_whitespace())
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect();
+        let group = ProgramGroup::new(code, name_zh, name_en, &listed).map_err(|e| {
+            let field = match e {
+                DomainError::BadCode(ref bad) if bad == code.trim() => "code",
+                _ => "programs",
+            };
+            AppError::Field(field, e)
+        })?;
+        self.put_group(actor, &group).await
     }
 
     /// The year a group's reports open on: the latest its programs' reports
@@ -132,6 +168,7 @@ impl App {
         let report = Arc::new(GroupReport {
             yearbook,
             province_names,
+            json: Default::default(),
         });
         self.group_yearbooks.put(key, version, report.clone());
         Ok(report)

@@ -485,6 +485,16 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("group_programs", "成员帮扶协作", "Programs"),
     (
+        "group_define",
+        "定义或修改帮扶协作组",
+        "Define or change a group",
+    ),
+    (
+        "group_programs_help",
+        "填写成员帮扶协作的编号，用逗号或空格分隔；同一编号的组再次保存时以新内容替换。可选：",
+        "The member programs' codes, separated by commas or spaces; saving a group of the same code again replaces it. To choose from: ",
+    ),
+    (
         "group_notes",
         "点击数字可看各帮扶协作的数字，再点击可看其记录。上年运行的帮扶协作都有上年数字时才列上年与增减（某协作上年数据只含在多年合计中则不列，以免以部分当全部）；已结束的帮扶协作计入累计，尚未开始的不计。",
         "Click a figure for each program's figure, and on for its records. The previous year and the change are shown when every program that ran then has a figure for it (one whose data of then lies only in a span of years leaves them out, rather than show a part as the whole); a program that has ended adds to the cumulative figures, one not yet begun adds nothing.",

@@ -198,7 +198,10 @@ fn routes(state: AppState, site: &Site) -> Router {
         .route("/lang/{lang}", get(pages::signin::switch_language))
         .route("/", get(pages::dashboard::page))
         .route("/yearbook", get(pages::yearbook::page))
-        .route("/groups", get(pages::groups::list))
+        .route(
+            "/groups",
+            get(pages::groups::list).post(pages::groups::save),
+        )
         .route("/groups/{code}", get(pages::groups::page))
         .route("/groups/{code}/yearbook.xlsx", get(pages::groups::xlsx))
         .route("/yearbook.xlsx", get(pages::files::yearbook_xlsx))

@@ -1090,6 +1090,65 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
     assert!(page.contains("福建省 350000") && page.contains("宁夏回族自治区 640000"));
     let (status, _, _) = b.get("/groups/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The administrator defines a group on the page; a program that is not
+    // there is refused by name and nothing is kept.
+    assert!(list.contains("id=\"group-form\""));
+    let csrf = b.csrf().await;
+    let (status, _, to) = b
+        .post(
+            "/groups",
+            &[
+                ("csrf", &csrf),
+                ("code", "east"),
+                ("name_zh", "东部"),
+                ("name_en", "East"),
+                ("programs", "zj-sc，no-such"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, refused, _) = b.get(to.as_deref().unwrap()).await;
+    assert!(refused.contains("id=\"group-error\"") && refused.contains("no-such"));
+    let (status, _, to) = b
+        .post(
+            "/groups",
+            &[
+                ("csrf", &csrf),
+                ("code", "east"),
+                ("name_zh", "东部"),
+                ("name_en", "East"),
+                ("programs", "zj-sc, fj-nx"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(to.as_deref(), Some("/groups/east"));
+    let east = server.app.group(&operator, "east").await.unwrap();
+    assert_eq!(east.programs, ["zj-sc", "fj-nx"]);
+    // Only the administrator: a viewer sees no form and is refused.
+    server
+        .app
+        .add_user(
+            &operator,
+            "looker",
+            "Looker",
+            "looker password",
+            &Role::Viewer,
+        )
+        .await
+        .unwrap();
+    let mut v = Browser::new(&server);
+    v.sign_in("looker", "looker password").await;
+    let (_, seen, _) = v.get("/groups").await;
+    assert!(!seen.contains("id=\"group-form\"") && seen.contains("href=\"/groups/east\""));
+    let csrf = v.csrf().await;
+    let (status, _, _) = v
+        .post(
+            "/groups",
+            &[("csrf", &csrf), ("code", "mine"), ("programs", "zj-sc")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let r = server
         .client
         .get(format!(
@@ -1112,7 +1171,8 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
             .send()
     };
     let groups: Value = get("/groups".into()).await.unwrap().json().await.unwrap();
-    assert_eq!(groups[0]["programs"], serde_json::json!(["zj-sc", "fj-nx"]));
+    assert_eq!(groups[1]["code"], "national", "by code, after east");
+    assert_eq!(groups[1]["programs"], serde_json::json!(["zj-sc", "fj-nx"]));
     let yb: Value = get("/groups/national/yearbook/2009".into())
         .await
         .unwrap()

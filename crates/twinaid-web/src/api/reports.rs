@@ -235,12 +235,17 @@ pub async fn group_yearbook(
     State(state): State<AppState>,
     c: Caller,
     Path(p): Path<GroupYearPath>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let report = state
         .app
         .group_yearbook(&c.actor, &p.group, p.year.0)
         .await?;
-    Ok(Json(report.to_json()))
+    // Written once per kept report: a national one has thousands of splits.
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        report.json_bytes().to_vec(),
+    )
+        .into_response())
 }
 
 /// One indicator by county and year.

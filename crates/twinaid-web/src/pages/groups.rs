@@ -22,16 +22,28 @@ pub struct GroupQuery {
     year: Option<i32>,
 }
 
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "groups.html")]
 struct GroupsPage {
     page: Page,
     /// Code, name, members as "name code".
     groups: Vec<(String, String, String)>,
+    /// The programs a group may hold: code and name, for the form.
+    programs: Vec<(String, String)>,
+    error: String,
 }
 
-/// The list of groups.
-pub async fn list(State(state): State<AppState>, user: SignedIn) -> Result<Response, WebError> {
+/// The list of groups, and for the administrator the form that defines one.
+pub async fn list(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, WebError> {
     let lang = user.lang;
     let groups = state.app.groups(&user.actor).await?;
     let programs = state.app.programs(&user.actor).await?;
@@ -60,8 +72,57 @@ pub async fn list(State(state): State<AppState>, user: SignedIn) -> Result<Respo
                 )
             })
             .collect(),
+        programs: programs
+            .iter()
+            .map(|p| {
+                (
+                    p.code.clone(),
+                    lang.pick(&p.name_zh, &p.name_en).to_string(),
+                )
+            })
+            .collect(),
+        error: q.error.unwrap_or_default(),
     };
     Ok(render(&page, lang))
+}
+
+#[derive(Deserialize)]
+pub struct GroupForm {
+    csrf: Option<String>,
+    code: String,
+    #[serde(default)]
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    programs: String,
+}
+
+/// Keeps a group as the form gives it (the administrator's); then its page.
+pub async fn save(
+    State(state): State<AppState>,
+    user: SignedIn,
+    axum::Form(form): axum::Form<GroupForm>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.csrf.as_ref())?;
+    let result = state
+        .app
+        .save_group(
+            &user.actor,
+            &form.code,
+            &form.name_zh,
+            &form.name_en,
+            &form.programs,
+        )
+        .await;
+    match result {
+        Ok(_) => super::back_to(
+            &format!("/groups/{}", url_encode(form.code.trim())),
+            Ok(()),
+            user.lang,
+        ),
+        Err(e) => super::back_to("/groups", Err(e), user.lang),
+    }
 }
 
 /// A table of figures: its column headers, and rows of an anchor, a label and cells.
