@@ -1008,6 +1008,31 @@ fn a_group_folder_loads_its_programs_and_its_yearbook_adds_them_up_with_formulas
             ],
         );
         assert!(std::fs::metadata(&xlsx).unwrap().len() > 1000);
+        // The Word yearbook of the group's sums, by the group.
+        let docx = dir.path().join("national.docx");
+        ok(
+            db,
+            &[
+                "--lang",
+                "en",
+                "report",
+                "yearbook",
+                "--group",
+                "national",
+                "--year",
+                "2009",
+                "--format",
+                "docx",
+                "-o",
+                docx.to_str().unwrap(),
+            ],
+        );
+        let text = docx_text(&docx);
+        assert!(
+            text.contains("East-West cooperation")
+                && text.contains("Aid funds of 37,200,000 yuan were provided"),
+            "{text}"
+        );
 
         // Refusals that name what to do.
         let out = twinaid(
