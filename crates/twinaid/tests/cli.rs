@@ -655,8 +655,23 @@ fn backup_restore_and_a_move_to_postgresql_and_back_keep_the_yearbook_counts_and
     let dir = tempfile::tempdir().unwrap();
     let db = &databases()[0];
     ok(&db.url, &["demo"]);
+    // A group travels with its programs.
+    let group = dir.path().join("group");
+    write_folder(
+        &group,
+        &[(
+            "group.toml",
+            "code = \"all\"\nname_zh = \"全部\"\nprograms = [\"zj-sc\"]\n",
+        )],
+    );
+    ok(&db.url, &["load", group.to_str().unwrap()]);
     let same = |a: &str, b: &str| {
         assert_eq!(yearbook(a, 2009), yearbook(b, 2009), "yearbook");
+        assert_eq!(
+            ok(a, &["groups", "--format", "json"]),
+            ok(b, &["groups", "--format", "json"]),
+            "groups"
+        );
         assert_eq!(
             ok(a, &["audit", "--limit", "1000000"]),
             ok(b, &["audit", "--limit", "1000000"]),
