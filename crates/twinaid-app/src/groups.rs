@@ -33,6 +33,11 @@ impl GroupReport {
     }
 }
 
+/// A kept group yearbook's key: the group, the year and each member with
+/// the data version its figures were read at (so a member that leaves, or
+/// any write to one, makes it another key).
+pub(crate) type GroupKey = (String, i32, Vec<(String, i64)>);
+
 fn unknown_group(code: &str) -> AppError {
     AppError::NotFound(DomainError::UnknownGroup(code.to_string()))
 }
@@ -109,7 +114,7 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
-        latest.ok_or_else(|| unknown_group(code))
+        latest.ok_or_else(|| AppError::BadRequest(DomainError::EmptyGroup(code.to_string())))
     }
 
     /// The group's yearbook of a year: its programs' yearbooks (each kept
@@ -123,14 +128,27 @@ impl App {
         year: i32,
     ) -> Result<Arc<GroupReport>, AppError> {
         actor.require_reader()?;
+        // The versions are read before the group and the members' data, as
+        // for any kept result: a change made meanwhile is made again next time.
+        let (versions, shared) = self.store.data_versions().await?;
         let group = self
             .store
             .group(code)
             .await?
             .ok_or_else(|| unknown_group(code))?;
-        // Read before the members' data, as for any kept result.
-        let version = self.store.group_version(&group.programs).await?;
-        let key = (code.to_string(), year);
+        if group.programs.is_empty() {
+            // Every member has been removed since the group was made.
+            return Err(AppError::BadRequest(DomainError::EmptyGroup(
+                code.to_string(),
+            )));
+        }
+        let members = group
+            .programs
+            .iter()
+            .map(|p| (p.clone(), versions.get(p).copied().unwrap_or(0)))
+            .collect();
+        let key = (code.to_string(), year, members);
+        let version = (0, shared);
         if let Some(kept) = self.group_yearbooks.get(&key, version) {
             return Ok(kept);
         }
@@ -163,7 +181,7 @@ impl App {
             .collect();
         let yearbook = combine(&group, &definitions, &members, year);
         let province_names = self
-            .names_in_year(yearbook.province_codes(), year, Some(version.1))
+            .names_in_year(yearbook.province_codes(), year, Some(shared))
             .await?;
         let report = Arc::new(GroupReport {
             yearbook,

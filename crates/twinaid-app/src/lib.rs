@@ -63,8 +63,9 @@ pub struct App {
     /// Yearbooks by program and year, at the data version they were computed at.
     yearbooks: std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<Yearbook>>>,
     /// Group yearbooks by group and year, at their members' versions added up.
-    group_yearbooks:
-        std::sync::Arc<cache::VersionedCache<(String, i32), std::sync::Arc<groups::GroupReport>>>,
+    group_yearbooks: std::sync::Arc<
+        cache::VersionedCache<groups::GroupKey, std::sync::Arc<groups::GroupReport>>,
+    >,
     /// One computation at a time of each program's yearbook of a year: the
     /// requests that miss together after a write wait for the first and take
     /// what it made, rather than each making it again.
@@ -421,6 +422,7 @@ impl App {
                 program_code.to_string(),
             ))
         })?;
+        let in_span = program.check_year(year).is_ok();
         if !any_year {
             program.check_year(year).map_err(AppError::BadRequest)?;
         }
@@ -468,7 +470,9 @@ impl App {
             pending: &pending,
         });
         let yb = std::sync::Arc::new(yb);
-        if let Some(v) = version {
+        // Only a year of the program is kept: a program's own request for
+        // another year is refused, never answered from a group's.
+        if let (Some(v), true) = (version, in_span) {
             self.yearbooks.put(key, v, yb.clone());
         }
         Ok(yb)

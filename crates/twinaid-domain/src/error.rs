@@ -131,6 +131,8 @@ pub enum DomainError {
     UnknownGroup(String),
     #[error("program group {0} names no program")]
     EmptyGroup(String),
+    #[error("group.toml cannot be read: {0}")]
+    BadGroupFile(String),
     #[error("program {0} exists already")]
     ProgramExists(String),
     #[error("invalid indicator definition: {0}")]
@@ -492,10 +494,16 @@ impl DomainError {
                 "program {p} exists already: synthetic data is generated only into a database without it; use another database (--database-url)"
             ),
             (UnknownGroup(g), Lang::Zh) => format!(
-                "帮扶协作组 {g} 不存在，请先载入含 group.toml 的文件夹（twinaid load），twinaid groups 列出已有的组"
+                "帮扶协作组 {g} 不存在：“帮扶协作组”页面（或 twinaid groups）列出已有的组；新组由管理员在该页面定义，或载入含 group.toml 的文件夹（twinaid load）"
             ),
             (UnknownGroup(g), Lang::En) => format!(
-                "program group {g} does not exist; load a folder with its group.toml first (twinaid load); twinaid groups lists those there are"
+                "program group {g} does not exist: the Program groups page (or twinaid groups) lists those there are; the administrator defines a new one on that page or loads a folder with its group.toml (twinaid load)"
+            ),
+            (BadGroupFile(why), Lang::Zh) => format!(
+                "group.toml 无法读取：{why}；格式见 docs/data-format.md（帮扶协作组）"
+            ),
+            (BadGroupFile(why), Lang::En) => format!(
+                "group.toml cannot be read: {why}; see docs/data-format.md (Program groups)"
             ),
             (EmptyGroup(g), Lang::Zh) => format!(
                 "帮扶协作组 {g} 未列出任何帮扶协作，请在 group.toml 的 programs 中写明成员编号，如 programs = [\"zj-sc\"]"

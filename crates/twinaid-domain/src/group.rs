@@ -157,17 +157,18 @@ fn split_by(
             ..f.clone()
         })
         .collect();
-    let mut out: BTreeMap<String, BTreeMap<String, Split>> = keyed
-        .iter()
-        .map(|f| (f.definition.code.clone(), f.by_county.clone()))
-        .collect();
+    // Each formula joins the figures once computed: a later one may name it.
+    let mut keyed = keyed;
     for def in definitions {
         if let Some(formula) = formula_of(def) {
             let f = evaluate_formula(def, &formula, &keyed);
-            out.insert(def.code.clone(), f.by_county);
+            keyed.push(f);
         }
     }
-    out
+    keyed
+        .into_iter()
+        .map(|f| (f.definition.code, f.by_county))
+        .collect()
 }
 
 /// Adds the members' yearbooks (all of the same year, made with the same
@@ -185,8 +186,10 @@ pub fn combine(
         .collect();
     let mut region_names = BTreeMap::new();
     let mut by_program = Vec::new();
+    let mut any_ran_before = false;
     for (program, yb) in members {
         let ran_before = program.check_year(year - 1).is_ok();
+        any_ran_before |= ran_before;
         for f in summed.iter_mut() {
             if let Some(theirs) = yb.indicator(&f.definition.code) {
                 add_figures(f, theirs, ran_before);
@@ -203,6 +206,12 @@ pub fn combine(
                 .map(|r| province_of(r.as_str())),
             indicators: yb.indicators.clone(),
         });
+    }
+    if !any_ran_before {
+        // No program ran the year before: no previous year, as for a program's first.
+        for f in &mut summed {
+            f.previous_year = None;
+        }
     }
     let by_helped_province = split_by(definitions, &summed, |f| {
         let mut out: BTreeMap<String, Split> = BTreeMap::new();
@@ -234,7 +243,8 @@ pub fn combine(
     let mut indicators = summed.clone();
     for def in definitions {
         if let Some(formula) = formula_of(def) {
-            indicators.push(evaluate_formula(def, &formula, &summed));
+            let f = evaluate_formula(def, &formula, &indicators);
+            indicators.push(f);
         }
     }
     let order: Vec<&str> = definitions.iter().map(|d| d.code.as_str()).collect();
@@ -370,6 +380,10 @@ mod tests {
         let mut per_head = defs[0].clone();
         per_head.code = "aid_per_head".into();
         per_head.rule = Rule::Formula("aid_funds / beneficiaries".into());
+        defs.push(per_head.clone());
+        // A formula over a formula.
+        per_head.code = "aid_per_head_doubled".into();
+        per_head.rule = Rule::Formula("aid_per_head * 2".into());
         defs.push(per_head);
         defs
     }
@@ -440,6 +454,15 @@ mod tests {
         // 4,000 yuan / 300 people, not 100 + 10.34.
         let per_head = g.yearbook.indicator("aid_per_head").unwrap();
         assert_eq!(per_head.year, 1_333);
+        // From the rounded figure, as a program's formula over a formula is.
+        assert_eq!(
+            g.yearbook.indicator("aid_per_head_doubled").unwrap().year,
+            2_666
+        );
+        assert_eq!(
+            g.by_helped_province["aid_per_head_doubled"]["640000"].year,
+            2_068
+        );
         assert_eq!(
             g.by_helped_province["aid_per_head"]["640000"].year, 1_034,
             "a province's formula from the province's sums"

@@ -49,12 +49,16 @@ fn program_code(folder: &Path) -> Option<String> {
 /// Reads `path/group.toml`; `None` when the folder has none. Its members
 /// are `programs`, or when it lists none, the programs of its subfolders.
 pub fn read_group(path: &Path) -> Result<Option<GroupFolder>, Vec<Problem>> {
+    if !path.is_dir() {
+        // Not a folder at all: the program folder's reader says so.
+        return Ok(None);
+    }
     let file = path.join("group.toml");
     let text = match std::fs::read(&file) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             vec![problem(
                 None,
-                DomainError::BadDefinition("group.toml is not UTF-8 text".into()),
+                DomainError::BadGroupFile("it is not UTF-8 text".into()),
             )]
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -72,7 +76,7 @@ pub fn read_group(path: &Path) -> Result<Option<GroupFolder>, Vec<Problem>> {
         )]
     })?;
     let mut program_folders: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| vec![problem(None, DomainError::BadDefinition(e.to_string()))])?
+        .map_err(|e| vec![problem(None, DomainError::BadGroupFile(e.to_string()))])?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.join("program.toml").is_file())
         .collect();

@@ -45,13 +45,14 @@ impl Store {
     /// transaction with its audit event; whether anything changed. The
     /// members must be programs of the installation.
     pub async fn put_group(&self, group: &ProgramGroup, actor: &str) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        // What all programs share: every kept group report is made again.
-        audit::lock_version(&mut tx, "").await?;
+        // Read before the write's connection is taken: the pool may have only one.
         let before = self.group(&group.code).await?;
         if before.as_ref() == Some(group) {
             return Ok(false);
         }
+        let mut tx = self.begin_write().await?;
+        // What all programs share: every kept group report is made again.
+        audit::lock_version(&mut tx, "").await?;
         sqlx::query(
             "INSERT INTO program_group (code, name_zh, name_en) VALUES ($1, $2, $3) \
              ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en",
@@ -96,23 +97,25 @@ impl Store {
         Ok(true)
     }
 
-    /// The data versions of the given programs added up, and the shared
-    /// one: a group's figures are current while both hold, since every
-    /// version only ever rises.
-    pub async fn group_version(&self, programs: &[String]) -> Result<(i64, i64), StoreError> {
+    /// Every program's data version, and the shared one, in one read: a
+    /// group's figures are current while its members' and the shared
+    /// version all hold.
+    pub async fn data_versions(
+        &self,
+    ) -> Result<(std::collections::HashMap<String, i64>, i64), StoreError> {
         let rows = sqlx::query("SELECT program_code, version FROM data_version")
             .fetch_all(&self.pool)
             .await?;
-        let mut versions = (0, 0);
+        let (mut programs, mut shared) = (std::collections::HashMap::new(), 0);
         for r in rows {
             let code: String = r.try_get(0)?;
             let v: i64 = r.try_get(1)?;
             if code.is_empty() {
-                versions.1 = v;
-            } else if programs.contains(&code) {
-                versions.0 += v;
+                shared = v;
+            } else {
+                programs.insert(code, v);
             }
         }
-        Ok(versions)
+        Ok((programs, shared))
     }
 }

@@ -475,8 +475,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("groups", "帮扶协作组", "Program groups"),
     (
         "groups_intro",
-        "帮扶协作组把几个帮扶协作合起来报告（如一个帮扶省份的全部协作、全国东西部协作）：组的数字是各成员之和，比率等公式由合计重新计算。组由管理员用 twinaid load 载入含 group.toml 的文件夹来定义。",
-        "A program group reports several programs as one (a helping province's programs, the national East-West cooperation): its figures are its programs' added up, formulas such as ratios computed again from the sums. The administrator defines a group by loading a folder with a group.toml (twinaid load).",
+        "帮扶协作组把几个帮扶协作合起来报告（如一个帮扶省份的全部协作、全国东西部协作）：组的数字是各成员之和，比率等公式由合计重新计算。组由管理员在本页下方定义，或用 twinaid load 载入含 group.toml 的文件夹。",
+        "A program group reports several programs as one (a helping province's programs, the national East-West cooperation): its figures are its programs' added up, formulas such as ratios computed again from the sums. The administrator defines a group with the form below, or by loading a folder with a group.toml (twinaid load).",
     ),
     (
         "groups_none",
@@ -484,6 +484,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "No program group is defined yet.",
     ),
     ("group_programs", "成员帮扶协作", "Programs"),
+    ("name_in_chinese", "名称（中文）", "Name in Chinese"),
+    ("name_in_english", "名称（英文）", "Name in English"),
     (
         "group_define",
         "定义或修改帮扶协作组",

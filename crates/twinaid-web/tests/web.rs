@@ -1236,6 +1236,25 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
     );
     let r = get("/groups/nowhere/yearbook/2009".into()).await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // The group of 2007 holds fj-nx before it began; fj-nx's own 2007 is
+    // still refused, not answered from what the group made.
+    let r = get("/groups/national/yearbook/2007".into()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = get("/programs/fj-nx/yearbook/2007".into()).await.unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    // A member removed leaves the group, and the kept report with it.
+    server.app.delete_program(&operator, "fj-nx").await.unwrap();
+    let after: Value = get("/groups/national/yearbook/2009".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["indicators"]["aid_funds"]["year"],
+        Value::from(36_200_000)
+    );
+    assert_eq!(after["programs"], serde_json::json!(["zj-sc"]));
 }
 
 #[tokio::test]

@@ -1057,6 +1057,12 @@ pub(crate) async fn load(
     let bundle =
         read_program(source, &|code| units.get(code).copied()).map_err(AppError::Invalid)?;
     let summary = app.load(actor, &bundle).await?;
+    say_loaded(&source.describe(), &bundle.program_code, &summary, lang);
+    Ok(())
+}
+
+/// What a load wrote, on the terminal.
+fn say_loaded(folder: &str, program: &str, summary: &twinaid_app::LoadSummary, lang: Lang) {
     let (mut created, mut updated, mut unchanged) = (0, 0, 0);
     for (c, u, n) in summary.counts.values() {
         created += c;
@@ -1067,18 +1073,13 @@ pub(crate) async fn load(
         "{}",
         match lang {
             Lang::Zh => format!(
-                "已载入 {}（{}）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条",
-                source.describe(),
-                bundle.program_code
+                "已载入 {folder}（{program}）：新增 {created} 条，更新 {updated} 条，未变 {unchanged} 条"
             ),
             Lang::En => format!(
-                "loaded {} ({}): {created} created, {updated} updated, {unchanged} unchanged",
-                source.describe(),
-                bundle.program_code
+                "loaded {folder} ({program}): {created} created, {updated} updated, {unchanged} unchanged"
             ),
         }
     );
-    Ok(())
 }
 
 /// Loads a group folder: its programs' folders first (each checked as a
@@ -1089,28 +1090,42 @@ async fn load_group(
     folder: twinaid_exchange::group_folder::GroupFolder,
     lang: Lang,
 ) -> Result<(), AppError> {
-    // Every program folder is read before any is written: a bad cell in
-    // the last stops the load before the first is written.
+    // Every program folder is read, and every member found, before any is
+    // written: a bad cell in the last stops the load before the first is written.
     let units = app.indicator_units().await?;
     let mut problems = Vec::new();
+    let mut bundles = Vec::new();
     for path in &folder.program_folders {
         let source = FolderSource(path.clone());
-        if let Err(mut found) = read_program(&source, &|code| units.get(code).copied()) {
-            for p in &mut found {
-                if let Some(file) = p.location.file.as_mut() {
-                    *file = path.join(&*file).display().to_string();
+        match read_program(&source, &|code| units.get(code).copied()) {
+            Ok(bundle) => bundles.push((source, bundle)),
+            Err(mut found) => {
+                for p in &mut found {
+                    if let Some(file) = p.location.file.as_mut() {
+                        *file = path.join(&*file).display().to_string();
+                    }
                 }
+                problems.extend(found);
             }
-            problems.extend(found);
         }
     }
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }
-    for path in &folder.program_folders {
-        load(app, actor, &FolderSource(path.clone()), lang).await?;
-    }
+    let loaded = app.programs(actor).await?;
     let group = &folder.group;
+    if let Some(missing) = group.programs.iter().find(|code| {
+        !bundles.iter().any(|(_, b)| &b.program_code == *code)
+            && !loaded.iter().any(|p| &p.code == *code)
+    }) {
+        return Err(AppError::BadRequest(
+            twinaid_domain::DomainError::UnknownProgram(missing.clone()),
+        ));
+    }
+    for (source, bundle) in &bundles {
+        let summary = app.load(actor, bundle).await?;
+        say_loaded(&source.describe(), &bundle.program_code, &summary, lang);
+    }
     let changed = app.put_group(actor, group).await?;
     let members = group.programs.join(", ");
     eprintln!(

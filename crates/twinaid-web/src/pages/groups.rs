@@ -68,7 +68,7 @@ pub async fn list(
                         .iter()
                         .map(|p| name_of(p))
                         .collect::<Vec<_>>()
-                        .join("；"),
+                        .join(lang.pick("；", "; ")),
                 )
             })
             .collect(),
@@ -165,6 +165,16 @@ fn province_table(
             .collect(),
         rows: provinces
             .into_iter()
+            // Records of no region make a row only when they add to something.
+            .filter(|p| {
+                *p != UNALLOCATED
+                    || shown.iter().any(|f| {
+                        splits
+                            .get(&f.definition.code)
+                            .and_then(|m| m.get(*p))
+                            .is_some_and(|s| s.year != 0 || s.cumulative != 0)
+                    })
+            })
             .map(|p| {
                 let label = match names.get(p) {
                     Some((zh, en)) => format!("{} {p}", lang.pick(zh, en)),
@@ -250,7 +260,8 @@ pub async fn page(
             .iter()
             .map(|m| format!("{} {}", lang.pick(&m.name_zh, &m.name_en), m.program))
             .collect(),
-        rows: shown
+        rows: yb
+            .indicators
             .iter()
             .map(|f| {
                 let cells = g
