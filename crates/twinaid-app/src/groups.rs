@@ -63,12 +63,13 @@ impl App {
     /// loaded. Whether anything changed.
     pub async fn put_group(&self, actor: &Actor, group: &ProgramGroup) -> Result<bool, AppError> {
         actor.require_admin()?;
-        for program in &group.programs {
-            if self.store.program(program).await?.is_none() {
-                return Err(AppError::BadRequest(DomainError::UnknownProgram(
-                    program.clone(),
-                )));
-            }
+        // One read of the codes, however many members the group names.
+        let codes: std::collections::HashSet<String> =
+            self.store.program_codes().await?.into_iter().collect();
+        if let Some(missing) = group.programs.iter().find(|p| !codes.contains(*p)) {
+            return Err(AppError::BadRequest(DomainError::UnknownProgram(
+                missing.clone(),
+            )));
         }
         Ok(self.store.put_group(group, &actor.name).await?)
     }

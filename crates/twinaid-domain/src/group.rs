@@ -29,10 +29,12 @@ impl ProgramGroup {
         programs: &[String],
     ) -> Result<ProgramGroup, DomainError> {
         let code = crate::record::parse_code(code)?;
+        // Seen in a set: a list of 200,000 codes took minutes checked pairwise.
+        let mut seen = std::collections::HashSet::new();
         let mut members: Vec<String> = Vec::new();
         for p in programs {
             let p = crate::record::parse_code(p)?;
-            if !members.contains(&p) {
+            if seen.insert(p.clone()) {
                 members.push(p);
             }
         }

@@ -65,16 +65,12 @@ pub fn read_group(path: &Path) -> Result<Option<GroupFolder>, Vec<Problem>> {
         Err(e) => {
             return Err(vec![problem(
                 None,
-                DomainError::BadDefinition(e.to_string()),
+                DomainError::BadGroupFile(e.to_string()),
             )]);
         }
     };
-    let parsed: GroupToml = toml::from_str(&text).map_err(|e| {
-        vec![problem(
-            None,
-            DomainError::BadDefinition(e.message().into()),
-        )]
-    })?;
+    let parsed: GroupToml = toml::from_str(&text)
+        .map_err(|e| vec![problem(None, DomainError::BadGroupFile(e.message().into()))])?;
     let mut program_folders: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(|e| vec![problem(None, DomainError::BadGroupFile(e.to_string()))])?
         .filter_map(|entry| entry.ok().map(|e| e.path()))

@@ -1114,10 +1114,16 @@ async fn load_group(
     }
     let loaded = app.programs(actor).await?;
     let group = &folder.group;
-    if let Some(missing) = group.programs.iter().find(|code| {
-        !bundles.iter().any(|(_, b)| &b.program_code == *code)
-            && !loaded.iter().any(|p| &p.code == *code)
-    }) {
+    let known: std::collections::HashSet<&str> = bundles
+        .iter()
+        .map(|(_, b)| b.program_code.as_str())
+        .chain(loaded.iter().map(|p| p.code.as_str()))
+        .collect();
+    if let Some(missing) = group
+        .programs
+        .iter()
+        .find(|code| !known.contains(code.as_str()))
+    {
         return Err(AppError::BadRequest(
             twinaid_domain::DomainError::UnknownProgram(missing.clone()),
         ));
