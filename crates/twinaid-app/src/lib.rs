@@ -163,6 +163,12 @@ impl App {
         })
     }
 
+    /// The installation's additions to the record kinds (values added to
+    /// choice lists): what forms offer, imports and saves accept and lists name.
+    pub async fn catalog(&self) -> Result<twinaid_domain::catalog::Catalog, AppError> {
+        Ok(self.store.catalog().await?)
+    }
+
     /// The unit of each stored indicator, for reading values written in files.
     pub async fn indicator_units(&self) -> Result<BTreeMap<String, UnitOfMeasure>, AppError> {
         Ok(self
@@ -446,8 +452,14 @@ impl App {
                 self.store.pending(program_code, year, &definitions).await?
             })
         };
-        let (contributions, covered, pending) =
-            tokio::try_join!(contributions, self.covered(program_code, version), pending)?;
+        let programs = [program_code.to_string()];
+        let distinct = self.store.distinct_counts(&programs, year, &definitions);
+        let (contributions, covered, pending, distinct) = tokio::try_join!(
+            contributions,
+            self.covered(program_code, version),
+            pending,
+            async { Ok(distinct.await?) }
+        )?;
         // Borrowed while gathered: a national yearbook has 30,000 pieces over 600 counties.
         let mut codes: std::collections::HashSet<&str> =
             program.helped.iter().map(|h| h.region.as_str()).collect();
@@ -468,6 +480,7 @@ impl App {
             covered_years: &covered,
             region_names,
             pending: &pending,
+            distinct: &distinct,
         });
         let yb = std::sync::Arc::new(yb);
         // Only a year of the program is kept: a program's own request for

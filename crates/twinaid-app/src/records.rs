@@ -201,6 +201,9 @@ impl App {
                 .find(|p| RecordKind::parse(&p.kind) == Some(kind))
             {
                 Some(part) => {
+                    if let Measure::CountDistinct(field) = &part.measure {
+                        q.distinct = Some(field.clone());
+                    }
                     for f in part.filters {
                         if f.field == SOURCE_FIELD {
                             let kinds: Vec<String> = f
@@ -637,6 +640,7 @@ impl App {
                         .iter()
                         .find(|(f, _)| f == field)
                         .map_or(0, |(_, v)| *v),
+                    Measure::CountDistinct(_) => page.distinct.unwrap_or(0),
                 };
                 if standing == Standing::Counted || value != 0 {
                     out.push((part_kind, value));

@@ -43,6 +43,8 @@ pub struct ProgramBundle {
     /// The office's DAC sector → category rows (`sector_categories.csv`).
     pub sector_categories: Vec<Located<crate::sector::SectorCategory>>,
     pub indicators: Vec<Located<IndicatorDefinition>>,
+    /// Values added to built-in choice lists (`choices.csv`), installation-wide.
+    pub choices: Vec<Located<crate::catalog::AddedChoice>>,
     /// Problems found while reading the files (cells that do not parse); the
     /// items they stand in are left out above.
     pub problems: Vec<Problem>,
@@ -81,6 +83,8 @@ pub struct Stored {
     pub units: HashMap<String, Option<Side>>,
     pub records: HashMap<RecordKind, HashSet<String>>,
     pub indicators: HashSet<String>,
+    /// The installation's additions to the record kinds.
+    pub catalog: crate::catalog::Catalog,
 }
 
 struct Known<'a> {
@@ -122,6 +126,11 @@ fn at(location: &Location, column: &str, error: DomainError) -> Problem {
 }
 
 impl ProgramBundle {
+    /// The choice values the bundle adds.
+    pub fn catalog(&self) -> crate::catalog::Catalog {
+        crate::catalog::Catalog::new(self.choices.iter().map(|c| c.item.clone()))
+    }
+
     /// Every stored thing the bundle's check may ask about.
     pub fn mentions(&self) -> Mentions {
         use crate::record::{FieldType, FieldValue};
@@ -289,8 +298,12 @@ impl ProgramBundle {
             .chain(&stored.indicators)
             .cloned()
             .collect();
+        let catalog = stored.catalog.with(&self.catalog());
         for i in &self.indicators {
-            if let Err(e) = i.item.validate(&|c| all_indicators.contains(c)) {
+            if let Err(e) = i
+                .item
+                .validate_in(&|c| all_indicators.contains(c), &catalog)
+            {
                 problems.push(at(&i.location, "definition", e));
             }
         }

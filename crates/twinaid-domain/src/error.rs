@@ -137,6 +137,12 @@ pub enum DomainError {
     ProgramExists(String),
     #[error("invalid indicator definition: {0}")]
     BadDefinition(String),
+    /// A `choices.csv` row naming something other than `kind.field` of a choice field.
+    #[error("{0} is not a field with a list of values")]
+    NotAChoiceField(String),
+    /// An added choice value whose code or name a built-in value has.
+    #[error("{value} is already a value of {field}")]
+    ChoiceTaken { field: String, value: String },
     #[error("unit {unit} is not on the {side} side of program {program}")]
     WrongSide {
         unit: String,
@@ -839,6 +845,18 @@ impl DomainError {
             ),
             (NotAProgramFolder(p), Lang::En) => format!(
                 "{p} is not a program folder: it has no program.toml (nor a group's group.toml); check the path (format: docs/data-format.md)"
+            ),
+            (NotAChoiceField(f), Lang::Zh) => format!(
+                "“{f}”不是有可选值的字段，请写成“记录类型.字段”，如 project.category、training.kind"
+            ),
+            (NotAChoiceField(f), Lang::En) => format!(
+                "\"{f}\" is not a field with a list of values; write kind.field, e.g. project.category or training.kind"
+            ),
+            (ChoiceTaken { field, value }, Lang::Zh) => format!(
+                "“{value}”已是 {field} 的内置可选值，请换一个编号和名称，或直接使用内置值"
+            ),
+            (ChoiceTaken { field, value }, Lang::En) => format!(
+                "\"{value}\" is already a built-in value of {field}; choose another code and name, or use the built-in value"
             ),
             (BadDefinition(d), Lang::Zh) => format!("指标定义无效：{d}"),
             (BadDefinition(d), Lang::En) => format!("invalid indicator definition: {d}"),

@@ -6,7 +6,9 @@
 use crate::error::DomainError;
 use crate::indicator::{Formula, IndicatorDefinition, Rule};
 use crate::quantity::Amount;
-use crate::yearbook::{IndicatorFigures, Split, UNALLOCATED, Yearbook, evaluate_formula};
+use crate::yearbook::{
+    DistinctCounts, IndicatorFigures, Split, Tally, UNALLOCATED, Yearbook, evaluate_formula,
+};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -132,6 +134,7 @@ fn empty(def: &IndicatorDefinition) -> IndicatorFigures {
         by_source: BTreeMap::new(),
         pending: 0,
         pending_by_county: BTreeMap::new(),
+        distinct: None,
     }
 }
 
@@ -173,13 +176,44 @@ fn split_by(
         .collect()
 }
 
+/// A group's distinct counts, counted across its programs' records: an
+/// enterprise that signed with two programs is one enterprise of the group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupDistinct {
+    /// By indicator code: across every program of the group.
+    pub group: BTreeMap<String, DistinctCounts>,
+    /// By indicator code, then helping province (or [`UNALLOCATED`]):
+    /// across the programs of that province.
+    pub by_helping_province: BTreeMap<String, BTreeMap<String, Tally>>,
+}
+
+/// Puts a group's distinct counts in place of its programs' own, which
+/// added up would count a value shared by two programs twice.
+fn replace_distinct(
+    f: &mut IndicatorFigures,
+    members: &[(&crate::program::Program, &Yearbook)],
+    d: &DistinctCounts,
+) {
+    for (_, yb) in members {
+        if let Some(theirs) = yb
+            .indicator(&f.definition.code)
+            .and_then(|t| t.distinct.as_ref())
+        {
+            theirs.apply_to(f, -1);
+        }
+    }
+    d.apply_to(f, 1);
+    f.distinct = Some(d.clone());
+}
+
 /// Adds the members' yearbooks (all of the same year, made with the same
-/// `definitions`) into the group's.
+/// `definitions`) into the group's; distinct counts are the group's own.
 pub fn combine(
     group: &ProgramGroup,
     definitions: &[IndicatorDefinition],
     members: &[(&crate::program::Program, &Yearbook)],
     year: i32,
+    distinct: &GroupDistinct,
 ) -> GroupYearbook {
     let mut summed: Vec<IndicatorFigures> = definitions
         .iter()
@@ -215,11 +249,34 @@ pub fn combine(
             f.previous_year = None;
         }
     }
+    for f in &mut summed {
+        if let Some(d) = distinct.group.get(&f.definition.code) {
+            replace_distinct(f, members, d);
+        }
+    }
     let by_helped_province = split_by(definitions, &summed, |f| {
         let mut out: BTreeMap<String, Split> = BTreeMap::new();
+        // A distinct count's records are counted by province; what the
+        // counties add besides (aggregate values) is added to it.
+        let own = f.distinct.as_ref();
         for (county, s) in &f.by_county {
-            add_split(out.entry(province_of(county)).or_default(), *s);
+            let mut s = *s;
+            if let Some(t) = own.and_then(|d| d.by_county.get(county)) {
+                s.year -= t.year;
+                s.cumulative -= t.cumulative;
+            }
+            add_split(out.entry(province_of(county)).or_default(), s);
         }
+        for (province, t) in own.map(|d| &d.by_province).into_iter().flatten() {
+            add_split(
+                out.entry(province.clone()).or_default(),
+                Split {
+                    year: t.year,
+                    cumulative: t.cumulative,
+                },
+            );
+        }
+        out.retain(|_, s| *s != Split::default());
         out
     });
     let by_helping_province = split_by(definitions, &summed, |f| {
@@ -232,11 +289,23 @@ pub fn combine(
                 .helping_province
                 .clone()
                 .unwrap_or_else(|| UNALLOCATED.to_string());
+            // A distinct count gives the province's records counted across its programs.
+            let own = theirs.distinct.clone().unwrap_or_default().total;
             add_split(
                 out.entry(key).or_default(),
                 Split {
-                    year: theirs.year,
-                    cumulative: theirs.cumulative,
+                    year: theirs.year - own.year,
+                    cumulative: theirs.cumulative - own.cumulative,
+                },
+            );
+        }
+        let provinces = distinct.by_helping_province.get(&f.definition.code);
+        for (province, t) in provinces.into_iter().flatten() {
+            add_split(
+                out.entry(province.clone()).or_default(),
+                Split {
+                    year: t.year,
+                    cumulative: t.cumulative,
                 },
             );
         }
@@ -413,6 +482,7 @@ mod tests {
             covered_years: &covered,
             region_names: BTreeMap::new(),
             pending: &[],
+            distinct: &BTreeMap::new(),
         })
     }
 
@@ -448,7 +518,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(group.programs, ["zj-sc", "fj-nx"]);
-        let g = combine(&group, &definitions(), &[(&zj, &a), (&fj, &b)], 2010);
+        let g = combine(
+            &group,
+            &definitions(),
+            &[(&zj, &a), (&fj, &b)],
+            2010,
+            &GroupDistinct::default(),
+        );
         let aid = g.yearbook.indicator("aid_funds").unwrap();
         assert_eq!(aid.year, 400_000);
         assert_eq!(aid.cumulative, 450_000);
@@ -494,6 +570,86 @@ mod tests {
     }
 
     #[test]
+    fn a_distinct_count_is_the_groups_own_not_its_programs_added() {
+        let mut enterprises = definitions()[1].clone();
+        enterprises.code = "enterprises".into();
+        enterprises.rule = Rule::Records {
+            kind: "cooperation_agreement".into(),
+            measure: crate::indicator::Measure::CountDistinct("enterprise".into()),
+            filters: Vec::new(),
+        };
+        let defs = vec![enterprises];
+        let tally = |year, previous_year, cumulative| Tally {
+            year,
+            previous_year,
+            cumulative,
+        };
+        // Each program counted 3 enterprises in 2010, 2 of them in one county.
+        let own = |county: &str| DistinctCounts {
+            total: tally(3, 1, 4),
+            by_county: BTreeMap::from([(county.to_string(), tally(2, 1, 3))]),
+            by_source: BTreeMap::from([("cities".to_string(), tally(3, 1, 4))]),
+            by_province: BTreeMap::from([(province_of(county), tally(3, 1, 4))]),
+        };
+        let zj = Program::new("zj-sc", "浙川", "ZJ-SC", 2009, None).unwrap();
+        let mut fj = Program::new("fj-nx", "闽宁", "FJ-NX", 2009, None).unwrap();
+        fj.helping_region = Some(RegionCode::parse("350000").unwrap());
+        let made = |program: &Program, county: &str| {
+            let covered = BTreeSet::from([2009, 2010]);
+            let distinct = BTreeMap::from([("enterprises".to_string(), own(county))]);
+            assemble(YearbookInput {
+                program,
+                year: 2010,
+                definitions: &defs,
+                contributions: &[],
+                covered_years: &covered,
+                region_names: BTreeMap::new(),
+                pending: &[],
+                distinct: &distinct,
+            })
+        };
+        let (a, b) = (made(&zj, "510822"), made(&fj, "640323"));
+        assert_eq!(a.indicator("enterprises").unwrap().year, 3);
+        // One enterprise signed with both programs: 5 in the group, not 6.
+        let across = DistinctCounts {
+            total: tally(5, 2, 7),
+            by_county: BTreeMap::from([
+                ("510822".to_string(), tally(2, 1, 3)),
+                ("640323".to_string(), tally(2, 1, 3)),
+            ]),
+            by_source: BTreeMap::from([("cities".to_string(), tally(5, 2, 7))]),
+            by_province: BTreeMap::from([
+                ("510000".to_string(), tally(3, 1, 4)),
+                ("640000".to_string(), tally(3, 1, 4)),
+            ]),
+        };
+        let distinct = GroupDistinct {
+            group: BTreeMap::from([("enterprises".to_string(), across)]),
+            by_helping_province: BTreeMap::from([(
+                "enterprises".to_string(),
+                BTreeMap::from([
+                    (UNALLOCATED.to_string(), tally(3, 1, 4)),
+                    ("350000".to_string(), tally(3, 1, 4)),
+                ]),
+            )]),
+        };
+        let group = ProgramGroup::new("g", "组", "G", &["zj-sc".into(), "fj-nx".into()]).unwrap();
+        let g = combine(&group, &defs, &[(&zj, &a), (&fj, &b)], 2010, &distinct);
+        let f = g.yearbook.indicator("enterprises").unwrap();
+        assert_eq!((f.year, f.previous_year, f.cumulative), (5, Some(2), 7));
+        assert_eq!(f.change(), Some(3));
+        assert_eq!(f.from_records.year, 5);
+        assert_eq!(f.by_source["cities"].year, 5);
+        assert_eq!(f.by_county["510822"].cumulative, 3);
+        assert_eq!(g.by_helped_province["enterprises"]["640000"].year, 3);
+        assert_eq!(g.by_helping_province["enterprises"]["350000"].year, 3);
+        assert_eq!(
+            g.by_program[1].indicators[0].year, 3,
+            "a program keeps its own"
+        );
+    }
+
+    #[test]
     fn a_program_that_ran_without_a_figure_of_the_previous_year_leaves_it_unknown() {
         let zj = Program::new("zj-sc", "浙川", "ZJ-SC", 1996, None).unwrap();
         let fj = Program::new("fj-nx", "闽宁", "FJ-NX", 2008, None).unwrap();
@@ -514,7 +670,13 @@ mod tests {
             &["zj-sc".into(), "fj-nx".into()],
         )
         .unwrap();
-        let g = combine(&group, &definitions(), &[(&zj, &a), (&fj, &b)], 2010);
+        let g = combine(
+            &group,
+            &definitions(),
+            &[(&zj, &a), (&fj, &b)],
+            2010,
+            &GroupDistinct::default(),
+        );
         let aid = g.yearbook.indicator("aid_funds").unwrap();
         assert_eq!(aid.year, 130_000);
         assert_eq!(aid.previous_year, None, "not fj-nx's 2009 alone");

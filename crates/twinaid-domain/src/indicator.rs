@@ -1,6 +1,7 @@
 //! Indicators: named figures with a definition, so a new figure is a new
 //! definition rather than new code.
 
+use crate::catalog::Catalog;
 use crate::error::DomainError;
 use crate::lang::Lang;
 use crate::quantity::UnitOfMeasure;
@@ -47,6 +48,44 @@ pub const EMPTY: &str = "";
 pub enum Measure {
     Count,
     Sum(String),
+    /// How many different values the field takes among the records (the
+    /// enterprises that signed agreements, say): exact wherever it is
+    /// shown, so never added up from smaller places.
+    CountDistinct(String),
+}
+
+impl Measure {
+    /// Reads `count`, `sum:FIELD` or `count_distinct:FIELD`.
+    pub fn parse(text: &str) -> Result<Measure, DomainError> {
+        let text = text.trim();
+        if text == "count" {
+            return Ok(Measure::Count);
+        }
+        let field = |prefix: &str| {
+            text.strip_prefix(prefix)
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(f) = field("sum:") {
+            Ok(Measure::Sum(f))
+        } else if let Some(f) = field("count_distinct:") {
+            Ok(Measure::CountDistinct(f))
+        } else {
+            Err(DomainError::BadDefinition(format!(
+                "measure {text:?}: write count, sum:FIELD or count_distinct:FIELD"
+            )))
+        }
+    }
+
+    /// The measure as an indicator file writes it.
+    pub fn code(&self) -> String {
+        match self {
+            Measure::Count => "count".to_string(),
+            Measure::Sum(f) => format!("sum:{f}"),
+            Measure::CountDistinct(f) => format!("count_distinct:{f}"),
+        }
+    }
 }
 
 /// Keep records whose field has one of the values; the field `source` means
@@ -92,6 +131,19 @@ impl IndicatorDefinition {
         }
     }
 
+    /// The field whose different values the indicator counts, if it is a
+    /// distinct count: such a figure is counted from the records of the
+    /// place and years it covers, never added up from smaller ones.
+    pub fn distinct_field(&self) -> Option<&str> {
+        match &self.rule {
+            Rule::Records {
+                measure: Measure::CountDistinct(field),
+                ..
+            } => Some(field),
+            _ => None,
+        }
+    }
+
     /// The record kind a record rule reads (the first, for a sum of parts).
     pub fn record_kind(&self) -> Option<RecordKind> {
         self.parts()
@@ -118,6 +170,16 @@ impl IndicatorDefinition {
 
     /// Checks the definition against the record specs and the other indicators.
     pub fn validate(&self, known: &dyn Fn(&str) -> bool) -> Result<(), DomainError> {
+        self.validate_in(known, &Catalog::default())
+    }
+
+    /// Checks the definition with the kinds' fields as an installation's
+    /// catalog gives them: a filter may name an added choice value.
+    pub fn validate_in(
+        &self,
+        known: &dyn Fn(&str) -> bool,
+        catalog: &Catalog,
+    ) -> Result<(), DomainError> {
         let bad = |why: String| Err(DomainError::BadDefinition(format!("{}: {why}", self.code)));
         crate::record::parse_code(&self.code)?;
         match &self.rule {
@@ -133,14 +195,22 @@ impl IndicatorDefinition {
                 Ok(())
             }
             Rule::Parts(parts) if parts.is_empty() => bad("no parts".to_string()),
-            Rule::Records { .. } | Rule::Parts(_) => {
-                self.parts().iter().try_for_each(|p| self.validate_part(p))
+            Rule::Parts(parts)
+                if parts
+                    .iter()
+                    .any(|p| matches!(p.measure, Measure::CountDistinct(_))) =>
+            {
+                bad("a distinct count cannot be one part of a sum".to_string())
             }
+            Rule::Records { .. } | Rule::Parts(_) => self
+                .parts()
+                .iter()
+                .try_for_each(|p| self.validate_part(p, catalog)),
         }
     }
 
     /// Checks one part of a record rule against the record specs.
-    fn validate_part(&self, part: &Part) -> Result<(), DomainError> {
+    fn validate_part(&self, part: &Part, catalog: &Catalog) -> Result<(), DomainError> {
         let bad = |why: String| Err(DomainError::BadDefinition(format!("{}: {why}", self.code)));
         let Some(kind) = RecordKind::parse(&part.kind) else {
             return bad(format!("unknown record kind {}", part.kind));
@@ -156,6 +226,16 @@ impl IndicatorDefinition {
             if spec.ty.scale() != Some(self.unit.scale()) {
                 return bad(format!("{field} is not measured in {}", self.unit.code()));
             }
+        } else if let Measure::CountDistinct(field) = &part.measure {
+            if kind.field(field).is_none() {
+                return bad(format!("{} has no field {field}", kind.code()));
+            }
+            if self.unit.scale() != 1 {
+                return bad("a count cannot be in yuan or km".to_string());
+            }
+            if self.stock {
+                return bad("a distinct count is a flow, not a stock".to_string());
+            }
         } else if self.unit.scale() != 1 {
             return bad("a count cannot be in yuan or km".to_string());
         }
@@ -170,7 +250,7 @@ impl IndicatorDefinition {
                 }
                 continue;
             }
-            let Some(spec) = kind.field(&filter.field) else {
+            let Some(spec) = catalog.field(kind, &filter.field) else {
                 return bad(format!("cannot filter on {}", filter.field));
             };
             // The empty value keeps records whose field is empty; choices also take their codes.
@@ -632,6 +712,44 @@ mod tests {
         assert!(d.validate(&|_| true).is_err());
         d.rule = Rule::Formula("aid_funds +".into());
         assert!(d.validate(&|_| true).is_err());
+    }
+
+    #[test]
+    fn distinct_counts_read_and_are_checked() {
+        assert_eq!(
+            Measure::parse(" count_distinct: enterprise ").unwrap(),
+            Measure::CountDistinct("enterprise".into())
+        );
+        assert_eq!(Measure::parse("sum:amount").unwrap().code(), "sum:amount");
+        for bad in ["count_distinct:", "distinct:enterprise", "max:value"] {
+            assert!(Measure::parse(bad).is_err(), "{bad}");
+        }
+        let mut d = built_in().remove(0);
+        d.unit = UnitOfMeasure::Count;
+        let distinct = |field: &str| Measure::CountDistinct(field.into());
+        d.rule = records(
+            RecordKind::CooperationAgreement,
+            distinct("enterprise"),
+            &[],
+        );
+        d.validate(&|_| true).unwrap();
+        assert_eq!(d.distinct_field(), Some("enterprise"));
+        d.rule = records(RecordKind::CooperationAgreement, distinct("boss"), &[]);
+        assert!(d.validate(&|_| true).is_err(), "no such field");
+        d.unit = UnitOfMeasure::Yuan;
+        d.rule = records(
+            RecordKind::CooperationAgreement,
+            distinct("enterprise"),
+            &[],
+        );
+        assert!(d.validate(&|_| true).is_err(), "a count in yuan");
+        d.unit = UnitOfMeasure::Count;
+        d.rule = Rule::Parts(vec![Part {
+            kind: "cooperation_agreement".into(),
+            measure: distinct("enterprise"),
+            filters: Vec::new(),
+        }]);
+        assert!(d.validate(&|_| true).is_err(), "distinct counts do not add");
     }
 
     #[test]

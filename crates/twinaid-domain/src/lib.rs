@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod assessment;
 pub mod audit_chain;
 pub mod bundle;
+pub mod catalog;
 pub mod crossexam;
 pub mod currency;
 pub mod error;

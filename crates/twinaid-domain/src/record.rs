@@ -888,9 +888,20 @@ impl Record {
         kind: RecordKind,
         cell: impl Fn(&str) -> Option<&'a str>,
     ) -> Result<Record, Vec<(&'static str, DomainError)>> {
+        Record::parse_in(kind, &kind.fields(), cell)
+    }
+
+    /// Reads a record with the kind's fields as an installation's catalog
+    /// gives them ([`crate::catalog::Catalog::fields`]: its added choice
+    /// values accepted).
+    pub fn parse_in<'a>(
+        kind: RecordKind,
+        fields: &[FieldSpec],
+        cell: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<Record, Vec<(&'static str, DomainError)>> {
         let mut values = Vec::new();
         let mut errors = Vec::new();
-        for spec in kind.fields() {
+        for spec in fields {
             match spec.parse(cell(spec.name)) {
                 Ok(v) => values.push(v),
                 Err(e) => {

@@ -67,6 +67,57 @@ pub struct IndicatorFigures {
     pub pending: i64,
     /// The pending share by county, keyed as `by_county`.
     pub pending_by_county: BTreeMap<String, i64>,
+    /// For a distinct count, what the records gave (the figures above
+    /// hold it, aggregate values added): a group takes it out and puts
+    /// in the count across its programs.
+    pub distinct: Option<DistinctCounts>,
+}
+
+/// A distinct count's year, previous year and cumulative value, each
+/// counted from the records of its years, not added up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub year: i64,
+    pub previous_year: i64,
+    pub cumulative: i64,
+}
+
+/// A distinct count taken from records: overall, and by helped county,
+/// fund source and helped province, each counted over its own records
+/// (an enterprise working in two counties is one in the total).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DistinctCounts {
+    pub total: Tally,
+    /// Keyed as [`IndicatorFigures::by_county`].
+    pub by_county: BTreeMap<String, Tally>,
+    /// Keyed as [`IndicatorFigures::by_source`].
+    pub by_source: BTreeMap<String, Tally>,
+    /// Keyed by province code (`510000`), or [`UNALLOCATED`].
+    pub by_province: BTreeMap<String, Tally>,
+}
+
+impl DistinctCounts {
+    /// Adds (`sign` 1) or takes out (`sign` -1) these counts from figures.
+    pub fn apply_to(&self, f: &mut IndicatorFigures, sign: i64) {
+        let t = self.total;
+        f.year += sign * t.year;
+        f.cumulative += sign * t.cumulative;
+        if let Some(p) = f.previous_year.as_mut() {
+            *p += sign * t.previous_year;
+        }
+        f.from_records.add(sign * t.year, sign * t.cumulative);
+        for (into, from) in [
+            (&mut f.by_county, &self.by_county),
+            (&mut f.by_source, &self.by_source),
+        ] {
+            for (k, t) in from {
+                into.entry(k.clone())
+                    .or_default()
+                    .add(sign * t.year, sign * t.cumulative);
+            }
+            into.retain(|_, s| *s != Split::default());
+        }
+    }
 }
 
 impl IndicatorFigures {
@@ -111,6 +162,8 @@ pub struct YearbookInput<'a> {
     pub region_names: BTreeMap<String, (String, String)>,
     /// The year's pending share: (indicator, county or "", value).
     pub pending: &'a [(String, String, i64)],
+    /// Distinct counts from records, by indicator code.
+    pub distinct: &'a BTreeMap<String, DistinctCounts>,
 }
 
 /// The county a region lies in (its first six digits), or [`UNALLOCATED`];
@@ -174,6 +227,7 @@ fn fold(
         by_source: BTreeMap::new(),
         pending: 0,
         pending_by_county: BTreeMap::new(),
+        distinct: None,
     };
     // Summed under borrowed keys and ordered once at the end: a national
     // indicator folds tens of thousands of pieces into 600 counties.
@@ -263,6 +317,7 @@ pub(crate) fn evaluate_formula(
         by_source: by(&|f| &f.by_source),
         pending: 0,
         pending_by_county: BTreeMap::new(),
+        distinct: None,
     }
 }
 
@@ -282,7 +337,12 @@ pub fn assemble(input: YearbookInput<'_>) -> Yearbook {
         .filter(|d| !matches!(d.rule, Rule::Formula(_)))
     {
         let mine = by_indicator.remove(def.code.as_str()).unwrap_or_default();
-        figures.push(fold(def, &mine, input.year, input.covered_years));
+        let mut f = fold(def, &mine, input.year, input.covered_years);
+        if let Some(d) = input.distinct.get(&def.code) {
+            d.apply_to(&mut f, 1);
+            f.distinct = Some(d.clone());
+        }
+        figures.push(f);
     }
     // A pending share that adds up to nothing is no share (a proposed
     // project without an amount): the summary and the records agree on that.
@@ -555,6 +615,7 @@ mod tests {
             covered_years: &covered,
             region_names: BTreeMap::new(),
             pending: &[],
+            distinct: &BTreeMap::new(),
         })
     }
 

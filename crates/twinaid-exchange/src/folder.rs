@@ -5,6 +5,7 @@ use crate::table::{Table, TableRow};
 use std::path::{Path, PathBuf};
 use twinaid_domain::aggregate::{AggregateValue, PlanTarget};
 use twinaid_domain::bundle::{Located, ProgramBundle};
+use twinaid_domain::catalog::{AddedChoice, Catalog};
 use twinaid_domain::error::{DomainError, Location, Problem};
 use twinaid_domain::indicator::{Filter, IndicatorDefinition, Measure, Rule};
 use twinaid_domain::program::{Designation, HelpedRegion, Program};
@@ -257,6 +258,43 @@ fn parse_filters(text: &str) -> Result<Vec<Filter>, DomainError> {
         .collect()
 }
 
+/// `choices.csv`: values added to built-in choice lists.
+fn read_choices(
+    source: &dyn ProgramSource,
+    bundle: &mut ProgramBundle,
+    problems: &mut Vec<Problem>,
+) {
+    let columns = ["field", "code", "name_zh", "name_en"];
+    let Some(t) = table(source, CHOICES_FILE, &columns, problems) else {
+        return;
+    };
+    for row in t.rows() {
+        let cell = |name: &str| row.get(name).unwrap_or_default();
+        match AddedChoice::parse(
+            cell("field"),
+            cell("code"),
+            cell("name_zh"),
+            row.get("name_en"),
+        ) {
+            Ok(c) => bundle.choices.push(Located::new(row.location(), c)),
+            Err(errors) => problems.extend(errors.into_iter().map(|(f, e)| row.problem(f, e))),
+        }
+    }
+}
+
+/// The choice values of a folder's `choices.csv` (none without one), and
+/// the problems of the rows that do not read: a group folder's apply to
+/// all its programs.
+pub fn read_choices_file(source: &dyn ProgramSource) -> (Vec<Located<AddedChoice>>, Vec<Problem>) {
+    let mut bundle = ProgramBundle::default();
+    let mut problems = Vec::new();
+    read_choices(source, &mut bundle, &mut problems);
+    (bundle.choices, problems)
+}
+
+/// The file of a program or group folder that adds choice values.
+pub const CHOICES_FILE: &str = "choices.csv";
+
 fn read_indicators(
     source: &dyn ProgramSource,
     bundle: &mut ProgramBundle,
@@ -287,18 +325,10 @@ fn read_indicators(
         let rule = if let Some(formula) = c.optional("formula") {
             Some(Rule::Formula(formula))
         } else if let Some(kind) = c.optional("kind") {
-            let measure = match c.optional("measure").as_deref().unwrap_or("count") {
-                "count" => Some(Measure::Count),
-                m => match m.strip_prefix("sum:") {
-                    Some(field) => Some(Measure::Sum(field.trim().to_string())),
-                    None => c.check(
-                        "measure",
-                        Err(DomainError::BadDefinition(format!(
-                            "measure {m:?}: write count or sum:FIELD"
-                        ))),
-                    ),
-                },
-            };
+            let measure = c.check(
+                "measure",
+                Measure::parse(c.optional("measure").as_deref().unwrap_or("count")),
+            );
             let filters = match c.optional("filter") {
                 None => Some(Vec::new()),
                 Some(f) => c.check("filter", parse_filters(&f)),
@@ -341,6 +371,17 @@ fn read_indicators(
 pub fn read_program(
     source: &dyn ProgramSource,
     indicator_unit: &dyn Fn(&str) -> Option<UnitOfMeasure>,
+) -> Result<ProgramBundle, Vec<Problem>> {
+    read_program_in(source, indicator_unit, &Catalog::default())
+}
+
+/// Reads a whole program folder as [`read_program`] does, its records
+/// taking the choice values `installed` (the installation's) and the
+/// folder's own `choices.csv` add.
+pub fn read_program_in(
+    source: &dyn ProgramSource,
+    indicator_unit: &dyn Fn(&str) -> Option<UnitOfMeasure>,
+    installed: &Catalog,
 ) -> Result<ProgramBundle, Vec<Problem>> {
     let (program_code, program) = read_header(source)?;
     let mut bundle = ProgramBundle {
@@ -502,6 +543,8 @@ pub fn read_program(
             }
         }
     }
+    read_choices(source, &mut bundle, &mut problems);
+    let catalog = installed.with(&bundle.catalog());
     read_indicators(source, &mut bundle, &mut problems);
     let own_units: Vec<(String, UnitOfMeasure)> = bundle
         .indicators
@@ -517,13 +560,13 @@ pub fn read_program(
     };
 
     for kind in RecordKind::ALL {
-        let fields = kind.fields();
+        let fields = catalog.fields(kind);
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
         let Some(t) = table(source, kind.file(), &names, &mut problems) else {
             continue;
         };
         for row in t.rows() {
-            match Record::parse(kind, |name| row.get(name)) {
+            match Record::parse_in(kind, &fields, |name| row.get(name)) {
                 Ok(record) => bundle.records.push(Located::new(row.location(), record)),
                 Err(errors) => {
                     problems.extend(errors.into_iter().map(|(field, e)| row.problem(field, e)))

@@ -9,6 +9,8 @@ use twinaid_domain::group::ProgramGroup;
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupFolder {
     pub group: ProgramGroup,
+    /// The group folder itself: its `choices.csv` applies to all its programs.
+    pub path: PathBuf,
     /// Its subfolders that are program folders, by name: loaded before the group.
     pub program_folders: Vec<PathBuf>,
 }
@@ -96,6 +98,7 @@ pub fn read_group(path: &Path) -> Result<Option<GroupFolder>, Vec<Problem>> {
     })?;
     Ok(Some(GroupFolder {
         group,
+        path: path.to_path_buf(),
         program_folders,
     }))
 }

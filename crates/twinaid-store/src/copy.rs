@@ -18,6 +18,7 @@ pub const TABLES: &[&str] = &[
     "unit",
     "program_unit",
     "indicator",
+    "choice_value",
     "pairing",
     "project",
     "fund_transaction",

@@ -6,7 +6,7 @@ use crate::{Store, StoreError};
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, SOURCE_FIELD};
+use twinaid_domain::indicator::{EMPTY, IndicatorDefinition, Measure, Part, SOURCE_FIELD};
 use twinaid_domain::lifecycle::{CountingRule, Standing};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::region::RegionCode;
@@ -63,6 +63,7 @@ pub(crate) fn measure_sql(kind: RecordKind, measure: &Measure) -> Result<String,
     Ok(match measure {
         Measure::Count => "COUNT(*)".to_string(),
         Measure::Sum(_) => format!("COALESCE(SUM({}), 0)", measure_term(kind, measure)?),
+        Measure::CountDistinct(field) => format!("COUNT(DISTINCT r.{})", spec_name(kind, field)?),
     })
 }
 
@@ -70,13 +71,30 @@ pub(crate) fn measure_sql(kind: RecordKind, measure: &Measure) -> Result<String,
 pub(crate) fn measure_term(kind: RecordKind, measure: &Measure) -> Result<String, StoreError> {
     Ok(match measure {
         Measure::Count => "1".to_string(),
-        Measure::Sum(field) => {
-            let spec = kind.field(field).ok_or_else(|| {
-                StoreError::Corrupt(format!("{} has no field {field}", kind.code()))
-            })?;
-            format!("r.{}", spec.name)
+        Measure::Sum(field) => format!("r.{}", spec_name(kind, field)?),
+        // Counted by its own statements (crate::distinct), never added up.
+        Measure::CountDistinct(_) => {
+            return Err(StoreError::Corrupt(
+                "a distinct count is not a sum of records".to_string(),
+            ));
         }
     })
+}
+
+/// A field's name from the record spec, never from input.
+fn spec_name(kind: RecordKind, field: &str) -> Result<&'static str, StoreError> {
+    kind.field(field)
+        .map(|spec| spec.name)
+        .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {field}", kind.code())))
+}
+
+/// The parts of an indicator the figure summary adds up: all but a
+/// distinct count's, which is counted afresh (crate::distinct).
+pub(crate) fn summed_parts(def: &IndicatorDefinition) -> Vec<Part> {
+    def.parts()
+        .into_iter()
+        .filter(|p| !matches!(p.measure, Measure::CountDistinct(_)))
+        .collect()
 }
 
 /// An indicator part's filters over records `r` (and their helper unit
@@ -223,7 +241,7 @@ impl Store {
         let rule = self.counting_rule(program_code).await?;
         for (def, part) in defs
             .iter()
-            .flat_map(|d| d.parts().into_iter().map(move |p| (d, p)))
+            .flat_map(|d| summed_parts(d).into_iter().map(move |p| (d, p)))
         {
             let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
                 StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
@@ -551,17 +569,21 @@ impl Store {
         for k in keys {
             q = q.bind(k);
         }
-        q.fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX),
-                    r.try_get(2)?,
-                ))
-            })
-            .collect()
+        let mut cells: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let year = i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
+            *cells.entry((r.try_get(0)?, year)).or_default() += r.try_get::<i64, _>(2)?;
+        }
+        // A distinct count's records are counted county by county on their own.
+        if def.distinct_field().is_some() {
+            for (county, year, n) in self.distinct_by_year(program_code, def, true).await? {
+                *cells.entry((county, year)).or_default() += n;
+            }
+        }
+        Ok(cells
+            .into_iter()
+            .map(|((county, year), v)| (county, year, v))
+            .collect())
     }
 
     /// Each given indicator's figure for each year over all counties
@@ -612,6 +634,14 @@ impl Store {
                 *by_year.entry(year).or_default() += r.try_get::<i64, _>(2)?;
             }
         }
+        // A distinct count's year over all counties is counted on its own.
+        for d in defs.iter().filter(|d| d.distinct_field().is_some()) {
+            for (_, year, n) in self.distinct_by_year(program_code, d, false).await? {
+                if let Some(by_year) = out.get_mut(&d.code) {
+                    *by_year.entry(year).or_default() += n;
+                }
+            }
+        }
         Ok(out)
     }
 
@@ -627,6 +657,9 @@ impl Store {
         let [part] = parts.as_slice() else {
             return Ok(None);
         };
+        if def.distinct_field().is_some() {
+            return Ok(None);
+        }
         let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
             StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
         })?;
@@ -763,7 +796,7 @@ impl Store {
         let mut out: BTreeMap<(String, String), i64> = BTreeMap::new();
         for (def, part) in defs
             .iter()
-            .flat_map(|d| d.parts().into_iter().map(move |p| (d, p)))
+            .flat_map(|d| summed_parts(d).into_iter().map(move |p| (d, p)))
         {
             let Some(kind) = RecordKind::parse(&part.kind) else {
                 continue;

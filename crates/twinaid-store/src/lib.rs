@@ -9,6 +9,7 @@ mod assessment;
 mod attachment;
 mod audit;
 mod copy;
+mod distinct;
 mod figures;
 mod generate;
 mod groups;

@@ -32,6 +32,9 @@ pub struct RecordQuery {
     pub sort: Option<(String, bool)>,
     pub offset: i64,
     pub limit: i64,
+    /// A field whose different values the totals also count (the records
+    /// behind a distinct-count figure).
+    pub distinct: Option<String>,
 }
 
 /// The count and sums over every row a list's filters keep.
@@ -40,6 +43,8 @@ pub struct ListTotals {
     pub total_rows: i64,
     pub sums: Vec<(&'static str, i64)>,
     pub by_currency: Vec<CurrencySum>,
+    /// How many different values the query's `distinct` field takes.
+    pub distinct: Option<i64>,
 }
 
 /// The money of the filtered rows given in one other currency: how many
@@ -64,6 +69,8 @@ pub struct RecordPage {
     /// The original currencies behind the money of all filtered rows (a
     /// kind with a currency: fund transactions), one line each but yuan.
     pub by_currency: Vec<CurrencySum>,
+    /// How many different values the query's `distinct` field takes.
+    pub distinct: Option<i64>,
 }
 
 fn field_exists(kind: RecordKind, name: &str) -> Result<&'static str, StoreError> {
@@ -255,6 +262,13 @@ impl Store {
                 .iter()
                 .map(|f| format!("CAST(COALESCE(SUM(r.{f}), 0) AS BIGINT)")),
         );
+        let distinct = match &q.distinct {
+            Some(field) => Some(field_exists(kind, field)?),
+            None => None,
+        };
+        if let Some(field) = distinct {
+            totals_sql.push(format!("CAST(COUNT(DISTINCT r.{field}) AS BIGINT)"));
+        }
         let sql = format!(
             "SELECT {} FROM {} r WHERE {where_sql}",
             totals_sql.join(", "),
@@ -269,6 +283,10 @@ impl Store {
         for (i, f) in number_fields.iter().enumerate() {
             sums.push((*f, row.try_get::<i64, _>(i + 1)?));
         }
+        let distinct = match distinct {
+            Some(_) => Some(row.try_get::<i64, _>(number_fields.len() + 1)?),
+            None => None,
+        };
         let mut by_currency = Vec::new();
         if kind.field("currency").is_some() && kind.field("original_amount").is_some() {
             let sql = format!(
@@ -297,6 +315,7 @@ impl Store {
             total_rows,
             sums,
             by_currency,
+            distinct,
         })
     }
 
@@ -343,6 +362,7 @@ impl Store {
             total_rows: totals.total_rows,
             sums: totals.sums,
             by_currency: totals.by_currency,
+            distinct: totals.distinct,
         })
     }
 

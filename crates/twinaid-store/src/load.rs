@@ -880,6 +880,19 @@ impl Store {
             )
             .await?;
         }
+        for c in &bundle.choices {
+            let c = &c.item;
+            w.upsert(
+                conn,
+                "choice_value",
+                &[text("field", c.field_path()), text("code", c.code.clone())],
+                &[
+                    text("name_zh", c.name_zh.clone()),
+                    text("name_en", c.name_en.clone()),
+                ],
+            )
+            .await?;
+        }
         let mut records = RecordState::default();
         // A unit that changes kind moves its records between fund sources.
         let units_changed = w.summary.counts.get("unit").is_some_and(|(_, u, _)| *u > 0);
@@ -989,6 +1002,15 @@ impl Store {
         )
         .await?;
         analyze_written(conn, self.engine, &w.summary).await?;
+        let choices_changed = w
+            .summary
+            .counts
+            .get("choice_value")
+            .is_some_and(|(c, u, _)| c + u > 0);
+        if choices_changed && !indicators_changed {
+            // Every program's forms and lists name the values: none may be served as kept.
+            audit::bump(conn, "").await?;
+        }
         if indicators_changed {
             // Every program's figures are made again: none may be served as kept.
             audit::bump(conn, "").await?;

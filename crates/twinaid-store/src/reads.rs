@@ -5,6 +5,7 @@ use crate::{Store, StoreError};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use twinaid_domain::bundle::Stored;
+use twinaid_domain::catalog::{AddedChoice, Catalog};
 use twinaid_domain::indicator::{IndicatorDefinition, Rule};
 use twinaid_domain::program::{HelpedRegion, Program};
 use twinaid_domain::quantity::UnitOfMeasure;
@@ -251,12 +252,13 @@ impl Store {
             .iter()
             .map(|r| r.chars().take(2).collect())
             .collect();
-        let (program, regions, units, records, indicators) = tokio::try_join!(
+        let (program, regions, units, records, indicators, catalog) = tokio::try_join!(
             self.program_in(program_code, Some(&provinces)),
             regions,
             units,
             records,
             indicators,
+            self.catalog(),
         )?;
         Ok(Stored {
             program,
@@ -264,6 +266,7 @@ impl Store {
             units,
             records,
             indicators,
+            catalog,
         })
     }
 
@@ -317,7 +320,29 @@ impl Store {
             units,
             records,
             indicators,
+            catalog: self.catalog().await?,
         })
+    }
+
+    /// The installation's additions to the record kinds: the values added
+    /// to built-in choice lists. A stored row that no longer reads (its
+    /// field gone from the kind) is left out, not an error.
+    pub async fn catalog(&self) -> Result<Catalog, StoreError> {
+        let rows = sqlx::query("SELECT field, code, name_zh, name_en FROM choice_value")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut choices = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (field, code): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+            let (zh, en): (String, String) = (r.try_get(2)?, r.try_get(3)?);
+            match AddedChoice::parse(&field, &code, &zh, Some(&en)) {
+                Ok(c) => choices.push(c),
+                Err(e) => {
+                    tracing::warn!(field, code, error = ?e, "stored choice value does not read")
+                }
+            }
+        }
+        Ok(Catalog::new(choices))
     }
 
     /// All indicator definitions, in the order they were added.

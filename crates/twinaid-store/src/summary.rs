@@ -200,7 +200,8 @@ fn parts_of(kind: RecordKind, defs: &[IndicatorDefinition]) -> (Vec<Kept>, Vec<P
     }];
     for d in defs {
         for (i, p) in d.parts().into_iter().enumerate() {
-            if p.kind != kind.code() {
+            // A distinct count is counted afresh, never kept as a sum.
+            if p.kind != kind.code() || matches!(p.measure, Measure::CountDistinct(_)) {
                 continue;
             }
             let column = columns.len();
@@ -385,7 +386,7 @@ fn pass_sql(
 
 /// The fund source of a record's helper unit (`u.kind`), as SQL: the
 /// mapping is the domain's, written out once per statement.
-fn source_case() -> String {
+pub(crate) fn source_case() -> String {
     let whens: String = UnitKind::ALL
         .iter()
         .map(|k| format!(" WHEN '{}' THEN '{}'", k.code(), k.source().code()))

@@ -1049,6 +1049,18 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
             "projects.csv",
             "code,year,helper_unit,region_code,category,name_zh,amount\nfj-2009-road,2009,xiamen,640323,road,盐池通村公路,1000000\n",
         ),
+        // One enterprise that also signed with zj-sc, one of its own.
+        (
+            "cooperation_agreements.csv",
+            "code,year,helper_unit,region_code,name_zh,enterprise,value\n\
+             fj-2009-a,2009,xiamen,640323,饮料厂合作,杭州娃哈哈集团有限公司,1000\n\
+             fj-2009-b,2009,xiamen,640323,枸杞基地合作,宁夏枸杞公司,1000\n",
+        ),
+        (
+            "indicators.csv",
+            "code,name_zh,name_en,unit,kind,measure\n\
+             enterprises_signed,签约企业,enterprises that signed,count,cooperation_agreement,count_distinct:enterprise\n",
+        ),
     ] {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
@@ -1233,6 +1245,43 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
             .as_f64()
             .unwrap(),
         before + 250.0
+    );
+    // Distinct enterprises: zj-sc's four and fj-nx's two, one of them the
+    // same: five in the group, each program keeping its own; a program's
+    // figure drills down to its records, counted the same way.
+    let enterprises = |v: &Value| v["indicators"]["enterprises_signed"]["year"].clone();
+    assert_eq!(enterprises(&after), Value::from(5));
+    assert_eq!(enterprises(&after["by_program"]["zj-sc"]), Value::from(4));
+    let (_, drill, _) = b
+        .get("/records/cooperation_agreement?program=zj-sc&indicator=enterprises_signed&year=2009")
+        .await;
+    assert_eq!(number_in(&drill, "drill-total"), "4");
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/fj-nx/records/cooperation_agreement",
+            server.base
+        ))
+        .bearer_auth(&office["fj-office"])
+        .json(&serde_json::json!({
+            "code": "fj-2009-c", "year": 2009, "helper_unit": "xiamen",
+            "region_code": "640323", "name_zh": "新协议", "enterprise": "福建新企业",
+            "value": 10
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let after: Value = get("/groups/national/yearbook/2009".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        enterprises(&after),
+        Value::from(6),
+        "a new enterprise counts at once"
     );
     let r = get("/groups/nowhere/yearbook/2009".into()).await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use twinaid_app::{Actor, App, AppError};
 use twinaid_domain::Lang;
 use twinaid_exchange::synthetic::Scale;
-use twinaid_exchange::{FolderSource, ProgramSource, read_program};
+use twinaid_exchange::{FolderSource, ProgramSource, read_program_in};
 
 #[derive(Parser)]
 #[command(
@@ -1053,9 +1053,9 @@ pub(crate) async fn load(
     source: &dyn ProgramSource,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let units = app.indicator_units().await?;
-    let bundle =
-        read_program(source, &|code| units.get(code).copied()).map_err(AppError::Invalid)?;
+    let (units, catalog) = tokio::try_join!(app.indicator_units(), app.catalog())?;
+    let bundle = read_program_in(source, &|code| units.get(code).copied(), &catalog)
+        .map_err(AppError::Invalid)?;
     let summary = app.load(actor, &bundle).await?;
     say_loaded(&source.describe(), &bundle.program_code, &summary, lang);
     Ok(())
@@ -1092,13 +1092,27 @@ async fn load_group(
 ) -> Result<(), AppError> {
     // Every program folder is read, and every member found, before any is
     // written: a bad cell in the last stops the load before the first is written.
-    let units = app.indicator_units().await?;
-    let mut problems = Vec::new();
+    let (units, installed) = tokio::try_join!(app.indicator_units(), app.catalog())?;
+    // The group folder's choices.csv applies to every program's folder.
+    let group_source = FolderSource(folder.path.clone());
+    let (group_choices, mut problems) = twinaid_exchange::read_choices_file(&group_source);
+    for p in &mut problems {
+        if let Some(file) = p.location.file.as_mut() {
+            *file = folder.path.join(&*file).display().to_string();
+        }
+    }
+    let catalog = installed.with(&twinaid_domain::catalog::Catalog::new(
+        group_choices.iter().map(|c| c.item.clone()),
+    ));
     let mut bundles = Vec::new();
     for path in &folder.program_folders {
         let source = FolderSource(path.clone());
-        match read_program(&source, &|code| units.get(code).copied()) {
-            Ok(bundle) => bundles.push((source, bundle)),
+        match read_program_in(&source, &|code| units.get(code).copied(), &catalog) {
+            Ok(mut bundle) => {
+                // Kept with each program's load: the first stores them.
+                bundle.choices.splice(0..0, group_choices.iter().cloned());
+                bundles.push((source, bundle));
+            }
             Err(mut found) => {
                 for p in &mut found {
                     if let Some(file) = p.location.file.as_mut() {
@@ -1131,6 +1145,19 @@ async fn load_group(
     for (source, bundle) in &bundles {
         let summary = app.load(actor, bundle).await?;
         say_loaded(&source.describe(), &bundle.program_code, &summary, lang);
+    }
+    // Without program folders, the group's choice values are kept on their own.
+    if let (true, Some(first)) = (
+        bundles.is_empty() && !group_choices.is_empty(),
+        group.programs.first(),
+    ) {
+        let bundle = twinaid_domain::bundle::ProgramBundle {
+            program_code: first.clone(),
+            choices: group_choices,
+            ..Default::default()
+        };
+        let summary = app.load(actor, &bundle).await?;
+        say_loaded(&group_source.describe(), first, &summary, lang);
     }
     let changed = app.put_group(actor, group).await?;
     let members = group.programs.join(", ");

@@ -280,6 +280,9 @@ pub fn indicators(defs: &[IndicatorDefinition], lang: Lang, json: bool) -> Strin
                             let m = match &p.measure {
                                 twinaid_domain::indicator::Measure::Count => "count".to_string(),
                                 twinaid_domain::indicator::Measure::Sum(f) => format!("sum({f})"),
+                                twinaid_domain::indicator::Measure::CountDistinct(f) => {
+                                    format!("count_distinct({f})")
+                                }
                             };
                             let fs: Vec<String> = p
                                 .filters

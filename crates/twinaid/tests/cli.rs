@@ -897,6 +897,149 @@ const FJ_NX: &[(&str, &str)] = &[
     ),
 ];
 
+/// A program of cooperation agreements for the distinct-count tests:
+/// `rows` are (code, year, enterprise) in `county`.
+fn agreements_program(
+    code: &str,
+    helping: &str,
+    county: &str,
+    rows: &[(&str, i32, &str)],
+) -> Vec<(String, String)> {
+    let mut agreements =
+        String::from("code,year,helper_unit,region_code,name_zh,enterprise,value\n");
+    for (c, year, enterprise) in rows {
+        agreements.push_str(&format!(
+            "{c},{year},{code}-unit,{county},协议 {c},{enterprise},1000\n"
+        ));
+    }
+    vec![
+        (
+            "program.toml".to_string(),
+            format!("code = \"{code}\"\nname_zh = \"{code}\"\nname_en = \"{code}\"\nstart_year = 2008\nhelping_region = \"{helping}\"\n"),
+        ),
+        (
+            "units.csv".to_string(),
+            format!("code,name_zh,name_en,kind,region_code,side\n{code}-unit,{code} 单位,{code} unit,city,{helping},helping\n"),
+        ),
+        ("helped_regions.csv".to_string(), format!("region_code\n{county}\n")),
+        ("cooperation_agreements.csv".to_string(), agreements),
+        (
+            "indicators.csv".to_string(),
+            "code,name_zh,name_en,unit,kind,measure,filter,formula\n\
+             enterprises_signed,签约企业,enterprises that signed,count,cooperation_agreement,count_distinct:enterprise,,\n\
+             agreements_per_enterprise,每家企业协议数,agreements per enterprise,count,,,,cooperation_agreements / enterprises_signed\n"
+                .to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn a_distinct_count_counts_each_value_once_in_a_program_and_across_a_group() {
+    for db in databases() {
+        let db = db.url.as_str();
+        // The regions and built-in indicators come with the demo.
+        ok(db, &["demo"]);
+        let dir = tempfile::tempdir().unwrap();
+        let group = dir.path().join("g");
+        write_folder(
+            &group,
+            &[("group.toml", "code = \"g\"\nname_zh = \"组\"\n")],
+        );
+        // Zhejiang's program: A in 2008 and 2009, B twice in 2009, one without an enterprise.
+        let aa = agreements_program(
+            "aa",
+            "330000",
+            "510822",
+            &[
+                ("a1", 2008, "甲公司"),
+                ("a2", 2009, "甲公司"),
+                ("a3", 2009, "乙公司"),
+                ("a4", 2009, "乙公司"),
+                ("a5", 2009, ""),
+            ],
+        );
+        // Fujian's: B (also Zhejiang's) and C in 2009, D in 2008.
+        let bb = agreements_program(
+            "bb",
+            "350000",
+            "640323",
+            &[
+                ("b1", 2009, "乙公司"),
+                ("b2", 2009, "丙公司"),
+                ("b3", 2008, "丁公司"),
+            ],
+        );
+        for (name, files) in [("aa", &aa), ("bb", &bb)] {
+            let files: Vec<(&str, &str)> = files
+                .iter()
+                .map(|(f, t)| (f.as_str(), t.as_str()))
+                .collect();
+            write_folder(&group.join(name), &files);
+        }
+        let out = twinaid(db, &["--lang", "en", "load", group.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let of = |args: &[&str]| -> Value {
+            let mut all = vec!["report", "yearbook", "--year", "2009", "--format", "json"];
+            all.extend_from_slice(args);
+            serde_json::from_str(&ok(db, &all)).unwrap()
+        };
+        let figures = |v: &Value| {
+            let f = &v["indicators"]["enterprises_signed"];
+            (
+                f["year"].clone(),
+                f["previous_year"].clone(),
+                f["cumulative"].clone(),
+                f["change"].clone(),
+            )
+        };
+        let n = Value::from;
+        assert_eq!(figures(&of(&["--program", "aa"])), (n(2), n(1), n(2), n(1)));
+        assert_eq!(figures(&of(&["--program", "bb"])), (n(2), n(1), n(3), n(1)));
+        let g = of(&["--group", "g"]);
+        // 乙公司 signed with both programs: 3 in 2009, not 4; 4 in all, not 5.
+        assert_eq!(figures(&g), (n(3), n(2), n(4), n(1)));
+        assert_eq!(
+            g["indicators"]["enterprises_signed"]["from_records"]["year"],
+            n(3)
+        );
+        assert_eq!(
+            g["by_program"]["aa"]["indicators"]["enterprises_signed"]["year"],
+            n(2)
+        );
+        assert_eq!(
+            g["by_helping_province"]["350000"]["indicators"]["enterprises_signed"]["year"],
+            n(2)
+        );
+        assert_eq!(
+            g["by_helped_province"]["510000"]["indicators"]["enterprises_signed"]["cumulative"],
+            n(2)
+        );
+        // A formula over a distinct count: 6 agreements in 2009 for 3 enterprises.
+        assert_eq!(g["indicators"]["agreements_per_enterprise"]["year"], n(2));
+        assert_eq!(g["indicators"]["cooperation_agreements"]["year"], n(6));
+        // A measure that is neither is refused by its row and column.
+        let bad = dir.path().join("bad");
+        let mut files = aa.clone();
+        files[4].1 = "code,name_zh,unit,kind,measure\nx,甲,count,cooperation_agreement,distinct:enterprise\n".to_string();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect();
+        write_folder(&bad, &files);
+        let out = twinaid(db, &["--lang", "en", "load", bad.to_str().unwrap()]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            said.contains("indicators.csv") && said.contains("count_distinct:FIELD"),
+            "{said}"
+        );
+    }
+}
+
 #[test]
 fn a_group_folder_loads_its_programs_and_its_yearbook_adds_them_up_with_formulas_from_the_sums() {
     for db in databases() {

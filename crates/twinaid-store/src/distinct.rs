@@ -1,0 +1,237 @@
+//! Distinct counts (`count_distinct:FIELD`): how many different values a
+//! field takes among the counted records of some programs. Counted in the
+//! database from the records of the place and years each figure covers,
+//! since distinct counts of smaller places do not add up to a larger one.
+
+use crate::figures::filter_conditions;
+use crate::rows::AnyQuery;
+use crate::{Store, StoreError};
+use sqlx::Row;
+use std::collections::BTreeMap;
+use twinaid_domain::group::province_of;
+use twinaid_domain::indicator::IndicatorDefinition;
+use twinaid_domain::lifecycle::{CountingRule, Standing};
+use twinaid_domain::record::RecordKind;
+use twinaid_domain::yearbook::{DistinctCounts, Tally, UNALLOCATED, UNSPECIFIED};
+
+/// What a row of the counting statement gives a count for.
+const TOTAL: &str = "t";
+const COUNTY: &str = "c";
+const SOURCE: &str = "s";
+const PROVINCE: &str = "p";
+
+/// The year column's value on a row that counts every year up to the asked one.
+const CUMULATIVE: i64 = -1;
+
+impl Store {
+    /// The distinct counts of every `count_distinct` indicator among
+    /// `defs`, over the counted records of `programs` (one, or a group's),
+    /// for `year`: the year, the year before and every year up to it, in
+    /// total and by helped county, fund source and helped province.
+    /// Indicators of other measures are left out.
+    pub async fn distinct_counts(
+        &self,
+        programs: &[String],
+        year: i32,
+        defs: &[IndicatorDefinition],
+    ) -> Result<BTreeMap<String, DistinctCounts>, StoreError> {
+        let mut out = BTreeMap::new();
+        let wanted: Vec<_> = defs
+            .iter()
+            .filter_map(|d| Some((d, d.distinct_field()?)))
+            .collect();
+        if wanted.is_empty() || programs.is_empty() {
+            return Ok(out);
+        }
+        let mut rules = Vec::with_capacity(programs.len());
+        for p in programs {
+            rules.push(self.counting_rule(p).await?);
+        }
+        for (def, _) in wanted {
+            let (base, binds) = counted_records(def, programs, &rules)?;
+            let mut selects = Vec::new();
+            for (what, by) in [
+                (TOTAL, "''"),
+                (COUNTY, "county"),
+                (SOURCE, "source"),
+                (PROVINCE, "province"),
+            ] {
+                let group = if by == "''" {
+                    String::new()
+                } else {
+                    format!(", {by}")
+                };
+                selects.push(format!(
+                    "SELECT '{what}', {by}, CAST(year AS BIGINT), \
+                     CAST(COUNT(DISTINCT v) AS BIGINT) FROM b WHERE year >= $2 \
+                     GROUP BY year{group}"
+                ));
+                let group_by = if by == "''" {
+                    String::new()
+                } else {
+                    format!(" GROUP BY {by}")
+                };
+                selects.push(format!(
+                    "SELECT '{what}', {by}, CAST({CUMULATIVE} AS BIGINT), \
+                     CAST(COUNT(DISTINCT v) AS BIGINT) FROM b{group_by}"
+                ));
+            }
+            let sql = format!("WITH b AS ({base}) {}", selects.join(" UNION ALL "));
+            let q = bind_all(
+                &sql,
+                (i64::from(year), i64::from(year) - 1),
+                programs,
+                binds,
+            );
+            let mut counts = DistinctCounts::default();
+            for r in q.fetch_all(&self.pool).await? {
+                let what: String = r.try_get(0)?;
+                let key: String = r.try_get(1)?;
+                let (at, n): (i64, i64) = (r.try_get(2)?, r.try_get(3)?);
+                let tally = match what.as_str() {
+                    TOTAL => &mut counts.total,
+                    COUNTY => counts
+                        .by_county
+                        .entry(if key.is_empty() {
+                            UNALLOCATED.to_string()
+                        } else {
+                            key
+                        })
+                        .or_default(),
+                    SOURCE => counts
+                        .by_source
+                        .entry(if key.is_empty() {
+                            UNSPECIFIED.to_string()
+                        } else {
+                            key
+                        })
+                        .or_default(),
+                    _ => counts
+                        .by_province
+                        .entry(if key.is_empty() {
+                            UNALLOCATED.to_string()
+                        } else {
+                            province_of(&key)
+                        })
+                        .or_default(),
+                };
+                add(tally, at, i64::from(year), n);
+            }
+            out.insert(def.code.clone(), counts);
+        }
+        Ok(out)
+    }
+
+    /// A distinct count's records of one program counted year by year,
+    /// over all its places or (`by_county`) county by county: (county or
+    /// "", year, count).
+    pub(crate) async fn distinct_by_year(
+        &self,
+        program: &str,
+        def: &IndicatorDefinition,
+        by_county: bool,
+    ) -> Result<Vec<(String, i32, i64)>, StoreError> {
+        let programs = [program.to_string()];
+        let rules = [self.counting_rule(program).await?];
+        let (base, binds) = counted_records(def, &programs, &rules)?;
+        let county = if by_county { "county" } else { "''" };
+        let group = if by_county { ", county" } else { "" };
+        let sql = format!(
+            "WITH b AS ({base}) SELECT {county}, CAST(year AS BIGINT), \
+             CAST(COUNT(DISTINCT v) AS BIGINT) FROM b WHERE year >= $2 GROUP BY year{group}"
+        );
+        let q = bind_all(
+            &sql,
+            (i64::from(i32::MAX), i64::from(i32::MIN)),
+            &programs,
+            binds,
+        );
+        let mut out = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let year = i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
+            out.push((r.try_get(0)?, year, r.try_get(2)?));
+        }
+        Ok(out)
+    }
+}
+
+/// The counted records of a distinct count's kind in `programs` (each
+/// under its own counting rule) up to year `$1`, as a SELECT of their
+/// year, county, province, source and value `v` (records without one left
+/// out). Binds: `$1` the last year, `$2` free for the caller, then the
+/// programs, then the returned filter values. Field names come from the
+/// record specs, never from input.
+fn counted_records(
+    def: &IndicatorDefinition,
+    programs: &[String],
+    rules: &[CountingRule],
+) -> Result<(String, Vec<String>), StoreError> {
+    let corrupt = |why: String| StoreError::Corrupt(format!("indicator {}: {why}", def.code));
+    let part = def
+        .parts()
+        .into_iter()
+        .next()
+        .ok_or_else(|| corrupt("no part".to_string()))?;
+    let kind =
+        RecordKind::parse(&part.kind).ok_or_else(|| corrupt(format!("kind {}", part.kind)))?;
+    let field = def
+        .distinct_field()
+        .ok_or_else(|| corrupt("not a distinct count".to_string()))?;
+    let column = kind
+        .field(field)
+        .ok_or_else(|| corrupt(format!("{} has no field {field}", kind.code())))?
+        .name;
+    let mut each = Vec::with_capacity(programs.len());
+    for (i, rule) in rules.iter().enumerate() {
+        let standing = crate::standing::standing_is(kind, rule, Standing::Counted)
+            .map_or(String::new(), |s| format!(" AND {s}"));
+        each.push(format!("(r.program_code = ${}{standing})", i + 3));
+    }
+    let mut binds = Vec::new();
+    let filters = filter_conditions(kind, &part.filters, &mut binds, 2 + programs.len())?;
+    let mut conditions = vec![
+        format!("({})", each.join(" OR ")),
+        "r.year <= $1".to_string(),
+        format!("r.{column} IS NOT NULL"),
+    ];
+    conditions.extend(filters);
+    let sql = format!(
+        "SELECT r.year AS year, COALESCE(SUBSTR(r.region_code, 1, 6), '') AS county, \
+         COALESCE(SUBSTR(r.region_code, 1, 2), '') AS province, {} AS source, \
+         r.{column} AS v FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit WHERE {}",
+        crate::summary::source_case(),
+        kind.code(),
+        conditions.join(" AND ")
+    );
+    Ok((sql, binds))
+}
+
+/// The statement with its binds: the two years, the programs, the filters.
+fn bind_all<'q>(
+    sql: &str,
+    (first, second): (i64, i64),
+    programs: &[String],
+    binds: Vec<String>,
+) -> AnyQuery<'q> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(first)
+        .bind(second);
+    for p in programs {
+        q = q.bind(p.clone());
+    }
+    for b in binds {
+        q = q.bind(b);
+    }
+    q
+}
+
+/// Puts one row's count where it belongs in a tally.
+fn add(tally: &mut Tally, at: i64, year: i64, n: i64) {
+    if at == CUMULATIVE {
+        tally.cumulative = n;
+    } else if at == year {
+        tally.year = n;
+    } else if at == year - 1 {
+        tally.previous_year = n;
+    }
+}
