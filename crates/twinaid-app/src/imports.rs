@@ -271,6 +271,8 @@ pub struct TemplateChoices {
     pub helped_units: Vec<(String, String)>,
     /// The latest year with data, for examples.
     pub year: i32,
+    /// The installation's added choice values, offered in the drop-downs.
+    pub catalog: twinaid_domain::catalog::Catalog,
 }
 
 impl App {
@@ -306,6 +308,7 @@ impl App {
             helper_units: side("helping"),
             helped_units: side("helped"),
             year,
+            catalog: self.store.catalog().await?,
         })
     }
 }

@@ -147,9 +147,14 @@ impl App {
             },
             ..RecordQuery::default()
         };
+        let catalog = if request.filters.is_empty() {
+            twinaid_domain::catalog::Catalog::default()
+        } else {
+            self.store.catalog().await?
+        };
         for (field, value) in &request.filters {
-            let spec = kind
-                .field(field)
+            let spec = catalog
+                .field(kind, field)
                 .ok_or_else(|| AppError::BadRequest(DomainError::UnknownColumn(field.clone())))?;
             let parsed = spec
                 .parse(Some(value))
@@ -407,8 +412,9 @@ impl App {
                 .correction_needed(program, b.year(), reason.as_deref())
                 .await?;
         }
-        let record =
-            Record::parse(kind, |name| cells.get(name).map(String::as_str)).map_err(|errors| {
+        let fields = self.store.catalog().await?.fields(kind);
+        let record = Record::parse_in(kind, &fields, |name| cells.get(name).map(String::as_str))
+            .map_err(|errors| {
                 AppError::Invalid(
                     errors
                         .into_iter()
@@ -705,8 +711,9 @@ impl App {
         ) {
             // Scoped roles count through the list, which applies their scope.
             let mut out = Vec::new();
+            let catalog = self.store.catalog().await?;
             if let Some(twinaid_domain::record::FieldType::Choice(choices)) =
-                kind.field(field).map(|f| f.ty)
+                catalog.field(kind, field).map(|f| f.ty)
             {
                 for c in choices {
                     let request = ListRequest {

@@ -35,6 +35,10 @@ const WITHOUT_ACTOR: &[(&str, &str)] = &[
         "closes the database, leaving it one file",
     ),
     ("engine", "names the database engine"),
+    (
+        "catalog",
+        "the installation's added fields and choice values, which every form, file and API document names: no records",
+    ),
     ("chained_on_open", "what opening the database did"),
     ("sign_in", "who acts is what it finds out"),
     ("session", "who acts is what it finds out"),

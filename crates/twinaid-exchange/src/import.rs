@@ -5,6 +5,7 @@
 use crate::sheet::{Sheet, SheetRow};
 use twinaid_domain::Lang;
 use twinaid_domain::bundle::Located;
+use twinaid_domain::catalog::Catalog;
 use twinaid_domain::error::{DomainError, Location, Problem};
 use twinaid_domain::record::{FieldSpec, FieldType, Record, RecordKind};
 
@@ -212,7 +213,7 @@ fn code_only(field: &FieldSpec, text: &str) -> String {
 /// file cannot be read on, or its header is not right (said once, not for
 /// every window).
 pub fn window_records(window: Result<Sheet, Problem>, kind: RecordKind) -> (SheetImport, bool) {
-    window_records_named(window, kind, &NamedCodes::new())
+    window_records_named(window, kind, &NamedCodes::new(), &Catalog::default())
 }
 
 /// [`window_records`], reading the cells `names` gives codes for as those codes.
@@ -220,10 +221,11 @@ pub fn window_records_named(
     window: Result<Sheet, Problem>,
     kind: RecordKind,
     names: &NamedCodes,
+    catalog: &Catalog,
 ) -> (SheetImport, bool) {
     match window {
         Ok(sheet) => {
-            let read = records_from_sheet_named(sheet, kind, names);
+            let read = records_from_sheet_named(sheet, kind, names, catalog);
             let last =
                 read.records.is_empty() && read.problems.iter().any(|p| p.location.row == Some(1));
             (read, last)
@@ -241,12 +243,17 @@ pub fn window_records_named(
 /// Reads a sheet's rows as records of a kind. The sheet is consumed row by
 /// row, so a large file is not held twice (as cells and as records).
 pub fn records_from_sheet(sheet: Sheet, kind: RecordKind) -> SheetImport {
-    records_from_sheet_named(sheet, kind, &NamedCodes::new())
+    records_from_sheet_named(sheet, kind, &NamedCodes::new(), &Catalog::default())
 }
 
 /// [`records_from_sheet`], reading the cells `names` gives codes for (a unit
 /// or a place by its name, found by the caller) as those codes.
-pub fn records_from_sheet_named(sheet: Sheet, kind: RecordKind, names: &NamedCodes) -> SheetImport {
+pub fn records_from_sheet_named(
+    sheet: Sheet,
+    kind: RecordKind,
+    names: &NamedCodes,
+    catalog: &Catalog,
+) -> SheetImport {
     let Sheet { name, header, rows } = past_title(sheet, kind);
     let mut out = SheetImport::default();
     let place = |row: usize, column: Option<&str>, value: Option<&str>| Location {
@@ -278,8 +285,8 @@ pub fn records_from_sheet_named(sheet: Sheet, kind: RecordKind, names: &NamedCod
         return out;
     }
     // Each field's column, found once for all rows.
-    let fields: Vec<(FieldSpec, Option<usize>)> = kind
-        .fields()
+    let fields: Vec<(FieldSpec, Option<usize>)> = catalog
+        .fields(kind)
         .into_iter()
         .map(|f| {
             let at = columns
@@ -402,7 +409,8 @@ fn read_row(
         return;
     }
     out.rows_read += 1;
-    match Record::parse(kind, cell) {
+    let specs: Vec<FieldSpec> = fields.iter().map(|(f, _)| *f).collect();
+    match Record::parse_in(kind, &specs, cell) {
         Ok(record) => out
             .records
             .push(Located::new(place(row.number, None, None), record)),
@@ -601,7 +609,7 @@ mod tests {
             "hangzhou".into(),
         );
         found.insert(("region_code".into(), "青川县".into()), "510822".into());
-        let r = records_from_sheet_named(s, RecordKind::Training, &found);
+        let r = records_from_sheet_named(s, RecordKind::Training, &found, &Catalog::default());
         assert_eq!(r.records.len(), 3, "{:?}", r.problems);
         assert_eq!(
             r.records[0].item.get("helper_unit").as_text(),
@@ -624,7 +632,7 @@ mod tests {
             ],
             &[&["t4", "2010", "无此单位", "510822", "practical", "丁", "1"]],
         );
-        let r = records_from_sheet_named(s, RecordKind::Training, &found);
+        let r = records_from_sheet_named(s, RecordKind::Training, &found, &Catalog::default());
         assert!(
             matches!(
                 &r.problems[0].error,

@@ -202,11 +202,14 @@ async fn workbook_file(
         Err(p) => return Ok((Err(p), None)),
     };
     let codes = app.codes_of_names(actor, program, kind, &named).await?;
+    let catalog = app.catalog().await?;
     heard(Heard::Rows(sheet.rows.len()));
     heard(Heard::Checking);
-    let read = tokio::task::spawn_blocking(move || records_from_sheet_named(sheet, kind, &codes))
-        .await
-        .map_err(off_thread)?;
+    let read = tokio::task::spawn_blocking(move || {
+        records_from_sheet_named(sheet, kind, &codes, &catalog)
+    })
+    .await
+    .map_err(off_thread)?;
     let (rows, examples) = (read.rows_read, read.examples_skipped);
     let written = |n: usize| heard(Heard::Written(n));
     let result = app
@@ -269,11 +272,12 @@ async fn csv_file(
     }
     let kept = copy_in.map(|_| bytes);
     let codes = app.codes_of_names(actor, program, kind, &named).await?;
+    let catalog = app.catalog().await?;
     // One window waits at most, so memory holds three.
     let (send, windows_read) = std::sync::mpsc::sync_channel::<(ImportWindow, usize, usize)>(1);
     let reader = std::thread::spawn(move || {
         for window in std::iter::once(Ok(first)).chain(windows) {
-            let (read, last) = window_records_named(window, kind, &codes);
+            let (read, last) = window_records_named(window, kind, &codes, &catalog);
             let (rows, examples) = (read.rows_read, read.examples_skipped);
             let window = ImportWindow {
                 records: read.records,

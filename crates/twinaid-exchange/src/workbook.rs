@@ -21,6 +21,8 @@ pub struct TemplateLists {
     pub helped_units: Vec<(String, String)>,
     /// The years of the program, for the example rows.
     pub example_year: i32,
+    /// The installation's added choice values, offered like built-in ones.
+    pub catalog: twinaid_domain::catalog::Catalog,
 }
 
 /// Rows of a template with drop-down lists and formats ready.
@@ -179,7 +181,7 @@ fn column_letters(mut col: u16) -> String {
 
 /// The import template of a kind, in a language.
 pub fn template(kind: RecordKind, lists: &TemplateLists, lang: Lang) -> Result<Vec<u8>, XlsxError> {
-    let fields = kind.fields();
+    let fields = lists.catalog.fields(kind);
     let mut book = Workbook::new();
     let header = header_format();
     let example_format = Format::new()
@@ -374,6 +376,7 @@ mod tests {
             helper_units: vec![("hangzhou".into(), "杭州市".into())],
             helped_units: vec![],
             example_year: 2009,
+            catalog: Default::default(),
         }
     }
 

@@ -1026,6 +1026,96 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
     assert!(structure.contains("structure-data") && structure.contains("511321"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_added_choice_value_is_offered_accepted_named_and_in_the_api_document() {
+    let server = spawn(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("program.toml", "code = \"zj-sc\"\n"),
+        (
+            "choices.csv",
+            "field,code,name_zh,name_en\nproject.category,nursing_home,敬老院,nursing home\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let operator = Actor::local_operator();
+    let units = server.app.indicator_units().await.unwrap();
+    let catalog = server.app.catalog().await.unwrap();
+    let source = twinaid_exchange::FolderSource::open(dir.path()).unwrap();
+    let bundle =
+        twinaid_exchange::read_program_in(&source, &|c| units.get(c).copied(), &catalog).unwrap();
+    server.app.load(&operator, &bundle).await.unwrap();
+
+    // The API document lists it, and a script may write it.
+    let doc: Value = server
+        .client
+        .get(format!("{}/api/v1/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let allowed = &doc["components"]["schemas"]["project"]["properties"]["category"]["enum"];
+    assert!(
+        allowed
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("nursing_home")),
+        "{allowed}"
+    );
+    let tokens = api_tokens(
+        &server,
+        &[(
+            "office",
+            Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        )],
+        "loose and strict!",
+    )
+    .await;
+    let r = server
+        .client
+        .post(format!(
+            "{}/api/v1/programs/zj-sc/records/project",
+            server.base
+        ))
+        .bearer_auth(&tokens["office"])
+        .json(&serde_json::json!({
+            "code": "nh-api", "year": 2010, "helper_unit": "hangzhou",
+            "region_code": "510822", "category": "nursing_home", "name_zh": "青川敬老院",
+            "unpaired_reason": "test"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    // The form offers it, the list names it and filters by it.
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, form, _) = b.get("/records/project/new?program=zj-sc").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        form.contains("value=\"nursing_home\"") && form.contains("敬老院"),
+        "the form offers it"
+    );
+    let (_, list, _) = b
+        .get("/records/project?program=zj-sc&year=2010&f.category=nursing_home")
+        .await;
+    assert!(
+        list.contains("nh-api") && list.contains(">敬老院<"),
+        "{list}"
+    );
+    assert!(!list.contains("2010-510822-school"), "filtered to it");
+}
+
 #[tokio::test]
 async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() {
     let server = spawn(None).await;

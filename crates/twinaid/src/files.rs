@@ -51,6 +51,7 @@ pub(crate) fn lists(c: TemplateChoices) -> TemplateLists {
         helper_units: c.helper_units,
         helped_units: c.helped_units,
         example_year: c.year,
+        catalog: c.catalog,
     }
 }
 

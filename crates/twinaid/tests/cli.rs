@@ -934,6 +934,125 @@ fn agreements_program(
 }
 
 #[test]
+fn added_choice_values_are_read_counted_imported_and_copied() {
+    let dbs = databases();
+    let db = dbs[0].url.as_str();
+    ok(db, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("zj-sc");
+    write_folder(
+        &folder,
+        &[
+            ("program.toml", "code = \"zj-sc\"\n"),
+            (
+                "choices.csv",
+                "field,code,name_zh,name_en\nproject.category,nursing_home,敬老院,nursing home\n",
+            ),
+            // By its Chinese name, in the same folder that adds it.
+            (
+                "projects.csv",
+                "code,year,helper_unit,region_code,category,name_zh,amount\n\
+                 nh-1,2010,hangzhou,510822,敬老院,青川敬老院,200000\n",
+            ),
+            (
+                "indicators.csv",
+                "code,name_zh,name_en,unit,kind,measure,filter\n\
+                 nursing_homes,援建敬老院,nursing homes built,count,project,count,category=nursing_home\n",
+            ),
+        ],
+    );
+    let out = twinaid(db, &["--lang", "en", "load", folder.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let homes = |db: &str| -> Value {
+        let yb: Value = serde_json::from_str(&ok(
+            db,
+            &[
+                "report",
+                "yearbook",
+                "--program",
+                "zj-sc",
+                "--year",
+                "2010",
+                "--format",
+                "json",
+            ],
+        ))
+        .unwrap();
+        yb["indicators"]["nursing_homes"]["year"].clone()
+    };
+    assert_eq!(homes(db), Value::from(1));
+    // A sheet imported later takes it by its English name.
+    let sheet = dir.path().join("projects.csv");
+    std::fs::write(
+        &sheet,
+        "code,year,helper_unit,region_code,category,name_zh,amount\nnh-2,2010,hangzhou,510822,nursing home,苍溪敬老院,1\n",
+    )
+    .unwrap();
+    ok(
+        db,
+        &["import", sheet.to_str().unwrap(), "--program", "zj-sc"],
+    );
+    assert_eq!(homes(db), Value::from(2));
+    // A value no list has is refused naming the added one among the allowed.
+    std::fs::write(
+        &sheet,
+        "code,year,helper_unit,region_code,category,name_zh,amount\nnh-3,2010,hangzhou,510822,养老院,某养老院,1\n",
+    )
+    .unwrap();
+    let out = twinaid(
+        db,
+        &[
+            "--lang",
+            "en",
+            "import",
+            sheet.to_str().unwrap(),
+            "--program",
+            "zj-sc",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("nursing_home"),
+        "{said}"
+    );
+    // A built-in value's code or name cannot be added again; a field without a list takes none.
+    let bad = dir.path().join("bad");
+    write_folder(
+        &bad,
+        &[
+            ("program.toml", "code = \"zj-sc\"\n"),
+            (
+                "choices.csv",
+                "field,code,name_zh\nproject.category,school,学校\nproject.name_zh,x,甲\n",
+            ),
+        ],
+    );
+    let out = twinaid(db, &["--lang", "en", "load", bad.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("choices.csv, row 2, column code")
+            && said.contains("already a built-in value of project.category")
+            && said.contains("choices.csv, row 3, column field"),
+        "{said}"
+    );
+    // The values travel with the database: SQLite → PostgreSQL → SQLite.
+    if let Some(pg) = dbs.get(1) {
+        ok(db, &["copy", "--to", &pg.url]);
+        assert_eq!(homes(&pg.url), Value::from(2));
+        let back = format!("sqlite://{}", dir.path().join("back.db").display());
+        ok(&pg.url, &["copy", "--to", &back]);
+        assert_eq!(homes(&back), Value::from(2));
+        let listed = ok(&back, &["--lang", "en", "indicators"]);
+        assert!(listed.contains("nursing_homes"), "{listed}");
+    }
+}
+
+#[test]
 fn a_distinct_count_counts_each_value_once_in_a_program_and_across_a_group() {
     for db in databases() {
         let db = db.url.as_str();

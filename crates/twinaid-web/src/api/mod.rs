@@ -13,7 +13,7 @@ mod schema;
 
 use crate::AppState;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -89,18 +89,21 @@ async fn docs() -> Html<&'static str> {
 /// The routes under `/api/v1`.
 pub fn router() -> Router<AppState> {
     let (router, doc) = described().split_for_parts();
-    let document: std::sync::Arc<[u8]> = serde_json::to_vec(&schema::finish(doc))
-        .unwrap_or_default()
-        .into();
+    let document = std::sync::Arc::new(schema::finish(doc));
     router
         .route(
             "/openapi.json",
-            get(move || {
+            get(move |State(state): State<AppState>| {
                 let document = document.clone();
                 async move {
+                    // Values the installation added to choice lists are in the records' schemas.
+                    let doc = match state.app.catalog().await {
+                        Ok(catalog) => schema::with_catalog(&document, &catalog),
+                        Err(e) => return error::ApiError::from(e).into_response(),
+                    };
                     (
                         [(header::CONTENT_TYPE, "application/json")],
-                        document.to_vec(),
+                        serde_json::to_vec(&doc).unwrap_or_default(),
                     )
                         .into_response()
                 }

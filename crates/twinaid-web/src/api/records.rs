@@ -335,6 +335,7 @@ pub async fn template(
         helper_units: choices.helper_units,
         helped_units: choices.helped_units,
         example_year: choices.year,
+        catalog: choices.catalog,
     };
     let bytes = twinaid_exchange::workbook::template(kind, &lists, c.lang)
         .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -65,12 +65,35 @@ fn field_schema(ty: FieldType) -> Value {
     }
 }
 
+/// The finished document with the record schemas of the kinds whose
+/// choice lists the installation's catalog extends.
+pub fn with_catalog(doc: &Value, catalog: &twinaid_domain::catalog::Catalog) -> Value {
+    let mut doc = doc.clone();
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for kind in RecordKind::ALL {
+            if catalog.choices().iter().any(|c| c.kind == kind) {
+                schemas.insert(
+                    kind.code().into(),
+                    record_schema_in(kind, &catalog.fields(kind)),
+                );
+            }
+        }
+    }
+    doc
+}
+
 /// A kind's record: each field with its schema, title and whether it is
 /// required; a field left out may also be `null`.
 pub fn record_schema(kind: RecordKind) -> Value {
+    record_schema_in(kind, &kind.fields())
+}
+
+/// A kind's record with its fields as given (an installation's catalog
+/// adds values to their choice lists).
+fn record_schema_in(kind: RecordKind, fields: &[twinaid_domain::record::FieldSpec]) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
-    for f in kind.fields() {
+    for f in fields.iter().copied() {
         let mut s = field_schema(f.ty);
         s["title"] = Value::from(format!("{} / {}", f.zh, f.en));
         // A record's code is made when a new one leaves it out.

@@ -53,6 +53,7 @@ pub async fn template(
         helper_units: c.helper_units,
         helped_units: c.helped_units,
         example_year: c.year,
+        catalog: c.catalog,
     };
     let bytes =
         write_template(kind, &lists, lang).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::{BTreeMap, HashMap};
 use twinaid_app::{AppError, ListRequest};
 use twinaid_domain::Lang;
+use twinaid_domain::catalog::Catalog;
 use twinaid_domain::quantity::{figure, figure_unit};
 use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record, RecordKind};
 use twinaid_domain::unit::SourceKind;
@@ -145,6 +146,8 @@ pub(crate) struct Names {
     places: BTreeMap<String, (String, String)>,
     /// Money shown in 万元 (Chinese lists), not yuan.
     wan: bool,
+    /// The installation's added choice values, named like built-in ones.
+    catalog: Catalog,
 }
 
 impl Names {
@@ -167,7 +170,13 @@ impl Names {
             units,
             places,
             wan: false,
+            catalog: state.app.catalog().await?,
         })
+    }
+
+    /// A kind's fields, each choice list with the installation's added values.
+    pub(crate) fn fields(&self, kind: RecordKind) -> Vec<FieldSpec> {
+        self.catalog.fields(kind)
     }
 
     /// Adds the names of regions anywhere in the country that records
@@ -203,6 +212,13 @@ impl Names {
     pub(crate) fn display(&self, spec: &FieldSpec, value: &FieldValue, lang: Lang) -> String {
         let text = cell(spec, value, lang);
         match spec.ty {
+            // A value the installation added, shown by its name as a built-in one is.
+            FieldType::Choice(_) => self
+                .catalog
+                .choices()
+                .iter()
+                .find(|c| c.field == spec.name && Some(c.code.as_str()) == value.as_text())
+                .map_or(text, |c| lang.pick(&c.name_zh, &c.name_en).to_string()),
             FieldType::HelperUnit | FieldType::HelpedUnit => {
                 self.units.get(&text).cloned().unwrap_or(text)
             }
@@ -456,8 +472,10 @@ async fn make_list(
         label: s.name(lang).into(),
         selected: request.source.as_deref() == Some(s.code()),
     }));
-    let choices = kind
-        .fields()
+    let choices = app
+        .catalog()
+        .await?
+        .fields(kind)
         .iter()
         .filter_map(|f| match f.ty {
             FieldType::Choice(cs) => {
@@ -885,13 +903,14 @@ fn select_options(
 
 fn inputs(
     kind: RecordKind,
+    fields: &[FieldSpec],
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
     pickers: &BTreeMap<&'static str, twinaid_app::Picker>,
     editing: Option<&[&'static str]>,
     lang: Lang,
 ) -> Vec<Input> {
-    kind.fields()
+    fields
         .iter()
         // A status moves only by the lifecycle's steps on the record's page.
         .filter(|f| f.name != "status")
@@ -1007,6 +1026,8 @@ struct Filled<'a> {
     pickers: &'a BTreeMap<&'static str, twinaid_app::Picker>,
     /// The only fields the user may change (empty: all).
     edits_only: &'a [&'static str],
+    /// The kind's fields as the installation's catalog gives them.
+    fields: &'a [FieldSpec],
 }
 
 fn form_page(
@@ -1051,6 +1072,7 @@ fn form_page(
         inputs: {
             let mut list = inputs(
                 kind,
+                filled.fields,
                 filled.values,
                 filled.errors,
                 filled.pickers,
@@ -1134,6 +1156,7 @@ pub async fn new_form(
             general: String::new(),
             pickers: &pickers,
             edits_only: &[],
+            fields: &state.app.catalog().await?.fields(kind),
         },
         terms,
     );
@@ -1174,6 +1197,7 @@ pub async fn edit_form(
             general: String::new(),
             pickers: &pickers,
             edits_only: &edits_only,
+            fields: &state.app.catalog().await?.fields(kind),
         },
         terms,
     );
@@ -1256,6 +1280,7 @@ async fn save(
                     general: message,
                     pickers: &pickers,
                     edits_only: &state.app.permissions(&user.actor, &program).edits_only,
+                    fields: &state.app.catalog().await?.fields(kind),
                 },
                 terms,
             );
@@ -1395,7 +1420,10 @@ fn list_title(kind: RecordKind, params: &[(String, String)], names: &Names, lang
         parts.push(names.name_of(&source, lang).unwrap_or(source));
     }
     for (k, v) in params {
-        let Some(f) = k.strip_prefix("f.").and_then(|name| kind.field(name)) else {
+        let Some(f) = k
+            .strip_prefix("f.")
+            .and_then(|name| names.fields(kind).into_iter().find(|f| f.name == name))
+        else {
             continue;
         };
         if v.trim().is_empty() {
