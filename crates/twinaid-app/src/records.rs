@@ -167,11 +167,17 @@ impl App {
             q.equals.push((spec.name.to_string(), vec![text]));
         }
         if let Some(sort) = &request.sort {
-            if kind.field(sort).is_none() {
+            // A built-in field, or one the installation added.
+            let spec = match kind.field(sort) {
+                Some(s) => Some(s),
+                None => self.store.catalog().await?.field(kind, sort),
+            };
+            let Some(spec) = spec else {
                 return Err(AppError::BadRequest(DomainError::UnknownColumn(
                     sort.clone(),
                 )));
-            }
+            };
+            q.sort_numeric = kind.field(sort).is_none() && spec.ty.is_integer();
             q.sort = Some((sort.clone(), request.descending));
         }
         if let Some(year) = request.year {
@@ -413,23 +419,33 @@ impl App {
                 .await?;
         }
         let fields = self.store.catalog().await?.fields(kind);
-        let record = Record::parse_in(kind, &fields, |name| cells.get(name).map(String::as_str))
-            .map_err(|errors| {
-                AppError::Invalid(
-                    errors
-                        .into_iter()
-                        .map(|(field, e)| {
-                            Problem::at(
-                                Location {
-                                    column: Some(field.to_string()),
-                                    ..Location::default()
-                                },
-                                e,
-                            )
-                        })
-                        .collect(),
-                )
-            })?;
+        let mut record =
+            Record::parse_in(kind, &fields, |name| cells.get(name).map(String::as_str)).map_err(
+                |errors| {
+                    AppError::Invalid(
+                        errors
+                            .into_iter()
+                            .map(|(field, e)| {
+                                Problem::at(
+                                    Location {
+                                        column: Some(field.to_string()),
+                                        ..Location::default()
+                                    },
+                                    e,
+                                )
+                            })
+                            .collect(),
+                    )
+                },
+            )?;
+        // A hidden field is asked for nowhere: its stored value stays.
+        if let Some(b) = &before {
+            for (name, value) in &b.custom {
+                if !fields.iter().any(|f| f.name == name.as_str()) {
+                    record.custom.insert(name.clone(), value.clone());
+                }
+            }
+        }
         self.require_writer(actor, program, &record, before.as_ref())?;
         // Money in another currency counts in yuan at its date's rate.
         let mut one = [twinaid_domain::bundle::Located::new(
@@ -589,7 +605,8 @@ impl App {
                     && actor.sees(before)
                     && record.kind.fields().iter().all(|f| {
                         COUNTY_FIELDS.contains(&f.name) || record.get(f.name) == before.get(f.name)
-                    });
+                    })
+                    && record.custom == before.custom;
                 if only_allowed_changed {
                     Ok(())
                 } else {

@@ -45,6 +45,8 @@ pub struct ProgramBundle {
     pub indicators: Vec<Located<IndicatorDefinition>>,
     /// Values added to built-in choice lists (`choices.csv`), installation-wide.
     pub choices: Vec<Located<crate::catalog::AddedChoice>>,
+    /// Fields added to record kinds (`fields.csv`), installation-wide.
+    pub fields: Vec<Located<crate::custom::CustomField>>,
     /// Problems found while reading the files (cells that do not parse); the
     /// items they stand in are left out above.
     pub problems: Vec<Problem>,
@@ -126,9 +128,10 @@ fn at(location: &Location, column: &str, error: DomainError) -> Problem {
 }
 
 impl ProgramBundle {
-    /// The choice values the bundle adds.
+    /// The choice values and fields the bundle adds.
     pub fn catalog(&self) -> crate::catalog::Catalog {
         crate::catalog::Catalog::new(self.choices.iter().map(|c| c.item.clone()))
+            .with_fields(self.fields.iter().map(|f| f.item.clone()))
     }
 
     /// Every stored thing the bundle's check may ask about.

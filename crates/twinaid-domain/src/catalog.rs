@@ -1,9 +1,11 @@
 //! What an installation adds to the record kinds twinaid ships: values of
 //! its own in their choice lists (`choices.csv`: nursing homes as a project
-//! category, say). Forms, lists, imports, the API and indicator filters read
+//! category, say) and fields of its own (`fields.csv`: a labour transfer's
+//! income). Forms, lists, imports, the API and indicator filters read
 //! a kind's fields through the catalog, so an added value is offered,
 //! accepted, named and counted like a built-in one.
 
+use crate::custom::CustomField;
 use crate::error::DomainError;
 use crate::record::{Choice, FieldSpec, FieldType, RecordKind, parse_code};
 use std::collections::HashMap;
@@ -107,6 +109,8 @@ impl AddedChoice {
 pub struct Catalog {
     /// Sorted by kind, field and code; one value per code.
     choices: Vec<AddedChoice>,
+    /// Fields added to the kinds, by kind and code.
+    fields: Vec<CustomField>,
 }
 
 impl Catalog {
@@ -122,12 +126,42 @@ impl Catalog {
         }
         Catalog {
             choices: by_key.into_values().collect(),
+            fields: Vec::new(),
         }
     }
 
-    /// This catalog with another's values added (the other's names win).
+    /// The catalog with these fields added to the kinds (a field given
+    /// again replaces the one before).
+    pub fn with_fields(mut self, fields: impl IntoIterator<Item = CustomField>) -> Catalog {
+        for f in fields {
+            match self
+                .fields
+                .iter_mut()
+                .find(|g| g.kind == f.kind && g.code == f.code)
+            {
+                Some(g) => *g = f,
+                None => self.fields.push(f),
+            }
+        }
+        self
+    }
+
+    /// This catalog with another's values and fields added (the other's win).
     pub fn with(&self, other: &Catalog) -> Catalog {
         Catalog::new(self.choices.iter().chain(&other.choices).cloned())
+            .with_fields(self.fields.iter().chain(&other.fields).cloned())
+    }
+
+    /// The fields added to the kinds, hidden ones too.
+    pub fn custom_fields(&self) -> &[CustomField] {
+        &self.fields
+    }
+
+    /// An added field of a kind by code, hidden or not.
+    pub fn custom_field(&self, kind: RecordKind, code: &str) -> Option<&CustomField> {
+        self.fields
+            .iter()
+            .find(|f| f.kind == kind && f.code == code)
     }
 
     /// The added choice values.
@@ -136,9 +170,16 @@ impl Catalog {
     }
 
     /// A kind's fields, each choice list with its added values after the
-    /// built-in ones.
+    /// built-in ones, and after the built-in fields the added ones that
+    /// are not hidden.
     pub fn fields(&self, kind: RecordKind) -> Vec<FieldSpec> {
         let mut fields = kind.fields();
+        fields.extend(
+            self.fields
+                .iter()
+                .filter(|f| f.kind == kind && !f.hidden)
+                .map(CustomField::spec),
+        );
         if self.choices.iter().all(|c| c.kind != kind) {
             return fields;
         }
@@ -157,44 +198,96 @@ impl Catalog {
         fields
     }
 
-    /// One field of a kind by name, its choice list extended.
+    /// One field of a kind by name, its choice list extended; an added
+    /// field even when hidden (its stored values still read and count).
     pub fn field(&self, kind: RecordKind, name: &str) -> Option<FieldSpec> {
-        self.fields(kind).into_iter().find(|f| f.name == name)
+        self.fields(kind)
+            .into_iter()
+            .find(|f| f.name == name)
+            .or_else(|| self.custom_field(kind, name).map(CustomField::spec))
+    }
+
+    /// Whether a name is an added field of the kind (its values are kept
+    /// beside the built-in ones).
+    pub fn is_custom(&self, kind: RecordKind, name: &str) -> bool {
+        kind.field(name).is_none() && self.custom_field(kind, name).is_some()
+    }
+
+    /// A field's help in a language: an added field's own, else the built-in help.
+    pub fn help(&self, kind: RecordKind, name: &str, lang: crate::Lang) -> String {
+        match self.custom_field(kind, name) {
+            Some(f) => f.help(lang).unwrap_or_default().to_string(),
+            None => crate::record_help::help(kind, name, lang)
+                .unwrap_or_default()
+                .to_string(),
+        }
     }
 }
 
-/// Built-in values and added ones as one list. The lists are made once per
-/// content and kept for the life of the process: a field spec holds its
-/// choices as a `'static` slice, and an installation's catalog changes
-/// seldom, so what is kept stays small.
+/// Built-in values and added ones as one list.
 fn extended(built_in: &'static [Choice], added: &[&AddedChoice]) -> &'static [Choice] {
-    type Key = (usize, Vec<(String, String, String)>);
-    static MADE: OnceLock<Mutex<HashMap<Key, &'static [Choice]>>> = OnceLock::new();
-    let key: Key = (
-        built_in.as_ptr() as usize,
-        added
-            .iter()
-            .map(|c| (c.code.clone(), c.name_zh.clone(), c.name_en.clone()))
-            .collect(),
-    );
-    let made = MADE.get_or_init(Default::default);
-    // A panic elsewhere while holding the lock leaves the map as it was: still usable.
-    let mut made = made.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(list) = made.get(&key) {
+    let added: Vec<(String, String, String)> = added
+        .iter()
+        .map(|c| (c.code.clone(), c.name_zh.clone(), c.name_en.clone()))
+        .collect();
+    intern_choices(built_in, &added)
+}
+
+/// Kept for the life of the process: a field spec holds its names and
+/// choices as `'static`, and an installation's catalog changes seldom, so
+/// each text and list is made once and what is kept stays small.
+#[derive(Default)]
+struct Interned {
+    texts: std::collections::HashSet<&'static str>,
+    lists: HashMap<ListKey, &'static [Choice]>,
+}
+
+/// A made list: the built-in list it extends (by address) and what it adds.
+type ListKey = (usize, Vec<(String, String, String)>);
+
+fn interned() -> std::sync::MutexGuard<'static, Interned> {
+    static MADE: OnceLock<Mutex<Interned>> = OnceLock::new();
+    // A panic elsewhere while holding the lock leaves the sets as they were: still usable.
+    MADE.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+fn intern_in(made: &mut Interned, text: &str) -> &'static str {
+    if let Some(t) = made.texts.get(text) {
+        return t;
+    }
+    let t: &'static str = Box::leak(text.to_string().into_boxed_str());
+    made.texts.insert(t);
+    t
+}
+
+/// A text as `'static`, made once per content.
+pub(crate) fn intern(text: &str) -> &'static str {
+    intern_in(&mut interned(), text)
+}
+
+/// `built_in` followed by `added` (code, Chinese, English) as one list,
+/// made once per content.
+pub(crate) fn intern_choices(
+    built_in: &'static [Choice],
+    added: &[(String, String, String)],
+) -> &'static [Choice] {
+    let mut made = interned();
+    let key = (built_in.as_ptr() as usize, added.to_vec());
+    if let Some(list) = made.lists.get(&key) {
         return list;
     }
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
-    let list: Vec<Choice> = built_in
-        .iter()
-        .copied()
-        .chain(added.iter().map(|c| Choice {
-            code: leak(&c.code),
-            zh: leak(&c.name_zh),
-            en: leak(&c.name_en),
-        }))
-        .collect();
+    let mut list: Vec<Choice> = built_in.to_vec();
+    for (code, zh, en) in added {
+        list.push(Choice {
+            code: intern_in(&mut made, code),
+            zh: intern_in(&mut made, zh),
+            en: intern_in(&mut made, en),
+        });
+    }
     let list: &'static [Choice] = Box::leak(list.into_boxed_slice());
-    made.insert(key, list);
+    made.lists.insert(key, list);
     list
 }
 

@@ -52,7 +52,9 @@ impl CustomType {
     }
 
     pub fn parse(text: &str) -> Option<CustomType> {
-        CustomType::ALL.into_iter().find(|t| t.code() == text.trim())
+        CustomType::ALL
+            .into_iter()
+            .find(|t| t.code() == text.trim())
     }
 
     /// How the field's cells are read, its choices given.
@@ -170,10 +172,11 @@ impl CustomField {
         };
         let text = |t: Option<&str>| t.map(str::trim).unwrap_or_default().to_string();
         let (name_en, help_zh, help_en) = (
-            text(row.name_en)
-                .is_empty()
-                .then(|| name_zh.to_string())
-                .unwrap_or_else(|| text(row.name_en)),
+            if text(row.name_en).is_empty() {
+                name_zh.to_string()
+            } else {
+                text(row.name_en)
+            },
             text(row.help_zh),
             text(row.help_en),
         );
@@ -292,17 +295,29 @@ mod tests {
         let income = CustomField::parse(row("labour_transfer", "income", "money")).unwrap();
         let spec = income.spec();
         assert_eq!((spec.name, spec.ty), ("income", FieldType::Money));
-        assert_eq!(spec.parse(Some("1,200.50")).unwrap(), FieldValue::Int(120_050));
+        assert_eq!(
+            spec.parse(Some("1,200.50")).unwrap(),
+            FieldValue::Int(120_050)
+        );
         let level = CustomField::parse(FieldRow {
             choices: Some("provincial=省级|city=市级=city level"),
             ..row("exchange_visit", "leader_level", "choice")
         })
         .unwrap();
         let spec = level.spec();
-        assert_eq!(spec.parse(Some("省级")).unwrap(), FieldValue::Text("provincial".into()));
-        assert_eq!(spec.parse(Some("city level")).unwrap(), FieldValue::Text("city".into()));
+        assert_eq!(
+            spec.parse(Some("省级")).unwrap(),
+            FieldValue::Text("provincial".into())
+        );
+        assert_eq!(
+            spec.parse(Some("city level")).unwrap(),
+            FieldValue::Text("city".into())
+        );
         assert!(spec.parse(Some("国家级")).is_err());
-        assert_eq!(level.choices_text(), "provincial=省级=省级|city=市级=city level");
+        assert_eq!(
+            level.choices_text(),
+            "provincial=省级=省级|city=市级=city level"
+        );
     }
 
     #[test]
@@ -314,9 +329,20 @@ mod tests {
                 .map(|(c, _)| c)
                 .collect()
         };
-        assert_eq!(columns(row("nothing", "Income", "decimal")), ["kind", "code", "type"]);
-        assert_eq!(columns(row("project", "amount", "money")), ["code"], "a built-in name");
-        assert_eq!(columns(row("project", "extra", "text")), ["code"], "a column of the table");
+        assert_eq!(
+            columns(row("nothing", "Income", "decimal")),
+            ["kind", "code", "type"]
+        );
+        assert_eq!(
+            columns(row("project", "amount", "money")),
+            ["code"],
+            "a built-in name"
+        );
+        assert_eq!(
+            columns(row("project", "extra", "text")),
+            ["code"],
+            "a column of the table"
+        );
         assert_eq!(columns(row("project", "level", "choice")), ["choices"]);
         assert_eq!(
             columns(FieldRow {

@@ -137,6 +137,12 @@ pub enum DomainError {
     ProgramExists(String),
     #[error("invalid indicator definition: {0}")]
     BadDefinition(String),
+    /// A `fields.csv` code that is not lower-case letters, digits and `_`.
+    #[error("{0:?} is not a field code")]
+    BadFieldCode(String),
+    /// A `fields.csv` code a built-in field of the kind already has.
+    #[error("{kind} already has a field {field}")]
+    FieldTaken { kind: &'static str, field: String },
     /// A `choices.csv` row naming something other than `kind.field` of a choice field.
     #[error("{0} is not a field with a list of values")]
     NotAChoiceField(String),
@@ -845,6 +851,18 @@ impl DomainError {
             ),
             (NotAProgramFolder(p), Lang::En) => format!(
                 "{p} is not a program folder: it has no program.toml (nor a group's group.toml); check the path (format: docs/data-format.md)"
+            ),
+            (BadFieldCode(c), Lang::Zh) => format!(
+                "字段编号“{c}”无效，请用小写字母开头，只含小写字母、数字和“_”，最长 40 个字符"
+            ),
+            (BadFieldCode(c), Lang::En) => format!(
+                "field code \"{c}\" is not valid; begin with a lower-case letter and use only lower-case letters, digits and '_', at most 40"
+            ),
+            (FieldTaken { kind, field }, Lang::Zh) => {
+                format!("{kind} 已有字段“{field}”（内置或保留），请换一个编号")
+            }
+            (FieldTaken { kind, field }, Lang::En) => format!(
+                "{kind} already has a field \"{field}\" (built in or reserved); choose another code"
             ),
             (NotAChoiceField(f), Lang::Zh) => format!(
                 "“{f}”不是有可选值的字段，请写成“记录类型.字段”，如 project.category、training.kind"

@@ -216,7 +216,7 @@ impl IndicatorDefinition {
             return bad(format!("unknown record kind {}", part.kind));
         };
         if let Measure::Sum(field) = &part.measure {
-            let Some(spec) = kind.field(field) else {
+            let Some(spec) = catalog.field(kind, field) else {
                 return bad(format!("{} has no field {field}", kind.code()));
             };
             match spec.ty {
@@ -227,7 +227,7 @@ impl IndicatorDefinition {
                 return bad(format!("{field} is not measured in {}", self.unit.code()));
             }
         } else if let Measure::CountDistinct(field) = &part.measure {
-            if kind.field(field).is_none() {
+            if catalog.field(kind, field).is_none() {
                 return bad(format!("{} has no field {field}", kind.code()));
             }
             if self.unit.scale() != 1 {

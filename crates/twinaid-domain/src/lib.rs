@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod crossexam;
 pub mod currency;
+pub mod custom;
 pub mod error;
 pub mod group;
 pub mod guidance;

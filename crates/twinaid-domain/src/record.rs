@@ -7,6 +7,7 @@ use crate::money::{format_decimal, parse_decimal};
 use crate::program::Program;
 use crate::region::RegionCode;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// A kind of record a program keeps, each traced by a `code` unique in its program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -847,11 +848,15 @@ impl UnitStanding {
     }
 }
 
-/// One record of a kind: values in the order of [`RecordKind::fields`].
+/// One record of a kind: values in the order of [`RecordKind::fields`],
+/// and the values of the fields the installation added to the kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub kind: RecordKind,
     pub values: Vec<FieldValue>,
+    /// Added fields' values by field code, as stored (fen, metres); an
+    /// empty one is left out.
+    pub custom: BTreeMap<String, FieldValue>,
 }
 
 /// Whether a text is a masked one, as [`mask`] writes it.
@@ -900,18 +905,30 @@ impl Record {
         cell: impl Fn(&str) -> Option<&'a str>,
     ) -> Result<Record, Vec<(&'static str, DomainError)>> {
         let mut values = Vec::new();
+        let mut custom = BTreeMap::new();
         let mut errors = Vec::new();
         for spec in fields {
+            let built_in = kind.field(spec.name).is_some();
             match spec.parse(cell(spec.name)) {
-                Ok(v) => values.push(v),
+                Ok(v) if built_in => values.push(v),
+                Ok(FieldValue::Null) => {}
+                Ok(v) => {
+                    custom.insert(spec.name.to_string(), v);
+                }
                 Err(e) => {
                     errors.push((spec.name, e));
-                    values.push(FieldValue::Null);
+                    if built_in {
+                        values.push(FieldValue::Null);
+                    }
                 }
             }
         }
         if errors.is_empty() {
-            Ok(Record { kind, values })
+            Ok(Record {
+                kind,
+                values,
+                custom,
+            })
         } else {
             Err(errors)
         }
@@ -924,20 +941,65 @@ impl Record {
             .iter()
             .position(|f| f.name == name)
             .and_then(|i| self.values.get(i))
+            .or_else(|| self.custom.get(name))
             .unwrap_or(&FieldValue::Null)
     }
 
-    /// Replaces a field's value (a field the kind does not have is ignored).
+    /// Replaces a field's value; a name the kind has no built-in field of
+    /// is an added field's.
     pub fn set(&mut self, name: &str, value: FieldValue) {
-        if let Some(slot) = self
+        match self
             .kind
             .fields()
             .iter()
             .position(|f| f.name == name)
             .and_then(|i| self.values.get_mut(i))
         {
-            *slot = value;
+            Some(slot) => *slot = value,
+            None if value == FieldValue::Null => {
+                self.custom.remove(name);
+            }
+            None => {
+                self.custom.insert(name.to_string(), value);
+            }
         }
+    }
+
+    /// The added fields' values as the store keeps them: a JSON object
+    /// (numbers as stored, text as text), or None when there are none.
+    pub fn custom_json(&self) -> Option<String> {
+        if self.custom.is_empty() {
+            return None;
+        }
+        let map: Map<String, Value> = self
+            .custom
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    FieldValue::Int(i) => Value::from(*i),
+                    FieldValue::Text(t) => Value::from(t.clone()),
+                    FieldValue::Null => Value::Null,
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        Some(Value::Object(map).to_string())
+    }
+
+    /// Reads the added fields' values as [`Record::custom_json`] writes them.
+    pub fn read_custom(text: &str) -> Result<BTreeMap<String, FieldValue>, DomainError> {
+        let bad = || DomainError::BadDefinition(format!("stored added fields {text:?}"));
+        let Value::Object(map) = serde_json::from_str::<Value>(text).map_err(|_| bad())? else {
+            return Err(bad());
+        };
+        map.into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v {
+                Value::Number(n) => n.as_i64().map(|i| (k, FieldValue::Int(i))).ok_or_else(bad),
+                Value::String(t) => Ok((k, FieldValue::Text(t))),
+                _ => Err(bad()),
+            })
+            .collect()
     }
 
     /// The record's key within its program.
@@ -1018,9 +1080,15 @@ impl Record {
 
     /// The record as JSON in written units, for the audit log and the API.
     pub fn to_json(&self) -> Value {
+        self.to_json_in(&self.kind.fields())
+    }
+
+    /// The record as JSON with the fields given (an installation's catalog
+    /// adds fields): each in written units.
+    pub fn to_json_in(&self, fields: &[FieldSpec]) -> Value {
         let mut map = Map::new();
-        for (spec, value) in self.kind.fields().iter().zip(&self.values) {
-            map.insert(spec.name.to_string(), spec.to_json(value));
+        for spec in fields {
+            map.insert(spec.name.to_string(), spec.to_json(self.get(spec.name)));
         }
         Value::Object(map)
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use twinaid_domain::aggregate::{AggregateValue, PlanTarget};
 use twinaid_domain::bundle::{Located, ProgramBundle};
 use twinaid_domain::catalog::{AddedChoice, Catalog};
+use twinaid_domain::custom::{CustomField, FieldRow};
 use twinaid_domain::error::{DomainError, Location, Problem};
 use twinaid_domain::indicator::{Filter, IndicatorDefinition, Measure, Rule};
 use twinaid_domain::program::{Designation, HelpedRegion, Program};
@@ -258,6 +259,61 @@ fn parse_filters(text: &str) -> Result<Vec<Filter>, DomainError> {
         .collect()
 }
 
+/// `fields.csv`: fields added to record kinds.
+fn read_fields(
+    source: &dyn ProgramSource,
+    bundle: &mut ProgramBundle,
+    problems: &mut Vec<Problem>,
+) {
+    let columns = [
+        "kind", "code", "name_zh", "name_en", "type", "choices", "required", "help_zh", "help_en",
+        "hidden",
+    ];
+    let Some(t) = table(source, FIELDS_FILE, &columns, problems) else {
+        return;
+    };
+    for row in t.rows() {
+        let mut c = Cells {
+            row: &row,
+            problems,
+        };
+        let (required, hidden) = (c.flag("required", false), c.flag("hidden", false));
+        let (Some(required), Some(hidden)) = (required, hidden) else {
+            continue;
+        };
+        let cell = |name: &str| row.get(name).unwrap_or_default();
+        let read = CustomField::parse(FieldRow {
+            kind: cell("kind"),
+            code: cell("code"),
+            name_zh: cell("name_zh"),
+            name_en: row.get("name_en"),
+            ty: cell("type"),
+            choices: row.get("choices"),
+            required,
+            help_zh: row.get("help_zh"),
+            help_en: row.get("help_en"),
+            hidden,
+        });
+        match read {
+            Ok(f) => {
+                if bundle
+                    .fields
+                    .iter()
+                    .any(|g| g.item.kind == f.kind && g.item.code == f.code)
+                {
+                    problems.push(row.problem("code", DomainError::DuplicateKey(f.code.clone())));
+                } else {
+                    bundle.fields.push(Located::new(row.location(), f));
+                }
+            }
+            Err(errors) => problems.extend(errors.into_iter().map(|(f, e)| row.problem(f, e))),
+        }
+    }
+}
+
+/// The file of a program or group folder that adds fields to record kinds.
+pub const FIELDS_FILE: &str = "fields.csv";
+
 /// `choices.csv`: values added to built-in choice lists.
 fn read_choices(
     source: &dyn ProgramSource,
@@ -282,14 +338,15 @@ fn read_choices(
     }
 }
 
-/// The choice values of a folder's `choices.csv` (none without one), and
-/// the problems of the rows that do not read: a group folder's apply to
-/// all its programs.
-pub fn read_choices_file(source: &dyn ProgramSource) -> (Vec<Located<AddedChoice>>, Vec<Problem>) {
+/// A folder's `fields.csv` and `choices.csv` alone (a group folder's,
+/// which apply to all its programs) as a bundle's `fields` and `choices`,
+/// and the problems of the rows that do not read.
+pub fn read_additions(source: &dyn ProgramSource) -> (ProgramBundle, Vec<Problem>) {
     let mut bundle = ProgramBundle::default();
     let mut problems = Vec::new();
+    read_fields(source, &mut bundle, &mut problems);
     read_choices(source, &mut bundle, &mut problems);
-    (bundle.choices, problems)
+    (bundle, problems)
 }
 
 /// The file of a program or group folder that adds choice values.
@@ -543,6 +600,7 @@ pub fn read_program_in(
             }
         }
     }
+    read_fields(source, &mut bundle, &mut problems);
     read_choices(source, &mut bundle, &mut problems);
     let catalog = installed.with(&bundle.catalog());
     read_indicators(source, &mut bundle, &mut problems);

@@ -33,7 +33,11 @@ pub fn header_of(field: &FieldSpec, lang: Lang) -> String {
 /// The field a header names: the field's name anywhere in it, or its whole
 /// label in either language.
 pub fn field_of(kind: RecordKind, header: &str) -> Option<FieldSpec> {
-    let fields = kind.fields();
+    field_in(&kind.fields(), header)
+}
+
+/// The field of `fields` (a kind's, as a catalog gives them) a header names.
+fn field_in(fields: &[FieldSpec], header: &str) -> Option<FieldSpec> {
     let header = header.trim();
     // A whole label first: "project code" is the project, not the code.
     fields
@@ -264,9 +268,14 @@ pub fn records_from_sheet_named(
     };
     // Which column holds which field.
     let mut columns: Vec<Option<FieldSpec>> = Vec::new();
+    let all = catalog.fields(kind);
     for header in &header {
         let h = header.trim();
-        let field = column_field(kind, h);
+        let field = if is_name_column(kind, h) {
+            None
+        } else {
+            field_in(&all, h)
+        };
         if field.is_none() && !h.is_empty() && h != ERROR_HEADER && !is_name_column(kind, h) {
             out.problems.push(Problem::at(
                 place(1, Some(h), None),
@@ -285,8 +294,7 @@ pub fn records_from_sheet_named(
         return out;
     }
     // Each field's column, found once for all rows.
-    let fields: Vec<(FieldSpec, Option<usize>)> = catalog
-        .fields(kind)
+    let fields: Vec<(FieldSpec, Option<usize>)> = all
         .into_iter()
         .map(|f| {
             let at = columns

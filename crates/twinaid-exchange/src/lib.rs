@@ -21,7 +21,7 @@ mod table;
 pub mod workbook;
 
 pub use folder::{
-    FolderSource, ProgramSource, StaticSource, read_choices_file, read_program, read_program_in,
+    FolderSource, ProgramSource, StaticSource, read_additions, read_program, read_program_in,
 };
 pub use sheet::{
     CsvWindows, ReadLimits, Sheet, SheetRow, csv_windows, read_sheets, read_sheets_within,

@@ -349,6 +349,7 @@ impl Synthetic {
                 Record {
                     kind: RecordKind::Pairing,
                     values,
+                    custom: Default::default(),
                 },
             ));
         }
@@ -528,7 +529,11 @@ impl Synthetic {
             };
             values.push(v);
         }
-        Record { kind, values }
+        Record {
+            kind,
+            values,
+            custom: Default::default(),
+        }
     }
 
     fn count_of(&self, kind: RecordKind) -> usize {

@@ -19,6 +19,7 @@ pub const TABLES: &[&str] = &[
     "program_unit",
     "indicator",
     "choice_value",
+    "custom_field",
     "pairing",
     "project",
     "fund_transaction",

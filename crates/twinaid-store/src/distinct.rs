@@ -177,10 +177,7 @@ fn counted_records(
     let field = def
         .distinct_field()
         .ok_or_else(|| corrupt("not a distinct count".to_string()))?;
-    let column = kind
-        .field(field)
-        .ok_or_else(|| corrupt(format!("{} has no field {field}", kind.code())))?
-        .name;
+    let column = crate::figures::field_sql(kind, field, false)?;
     let mut each = Vec::with_capacity(programs.len());
     for (i, rule) in rules.iter().enumerate() {
         let standing = crate::standing::standing_is(kind, rule, Standing::Counted)
@@ -192,13 +189,13 @@ fn counted_records(
     let mut conditions = vec![
         format!("({})", each.join(" OR ")),
         "r.year <= $1".to_string(),
-        format!("r.{column} IS NOT NULL"),
+        format!("{column} IS NOT NULL"),
     ];
     conditions.extend(filters);
     let sql = format!(
         "SELECT r.year AS year, COALESCE(SUBSTR(r.region_code, 1, 6), '') AS county, \
          COALESCE(SUBSTR(r.region_code, 1, 2), '') AS province, {} AS source, \
-         r.{column} AS v FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit WHERE {}",
+         {column} AS v FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit WHERE {}",
         crate::summary::source_case(),
         kind.code(),
         conditions.join(" AND ")

@@ -63,7 +63,9 @@ pub(crate) fn measure_sql(kind: RecordKind, measure: &Measure) -> Result<String,
     Ok(match measure {
         Measure::Count => "COUNT(*)".to_string(),
         Measure::Sum(_) => format!("COALESCE(SUM({}), 0)", measure_term(kind, measure)?),
-        Measure::CountDistinct(field) => format!("COUNT(DISTINCT r.{})", spec_name(kind, field)?),
+        Measure::CountDistinct(field) => {
+            format!("COUNT(DISTINCT {})", field_sql(kind, field, false)?)
+        }
     })
 }
 
@@ -71,7 +73,7 @@ pub(crate) fn measure_sql(kind: RecordKind, measure: &Measure) -> Result<String,
 pub(crate) fn measure_term(kind: RecordKind, measure: &Measure) -> Result<String, StoreError> {
     Ok(match measure {
         Measure::Count => "1".to_string(),
-        Measure::Sum(field) => format!("r.{}", spec_name(kind, field)?),
+        Measure::Sum(field) => field_sql(kind, field, true)?,
         // Counted by its own statements (crate::distinct), never added up.
         Measure::CountDistinct(_) => {
             return Err(StoreError::Corrupt(
@@ -81,11 +83,33 @@ pub(crate) fn measure_term(kind: RecordKind, measure: &Measure) -> Result<String
     })
 }
 
-/// A field's name from the record spec, never from input.
-fn spec_name(kind: RecordKind, field: &str) -> Result<&'static str, StoreError> {
-    kind.field(field)
-        .map(|spec| spec.name)
-        .ok_or_else(|| StoreError::Corrupt(format!("{} has no field {field}", kind.code())))
+/// A field of records `r` as SQL: a built-in field's column, or an added
+/// field's value in the record's `extra` JSON (as an integer or as text).
+/// Built-in names come from the record specs; an added field's name is
+/// used only when it is plain (letters, digits, `_`), as fields.csv
+/// requires, so no input ever becomes SQL.
+pub(crate) fn field_sql(
+    kind: RecordKind,
+    field: &str,
+    integer: bool,
+) -> Result<String, StoreError> {
+    if let Some(spec) = kind.field(field) {
+        return Ok(format!("r.{}", spec.name));
+    }
+    let plain = !field.is_empty()
+        && field.len() <= 40
+        && field.starts_with(|c: char| c.is_ascii_lowercase())
+        && field
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !plain {
+        return Err(StoreError::Corrupt(format!(
+            "{} has no field {field}",
+            kind.code()
+        )));
+    }
+    let ty = if integer { "BIGINT" } else { "TEXT" };
+    Ok(format!("CAST(json_extract(r.extra, '$.{field}') AS {ty})"))
 }
 
 /// The parts of an indicator the figure summary adds up: all but a
@@ -117,10 +141,10 @@ pub(crate) fn filter_conditions(
                 .collect();
             ("u.kind".to_string(), kinds)
         } else {
-            let spec = kind.field(&filter.field).ok_or_else(|| {
-                StoreError::Corrupt(format!("{} has no field {}", kind.code(), filter.field))
-            })?;
-            (format!("r.{}", spec.name), filter.values.clone())
+            (
+                field_sql(kind, &filter.field, false)?,
+                filter.values.clone(),
+            )
         };
         conditions.push(in_values(&column, values, binds, offset));
     }

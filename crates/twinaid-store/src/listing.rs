@@ -30,6 +30,9 @@ pub struct RecordQuery {
     pub standing: Option<Standing>,
     /// A spec field to sort by, descending if true.
     pub sort: Option<(String, bool)>,
+    /// Whether the sort field is an added field holding numbers (compared
+    /// as numbers, not as text).
+    pub sort_numeric: bool,
     pub offset: i64,
     pub limit: i64,
     /// A field whose different values the totals also count (the records
@@ -134,7 +137,8 @@ fn conditions(
         }
     };
     for (field, values) in &q.equals {
-        let name = field_exists(kind, field)?;
+        let column = crate::figures::field_sql(kind, field, false)?;
+        let name = field.as_str();
         let integer = kind.field(name).is_some_and(|f| f.ty.is_integer());
         // The empty value asks for records whose field is empty.
         let wants_empty = values.iter().any(|v| v == EMPTY);
@@ -149,7 +153,6 @@ fn conditions(
                 Bind::Text(v.clone())
             });
         }
-        let column = format!("r.{name}");
         parts.push(match (bound.is_empty(), wants_empty) {
             (true, true) => format!("{column} IS NULL"),
             (false, true) => format!("({column} IS NULL OR {})", in_list(&mut b, &column, bound)),
@@ -331,8 +334,8 @@ impl Store {
         let (where_sql, binds) = conditions(kind, program, q, &rule)?;
         let order_by = match &q.sort {
             Some((field, desc)) => format!(
-                "r.{} {}, r.code",
-                field_exists(kind, field)?,
+                "{} {}, r.code",
+                crate::figures::field_sql(kind, field, q.sort_numeric)?,
                 if *desc { "DESC" } else { "ASC" }
             ),
             None if kind.is_yearly() => "r.year DESC, r.code".to_string(),

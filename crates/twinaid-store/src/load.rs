@@ -143,11 +143,9 @@ fn to_json(cols: &[&Col]) -> Value {
 /// its last event wrote.
 pub(crate) fn record_image(program: &str, record: &Record) -> Value {
     let key = [text("program_code", program), text("code", record.code())];
-    let cols: Vec<Col> = record
-        .kind
-        .fields()
+    let cols: Vec<Col> = crate::rows::stored_fields(record.kind)
         .iter()
-        .zip(&record.values)
+        .zip(&crate::rows::stored_values(record))
         .filter(|(spec, _)| spec.name != "code")
         .map(|(spec, value)| from_spec(spec, value))
         .collect();
@@ -880,6 +878,26 @@ impl Store {
             )
             .await?;
         }
+        for (n, f) in bundle.fields.iter().enumerate() {
+            let f = &f.item;
+            w.upsert(
+                conn,
+                "custom_field",
+                &[text("kind", f.kind.code()), text("code", f.code.clone())],
+                &[
+                    text("name_zh", f.name_zh.clone()),
+                    text("name_en", f.name_en.clone()),
+                    text("type", f.ty.code()),
+                    text("choices", f.choices_text()),
+                    int("required", i64::from(f.required)),
+                    text("help_zh", f.help_zh.clone()),
+                    text("help_en", f.help_en.clone()),
+                    int("hidden", i64::from(f.hidden)),
+                    int("position", n as i64),
+                ],
+            )
+            .await?;
+        }
         for c in &bundle.choices {
             let c = &c.item;
             w.upsert(
@@ -1002,11 +1020,9 @@ impl Store {
         )
         .await?;
         analyze_written(conn, self.engine, &w.summary).await?;
-        let choices_changed = w
-            .summary
-            .counts
-            .get("choice_value")
-            .is_some_and(|(c, u, _)| c + u > 0);
+        let choices_changed = ["choice_value", "custom_field"]
+            .iter()
+            .any(|t| w.summary.counts.get(*t).is_some_and(|(c, u, _)| c + u > 0));
         if choices_changed && !indicators_changed {
             // Every program's forms and lists name the values: none may be served as kept.
             audit::bump(conn, "").await?;
@@ -1069,7 +1085,7 @@ impl Store {
                 conn,
                 kind.code(),
                 program_code,
-                &kind.fields(),
+                &crate::rows::stored_fields(*kind),
                 Some(&codes),
             )
             .await?;
@@ -1219,8 +1235,14 @@ async fn write_records(
             let mut stored = HashMap::new();
             for part in codes.chunks(chunk) {
                 stored.extend(
-                    stored_records(conn, kind.code(), program_code, &kind.fields(), Some(part))
-                        .await?,
+                    stored_records(
+                        conn,
+                        kind.code(),
+                        program_code,
+                        &crate::rows::stored_fields(kind),
+                        Some(part),
+                    )
+                    .await?,
                 );
             }
             state.existing.insert(kind.code(), stored);
@@ -1244,7 +1266,8 @@ async fn write_records(
     for r in records {
         let record = &r.item;
         let table = record.kind.code();
-        let fields = record.kind.fields();
+        let fields = crate::rows::stored_fields(record.kind);
+        let values = crate::rows::stored_values(record);
         if !state.existing.contains_key(table) {
             // A few records (a form, a small file) are looked up by code; many, all read at once.
             let mine: Vec<&str> = records
@@ -1260,7 +1283,7 @@ async fn write_records(
         }
         let cols: Vec<Col> = fields
             .iter()
-            .zip(&record.values)
+            .zip(&values)
             .filter(|(spec, _)| spec.name != "code")
             .map(|(spec, value)| from_spec(spec, value))
             .collect();

@@ -6,6 +6,7 @@ use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use twinaid_domain::bundle::Stored;
 use twinaid_domain::catalog::{AddedChoice, Catalog};
+use twinaid_domain::custom::{CustomField, FieldRow};
 use twinaid_domain::indicator::{IndicatorDefinition, Rule};
 use twinaid_domain::program::{HelpedRegion, Program};
 use twinaid_domain::quantity::UnitOfMeasure;
@@ -342,7 +343,39 @@ impl Store {
                 }
             }
         }
-        Ok(Catalog::new(choices))
+        let rows = sqlx::query(
+            "SELECT kind, code, name_zh, name_en, type, choices, required, help_zh, help_en, hidden \
+             FROM custom_field ORDER BY position, kind, code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut fields = Vec::with_capacity(rows.len());
+        for r in rows {
+            let texts: Vec<String> = [0, 1, 2, 3, 4, 5, 7, 8]
+                .iter()
+                .map(|i| r.try_get::<String, _>(*i))
+                .collect::<Result<_, _>>()?;
+            let (required, hidden): (i64, i64) = (r.try_get(6)?, r.try_get(9)?);
+            let row = FieldRow {
+                kind: &texts[0],
+                code: &texts[1],
+                name_zh: &texts[2],
+                name_en: Some(&texts[3]),
+                ty: &texts[4],
+                choices: Some(&texts[5]),
+                required: required != 0,
+                help_zh: Some(&texts[6]),
+                help_en: Some(&texts[7]),
+                hidden: hidden != 0,
+            };
+            match CustomField::parse(row) {
+                Ok(f) => fields.push(f),
+                Err(e) => {
+                    tracing::warn!(kind = %texts[0], code = %texts[1], error = ?e, "stored field does not read")
+                }
+            }
+        }
+        Ok(Catalog::new(choices).with_fields(fields))
     }
 
     /// All indicator definitions, in the order they were added.

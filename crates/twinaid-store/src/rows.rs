@@ -4,7 +4,7 @@ use crate::StoreError;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
-use twinaid_domain::record::{FieldSpec, FieldValue, Record, RecordKind};
+use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record, RecordKind};
 
 /// A query over the Any driver.
 pub(crate) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
@@ -129,19 +129,49 @@ pub(crate) fn params(sequential: bool, first: usize, count: usize) -> String {
     }
 }
 
-/// The column list of a kind, in spec order.
+/// The column beside a kind's fields that keeps the values of the fields
+/// the installation added (a JSON object, see [`Record::custom_json`]).
+pub(crate) const EXTRA: FieldSpec = FieldSpec {
+    name: "extra",
+    ty: FieldType::Text,
+    required: false,
+    default: None,
+    zh: "附加字段",
+    en: "added fields",
+};
+
+/// A kind's stored columns: its fields in spec order, then [`EXTRA`].
+pub(crate) fn stored_fields(kind: RecordKind) -> Vec<FieldSpec> {
+    let mut fields = kind.fields();
+    fields.push(EXTRA);
+    fields
+}
+
+/// A record's values in the order of [`stored_fields`].
+pub(crate) fn stored_values(record: &Record) -> Vec<FieldValue> {
+    let mut values = record.values.clone();
+    values.push(
+        record
+            .custom_json()
+            .map_or(FieldValue::Null, FieldValue::Text),
+    );
+    values
+}
+
+/// The column list of a kind, in the order of [`stored_fields`].
 pub(crate) fn columns(kind: RecordKind) -> String {
-    kind.fields()
+    stored_fields(kind)
         .iter()
         .map(|f| f.name)
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// Reads a record from a row whose columns are the kind's fields in spec order.
+/// Reads a record from a row whose columns are [`columns`].
 pub(crate) fn read_record(kind: RecordKind, row: &AnyRow) -> Result<Record, StoreError> {
     let mut values = Vec::new();
-    for (i, spec) in kind.fields().iter().enumerate() {
+    let fields = kind.fields();
+    for (i, spec) in fields.iter().enumerate() {
         let value = if spec.ty.is_integer() {
             row.try_get::<Option<i64>, _>(i)?
                 .map_or(FieldValue::Null, FieldValue::Int)
@@ -151,7 +181,17 @@ pub(crate) fn read_record(kind: RecordKind, row: &AnyRow) -> Result<Record, Stor
         };
         values.push(value);
     }
-    Ok(Record { kind, values })
+    let custom = match row.try_get::<Option<String>, _>(fields.len())? {
+        Some(text) => Record::read_custom(&text).map_err(|e| {
+            StoreError::Corrupt(format!("{} {:?}: {e}", kind.code(), values.first()))
+        })?,
+        None => Default::default(),
+    };
+    Ok(Record {
+        kind,
+        values,
+        custom,
+    })
 }
 
 #[cfg(test)]

@@ -177,7 +177,7 @@ struct Expect {
 fn canonical(kind: RecordKind, image: &Value) -> Expect {
     let mut map = serde_json::Map::new();
     let mut status = Value::Null;
-    let fields = kind.fields();
+    let fields = crate::rows::stored_fields(kind);
     let names = ["program_code"]
         .into_iter()
         .chain(fields.iter().map(|f| f.name));
@@ -310,7 +310,7 @@ async fn check_kind(
             .fetch_all(&mut *conn)
             .await?;
         first = false;
-        let width = kind.fields().len();
+        let width = crate::rows::stored_fields(kind).len();
         for r in &rows {
             let record = read_record(kind, r)?;
             let program: String = r.try_get(width)?;

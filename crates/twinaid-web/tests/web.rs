@@ -1027,6 +1027,156 @@ async fn units_and_regions_have_list_pages_with_search_and_counts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_added_field_is_in_the_form_the_list_the_api_and_its_document() {
+    let server = spawn(None).await;
+    let load = |fields: &'static str| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("program.toml"), "code = \"zj-sc\"\n").unwrap();
+        std::fs::write(dir.path().join("fields.csv"), fields).unwrap();
+        let app = server.app.clone();
+        async move {
+            let units = app.indicator_units().await.unwrap();
+            let catalog = app.catalog().await.unwrap();
+            let source = twinaid_exchange::FolderSource::open(dir.path()).unwrap();
+            let bundle =
+                twinaid_exchange::read_program_in(&source, &|c| units.get(c).copied(), &catalog)
+                    .unwrap();
+            app.load(&Actor::local_operator(), &bundle).await.unwrap();
+        }
+    };
+    load(
+        "kind,code,name_zh,name_en,type,help_zh,help_en\n\
+         labour_transfer,income,劳务收入,labour service income,money,全年劳务收入（元）,income over the year (yuan)\n\
+         labour_transfer,skill,技能证书,skill certificate,text,,\n",
+    )
+    .await;
+    let doc: Value = server
+        .client
+        .get(format!("{}/api/v1/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let income = &doc["components"]["schemas"]["labour_transfer"]["properties"]["income"];
+    assert!(
+        income["title"].as_str().unwrap().contains("劳务收入"),
+        "{income}"
+    );
+    let tokens = api_tokens(
+        &server,
+        &[(
+            "office",
+            Role::ProgramOffice {
+                program: "zj-sc".into(),
+            },
+        )],
+        "loose and strict!",
+    )
+    .await;
+    let api = |method: reqwest::Method, path: &str| {
+        server
+            .client
+            .request(
+                method,
+                format!(
+                    "{}/api/v1/programs/zj-sc/records/labour_transfer{path}",
+                    server.base
+                ),
+            )
+            .bearer_auth(&tokens["office"])
+    };
+    let r = api(reqwest::Method::POST, "")
+        .json(&serde_json::json!({
+            "code": "lt-api", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822",
+            "people": 2, "income": 1234.5, "skill": "电工", "unpaired_reason": "test"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let got: Value = api(reqwest::Method::GET, "/lt-api")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["income"], Value::from(1234.5));
+    assert_eq!(got["skill"], "电工");
+    let r = api(reqwest::Method::POST, "")
+        .json(&serde_json::json!({
+            "code": "lt-bad", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822",
+            "income": "a lot", "unpaired_reason": "test"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text().await.unwrap().contains("income"),
+        "the field is named"
+    );
+    // The form asks for it with its help; the list shows it.
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (_, form, _) = b.get("/records/labour_transfer/new?program=zj-sc").await;
+    assert!(
+        form.contains("name=\"income\"") && form.contains("全年劳务收入（元）"),
+        "{form}"
+    );
+    let (status, list, _) = b
+        .get("/records/labour_transfer?program=zj-sc&year=2010&sort=income&desc=1")
+        .await;
+    assert_eq!(status, StatusCode::OK, "sorted by it");
+    assert!(
+        list.contains("data-label=\"劳务收入\">0.12<"),
+        "1,234.5 yuan as 万元: {list}"
+    );
+    // Hidden later: not asked for any more, but what was stored stays,
+    // through an edit that does not name it.
+    load(
+        "kind,code,name_zh,name_en,type,hidden\n\
+         labour_transfer,income,劳务收入,labour service income,money,no\n\
+         labour_transfer,skill,技能证书,skill certificate,text,yes\n",
+    )
+    .await;
+    let (_, form, _) = b.get("/records/labour_transfer/new?program=zj-sc").await;
+    assert!(!form.contains("name=\"skill\""));
+    let r = api(reqwest::Method::PUT, "/lt-api")
+        .json(&serde_json::json!({
+            "year": 2010, "helper_unit": "hangzhou", "region_code": "510822",
+            "people": 3, "income": 1234.5, "unpaired_reason": "test"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let stored = server
+        .app
+        .record(
+            &Actor::local_operator(),
+            "zj-sc",
+            twinaid_domain::record::RecordKind::LabourTransfer,
+            "lt-api",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.get("skill").as_text(),
+        Some("电工"),
+        "kept while hidden"
+    );
+    assert_eq!(stored.get("people").as_int(), Some(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_added_choice_value_is_offered_accepted_named_and_in_the_api_document() {
     let server = spawn(None).await;
     let dir = tempfile::tempdir().unwrap();

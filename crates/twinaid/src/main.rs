@@ -1093,24 +1093,25 @@ async fn load_group(
     // Every program folder is read, and every member found, before any is
     // written: a bad cell in the last stops the load before the first is written.
     let (units, installed) = tokio::try_join!(app.indicator_units(), app.catalog())?;
-    // The group folder's choices.csv applies to every program's folder.
+    // The group folder's fields.csv and choices.csv apply to every program's folder.
     let group_source = FolderSource(folder.path.clone());
-    let (group_choices, mut problems) = twinaid_exchange::read_choices_file(&group_source);
+    let (additions, mut problems) = twinaid_exchange::read_additions(&group_source);
     for p in &mut problems {
         if let Some(file) = p.location.file.as_mut() {
             *file = folder.path.join(&*file).display().to_string();
         }
     }
-    let catalog = installed.with(&twinaid_domain::catalog::Catalog::new(
-        group_choices.iter().map(|c| c.item.clone()),
-    ));
+    let catalog = installed.with(&additions.catalog());
     let mut bundles = Vec::new();
     for path in &folder.program_folders {
         let source = FolderSource(path.clone());
         match read_program_in(&source, &|code| units.get(code).copied(), &catalog) {
             Ok(mut bundle) => {
                 // Kept with each program's load: the first stores them.
-                bundle.choices.splice(0..0, group_choices.iter().cloned());
+                bundle.fields.splice(0..0, additions.fields.iter().cloned());
+                bundle
+                    .choices
+                    .splice(0..0, additions.choices.iter().cloned());
                 bundles.push((source, bundle));
             }
             Err(mut found) => {
@@ -1146,14 +1147,13 @@ async fn load_group(
         let summary = app.load(actor, bundle).await?;
         say_loaded(&source.describe(), &bundle.program_code, &summary, lang);
     }
-    // Without program folders, the group's choice values are kept on their own.
-    if let (true, Some(first)) = (
-        bundles.is_empty() && !group_choices.is_empty(),
-        group.programs.first(),
-    ) {
+    // Without program folders, the group's fields and choice values are kept on their own.
+    let adds = !additions.fields.is_empty() || !additions.choices.is_empty();
+    if let (true, Some(first)) = (bundles.is_empty() && adds, group.programs.first()) {
         let bundle = twinaid_domain::bundle::ProgramBundle {
             program_code: first.clone(),
-            choices: group_choices,
+            fields: additions.fields,
+            choices: additions.choices,
             ..Default::default()
         };
         let summary = app.load(actor, &bundle).await?;

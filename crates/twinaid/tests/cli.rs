@@ -1053,6 +1053,160 @@ fn added_choice_values_are_read_counted_imported_and_copied() {
 }
 
 #[test]
+fn added_fields_are_read_summed_filtered_imported_and_copied() {
+    let dbs = databases();
+    let db = dbs[0].url.as_str();
+    ok(db, &["demo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("zj-sc");
+    write_folder(
+        &folder,
+        &[
+            ("program.toml", "code = \"zj-sc\"\n"),
+            (
+                "fields.csv",
+                "kind,code,name_zh,name_en,type,choices,required,help_zh,help_en\n\
+                 labour_transfer,income,劳务收入（元）,labour service income (yuan),money,,no,全年劳务收入,income over the year\n\
+                 exchange_visit,provincial_leaders,省级领导人次,provincial leaders,person_times,,,,\n\
+                 exchange_visit,level,互访级别,visit level,choice,provincial=省级=provincial|city=市级=city,,,\n",
+            ),
+            (
+                "labour_transfers.csv",
+                "code,year,helper_unit,region_code,people,income\n\
+                 lt-1,2010,hangzhou,510822,10,50000.50\n\
+                 lt-2,2010,hangzhou,510822,5,20000\n",
+            ),
+            (
+                "exchange_visits.csv",
+                "code,year,helper_unit,region_code,kind,title_zh,provincial_leaders,level\n\
+                 ev-1,2010,hangzhou,510822,leaders,省领导考察,3,省级\n\
+                 ev-2,2010,hangzhou,510822,department,部门互访,,city\n",
+            ),
+            (
+                "indicators.csv",
+                "code,name_zh,name_en,unit,kind,measure,filter\n\
+                 labour_income,劳务收入,labour service income,yuan,labour_transfer,sum:income,\n\
+                 provincial_leaders,省级领导,provincial leaders,person_times,exchange_visit,sum:provincial_leaders,\n\
+                 provincial_visits,省级互访,provincial visits,count,exchange_visit,count,level=provincial\n",
+            ),
+        ],
+    );
+    let out = twinaid(db, &["--lang", "en", "load", folder.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let figures = |db: &str| -> (Value, Value, Value) {
+        let yb: Value = serde_json::from_str(&ok(
+            db,
+            &[
+                "report",
+                "yearbook",
+                "--program",
+                "zj-sc",
+                "--year",
+                "2010",
+                "--format",
+                "json",
+            ],
+        ))
+        .unwrap();
+        let f = |code: &str| yb["indicators"][code]["year"].clone();
+        (
+            f("labour_income"),
+            f("provincial_leaders"),
+            f("provincial_visits"),
+        )
+    };
+    assert_eq!(
+        figures(db),
+        (Value::from(70_000.5), Value::from(3), Value::from(1))
+    );
+    // A sheet with the added column, by its label.
+    let sheet = dir.path().join("labour_transfers.csv");
+    std::fs::write(
+        &sheet,
+        "code,year,helper_unit,region_code,劳务收入（元）\nlt-3,2010,hangzhou,510822,1000\n",
+    )
+    .unwrap();
+    ok(
+        db,
+        &["import", sheet.to_str().unwrap(), "--program", "zj-sc"],
+    );
+    assert_eq!(figures(db).0, Value::from(71_000.5));
+    // A bad value of an added field is refused at its row and column.
+    std::fs::write(
+        &sheet,
+        "code,year,helper_unit,region_code,income\nlt-4,2010,hangzhou,510822,lots\n",
+    )
+    .unwrap();
+    let out = twinaid(
+        db,
+        &[
+            "--lang",
+            "en",
+            "import",
+            sheet.to_str().unwrap(),
+            "--program",
+            "zj-sc",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("column income"),
+        "{said}"
+    );
+    // Bad definitions are named by row and column.
+    let bad = dir.path().join("bad");
+    write_folder(
+        &bad,
+        &[
+            ("program.toml", "code = \"zj-sc\"\n"),
+            (
+                "fields.csv",
+                "kind,code,name_zh,type,choices\nproject,amount,金额,money,\nproject,Level,级别,choice,\nvillage,x,甲,decimal,\n",
+            ),
+        ],
+    );
+    let out = twinaid(db, &["--lang", "en", "load", bad.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    for place in [
+        "fields.csv, row 2, column code",
+        "fields.csv, row 3, column code",
+        "fields.csv, row 3, column choices",
+        "fields.csv, row 4, column kind",
+        "fields.csv, row 4, column type",
+    ] {
+        assert!(said.contains(place), "{place}: {said}");
+    }
+    // The values travel with the database, and are still counted from the
+    // records after it: a new record's slice is counted again from all of them.
+    if let Some(pg) = dbs.get(1) {
+        ok(db, &["copy", "--to", &pg.url]);
+        assert_eq!(figures(&pg.url).0, Value::from(71_000.5));
+        let back = format!("sqlite://{}", dir.path().join("back.db").display());
+        ok(&pg.url, &["copy", "--to", &back]);
+        std::fs::write(
+            &sheet,
+            "code,year,helper_unit,region_code,income\nlt-5,2010,hangzhou,510822,9\n",
+        )
+        .unwrap();
+        ok(
+            &back,
+            &["import", sheet.to_str().unwrap(), "--program", "zj-sc"],
+        );
+        assert_eq!(figures(&back).0, Value::from(71_009.5));
+        ok(
+            &pg.url,
+            &["import", sheet.to_str().unwrap(), "--program", "zj-sc"],
+        );
+        assert_eq!(figures(&pg.url).0, Value::from(71_009.5));
+    }
+}
+
+#[test]
 fn a_distinct_count_counts_each_value_once_in_a_program_and_across_a_group() {
     for db in databases() {
         let db = db.url.as_str();

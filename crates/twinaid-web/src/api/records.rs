@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use twinaid_app::{AppError, ListRequest};
 use twinaid_domain::lifecycle::Status;
-use twinaid_domain::record::{FieldValue, Record};
+use twinaid_domain::record::FieldValue;
 use utoipa::ToSchema;
 
 /// A page of records, with the sums of every filtered row.
@@ -175,7 +175,10 @@ pub async fn list(
         sums,
         page: request.page.max(1),
         per_page: request.per_page.clamp(1, 500),
-        records: page.records.iter().map(Record::to_json).collect(),
+        records: {
+            let fields = state.app.catalog().await?.fields(kind);
+            page.records.iter().map(|r| r.to_json_in(&fields)).collect()
+        },
         figure,
         by_currency: page
             .by_currency
@@ -204,17 +207,17 @@ pub async fn get_one(
         .app
         .record(&c.actor, &p.program, kind(&p.kind)?, &p.code)
         .await?;
-    Ok(axum::Json(record.to_json()))
+    let fields = state.app.catalog().await?.fields(record.kind);
+    Ok(axum::Json(record.to_json_in(&fields)))
 }
 
 /// A JSON object of written values (money in yuan) as form cells; a list
 /// or an object where a value belongs is refused on its field.
 fn cells(
-    kind: twinaid_domain::record::RecordKind,
+    fields: &[twinaid_domain::record::FieldSpec],
     body: &Map<String, Value>,
 ) -> Result<BTreeMap<String, String>, AppError> {
-    let known =
-        |name: &str| WRITE_NOTES.contains(&name) || kind.fields().iter().any(|f| f.name == name);
+    let known = |name: &str| WRITE_NOTES.contains(&name) || fields.iter().any(|f| f.name == name);
     let unknown: Vec<twinaid_domain::error::Problem> = body
         .keys()
         .filter(|k| !known(k))
@@ -267,11 +270,12 @@ pub async fn create(
     Json(body): Json<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let kind = kind(&p.kind)?;
+    let fields = state.app.catalog().await?.fields(kind);
     let record = state
         .app
-        .save_record(&c.actor, &p.program, kind, &cells(kind, &body)?, None)
+        .save_record(&c.actor, &p.program, kind, &cells(&fields, &body)?, None)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(record.to_json())).into_response())
+    Ok((StatusCode::CREATED, axum::Json(record.to_json_in(&fields))).into_response())
 }
 
 /// Change a record (its code stays).
@@ -285,17 +289,18 @@ pub async fn update(
     Json(body): Json<Map<String, Value>>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let kind = kind(&p.kind)?;
+    let fields = state.app.catalog().await?.fields(kind);
     let record = state
         .app
         .save_record(
             &c.actor,
             &p.program,
             kind,
-            &cells(kind, &body)?,
+            &cells(&fields, &body)?,
             Some(&p.code),
         )
         .await?;
-    Ok(axum::Json(record.to_json()))
+    Ok(axum::Json(record.to_json_in(&fields)))
 }
 
 /// Delete a record nothing refers to.

@@ -71,7 +71,9 @@ pub fn with_catalog(doc: &Value, catalog: &twinaid_domain::catalog::Catalog) -> 
     let mut doc = doc.clone();
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         for kind in RecordKind::ALL {
-            if catalog.choices().iter().any(|c| c.kind == kind) {
+            let added = catalog.choices().iter().any(|c| c.kind == kind)
+                || catalog.custom_fields().iter().any(|f| f.kind == kind);
+            if added {
                 schemas.insert(
                     kind.code().into(),
                     record_schema_in(kind, &catalog.fields(kind)),

@@ -324,8 +324,10 @@ async fn make_list(
     let page = app
         .list_records(&user.actor, &program, kind, &request)
         .await?;
-    let fields: Vec<FieldSpec> = kind
-        .fields()
+    let fields: Vec<FieldSpec> = app
+        .catalog()
+        .await?
+        .fields(kind)
         .into_iter()
         .filter(|f| f.name != "note")
         .collect();
@@ -710,8 +712,8 @@ pub async fn detail(
     .await?;
     let record = state.app.record(&user.actor, &program, kind, &code).await?;
     let names = Names::load(&state, &user, &program, year).await?;
-    let fields = kind
-        .fields()
+    let fields = names
+        .fields(kind)
         .iter()
         .map(|f| {
             (
@@ -903,14 +905,15 @@ fn select_options(
 
 fn inputs(
     kind: RecordKind,
-    fields: &[FieldSpec],
+    catalog: &Catalog,
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
     pickers: &BTreeMap<&'static str, twinaid_app::Picker>,
     editing: Option<&[&'static str]>,
     lang: Lang,
 ) -> Vec<Input> {
-    fields
+    catalog
+        .fields(kind)
         .iter()
         // A status moves only by the lifecycle's steps on the record's page.
         .filter(|f| f.name != "status")
@@ -995,9 +998,7 @@ fn inputs(
                 widget: widget.into(),
                 options,
                 error: errors.get(f.name).cloned().unwrap_or_default(),
-                help: twinaid_domain::record_help::help(kind, f.name, lang)
-                    .unwrap_or_default()
-                    .into(),
+                help: catalog.help(kind, f.name, lang),
                 placeholder: if made {
                     crate::i18n::Tr { lang }.s("code_made").into()
                 } else {
@@ -1009,10 +1010,8 @@ fn inputs(
 }
 
 /// The written form of a stored record, for an edit form.
-fn written(record: &Record) -> BTreeMap<String, String> {
-    record
-        .kind
-        .fields()
+fn written(record: &Record, fields: &[FieldSpec]) -> BTreeMap<String, String> {
+    fields
         .iter()
         .map(|f| (f.name.to_string(), f.write(record.get(f.name))))
         .collect()
@@ -1026,8 +1025,8 @@ struct Filled<'a> {
     pickers: &'a BTreeMap<&'static str, twinaid_app::Picker>,
     /// The only fields the user may change (empty: all).
     edits_only: &'a [&'static str],
-    /// The kind's fields as the installation's catalog gives them.
-    fields: &'a [FieldSpec],
+    /// The installation's added fields and choice values.
+    catalog: &'a Catalog,
 }
 
 fn form_page(
@@ -1072,7 +1071,7 @@ fn form_page(
         inputs: {
             let mut list = inputs(
                 kind,
-                filled.fields,
+                filled.catalog,
                 filled.values,
                 filled.errors,
                 filled.pickers,
@@ -1156,7 +1155,7 @@ pub async fn new_form(
             general: String::new(),
             pickers: &pickers,
             edits_only: &[],
-            fields: &state.app.catalog().await?.fields(kind),
+            catalog: &state.app.catalog().await?,
         },
         terms,
     );
@@ -1192,12 +1191,12 @@ pub async fn edit_form(
         kind,
         Some(&code),
         Filled {
-            values: &written(&record),
+            values: &written(&record, &state.app.catalog().await?.fields(kind)),
             errors: &BTreeMap::new(),
             general: String::new(),
             pickers: &pickers,
             edits_only: &edits_only,
-            fields: &state.app.catalog().await?.fields(kind),
+            catalog: &state.app.catalog().await?,
         },
         terms,
     );
@@ -1280,7 +1279,7 @@ async fn save(
                     general: message,
                     pickers: &pickers,
                     edits_only: &state.app.permissions(&user.actor, &program).edits_only,
-                    fields: &state.app.catalog().await?.fields(kind),
+                    catalog: &state.app.catalog().await?,
                 },
                 terms,
             );
@@ -1509,7 +1508,7 @@ async fn export(
         .await?
         .with_regions(state, user, wide, year)
         .await?;
-    let fields = kind.fields();
+    let fields = names.fields(kind);
     let number = |f: &FieldSpec, raw: i64| -> ExportCell {
         match f.ty {
             FieldType::Money | FieldType::SignedMoney | FieldType::Foreign => {
