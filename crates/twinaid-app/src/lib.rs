@@ -454,12 +454,18 @@ impl App {
         };
         let programs = [program_code.to_string()];
         let distinct = self.store.distinct_counts(&programs, year, &definitions);
-        let (contributions, covered, pending, distinct) = tokio::try_join!(
+        // Records of added kinds are counted from themselves, as built-in ones are summed.
+        let added = self
+            .store
+            .custom_contributions(program_code, year, &definitions);
+        let (mut contributions, covered, pending, distinct, added) = tokio::try_join!(
             contributions,
             self.covered(program_code, version),
             pending,
-            async { Ok(distinct.await?) }
+            async { Ok(distinct.await?) },
+            async { Ok(added.await?) }
         )?;
+        contributions.extend(added);
         // Borrowed while gathered: a national yearbook has 30,000 pieces over 600 counties.
         let mut codes: std::collections::HashSet<&str> =
             program.helped.iter().map(|h| h.region.as_str()).collect();

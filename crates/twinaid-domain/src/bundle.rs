@@ -47,6 +47,10 @@ pub struct ProgramBundle {
     pub choices: Vec<Located<crate::catalog::AddedChoice>>,
     /// Fields added to record kinds (`fields.csv`), installation-wide.
     pub fields: Vec<Located<crate::custom::CustomField>>,
+    /// Record kinds added (`kinds.csv`), installation-wide.
+    pub kinds: Vec<Located<crate::custom::CustomKind>>,
+    /// Records of added kinds (`custom_CODE.csv`).
+    pub custom_records: Vec<Located<crate::custom::CustomRecord>>,
     /// Problems found while reading the files (cells that do not parse); the
     /// items they stand in are left out above.
     pub problems: Vec<Problem>,
@@ -132,6 +136,7 @@ impl ProgramBundle {
     pub fn catalog(&self) -> crate::catalog::Catalog {
         crate::catalog::Catalog::new(self.choices.iter().map(|c| c.item.clone()))
             .with_fields(self.fields.iter().map(|f| f.item.clone()))
+            .with_kinds(self.kinds.iter().map(|k| k.item.clone()))
     }
 
     /// Every stored thing the bundle's check may ask about.
@@ -172,6 +177,18 @@ impl ProgramBundle {
                     }
                     _ => {}
                 }
+            }
+        }
+        for r in &self.custom_records {
+            m.units
+                .extend(r.item.get("helper_unit").as_text().map(str::to_string));
+            if let Some(code) = r
+                .item
+                .get("region_code")
+                .as_text()
+                .and_then(|t| RegionCode::parse(t).ok())
+            {
+                region(&code, &mut m);
             }
         }
         for a in &self.aggregates {
@@ -286,6 +303,19 @@ impl ProgramBundle {
                     "code",
                     DomainError::DuplicateKey(r.item.code().to_string()),
                 ));
+            }
+        }
+        let mut custom_codes: HashSet<(&str, &str)> = HashSet::new();
+        for r in &self.custom_records {
+            if !custom_codes.insert((&r.item.kind, r.item.code())) {
+                problems.push(at(
+                    &r.location,
+                    "code",
+                    DomainError::DuplicateKey(r.item.code().to_string()),
+                ));
+            }
+            for (field, error) in r.item.check(&known) {
+                problems.push(at(&r.location, field, error));
             }
         }
         for r in &self.records {

@@ -5,7 +5,7 @@
 //! a kind's fields through the catalog, so an added value is offered,
 //! accepted, named and counted like a built-in one.
 
-use crate::custom::CustomField;
+use crate::custom::{CustomField, CustomKind};
 use crate::error::DomainError;
 use crate::record::{Choice, FieldSpec, FieldType, RecordKind, parse_code};
 use std::collections::HashMap;
@@ -111,6 +111,8 @@ pub struct Catalog {
     choices: Vec<AddedChoice>,
     /// Fields added to the kinds, by kind and code.
     fields: Vec<CustomField>,
+    /// Record kinds added, by code.
+    kinds: Vec<CustomKind>,
 }
 
 impl Catalog {
@@ -127,7 +129,51 @@ impl Catalog {
         Catalog {
             choices: by_key.into_values().collect(),
             fields: Vec::new(),
+            kinds: Vec::new(),
         }
+    }
+
+    /// The catalog with these record kinds added (one given again renames it).
+    pub fn with_kinds(mut self, kinds: impl IntoIterator<Item = CustomKind>) -> Catalog {
+        for k in kinds {
+            match self.kinds.iter_mut().find(|g| g.code == k.code) {
+                Some(g) => *g = k,
+                None => self.kinds.push(k),
+            }
+        }
+        self
+    }
+
+    /// The record kinds added.
+    pub fn custom_kinds(&self) -> &[CustomKind] {
+        &self.kinds
+    }
+
+    /// An added record kind by code.
+    pub fn custom_kind(&self, code: &str) -> Option<&CustomKind> {
+        self.kinds.iter().find(|k| k.code == code)
+    }
+
+    /// An added kind's own fields (not the common ones), hidden ones left out.
+    pub fn kind_fields(&self, code: &str) -> Vec<FieldSpec> {
+        self.fields
+            .iter()
+            .filter(|f| f.kind == code && !f.hidden)
+            .map(CustomField::spec)
+            .collect()
+    }
+
+    /// A field of an added kind by name: a common one or its own (hidden too).
+    pub fn kind_field(&self, code: &str, name: &str) -> Option<FieldSpec> {
+        crate::custom::common_fields()
+            .into_iter()
+            .find(|f| f.name == name)
+            .or_else(|| {
+                self.fields
+                    .iter()
+                    .find(|f| f.kind == code && f.code == name)
+                    .map(CustomField::spec)
+            })
     }
 
     /// The catalog with these fields added to the kinds (a field given
@@ -150,6 +196,7 @@ impl Catalog {
     pub fn with(&self, other: &Catalog) -> Catalog {
         Catalog::new(self.choices.iter().chain(&other.choices).cloned())
             .with_fields(self.fields.iter().chain(&other.fields).cloned())
+            .with_kinds(self.kinds.iter().chain(&other.kinds).cloned())
     }
 
     /// The fields added to the kinds, hidden ones too.
@@ -161,7 +208,7 @@ impl Catalog {
     pub fn custom_field(&self, kind: RecordKind, code: &str) -> Option<&CustomField> {
         self.fields
             .iter()
-            .find(|f| f.kind == kind && f.code == code)
+            .find(|f| f.kind == kind.code() && f.code == code)
     }
 
     /// The added choice values.
@@ -177,7 +224,7 @@ impl Catalog {
         fields.extend(
             self.fields
                 .iter()
-                .filter(|f| f.kind == kind && !f.hidden)
+                .filter(|f| f.kind == kind.code() && !f.hidden)
                 .map(CustomField::spec),
         );
         if self.choices.iter().all(|c| c.kind != kind) {

@@ -71,10 +71,11 @@ impl CustomType {
     }
 }
 
-/// A field added to a record kind.
+/// A field added to a record kind, built-in or added.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CustomField {
-    pub kind: RecordKind,
+    /// The kind's code: a built-in kind's, or one of `kinds.csv`.
+    pub kind: String,
     /// Its name in files, forms and the API: lower-case letters, digits
     /// and `_`, beginning with a letter.
     pub code: String,
@@ -109,15 +110,21 @@ pub struct FieldRow<'a> {
 }
 
 impl CustomField {
-    /// Reads a `fields.csv` row; each bad cell is named.
-    pub fn parse(row: FieldRow<'_>) -> Result<CustomField, Vec<(&'static str, DomainError)>> {
+    /// Reads a `fields.csv` row; each bad cell is named. `added_kind`
+    /// tells the kinds the installation added (`kinds.csv`).
+    pub fn parse(
+        row: FieldRow<'_>,
+        added_kind: &dyn Fn(&str) -> bool,
+    ) -> Result<CustomField, Vec<(&'static str, DomainError)>> {
         let mut errors = Vec::new();
-        let kind = RecordKind::parse(row.kind);
+        let kind_code = row.kind.trim();
+        let built_in = RecordKind::parse(kind_code);
+        let kind = (built_in.is_some() || added_kind(kind_code)).then(|| kind_code.to_string());
         if kind.is_none() {
             errors.push((
                 "kind",
                 DomainError::UnknownChoice {
-                    value: row.kind.trim().to_string(),
+                    value: kind_code.to_string(),
                     allowed: RecordKind::ALL.iter().map(|k| k.code()).collect(),
                 },
             ));
@@ -131,16 +138,20 @@ impl CustomField {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !shaped {
             errors.push(("code", DomainError::BadFieldCode(code.to_string())));
-        } else if let Some(kind) = kind
-            && (kind.field(code).is_some() || RESERVED.contains(&code))
-        {
-            errors.push((
-                "code",
-                DomainError::FieldTaken {
-                    kind: kind.code(),
-                    field: code.to_string(),
-                },
-            ));
+        } else if let Some(kind) = &kind {
+            let taken = match built_in {
+                Some(k) => k.field(code).is_some(),
+                None => common_fields().iter().any(|f| f.name == code),
+            };
+            if taken || RESERVED.contains(&code) {
+                errors.push((
+                    "code",
+                    DomainError::FieldTaken {
+                        kind: kind.clone(),
+                        field: code.to_string(),
+                    },
+                ));
+            }
         }
         let name_zh = row.name_zh.trim();
         if name_zh.is_empty() {
@@ -236,6 +247,179 @@ impl CustomField {
     }
 }
 
+/// A record kind the installation adds (`kinds.csv`): volunteer service,
+/// say. Its records have the columns every yearly record has
+/// ([`common_fields`]) and the fields `fields.csv` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CustomKind {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl CustomKind {
+    /// Reads a `kinds.csv` row; each bad cell is named. Its code is shaped
+    /// as a field's and is no built-in kind's.
+    pub fn parse(
+        code: &str,
+        name_zh: &str,
+        name_en: Option<&str>,
+    ) -> Result<CustomKind, Vec<(&'static str, DomainError)>> {
+        let mut errors = Vec::new();
+        let code = code.trim();
+        if !is_plain(code) {
+            errors.push(("code", DomainError::BadFieldCode(code.to_string())));
+        } else if RecordKind::parse(code).is_some() {
+            errors.push(("code", DomainError::KindTaken(code.to_string())));
+        }
+        let name_zh = name_zh.trim();
+        if name_zh.is_empty() {
+            errors.push(("name_zh", DomainError::Required));
+        }
+        let name_en = name_en
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(name_zh);
+        for (column, t) in [("name_zh", name_zh), ("name_en", name_en)] {
+            if let Err(e) = crate::record::refuse_control(t) {
+                errors.push((column, e));
+            }
+        }
+        if errors.is_empty() {
+            Ok(CustomKind {
+                code: code.to_string(),
+                name_zh: name_zh.to_string(),
+                name_en: name_en.to_string(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The file of a program folder that holds its records.
+    pub fn file(&self) -> String {
+        format!("custom_{}.csv", self.code)
+    }
+
+    pub fn name(&self, lang: Lang) -> &str {
+        lang.pick(&self.name_zh, &self.name_en)
+    }
+}
+
+/// The fields every record of an added kind has: its key, year, helper
+/// unit and helped place, whether it is illustrative, a note.
+pub fn common_fields() -> Vec<FieldSpec> {
+    crate::record::BASE
+        .iter()
+        .chain(crate::record::TAIL)
+        .copied()
+        .collect()
+}
+
+/// Whether a code is plain: a lower-case letter, then lower-case letters,
+/// digits or `_`, at most 40 (safe as a name in SQL and in JSON paths).
+pub fn is_plain(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= MOST_CODE
+        && code.starts_with(|c: char| c.is_ascii_lowercase())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A record of an added kind: the common fields' values in the order of
+/// [`common_fields`], and its own fields' values (as stored) by code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomRecord {
+    pub kind: String,
+    pub values: Vec<crate::record::FieldValue>,
+    pub custom: std::collections::BTreeMap<String, crate::record::FieldValue>,
+}
+
+impl CustomRecord {
+    /// Reads a record of an added kind from cells by name: the common
+    /// fields and `own` (the kind's fields, as the catalog gives them).
+    pub fn parse<'a>(
+        kind: &str,
+        own: &[FieldSpec],
+        cell: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<CustomRecord, Vec<(&'static str, DomainError)>> {
+        let mut values = Vec::new();
+        let mut custom = std::collections::BTreeMap::new();
+        let mut errors = Vec::new();
+        for spec in common_fields() {
+            match spec.parse(cell(spec.name)) {
+                Ok(v) => values.push(v),
+                Err(e) => {
+                    errors.push((spec.name, e));
+                    values.push(crate::record::FieldValue::Null);
+                }
+            }
+        }
+        for spec in own {
+            match spec.parse(cell(spec.name)) {
+                Ok(crate::record::FieldValue::Null) => {}
+                Ok(v) => {
+                    custom.insert(spec.name.to_string(), v);
+                }
+                Err(e) => errors.push((spec.name, e)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(CustomRecord {
+                kind: kind.to_string(),
+                values,
+                custom,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// A common field's value by name.
+    pub fn get(&self, name: &str) -> &crate::record::FieldValue {
+        common_fields()
+            .iter()
+            .position(|f| f.name == name)
+            .and_then(|i| self.values.get(i))
+            .or_else(|| self.custom.get(name))
+            .unwrap_or(&crate::record::FieldValue::Null)
+    }
+
+    pub fn code(&self) -> &str {
+        self.get("code").as_text().unwrap_or_default()
+    }
+
+    /// Its own fields' values as the store keeps them.
+    pub fn custom_json(&self) -> Option<String> {
+        crate::record::custom_json(&self.custom)
+    }
+
+    /// What the common fields refer to, checked as a built-in record's are.
+    pub fn check(
+        &self,
+        ctx: &dyn crate::record::RecordContext,
+    ) -> Vec<(&'static str, DomainError)> {
+        // The common fields are a project's own: checked through one.
+        let as_project = crate::record::Record {
+            kind: RecordKind::Project,
+            values: Vec::new(),
+            custom: Default::default(),
+        };
+        let mut probe = as_project;
+        probe.values = RecordKind::Project
+            .fields()
+            .iter()
+            .map(|f| self.get(f.name).clone())
+            .collect();
+        probe
+            .check(ctx)
+            .into_iter()
+            .filter(|(field, _)| common_fields().iter().any(|f| f.name == *field))
+            .collect()
+    }
+}
+
 /// Field codes a custom field may not take: what the records' tables and
 /// the API use beside the fields.
 const RESERVED: &[&str] = &[
@@ -292,17 +476,21 @@ mod tests {
 
     #[test]
     fn a_field_reads_into_a_spec_like_a_built_in_one() {
-        let income = CustomField::parse(row("labour_transfer", "income", "money")).unwrap();
+        let none = |_: &str| false;
+        let income = CustomField::parse(row("labour_transfer", "income", "money"), &none).unwrap();
         let spec = income.spec();
         assert_eq!((spec.name, spec.ty), ("income", FieldType::Money));
         assert_eq!(
             spec.parse(Some("1,200.50")).unwrap(),
             FieldValue::Int(120_050)
         );
-        let level = CustomField::parse(FieldRow {
-            choices: Some("provincial=省级|city=市级=city level"),
-            ..row("exchange_visit", "leader_level", "choice")
-        })
+        let level = CustomField::parse(
+            FieldRow {
+                choices: Some("provincial=省级|city=市级=city level"),
+                ..row("exchange_visit", "leader_level", "choice")
+            },
+            &none,
+        )
         .unwrap();
         let spec = level.spec();
         assert_eq!(
@@ -323,7 +511,7 @@ mod tests {
     #[test]
     fn bad_rows_are_refused_naming_each_cell() {
         let columns = |r: FieldRow<'_>| -> Vec<&'static str> {
-            CustomField::parse(r)
+            CustomField::parse(r, &|k| k == "volunteer")
                 .unwrap_err()
                 .into_iter()
                 .map(|(c, _)| c)

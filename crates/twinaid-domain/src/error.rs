@@ -142,7 +142,10 @@ pub enum DomainError {
     BadFieldCode(String),
     /// A `fields.csv` code a built-in field of the kind already has.
     #[error("{kind} already has a field {field}")]
-    FieldTaken { kind: &'static str, field: String },
+    FieldTaken { kind: String, field: String },
+    /// A `kinds.csv` code a built-in kind already has.
+    #[error("{0} is a built-in record kind")]
+    KindTaken(String),
     /// A `choices.csv` row naming something other than `kind.field` of a choice field.
     #[error("{0} is not a field with a list of values")]
     NotAChoiceField(String),
@@ -864,6 +867,12 @@ impl DomainError {
             (FieldTaken { kind, field }, Lang::En) => format!(
                 "{kind} already has a field \"{field}\" (built in or reserved); choose another code"
             ),
+            (KindTaken(k), Lang::Zh) => {
+                format!("“{k}”已是内置的记录类型，请换一个编号")
+            }
+            (KindTaken(k), Lang::En) => {
+                format!("\"{k}\" is a built-in record kind; choose another code")
+            }
             (NotAChoiceField(f), Lang::Zh) => format!(
                 "“{f}”不是有可选值的字段，请写成“记录类型.字段”，如 project.category、training.kind"
             ),

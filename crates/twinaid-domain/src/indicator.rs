@@ -212,12 +212,19 @@ impl IndicatorDefinition {
     /// Checks one part of a record rule against the record specs.
     fn validate_part(&self, part: &Part, catalog: &Catalog) -> Result<(), DomainError> {
         let bad = |why: String| Err(DomainError::BadDefinition(format!("{}: {why}", self.code)));
-        let Some(kind) = RecordKind::parse(&part.kind) else {
+        // A built-in kind's fields, or an added kind's (its common ones and its own).
+        let built_in = RecordKind::parse(&part.kind);
+        if built_in.is_none() && catalog.custom_kind(&part.kind).is_none() {
             return bad(format!("unknown record kind {}", part.kind));
+        }
+        let field_of = |name: &str| match built_in {
+            Some(kind) => catalog.field(kind, name),
+            None => catalog.kind_field(&part.kind, name),
         };
+        let kind_code = part.kind.as_str();
         if let Measure::Sum(field) = &part.measure {
-            let Some(spec) = catalog.field(kind, field) else {
-                return bad(format!("{} has no field {field}", kind.code()));
+            let Some(spec) = field_of(field) else {
+                return bad(format!("{kind_code} has no field {field}"));
             };
             match spec.ty {
                 FieldType::Count | FieldType::Money | FieldType::SignedMoney | FieldType::Km => {}
@@ -227,8 +234,13 @@ impl IndicatorDefinition {
                 return bad(format!("{field} is not measured in {}", self.unit.code()));
             }
         } else if let Measure::CountDistinct(field) = &part.measure {
-            if catalog.field(kind, field).is_none() {
-                return bad(format!("{} has no field {field}", kind.code()));
+            if built_in.is_none() {
+                return bad(format!(
+                    "count_distinct over the added kind {kind_code} is not supported; count or sum its records"
+                ));
+            }
+            if field_of(field).is_none() {
+                return bad(format!("{kind_code} has no field {field}"));
             }
             if self.unit.scale() != 1 {
                 return bad("a count cannot be in yuan or km".to_string());
@@ -250,7 +262,7 @@ impl IndicatorDefinition {
                 }
                 continue;
             }
-            let Some(spec) = catalog.field(kind, &filter.field) else {
+            let Some(spec) = field_of(&filter.field) else {
                 return bad(format!("cannot filter on {}", filter.field));
             };
             // The empty value keeps records whose field is empty; choices also take their codes.

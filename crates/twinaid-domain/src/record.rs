@@ -235,7 +235,7 @@ const fn dflt(
 }
 
 /// Fields every yearly record has: its key, year, the helper unit that did it and the helped place.
-const BASE: &[FieldSpec] = &[
+pub(crate) const BASE: &[FieldSpec] = &[
     req("code", FieldType::Code, "编号", "code"),
     req("year", FieldType::ProgramYear, "年度", "year"),
     req(
@@ -253,7 +253,7 @@ const BASE: &[FieldSpec] = &[
 ];
 
 /// Fields every record ends with.
-const TAIL: &[FieldSpec] = &[
+pub(crate) const TAIL: &[FieldSpec] = &[
     dflt(
         "illustrative",
         FieldType::Flag,
@@ -968,22 +968,7 @@ impl Record {
     /// The added fields' values as the store keeps them: a JSON object
     /// (numbers as stored, text as text), or None when there are none.
     pub fn custom_json(&self) -> Option<String> {
-        if self.custom.is_empty() {
-            return None;
-        }
-        let map: Map<String, Value> = self
-            .custom
-            .iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    FieldValue::Int(i) => Value::from(*i),
-                    FieldValue::Text(t) => Value::from(t.clone()),
-                    FieldValue::Null => Value::Null,
-                };
-                (k.clone(), v)
-            })
-            .collect();
-        Some(Value::Object(map).to_string())
+        custom_json(&self.custom)
     }
 
     /// Reads the added fields' values as [`Record::custom_json`] writes them.
@@ -1092,6 +1077,26 @@ impl Record {
         }
         Value::Object(map)
     }
+}
+
+/// Added fields' values as the store keeps them: a JSON object (numbers
+/// as stored, text as text), or None when there are none.
+pub fn custom_json(custom: &BTreeMap<String, FieldValue>) -> Option<String> {
+    if custom.is_empty() {
+        return None;
+    }
+    let map: Map<String, Value> = custom
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                FieldValue::Int(i) => Value::from(*i),
+                FieldValue::Text(t) => Value::from(t.clone()),
+                FieldValue::Null => Value::Null,
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    Some(Value::Object(map).to_string())
 }
 
 fn check_region(

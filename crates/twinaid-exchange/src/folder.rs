@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use twinaid_domain::aggregate::{AggregateValue, PlanTarget};
 use twinaid_domain::bundle::{Located, ProgramBundle};
 use twinaid_domain::catalog::{AddedChoice, Catalog};
-use twinaid_domain::custom::{CustomField, FieldRow};
+use twinaid_domain::custom::{CustomField, CustomKind, CustomRecord, FieldRow, common_fields};
 use twinaid_domain::error::{DomainError, Location, Problem};
 use twinaid_domain::indicator::{Filter, IndicatorDefinition, Measure, Rule};
 use twinaid_domain::program::{Designation, HelpedRegion, Program};
@@ -262,6 +262,7 @@ fn parse_filters(text: &str) -> Result<Vec<Filter>, DomainError> {
 /// `fields.csv`: fields added to record kinds.
 fn read_fields(
     source: &dyn ProgramSource,
+    installed: &Catalog,
     bundle: &mut ProgramBundle,
     problems: &mut Vec<Problem>,
 ) {
@@ -282,18 +283,25 @@ fn read_fields(
             continue;
         };
         let cell = |name: &str| row.get(name).unwrap_or_default();
-        let read = CustomField::parse(FieldRow {
-            kind: cell("kind"),
-            code: cell("code"),
-            name_zh: cell("name_zh"),
-            name_en: row.get("name_en"),
-            ty: cell("type"),
-            choices: row.get("choices"),
-            required,
-            help_zh: row.get("help_zh"),
-            help_en: row.get("help_en"),
-            hidden,
-        });
+        let added_kind = |code: &str| {
+            installed.custom_kind(code).is_some()
+                || bundle.kinds.iter().any(|k| k.item.code == code)
+        };
+        let read = CustomField::parse(
+            FieldRow {
+                kind: cell("kind"),
+                code: cell("code"),
+                name_zh: cell("name_zh"),
+                name_en: row.get("name_en"),
+                ty: cell("type"),
+                choices: row.get("choices"),
+                required,
+                help_zh: row.get("help_zh"),
+                help_en: row.get("help_en"),
+                hidden,
+            },
+            &added_kind,
+        );
         match read {
             Ok(f) => {
                 if bundle
@@ -310,6 +318,31 @@ fn read_fields(
         }
     }
 }
+
+/// `kinds.csv`: record kinds added.
+fn read_kinds(source: &dyn ProgramSource, bundle: &mut ProgramBundle, problems: &mut Vec<Problem>) {
+    let Some(t) = table(
+        source,
+        KINDS_FILE,
+        &["code", "name_zh", "name_en"],
+        problems,
+    ) else {
+        return;
+    };
+    for row in t.rows() {
+        let cell = |name: &str| row.get(name).unwrap_or_default();
+        match CustomKind::parse(cell("code"), cell("name_zh"), row.get("name_en")) {
+            Ok(k) if bundle.kinds.iter().any(|g| g.item.code == k.code) => {
+                problems.push(row.problem("code", DomainError::DuplicateKey(k.code)));
+            }
+            Ok(k) => bundle.kinds.push(Located::new(row.location(), k)),
+            Err(errors) => problems.extend(errors.into_iter().map(|(f, e)| row.problem(f, e))),
+        }
+    }
+}
+
+/// The file of a program or group folder that adds record kinds.
+pub const KINDS_FILE: &str = "kinds.csv";
 
 /// The file of a program or group folder that adds fields to record kinds.
 pub const FIELDS_FILE: &str = "fields.csv";
@@ -341,10 +374,14 @@ fn read_choices(
 /// A folder's `fields.csv` and `choices.csv` alone (a group folder's,
 /// which apply to all its programs) as a bundle's `fields` and `choices`,
 /// and the problems of the rows that do not read.
-pub fn read_additions(source: &dyn ProgramSource) -> (ProgramBundle, Vec<Problem>) {
+pub fn read_additions(
+    source: &dyn ProgramSource,
+    installed: &Catalog,
+) -> (ProgramBundle, Vec<Problem>) {
     let mut bundle = ProgramBundle::default();
     let mut problems = Vec::new();
-    read_fields(source, &mut bundle, &mut problems);
+    read_kinds(source, &mut bundle, &mut problems);
+    read_fields(source, installed, &mut bundle, &mut problems);
     read_choices(source, &mut bundle, &mut problems);
     (bundle, problems)
 }
@@ -600,7 +637,8 @@ pub fn read_program_in(
             }
         }
     }
-    read_fields(source, &mut bundle, &mut problems);
+    read_kinds(source, &mut bundle, &mut problems);
+    read_fields(source, installed, &mut bundle, &mut problems);
     read_choices(source, &mut bundle, &mut problems);
     let catalog = installed.with(&bundle.catalog());
     read_indicators(source, &mut bundle, &mut problems);
@@ -626,6 +664,25 @@ pub fn read_program_in(
         for row in t.rows() {
             match Record::parse_in(kind, &fields, |name| row.get(name)) {
                 Ok(record) => bundle.records.push(Located::new(row.location(), record)),
+                Err(errors) => {
+                    problems.extend(errors.into_iter().map(|(field, e)| row.problem(field, e)))
+                }
+            }
+        }
+    }
+
+    for kind in catalog.custom_kinds() {
+        let own = catalog.kind_fields(&kind.code);
+        let names: Vec<&str> = common_fields().iter().chain(&own).map(|f| f.name).collect();
+        let file = kind.file();
+        let Some(t) = table(source, &file, &names, &mut problems) else {
+            continue;
+        };
+        for row in t.rows() {
+            match CustomRecord::parse(&kind.code, &own, |name| row.get(name)) {
+                Ok(record) => bundle
+                    .custom_records
+                    .push(Located::new(row.location(), record)),
                 Err(errors) => {
                     problems.extend(errors.into_iter().map(|(field, e)| row.problem(field, e)))
                 }

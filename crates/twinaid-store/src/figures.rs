@@ -187,7 +187,7 @@ fn parts_in(def: &IndicatorDefinition, first: usize) -> (String, Vec<String>) {
     (clause, keys)
 }
 
-fn parse_region(code: Option<String>) -> Result<Option<RegionCode>, StoreError> {
+pub(crate) fn parse_region(code: Option<String>) -> Result<Option<RegionCode>, StoreError> {
     code.map(|c| RegionCode::parse(&c).map_err(|e| StoreError::Corrupt(format!("region {c}: {e}"))))
         .transpose()
 }
@@ -202,7 +202,7 @@ fn parse_county(code: &str) -> Result<Option<RegionCode>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("region {code}: {e}")))
 }
 
-fn parse_source(kind: Option<String>) -> Option<SourceKind> {
+pub(crate) fn parse_source(kind: Option<String>) -> Option<SourceKind> {
     kind.as_deref()
         .and_then(UnitKind::parse)
         .map(UnitKind::source)
@@ -267,9 +267,10 @@ impl Store {
             .iter()
             .flat_map(|d| summed_parts(d).into_iter().map(move |p| (d, p)))
         {
-            let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
-                StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
-            })?;
+            // An added kind's records are counted apart (Store::custom_contributions).
+            let Some(kind) = RecordKind::parse(&part.kind) else {
+                continue;
+            };
             let rows = self
                 .part_rows(program_code, year, kind, &part, (&rule, Standing::Counted))
                 .await?;
@@ -684,9 +685,9 @@ impl Store {
         if def.distinct_field().is_some() {
             return Ok(None);
         }
-        let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
-            StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
-        })?;
+        let Some(kind) = RecordKind::parse(&part.kind) else {
+            return Ok(None);
+        };
         let rule = self.counting_rule(program_code).await?;
         let (inner, binds) = record_sql(
             kind,
@@ -734,9 +735,10 @@ impl Store {
         let rule = self.counting_rule(program_code).await?;
         let mut out: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
         for part in def.parts() {
-            let kind = RecordKind::parse(&part.kind).ok_or_else(|| {
-                StoreError::Corrupt(format!("indicator {}: kind {}", def.code, part.kind))
-            })?;
+            // An added kind's records are not split by field here.
+            let Some(kind) = RecordKind::parse(&part.kind) else {
+                continue;
+            };
             let (conditions, binds) = part_conditions(
                 kind,
                 &part.filters,
@@ -906,11 +908,14 @@ impl Store {
         for kind in kinds {
             q = q.bind(crate::summary::count_key(kind));
         }
-        q.fetch_all(&self.pool)
+        let mut years: BTreeSet<i32> = q
+            .fetch_all(&self.pool)
             .await?
             .iter()
             .map(|r| Ok(i32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(i32::MAX)))
-            .collect()
+            .collect::<Result<_, StoreError>>()?;
+        years.extend(self.custom_years(program_code).await?);
+        Ok(years)
     }
 }
 

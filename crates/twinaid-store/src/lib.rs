@@ -9,6 +9,7 @@ mod assessment;
 mod attachment;
 mod audit;
 mod copy;
+mod custom_records;
 mod distinct;
 mod figures;
 mod generate;

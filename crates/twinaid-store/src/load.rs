@@ -878,12 +878,48 @@ impl Store {
             )
             .await?;
         }
+        for k in &bundle.kinds {
+            let k = &k.item;
+            w.upsert(
+                conn,
+                "custom_kind",
+                &[text("code", k.code.clone())],
+                &[
+                    text("name_zh", k.name_zh.clone()),
+                    text("name_en", k.name_en.clone()),
+                ],
+            )
+            .await?;
+        }
+        for r in &bundle.custom_records {
+            let r = &r.item;
+            let value = |name: &str| r.get(name).clone();
+            w.upsert(
+                conn,
+                "custom_record",
+                &[pk(), text("kind", r.kind.clone()), text("code", r.code())],
+                &[
+                    Col {
+                        name: "year",
+                        value: value("year"),
+                        integer: true,
+                        scale: 1,
+                    },
+                    opt_text("helper_unit", value("helper_unit").as_text()),
+                    opt_text("region_code", value("region_code").as_text()),
+                    int("illustrative", value("illustrative").as_int().unwrap_or(0)),
+                    opt_text("note", value("note").as_text()),
+                    opt_text("extra", r.custom_json().as_deref()),
+                ],
+            )
+            .await?;
+        }
         for (n, f) in bundle.fields.iter().enumerate() {
             let f = &f.item;
             w.upsert(
                 conn,
                 "custom_field",
-                &[text("kind", f.kind.code()), text("code", f.code.clone())],
+                &[text("kind", f.kind.clone()), text("code", f.code.clone())],
                 &[
                     text("name_zh", f.name_zh.clone()),
                     text("name_en", f.name_en.clone()),
@@ -1020,7 +1056,7 @@ impl Store {
         )
         .await?;
         analyze_written(conn, self.engine, &w.summary).await?;
-        let choices_changed = ["choice_value", "custom_field"]
+        let choices_changed = ["choice_value", "custom_field", "custom_kind"]
             .iter()
             .any(|t| w.summary.counts.get(*t).is_some_and(|(c, u, _)| c + u > 0));
         if choices_changed && !indicators_changed {

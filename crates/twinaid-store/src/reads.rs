@@ -6,7 +6,7 @@ use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use twinaid_domain::bundle::Stored;
 use twinaid_domain::catalog::{AddedChoice, Catalog};
-use twinaid_domain::custom::{CustomField, FieldRow};
+use twinaid_domain::custom::{CustomField, CustomKind, FieldRow};
 use twinaid_domain::indicator::{IndicatorDefinition, Rule};
 use twinaid_domain::program::{HelpedRegion, Program};
 use twinaid_domain::quantity::UnitOfMeasure;
@@ -343,6 +343,18 @@ impl Store {
                 }
             }
         }
+        let rows = sqlx::query("SELECT code, name_zh, name_en FROM custom_kind ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut kinds = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (code, zh, en): (String, String, String) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            match CustomKind::parse(&code, &zh, Some(&en)) {
+                Ok(k) => kinds.push(k),
+                Err(e) => tracing::warn!(code, error = ?e, "stored record kind does not read"),
+            }
+        }
         let rows = sqlx::query(
             "SELECT kind, code, name_zh, name_en, type, choices, required, help_zh, help_en, hidden \
              FROM custom_field ORDER BY position, kind, code",
@@ -368,14 +380,14 @@ impl Store {
                 help_en: Some(&texts[7]),
                 hidden: hidden != 0,
             };
-            match CustomField::parse(row) {
+            match CustomField::parse(row, &|k| kinds.iter().any(|c| c.code == k)) {
                 Ok(f) => fields.push(f),
                 Err(e) => {
                     tracing::warn!(kind = %texts[0], code = %texts[1], error = ?e, "stored field does not read")
                 }
             }
         }
-        Ok(Catalog::new(choices).with_fields(fields))
+        Ok(Catalog::new(choices).with_fields(fields).with_kinds(kinds))
     }
 
     /// All indicator definitions, in the order they were added.

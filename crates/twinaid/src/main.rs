@@ -1095,7 +1095,7 @@ async fn load_group(
     let (units, installed) = tokio::try_join!(app.indicator_units(), app.catalog())?;
     // The group folder's fields.csv and choices.csv apply to every program's folder.
     let group_source = FolderSource(folder.path.clone());
-    let (additions, mut problems) = twinaid_exchange::read_additions(&group_source);
+    let (additions, mut problems) = twinaid_exchange::read_additions(&group_source, &installed);
     for p in &mut problems {
         if let Some(file) = p.location.file.as_mut() {
             *file = folder.path.join(&*file).display().to_string();
@@ -1108,6 +1108,7 @@ async fn load_group(
         match read_program_in(&source, &|code| units.get(code).copied(), &catalog) {
             Ok(mut bundle) => {
                 // Kept with each program's load: the first stores them.
+                bundle.kinds.splice(0..0, additions.kinds.iter().cloned());
                 bundle.fields.splice(0..0, additions.fields.iter().cloned());
                 bundle
                     .choices
@@ -1148,10 +1149,13 @@ async fn load_group(
         say_loaded(&source.describe(), &bundle.program_code, &summary, lang);
     }
     // Without program folders, the group's fields and choice values are kept on their own.
-    let adds = !additions.fields.is_empty() || !additions.choices.is_empty();
+    let adds = !additions.kinds.is_empty()
+        || !additions.fields.is_empty()
+        || !additions.choices.is_empty();
     if let (true, Some(first)) = (bundles.is_empty() && adds, group.programs.first()) {
         let bundle = twinaid_domain::bundle::ProgramBundle {
             program_code: first.clone(),
+            kinds: additions.kinds,
             fields: additions.fields,
             choices: additions.choices,
             ..Default::default()

@@ -1207,6 +1207,176 @@ fn added_fields_are_read_summed_filtered_imported_and_copied() {
 }
 
 #[test]
+fn an_added_record_kind_is_loaded_counted_with_its_change_and_added_up_in_a_group() {
+    let dbs = databases();
+    let db = dbs[0].url.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let group = dir.path().join("g");
+    // The kind and its field are the group's, for all its programs.
+    write_folder(
+        &group,
+        &[
+            ("group.toml", "code = \"g\"\nname_zh = \"组\"\n"),
+            (
+                "kinds.csv",
+                "code,name_zh,name_en\nvolunteer,志愿服务,volunteer service\n",
+            ),
+            (
+                "fields.csv",
+                "kind,code,name_zh,name_en,type,required\nvolunteer,person_times,服务人次,person-times,person_times,yes\n",
+            ),
+        ],
+    );
+    let program = |code: &str, helping: &str, county: &str, rows: &str, indicators: bool| {
+        let mut files = vec![
+            (
+                "program.toml".to_string(),
+                format!(
+                    "code = \"{code}\"\nname_zh = \"{code}\"\nname_en = \"{code}\"\nstart_year = 2008\nhelping_region = \"{helping}\"\n"
+                ),
+            ),
+            (
+                "units.csv".to_string(),
+                format!(
+                    "code,name_zh,name_en,kind,region_code,side\n{code}-unit,{code} 单位,{code} unit,city,{helping},helping\n"
+                ),
+            ),
+            (
+                "helped_regions.csv".to_string(),
+                format!("region_code\n{county}\n"),
+            ),
+            (
+                "custom_volunteer.csv".to_string(),
+                format!("code,year,helper_unit,region_code,person_times\n{rows}"),
+            ),
+        ];
+        if indicators {
+            files.push((
+                "indicators.csv".to_string(),
+                "code,name_zh,name_en,unit,kind,measure\n\
+                 volunteer_person_times,志愿服务人次,volunteer person-times,person_times,volunteer,sum:person_times\n\
+                 volunteer_services,志愿服务次数,volunteer services,count,volunteer,count\n"
+                    .to_string(),
+            ));
+        }
+        files
+    };
+    let aa = program(
+        "aa",
+        "330000",
+        "510822",
+        "v1,2008,aa-unit,510822,100\nv2,2009,aa-unit,510822,50\nv3,2009,aa-unit,510822,25\n",
+        true,
+    );
+    let bb = program(
+        "bb",
+        "350000",
+        "640323",
+        "w1,2009,bb-unit,640323,1000\n",
+        false,
+    );
+    for (name, files) in [("aa", &aa), ("bb", &bb)] {
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect();
+        write_folder(&group.join(name), &files);
+    }
+    ok(db, &["demo"]);
+    let out = twinaid(db, &["--lang", "en", "load", group.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let of = |db: &str, args: &[&str]| -> Value {
+        let mut all = vec!["report", "yearbook", "--year", "2009", "--format", "json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&ok(db, &all)).unwrap()
+    };
+    let f = |v: &Value, code: &str| {
+        let f = &v["indicators"][code];
+        (
+            f["year"].clone(),
+            f["previous_year"].clone(),
+            f["change"].clone(),
+            f["cumulative"].clone(),
+        )
+    };
+    let n = Value::from;
+    let aa_yb = of(db, &["--program", "aa"]);
+    assert_eq!(
+        f(&aa_yb, "volunteer_person_times"),
+        (n(75), n(100), n(-25), n(175))
+    );
+    assert_eq!(f(&aa_yb, "volunteer_services"), (n(2), n(1), n(1), n(3)));
+    assert_eq!(
+        aa_yb["by_county"]["510822"]["indicators"]["volunteer_person_times"]["year"],
+        n(75)
+    );
+    let g = of(db, &["--group", "g"]);
+    assert_eq!(f(&g, "volunteer_person_times").0, n(1075));
+    assert_eq!(
+        g["by_helping_province"]["350000"]["indicators"]["volunteer_person_times"]["year"],
+        n(1000)
+    );
+    // Loaded again, nothing changes; a record changed moves the figure.
+    let again = twinaid(db, &["--lang", "en", "load", group.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("0 created, 0 updated"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    std::fs::write(
+        group.join("aa").join("custom_volunteer.csv"),
+        "code,year,helper_unit,region_code,person_times\nv1,2008,aa-unit,510822,100\nv2,2009,aa-unit,510822,60\nv3,2009,aa-unit,510822,25\n",
+    )
+    .unwrap();
+    ok(db, &["load", group.join("aa").to_str().unwrap()]);
+    assert_eq!(
+        f(&of(db, &["--group", "g"]), "volunteer_person_times").0,
+        n(1085)
+    );
+    // Bad rows are named: a record of the kind without its required field or
+    // with a unit of no program side, a kind that is built in, a distinct
+    // count over an added kind.
+    let bad = dir.path().join("bad");
+    write_folder(
+        &bad,
+        &[
+            ("program.toml", "code = \"aa\"\n"),
+            ("kinds.csv", "code,name_zh\nproject,项目\n"),
+            (
+                "custom_volunteer.csv",
+                "code,year,helper_unit,region_code,person_times\nx1,2009,aa-unit,510822,\nx2,2009,nobody,510822,5\n",
+            ),
+            (
+                "indicators.csv",
+                "code,name_zh,unit,kind,measure\nvolunteers_distinct,志愿者,count,volunteer,count_distinct:code\n",
+            ),
+        ],
+    );
+    let out = twinaid(db, &["--lang", "en", "load", bad.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    for place in [
+        "kinds.csv, row 2, column code",
+        "custom_volunteer.csv, row 2, column person_times",
+        "custom_volunteer.csv, row 3, column helper_unit",
+        "count_distinct over the added kind volunteer",
+    ] {
+        assert!(said.contains(place), "{place}: {said}");
+    }
+    if let Some(pg) = dbs.get(1) {
+        ok(db, &["copy", "--to", &pg.url]);
+        assert_eq!(
+            f(&of(&pg.url, &["--group", "g"]), "volunteer_person_times").0,
+            n(1085)
+        );
+    }
+}
+
+#[test]
 fn a_distinct_count_counts_each_value_once_in_a_program_and_across_a_group() {
     for db in databases() {
         let db = db.url.as_str();

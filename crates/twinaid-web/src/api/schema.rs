@@ -72,7 +72,10 @@ pub fn with_catalog(doc: &Value, catalog: &twinaid_domain::catalog::Catalog) -> 
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         for kind in RecordKind::ALL {
             let added = catalog.choices().iter().any(|c| c.kind == kind)
-                || catalog.custom_fields().iter().any(|f| f.kind == kind);
+                || catalog
+                    .custom_fields()
+                    .iter()
+                    .any(|f| f.kind == kind.code());
             if added {
                 schemas.insert(
                     kind.code().into(),
