@@ -262,6 +262,44 @@ impl App {
                 ));
             }
         }
+        // Records of added kinds are held to the same rule.
+        for located in &bundle.custom_records {
+            let record = &located.item;
+            let Some(year) = record
+                .get("year")
+                .as_int()
+                .and_then(|y| i32::try_from(y).ok())
+            else {
+                continue;
+            };
+            let is_published = match published.get(&year) {
+                Some(known) => *known,
+                None => {
+                    let is = self
+                        .store
+                        .publication(&bundle.program_code, year)
+                        .await?
+                        .is_some();
+                    published.insert(year, is);
+                    is
+                }
+            };
+            if !is_published {
+                continue;
+            }
+            let stored = self
+                .store
+                .custom_record(&bundle.program_code, &record.kind, record.code())
+                .await?;
+            if stored.as_ref() != Some(record) {
+                let mut location = located.location.clone();
+                location.column = Some("year".into());
+                problems.push(twinaid_domain::Problem::at(
+                    location,
+                    twinaid_domain::DomainError::PublishedYearLoad(year),
+                ));
+            }
+        }
         Ok(problems)
     }
 

@@ -212,8 +212,12 @@ impl App {
                 .find(|p| RecordKind::parse(&p.kind) == Some(kind))
             {
                 Some(part) => {
-                    if let Measure::CountDistinct(field) = &part.measure {
-                        q.distinct = Some(field.clone());
+                    match &part.measure {
+                        Measure::CountDistinct(field) => q.distinct = Some(field.clone()),
+                        Measure::Sum(field) if kind.field(field).is_none() => {
+                            q.sum_added = Some(field.clone());
+                        }
+                        _ => {}
                     }
                     for f in part.filters {
                         if f.field == SOURCE_FIELD {
@@ -658,6 +662,9 @@ impl App {
                 let page = self.list_records(actor, program, part_kind, &all).await?;
                 let value = match &part.measure {
                     Measure::Count => page.total_rows,
+                    Measure::Sum(field) if part_kind.field(field).is_none() => {
+                        page.sum_added.unwrap_or(0)
+                    }
                     Measure::Sum(field) => page
                         .sums
                         .iter()

@@ -331,6 +331,22 @@ impl ProgramBundle {
             .chain(&stored.indicators)
             .cloned()
             .collect();
+        // A field's type stays: stored values are read by it.
+        for f in &self.fields {
+            if let Some(before) = stored.catalog.field_definition(&f.item.kind, &f.item.code)
+                && before.ty != f.item.ty
+            {
+                problems.push(at(
+                    &f.location,
+                    "type",
+                    DomainError::FieldTypeFixed {
+                        field: format!("{}.{}", f.item.kind, f.item.code),
+                        from: before.ty.code(),
+                        to: f.item.ty.code(),
+                    },
+                ));
+            }
+        }
         let catalog = stored.catalog.with(&self.catalog());
         for i in &self.indicators {
             if let Err(e) = i

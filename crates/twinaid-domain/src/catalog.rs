@@ -154,11 +154,12 @@ impl Catalog {
         self.kinds.iter().find(|k| k.code == code)
     }
 
-    /// An added kind's own fields (not the common ones), hidden ones left out.
+    /// An added kind's own fields (not the common ones), as its files may
+    /// carry them: hidden ones too.
     pub fn kind_fields(&self, code: &str) -> Vec<FieldSpec> {
         self.fields
             .iter()
-            .filter(|f| f.kind == code && !f.hidden)
+            .filter(|f| f.kind == code)
             .map(CustomField::spec)
             .collect()
     }
@@ -206,9 +207,14 @@ impl Catalog {
 
     /// An added field of a kind by code, hidden or not.
     pub fn custom_field(&self, kind: RecordKind, code: &str) -> Option<&CustomField> {
+        self.field_definition(kind.code(), code)
+    }
+
+    /// An added field by its kind's code (built-in or added) and its own, hidden or not.
+    pub fn field_definition(&self, kind: &str, code: &str) -> Option<&CustomField> {
         self.fields
             .iter()
-            .find(|f| f.kind == kind.code() && f.code == code)
+            .find(|f| f.kind == kind && f.code == code)
     }
 
     /// The added choice values.
@@ -220,11 +226,21 @@ impl Catalog {
     /// built-in ones, and after the built-in fields the added ones that
     /// are not hidden.
     pub fn fields(&self, kind: RecordKind) -> Vec<FieldSpec> {
+        self.fields_of(kind, false)
+    }
+
+    /// A kind's fields as files may carry them: hidden added fields too
+    /// (a file written before a field was hidden still reads).
+    pub fn file_fields(&self, kind: RecordKind) -> Vec<FieldSpec> {
+        self.fields_of(kind, true)
+    }
+
+    fn fields_of(&self, kind: RecordKind, hidden_too: bool) -> Vec<FieldSpec> {
         let mut fields = kind.fields();
         fields.extend(
             self.fields
                 .iter()
-                .filter(|f| f.kind == kind.code() && !f.hidden)
+                .filter(|f| f.kind == kind.code() && (hidden_too || !f.hidden))
                 .map(CustomField::spec),
         );
         if self.choices.iter().all(|c| c.kind != kind) {

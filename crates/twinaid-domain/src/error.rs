@@ -143,6 +143,13 @@ pub enum DomainError {
     /// A `fields.csv` code a built-in field of the kind already has.
     #[error("{kind} already has a field {field}")]
     FieldTaken { kind: String, field: String },
+    /// A `fields.csv` row giving a stored field another type.
+    #[error("field {field} is {from}, not {to}")]
+    FieldTypeFixed {
+        field: String,
+        from: &'static str,
+        to: &'static str,
+    },
     /// A `kinds.csv` code a built-in kind already has.
     #[error("{0} is a built-in record kind")]
     KindTaken(String),
@@ -866,6 +873,12 @@ impl DomainError {
             }
             (FieldTaken { kind, field }, Lang::En) => format!(
                 "{kind} already has a field \"{field}\" (built in or reserved); choose another code"
+            ),
+            (FieldTypeFixed { field, from, to }, Lang::Zh) => format!(
+                "字段 {field} 已定义为 {from}，不能改为 {to}（已存的值会读错）；请另建一个字段，并把原字段设为隐藏"
+            ),
+            (FieldTypeFixed { field, from, to }, Lang::En) => format!(
+                "field {field} is {from} and cannot become {to} (its stored values would read wrong); add another field and hide this one"
             ),
             (KindTaken(k), Lang::Zh) => {
                 format!("“{k}”已是内置的记录类型，请换一个编号")

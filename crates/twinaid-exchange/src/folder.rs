@@ -656,7 +656,7 @@ pub fn read_program_in(
     };
 
     for kind in RecordKind::ALL {
-        let fields = catalog.fields(kind);
+        let fields = catalog.file_fields(kind);
         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
         let Some(t) = table(source, kind.file(), &names, &mut problems) else {
             continue;

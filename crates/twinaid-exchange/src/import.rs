@@ -268,7 +268,7 @@ pub fn records_from_sheet_named(
     };
     // Which column holds which field.
     let mut columns: Vec<Option<FieldSpec>> = Vec::new();
-    let all = catalog.fields(kind);
+    let all = catalog.file_fields(kind);
     for header in &header {
         let h = header.trim();
         let field = if is_name_column(kind, h) {

@@ -6,9 +6,10 @@ use crate::figures::{in_values, parse_region, parse_source};
 use crate::{Store, StoreError};
 use sqlx::Row;
 use std::collections::BTreeSet;
-use twinaid_domain::custom::{common_fields, is_plain};
+use twinaid_domain::custom::{CustomRecord, common_fields, is_plain};
 use twinaid_domain::indicator::{IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::record::RecordKind;
+use twinaid_domain::record::{FieldValue, Record};
 use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::{Contribution, CountsIn, Origin};
 
@@ -98,6 +99,46 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// A record of an added kind as stored.
+    pub async fn custom_record(
+        &self,
+        program_code: &str,
+        kind: &str,
+        code: &str,
+    ) -> Result<Option<CustomRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT code, year, helper_unit, region_code, illustrative, note, extra \
+             FROM custom_record WHERE program_code = $1 AND kind = $2 AND code = $3",
+        )
+        .bind(program_code.to_string())
+        .bind(kind.to_string())
+        .bind(code.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let text = |v: Option<String>| v.map_or(FieldValue::Null, FieldValue::Text);
+        let values = vec![
+            text(r.try_get(0)?),
+            FieldValue::Int(r.try_get(1)?),
+            text(r.try_get(2)?),
+            text(r.try_get(3)?),
+            FieldValue::Int(r.try_get(4)?),
+            text(r.try_get(5)?),
+        ];
+        let custom = match r.try_get::<Option<String>, _>(6)? {
+            Some(t) => Record::read_custom(&t)
+                .map_err(|e| StoreError::Corrupt(format!("{kind} {code}: {e}")))?,
+            None => Default::default(),
+        };
+        Ok(Some(CustomRecord {
+            kind: kind.to_string(),
+            values,
+            custom,
+        }))
     }
 
     /// The years in which the program has records of an added kind.

@@ -112,6 +112,13 @@ pub(crate) fn field_sql(
     Ok(format!("CAST(json_extract(r.extra, '$.{field}') AS {ty})"))
 }
 
+/// Whether an indicator reads records of a kind the installation added.
+fn has_added_kind(def: &IndicatorDefinition) -> bool {
+    def.parts()
+        .iter()
+        .any(|p| RecordKind::parse(&p.kind).is_none())
+}
+
 /// The parts of an indicator the figure summary adds up: all but a
 /// distinct count's, which is counted afresh (crate::distinct).
 pub(crate) fn summed_parts(def: &IndicatorDefinition) -> Vec<Part> {
@@ -599,6 +606,19 @@ impl Store {
             let year = i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
             *cells.entry((r.try_get(0)?, year)).or_default() += r.try_get::<i64, _>(2)?;
         }
+        // Records of added kinds are counted from themselves.
+        if has_added_kind(def) {
+            for c in self
+                .custom_contributions(program_code, i32::MAX, std::slice::from_ref(def))
+                .await?
+            {
+                let county = c
+                    .region
+                    .as_ref()
+                    .map_or(String::new(), |r| r.county_code().to_string());
+                *cells.entry((county, c.year_from)).or_default() += c.raw;
+            }
+        }
         // A distinct count's records are counted county by county on their own.
         if def.distinct_field().is_some() {
             for (county, year, n) in self.distinct_by_year(program_code, def, true).await? {
@@ -657,6 +677,20 @@ impl Store {
             let year = i32::try_from(r.try_get::<i64, _>(1)?).unwrap_or(i32::MAX);
             if let Some(by_year) = out.get_mut(code) {
                 *by_year.entry(year).or_default() += r.try_get::<i64, _>(2)?;
+            }
+        }
+        // Records of added kinds are counted from themselves.
+        let added: Vec<IndicatorDefinition> = defs
+            .iter()
+            .filter(|d| has_added_kind(d))
+            .map(|d| (*d).clone())
+            .collect();
+        for c in self
+            .custom_contributions(program_code, i32::MAX, &added)
+            .await?
+        {
+            if let Some(by_year) = out.get_mut(&*c.indicator) {
+                *by_year.entry(c.year_from).or_default() += c.raw;
             }
         }
         // A distinct count's year over all counties is counted on its own.

@@ -38,6 +38,9 @@ pub struct RecordQuery {
     /// A field whose different values the totals also count (the records
     /// behind a distinct-count figure).
     pub distinct: Option<String>,
+    /// An added number field the totals also sum (the records behind a
+    /// figure that sums it).
+    pub sum_added: Option<String>,
 }
 
 /// The count and sums over every row a list's filters keep.
@@ -48,6 +51,8 @@ pub struct ListTotals {
     pub by_currency: Vec<CurrencySum>,
     /// How many different values the query's `distinct` field takes.
     pub distinct: Option<i64>,
+    /// The sum of the query's `sum_added` field.
+    pub sum_added: Option<i64>,
 }
 
 /// The money of the filtered rows given in one other currency: how many
@@ -74,6 +79,8 @@ pub struct RecordPage {
     pub by_currency: Vec<CurrencySum>,
     /// How many different values the query's `distinct` field takes.
     pub distinct: Option<i64>,
+    /// The sum of the query's `sum_added` field.
+    pub sum_added: Option<i64>,
 }
 
 fn field_exists(kind: RecordKind, name: &str) -> Result<&'static str, StoreError> {
@@ -266,11 +273,18 @@ impl Store {
                 .map(|f| format!("CAST(COALESCE(SUM(r.{f}), 0) AS BIGINT)")),
         );
         let distinct = match &q.distinct {
-            Some(field) => Some(field_exists(kind, field)?),
+            Some(field) => Some(crate::figures::field_sql(kind, field, false)?),
             None => None,
         };
-        if let Some(field) = distinct {
-            totals_sql.push(format!("CAST(COUNT(DISTINCT r.{field}) AS BIGINT)"));
+        if let Some(column) = &distinct {
+            totals_sql.push(format!("CAST(COUNT(DISTINCT {column}) AS BIGINT)"));
+        }
+        let sum_added = match &q.sum_added {
+            Some(field) => Some(crate::figures::field_sql(kind, field, true)?),
+            None => None,
+        };
+        if let Some(column) = &sum_added {
+            totals_sql.push(format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
         }
         let sql = format!(
             "SELECT {} FROM {} r WHERE {where_sql}",
@@ -286,10 +300,17 @@ impl Store {
         for (i, f) in number_fields.iter().enumerate() {
             sums.push((*f, row.try_get::<i64, _>(i + 1)?));
         }
-        let distinct = match distinct {
-            Some(_) => Some(row.try_get::<i64, _>(number_fields.len() + 1)?),
-            None => None,
+        let mut at = number_fields.len() + 1;
+        let mut next = |wanted: bool| -> Result<Option<i64>, StoreError> {
+            if !wanted {
+                return Ok(None);
+            }
+            let v = row.try_get::<i64, _>(at)?;
+            at += 1;
+            Ok(Some(v))
         };
+        let distinct = next(distinct.is_some())?;
+        let sum_added = next(sum_added.is_some())?;
         let mut by_currency = Vec::new();
         if kind.field("currency").is_some() && kind.field("original_amount").is_some() {
             let sql = format!(
@@ -319,6 +340,7 @@ impl Store {
             sums,
             by_currency,
             distinct,
+            sum_added,
         })
     }
 
@@ -366,6 +388,7 @@ impl Store {
             sums: totals.sums,
             by_currency: totals.by_currency,
             distinct: totals.distinct,
+            sum_added: totals.sum_added,
         })
     }
 

@@ -6,7 +6,7 @@ use crate::rows::{AnyQuery, bind_field};
 use crate::{Store, StoreError};
 use serde_json::{Map, Value};
 use sqlx::{AnyConnection, Row};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use twinaid_domain::bundle::ProgramBundle;
 use twinaid_domain::indicator::IndicatorDefinition;
 use twinaid_domain::record::{FieldSpec, FieldType, FieldValue, Record, RecordKind};
@@ -1220,6 +1220,23 @@ impl Store {
 struct RecordState {
     existing: BTreeMap<&'static str, HashMap<String, Option<Vec<FieldValue>>>>,
     touched: crate::summary::Touched,
+    /// Hidden added fields by kind, read once per write.
+    hidden: HashMap<String, HashSet<String>>,
+    hidden_read: bool,
+}
+
+/// The hidden added fields, by kind.
+async fn hidden_fields(
+    conn: &mut AnyConnection,
+) -> Result<HashMap<String, HashSet<String>>, StoreError> {
+    let rows = sqlx::query("SELECT kind, code FROM custom_field WHERE hidden <> 0")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    for r in rows {
+        out.entry(r.try_get(0)?).or_default().insert(r.try_get(1)?);
+    }
+    Ok(out)
 }
 
 /// How stored records are found before they are compared.
@@ -1243,6 +1260,10 @@ async fn write_records(
     lookup: Lookup,
 ) -> Result<(), StoreError> {
     let pk = || text("program_code", program_code);
+    if !state.hidden_read {
+        state.hidden = hidden_fields(conn).await?;
+        state.hidden_read = true;
+    }
     if lookup == Lookup::Window {
         state.existing.clear();
         // PostgreSQL plans these lookups from statistics taken before the
@@ -1317,7 +1338,7 @@ async fn write_records(
             state.existing.insert(table, stored);
             tracing::debug!(table, "load: stored records read");
         }
-        let cols: Vec<Col> = fields
+        let mut cols: Vec<Col> = fields
             .iter()
             .zip(&values)
             .filter(|(spec, _)| spec.name != "code")
@@ -1325,6 +1346,21 @@ async fn write_records(
             .collect();
         let key = vec![pk(), text("code", record.code())];
         let codes = state.existing.entry(table).or_default();
+        // A hidden field is in no file or form: a record written again keeps its stored value.
+        if let (Some(Some(old)), Some(hidden)) = (codes.get(record.code()), state.hidden.get(table))
+            && let (Some(FieldValue::Text(stored)), Some(extra)) = (old.last(), cols.last_mut())
+        {
+            let stored = Record::read_custom(stored.as_str())
+                .map_err(|e| StoreError::Corrupt(format!("{table} {}: {e}", record.code())))?;
+            let mut merged = record.custom.clone();
+            for (name, value) in stored {
+                if hidden.contains(&name) && !merged.contains_key(&name) {
+                    merged.insert(name, value);
+                }
+            }
+            extra.value = twinaid_domain::record::custom_json(&merged)
+                .map_or(FieldValue::Null, FieldValue::Text);
+        }
         if let Some(Some(old)) = codes.get(record.code()) {
             // Where the stored record counted until now.
             let at = |name: &str| {

@@ -89,6 +89,12 @@ pub(crate) fn is_save(bundle: &ProgramBundle, notes: &WriteNotes<'_>) -> bool {
         && bundle.aggregates.is_empty()
         && bundle.targets.is_empty()
         && bundle.indicators.is_empty()
+        && bundle.exchange_rates.is_empty()
+        && bundle.sector_categories.is_empty()
+        && bundle.kinds.is_empty()
+        && bundle.fields.is_empty()
+        && bundle.choices.is_empty()
+        && bundle.custom_records.is_empty()
         && (1..=RECORDS_PER_SAVE).contains(&bundle.records.len())
 }
 

@@ -1033,6 +1033,13 @@ async fn an_added_field_is_in_the_form_the_list_the_api_and_its_document() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("program.toml"), "code = \"zj-sc\"\n").unwrap();
         std::fs::write(dir.path().join("fields.csv"), fields).unwrap();
+        std::fs::write(
+            dir.path().join("indicators.csv"),
+            "code,name_zh,name_en,unit,kind,measure\n\
+             labour_income,劳务收入,labour service income,yuan,labour_transfer,sum:income\n\
+             skills,技能证书种类,skill certificates,count,labour_transfer,count_distinct:skill\n",
+        )
+        .unwrap();
         let app = server.app.clone();
         async move {
             let units = app.indicator_units().await.unwrap();
@@ -1139,6 +1146,19 @@ async fn an_added_field_is_in_the_form_the_list_the_api_and_its_document() {
         list.contains("data-label=\"劳务收入\">0.12<"),
         "1,234.5 yuan as 万元: {list}"
     );
+    // A figure that sums it, or counts its values, drills down to the same.
+    let (_, drill, _) = b
+        .get("/records/labour_transfer?program=zj-sc&indicator=labour_income&year=2010")
+        .await;
+    assert_eq!(
+        number_in(&drill, "drill-total"),
+        "0.12",
+        "1,234.5 yuan in 万元"
+    );
+    let (_, drill, _) = b
+        .get("/records/labour_transfer?program=zj-sc&indicator=skills&year=2010")
+        .await;
+    assert_eq!(number_in(&drill, "drill-total"), "1");
     // Hidden later: not asked for any more, but what was stored stays,
     // through an edit that does not name it.
     load(

@@ -1157,6 +1157,47 @@ fn added_fields_are_read_summed_filtered_imported_and_copied() {
         !out.status.success() && said.contains("column income"),
         "{said}"
     );
+    // Hidden: a sheet without the column writes the record again and keeps
+    // the stored value; its type cannot change.
+    let hide = dir.path().join("hide");
+    write_folder(
+        &hide,
+        &[
+            ("program.toml", "code = \"zj-sc\"\n"),
+            (
+                "fields.csv",
+                "kind,code,name_zh,type,hidden\nlabour_transfer,income,劳务收入,money,yes\n",
+            ),
+        ],
+    );
+    ok(db, &["load", hide.to_str().unwrap()]);
+    std::fs::write(
+        &sheet,
+        "code,year,helper_unit,region_code,people\nlt-1,2010,hangzhou,510822,11\n",
+    )
+    .unwrap();
+    ok(
+        db,
+        &["import", sheet.to_str().unwrap(), "--program", "zj-sc"],
+    );
+    assert_eq!(figures(db).0, Value::from(71_000.5), "lt-1's income kept");
+    std::fs::write(
+        hide.join("fields.csv"),
+        "kind,code,name_zh,type,hidden\nlabour_transfer,income,劳务收入,text,no\n",
+    )
+    .unwrap();
+    let out = twinaid(db, &["--lang", "en", "load", hide.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("fields.csv, row 2, column type"),
+        "{said}"
+    );
+    std::fs::write(
+        hide.join("fields.csv"),
+        "kind,code,name_zh,type,hidden\nlabour_transfer,income,劳务收入,money,no\n",
+    )
+    .unwrap();
+    ok(db, &["load", hide.to_str().unwrap()]);
     // Bad definitions are named by row and column.
     let bad = dir.path().join("bad");
     write_folder(

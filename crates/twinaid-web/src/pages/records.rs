@@ -212,13 +212,19 @@ impl Names {
     pub(crate) fn display(&self, spec: &FieldSpec, value: &FieldValue, lang: Lang) -> String {
         let text = cell(spec, value, lang);
         match spec.ty {
-            // A value the installation added, shown by its name as a built-in one is.
-            FieldType::Choice(_) => self
-                .catalog
-                .choices()
-                .iter()
-                .find(|c| c.field == spec.name && Some(c.code.as_str()) == value.as_text())
-                .map_or(text, |c| lang.pick(&c.name_zh, &c.name_en).to_string()),
+            // A value the installation added, given a spec without it (the
+            // audit log's, the kind's own), shown by its name as a built-in one is.
+            FieldType::Choice(list) if !list.iter().any(|c| Some(c.code) == value.as_text()) => {
+                let mut added =
+                    self.catalog.choices().iter().filter(|c| {
+                        c.field == spec.name && Some(c.code.as_str()) == value.as_text()
+                    });
+                match (added.next(), added.next()) {
+                    // Only when one kind's list has it: a field name two kinds share is no guide.
+                    (Some(c), None) => lang.pick(&c.name_zh, &c.name_en).to_string(),
+                    _ => text,
+                }
+            }
             FieldType::HelperUnit | FieldType::HelpedUnit => {
                 self.units.get(&text).cloned().unwrap_or(text)
             }
