@@ -9,6 +9,7 @@ use std::time::Duration;
 use std::time::Instant;
 use twinaid_app::{Actor, App, AppError, Role};
 use twinaid_domain::group::ProgramGroup;
+use twinaid_domain::indicator::{IndicatorDefinition, Measure, Rule};
 use twinaid_exchange::synthetic::{Scale, Synthetic};
 
 const PASSWORD: &str = "benchmark password";
@@ -112,12 +113,30 @@ async fn prepare(
     Ok(())
 }
 
+/// The indicator `--group-distinct` adds: the enterprises that signed
+/// agreements, each counted once across all programs.
+fn distinct_enterprises() -> IndicatorDefinition {
+    IndicatorDefinition {
+        code: "distinct_enterprises".into(),
+        name_zh: "签约企业".into(),
+        name_en: "enterprises that signed".into(),
+        unit: twinaid_domain::UnitOfMeasure::Count,
+        stock: false,
+        rule: Rule::Records {
+            kind: "cooperation_agreement".into(),
+            measure: Measure::CountDistinct("enterprise".into()),
+            filters: Vec::new(),
+        },
+    }
+}
+
 /// One engine: the table rows it measured.
 async fn measure(
     url: &str,
     scale: Scale,
     n: usize,
     requests: usize,
+    distinct: bool,
 ) -> Result<Vec<(String, String, String)>, AppError> {
     let mut rows = Vec::new();
     let app = App::open(url).await?;
@@ -125,6 +144,23 @@ async fn measure(
     crate::init(&app, &operator, twinaid_domain::Lang::En).await?;
     let members = members(scale, n);
     prepare(&app, &operator, &members, &mut rows).await?;
+    if distinct {
+        let started = Instant::now();
+        let bundle = twinaid_domain::bundle::ProgramBundle {
+            program_code: members[0].program_code.clone(),
+            indicators: vec![twinaid_domain::bundle::Located::new(
+                Default::default(),
+                distinct_enterprises(),
+            )],
+            ..Default::default()
+        };
+        app.load(&operator, &bundle).await?;
+        rows.push((
+            "count_distinct indicator added (distinct enterprises of all agreements; every summary rebuilt if new)".into(),
+            format!("{:.1} s", started.elapsed().as_secs_f64()),
+            String::new(),
+        ));
+    }
     let first = &members[0];
     let program = first.program_code.clone();
     let year = first.plan.first_year + first.plan.years - 1;
@@ -214,6 +250,7 @@ pub async fn run(
     requests: usize,
     postgres: Option<&str>,
     keep: Option<&std::path::Path>,
+    distinct: bool,
 ) -> Result<(), AppError> {
     let temporary = tempfile::tempdir().map_err(internal)?;
     let dir = match keep {
@@ -242,13 +279,19 @@ pub async fn run(
         engines.push(("PostgreSQL", url));
     }
     println!(
-        "\ntwinaid bench --group-programs {n} --group-scale {}: the synthetic {} scale split into {n} programs (seeds 1…{n}) in one group, served by a separate `twinaid serve`, one client over loopback\n",
+        "\ntwinaid bench --group-programs {n} --group-scale {}{}: the synthetic {} scale split into {n} programs (seeds 1…{n}) in one group, served by a separate `twinaid serve`, one client over loopback{}\n",
         scale.code(),
-        scale.code()
+        if distinct { " --group-distinct" } else { "" },
+        scale.code(),
+        if distinct {
+            "; with a count_distinct indicator, counted afresh from the records of all members after a write"
+        } else {
+            ""
+        }
     );
     println!("| engine | what | measured | target |\n|---|---|---|---|");
     for (engine, url) in &engines {
-        let measured = measure(url, scale, n, requests).await;
+        let measured = measure(url, scale, n, requests, distinct).await;
         if let (Some(admin), None, "PostgreSQL") = (postgres, keep, *engine) {
             twinaid_store::testing::drop_postgres_database(admin, url).await?;
         }

@@ -114,6 +114,9 @@ enum Command {
         /// 帮扶协作组合计的规模 · The size of the group's data in all
         #[arg(long, default_value = "national", value_parser = parse_scale)]
         group_scale: Scale,
+        /// 帮扶协作组测量时另加一个去重计数指标（签约企业数）· With the group: add a count_distinct indicator (distinct enterprises of all agreements) before measuring
+        #[arg(long)]
+        group_distinct: bool,
     },
     /// 生成某类记录的 Excel 导入模板 · Write the Excel import template of a kind of record
     Template {
@@ -503,6 +506,7 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         keep,
         group_programs,
         group_scale,
+        group_distinct,
     } = command
     {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
@@ -517,6 +521,7 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
                 requests,
                 postgres.as_deref(),
                 keep.as_deref(),
+                group_distinct,
             )
             .await?;
         }
