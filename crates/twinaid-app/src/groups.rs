@@ -7,10 +7,7 @@ use crate::error::AppError;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use twinaid_domain::DomainError;
-use twinaid_domain::group::{GroupDistinct, GroupYearbook, ProgramGroup, combine, province_of};
-use twinaid_domain::indicator::IndicatorDefinition;
-use twinaid_domain::program::Program;
-use twinaid_domain::yearbook::UNALLOCATED;
+use twinaid_domain::group::{GroupDistinct, GroupYearbook, ProgramGroup, combine};
 
 /// A group's yearbook with the names of the provinces it splits by.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,7 +180,8 @@ impl App {
             .iter()
             .zip(yearbooks.iter().map(|y| &**y))
             .collect();
-        let distinct = self.group_distinct(&programs, year, &definitions).await?;
+        // Across the programs from the values their yearbooks keep: no record read again.
+        let distinct = GroupDistinct::from_members(&definitions, &members);
         let yearbook = combine(&group, &definitions, &members, year, &distinct);
         let province_names = self
             .names_in_year(yearbook.province_codes(), year, Some(shared))
@@ -195,45 +193,5 @@ impl App {
         });
         self.group_yearbooks.put(key, version, report.clone());
         Ok(report)
-    }
-
-    /// The group's distinct counts: across all its programs, and across
-    /// each helping province's (nothing to count when no indicator is one).
-    async fn group_distinct(
-        &self,
-        programs: &[Program],
-        year: i32,
-        definitions: &[IndicatorDefinition],
-    ) -> Result<GroupDistinct, AppError> {
-        let mut out = GroupDistinct::default();
-        if definitions.iter().all(|d| d.distinct_field().is_none()) {
-            return Ok(out);
-        }
-        let codes: Vec<String> = programs.iter().map(|p| p.code.clone()).collect();
-        out.group = self
-            .store
-            .distinct_counts(&codes, year, definitions)
-            .await?;
-        let mut provinces: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for p in programs {
-            let province = p
-                .helping_region
-                .as_ref()
-                .map_or_else(|| UNALLOCATED.to_string(), |r| province_of(r.as_str()));
-            provinces.entry(province).or_default().push(p.code.clone());
-        }
-        for (province, codes) in provinces {
-            let counts = self
-                .store
-                .distinct_counts(&codes, year, definitions)
-                .await?;
-            for (indicator, c) in counts {
-                out.by_helping_province
-                    .entry(indicator)
-                    .or_default()
-                    .insert(province.clone(), c.total);
-            }
-        }
-        Ok(out)
     }
 }

@@ -7,7 +7,8 @@ use crate::error::DomainError;
 use crate::indicator::{Formula, IndicatorDefinition, Rule};
 use crate::quantity::Amount;
 use crate::yearbook::{
-    DistinctCounts, IndicatorFigures, Split, Tally, UNALLOCATED, Yearbook, evaluate_formula,
+    DistinctCounts, DistinctValues, IndicatorFigures, Split, Tally, UNALLOCATED, ValueSets,
+    Yearbook, evaluate_formula,
 };
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -185,6 +186,46 @@ pub struct GroupDistinct {
     /// By indicator code, then helping province (or [`UNALLOCATED`]):
     /// across the programs of that province.
     pub by_helping_province: BTreeMap<String, BTreeMap<String, Tally>>,
+}
+
+impl GroupDistinct {
+    /// The group's distinct counts from its programs' yearbooks, which
+    /// keep the values they counted: their union across all programs, and
+    /// across each helping province's.
+    pub fn from_members(
+        definitions: &[IndicatorDefinition],
+        members: &[(&crate::program::Program, &Yearbook)],
+    ) -> GroupDistinct {
+        let mut out = GroupDistinct::default();
+        for def in definitions.iter().filter(|d| d.distinct_field().is_some()) {
+            let mut all = DistinctValues::default();
+            let mut provinces: BTreeMap<String, ValueSets> = BTreeMap::new();
+            for (program, yb) in members {
+                let Some(values) = yb
+                    .indicator(&def.code)
+                    .and_then(|f| f.distinct.as_ref())
+                    .and_then(|d| d.values.as_ref())
+                else {
+                    continue;
+                };
+                all.absorb(values);
+                let province = program
+                    .helping_region
+                    .as_ref()
+                    .map_or_else(|| UNALLOCATED.to_string(), |r| province_of(r.as_str()));
+                provinces.entry(province).or_default().absorb(&values.total);
+            }
+            out.by_helping_province.insert(
+                def.code.clone(),
+                provinces
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.tally()))
+                    .collect(),
+            );
+            out.group.insert(def.code.clone(), all.counts());
+        }
+        out
+    }
 }
 
 /// Puts a group's distinct counts in place of its programs' own, which
@@ -590,6 +631,7 @@ mod tests {
             by_county: BTreeMap::from([(county.to_string(), tally(2, 1, 3))]),
             by_source: BTreeMap::from([("cities".to_string(), tally(3, 1, 4))]),
             by_province: BTreeMap::from([(province_of(county), tally(3, 1, 4))]),
+            values: None,
         };
         let zj = Program::new("zj-sc", "浙川", "ZJ-SC", 2009, None).unwrap();
         let mut fj = Program::new("fj-nx", "闽宁", "FJ-NX", 2009, None).unwrap();
@@ -622,6 +664,7 @@ mod tests {
                 ("510000".to_string(), tally(3, 1, 4)),
                 ("640000".to_string(), tally(3, 1, 4)),
             ]),
+            values: None,
         };
         let distinct = GroupDistinct {
             group: BTreeMap::from([("enterprises".to_string(), across)]),

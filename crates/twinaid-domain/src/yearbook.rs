@@ -10,7 +10,7 @@ use crate::unit::SourceKind;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Where a part of a figure came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +94,86 @@ pub struct DistinctCounts {
     pub by_source: BTreeMap<String, Tally>,
     /// Keyed by province code (`510000`), or [`UNALLOCATED`].
     pub by_province: BTreeMap<String, Tally>,
+    /// The values counted, kept with a program's yearbook: a group counts
+    /// across its programs from them without reading records again.
+    pub values: Option<std::sync::Arc<DistinctValues>>,
+}
+
+/// The values a distinct count saw in one place: in the year, in the year
+/// before, and in all years up to the year.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ValueSets {
+    pub year: HashSet<std::sync::Arc<str>>,
+    pub previous_year: HashSet<std::sync::Arc<str>>,
+    pub cumulative: HashSet<std::sync::Arc<str>>,
+}
+
+impl ValueSets {
+    /// Adds a value seen in year `at` of a yearbook of `year`.
+    pub fn add(&mut self, value: &std::sync::Arc<str>, at: i64, year: i64) {
+        if at == year {
+            self.year.insert(value.clone());
+        } else if at == year - 1 {
+            self.previous_year.insert(value.clone());
+        }
+        self.cumulative.insert(value.clone());
+    }
+
+    /// Adds another place's (or program's) values.
+    pub fn absorb(&mut self, other: &ValueSets) {
+        self.year.extend(other.year.iter().cloned());
+        self.previous_year
+            .extend(other.previous_year.iter().cloned());
+        self.cumulative.extend(other.cumulative.iter().cloned());
+    }
+
+    pub fn tally(&self) -> Tally {
+        Tally {
+            year: self.year.len() as i64,
+            previous_year: self.previous_year.len() as i64,
+            cumulative: self.cumulative.len() as i64,
+        }
+    }
+}
+
+/// The values behind a distinct count, overall and by place, keyed as
+/// [`DistinctCounts`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DistinctValues {
+    pub total: ValueSets,
+    pub by_county: BTreeMap<String, ValueSets>,
+    pub by_source: BTreeMap<String, ValueSets>,
+    pub by_province: BTreeMap<String, ValueSets>,
+}
+
+impl DistinctValues {
+    /// Adds another program's values, place by place.
+    pub fn absorb(&mut self, other: &DistinctValues) {
+        self.total.absorb(&other.total);
+        for (into, from) in [
+            (&mut self.by_county, &other.by_county),
+            (&mut self.by_source, &other.by_source),
+            (&mut self.by_province, &other.by_province),
+        ] {
+            for (k, v) in from {
+                into.entry(k.clone()).or_default().absorb(v);
+            }
+        }
+    }
+
+    /// The counts of these values, keeping them.
+    pub fn counts(self) -> DistinctCounts {
+        let tallies = |m: &BTreeMap<String, ValueSets>| -> BTreeMap<String, Tally> {
+            m.iter().map(|(k, v)| (k.clone(), v.tally())).collect()
+        };
+        DistinctCounts {
+            total: self.total.tally(),
+            by_county: tallies(&self.by_county),
+            by_source: tallies(&self.by_source),
+            by_province: tallies(&self.by_province),
+            values: Some(std::sync::Arc::new(self)),
+        }
+    }
 }
 
 impl DistinctCounts {

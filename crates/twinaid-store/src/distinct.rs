@@ -7,28 +7,21 @@ use crate::figures::filter_conditions;
 use crate::rows::AnyQuery;
 use crate::{Store, StoreError};
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use twinaid_domain::group::province_of;
 use twinaid_domain::indicator::IndicatorDefinition;
 use twinaid_domain::lifecycle::{CountingRule, Standing};
 use twinaid_domain::record::RecordKind;
-use twinaid_domain::yearbook::{DistinctCounts, Tally, UNALLOCATED, UNSPECIFIED};
-
-/// What a row of the counting statement gives a count for.
-const TOTAL: &str = "t";
-const COUNTY: &str = "c";
-const SOURCE: &str = "s";
-const PROVINCE: &str = "p";
-
-/// The year column's value on a row that counts every year up to the asked one.
-const CUMULATIVE: i64 = -1;
+use twinaid_domain::yearbook::{DistinctCounts, DistinctValues, UNALLOCATED, UNSPECIFIED};
 
 impl Store {
     /// The distinct counts of every `count_distinct` indicator among
-    /// `defs`, over the counted records of `programs` (one, or a group's),
-    /// for `year`: the year, the year before and every year up to it, in
-    /// total and by helped county, fund source and helped province.
-    /// Indicators of other measures are left out.
+    /// `defs`, over the counted records of `programs` (one, or a few), for
+    /// `year`: the year, the year before and every year up to it, in total
+    /// and by helped county, fund source and helped province, with the
+    /// values counted (a group unions its programs' values, reading no
+    /// records again). Indicators of other measures are left out.
     pub async fn distinct_counts(
         &self,
         programs: &[String],
@@ -43,81 +36,68 @@ impl Store {
         if wanted.is_empty() || programs.is_empty() {
             return Ok(out);
         }
+        // Counting rules matter only to kinds with a lifecycle.
+        let lifecycle = wanted.iter().any(|(d, _)| {
+            d.parts()
+                .iter()
+                .filter_map(|p| RecordKind::parse(&p.kind))
+                .any(crate::standing::has_standing)
+        });
         let mut rules = Vec::with_capacity(programs.len());
         for p in programs {
-            rules.push(self.counting_rule(p).await?);
+            rules.push(if lifecycle {
+                self.counting_rule(p).await?
+            } else {
+                CountingRule::default()
+            });
         }
+        let year = i64::from(year);
         for (def, _) in wanted {
             let (base, binds) = counted_records(def, programs, &rules)?;
-            let mut selects = Vec::new();
-            for (what, by) in [
-                (TOTAL, "''"),
-                (COUNTY, "county"),
-                (SOURCE, "source"),
-                (PROVINCE, "province"),
-            ] {
-                let group = if by == "''" {
-                    String::new()
-                } else {
-                    format!(", {by}")
-                };
-                selects.push(format!(
-                    "SELECT '{what}', {by}, CAST(year AS BIGINT), \
-                     CAST(COUNT(DISTINCT v) AS BIGINT) FROM b WHERE year >= $2 \
-                     GROUP BY year{group}"
-                ));
-                let group_by = if by == "''" {
-                    String::new()
-                } else {
-                    format!(" GROUP BY {by}")
-                };
-                selects.push(format!(
-                    "SELECT '{what}', {by}, CAST({CUMULATIVE} AS BIGINT), \
-                     CAST(COUNT(DISTINCT v) AS BIGINT) FROM b{group_by}"
-                ));
-            }
-            let sql = format!("WITH b AS ({base}) {}", selects.join(" UNION ALL "));
-            let q = bind_all(
-                &sql,
-                (i64::from(year), i64::from(year) - 1),
-                programs,
-                binds,
+            // Every row, not SELECT DISTINCT: the rows are the records of a
+            // kind that counts few, and a temporary B-tree to drop the rare
+            // repeat costs more than the repeat does here.
+            let sql = format!(
+                "SELECT CAST(b.year AS BIGINT), b.county, b.source, b.v \
+                 FROM ({base}) AS b WHERE CAST($2 AS BIGINT) IS NOT NULL"
             );
-            let mut counts = DistinctCounts::default();
+            let q = bind_all(&sql, (year, year - 1), programs, binds);
+            let mut names: HashMap<String, Arc<str>> = HashMap::new();
+            let mut values = DistinctValues::default();
             for r in q.fetch_all(&self.pool).await? {
-                let what: String = r.try_get(0)?;
-                let key: String = r.try_get(1)?;
-                let (at, n): (i64, i64) = (r.try_get(2)?, r.try_get(3)?);
-                let tally = match what.as_str() {
-                    TOTAL => &mut counts.total,
-                    COUNTY => counts
-                        .by_county
-                        .entry(if key.is_empty() {
-                            UNALLOCATED.to_string()
-                        } else {
-                            key
-                        })
-                        .or_default(),
-                    SOURCE => counts
-                        .by_source
-                        .entry(if key.is_empty() {
-                            UNSPECIFIED.to_string()
-                        } else {
-                            key
-                        })
-                        .or_default(),
-                    _ => counts
-                        .by_province
-                        .entry(if key.is_empty() {
-                            UNALLOCATED.to_string()
-                        } else {
-                            province_of(&key)
-                        })
-                        .or_default(),
+                let at: i64 = r.try_get(0)?;
+                let (place, from, text): (String, String, String) =
+                    (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+                let value = names.entry(text).or_insert_with_key(|t| t.as_str().into());
+                values.total.add(value, at, year);
+                let (county, province) = if place.is_empty() {
+                    (UNALLOCATED.to_string(), UNALLOCATED.to_string())
+                } else {
+                    let province = province_of(&place);
+                    (place, province)
                 };
-                add(tally, at, i64::from(year), n);
+                let source = if from.is_empty() {
+                    UNSPECIFIED.to_string()
+                } else {
+                    from
+                };
+                values
+                    .by_county
+                    .entry(county)
+                    .or_default()
+                    .add(value, at, year);
+                values
+                    .by_province
+                    .entry(province)
+                    .or_default()
+                    .add(value, at, year);
+                values
+                    .by_source
+                    .entry(source)
+                    .or_default()
+                    .add(value, at, year);
             }
-            out.insert(def.code.clone(), counts);
+            out.insert(def.code.clone(), values.counts());
         }
         Ok(out)
     }
@@ -193,9 +173,10 @@ fn counted_records(
     ];
     conditions.extend(filters);
     let sql = format!(
-        "SELECT r.year AS year, COALESCE(SUBSTR(r.region_code, 1, 6), '') AS county, \
+        "SELECT r.program_code AS program_code, r.year AS year, \
+         COALESCE(SUBSTR(r.region_code, 1, 6), '') AS county, \
          COALESCE(SUBSTR(r.region_code, 1, 2), '') AS province, {} AS source, \
-         {column} AS v FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit WHERE {}",
+         CAST({column} AS TEXT) AS v FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit WHERE {}",
         crate::summary::source_case(),
         kind.code(),
         conditions.join(" AND ")
@@ -220,15 +201,4 @@ fn bind_all<'q>(
         q = q.bind(b);
     }
     q
-}
-
-/// Puts one row's count where it belongs in a tally.
-fn add(tally: &mut Tally, at: i64, year: i64, n: i64) {
-    if at == CUMULATIVE {
-        tally.cumulative = n;
-    } else if at == year {
-        tally.year = n;
-    } else if at == year - 1 {
-        tally.previous_year = n;
-    }
 }
