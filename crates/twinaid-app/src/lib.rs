@@ -222,6 +222,22 @@ impl App {
         Ok(self.store.apply_bundle(bundle, &actor.name).await?)
     }
 
+    /// Whether a year's assessment of the program is published, asked once
+    /// per year of a load (kept in `known`).
+    async fn year_published(
+        &self,
+        program: &str,
+        year: i32,
+        known: &mut BTreeMap<i32, bool>,
+    ) -> Result<bool, AppError> {
+        if let Some(is) = known.get(&year) {
+            return Ok(*is);
+        }
+        let is = self.store.publication(program, year).await?.is_some();
+        known.insert(year, is);
+        Ok(is)
+    }
+
     /// Records of a bundle that would add to or change a year whose assessment
     /// is published: a load may repeat such records, not change them.
     async fn published_year_changes(
@@ -230,23 +246,21 @@ impl App {
     ) -> Result<Vec<twinaid_domain::Problem>, AppError> {
         let mut published = BTreeMap::new();
         let mut problems = Vec::new();
+        let refused = |location: &twinaid_domain::error::Location, year: i32| {
+            let mut location = location.clone();
+            location.column = Some("year".into());
+            twinaid_domain::Problem::at(
+                location,
+                twinaid_domain::DomainError::PublishedYearLoad(year),
+            )
+        };
         for located in &bundle.records {
             let record = &located.item;
             let Some(year) = record.year() else { continue };
-            // Asked once per year, not once per record.
-            let is_published = match published.get(&year) {
-                Some(known) => *known,
-                None => {
-                    let is = self
-                        .store
-                        .publication(&bundle.program_code, year)
-                        .await?
-                        .is_some();
-                    published.insert(year, is);
-                    is
-                }
-            };
-            if !is_published {
+            if !self
+                .year_published(&bundle.program_code, year, &mut published)
+                .await?
+            {
                 continue;
             }
             let stored = self
@@ -254,12 +268,7 @@ impl App {
                 .record(&bundle.program_code, record.kind, record.code())
                 .await?;
             if stored.as_ref() != Some(record) {
-                let mut location = located.location.clone();
-                location.column = Some("year".into());
-                problems.push(twinaid_domain::Problem::at(
-                    location,
-                    twinaid_domain::DomainError::PublishedYearLoad(year),
-                ));
+                problems.push(refused(&located.location, year));
             }
         }
         // Records of added kinds are held to the same rule.
@@ -272,19 +281,10 @@ impl App {
             else {
                 continue;
             };
-            let is_published = match published.get(&year) {
-                Some(known) => *known,
-                None => {
-                    let is = self
-                        .store
-                        .publication(&bundle.program_code, year)
-                        .await?
-                        .is_some();
-                    published.insert(year, is);
-                    is
-                }
-            };
-            if !is_published {
+            if !self
+                .year_published(&bundle.program_code, year, &mut published)
+                .await?
+            {
                 continue;
             }
             let stored = self
@@ -292,12 +292,7 @@ impl App {
                 .custom_record(&bundle.program_code, &record.kind, record.code())
                 .await?;
             if stored.as_ref() != Some(record) {
-                let mut location = located.location.clone();
-                location.column = Some("year".into());
-                problems.push(twinaid_domain::Problem::at(
-                    location,
-                    twinaid_domain::DomainError::PublishedYearLoad(year),
-                ));
+                problems.push(refused(&located.location, year));
             }
         }
         Ok(problems)

@@ -2,15 +2,14 @@
 //! (`kinds.csv`): counted from their records when a yearbook is made, not
 //! kept in the figure summary, whose slices are the built-in kinds'.
 
-use crate::figures::{in_values, parse_region, parse_source};
+use crate::figures::{filter_conditions_by, parse_region, parse_source};
 use crate::{Store, StoreError};
 use sqlx::Row;
 use std::collections::BTreeSet;
 use twinaid_domain::custom::{CustomRecord, common_fields, is_plain};
-use twinaid_domain::indicator::{IndicatorDefinition, Measure, SOURCE_FIELD};
+use twinaid_domain::indicator::{IndicatorDefinition, Measure};
 use twinaid_domain::record::RecordKind;
 use twinaid_domain::record::{FieldValue, Record};
-use twinaid_domain::unit::SourceKind;
 use twinaid_domain::yearbook::{Contribution, CountsIn, Origin};
 
 /// A field of an added kind's record `r` as SQL: a common field's column,
@@ -55,21 +54,9 @@ impl Store {
                     "r.year <= $2".to_string(),
                     "r.kind = $3".to_string(),
                 ];
-                for filter in &part.filters {
-                    let (col, values) = if filter.field == SOURCE_FIELD {
-                        let kinds = filter
-                            .values
-                            .iter()
-                            .filter_map(|v| SourceKind::parse(v))
-                            .flat_map(|s| s.unit_kinds())
-                            .map(|k| k.code().to_string())
-                            .collect();
-                        ("u.kind".to_string(), kinds)
-                    } else {
-                        (column(&filter.field, false)?, filter.values.clone())
-                    };
-                    conditions.push(in_values(&col, values, &mut binds, 3));
-                }
+                conditions.extend(filter_conditions_by(&part.filters, &mut binds, 3, &|f| {
+                    column(f, false)
+                })?);
                 let sql = format!(
                     "SELECT r.year, r.region_code, u.kind, CAST({measure} AS BIGINT) \
                      FROM custom_record r LEFT JOIN unit u ON u.code = r.helper_unit \

@@ -136,6 +136,19 @@ pub(crate) fn filter_conditions(
     binds: &mut Vec<String>,
     offset: usize,
 ) -> Result<Vec<String>, StoreError> {
+    filter_conditions_by(filters, binds, offset, &|field| {
+        field_sql(kind, field, false)
+    })
+}
+
+/// [`filter_conditions`] with the fields' SQL given by `column` (an added
+/// kind's fields are not a built-in kind's).
+pub(crate) fn filter_conditions_by(
+    filters: &[twinaid_domain::indicator::Filter],
+    binds: &mut Vec<String>,
+    offset: usize,
+    column: &dyn Fn(&str) -> Result<String, StoreError>,
+) -> Result<Vec<String>, StoreError> {
     let mut conditions = Vec::new();
     for filter in filters {
         let (column, values) = if filter.field == SOURCE_FIELD {
@@ -148,10 +161,7 @@ pub(crate) fn filter_conditions(
                 .collect();
             ("u.kind".to_string(), kinds)
         } else {
-            (
-                field_sql(kind, &filter.field, false)?,
-                filter.values.clone(),
-            )
+            (column(&filter.field)?, filter.values.clone())
         };
         conditions.push(in_values(&column, values, binds, offset));
     }
