@@ -273,6 +273,7 @@ fn read_fields(
     let Some(t) = table(source, FIELDS_FILE, &columns, problems) else {
         return;
     };
+    let mut seen = std::collections::HashSet::new();
     for row in t.rows() {
         let mut c = Cells {
             row: &row,
@@ -304,11 +305,7 @@ fn read_fields(
         );
         match read {
             Ok(f) => {
-                if bundle
-                    .fields
-                    .iter()
-                    .any(|g| g.item.kind == f.kind && g.item.code == f.code)
-                {
+                if !seen.insert((f.kind.clone(), f.code.clone())) {
                     problems.push(row.problem("code", DomainError::DuplicateKey(f.code.clone())));
                 } else {
                     bundle.fields.push(Located::new(row.location(), f));
