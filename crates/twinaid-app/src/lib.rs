@@ -7,6 +7,7 @@ mod accounts;
 mod assessment;
 mod audit;
 pub mod cache;
+mod custom_records;
 mod error;
 mod factsheet;
 mod groups;

@@ -332,7 +332,7 @@ fn intern_in(made: &mut Interned, text: &str) -> &'static str {
 }
 
 /// A text as `'static`, made once per content.
-pub(crate) fn intern(text: &str) -> &'static str {
+pub fn intern(text: &str) -> &'static str {
     intern_in(&mut interned(), text)
 }
 

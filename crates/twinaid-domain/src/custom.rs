@@ -395,6 +395,34 @@ impl CustomRecord {
         crate::record::custom_json(&self.custom)
     }
 
+    /// The record as JSON: the common fields, then the kind's own fields
+    /// given (`own`), each in written units.
+    pub fn to_json_in(&self, own: &[FieldSpec]) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        for spec in common_fields().iter().chain(own) {
+            map.insert(spec.name.to_string(), spec.to_json(self.get(spec.name)));
+        }
+        serde_json::Value::Object(map)
+    }
+
+    /// The record as stored, for its audit event: the common fields and
+    /// every value it holds, shown or hidden, as the store keeps them.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        for spec in common_fields() {
+            map.insert(spec.name.to_string(), spec.to_json(self.get(spec.name)));
+        }
+        for (name, value) in &self.custom {
+            let v = match value {
+                crate::record::FieldValue::Int(i) => serde_json::Value::from(*i),
+                crate::record::FieldValue::Text(t) => serde_json::Value::from(t.clone()),
+                crate::record::FieldValue::Null => serde_json::Value::Null,
+            };
+            map.insert(name.clone(), v);
+        }
+        serde_json::Value::Object(map)
+    }
+
     /// What the common fields refer to, checked as a built-in record's are.
     pub fn check(
         &self,

@@ -438,6 +438,86 @@ fn read_row(
     }
 }
 
+/// The records of an added kind (`kinds.csv`) a sheet holds: its columns
+/// named by field code or label, as a list export writes them or a
+/// person types them; a column of names beside codes is read past.
+pub struct CustomSheetImport {
+    pub records: Vec<Located<twinaid_domain::custom::CustomRecord>>,
+    pub problems: Vec<Problem>,
+    pub rows_read: usize,
+}
+
+/// Reads an added kind's records from a sheet; `own` are the kind's fields.
+pub fn custom_records_from_sheet(
+    sheet: &Sheet,
+    file: &str,
+    kind: &str,
+    own: &[FieldSpec],
+) -> CustomSheetImport {
+    let fields: Vec<FieldSpec> = twinaid_domain::custom::common_fields()
+        .into_iter()
+        .chain(own.iter().copied())
+        .collect();
+    let mut out = CustomSheetImport {
+        records: Vec::new(),
+        problems: Vec::new(),
+        rows_read: 0,
+    };
+    let at = |row: Option<usize>, column: Option<String>| Location {
+        file: Some(file.to_string()),
+        row,
+        column,
+        value: None,
+    };
+    let mut columns: Vec<Option<&'static str>> = Vec::with_capacity(sheet.header.len());
+    for header in &sheet.header {
+        let names_column = NAME_COLUMN
+            .iter()
+            .any(|s| header.trim().ends_with(s.trim()));
+        match field_in(&fields, header) {
+            Some(f) if !names_column => columns.push(Some(f.name)),
+            _ if names_column || header.trim().is_empty() => columns.push(None),
+            _ => {
+                out.problems.push(Problem::at(
+                    at(Some(1), Some(header.clone())),
+                    DomainError::UnknownColumn(header.clone()),
+                ));
+                columns.push(None);
+            }
+        }
+    }
+    if !columns.contains(&Some("code")) {
+        out.problems.push(Problem::at(
+            at(Some(1), Some("code".into())),
+            DomainError::UnknownColumn("code".into()),
+        ));
+    }
+    if !out.problems.is_empty() {
+        return out;
+    }
+    for row in sheet.rows.iter().filter(|r| !r.is_blank()) {
+        out.rows_read += 1;
+        let cell = |name: &str| {
+            columns
+                .iter()
+                .position(|c| *c == Some(name))
+                .and_then(|i| row.cells.get(i))
+                .map(String::as_str)
+        };
+        let location = at(Some(row.number), None);
+        match twinaid_domain::custom::CustomRecord::parse(kind, own, cell) {
+            Ok(record) => out.records.push(Located::new(location, record)),
+            Err(errors) => out.problems.extend(errors.into_iter().map(|(field, e)| {
+                let mut l = location.clone();
+                l.column = Some(field.to_string());
+                l.value = cell(field).map(str::to_string);
+                Problem::at(l, e)
+            })),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

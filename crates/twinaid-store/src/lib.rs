@@ -37,6 +37,7 @@ pub use accounts::{NewUser, ScopeKind, SessionRow, TokenRow, TokenStanding, User
 pub use assessment::{ExpertRow, GuidanceRow};
 pub use attachment::{AttachmentRow, NewAttachment};
 pub use copy::{CopyError, TABLES, TableCopy};
+pub use custom_records::{CustomPage, CustomQuery};
 pub use inspection::{FindingChange, InspectionRow, RoundRow};
 pub use lifecycle::Transition;
 pub use listing::{

@@ -90,22 +90,27 @@ fn field_exists(kind: RecordKind, name: &str) -> Result<&'static str, StoreError
 }
 
 /// A value bound to a placeholder.
-enum Bind {
+pub(crate) enum Bind {
     Text(String),
     Int(i64),
 }
 
 /// Collects bound values; each `push` gives the next placeholder.
 #[derive(Default)]
-struct Binds(Vec<Bind>);
+pub(crate) struct Binds(Vec<Bind>);
 
 impl Binds {
-    fn push(&mut self, value: Bind) -> String {
+    pub(crate) fn push(&mut self, value: Bind) -> String {
         self.0.push(value);
         format!("${}", self.0.len())
     }
 
-    fn apply<'q>(&self, mut q: AnyQuery<'q>) -> AnyQuery<'q> {
+    /// How many values are bound so far.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn apply<'q>(&self, mut q: AnyQuery<'q>) -> AnyQuery<'q> {
         for b in &self.0 {
             q = match b {
                 Bind::Text(t) => q.bind(t.clone()),

@@ -77,6 +77,22 @@ impl Page {
         }
     }
 
+    /// The menu with the record kinds the installation added, after the built-in ones.
+    pub fn with_added_kinds(mut self, kinds: &[twinaid_domain::custom::CustomKind]) -> Page {
+        let lang = self.t.lang;
+        for k in kinds {
+            self.kinds.push(NavItem {
+                href: format!(
+                    "/records/{}?program={}",
+                    url_encode(&k.code),
+                    url_encode(&self.program)
+                ),
+                label: capitalized(k.name(lang)),
+            });
+        }
+        self
+    }
+
     /// A page for nobody in particular (sign-in, errors).
     pub fn bare(t: Tr, title: &str) -> Page {
         Page {

@@ -1197,6 +1197,348 @@ async fn an_added_field_is_in_the_form_the_list_the_api_and_its_document() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_added_kind_is_listed_written_imported_exported_and_served_like_a_built_in_one() {
+    // On SQLite, and on PostgreSQL when the tests have one.
+    for server in servers().await {
+        added_kind_on(&server).await;
+    }
+}
+
+async fn added_kind_on(server: &TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("program.toml", "code = \"zj-sc\"\n"),
+        (
+            "kinds.csv",
+            "code,name_zh,name_en\nvolunteer,志愿服务,volunteer service\n",
+        ),
+        (
+            "fields.csv",
+            "kind,code,name_zh,name_en,type,choices,required,help_zh\n\
+             volunteer,person_times,服务人次,person-times,person_times,,yes,全年服务人次\n\
+             volunteer,activity,服务类型,activity,choice,teach=支教=teaching|clinic=义诊=clinic,no,\n",
+        ),
+        (
+            "indicators.csv",
+            "code,name_zh,name_en,unit,kind,measure,filter\n\
+             volunteer_person_times,志愿服务人次,volunteer person-times,person_times,volunteer,sum:person_times,\n\
+             clinics,义诊次数,clinics,count,volunteer,count,activity=clinic\n",
+        ),
+        (
+            "custom_volunteer.csv",
+            "code,year,helper_unit,region_code,person_times,activity\n\
+             v1,2010,hangzhou,510822,100,teach\n\
+             v2,2010,hangzhou,510822,30,clinic\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let units = server.app.indicator_units().await.unwrap();
+    let catalog = server.app.catalog().await.unwrap();
+    let source = twinaid_exchange::FolderSource::open(dir.path()).unwrap();
+    let bundle =
+        twinaid_exchange::read_program_in(&source, &|c| units.get(c).copied(), &catalog).unwrap();
+    server
+        .app
+        .load(&Actor::local_operator(), &bundle)
+        .await
+        .unwrap();
+    let tokens = api_tokens(
+        &server,
+        &[
+            (
+                "office",
+                Role::ProgramOffice {
+                    program: "zj-sc".into(),
+                },
+            ),
+            (
+                "hz",
+                Role::HelperUnit {
+                    unit: "hangzhou".into(),
+                },
+            ),
+        ],
+        "volunteer password!",
+    )
+    .await;
+    let api = |method: reqwest::Method, path: &str, who: &str| {
+        server
+            .client
+            .request(
+                method,
+                format!(
+                    "{}/api/v1/programs/zj-sc/records/volunteer{path}",
+                    server.base
+                ),
+            )
+            .bearer_auth(&tokens[who])
+    };
+    // The API document names the kind and its fields.
+    let doc: Value = server
+        .client
+        .get(format!("{}/api/v1/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema = &doc["components"]["schemas"]["volunteer"];
+    assert!(
+        schema["properties"]["person_times"]["title"]
+            .as_str()
+            .unwrap()
+            .contains("服务人次")
+    );
+    assert!(
+        schema["required"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("person_times"))
+    );
+    let kinds = doc["paths"]["/programs/{program}/records/{kind}"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "kind")
+        .unwrap()["schema"]["enum"]
+        .clone();
+    assert!(
+        kinds
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("volunteer")),
+        "{kinds}"
+    );
+
+    // Written, read, refused on the field, listed with its figure, deleted.
+    let r = api(reqwest::Method::POST, "", "office")
+        .json(&serde_json::json!({
+            "code": "v3", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822",
+            "person_times": 12, "activity": "clinic"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let got: Value = api(reqwest::Method::GET, "/v3", "office")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (got["person_times"].clone(), got["activity"].clone()),
+        (Value::from(12), Value::from("clinic"))
+    );
+    let r = api(reqwest::Method::POST, "", "office")
+        .json(&serde_json::json!({
+            "code": "v4", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822",
+            "activity": "party"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let said = r.text().await.unwrap();
+    assert!(
+        said.contains("person_times") && said.contains("activity"),
+        "{said}"
+    );
+    let r = api(reqwest::Method::POST, "", "office")
+        .json(&serde_json::json!({
+            "code": "v1", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822",
+            "person_times": 1
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "a taken code");
+    let r = api(reqwest::Method::POST, "", "hz")
+        .json(&serde_json::json!({
+            "code": "v9", "year": 2010, "helper_unit": "hangzhou", "region_code": "510822",
+            "person_times": 1
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "only the office writes them"
+    );
+    let list: Value = api(
+        reqwest::Method::GET,
+        "?year=2010&indicator=clinics",
+        "office",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(list["total_rows"], 2, "{list}");
+    assert_eq!(list["figure"]["total"], 2, "{list}");
+    assert_eq!(list["sums"]["person_times"], 42, "{list}");
+    let yearbook: Value = server
+        .client
+        .get(format!(
+            "{}/api/v1/programs/zj-sc/yearbook/2010",
+            server.base
+        ))
+        .bearer_auth(&tokens["office"])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let figure = |code: &str| yearbook["indicators"][code]["year"].clone();
+    assert_eq!(
+        figure("volunteer_person_times"),
+        Value::from(142),
+        "{yearbook}"
+    );
+    assert_eq!(figure("clinics"), Value::from(2));
+    let r = api(reqwest::Method::DELETE, "/v3", "office")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = api(reqwest::Method::GET, "/v3", "office")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = server
+        .client
+        .get(format!(
+            "{}/api/v1/programs/zj-sc/records/nothing",
+            server.base
+        ))
+        .bearer_auth(&tokens["office"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "a kind no one added");
+
+    // The pages: menu, list with the figure, form with its help, a refusal
+    // on the field, the detail with its history, import and export.
+    let mut b = Browser::new(&server);
+    b.sign_in("admin", ADMIN_PASSWORD).await;
+    let (status, list, _) = b
+        .get("/records/volunteer?program=zj-sc&year=2010&indicator=volunteer_person_times")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert!(
+        list.contains("href=\"/records/volunteer?program=zj-sc\""),
+        "in the menu"
+    );
+    assert_eq!(number_in(&list, "drill-total"), "130");
+    assert_eq!(number_in(&list, "total-rows"), "2");
+    let (_, form, _) = b.get("/records/volunteer/new?program=zj-sc").await;
+    assert!(
+        form.contains("name=\"person_times\"") && form.contains("全年服务人次"),
+        "{form}"
+    );
+    let csrf = hidden(&form, "csrf");
+    let (status, again, _) = b
+        .post(
+            "/records/volunteer?program=zj-sc",
+            &[
+                ("csrf", &csrf),
+                ("code", "v5"),
+                ("year", "2010"),
+                ("helper_unit", "hangzhou"),
+                ("region_code", "510822"),
+                ("person_times", "many"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.contains("value=\"many\""), "what was typed stays");
+    let (status, _, to) = b
+        .post(
+            "/records/volunteer?program=zj-sc",
+            &[
+                ("csrf", &csrf),
+                ("code", "v5"),
+                ("year", "2010"),
+                ("helper_unit", "hangzhou"),
+                ("region_code", "510822"),
+                ("person_times", "7"),
+                ("activity", "teach"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, detail, _) = b.get(to.as_deref().unwrap()).await;
+    assert!(
+        detail.contains("支教") && detail.contains("服务人次"),
+        "{detail}"
+    );
+    let (status, csv) = b
+        .bytes("/records/volunteer/export.csv?program=zj-sc&year=2010")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains("person_times") && csv.contains("v5"), "{csv}");
+    // The export, changed, imports back; a bad row refuses the whole file.
+    let changed = csv.replace(",7,", ",8,");
+    let (status, to) = b
+        .upload(
+            "/records/volunteer/import?program=zj-sc",
+            &csrf,
+            "v.csv",
+            changed.clone().into_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to:?}");
+    assert!(to.unwrap().contains("notice="));
+    let stored = server
+        .app
+        .custom_record(&Actor::local_operator(), "zj-sc", "volunteer", "v5")
+        .await
+        .unwrap();
+    assert_eq!(stored.get("person_times").as_int(), Some(8));
+    let bad = changed.replace(",8,", ",eight,").replace(",100,", ",101,");
+    let (status, _) = b
+        .upload(
+            "/records/volunteer/import?program=zj-sc",
+            &csrf,
+            "v.csv",
+            bad.into_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v1 = server
+        .app
+        .custom_record(&Actor::local_operator(), "zj-sc", "volunteer", "v1")
+        .await
+        .unwrap();
+    assert_eq!(
+        v1.get("person_times").as_int(),
+        Some(100),
+        "nothing written"
+    );
+    let (status, template) = b
+        .bytes("/records/volunteer/template.xlsx?program=zj-sc")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(template.starts_with(b"PK"));
+    let (_, audit, _) = b.get("/audit").await;
+    assert!(audit.contains("volunteer/v5"), "the audit log names it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_added_choice_value_is_offered_accepted_named_and_in_the_api_document() {
     let server = spawn(None).await;
     let dir = tempfile::tempdir().unwrap();

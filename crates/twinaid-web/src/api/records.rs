@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use twinaid_app::{AppError, ListRequest};
 use twinaid_domain::lifecycle::Status;
-use twinaid_domain::record::FieldValue;
+use twinaid_domain::record::{FieldValue, RecordKind};
 use utoipa::ToSchema;
 
 /// A page of records, with the sums of every filtered row.
@@ -124,12 +124,14 @@ pub async fn list(
     Path(p): Path<KindPath>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<axum::Json<RecordList>, ApiError> {
-    let kind = kind(&p.kind)?;
     // A parameter given twice counts as its last value.
     let all: BTreeMap<String, String> = pairs.into_iter().collect();
     let params = ListParams::read(&all)?;
     params.check()?;
     let request = list_request(&params, &all);
+    let Some(kind) = RecordKind::parse(&p.kind) else {
+        return custom_list(&state, &c, &p, &request).await.map(axum::Json);
+    };
     let page = state
         .app
         .list_records(&c.actor, &p.program, kind, &request)
@@ -203,12 +205,116 @@ pub async fn get_one(
     c: Caller,
     Path(p): Path<RecordPath>,
 ) -> Result<axum::Json<Value>, ApiError> {
+    let Some(kind) = RecordKind::parse(&p.kind) else {
+        let own = custom_fields(&state, &c, &p.kind).await?;
+        let record = state
+            .app
+            .custom_record(&c.actor, &p.program, &p.kind, &p.code)
+            .await?;
+        return Ok(axum::Json(record.to_json_in(&own)));
+    };
     let record = state
         .app
-        .record(&c.actor, &p.program, kind(&p.kind)?, &p.code)
+        .record(&c.actor, &p.program, kind, &p.code)
         .await?;
     let fields = state.app.catalog().await?.fields(record.kind);
     Ok(axum::Json(record.to_json_in(&fields)))
+}
+
+/// The own fields of the added kind a path names; else 404 as for any kind.
+async fn custom_fields(
+    state: &AppState,
+    c: &Caller,
+    code: &str,
+) -> Result<Vec<twinaid_domain::record::FieldSpec>, ApiError> {
+    match state.app.custom_kind(&c.actor, code).await {
+        Ok((_, own)) => Ok(own),
+        Err(AppError::NotFound(_)) => {
+            Err(ApiError::not_found("没有这种记录", "no such record kind"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A body for an added kind as form cells: its common fields and its own.
+fn custom_cells(
+    own: &[twinaid_domain::record::FieldSpec],
+    body: &Map<String, Value>,
+) -> Result<BTreeMap<String, String>, AppError> {
+    let fields: Vec<_> = twinaid_domain::custom::common_fields()
+        .into_iter()
+        .chain(own.iter().copied())
+        .collect();
+    cells(&fields, body)
+}
+
+/// A page of an added kind's records; with `indicator`, the figure they
+/// make up (an added kind has no aggregate values: its records are all of it).
+async fn custom_list(
+    state: &AppState,
+    c: &Caller,
+    p: &KindPath,
+    request: &ListRequest,
+) -> Result<RecordList, ApiError> {
+    let own = custom_fields(state, c, &p.kind).await?;
+    let page = state
+        .app
+        .list_custom_records(&c.actor, &p.program, &p.kind, request)
+        .await?;
+    let spec = |name: &str| own.iter().find(|f| f.name == name);
+    let sums = page
+        .sums
+        .iter()
+        .filter_map(|(f, v)| spec(f).map(|s| (f.clone(), s.to_json(&FieldValue::Int(*v)))))
+        .collect();
+    let figure = match &request.indicator {
+        Some(code) => {
+            let def = state
+                .app
+                .indicators(&c.actor)
+                .await?
+                .into_iter()
+                .find(|d| &d.code == code)
+                .ok_or_else(|| {
+                    ApiError::from(AppError::NotFound(
+                        twinaid_domain::DomainError::UnknownIndicator(code.clone()),
+                    ))
+                })?;
+            let raw = match def
+                .parts()
+                .iter()
+                .find(|part| part.kind == p.kind)
+                .map(|part| &part.measure)
+            {
+                Some(twinaid_domain::indicator::Measure::Sum(field)) => page
+                    .sums
+                    .iter()
+                    .find(|(n, _)| n == field)
+                    .map_or(0, |(_, v)| *v),
+                _ => page.total_rows,
+            };
+            let to = |raw: i64| twinaid_domain::quantity::raw_to_json(raw, def.unit);
+            Some(FigureParts {
+                total: to(raw),
+                from_records: to(raw),
+                from_aggregates: to(0),
+                aggregate_values: Vec::new(),
+                unit: def.unit.code().to_string(),
+                indicator: def.code.clone(),
+            })
+        }
+        None => None,
+    };
+    Ok(RecordList {
+        kind: p.kind.clone(),
+        total_rows: page.total_rows,
+        sums,
+        page: request.page.max(1),
+        per_page: request.per_page.clamp(1, 500),
+        records: page.records.iter().map(|r| r.to_json_in(&own)).collect(),
+        figure,
+        by_currency: Vec::new(),
+    })
 }
 
 /// A JSON object of written values (money in yuan) as form cells; a list
@@ -269,7 +375,20 @@ pub async fn create(
     Path(p): Path<KindPath>,
     Json(body): Json<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let kind = kind(&p.kind)?;
+    let Some(kind) = RecordKind::parse(&p.kind) else {
+        let own = custom_fields(&state, &c, &p.kind).await?;
+        let record = state
+            .app
+            .save_custom_record(
+                &c.actor,
+                &p.program,
+                &p.kind,
+                &custom_cells(&own, &body)?,
+                None,
+            )
+            .await?;
+        return Ok((StatusCode::CREATED, axum::Json(record.to_json_in(&own))).into_response());
+    };
     let fields = state.app.catalog().await?.fields(kind);
     let record = state
         .app
@@ -288,7 +407,20 @@ pub async fn update(
     Path(p): Path<RecordPath>,
     Json(body): Json<Map<String, Value>>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let kind = kind(&p.kind)?;
+    let Some(kind) = RecordKind::parse(&p.kind) else {
+        let own = custom_fields(&state, &c, &p.kind).await?;
+        let record = state
+            .app
+            .save_custom_record(
+                &c.actor,
+                &p.program,
+                &p.kind,
+                &custom_cells(&own, &body)?,
+                Some(&p.code),
+            )
+            .await?;
+        return Ok(axum::Json(record.to_json_in(&own)));
+    };
     let fields = state.app.catalog().await?.fields(kind);
     let record = state
         .app
@@ -312,10 +444,21 @@ pub async fn delete(
     c: Caller,
     Path(p): Path<RecordPath>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .app
-        .delete_record(&c.actor, &p.program, kind(&p.kind)?, &p.code)
-        .await?;
+    match RecordKind::parse(&p.kind) {
+        Some(kind) => {
+            state
+                .app
+                .delete_record(&c.actor, &p.program, kind, &p.code)
+                .await?
+        }
+        None => {
+            custom_fields(&state, &c, &p.kind).await?;
+            state
+                .app
+                .delete_custom_record(&c.actor, &p.program, &p.kind, &p.code)
+                .await?
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

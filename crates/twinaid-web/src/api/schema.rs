@@ -79,8 +79,73 @@ pub fn with_catalog(doc: &Value, catalog: &twinaid_domain::catalog::Catalog) -> 
             if added {
                 schemas.insert(
                     kind.code().into(),
-                    record_schema_in(kind, &catalog.fields(kind)),
+                    record_schema_in(kind.code(), &catalog.fields(kind)),
                 );
+            }
+        }
+        // An added kind has a schema of its own, and records of it are records.
+        for kind in catalog.custom_kinds() {
+            let fields: Vec<_> = twinaid_domain::custom::common_fields()
+                .into_iter()
+                .chain(catalog.kind_fields(&kind.code))
+                .collect();
+            let mut schema = record_schema_in(&kind.code, &fields);
+            if let Some(props) = schema["properties"].as_object_mut() {
+                // No pairing rule or made code holds for an added kind.
+                props.remove("unpaired_reason");
+                if let Some(code) = props.get_mut("code") {
+                    code["description"] =
+                        Value::from("unique among the kind's records in the program");
+                }
+            }
+            if let Some(required) = schema["required"].as_array_mut() {
+                required.insert(0, Value::from("code"));
+            }
+            schemas.insert(kind.code.clone(), schema);
+            for name in ["Record", "RecordBody"] {
+                if let Some(list) = schemas
+                    .get_mut(name)
+                    .and_then(|s| s.get_mut("anyOf"))
+                    .and_then(Value::as_array_mut)
+                {
+                    list.push(json!({"$ref": format!("#/components/schemas/{}", kind.code)}));
+                }
+            }
+        }
+    }
+    if !catalog.custom_kinds().is_empty() {
+        let added: Vec<Value> = catalog
+            .custom_kinds()
+            .iter()
+            .map(|k| Value::from(k.code.clone()))
+            .collect();
+        // Every path's `kind` names the added kinds too.
+        for item in doc["paths"]
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|p| p.values_mut())
+        {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                for param in op
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut)
+                    .into_iter()
+                    .flatten()
+                {
+                    if param["name"] != "kind" {
+                        continue;
+                    }
+                    if let Some(values) = param
+                        .pointer_mut("/schema/enum")
+                        .and_then(Value::as_array_mut)
+                    {
+                        values.extend(added.iter().cloned());
+                    }
+                }
             }
         }
     }
@@ -90,12 +155,12 @@ pub fn with_catalog(doc: &Value, catalog: &twinaid_domain::catalog::Catalog) -> 
 /// A kind's record: each field with its schema, title and whether it is
 /// required; a field left out may also be `null`.
 pub fn record_schema(kind: RecordKind) -> Value {
-    record_schema_in(kind, &kind.fields())
+    record_schema_in(kind.code(), &kind.fields())
 }
 
 /// A kind's record with its fields as given (an installation's catalog
 /// adds values to their choice lists).
-fn record_schema_in(kind: RecordKind, fields: &[twinaid_domain::record::FieldSpec]) -> Value {
+fn record_schema_in(kind: &str, fields: &[twinaid_domain::record::FieldSpec]) -> Value {
     let mut props = Map::new();
     let mut required = Vec::new();
     for f in fields.iter().copied() {
@@ -136,7 +201,7 @@ fn record_schema_in(kind: RecordKind, fields: &[twinaid_domain::record::FieldSpe
         props.insert((*name).into(), reason(why));
     }
     // A field the kind does not have is refused, not dropped.
-    json!({"type": "object", "title": kind.code(), "properties": props, "required": required, "additionalProperties": false})
+    json!({"type": "object", "title": kind, "properties": props, "required": required, "additionalProperties": false})
 }
 
 /// A schema made here by hand (from the domain's lists, or filled in when

@@ -30,10 +30,6 @@ pub type Copies = Arc<Mutex<HashMap<String, (String, Instant, String, Vec<u8>)>>
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
-    RecordKind::parse(code).ok_or_else(|| WebError::not_found(lang))
-}
-
 /// The template of a kind, with the program's codes in its lists.
 pub async fn template(
     State(state): State<AppState>,
@@ -42,7 +38,9 @@ pub async fn template(
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let kind = kind_of(&kind, lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::template(&state, &user, &kind).await;
+    };
     let (program, _) = resolve(&state, &user, &scope).await?;
     let c = state
         .app
@@ -63,21 +61,21 @@ pub async fn template(
 
 #[derive(Template)]
 #[template(path = "import.html")]
-struct ImportPage {
-    page: Page,
-    kind: String,
-    kind_name: String,
-    problems: Vec<String>,
-    more: usize,
-    copy_href: String,
+pub(super) struct ImportPage {
+    pub(super) page: Page,
+    pub(super) kind: String,
+    pub(super) kind_name: String,
+    pub(super) problems: Vec<String>,
+    pub(super) more: usize,
+    pub(super) copy_href: String,
     /// After an IATI import: what it did, and its report a line each.
-    done: String,
-    report: Vec<String>,
+    pub(super) done: String,
+    pub(super) report: Vec<String>,
     /// Whether the form takes an IATI file (projects), with the units and
     /// places an unmatched activity may go to.
-    iati: bool,
-    helper_units: Vec<(String, String)>,
-    regions: Vec<(String, String)>,
+    pub(super) iati: bool,
+    pub(super) helper_units: Vec<(String, String)>,
+    pub(super) regions: Vec<(String, String)>,
 }
 
 async fn import_page_for(
@@ -140,7 +138,9 @@ pub async fn import_page(
     Path(kind): Path<String>,
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
-    let kind = kind_of(&kind, user.lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::import_page(&state, &user, &kind, &scope).await;
+    };
     let (program, year) = resolve(&state, &user, &scope).await?;
     let page = import_page_for(
         &state,
@@ -182,7 +182,6 @@ pub async fn import(
     mut form: Multipart,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let kind = kind_of(&kind, lang)?;
     let too_large = DomainError::UploadTooLarge {
         max: state.limits.upload_bytes,
     };
@@ -197,6 +196,9 @@ pub async fn import(
     let _turn = state.import_turn().await?;
     let form = upload_form(&mut form, lang, too_large).await?;
     user.check_csrf(form.csrf.as_ref())?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::import(&state, &user, &kind, &scope, form).await;
+    };
     let tracker = Tracker::start(
         &state.progress,
         &user.actor.name,

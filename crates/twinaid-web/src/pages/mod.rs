@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod assessment;
 pub mod assets;
 pub mod audit;
+pub mod custom_records;
 pub mod dashboard;
 pub mod files;
 pub mod groups;

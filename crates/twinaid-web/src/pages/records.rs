@@ -76,37 +76,37 @@ pub struct Breakdown {
 
 #[derive(Template)]
 #[template(path = "list.html")]
-struct ListPage {
-    page: Page,
-    kind: String,
-    columns: Vec<Column>,
+pub(super) struct ListPage {
+    pub(super) page: Page,
+    pub(super) kind: String,
+    pub(super) columns: Vec<Column>,
     /// Each row's link and cells.
-    rows: Vec<(String, Vec<ListCell>)>,
+    pub(super) rows: Vec<(String, Vec<ListCell>)>,
     /// Each column's total (empty where it has none), with its label.
-    totals: Vec<(String, String)>,
+    pub(super) totals: Vec<(String, String)>,
     /// The original currencies behind the rows' money, a line each.
-    currencies: Vec<String>,
-    total_rows: i64,
+    pub(super) currencies: Vec<String>,
+    pub(super) total_rows: i64,
     /// Money in 万元 (the default in Chinese), with the link to show yuan; or the way back.
-    money_in_wan: bool,
-    money_toggle: String,
-    page_no: i64,
-    pages: i64,
-    prev_href: String,
-    next_href: String,
-    year: String,
-    cumulative: bool,
-    indicator: String,
-    search: String,
-    regions: Vec<Opt>,
-    sources: Vec<Opt>,
-    choices: Vec<ChoiceFilter>,
-    breakdown: Option<Breakdown>,
-    can_write: bool,
+    pub(super) money_in_wan: bool,
+    pub(super) money_toggle: String,
+    pub(super) page_no: i64,
+    pub(super) pages: i64,
+    pub(super) prev_href: String,
+    pub(super) next_href: String,
+    pub(super) year: String,
+    pub(super) cumulative: bool,
+    pub(super) indicator: String,
+    pub(super) search: String,
+    pub(super) regions: Vec<Opt>,
+    pub(super) sources: Vec<Opt>,
+    pub(super) choices: Vec<ChoiceFilter>,
+    pub(super) breakdown: Option<Breakdown>,
+    pub(super) can_write: bool,
     /// What the last import did, when the list is shown after one.
-    notice: String,
+    pub(super) notice: String,
     /// The list's query, for the export links.
-    query: String,
+    pub(super) query: String,
 }
 
 /// One currency behind a list's money, in words: rows, the amount as
@@ -136,16 +136,12 @@ fn currency_line(c: &twinaid_app::CurrencySum, lang: Lang) -> String {
     }
 }
 
-fn kind_of(code: &str, lang: Lang) -> Result<RecordKind, WebError> {
-    RecordKind::parse(code).ok_or_else(|| WebError::not_found(lang))
-}
-
 /// Unit and place names of a program, to show codes as people know them.
 pub(crate) struct Names {
-    units: HashMap<String, String>,
-    places: BTreeMap<String, (String, String)>,
+    pub(super) units: HashMap<String, String>,
+    pub(super) places: BTreeMap<String, (String, String)>,
     /// Money shown in 万元 (Chinese lists), not yuan.
-    wan: bool,
+    pub(super) wan: bool,
     /// The installation's added choice values, named like built-in ones.
     catalog: Catalog,
 }
@@ -242,7 +238,7 @@ impl Names {
 }
 
 /// Parses the list's query string; `f.FIELD=value` are field filters.
-fn list_request(params: &[(String, String)]) -> (ListRequest, Option<String>) {
+pub(super) fn list_request(params: &[(String, String)]) -> (ListRequest, Option<String>) {
     let mut r = ListRequest {
         page: 1,
         per_page: 50,
@@ -277,7 +273,7 @@ fn list_request(params: &[(String, String)]) -> (ListRequest, Option<String>) {
     (r, program)
 }
 
-fn query_string(params: &[(String, String)], replace: &[(&str, String)]) -> String {
+pub(super) fn query_string(params: &[(String, String)], replace: &[(&str, String)]) -> String {
     let mut out: Vec<String> = params
         .iter()
         .filter(|(k, _)| !replace.iter().any(|(r, _)| r == k))
@@ -300,7 +296,9 @@ pub async fn list(
     Path(kind): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
-    let kind = kind_of(&kind, user.lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::list(&state, &user, &kind, params).await;
+    };
     let (request, program) = list_request(&params);
     let (program, year) = resolve(
         &state,
@@ -604,7 +602,8 @@ async fn make_list(
     };
     let here = format!("/records/{}?{}", kind.code(), query_string(&params, &[]));
     let list = ListPage {
-        page: Page::new(user, kind.name(lang), &here, &program, year),
+        page: Page::new(user, kind.name(lang), &here, &program, year)
+            .with_added_kinds(app.catalog().await?.custom_kinds()),
         kind: kind.code().to_string(),
         columns,
         rows,
@@ -668,33 +667,33 @@ pub struct StepsView {
 
 #[derive(Template)]
 #[template(path = "detail.html")]
-struct DetailPage {
-    page: Page,
-    steps: Option<StepsView>,
-    step_error: String,
-    kind: String,
-    code: String,
-    fields: Vec<(String, String)>,
-    illustrative: bool,
+pub(super) struct DetailPage {
+    pub(super) page: Page,
+    pub(super) steps: Option<StepsView>,
+    pub(super) step_error: String,
+    pub(super) kind: String,
+    pub(super) code: String,
+    pub(super) fields: Vec<(String, String)>,
+    pub(super) illustrative: bool,
     /// What the app lets this actor do to the record (it is one they see).
-    can_edit: bool,
-    can_delete: bool,
-    saved: bool,
-    history: Vec<HistoryRow>,
+    pub(super) can_edit: bool,
+    pub(super) can_delete: bool,
+    pub(super) saved: bool,
+    pub(super) history: Vec<HistoryRow>,
 }
 
 /// One event of the record's history, as people read it.
-struct HistoryRow {
-    at: String,
-    who: String,
-    action: String,
-    changes: Vec<crate::history::Change>,
+pub(super) struct HistoryRow {
+    pub(super) at: String,
+    pub(super) who: String,
+    pub(super) action: String,
+    pub(super) changes: Vec<crate::history::Change>,
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct DetailQuery {
-    program: Option<String>,
-    saved: Option<String>,
+    pub(super) program: Option<String>,
+    pub(super) saved: Option<String>,
     step_error: Option<String>,
 }
 
@@ -706,7 +705,9 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
     let lang = user.lang;
-    let kind = kind_of(&kind, lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::detail(&state, &user, &kind, &code, q).await;
+    };
     let (program, year) = resolve(
         &state,
         &user,
@@ -852,14 +853,14 @@ pub struct Input {
 
 #[derive(Template)]
 #[template(path = "form.html")]
-struct FormPage {
-    page: Page,
-    action: String,
-    inputs: Vec<Input>,
-    error: String,
-    cancel: String,
+pub(super) struct FormPage {
+    pub(super) page: Page,
+    pub(super) action: String,
+    pub(super) inputs: Vec<Input>,
+    pub(super) error: String,
+    pub(super) cancel: String,
     /// Said before saving: what the save will do to the project's standing.
-    notice: String,
+    pub(super) notice: String,
 }
 
 impl FormPage {
@@ -872,7 +873,7 @@ impl FormPage {
 /// A select's options: the empty choice unless one must be chosen from a
 /// single option, then the options; a stored value outside them is kept,
 /// shown as it is.
-fn select_options(
+pub(super) fn select_options(
     value: &str,
     required: bool,
     choices: impl IntoIterator<Item = (String, String)>,
@@ -909,17 +910,17 @@ fn select_options(
     opts
 }
 
-fn inputs(
-    kind: RecordKind,
-    catalog: &Catalog,
+/// A form's inputs for `fields`, each with its help line from `help`.
+pub(super) fn inputs(
+    fields: &[FieldSpec],
+    help: &dyn Fn(&str) -> String,
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
     pickers: &BTreeMap<&'static str, twinaid_app::Picker>,
     editing: Option<&[&'static str]>,
     lang: Lang,
 ) -> Vec<Input> {
-    catalog
-        .fields(kind)
+    fields
         .iter()
         // A status moves only by the lifecycle's steps on the record's page.
         .filter(|f| f.name != "status")
@@ -1004,7 +1005,7 @@ fn inputs(
                 widget: widget.into(),
                 options,
                 error: errors.get(f.name).cloned().unwrap_or_default(),
-                help: catalog.help(kind, f.name, lang),
+                help: help(f.name),
                 placeholder: if made {
                     crate::i18n::Tr { lang }.s("code_made").into()
                 } else {
@@ -1076,8 +1077,8 @@ fn form_page(
         action,
         inputs: {
             let mut list = inputs(
-                kind,
-                filled.catalog,
+                &filled.catalog.fields(kind),
+                &|name| filled.catalog.help(kind, name, lang),
                 filled.values,
                 filled.errors,
                 filled.pickers,
@@ -1124,7 +1125,9 @@ pub async fn new_form(
     Path(kind): Path<String>,
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
-    let kind = kind_of(&kind, user.lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::new_form(&state, &user, &kind, &scope).await;
+    };
     let (program, year) = resolve(&state, &user, &scope).await?;
     let perms = state.app.permissions(&user.actor, &program);
     // A form that could only be refused on saving is not offered.
@@ -1175,7 +1178,9 @@ pub async fn edit_form(
     Path((kind, code)): Path<(String, String)>,
     Query(scope): Query<Scope>,
 ) -> Result<Response, WebError> {
-    let kind = kind_of(&kind, user.lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::edit_form(&state, &user, &kind, &code, &scope).await;
+    };
     let (program, year) = resolve(&state, &user, &scope).await?;
     let record = state
         .app
@@ -1304,7 +1309,16 @@ fn field_message(
     error: &twinaid_domain::DomainError,
     lang: Lang,
 ) -> String {
-    let chosen = kind.field(field).is_some_and(|f| {
+    field_message_for(kind.field(field), error, lang)
+}
+
+/// A field's error as its form says it, the field's spec given.
+pub(super) fn field_message_for(
+    spec: Option<FieldSpec>,
+    error: &twinaid_domain::DomainError,
+    lang: Lang,
+) -> String {
+    let chosen = spec.is_some_and(|f| {
         matches!(
             f.ty,
             FieldType::Choice(_)
@@ -1331,7 +1345,9 @@ pub async fn create(
     Query(scope): Query<Scope>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    let kind = kind_of(&kind, user.lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::save(&state, &user, &kind, &scope, None, form).await;
+    };
     save(state, user, kind, scope, None, form).await
 }
 
@@ -1343,7 +1359,9 @@ pub async fn update(
     Query(scope): Query<Scope>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    let kind = kind_of(&kind, user.lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::save(&state, &user, &kind, &scope, Some(&code), form).await;
+    };
     save(state, user, kind, scope, Some(code), form).await
 }
 
@@ -1356,7 +1374,9 @@ pub async fn delete(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     user.check_csrf(form.get("csrf"))?;
-    let kind = kind_of(&kind, user.lang)?;
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return super::custom_records::delete(&state, &user, &kind, &code, &scope).await;
+    };
     let (program, _) = resolve(&state, &user, &scope).await?;
     state
         .app
@@ -1484,7 +1504,9 @@ async fn export(
 ) -> Result<Response, WebError> {
     use twinaid_exchange::export::{ExportCell, ExportTable};
     let lang = user.lang;
-    let kind = kind_of(kind, lang)?;
+    let Some(kind) = RecordKind::parse(kind) else {
+        return super::custom_records::export(state, user, kind, params, csv).await;
+    };
     let (mut request, program) = list_request(params);
     request.unpaged = true;
     let (program, year) = resolve(
