@@ -1244,7 +1244,7 @@ async fn added_kind_on(server: &TestServer) {
         .await
         .unwrap();
     let tokens = api_tokens(
-        &server,
+        server,
         &[
             (
                 "office",
@@ -1432,7 +1432,7 @@ async fn added_kind_on(server: &TestServer) {
 
     // The pages: menu, list with the figure, form with its help, a refusal
     // on the field, the detail with its history, import and export.
-    let mut b = Browser::new(&server);
+    let mut b = Browser::new(server);
     b.sign_in("admin", ADMIN_PASSWORD).await;
     let (status, list, _) = b
         .get("/records/volunteer?program=zj-sc&year=2010&indicator=volunteer_person_times")
