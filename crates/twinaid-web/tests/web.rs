@@ -1443,6 +1443,11 @@ async fn added_kind_on(server: &TestServer) {
         "in the menu"
     );
     assert_eq!(number_in(&list, "drill-total"), "130");
+    let (_, yearbook, _) = b.get("/yearbook?program=zj-sc&year=2010").await;
+    assert!(
+        yearbook.contains("/records/volunteer?program=zj-sc&#38;indicator=volunteer_person_times"),
+        "the figure leads to its records"
+    );
     assert_eq!(number_in(&list, "total-rows"), "2");
     let (_, form, _) = b.get("/records/volunteer/new?program=zj-sc").await;
     assert!(

@@ -78,9 +78,12 @@ pub fn drill_href(
     source: Option<&str>,
 ) -> String {
     // Figures that read no records still open a list, to show their aggregate values.
-    let kind = f.definition.record_kind().map_or("project", |k| k.code());
+    // An indicator over an added kind opens that kind's list.
+    let parts = f.definition.parts();
+    let kind = parts.first().map_or("project", |p| p.kind.as_str());
     let mut href = format!(
-        "/records/{kind}?program={}&indicator={}&year={year}",
+        "/records/{}?program={}&indicator={}&year={year}",
+        url_encode(kind),
         url_encode(program),
         url_encode(&f.definition.code)
     );
