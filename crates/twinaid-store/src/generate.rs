@@ -11,6 +11,9 @@ use crate::{Store, StoreError};
 use sqlx::Row;
 use twinaid_domain::record::{Record, RecordKind};
 
+/// Generated rows to a statement on PostgreSQL, as one JSON parameter.
+const JSON_BATCH: usize = 5_000;
+
 impl Store {
     /// Tidies up after a bulk write. On PostgreSQL: the roll-ups, rewritten
     /// year after year while records were added, are compacted (a national
@@ -89,10 +92,39 @@ impl Store {
         let batch = insert_batch();
         // The statement for a full batch is made once and prepared once.
         let full = sql_for(batch);
+        // On PostgreSQL many rows go as one JSON parameter, taken apart by
+        // the server: binding 20 values a row kept a national program's
+        // generation near 5,500 rows a second.
+        let json_insert = (!sequential).then(|| {
+            let columns: Vec<(&str, bool)> = std::iter::once(("program_code", false))
+                .chain(fields.iter().map(|f| (f.name, f.ty.is_integer())))
+                .collect();
+            format!(
+                "INSERT INTO {} ({names}) SELECT {names} FROM {}",
+                kind.code(),
+                crate::rows::json_rows(1, &columns),
+                names = names.join(", "),
+            )
+        });
         let mut tx = self.begin_write().await?;
         audit::lock_version(&mut tx, program).await?;
         let mut written = 0;
         for chunk in chunks {
+            if let Some(insert) = &json_insert {
+                for rows in chunk.chunks(JSON_BATCH) {
+                    let json = crate::rows::rows_json(rows.iter().map(|r| {
+                        std::iter::once(crate::rows::JsonCell::Text(program))
+                            .chain(r.values.iter().map(Into::into))
+                    }));
+                    sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
+                        .bind(json)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                written += chunk.len();
+                progress(chunk.len());
+                continue;
+            }
             for rows in chunk.chunks(batch) {
                 let sql = if rows.len() == batch {
                     full.clone()
