@@ -130,6 +130,9 @@ impl App {
             let def = self.indicator(code).await?;
             if let Some(part) = def.parts().iter().find(|p| p.kind == kind) {
                 q.filters.extend(part.filters.iter().cloned());
+                if let twinaid_domain::indicator::Measure::CountDistinct(f) = &part.measure {
+                    q.distinct = Some(f.clone());
+                }
             }
         }
         // A unit sees its own records, a county those in it.

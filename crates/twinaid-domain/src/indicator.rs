@@ -234,12 +234,12 @@ impl IndicatorDefinition {
                 return bad(format!("{field} is not measured in {}", self.unit.code()));
             }
         } else if let Measure::CountDistinct(field) = &part.measure {
-            if built_in.is_none() {
-                return bad(format!(
-                    "count_distinct over the added kind {kind_code} is not supported; count or sum its records"
-                ));
-            }
-            if field_of(field).is_none() {
+            // An added kind's values may also be its common fields' (its helper units).
+            let common = built_in.is_none()
+                && crate::custom::common_fields()
+                    .iter()
+                    .any(|f| f.name == field.as_str());
+            if field_of(field).is_none() && !common {
                 return bad(format!("{kind_code} has no field {field}"));
             }
             if self.unit.scale() != 1 {

@@ -16,7 +16,7 @@ use twinaid_domain::yearbook::{Contribution, CountsIn, Origin};
 /// A field of an added kind's record `r` as SQL: a common field's column,
 /// or the kind's own field in `extra`. Only plain names (as kinds.csv and
 /// fields.csv require) become SQL; anything else is refused.
-fn column(field: &str, integer: bool) -> Result<String, StoreError> {
+pub(crate) fn column(field: &str, integer: bool) -> Result<String, StoreError> {
     if common_fields().iter().any(|f| f.name == field) {
         return Ok(format!("r.{field}"));
     }
@@ -55,6 +55,9 @@ pub struct CustomQuery {
     pub limit: i64,
     /// The kind's number fields to total over every row kept.
     pub sum_fields: Vec<String>,
+    /// A field whose different values among the rows kept are counted
+    /// (the records behind a distinct-count figure).
+    pub distinct: Option<String>,
 }
 
 /// A page of an added kind's records and the totals of every row kept.
@@ -63,6 +66,8 @@ pub struct CustomPage {
     pub records: Vec<CustomRecord>,
     pub total_rows: i64,
     pub sums: Vec<(String, i64)>,
+    /// How many different values the query's `distinct` field takes.
+    pub distinct: Option<i64>,
 }
 
 /// A row of [`RECORD_COLUMNS`] as a record of `kind`.
@@ -229,6 +234,12 @@ impl Store {
                 column(f, true)?
             ));
         }
+        if let Some(f) = &q.distinct {
+            totals.push(format!(
+                "CAST(COUNT(DISTINCT {}) AS BIGINT)",
+                column(f, false)?
+            ));
+        }
         let sql = format!("SELECT {} FROM {from} WHERE {where_sql}", totals.join(", "));
         let row = b
             .apply(sqlx::query(sqlx::AssertSqlSafe(sql)))
@@ -239,6 +250,10 @@ impl Store {
         for (i, f) in q.sum_fields.iter().enumerate() {
             sums.push((f.clone(), row.try_get::<i64, _>(i + 1)?));
         }
+        let distinct = match q.distinct {
+            Some(_) => Some(row.try_get::<i64, _>(q.sum_fields.len() + 1)?),
+            None => None,
+        };
         let order = match &q.sort {
             Some((field, descending)) => {
                 let dir = if *descending { "DESC" } else { "ASC" };
@@ -262,6 +277,7 @@ impl Store {
             records,
             total_rows,
             sums,
+            distinct,
         })
     }
 

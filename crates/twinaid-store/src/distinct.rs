@@ -152,11 +152,12 @@ fn counted_records(
         .into_iter()
         .next()
         .ok_or_else(|| corrupt("no part".to_string()))?;
-    let kind =
-        RecordKind::parse(&part.kind).ok_or_else(|| corrupt(format!("kind {}", part.kind)))?;
     let field = def
         .distinct_field()
         .ok_or_else(|| corrupt("not a distinct count".to_string()))?;
+    let Some(kind) = RecordKind::parse(&part.kind) else {
+        return added_kind_records(&part, field, programs);
+    };
     let column = crate::figures::field_sql(kind, field, false)?;
     let mut each = Vec::with_capacity(programs.len());
     for (i, rule) in rules.iter().enumerate() {
@@ -179,6 +180,43 @@ fn counted_records(
          CAST({column} AS TEXT) AS v FROM {} r LEFT JOIN unit u ON u.code = r.helper_unit WHERE {}",
         crate::summary::source_case(),
         kind.code(),
+        conditions.join(" AND ")
+    );
+    Ok((sql, binds))
+}
+
+/// [`counted_records`] for a kind the installation added: every record
+/// counts (an added kind has no lifecycle); the kind is the last bind.
+fn added_kind_records(
+    part: &twinaid_domain::indicator::Part,
+    field: &str,
+    programs: &[String],
+) -> Result<(String, Vec<String>), StoreError> {
+    let column = crate::custom_records::column(field, false)?;
+    let each: Vec<String> = (0..programs.len())
+        .map(|i| format!("r.program_code = ${}", i + 3))
+        .collect();
+    let mut binds = Vec::new();
+    let filters = crate::figures::filter_conditions_by(
+        &part.filters,
+        &mut binds,
+        2 + programs.len(),
+        &|f| crate::custom_records::column(f, false),
+    )?;
+    let mut conditions = vec![
+        format!("({})", each.join(" OR ")),
+        "r.year <= $1".to_string(),
+        format!("{column} IS NOT NULL"),
+    ];
+    conditions.extend(filters);
+    binds.push(part.kind.clone());
+    conditions.push(format!("r.kind = ${}", 2 + programs.len() + binds.len()));
+    let sql = format!(
+        "SELECT r.program_code AS program_code, r.year AS year, \
+         COALESCE(SUBSTR(r.region_code, 1, 6), '') AS county, \
+         COALESCE(SUBSTR(r.region_code, 1, 2), '') AS province, {} AS source, \
+         CAST({column} AS TEXT) AS v FROM custom_record r LEFT JOIN unit u ON u.code = r.helper_unit WHERE {}",
+        crate::summary::source_case(),
         conditions.join(" AND ")
     );
     Ok((sql, binds))

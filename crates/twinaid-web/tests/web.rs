@@ -1222,7 +1222,8 @@ async fn added_kind_on(server: &TestServer) {
             "indicators.csv",
             "code,name_zh,name_en,unit,kind,measure,filter\n\
              volunteer_person_times,志愿服务人次,volunteer person-times,person_times,volunteer,sum:person_times,\n\
-             clinics,义诊次数,clinics,count,volunteer,count,activity=clinic\n",
+             clinics,义诊次数,clinics,count,volunteer,count,activity=clinic\n\
+             volunteer_units,开展志愿服务的单位,units volunteering,count,volunteer,count_distinct:helper_unit,\n",
         ),
         (
             "custom_volunteer.csv",
@@ -1388,6 +1389,25 @@ async fn added_kind_on(server: &TestServer) {
     assert_eq!(list["total_rows"], 2, "{list}");
     assert_eq!(list["figure"]["total"], 2, "{list}");
     assert_eq!(list["sums"]["person_times"], 42, "{list}");
+    let units: Value = api(
+        reqwest::Method::GET,
+        "?year=2010&indicator=volunteer_units",
+        "office",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            units["total_rows"].clone(),
+            units["figure"]["total"].clone()
+        ),
+        (Value::from(3), Value::from(1)),
+        "three records of one unit: {units}"
+    );
     let yearbook: Value = server
         .client
         .get(format!(

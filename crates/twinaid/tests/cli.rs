@@ -1296,7 +1296,8 @@ fn an_added_record_kind_is_loaded_counted_with_its_change_and_added_up_in_a_grou
                 "indicators.csv".to_string(),
                 "code,name_zh,name_en,unit,kind,measure\n\
                  volunteer_person_times,志愿服务人次,volunteer person-times,person_times,volunteer,sum:person_times\n\
-                 volunteer_services,志愿服务次数,volunteer services,count,volunteer,count\n"
+                 volunteer_services,志愿服务次数,volunteer services,count,volunteer,count\n\
+                 volunteer_units,开展志愿服务的单位,units volunteering,count,volunteer,count_distinct:helper_unit\n"
                     .to_string(),
             ));
         }
@@ -1355,8 +1356,11 @@ fn an_added_record_kind_is_loaded_counted_with_its_change_and_added_up_in_a_grou
         aa_yb["by_county"]["510822"]["indicators"]["volunteer_person_times"]["year"],
         n(75)
     );
+    // Each unit once: aa's in 2008 and 2009; across the group, bb's too.
+    assert_eq!(f(&aa_yb, "volunteer_units"), (n(1), n(1), n(0), n(1)));
     let g = of(db, &["--group", "g"]);
     assert_eq!(f(&g, "volunteer_person_times").0, n(1075));
+    assert_eq!(f(&g, "volunteer_units").0, n(2));
     assert_eq!(
         g["by_helping_province"]["350000"]["indicators"]["volunteer_person_times"]["year"],
         n(1000)
@@ -1380,7 +1384,7 @@ fn an_added_record_kind_is_loaded_counted_with_its_change_and_added_up_in_a_grou
     );
     // Bad rows are named: a record of the kind without its required field or
     // with a unit of no program side, a kind that is built in, a distinct
-    // count over an added kind.
+    // count over a field the added kind does not have.
     let bad = dir.path().join("bad");
     write_folder(
         &bad,
@@ -1393,7 +1397,7 @@ fn an_added_record_kind_is_loaded_counted_with_its_change_and_added_up_in_a_grou
             ),
             (
                 "indicators.csv",
-                "code,name_zh,unit,kind,measure\nvolunteers_distinct,志愿者,count,volunteer,count_distinct:code\n",
+                "code,name_zh,unit,kind,measure\nvolunteers_distinct,志愿者,count,volunteer,count_distinct:nothing\n",
             ),
         ],
     );
@@ -1404,7 +1408,7 @@ fn an_added_record_kind_is_loaded_counted_with_its_change_and_added_up_in_a_grou
         "kinds.csv, row 2, column code",
         "custom_volunteer.csv, row 2, column person_times",
         "custom_volunteer.csv, row 3, column helper_unit",
-        "count_distinct over the added kind volunteer",
+        "volunteer has no field nothing",
     ] {
         assert!(said.contains(place), "{place}: {said}");
     }

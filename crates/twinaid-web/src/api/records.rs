@@ -291,7 +291,8 @@ async fn custom_list(
                     .iter()
                     .find(|(n, _)| n == field)
                     .map_or(0, |(_, v)| *v),
-                _ => page.total_rows,
+                // A distinct count's records give it their different values.
+                _ => page.distinct.unwrap_or(page.total_rows),
             };
             let to = |raw: i64| twinaid_domain::quantity::raw_to_json(raw, def.unit);
             Some(FigureParts {

@@ -216,7 +216,8 @@ pub async fn list(
                 &request,
                 &names,
                 &kind.code,
-                page.total_rows,
+                // A distinct count's records give it their different values.
+                page.distinct.unwrap_or(page.total_rows),
                 &page.sums,
             )
             .await?,
