@@ -18,6 +18,13 @@ pub enum Role {
     Expert,
     /// Reads what is published.
     Viewer,
+    /// A national office: reads every program of its group (and the group's
+    /// reports), changes none. `programs` are the group's members, read
+    /// when the session or token is checked.
+    NationalOffice {
+        group: String,
+        programs: Vec<String>,
+    },
 }
 
 /// The kinds helper-unit staff may write for their own unit.
@@ -110,6 +117,14 @@ impl Permissions {
                 opens_experts: true,
                 ..Permissions::default()
             },
+            Role::NationalOffice { programs, .. } if programs.iter().any(|p| p == program) => {
+                Permissions {
+                    reads: true,
+                    opens_plans: true,
+                    ..Permissions::default()
+                }
+            }
+            Role::NationalOffice { .. } => Permissions::default(),
             Role::Administrator | Role::ProgramOffice { .. } => Permissions::default(),
         }
     }
@@ -153,6 +168,7 @@ impl Role {
             Role::HelpedCounty { region } => ("helped_county", Some(region.clone())),
             Role::Expert => ("expert", None),
             Role::Viewer => ("viewer", None),
+            Role::NationalOffice { group, .. } => ("national_office", Some(group.clone())),
         }
     }
 
@@ -166,6 +182,10 @@ impl Role {
             "helped_county" => Role::HelpedCounty { region: scope? },
             "expert" => Role::Expert,
             "viewer" => Role::Viewer,
+            "national_office" => Role::NationalOffice {
+                group: scope?,
+                programs: Vec::new(),
+            },
             _ => return None,
         })
     }
@@ -179,6 +199,7 @@ impl Role {
             Role::HelpedCounty { .. } => lang.pick("受帮扶县", "helped county staff"),
             Role::Expert => lang.pick("评估专家", "expert"),
             Role::Viewer => lang.pick("查看者", "viewer"),
+            Role::NationalOffice { .. } => lang.pick("全国协作办公室", "national office"),
         }
     }
 }
@@ -219,6 +240,16 @@ impl Actor {
             Role::Administrator => Ok(()),
             Role::ProgramOffice { program: p } if p == program => Ok(()),
             _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Reads a group's reports: every reader but a national office of
+    /// another group.
+    pub(crate) fn require_group_reader(&self, group: &str) -> Result<(), AppError> {
+        self.require_reader()?;
+        match &self.role {
+            Role::NationalOffice { group: own, .. } if own != group => Err(AppError::Forbidden),
+            _ => Ok(()),
         }
     }
 

@@ -254,7 +254,7 @@ impl App {
         self.store
             .attempt_succeeded(&user_key, &address_key)
             .await?;
-        let actor = actor_of(&user)?;
+        let actor = self.with_members(actor_of(&user)?).await?;
         let token = random_hex(32)?;
         let csrf_token = random_hex(32)?;
         let expires = (chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS))
@@ -280,7 +280,7 @@ impl App {
         match self.store.session(&hash_secret(token), &now()).await? {
             None => Ok(None),
             Some(row) => Ok(Some(Session {
-                actor: actor_of(&row.user)?,
+                actor: self.with_members(actor_of(&row.user)?).await?,
                 csrf_token: row.csrf_token,
                 display_name: row.user.display_name,
                 scope_name: row.scope_name,
@@ -455,7 +455,9 @@ impl App {
                 {
                     self.store.token_used(t.id, &stamp(now)).await?;
                 }
-                Ok(TokenCheck::Valid(actor_of(&user)?))
+                Ok(TokenCheck::Valid(
+                    self.with_members(actor_of(&user)?).await?,
+                ))
             }
         }
     }
@@ -524,6 +526,18 @@ impl App {
         Ok(Secret(password))
     }
 
+    /// A national office's actor with its group's programs as they are now
+    /// (a group changed reaches its office at its next request); others as given.
+    async fn with_members(&self, mut actor: Actor) -> Result<Actor, AppError> {
+        if let Role::NationalOffice { group, programs } = &mut actor.role {
+            *programs = match self.store.group(group).await? {
+                Some(g) => g.programs.clone(),
+                None => Vec::new(),
+            };
+        }
+        Ok(actor)
+    }
+
     /// Refuses a role kept to a program, unit or county that does not exist.
     async fn check_scope(&self, role: &Role) -> Result<(), AppError> {
         use twinaid_store::ScopeKind;
@@ -531,6 +545,7 @@ impl App {
             Role::ProgramOffice { program } => (ScopeKind::Program, program.clone(), "program"),
             Role::HelperUnit { unit } => (ScopeKind::Unit, unit.clone(), "unit"),
             Role::HelpedCounty { region } => (ScopeKind::Region, region.to_string(), "region"),
+            Role::NationalOffice { group, .. } => (ScopeKind::Group, group.clone(), "group"),
             _ => return Ok(()),
         };
         if self.store.scope_exists(kind, &code).await? {

@@ -46,12 +46,17 @@ impl App {
     /// Every program group.
     pub async fn groups(&self, actor: &Actor) -> Result<Vec<ProgramGroup>, AppError> {
         actor.require_reader()?;
-        Ok(self.store.groups().await?)
+        let mut groups = self.store.groups().await?;
+        // A national office sees its own group.
+        if let crate::access::Role::NationalOffice { group, .. } = &actor.role {
+            groups.retain(|g| &g.code == group);
+        }
+        Ok(groups)
     }
 
     /// One program group.
     pub async fn group(&self, actor: &Actor, code: &str) -> Result<ProgramGroup, AppError> {
-        actor.require_reader()?;
+        actor.require_group_reader(code)?;
         self.store
             .group(code)
             .await?
@@ -128,7 +133,7 @@ impl App {
         code: &str,
         year: i32,
     ) -> Result<Arc<GroupReport>, AppError> {
-        actor.require_reader()?;
+        actor.require_group_reader(code)?;
         // The versions are read before the group and the members' data, as
         // for any kept result: a change made meanwhile is made again next time.
         let (versions, shared) = self.store.data_versions().await?;

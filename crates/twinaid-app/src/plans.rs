@@ -1,7 +1,7 @@
 //! Plan against actual during the year, and what each role has to do next.
 
 use crate::App;
-use crate::access::{Actor, Role};
+use crate::access::{Actor, Permissions, Role};
 use crate::error::AppError;
 use crate::records::ListRequest;
 use twinaid_domain::assessment::{behind_pace, year_elapsed};
@@ -168,7 +168,10 @@ impl App {
         year: i32,
     ) -> Result<PlanView, AppError> {
         let (office, own) = plan_parties(actor, program, unit);
-        if !(office || own || matches!(actor.role, Role::Viewer)) {
+        // Readers of the whole program (a viewer, its national office) read every plan.
+        let reads_all = matches!(actor.role, Role::Viewer | Role::NationalOffice { .. })
+            && Permissions::of(actor, program).reads;
+        if !(office || own || reads_all) {
             return Err(AppError::Forbidden);
         }
         let row = self.store.plan(program, unit, year).await?;

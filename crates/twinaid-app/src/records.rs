@@ -81,6 +81,9 @@ impl Actor {
         match &self.role {
             Role::Expert => Err(AppError::Forbidden),
             Role::ProgramOffice { program: p } if p != program => Err(AppError::Forbidden),
+            Role::NationalOffice { programs, .. } if !programs.iter().any(|p| p == program) => {
+                Err(AppError::Forbidden)
+            }
             _ => Ok(()),
         }
     }
@@ -793,6 +796,11 @@ impl App {
         let mut out = Vec::new();
         for code in self.store.program_codes().await? {
             if matches!(&actor.role, Role::ProgramOffice { program } if *program != code) {
+                continue;
+            }
+            // A national office works in its group's programs.
+            if matches!(&actor.role, Role::NationalOffice { programs, .. } if !programs.contains(&code))
+            {
                 continue;
             }
             if let Some(p) = self.store.program(&code).await? {

@@ -116,6 +116,7 @@ impl App {
         let rows = self.store.satisfaction(program, year).await?;
         Ok(match &actor.role {
             Role::Administrator | Role::Viewer => rows,
+            Role::NationalOffice { programs, .. } if programs.iter().any(|p| p == program) => rows,
             Role::ProgramOffice { program: p } if p == program => rows,
             Role::HelpedCounty { region } => {
                 rows.into_iter().filter(|r| &r.region == region).collect()

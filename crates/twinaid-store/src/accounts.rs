@@ -532,6 +532,7 @@ pub enum ScopeKind {
     Program,
     Unit,
     Region,
+    Group,
 }
 
 impl Store {
@@ -541,6 +542,7 @@ impl Store {
             ScopeKind::Program => "SELECT COUNT(*) FROM program WHERE code = $1",
             ScopeKind::Unit => "SELECT COUNT(*) FROM unit WHERE code = $1",
             ScopeKind::Region => "SELECT COUNT(*) FROM region WHERE code = $1",
+            ScopeKind::Group => "SELECT COUNT(*) FROM program_group WHERE code = $1",
         };
         let n: i64 = sqlx::query_scalar(sql)
             .bind(code.to_string())

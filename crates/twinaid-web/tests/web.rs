@@ -1918,6 +1918,60 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
     assert_eq!(r.status(), StatusCode::OK);
     let r = get("/programs/fj-nx/yearbook/2007".into()).await.unwrap();
     assert!(r.status().is_client_error(), "{}", r.status());
+    // A national office reads its group's programs and their reports, and
+    // nothing else; it writes nothing.
+    let fujian =
+        twinaid_domain::group::ProgramGroup::new("fujian", "闽宁", "Fujian", &["fj-nx".into()])
+            .unwrap();
+    server.app.put_group(&operator, &fujian).await.unwrap();
+    let national_office = Role::NationalOffice {
+        group: "fujian".into(),
+        programs: Vec::new(),
+    };
+    server
+        .app
+        .add_user(
+            &operator,
+            "nat",
+            "全国办",
+            "national password",
+            &national_office,
+        )
+        .await
+        .unwrap();
+    let mut n = Browser::new(&server);
+    n.sign_in("nat", "national password").await;
+    let (status, _, to) = n.get("/").await;
+    assert_eq!(
+        (status, to.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/groups/fujian"))
+    );
+    let (status, page, _) = n.get("/groups/fujian?year=2009").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let (status, _, _) = n.get("/groups/national?year=2009").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another group");
+    let (status, _, _) = n.get("/records/project?program=fj-nx").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = n.get("/records/project?program=zj-sc").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a program outside its group");
+    let (status, _, _) = n.get("/records/project/new?program=fj-nx").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "it writes nothing");
+    let (_, groups, _) = n.get("/groups").await;
+    assert!(groups.contains("/groups/fujian") && !groups.contains("/groups/national"));
+    let bad = server
+        .app
+        .add_user(
+            &operator,
+            "nat2",
+            "x",
+            "national password",
+            &Role::NationalOffice {
+                group: "nowhere".into(),
+                programs: Vec::new(),
+            },
+        )
+        .await;
+    assert!(bad.is_err(), "a group that does not exist");
     // A member removed leaves the group, and the kept report with it.
     server.app.delete_program(&operator, "fj-nx").await.unwrap();
     let after: Value = get("/groups/national/yearbook/2009".into())
@@ -1931,6 +1985,7 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
         Value::from(36_200_000)
     );
     assert_eq!(after["programs"], serde_json::json!(["zj-sc"]));
+
 }
 
 #[tokio::test]

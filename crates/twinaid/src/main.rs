@@ -238,10 +238,10 @@ enum UserCommand {
     /// 新增用户 · Add a user; the password is read from standard input, or made up and printed once
     Add {
         username: String,
-        /// administrator, program_office, helper_unit, helped_county, expert, viewer
+        /// administrator, program_office, helper_unit, helped_county, expert, viewer, national_office
         #[arg(long, default_value = "administrator")]
         role: String,
-        /// 角色范围：帮扶协作、单位或地区编号 · What the role is scoped to: a program, unit or region code
+        /// 角色范围：帮扶协作、单位、地区或帮扶协作组编号 · What the role is scoped to: a program, unit, region or group code
         #[arg(long)]
         scope: Option<String>,
         /// 显示名称 · Display name
@@ -262,10 +262,10 @@ enum UserCommand {
     /// 更改用户的角色与范围（其登录随之结束）· Change a user's role and scope (their sessions end)
     SetRole {
         username: String,
-        /// administrator, program_office, helper_unit, helped_county, expert, viewer
+        /// administrator, program_office, helper_unit, helped_county, expert, viewer, national_office
         #[arg(long)]
         role: String,
-        /// 角色范围：帮扶协作、单位或地区编号 · What the role is scoped to: a program, unit or region code
+        /// 角色范围：帮扶协作、单位、地区或帮扶协作组编号 · What the role is scoped to: a program, unit, region or group code
         #[arg(long)]
         scope: Option<String>,
     },

@@ -32,6 +32,7 @@ pub(crate) fn role(code: &str, scope: Option<&str>) -> Result<Role, AppError> {
                     "helped_county --scope REGION",
                     "expert",
                     "viewer",
+                    "national_office --scope GROUP",
                 ],
             },
         )

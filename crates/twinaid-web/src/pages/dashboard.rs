@@ -90,6 +90,16 @@ pub async fn page(
     if matches!(user.actor.role, twinaid_app::Role::Expert) {
         return Ok(axum::response::Redirect::to("/experts").into_response());
     }
+    // A national office's work is its group's figures; a program's are a click away.
+    if let twinaid_app::Role::NationalOffice { group, .. } = &user.actor.role
+        && q.program.is_none()
+    {
+        return Ok(axum::response::Redirect::to(&format!(
+            "/groups/{}",
+            crate::view::url_encode(group)
+        ))
+        .into_response());
+    }
     let (program, year) = resolve_report(
         &state,
         &user,

@@ -94,13 +94,14 @@ struct UsersPage {
     roles: Vec<(&'static str, &'static str)>,
 }
 
-const ROLES: [&str; 6] = [
+const ROLES: [&str; 7] = [
     "administrator",
     "program_office",
     "helper_unit",
     "helped_county",
     "expert",
     "viewer",
+    "national_office",
 ];
 
 async fn users_page(
