@@ -48,6 +48,9 @@ pub struct Permissions {
     /// Runs the program: guidance, pairings, verification, experts,
     /// assessment and publishing.
     pub office: bool,
+    /// Issues the program's guidance: its office, or the national office
+    /// of a group it is in (national guidance).
+    pub guides: bool,
     /// Reads the program's records and reports.
     pub reads: bool,
     /// Sees person references (students, workers) unmasked.
@@ -80,6 +83,7 @@ impl Permissions {
         match &actor.role {
             _ if actor.is_office(program) => Permissions {
                 office: true,
+                guides: true,
                 reads: true,
                 sees_people: true,
                 adds: all.clone(),
@@ -120,6 +124,7 @@ impl Permissions {
             Role::NationalOffice { programs, .. } if programs.iter().any(|p| p == program) => {
                 Permissions {
                     reads: true,
+                    guides: true,
                     opens_plans: true,
                     ..Permissions::default()
                 }

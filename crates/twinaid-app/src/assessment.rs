@@ -3,7 +3,7 @@
 //! guidance states; published once, then kept as published.
 
 use crate::App;
-use crate::access::{Actor, Role};
+use crate::access::{Actor, Permissions, Role};
 use crate::error::AppError;
 use crate::records::ListRequest;
 use serde_json::{Value, json};
@@ -111,13 +111,66 @@ fn from_json(v: &Value, published: (String, String)) -> Assessment {
 }
 
 impl App {
-    /// Issues a new version of the guidance (program office only).
+    /// Issues a new version of a program's guidance (its office, or the
+    /// national office of its group).
     pub async fn issue_guidance(
         &self,
         actor: &Actor,
         program: &str,
         form: &GuidanceForm,
     ) -> Result<i64, AppError> {
+        let (guidance, body) = self.guidance_to_issue(actor, program, form).await?;
+        Ok(self
+            .store
+            .issue_guidance(
+                program,
+                guidance.year_from,
+                guidance.year_to,
+                &body,
+                &actor.name,
+            )
+            .await?)
+    }
+
+    /// Issues the same guidance to every program of a group (its national
+    /// office or an administrator): each program's is checked first, so a
+    /// refusal in one issues none; then each gets its next version. The
+    /// programs and the versions issued.
+    pub async fn issue_group_guidance(
+        &self,
+        actor: &Actor,
+        group: &str,
+        form: &GuidanceForm,
+    ) -> Result<Vec<(String, i64)>, AppError> {
+        let group = self.group(actor, group).await?;
+        let mut ready = Vec::with_capacity(group.programs.len());
+        for program in &group.programs {
+            ready.push((program, self.guidance_to_issue(actor, program, form).await?));
+        }
+        let mut issued = Vec::with_capacity(ready.len());
+        for (program, (guidance, body)) in ready {
+            let version = self
+                .store
+                .issue_guidance(
+                    program,
+                    guidance.year_from,
+                    guidance.year_to,
+                    &body,
+                    &actor.name,
+                )
+                .await?;
+            issued.push((program.clone(), version));
+        }
+        Ok(issued)
+    }
+
+    /// A guidance form read and checked for a program, with the body to store.
+    async fn guidance_to_issue(
+        &self,
+        actor: &Actor,
+        program: &str,
+        form: &GuidanceForm,
+    ) -> Result<(Guidance, String), AppError> {
         crate::error::plain_text(&[
             ("kind", &form.kind),
             ("title", &form.title),
@@ -132,7 +185,7 @@ impl App {
             ("rubric", &form.rubric),
             ("counts_from", &form.counts_from),
         ])?;
-        if !actor.is_office(program) {
+        if !Permissions::of(actor, program).guides {
             return Err(AppError::Forbidden);
         }
         let known: BTreeSet<String> = self
@@ -175,16 +228,7 @@ impl App {
         }
         let body =
             serde_json::to_string(&guidance).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(self
-            .store
-            .issue_guidance(
-                program,
-                guidance.year_from,
-                guidance.year_to,
-                &body,
-                &actor.name,
-            )
-            .await?)
+        Ok((guidance, body))
     }
 
     /// Every version of the guidance, newest first.

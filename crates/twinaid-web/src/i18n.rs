@@ -213,6 +213,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Issue guidance (a new version)",
     ),
     (
+        "guidance_whole_group",
+        "作为全国指导意见，同时印发给本协作组的每个帮扶协作：",
+        "As national guidance, to every program of the group:",
+    ),
+    (
         "year_to",
         "截止年份（规划纲要）",
         "To year (for an outline)",

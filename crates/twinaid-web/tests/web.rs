@@ -1958,6 +1958,33 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
     assert_eq!(status, StatusCode::FORBIDDEN, "it writes nothing");
     let (_, groups, _) = n.get("/groups").await;
     assert!(groups.contains("/groups/fujian") && !groups.contains("/groups/national"));
+    // National guidance: issued from a member's guidance page to every
+    // program of the group; no other program's.
+    let (_, page, _) = n.get("/guidance?program=fj-nx&year=2009").await;
+    assert!(page.contains("id=\"whole-group\""), "{page}");
+    let csrf = hidden(&page, "csrf");
+    let national = [
+        ("csrf", csrf.as_str()),
+        ("title", "东西部协作指导意见"),
+        ("year_from", "2009"),
+        ("indicators", "aid_funds = 100"),
+        ("cap", "1"),
+        ("weights", "0.5, 0.3, 0.2"),
+        ("bands", "90, 75, 60"),
+        ("rubric", "组织领导 = 100"),
+        ("whole_group", "1"),
+    ];
+    let (status, _, _) = n.post("/guidance?program=fj-nx&year=2009", &national).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let versions = server
+        .app
+        .guidance_versions(&operator, "fj-nx")
+        .await
+        .unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].0.issued_by, "nat");
+    let (status, _, _) = n.post("/guidance?program=zj-sc&year=2009", &national).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not its group's");
     let bad = server
         .app
         .add_user(
@@ -1985,7 +2012,6 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
         Value::from(36_200_000)
     );
     assert_eq!(after["programs"], serde_json::json!(["zj-sc"]));
-
 }
 
 #[tokio::test]

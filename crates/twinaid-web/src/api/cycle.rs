@@ -4,7 +4,7 @@
 use super::caller::Caller;
 use super::error::{ApiError, Json, Path, Query};
 use super::params::{
-    AttachmentPath, ExpertUnitPath, FileName, InspectionAction, InspectionActionPath,
+    AttachmentPath, ExpertUnitPath, FileName, GroupPath, InspectionAction, InspectionActionPath,
     InspectionPath, PlanPath, PlanStep, PlanStepPath, ProgramPath, YearPath,
 };
 use crate::AppState;
@@ -487,7 +487,46 @@ pub async fn guidance_issue(
     Path(p): Path<ProgramPath>,
     Json(b): Json<GuidanceIn>,
 ) -> Result<Response, ApiError> {
-    let form = twinaid_domain::guidance::GuidanceForm {
+    let version = state
+        .app
+        .issue_guidance(&c.actor, &p.program, &guidance_form(b))
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(IssuedOut { version })).into_response())
+}
+
+/// A program's version of a national guidance.
+#[derive(Serialize, ToSchema)]
+pub struct IssuedToOut {
+    pub program: String,
+    pub version: i64,
+}
+
+/// Issue national guidance: the same guidance, as a new version, to every
+/// program of the group (its national office). Each program's is checked
+/// first: a refusal in one issues none.
+#[utoipa::path(post, path = "/groups/{group}/guidance", tag = "cycle",
+    params(GroupPath), request_body = GuidanceIn,
+    responses((status = 201, description = "issued to each program", body = Vec<IssuedToOut>)))]
+pub async fn group_guidance_issue(
+    State(state): State<AppState>,
+    c: Caller,
+    Path(p): Path<GroupPath>,
+    Json(b): Json<GuidanceIn>,
+) -> Result<Response, ApiError> {
+    let issued = state
+        .app
+        .issue_group_guidance(&c.actor, &p.group, &guidance_form(b))
+        .await?;
+    let out: Vec<IssuedToOut> = issued
+        .into_iter()
+        .map(|(program, version)| IssuedToOut { program, version })
+        .collect();
+    Ok((StatusCode::CREATED, axum::Json(out)).into_response())
+}
+
+/// A guidance as the API writes it, as its form is filled in.
+fn guidance_form(b: GuidanceIn) -> twinaid_domain::guidance::GuidanceForm {
+    twinaid_domain::guidance::GuidanceForm {
         kind: b.kind.unwrap_or_default(),
         title: b.title,
         year_from: b.year_from.0,
@@ -500,12 +539,7 @@ pub async fn guidance_issue(
         bands: b.bands.unwrap_or_default(),
         rubric: b.rubric.unwrap_or_default(),
         counts_from: b.counts_from.unwrap_or_default(),
-    };
-    let version = state
-        .app
-        .issue_guidance(&c.actor, &p.program, &form)
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(IssuedOut { version })).into_response())
+    }
 }
 
 /// A helper unit's annual plan.

@@ -55,6 +55,7 @@ fn described() -> OpenApiRouter<AppState> {
         .routes(upload)
         .routes(routes!(cycle::attachment_download))
         .routes(routes!(cycle::guidance_issue))
+        .routes(routes!(cycle::group_guidance_issue))
         .routes(routes!(cycle::guidance_get))
         .routes(routes!(cycle::plan_get))
         .routes(routes!(cycle::plan_target))

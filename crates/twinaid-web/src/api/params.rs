@@ -83,6 +83,15 @@ pub struct GroupYearPath {
     pub year: Year,
 }
 
+/// A program group.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct GroupPath {
+    /// The group's code, e.g. `national`.
+    #[param(example = "national")]
+    pub group: String,
+}
+
 /// An indicator of a program.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]

@@ -44,6 +44,9 @@ struct GuidancePage {
     outlines: Vec<(i64, String, twinaid_domain::guidance::Guidance)>,
     versions: Vec<(i64, String, String, String)>,
     may_issue: bool,
+    /// A national office's group, whose every program it may give the
+    /// guidance at once (empty for anyone else).
+    whole_group: String,
     form: GuidanceForm,
     /// The steps projects may count from: (code, name).
     steps: Vec<(&'static str, &'static str)>,
@@ -127,7 +130,11 @@ async fn guidance_page(
         current,
         outlines,
         versions: list,
-        may_issue: office(state, user, program),
+        may_issue: state.app.permissions(&user.actor, program).guides,
+        whole_group: match &user.actor.role {
+            twinaid_app::Role::NationalOffice { group, .. } => group.clone(),
+            _ => String::new(),
+        },
         form,
         steps: twinaid_domain::lifecycle::FORWARD
             .iter()
@@ -209,8 +216,23 @@ pub async fn issue_guidance(
         rubric: get("rubric"),
         counts_from: get("counts_from"),
     };
-    match state.app.issue_guidance(&user.actor, &program, &form).await {
-        Ok(_) => {
+    // A national office may issue it to every program of its group at once.
+    // From a page of one of its programs; any other is refused as it would be alone.
+    let from_member = state.app.permissions(&user.actor, &program).guides;
+    let issued = match (&user.actor.role, f.get("whole_group").map(String::as_str)) {
+        (twinaid_app::Role::NationalOffice { group, .. }, Some("1")) if from_member => state
+            .app
+            .issue_group_guidance(&user.actor, group, &form)
+            .await
+            .map(|_| ()),
+        _ => state
+            .app
+            .issue_guidance(&user.actor, &program, &form)
+            .await
+            .map(|_| ()),
+    };
+    match issued {
+        Ok(()) => {
             Ok(axum::response::Redirect::to(&page_of("/guidance", &program, year)).into_response())
         }
         Err(AppError::Invalid(problems)) => {
