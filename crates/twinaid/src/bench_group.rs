@@ -251,7 +251,14 @@ pub async fn run(
     postgres: Option<&str>,
     keep: Option<&std::path::Path>,
     distinct: bool,
+    postgres_only: bool,
 ) -> Result<(), AppError> {
+    if postgres_only && postgres.is_none() {
+        return Err(AppError::Field(
+            "--postgres",
+            twinaid_domain::DomainError::Required,
+        ));
+    }
     let temporary = tempfile::tempdir().map_err(internal)?;
     let dir = match keep {
         Some(dir) => {
@@ -277,6 +284,9 @@ pub async fn run(
             None => twinaid_store::testing::fresh_postgres_database(admin).await?,
         };
         engines.push(("PostgreSQL", url));
+    }
+    if postgres_only {
+        engines.retain(|(engine, _)| *engine == "PostgreSQL");
     }
     println!(
         "\ntwinaid bench --group-programs {n} --group-scale {}{}: the synthetic {} scale split into {n} programs (seeds 1…{n}) in one group, served by a separate `twinaid serve`, one client over loopback{}\n",

@@ -117,6 +117,9 @@ enum Command {
         /// 帮扶协作组测量时另加一个去重计数指标（签约企业数）· With the group: add a count_distinct indicator (distinct enterprises of all agreements) before measuring
         #[arg(long)]
         group_distinct: bool,
+        /// 帮扶协作组只在 PostgreSQL 上测量（需 --postgres）· Measure the group on PostgreSQL only (with --postgres), its SQLite figures taken from an earlier run
+        #[arg(long)]
+        group_postgres_only: bool,
     },
     /// 生成某类记录的 Excel 导入模板 · Write the Excel import template of a kind of record
     Template {
@@ -507,6 +510,7 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
         group_programs,
         group_scale,
         group_distinct,
+        group_postgres_only,
     } = command
     {
         // The benchmark makes its own databases; the one named by --database-url is left alone.
@@ -522,6 +526,7 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
                 postgres.as_deref(),
                 keep.as_deref(),
                 group_distinct,
+                group_postgres_only,
             )
             .await?;
         }
