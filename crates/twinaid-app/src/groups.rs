@@ -63,6 +63,24 @@ impl App {
             .ok_or_else(|| unknown_group(code))
     }
 
+    /// Deletes a group (the administrator's); its programs and their data
+    /// stay. Refused while a national office is kept to it.
+    pub async fn delete_group(&self, actor: &Actor, code: &str) -> Result<(), AppError> {
+        actor.require_admin()?;
+        let users = self.store.group_users(code).await?;
+        if !users.is_empty() {
+            return Err(AppError::BadRequest(DomainError::GroupHasUsers {
+                group: code.to_string(),
+                users,
+            }));
+        }
+        if self.store.delete_group(code, &actor.name).await? {
+            Ok(())
+        } else {
+            Err(unknown_group(code))
+        }
+    }
+
     /// Keeps a group as given (the administrator's, since it spans programs
     /// no single office runs); each member must be a program already
     /// loaded. Whether anything changed.

@@ -206,6 +206,8 @@ pub enum DomainError {
     NotReadyToClose(String),
     #[error("{0} is still referred to")]
     StillReferenced(String),
+    #[error("group {group} is still the scope of {users:?}")]
+    GroupHasUsers { group: String, users: Vec<String> },
     #[error("password shorter than {0} characters")]
     PasswordTooShort(usize),
     #[error("no program.toml in {0}")]
@@ -299,6 +301,7 @@ impl DomainError {
                 | NothingToAnswer(_)
                 | NotReadyToClose(_)
                 | StillReferenced(_)
+                | GroupHasUsers { .. }
         )
     }
 
@@ -851,6 +854,14 @@ impl DomainError {
             }
             (StillReferenced(c), Lang::En) => format!(
                 "{c} is still referred to by other records (fund transactions, park enterprises); delete or change those first"
+            ),
+            (GroupHasUsers { group, users }, Lang::Zh) => format!(
+                "帮扶协作组 {group} 仍是用户 {} 的角色范围，请先更改或停用这些用户",
+                users.join("、")
+            ),
+            (GroupHasUsers { group, users }, Lang::En) => format!(
+                "group {group} is still the scope of the users {}; change their role or disable them first",
+                users.join(", ")
             ),
             (PasswordTooShort(n), Lang::Zh) => format!("密码至少 {n} 个字符，请设置更长的密码"),
             (PasswordTooShort(n), Lang::En) => {

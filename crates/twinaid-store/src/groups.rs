@@ -97,6 +97,52 @@ impl Store {
         Ok(true)
     }
 
+    /// The users whose role is kept to a group.
+    pub async fn group_users(&self, code: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT username FROM app_user WHERE role = 'national_office' AND scope = $1 ORDER BY username",
+        )
+        .bind(code.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Deletes a group (its programs stay), with its audit event; whether
+    /// there was one.
+    pub async fn delete_group(&self, code: &str, actor: &str) -> Result<bool, StoreError> {
+        let Some(before) = self.group(code).await? else {
+            return Ok(false);
+        };
+        let mut tx = self.begin_write().await?;
+        // Kept group reports go with it.
+        audit::lock_version(&mut tx, "").await?;
+        sqlx::query("DELETE FROM program_group_member WHERE group_code = $1")
+            .bind(code.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM program_group WHERE code = $1")
+            .bind(code.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let before = json!({ "name_zh": before.name_zh, "name_en": before.name_en, "programs": before.programs });
+        audit::write(
+            &mut tx,
+            &audit::now(),
+            AuditEvent {
+                actor,
+                action: "delete",
+                entity: "program_group",
+                entity_key: code,
+                program: None,
+                before: Some(&before),
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Every program's data version, and the shared one, in one read: a
     /// group's figures are current while its members' and the shared
     /// version all hold.

@@ -203,6 +203,7 @@ fn routes(state: AppState, site: &Site) -> Router {
             get(pages::groups::list).post(pages::groups::save),
         )
         .route("/groups/{code}", get(pages::groups::page))
+        .route("/groups/{code}/delete", post(pages::groups::delete))
         .route("/groups/{code}/yearbook.xlsx", get(pages::groups::xlsx))
         .route("/yearbook.xlsx", get(pages::files::yearbook_xlsx))
         .route("/analysis", get(pages::analysis::page))

@@ -1985,6 +1985,20 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
     assert_eq!(versions[0].0.issued_by, "nat");
     let (status, _, _) = n.post("/guidance?program=zj-sc&year=2009", &national).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "not its group's");
+    // A group its national office is kept to is not deleted from under it.
+    let mut a = Browser::new(&server);
+    a.sign_in("admin", ADMIN_PASSWORD).await;
+    let (_, list, _) = a.get("/groups").await;
+    let (status, _, to) = a
+        .post("/groups/fujian/delete", &[("csrf", &hidden(&list, "csrf"))])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, list, _) = a.get(to.as_deref().unwrap()).await;
+    assert!(
+        list.contains("id=\"group-error\"") && list.contains("nat"),
+        "{list}"
+    );
+    assert!(server.app.group(&operator, "fujian").await.is_ok());
     let bad = server
         .app
         .add_user(

@@ -56,6 +56,9 @@ enum Command {
     Groups {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// 删除此帮扶协作组（其帮扶协作及数据保留）· Delete this group (its programs and their data stay)
+        #[arg(long)]
+        delete: Option<String>,
     },
     /// 生成报告 · Produce a report
     Report {
@@ -621,7 +624,20 @@ async fn run(command: Command, settings: settings::Settings) -> Result<(), AppEr
             let source = FolderSource::open(&path).map_err(|p| AppError::Invalid(vec![p]))?;
             load(&app, &actor, &source, lang).await
         }
-        Command::Groups { format } => {
+        Command::Groups {
+            delete: Some(code), ..
+        } => {
+            app.delete_group(&actor, &code).await?;
+            eprintln!(
+                "{}",
+                lang.pick(
+                    &format!("已删除帮扶协作组 {code}"),
+                    &format!("deleted group {code}")
+                )
+            );
+            Ok(())
+        }
+        Command::Groups { format, .. } => {
             let groups = app.groups(&actor).await?;
             println!(
                 "{}",

@@ -1708,6 +1708,31 @@ fn a_group_folder_loads_its_programs_and_its_yearbook_adds_them_up_with_formulas
                 .count(),
             1
         );
+        // Deleted, the group is gone and its programs stay; once only.
+        let before: Value = serde_json::from_str(&ok(db, &["groups", "--format", "json"])).unwrap();
+        let code = before[0]["code"].as_str().unwrap().to_string();
+        ok(db, &["groups", "--delete", &code]);
+        assert_eq!(
+            ok(db, &["groups", "--format", "json"])
+                .matches("\"code\"")
+                .count(),
+            0
+        );
+        let again = twinaid(db, &["--lang", "en", "groups", "--delete", &code]);
+        assert!(!again.status.success());
+        ok(
+            db,
+            &[
+                "report",
+                "yearbook",
+                "--program",
+                "zj-sc",
+                "--year",
+                "2009",
+                "--format",
+                "json",
+            ],
+        );
     }
 }
 

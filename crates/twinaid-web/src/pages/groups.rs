@@ -125,6 +125,23 @@ pub async fn save(
     }
 }
 
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+/// Deletes a group (the administrator's; its programs stay); back to the list.
+pub async fn delete(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    user.check_csrf(form.csrf.as_ref())?;
+    let result = state.app.delete_group(&user.actor, &code).await;
+    super::back_to("/groups", result, user.lang)
+}
+
 /// A table of figures: its column headers, and rows of an anchor, a label and cells.
 struct Table {
     columns: Vec<String>,
