@@ -248,6 +248,16 @@ impl Actor {
         }
     }
 
+    /// Whether the actor's work lies in other programs: an office of
+    /// another program, a national office of a group without this one.
+    pub(crate) fn works_elsewhere(&self, program: &str) -> bool {
+        match &self.role {
+            Role::ProgramOffice { program: p } => p != program,
+            Role::NationalOffice { programs, .. } => !programs.iter().any(|p| p == program),
+            _ => false,
+        }
+    }
+
     /// Reads a group's reports: every reader but a national office of
     /// another group.
     pub(crate) fn require_group_reader(&self, group: &str) -> Result<(), AppError> {

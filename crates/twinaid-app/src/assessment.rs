@@ -134,8 +134,8 @@ impl App {
 
     /// Issues the same guidance to every program of a group (its national
     /// office or an administrator): each program's is checked first, so a
-    /// refusal in one issues none; then each gets its next version. The
-    /// programs and the versions issued.
+    /// refusal in one issues none; then all get their next version in one
+    /// transaction. The programs and the versions issued.
     pub async fn issue_group_guidance(
         &self,
         actor: &Actor,
@@ -147,21 +147,13 @@ impl App {
         for program in &group.programs {
             ready.push((program, self.guidance_to_issue(actor, program, form).await?));
         }
-        let mut issued = Vec::with_capacity(ready.len());
-        for (program, (guidance, body)) in ready {
-            let version = self
-                .store
-                .issue_guidance(
-                    program,
-                    guidance.year_from,
-                    guidance.year_to,
-                    &body,
-                    &actor.name,
-                )
-                .await?;
-            issued.push((program.clone(), version));
-        }
-        Ok(issued)
+        // All in one transaction: every program gets its version, or none does.
+        let items: Vec<(&str, i32, i32, &str)> = ready
+            .iter()
+            .map(|(p, (g, body))| (p.as_str(), g.year_from, g.year_to, body.as_str()))
+            .collect();
+        let versions = self.store.issue_guidances(&items, &actor.name).await?;
+        Ok(group.programs.iter().cloned().zip(versions).collect())
     }
 
     /// A guidance form read and checked for a program, with the body to store.
@@ -237,7 +229,7 @@ impl App {
         actor: &Actor,
         program: &str,
     ) -> Result<Vec<(GuidanceRow, Guidance)>, AppError> {
-        if matches!(actor.role, Role::ProgramOffice { program: ref p } if p != program) {
+        if actor.works_elsewhere(program) {
             return Err(AppError::Forbidden);
         }
         let mut out = Vec::new();
@@ -386,7 +378,7 @@ impl App {
         program: &str,
         year: i32,
     ) -> Result<Assessment, AppError> {
-        if matches!(actor.role, Role::Expert) {
+        if matches!(actor.role, Role::Expert) || actor.works_elsewhere(program) {
             return Err(AppError::Forbidden);
         }
         if let Some((snapshot, by, at)) = self.store.publication(program, year).await? {

@@ -51,8 +51,21 @@ impl App {
     ) -> Result<(CustomKind, Vec<FieldSpec>), AppError> {
         actor.require_reader()?;
         let catalog = self.store.catalog().await?;
+        // Its shown fields: a hidden one keeps its values but is asked for nowhere.
+        let shown = |f: &FieldSpec| {
+            !catalog
+                .field_definition(code, f.name)
+                .is_some_and(|d| d.hidden)
+        };
         match catalog.custom_kind(code) {
-            Some(kind) => Ok((kind.clone(), catalog.kind_fields(code))),
+            Some(kind) => Ok((
+                kind.clone(),
+                catalog
+                    .kind_fields(code)
+                    .into_iter()
+                    .filter(shown)
+                    .collect(),
+            )),
             None => Err(AppError::NotFound(DomainError::UnknownReference {
                 kind: "record_kind",
                 code: code.to_string(),
@@ -70,6 +83,9 @@ impl App {
         request: &ListRequest,
     ) -> Result<CustomPage, AppError> {
         actor.require_program_reader(program)?;
+        if let Some(s) = &request.search {
+            twinaid_domain::record::refuse_control(s).map_err(|e| AppError::Field("q", e))?;
+        }
         let (_, own) = self.custom_kind(actor, kind).await?;
         let all: Vec<FieldSpec> = common_fields().into_iter().chain(own.clone()).collect();
         let spec = |name: &str| all.iter().find(|f| f.name == name).copied();
@@ -80,6 +96,11 @@ impl App {
                 .map(|f| f.name.to_string())
                 .collect(),
             search: request.search.clone(),
+            search_fields: own
+                .iter()
+                .filter(|f| matches!(f.ty, FieldType::Text | FieldType::Choice(_)))
+                .map(|f| f.name.to_string())
+                .collect(),
             ..CustomQuery::default()
         };
         if let Some(y) = request.year {
@@ -128,11 +149,25 @@ impl App {
         }
         if let Some(code) = &request.indicator {
             let def = self.indicator(code).await?;
-            if let Some(part) = def.parts().iter().find(|p| p.kind == kind) {
-                q.filters.extend(part.filters.iter().cloned());
-                if let twinaid_domain::indicator::Measure::CountDistinct(f) = &part.measure {
-                    q.distinct = Some(f.clone());
+            match def.parts().iter().find(|p| p.kind == kind) {
+                Some(part) => {
+                    q.filters.extend(part.filters.iter().cloned());
+                    match &part.measure {
+                        twinaid_domain::indicator::Measure::CountDistinct(f) => {
+                            q.distinct = Some(f.clone());
+                        }
+                        // A figure may sum a field no longer shown: it is totalled still.
+                        twinaid_domain::indicator::Measure::Sum(f) if !q.sum_fields.contains(f) => {
+                            q.sum_fields.push(f.clone());
+                        }
+                        _ => {}
+                    }
                 }
+                // A figure that reads none of this kind's records: none are behind it.
+                None => q.filters.push(Filter {
+                    field: "code".into(),
+                    values: Vec::new(),
+                }),
             }
         }
         // A unit sees its own records, a county those in it.

@@ -129,6 +129,7 @@ impl App {
     ) -> Result<(Option<RoundRow>, Vec<InspectionRow>), AppError> {
         let unit = match &actor.role {
             Role::Expert | Role::HelpedCounty { .. } => return Err(AppError::Forbidden),
+            _ if actor.works_elsewhere(program) => return Err(AppError::Forbidden),
             Role::HelperUnit { unit } => Some(unit.as_str()),
             _ => None,
         };

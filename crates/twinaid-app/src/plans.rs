@@ -238,6 +238,11 @@ impl App {
         ])?;
         let (indicator, region, value) = (input.indicator, input.region, input.value);
         let plan = self.plan(actor, program, unit, year).await?;
+        // A reader of the plan who is no party to it may not change it, locked or not.
+        let (office, own) = plan_parties(actor, program, unit);
+        if !(office || own) {
+            return Err(AppError::Forbidden);
+        }
         if !plan.may_edit {
             return Err(AppError::BadRequest(
                 twinaid_domain::DomainError::PlanLocked(plan.status),
@@ -327,6 +332,10 @@ impl App {
         key: &str,
     ) -> Result<(), AppError> {
         let plan = self.plan(actor, program, unit, year).await?;
+        let (office, own) = plan_parties(actor, program, unit);
+        if !(office || own) {
+            return Err(AppError::Forbidden);
+        }
         if !plan.may_edit || !plan.targets.iter().any(|(k, ..)| k == key) {
             return Err(AppError::BadRequest(
                 twinaid_domain::DomainError::PlanLocked(plan.status),

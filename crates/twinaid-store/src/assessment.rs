@@ -39,56 +39,27 @@ impl Store {
         body: &str,
         actor: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        audit::lock_version(&mut tx, program).await?;
-        let rule_before = crate::standing::counting_rule(&mut tx, program).await?;
-        let version: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM guidance WHERE program_code = $1")
-            .bind(program.to_string())
-            .fetch_one(&mut *tx)
+        let issued = self
+            .issue_guidances(&[(program, year_from, year_to, body)], actor)
             .await?;
-        let at = audit::now();
-        sqlx::query(
-            "INSERT INTO guidance (program_code, version, year_from, year_to, body, issued_by, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(program.to_string())
-        .bind(version)
-        .bind(i64::from(year_from))
-        .bind(i64::from(year_to))
-        .bind(body.to_string())
-        .bind(actor.to_string())
-        .bind(at.clone())
-        .execute(&mut *tx)
-        .await?;
-        // Years whose projects now count from another step are counted afresh.
-        let rule_after = crate::standing::counting_rule(&mut tx, program).await?;
-        let mut touched = crate::summary::Touched::default();
-        for year in rule_before.differs(&rule_after) {
-            touched.add(
-                twinaid_domain::record::RecordKind::Project,
-                Some(i64::from(year)),
-                None,
-            );
+        Ok(issued.first().copied().unwrap_or_default())
+    }
+
+    /// Issues guidance to several programs in one transaction (national
+    /// guidance): all get their next version, or none does. Each
+    /// (program, first year, last year, body); the versions, in order.
+    pub async fn issue_guidances(
+        &self,
+        guidances: &[(&str, i32, i32, &str)],
+        actor: &str,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut versions = Vec::with_capacity(guidances.len());
+        for (program, year_from, year_to, body) in guidances {
+            versions.push(issue_in(&mut tx, program, (*year_from, *year_to), body, actor).await?);
         }
-        crate::summary::refresh(&mut tx, program, &touched).await?;
-        let after: serde_json::Value =
-            serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
-        let key = format!("v{version}");
-        audit::write(
-            &mut tx,
-            &at,
-            AuditEvent {
-                actor,
-                action: "issue",
-                entity: "guidance",
-                entity_key: &key,
-                program: Some(program),
-                before: None,
-                after: Some(&after),
-            },
-        )
-        .await?;
         tx.commit().await?;
-        Ok(version)
+        Ok(versions)
     }
 
     /// Every version of a program's guidance, newest first.
@@ -317,4 +288,62 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// One program's next version of its guidance, in the write's transaction,
+/// with its counting refreshed and its audit event.
+async fn issue_in(
+    tx: &mut sqlx::AnyConnection,
+    program: &str,
+    (year_from, year_to): (i32, i32),
+    body: &str,
+    actor: &str,
+) -> Result<i64, StoreError> {
+    audit::lock_version(&mut *tx, program).await?;
+    let rule_before = crate::standing::counting_rule(&mut *tx, program).await?;
+    let version: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(version), 0) + 1 AS BIGINT) FROM guidance WHERE program_code = $1")
+            .bind(program.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+    let at = audit::now();
+    sqlx::query(
+            "INSERT INTO guidance (program_code, version, year_from, year_to, body, issued_by, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(program.to_string())
+        .bind(version)
+        .bind(i64::from(year_from))
+        .bind(i64::from(year_to))
+        .bind(body.to_string())
+        .bind(actor.to_string())
+        .bind(at.clone())
+        .execute(&mut *tx)
+        .await?;
+    // Years whose projects now count from another step are counted afresh.
+    let rule_after = crate::standing::counting_rule(&mut *tx, program).await?;
+    let mut touched = crate::summary::Touched::default();
+    for year in rule_before.differs(&rule_after) {
+        touched.add(
+            twinaid_domain::record::RecordKind::Project,
+            Some(i64::from(year)),
+            None,
+        );
+    }
+    crate::summary::refresh(&mut *tx, program, &touched).await?;
+    let after: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+    let key = format!("v{version}");
+    audit::write(
+        &mut *tx,
+        &at,
+        AuditEvent {
+            actor,
+            action: "issue",
+            entity: "guidance",
+            entity_key: &key,
+            program: Some(program),
+            before: None,
+            after: Some(&after),
+        },
+    )
+    .await?;
+    Ok(version)
 }

@@ -45,8 +45,10 @@ pub struct CustomQuery {
     /// Fields (common or the kind's own) and the values they may have, as
     /// an indicator's filters say them; `source` is the helper unit's fund source.
     pub filters: Vec<Filter>,
-    /// Text in the code, helper unit, note or the kind's own fields.
+    /// Text in the code, helper unit, note or `search_fields`.
     pub search: Option<String>,
+    /// The kind's own fields searched (its shown text and choice fields).
+    pub search_fields: Vec<String>,
     /// A field to sort by, descending if true; numbers compared as numbers
     /// when `sort_numeric`.
     pub sort: Option<(String, bool)>,
@@ -219,7 +221,14 @@ impl Store {
         }
         if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let p = b.push(Bind::Text(crate::rows::contains_pattern(search)));
-            let ors: Vec<String> = ["r.code", "r.helper_unit", "r.note", "r.extra"]
+            let mut columns: Vec<String> = ["r.code", "r.helper_unit", "r.note"]
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            for f in &q.search_fields {
+                columns.push(column(f, false)?);
+            }
+            let ors: Vec<String> = columns
                 .iter()
                 .map(|c| format!("LOWER(COALESCE({c}, '')) LIKE {p} ESCAPE '\\'"))
                 .collect();

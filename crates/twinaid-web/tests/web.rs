@@ -1561,6 +1561,56 @@ async fn added_kind_on(server: &TestServer) {
     assert!(template.starts_with(b"PK"));
     let (_, audit, _) = b.get("/audit").await;
     assert!(audit.contains("volunteer/v5"), "the audit log names it");
+    // A field hidden later is asked for nowhere, and its values stay
+    // through a change that does not name it.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        ("program.toml", "code = \"zj-sc\"\n"),
+        (
+            "kinds.csv",
+            "code,name_zh,name_en\nvolunteer,志愿服务,volunteer service\n",
+        ),
+        (
+            "fields.csv",
+            "kind,code,name_zh,name_en,type,choices,required,hidden\n\
+             volunteer,person_times,服务人次,person-times,person_times,,yes,no\n\
+             volunteer,activity,服务类型,activity,choice,teach=支教=teaching|clinic=义诊=clinic,no,yes\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let catalog = server.app.catalog().await.unwrap();
+    let measured = server.app.indicator_units().await.unwrap();
+    let source = twinaid_exchange::FolderSource::open(dir.path()).unwrap();
+    let bundle =
+        twinaid_exchange::read_program_in(&source, &|c| measured.get(c).copied(), &catalog)
+            .unwrap();
+    server
+        .app
+        .load(&Actor::local_operator(), &bundle)
+        .await
+        .unwrap();
+    let (_, form, _) = b.get("/records/volunteer/v5/edit?program=zj-sc").await;
+    assert!(!form.contains("name=\"activity\""), "hidden");
+    let r = api(reqwest::Method::PUT, "/v5", "office")
+        .json(&serde_json::json!({
+            "year": 2010, "helper_unit": "hangzhou", "region_code": "510822", "person_times": 9
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let kept = server
+        .app
+        .custom_record(&Actor::local_operator(), "zj-sc", "volunteer", "v5")
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.get("activity").as_text(),
+        Some("teach"),
+        "kept while hidden"
+    );
+    assert_eq!(kept.get("person_times").as_int(), Some(9));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

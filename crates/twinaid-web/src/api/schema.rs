@@ -85,9 +85,14 @@ pub fn with_catalog(doc: &Value, catalog: &twinaid_domain::catalog::Catalog) -> 
         }
         // An added kind has a schema of its own, and records of it are records.
         for kind in catalog.custom_kinds() {
+            // Its shown fields: a hidden one is asked for nowhere.
             let fields: Vec<_> = twinaid_domain::custom::common_fields()
                 .into_iter()
-                .chain(catalog.kind_fields(&kind.code))
+                .chain(catalog.kind_fields(&kind.code).into_iter().filter(|f| {
+                    !catalog
+                        .field_definition(&kind.code, f.name)
+                        .is_some_and(|d| d.hidden)
+                }))
                 .collect();
             let mut schema = record_schema_in(&kind.code, &fields);
             if let Some(props) = schema["properties"].as_object_mut() {

@@ -855,6 +855,11 @@ pub async fn import_page(
     scope: &Scope,
 ) -> Result<Response, WebError> {
     let (kind, _, kinds) = kind_of(state, user, code_of_kind).await?;
+    let (program, _) = resolve(state, user, scope).await?;
+    // A form that could only be refused on sending is not offered.
+    if !state.app.writes_custom_records(&user.actor, &program) {
+        return Err(WebError::from_app(AppError::Forbidden, user.lang));
+    }
     let page = import_page_with(state, user, &kind, &kinds, scope, Vec::new()).await?;
     Ok(render(&page, user.lang))
 }
@@ -871,6 +876,10 @@ pub async fn import(
     let lang = user.lang;
     let (kind, own, kinds) = kind_of(state, user, code_of_kind).await?;
     let (program, _) = resolve(state, user, scope).await?;
+    // Refused before the file is read.
+    if !state.app.writes_custom_records(&user.actor, &program) {
+        return Err(WebError::from_app(AppError::Forbidden, lang));
+    }
     let (name, bytes) = form.file.unwrap_or_default();
     let refused = |problems: Vec<twinaid_domain::error::Problem>| async move {
         let shown = problems.iter().map(|p| p.message(lang)).collect();
