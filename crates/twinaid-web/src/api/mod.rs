@@ -144,7 +144,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(operations, 33, "the API's operations");
+        assert_eq!(operations, 34, "the API's operations");
         assert!(
             doc["components"]["schemas"]["project"]["properties"]["category"]["enum"].is_array()
         );
