@@ -1783,7 +1783,7 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
     // there is refused by name and nothing is kept.
     assert!(list.contains("id=\"group-form\""));
     let csrf = b.csrf().await;
-    let (status, _, to) = b
+    let (status, refused, _) = b
         .post(
             "/groups",
             &[
@@ -1795,9 +1795,12 @@ async fn a_group_page_adds_up_its_programs_and_leads_to_each_programs_records() 
             ],
         )
         .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, refused, _) = b.get(to.as_deref().unwrap()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.contains("id=\"group-error\"") && refused.contains("no-such"));
+    assert!(
+        refused.contains("value=\"东部\"") && refused.contains("value=\"zj-sc，no-such\""),
+        "what was typed stays to be put right"
+    );
     let (status, _, to) = b
         .post(
             "/groups",

@@ -36,6 +36,17 @@ struct GroupsPage {
     /// The programs a group may hold: code and name, for the form.
     programs: Vec<(String, String)>,
     error: String,
+    /// What the form was sent with, shown again when it was refused.
+    typed: Typed,
+}
+
+/// A group form's values as typed.
+#[derive(Default)]
+struct Typed {
+    code: String,
+    name_zh: String,
+    name_en: String,
+    programs: String,
 }
 
 /// The list of groups, and for the administrator the form that defines one.
@@ -44,6 +55,16 @@ pub async fn list(
     user: SignedIn,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
+    let page = groups_page(&state, &user, q.error.unwrap_or_default(), Typed::default()).await?;
+    Ok(render(&page, user.lang))
+}
+
+async fn groups_page(
+    state: &AppState,
+    user: &SignedIn,
+    error: String,
+    typed: Typed,
+) -> Result<GroupsPage, WebError> {
     let lang = user.lang;
     let groups = state.app.groups(&user.actor).await?;
     let programs = state.app.programs(&user.actor).await?;
@@ -57,7 +78,7 @@ pub async fn list(
     };
     let title = lang.pick("帮扶协作组", "Program groups");
     let page = GroupsPage {
-        page: Page::new(&user, title, "/groups", "", 0),
+        page: Page::new(user, title, "/groups", "", 0),
         groups: groups
             .iter()
             .map(|g| {
@@ -81,9 +102,10 @@ pub async fn list(
                 )
             })
             .collect(),
-        error: q.error.unwrap_or_default(),
+        error,
+        typed,
     };
-    Ok(render(&page, lang))
+    Ok(page)
 }
 
 #[derive(Deserialize)]
@@ -121,7 +143,24 @@ pub async fn save(
             Ok(()),
             user.lang,
         ),
-        Err(e) => super::back_to("/groups", Err(e), user.lang),
+        // Refused: the form again with what was typed, and why.
+        Err(
+            e @ (twinaid_app::AppError::BadRequest(_)
+            | twinaid_app::AppError::Field(..)
+            | twinaid_app::AppError::Invalid(_)),
+        ) => {
+            let typed = Typed {
+                code: form.code,
+                name_zh: form.name_zh,
+                name_en: form.name_en,
+                programs: form.programs,
+            };
+            let page = groups_page(&state, &user, e.message(user.lang), typed).await?;
+            let mut response = render(&page, user.lang);
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(WebError::from_app(e, user.lang)),
     }
 }
 
