@@ -910,11 +910,25 @@ async fn linked_slices(
         if *kind != RecordKind::Project {
             continue;
         }
-        let mut sql = "SELECT DISTINCT f.year, COALESCE(SUBSTR(f.region_code, 1, 6), '') \
+        // On PostgreSQL each project's transactions are looked up by its
+        // code (a lateral subquery the planner may not flatten): with
+        // statistics that do not know the program yet (its records written
+        // in this very transaction) it joined the other way round, every
+        // transaction of the program against every project of the year —
+        // 28 s for one year of a national program instead of 16 ms.
+        let mut sql = if crate::rows::sequential_params(conn) {
+            "SELECT DISTINCT f.year, COALESCE(SUBSTR(f.region_code, 1, 6), '') \
              FROM project p JOIN fund_transaction f \
                ON f.program_code = p.program_code AND f.project_code = p.code \
              WHERE p.program_code = $1 AND p.year = $2"
-            .to_string();
+        } else {
+            "SELECT DISTINCT f.year, COALESCE(SUBSTR(f.region_code, 1, 6), '') \
+             FROM project p CROSS JOIN LATERAL ( \
+               SELECT f.year, f.region_code FROM fund_transaction f \
+               WHERE f.program_code = p.program_code AND f.project_code = p.code OFFSET 0) f \
+             WHERE p.program_code = $1 AND p.year = $2"
+        }
+        .to_string();
         if !county.is_empty() {
             sql.push_str(" AND p.region_code >= $3 AND p.region_code < $4");
         }
