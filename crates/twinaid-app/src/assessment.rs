@@ -187,22 +187,8 @@ impl App {
             .into_iter()
             .map(|d| d.code)
             .collect();
-        let guidance = Guidance::parse(form, &|c| known.contains(c)).map_err(|errors| {
-            AppError::Invalid(
-                errors
-                    .into_iter()
-                    .map(|(f, e)| {
-                        Problem::at(
-                            Location {
-                                column: Some(f.to_string()),
-                                ..Location::default()
-                            },
-                            e,
-                        )
-                    })
-                    .collect(),
-            )
-        })?;
+        let guidance =
+            Guidance::parse(form, &|c| known.contains(c)).map_err(crate::error::on_fields)?;
         // A year whose assessment is published keeps the step its figures
         // were counted from.
         let rule = self.store.counting_rule(program).await?;

@@ -5,34 +5,16 @@
 
 use crate::App;
 use crate::access::{Actor, Permissions};
-use crate::error::AppError;
+use crate::error::{AppError, on_fields as invalid};
 use crate::records::ListRequest;
 use std::collections::BTreeMap;
 use twinaid_domain::bundle::{Located, ProgramBundle};
 use twinaid_domain::custom::{CustomKind, CustomRecord, common_fields};
-use twinaid_domain::error::{DomainError, Location, Problem};
+use twinaid_domain::error::{DomainError, Location};
 use twinaid_domain::indicator::{Filter, SOURCE_FIELD};
 use twinaid_domain::record::{FieldSpec, FieldType};
 use twinaid_domain::yearbook::UNALLOCATED;
 use twinaid_store::{CustomPage, CustomQuery};
-
-/// Problems on named fields, as a refusal.
-fn invalid(errors: Vec<(&str, DomainError)>) -> AppError {
-    AppError::Invalid(
-        errors
-            .into_iter()
-            .map(|(field, e)| {
-                Problem::at(
-                    Location {
-                        column: Some(field.to_string()),
-                        ..Location::default()
-                    },
-                    e,
-                )
-            })
-            .collect(),
-    )
-}
 
 /// Whether a field's values are numbers to total and sort as numbers.
 fn is_number(spec: &FieldSpec) -> bool {

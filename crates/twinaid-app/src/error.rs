@@ -121,6 +121,24 @@ fn store_message(e: &StoreError, lang: Lang) -> String {
 /// Refuses text with control characters (tab and line breaks allowed) on
 /// the field it was given in: nothing a person types holds them, and
 /// PostgreSQL cannot store a NUL.
+/// Problems on named fields (a form's or a body's), as one refusal.
+pub(crate) fn on_fields<'a>(errors: impl IntoIterator<Item = (&'a str, DomainError)>) -> AppError {
+    AppError::Invalid(
+        errors
+            .into_iter()
+            .map(|(field, e)| {
+                Problem::at(
+                    twinaid_domain::error::Location {
+                        column: Some(field.to_string()),
+                        ..Default::default()
+                    },
+                    e,
+                )
+            })
+            .collect(),
+    )
+}
+
 pub(crate) fn plain_text(fields: &[(&'static str, &str)]) -> Result<(), AppError> {
     for (field, text) in fields {
         twinaid_domain::record::refuse_control(text).map_err(|e| AppError::Field(field, e))?;

@@ -7,7 +7,7 @@ use crate::access::{Actor, COUNTY_FIELDS, HELPER_KINDS, Permissions, Role};
 use crate::error::AppError;
 use std::collections::BTreeMap;
 use twinaid_domain::bundle::{Located, ProgramBundle};
-use twinaid_domain::error::{DomainError, Location, Problem};
+use twinaid_domain::error::{DomainError, Location};
 use twinaid_domain::indicator::{IndicatorDefinition, Measure, SOURCE_FIELD};
 use twinaid_domain::lifecycle::Standing;
 use twinaid_domain::record::{FieldValue, Record, RecordKind};
@@ -427,24 +427,8 @@ impl App {
         }
         let fields = self.store.catalog().await?.fields(kind);
         let mut record =
-            Record::parse_in(kind, &fields, |name| cells.get(name).map(String::as_str)).map_err(
-                |errors| {
-                    AppError::Invalid(
-                        errors
-                            .into_iter()
-                            .map(|(field, e)| {
-                                Problem::at(
-                                    Location {
-                                        column: Some(field.to_string()),
-                                        ..Location::default()
-                                    },
-                                    e,
-                                )
-                            })
-                            .collect(),
-                    )
-                },
-            )?;
+            Record::parse_in(kind, &fields, |name| cells.get(name).map(String::as_str))
+                .map_err(crate::error::on_fields)?;
         // A hidden field is asked for nowhere: its stored value stays.
         if let Some(b) = &before {
             for (name, value) in &b.custom {

@@ -5,8 +5,8 @@
 //! and the list as a spreadsheet.
 
 use super::records::{
-    Column, DetailPage, DetailQuery, FormPage, HistoryRow, ListCell, ListPage, Names, Opt,
-    field_message_for, inputs, list_request, query_string,
+    Column, DetailPage, DetailQuery, FormPage, ListCell, ListPage, Names, Opt, field_message_for,
+    inputs, list_request, query_string,
 };
 use super::{Scope, render, resolve};
 use crate::AppState;
@@ -379,40 +379,15 @@ pub async fn detail(
             )
         })
         .collect();
-    let events = state
-        .app
-        .history(
-            &user.actor,
-            &program,
-            "custom_record",
-            &format!("{}/{code}", kind.code),
-        )
-        .await?;
-    let mut logins: Vec<String> = events.iter().map(|e| e.actor.clone()).collect();
-    logins.sort_unstable();
-    logins.dedup();
-    let who = state
-        .app
-        .display_names(&user.actor, &program, &logins)
-        .await?;
-    let tr = crate::i18n::Tr { lang };
-    let show = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang);
-    let history = events
-        .into_iter()
-        .map(|e| HistoryRow {
-            at: crate::view::local_time(&e.at, state.time_zone),
-            who: crate::history::actor_name(&e.actor, &e.action, &who, tr),
-            action: crate::history::action_name(&e.action, tr),
-            changes: crate::history::changes(
-                &e.entity,
-                e.before_json.as_deref(),
-                e.after_json.as_deref(),
-                lang,
-                &show,
-                &who,
-            ),
-        })
-        .collect();
+    let (history, _) = super::records::history(
+        state,
+        user,
+        &program,
+        "custom_record",
+        &format!("{}/{code}", kind.code),
+        &names,
+    )
+    .await?;
     let here = record_href(&kind.code, code, &program);
     let writes = state.app.writes_custom_records(&user.actor, &program);
     let page = DetailPage {

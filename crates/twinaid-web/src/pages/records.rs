@@ -697,6 +697,46 @@ pub struct DetailQuery {
     step_error: Option<String>,
 }
 
+/// A record's history from the audit log as people read it, with the
+/// display names of who acted (by login).
+pub(super) async fn history(
+    state: &AppState,
+    user: &SignedIn,
+    program: &str,
+    entity: &str,
+    key: &str,
+    names: &Names,
+) -> Result<(Vec<HistoryRow>, HashMap<String, String>), WebError> {
+    let lang = user.lang;
+    let events = state.app.history(&user.actor, program, entity, key).await?;
+    let mut logins: Vec<String> = events.iter().map(|e| e.actor.clone()).collect();
+    logins.sort_unstable();
+    logins.dedup();
+    let who = state
+        .app
+        .display_names(&user.actor, program, &logins)
+        .await?;
+    let tr = crate::i18n::Tr { lang };
+    let show = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang);
+    let rows = events
+        .into_iter()
+        .map(|e| HistoryRow {
+            at: crate::view::local_time(&e.at, state.time_zone),
+            who: crate::history::actor_name(&e.actor, &e.action, &who, tr),
+            action: crate::history::action_name(&e.action, tr),
+            changes: crate::history::changes(
+                &e.entity,
+                e.before_json.as_deref(),
+                e.after_json.as_deref(),
+                lang,
+                &show,
+                &who,
+            ),
+        })
+        .collect();
+    Ok((rows, who))
+}
+
 /// One record.
 pub async fn detail(
     State(state): State<AppState>,
@@ -729,35 +769,8 @@ pub async fn detail(
             )
         })
         .collect();
-    let events = state
-        .app
-        .history(&user.actor, &program, kind.code(), &code)
-        .await?;
-    let mut logins: Vec<String> = events.iter().map(|e| e.actor.clone()).collect();
-    logins.sort_unstable();
-    logins.dedup();
-    let who = state
-        .app
-        .display_names(&user.actor, &program, &logins)
-        .await?;
+    let (history, who) = history(&state, &user, &program, kind.code(), &code, &names).await?;
     let tr = crate::i18n::Tr { lang };
-    let show = |spec: &FieldSpec, v: &FieldValue| names.display(spec, v, lang);
-    let history = events
-        .into_iter()
-        .map(|e| HistoryRow {
-            at: crate::view::local_time(&e.at, state.time_zone),
-            who: crate::history::actor_name(&e.actor, &e.action, &who, tr),
-            action: crate::history::action_name(&e.action, tr),
-            changes: crate::history::changes(
-                &e.entity,
-                e.before_json.as_deref(),
-                e.after_json.as_deref(),
-                lang,
-                &show,
-                &who,
-            ),
-        })
-        .collect();
     let here = format!(
         "/records/{}/{}?program={}",
         kind.code(),
